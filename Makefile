@@ -1,0 +1,112 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# fwd - XDP fast-path IPv4 forwarder. Everything is built in build/.
+# `make V=1` shows the full commands. Modules add their own rules in
+# <dir>/*.mk fragments (included at the end); this file holds what all
+# share: flags, the BPF object and skeleton, libfwd.a, fwd, fwdctl, tests.
+
+OUTPUT := build
+OBJ := $(OUTPUT)/obj
+CC ?= gcc
+CLANG ?= clang
+BPFTOOL ?= bpftool
+VERSION := $(shell cat VERSION)
+
+ARCH_INC := -I/usr/include/$(shell $(CC) -dumpmachine)
+BPF_CFLAGS := -O2 -g -target bpf -Wall -Wextra -Werror $(ARCH_INC) -Ikern
+CFLAGS ?= -O2 -g
+CFLAGS += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE \
+	  -DFWD_VERSION='"$(VERSION)"' -I$(OUTPUT) -Ikern -Iagent -Iapi
+LDLIBS := -lbpf -lelf -lz -lmnl -lcjson -lmicrohttpd -lsystemd
+TEST_LDLIBS := $(LDLIBS) -lcmocka
+
+ifeq ($(V),1)
+	Q =
+	msg =
+else
+	Q = @
+	msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+.DELETE_ON_ERROR:
+.PHONY: all deps test clean format lint demo bench
+
+# The daemon's library: every agent/ and api/ source but the two mains.
+LIB_SRCS := $(filter-out agent/main.c api/fwdctl.c,$(wildcard agent/*.c api/*.c))
+LIB_OBJS := $(LIB_SRCS:%.c=$(OBJ)/%.o)
+UNIT_TESTS := $(patsubst %.c,$(OUTPUT)/%,$(wildcard tests/unit/test_*.c))
+BPF_TESTS := $(patsubst %.c,$(OUTPUT)/%,$(wildcard tests/bpf/test_*.c))
+# Fragments append to these: programs a test needs built, and suites.
+TEST_DEPS :=
+TEST_SUITES = $(UNIT_TESTS) $(BPF_TESTS) $(sort $(wildcard tests/*/test_*.sh))
+
+PROGS := $(if $(wildcard agent/main.c),$(OUTPUT)/fwd) \
+	 $(if $(wildcard api/fwdctl.c),$(OUTPUT)/fwdctl)
+
+all: deps $(OUTPUT)/fwd.bpf.o $(OUTPUT)/fwd.skel.h $(PROGS)
+
+deps:
+	$(Q)scripts/deps.sh
+
+$(OUTPUT) $(OBJ) $(OUTPUT)/tests/unit $(OUTPUT)/tests/bpf:
+	$(Q)mkdir -p $@
+
+$(OUTPUT)/fwd.bpf.o: kern/fwd.bpf.c kern/fwd.h | $(OUTPUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/fwd.skel.h: $(OUTPUT)/fwd.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name fwd_bpf > $@
+
+# Every C object may include the skeleton: generate it first.
+$(OBJ)/%.o: %.c $(OUTPUT)/fwd.skel.h
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(OUTPUT)/libfwd.a: $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(OUTPUT)/fwd: $(OBJ)/agent/main.o $(OUTPUT)/libfwd.a
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+$(OUTPUT)/fwdctl: $(OBJ)/api/fwdctl.o $(OUTPUT)/libfwd.a
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -lcurl -o $@
+
+$(OUTPUT)/tests/%: tests/%.c $(OUTPUT)/libfwd.a $(OUTPUT)/fwd.skel.h
+	$(call msg,TEST-CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -Itests $< $(OUTPUT)/libfwd.a $(TEST_LDLIBS) -o $@
+
+test: all $(UNIT_TESTS) $(BPF_TESTS) $(TEST_DEPS)
+	$(Q)tests/run.sh $(abspath $(TEST_SUITES))
+
+demo: all
+	$(Q)scripts/demo.sh
+
+bench: all
+	$(Q)scripts/bench.sh $(BENCH_ARGS)
+
+C_SRCS = $(wildcard kern/*.[ch] agent/*.[ch] api/*.[ch] tests/*/*.[ch] scripts/*/*.[ch])
+SH_SRCS = $(wildcard scripts/*.sh scripts/*/*.sh tests/*.sh tests/*/*.sh .ci/run)
+
+format:
+	$(Q)clang-format -i $(C_SRCS)
+
+lint: deps $(OUTPUT)/fwd.skel.h
+	$(Q)clang-format --dry-run --Werror $(C_SRCS)
+	$(Q)cppcheck -q --error-exitcode=1 --enable=warning,portability \
+		--inline-suppr -I kern -I agent -I api $(filter %.c,$(C_SRCS))
+	$(Q)clang-tidy -quiet $(filter agent/%.c api/%.c,$(C_SRCS)) -- $(CFLAGS)
+	$(Q)shellcheck -x $(SH_SRCS)
+
+clean:
+	$(Q)rm -rf $(OUTPUT)
+
+include $(sort $(wildcard kern/*.mk agent/*.mk api/*.mk scripts/*.mk scripts/*/*.mk tests/*/*.mk))
+
+-include $(shell find $(OBJ) -name '*.d' 2>/dev/null)

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * rtnl.h - keeps the learned part of the table true to the kernel.
+ *
+ * Subscribes to rtnetlink (links, IPv4 addresses and routes, neighbours,
+ * IPv4 netconf), dumps, then follows events; on ENOBUFS or SIGHUP it does a
+ * full resync. It mirrors what it needs and derives learned entries by the
+ * rule of DESIGN.md §4; it tells the rest of the daemon through hooks, so
+ * it never touches a BPF map itself and unit tests can drive it.
+ */
+#ifndef RTNL_H
+#define RTNL_H
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "fwd.h"
+
+struct loop;
+struct rtnl;
+
+/* What the daemon needs to know about a managed interface. */
+struct rtnl_iface {
+	uint32_t ifindex;
+	char name[IF_NAMESIZE];
+	uint8_t mac[6];
+	uint32_t mtu;
+	uint16_t flags; /* FWD_IF_UP, FWD_IF_FORWARDING (not FWD_IF_MANAGED) */
+};
+
+struct rtnl_hooks {
+	void *arg;
+	/* A managed interface appeared or changed (MAC, up, forwarding). */
+	void (*iface_update)(void *arg, const struct rtnl_iface *iface);
+	/* A managed interface was deleted (or renamed away). */
+	void (*iface_gone)(void *arg, uint32_t ifindex, const char *name);
+	/* Learned entry for @ip (network order) is now @e. 0 or -errno. */
+	int (*learn_set)(void *arg, uint32_t ip, const struct fwd_entry *e);
+	/* Learned entry for @ip no longer exists. 0 or -errno (-ENOENT ok). */
+	int (*learn_del)(void *arg, uint32_t ip);
+	/*
+	 * A full resync brackets its learn_set() calls with these: at
+	 * resync_end() every learned entry not set since resync_begin() is
+	 * stale and must go.
+	 */
+	void (*resync_begin)(void *arg);
+	void (*resync_end)(void *arg);
+};
+
+struct rtnl_opts {
+	char **ifaces;	     /* managed interface names */
+	int n_ifaces;
+	bool learn;	     /* false: --no-learn, interfaces only */
+	int rcvbuf;	     /* socket receive buffer, bytes (0: 8 MiB) */
+	unsigned refresh_ms; /* neighbour liveness period (0: default) */
+};
+
+struct rtnl_stats {
+	uint64_t events;  /* rtnetlink messages applied */
+	uint64_t resyncs; /* full resyncs (initial one excluded) */
+	uint64_t enobufs; /* receive overruns seen */
+	uint64_t refreshes; /* neighbour liveness probes sent */
+};
+
+/*
+ * Open the sockets, subscribe, dump and apply: when it returns 0 every
+ * hook call for the initial state has been made. Fails with -ENODEV (and
+ * a log line naming it) if a managed interface does not exist.
+ */
+int rtnl_open(struct rtnl **out, struct loop *loop, const struct rtnl_opts *o,
+	      const struct rtnl_hooks *hooks);
+/* Full resync now (SIGHUP). 0 or -errno. */
+int rtnl_resync(struct rtnl *r);
+void rtnl_stats(const struct rtnl *r, struct rtnl_stats *out);
+void rtnl_close(struct rtnl *r);
+
+#endif /* RTNL_H */

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * api.h - the HTTP JSON API: what it needs from the daemon, and what it
+ * offers to it.
+ *
+ * The API never touches a map or the table directly: it calls api_ops,
+ * which the daemon implements (and tests and the fuzzer fake). Addresses
+ * are IPv4 in network byte order.
+ */
+#ifndef API_H
+#define API_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fwd.h"
+
+struct loop;
+struct api;
+
+struct api_row {
+	uint32_t ip;		/* network order */
+	struct fwd_entry entry; /* as in hfwd */
+	bool override;		/* Source: "override" or "learned" */
+};
+
+struct api_stats {
+	struct fwd_count counters[FWD_CNT_MAX]; /* summed over CPUs */
+	uint64_t learned;   /* learned entries in the table */
+	uint64_t overrides; /* overrides in the table */
+	uint64_t hfwd_entries; /* keys in hfwd (learned not shadowed + overrides) */
+	uint64_t max_entries;  /* hfwd capacity */
+	uint64_t resyncs;
+	uint64_t nl_events;
+	uint64_t uptime_s;
+};
+
+struct api_ops {
+	void *arg;
+	/*
+	 * Resolve an interface given as a decimal ifindex ("4") or a name
+	 * ("enp0s9"). -ENODEV: no such interface; -EPERM: exists but is not
+	 * managed. On success fills @ifindex and the interface's @mac.
+	 */
+	int (*iface_resolve)(void *arg, const char *iface, uint32_t *ifindex,
+			     uint8_t mac[6]);
+	/* Set an override in hfwd at once. Not yet durable (see flush). */
+	int (*override_set)(void *arg, uint32_t ip, const struct fwd_entry *e);
+	/* Remove an override; the learned entry, if any, comes back. -ENOENT */
+	int (*override_del)(void *arg, uint32_t ip);
+	/* One row, the one hfwd holds for @ip. -ENOENT if none. */
+	int (*lookup)(void *arg, uint32_t ip, struct api_row *row);
+	/* Every row, ordered by address; stops early if @fn returns != 0. */
+	int (*walk)(void *arg, int (*fn)(const struct api_row *row, void *ctx),
+		    void *ctx);
+	int (*stats)(void *arg, struct api_stats *out);
+	/* Make every override set or deleted so far durable. 0 or -errno. */
+	int (*flush)(void *arg);
+};
+
+struct api_opts {
+	const char *listen;	/* "127.0.0.1:5555", "[::1]:5555" */
+	const char *token_file; /* NULL: no authentication */
+	bool insecure_listen;	/* allow non-loopback without a token */
+};
+
+/* Start serving inside @loop. 0 or -errno (logged with the reason). */
+int api_open(struct api **out, struct loop *loop, const struct api_opts *o,
+	     const struct api_ops *ops);
+void api_close(struct api *api);
+
+#endif /* API_H */

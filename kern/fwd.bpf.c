@@ -1,0 +1,276 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fwd.bpf.c - the XDP fast path: forward IPv4 exactly as the kernel would.
+ *
+ * A frame goes on only if it is IPv4, unicast to the MAC of the managed
+ * interface it arrived on, and carries a header the kernel would forward
+ * unchanged apart from TTL and checksum. The next hop comes from hfwd (filled
+ * by the agent from the kernel's neighbour and route tables, or set by an
+ * override) and, on a miss, from bpf_fib_lookup(). Anything the program
+ * cannot decide with certainty is handed to the kernel with XDP_PASS, never
+ * dropped, and counted by reason in fwd_stats.
+ */
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/ip.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+
+#include "fwd.h"
+
+#define AF_INET 2
+
+/* The forwarding table. The agent is its only writer and sizes it at load. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, FWD_DEFAULT_MAX_ENTRIES);
+	__type(key, __be32);
+	__type(value, struct fwd_entry);
+} hfwd SEC(".maps");
+
+/* Keys of hfwd that are overrides (see struct fwd_ovr). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, FWD_DEFAULT_MAX_ENTRIES);
+	__type(key, __be32);
+	__type(value, struct fwd_ovr);
+} fwd_ovr SEC(".maps");
+
+/*
+ * Egress interfaces. DEVMAP_HASH, keyed by ifindex: a plain DEVMAP is an
+ * array indexed by ifindex and cannot hold ifindex >= max_entries.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_DEVMAP_HASH);
+	__uint(max_entries, FWD_MAX_IFACES);
+	__type(key, __u32);
+	__type(value, __u32);
+} fwd_ports SEC(".maps");
+
+/* Managed interfaces: MAC and flags, keyed by ifindex. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, FWD_MAX_IFACES);
+	__type(key, __u32);
+	__type(value, struct fwd_iface);
+} fwd_ifaces SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, FWD_CNT_MAX);
+	__type(key, __u32);
+	__type(value, struct fwd_count);
+} fwd_stats SEC(".maps");
+
+/* Record why a packet ended as it did; returns @verdict for tail calls. */
+static __always_inline int verdict_of(__u32 *counter, __u32 which, int verdict)
+{
+	*counter = which;
+	return verdict;
+}
+
+static __always_inline int pass(__u32 *counter, __u32 which)
+{
+	return verdict_of(counter, which, XDP_PASS);
+}
+
+static __always_inline int mac_eq(const __u8 *a, const __u8 *b)
+{
+	return *(const __u32 *)a == *(const __u32 *)b &&
+	       *(const __u16 *)(a + 4) == *(const __u16 *)(b + 4);
+}
+
+/* ip_rcv() drops a header whose checksum does not fold to 0xffff. */
+static __always_inline int ip_csum_ok(const struct iphdr *iph)
+{
+	const __u16 *w = (const __u16 *)iph;
+	__u32 sum = 0;
+
+#pragma unroll
+	for (int i = 0; i < (int)(sizeof(*iph) / 2); i++)
+		sum += w[i];
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return sum == 0xffff;
+}
+
+/*
+ * Addresses the kernel never forwards as unicast: multicast (224/4) and
+ * limited broadcast go to local delivery or multicast routing; 0/8 and
+ * 127/8 are martians that ip_route_input_slow() refuses on either side,
+ * and multicast sources are martians too.
+ */
+static __always_inline int addr_special(__be32 addr)
+{
+	__u32 a = bpf_ntohl(addr);
+
+	return (a >> 28) == 0xe || a == 0xffffffff || (a >> 24) == 0 ||
+	       (a >> 24) == 127;
+}
+
+/*
+ * Send the frame out of @oif with the given MACs, TTL one less. The
+ * redirect is set up first, with XDP_PASS as its failure verdict, so that
+ * an egress missing from fwd_ports leaves the frame untouched for the
+ * kernel. @trim drops Ethernet padding beyond the IPv4 total length, as
+ * ip_rcv() does, so the bytes sent are the bytes the kernel would send.
+ */
+static __always_inline int forward(struct xdp_md *ctx, __u32 *counter,
+				   __u32 oif, const __u8 *smac,
+				   const __u8 *dmac, int trim, __u32 which)
+{
+	void *data, *data_end;
+	struct ethhdr *eth;
+	struct iphdr *iph;
+	__u32 check;
+	__u8 s[ETH_ALEN], d[ETH_ALEN];
+	int verdict;
+
+	/* Same interface: the kernel would also send an ICMP redirect. */
+	if (oif == ctx->ingress_ifindex)
+		return pass(counter, FWD_CNT_PASS_HAIRPIN);
+	verdict = bpf_redirect_map(&fwd_ports, oif, XDP_PASS);
+	if (verdict != XDP_REDIRECT)
+		return pass(counter, FWD_CNT_PASS_EGRESS);
+
+	/* Copy first: adjust_tail invalidates packet pointers. */
+	__builtin_memcpy(s, smac, ETH_ALEN);
+	__builtin_memcpy(d, dmac, ETH_ALEN);
+	if (trim > 0 && bpf_xdp_adjust_tail(ctx, -trim))
+		return pass(counter, FWD_CNT_PASS_BAD_HEADER);
+
+	data = (void *)(long)ctx->data;
+	data_end = (void *)(long)ctx->data_end;
+	eth = data;
+	iph = (void *)(eth + 1);
+	if ((void *)(iph + 1) > data_end)
+		return pass(counter, FWD_CNT_PASS_TRUNCATED);
+
+	__builtin_memcpy(eth->h_dest, d, ETH_ALEN);
+	__builtin_memcpy(eth->h_source, s, ETH_ALEN);
+	/* RFC 1624 incremental update, the arithmetic of ip_decrease_ttl() */
+	check = iph->check;
+	check += bpf_htons(0x0100);
+	iph->check = (__sum16)(check + (check >= 0xffff));
+	iph->ttl--;
+	return verdict_of(counter, which, verdict);
+}
+
+/*
+ * bpf_fib_lookup() return codes and why each but SUCCESS is handed to the
+ * kernel (the counter each one lands in):
+ *  NO_NEIGH       route found, neighbour not valid: the kernel queues the
+ *                 packet and resolves ARP; we cannot.
+ *  FWD_DISABLED   net.ipv4.conf.<ingress>.forwarding is 0: the kernel
+ *                 delivers locally or drops; not ours to forward.
+ *  NOT_FWDED      local, broadcast or not a unicast route: local delivery.
+ *  BLACKHOLE, UNREACHABLE, PROHIBIT
+ *                 the kernel drops and may send ICMP unreachable.
+ *  FRAG_NEEDED    beyond the egress MTU: the kernel fragments or sends
+ *                 ICMP fragmentation needed.
+ *  UNSUPP_LWT and any other code: encapsulation or cases not modelled.
+ */
+static __always_inline __u32 fib_pass_reason(int rc)
+{
+	switch (rc) {
+	case BPF_FIB_LKUP_RET_NO_NEIGH:
+		return FWD_CNT_PASS_FIB_NO_NEIGH;
+	case BPF_FIB_LKUP_RET_NOT_FWDED:
+		return FWD_CNT_PASS_FIB_NOT_FWDED;
+	case BPF_FIB_LKUP_RET_FWD_DISABLED:
+		return FWD_CNT_PASS_FIB_FWD_DISABLED;
+	case BPF_FIB_LKUP_RET_BLACKHOLE:
+	case BPF_FIB_LKUP_RET_UNREACHABLE:
+	case BPF_FIB_LKUP_RET_PROHIBIT:
+		return FWD_CNT_PASS_FIB_DROP;
+	case BPF_FIB_LKUP_RET_FRAG_NEEDED:
+		return FWD_CNT_PASS_MTU;
+	default:
+		return FWD_CNT_PASS_FIB_OTHER;
+	}
+}
+
+static __always_inline int fwd_packet(struct xdp_md *ctx, __u32 *counter)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct ethhdr *eth = data;
+	struct iphdr *iph = (void *)(eth + 1);
+	__u32 ifindex = ctx->ingress_ifindex;
+	struct bpf_fib_lookup p = {};
+	struct fwd_iface *in;
+	struct fwd_entry *e;
+	__u32 mtu_len;
+	__u16 tot_len;
+	long l3_len;
+	int rc;
+
+	if ((void *)(eth + 1) > data_end)
+		return pass(counter, FWD_CNT_PASS_TRUNCATED);
+	if (eth->h_proto != bpf_htons(ETH_P_IP))
+		return pass(counter, FWD_CNT_PASS_NOT_IPV4);
+
+	in = bpf_map_lookup_elem(&fwd_ifaces, &ifindex);
+	if (!in || !(in->flags & FWD_IF_MANAGED))
+		return pass(counter, FWD_CNT_PASS_NOT_MANAGED);
+	if (!mac_eq(eth->h_dest, in->mac))
+		return pass(counter, FWD_CNT_PASS_NOT_FOR_US);
+
+	if ((void *)(iph + 1) > data_end)
+		return pass(counter, FWD_CNT_PASS_TRUNCATED);
+	if (iph->version != 4 || iph->ihl < 5)
+		return pass(counter, FWD_CNT_PASS_BAD_HEADER);
+	/* The kernel rewrites RR/TS options and refuses source routes. */
+	if (iph->ihl > 5)
+		return pass(counter, FWD_CNT_PASS_IP_OPTIONS);
+	tot_len = bpf_ntohs(iph->tot_len);
+	l3_len = data_end - (void *)iph;
+	if (tot_len < sizeof(*iph) || tot_len > l3_len || !ip_csum_ok(iph))
+		return pass(counter, FWD_CNT_PASS_BAD_HEADER);
+	if (addr_special(iph->daddr) || addr_special(iph->saddr))
+		return pass(counter, FWD_CNT_PASS_NOT_UNICAST);
+	if (iph->ttl <= 1)
+		return pass(counter, FWD_CNT_PASS_TTL);
+
+	e = bpf_map_lookup_elem(&hfwd, &iph->daddr);
+	if (e) {
+		/* Learned entries follow the kernel's rule; overrides don't. */
+		if (!(in->flags & FWD_IF_FORWARDING) &&
+		    !bpf_map_lookup_elem(&fwd_ovr, &iph->daddr))
+			return pass(counter, FWD_CNT_PASS_FWD_OFF);
+		mtu_len = tot_len;
+		if (bpf_check_mtu(ctx, e->ifindex, &mtu_len, 0, 0))
+			return pass(counter, FWD_CNT_PASS_MTU);
+		return forward(ctx, counter, e->ifindex, e->smac, e->dmac,
+			       l3_len - tot_len, FWD_CNT_FWD_TABLE);
+	}
+
+	p.family = AF_INET;
+	p.tos = iph->tos;
+	p.l4_protocol = iph->protocol;
+	p.tot_len = tot_len;
+	p.ipv4_src = iph->saddr;
+	p.ipv4_dst = iph->daddr;
+	p.ifindex = ifindex;
+	rc = bpf_fib_lookup(ctx, &p, sizeof(p), 0);
+	if (rc != BPF_FIB_LKUP_RET_SUCCESS)
+		return pass(counter, fib_pass_reason(rc));
+	return forward(ctx, counter, p.ifindex, p.smac, p.dmac,
+		       l3_len - tot_len, FWD_CNT_FWD_FIB);
+}
+
+SEC("xdp")
+int xdp_handle_fwd(struct xdp_md *ctx)
+{
+	__u32 counter = FWD_CNT_PASS_NOT_IPV4;
+	int verdict = fwd_packet(ctx, &counter);
+	struct fwd_count *c = bpf_map_lookup_elem(&fwd_stats, &counter);
+
+	if (c) {
+		c->packets++;
+		c->bytes += ctx->data_end - ctx->data;
+	}
+	return verdict;
+}
+
+char LICENSE[] SEC("license") = "GPL";

@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * fwd.h - the one header shared by the XDP program and user space.
+ *
+ * Every type that crosses the kernel/user boundary lives here, with
+ * fixed-width fields, explicit padding and a size assertion, so that the
+ * BPF object, the daemon, the tests and bpftool agree byte for byte.
+ */
+#ifndef FWD_H
+#define FWD_H
+
+#include <linux/types.h>
+
+/* Default size of hfwd, as in the original (`max_entries 10000`). */
+#define FWD_DEFAULT_MAX_ENTRIES 10000
+/* Upper bound on managed interfaces (devmap and interface table). */
+#define FWD_MAX_IFACES 256
+
+/*
+ * hfwd value: where to send packets for one IPv4 destination.
+ * Layout fixed by the original system: 16 bytes, no padding.
+ */
+struct fwd_entry {
+	__u32 ifindex; /* egress interface */
+	__u8 smac[6];  /* source MAC written on egress (egress interface's) */
+	__u8 dmac[6];  /* destination MAC: the next hop's */
+};
+_Static_assert(sizeof(struct fwd_entry) == 16, "hfwd value must be 16 bytes");
+
+/* fwd_iface.flags */
+#define FWD_IF_MANAGED (1U << 0)    /* fwd forwards packets arriving here */
+#define FWD_IF_FORWARDING (1U << 1) /* net.ipv4.conf.<if>.forwarding = 1 */
+#define FWD_IF_UP (1U << 2)	    /* IFF_UP and IFF_RUNNING */
+
+/* fwd_ifaces value: per ingress interface, keyed by __u32 ifindex. */
+struct fwd_iface {
+	__u8 mac[6];  /* the interface's own MAC: frames must be sent to it */
+	__u16 flags;  /* FWD_IF_* */
+};
+_Static_assert(sizeof(struct fwd_iface) == 8, "fwd_iface must be 8 bytes");
+
+/*
+ * fwd_ovr value: presence of a key in fwd_ovr marks the hfwd entry of the
+ * same key as an override. The 16-byte hfwd value stays as the original had
+ * it; the program consults fwd_ovr only when the ingress interface has IPv4
+ * forwarding off, where a learned entry must not be used but an override
+ * must.
+ */
+struct fwd_ovr {
+	__u8 set; /* always 1 */
+	__u8 pad[3];
+};
+_Static_assert(sizeof(struct fwd_ovr) == 4, "fwd_ovr must be 4 bytes");
+
+/*
+ * Outcome counters, one slot each in the per-CPU array fwd_stats. One list
+ * gives both the enum and the names user space prints (Prometheus label
+ * values, QueryStats keys); the order is the map's layout.
+ */
+#define FWD_COUNTERS(X)                                                       \
+	X(FWD_TABLE, "fwd_table")	  /* forwarded by a hfwd hit */       \
+	X(FWD_FIB, "fwd_fib")		  /* forwarded by bpf_fib_lookup */   \
+	X(PASS_NOT_IPV4, "pass_not_ipv4") /* ARP, IPv6, VLAN tagged ... */    \
+	X(PASS_TRUNCATED, "pass_truncated") /* shorter than its headers */    \
+	X(PASS_NOT_MANAGED, "pass_not_managed") /* ingress not managed */     \
+	X(PASS_NOT_FOR_US, "pass_not_for_us") /* dst MAC not ingress MAC */   \
+	X(PASS_BAD_HEADER, "pass_bad_header") /* version, IHL<5, len, csum */ \
+	X(PASS_IP_OPTIONS, "pass_ip_options") /* IHL > 5 */                   \
+	X(PASS_TTL, "pass_ttl")		  /* TTL <= 1: time exceeded */       \
+	X(PASS_NOT_UNICAST, "pass_not_unicast") /* mcast/bcast/martian */     \
+	X(PASS_FWD_OFF, "pass_forwarding_off") /* learned, ingress fwd off */ \
+	X(PASS_MTU, "pass_mtu")		  /* egress MTU exceeded */           \
+	X(PASS_EGRESS, "pass_egress_unmanaged") /* not in the devmap */       \
+	X(PASS_HAIRPIN, "pass_hairpin") /* egress == ingress: ICMP redirect */ \
+	X(PASS_FIB_NO_NEIGH, "pass_fib_no_neigh") /* kernel resolves ARP */   \
+	X(PASS_FIB_NOT_FWDED, "pass_fib_not_fwded") /* local, no route */     \
+	X(PASS_FIB_FWD_DISABLED, "pass_fib_fwd_disabled")                     \
+	X(PASS_FIB_DROP, "pass_fib_drop") /* blackhole/unreachable/prohibit */ \
+	X(PASS_FIB_OTHER, "pass_fib_other") /* LWT, frag needed, other */
+
+#define FWD_COUNTER_ENUM(id, name) FWD_CNT_##id,
+enum fwd_counter { FWD_COUNTERS(FWD_COUNTER_ENUM) FWD_CNT_MAX };
+#undef FWD_COUNTER_ENUM
+
+#ifndef __bpf__
+#define FWD_COUNTER_NAME(id, name) [FWD_CNT_##id] = name,
+static const char *const fwd_counter_names[FWD_CNT_MAX] = {
+	FWD_COUNTERS(FWD_COUNTER_NAME)
+};
+#undef FWD_COUNTER_NAME
+#endif
+
+/* fwd_stats value: one per counter per CPU. */
+struct fwd_count {
+	__u64 packets;
+	__u64 bytes;
+};
+_Static_assert(sizeof(struct fwd_count) == 16, "fwd_count must be 16 bytes");
+
+#endif /* FWD_H */
