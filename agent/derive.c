@@ -242,20 +242,17 @@ struct route {
 	uint32_t dst, gw, oif, prio;
 };
 
-struct dest {
-	struct hnode h;	    /* key: ip */
-	struct fwd_entry e; /* what the hooks were last told */
-	uint32_t nh;	    /* the neighbour's address (D or the gateway) */
-};
-
 struct derive {
 	struct rtnl_hooks hooks;
 	char **ifaces;
 	int n_ifaces;
 	bool learn;
 	bool batch; /* in a resync dump: mirror only, derive at the end */
-	struct htab links, neighs, routes, gws, dests, addrs;
-	struct pool neigh_pool, dest_pool;
+	struct htab links, neighs, routes, gws, addrs;
+	struct pool neigh_pool;
+	/* Addresses whose candidates a flush removed, to re-derive after. */
+	uint32_t *redo;
+	size_t n_redo, redo_cap;
 	uint32_t plen[TBL_N][33]; /* routes per table and prefix length */
 	uint32_t tick;
 	uint32_t cursor; /* derive_refresh() resumes at this bucket */
@@ -290,13 +287,6 @@ static struct neigh *neigh_get(const struct derive *d, uint32_t ifindex,
 	struct hnode *n = ht_find(&d->neighs, nkey(ifindex, ip));
 
 	return n ? container_of(n, struct neigh, h) : NULL;
-}
-
-static struct dest *dest_get(const struct derive *d, uint32_t ip)
-{
-	struct hnode *n = ht_find(&d->dests, ip);
-
-	return n ? container_of(n, struct dest, h) : NULL;
 }
 
 /*
@@ -373,28 +363,15 @@ static bool derive_one(const struct derive *d, uint32_t ip, struct fwd_entry *e,
 	return true;
 }
 
-static void dest_drop(struct derive *d, struct dest *dn, bool tell)
-{
-	char ips[INET_ADDRSTRLEN];
-	int err;
-
-	if (tell) {
-		err = d->hooks.learn_del(d->hooks.arg, (uint32_t)dn->h.key);
-		if (err && err != -ENOENT)
-			pr_warn("rtnl: forgetting %s: %s\n",
-				nl_ip_str(dn->h.key, ips), strerror(-err));
-		else
-			pr_info("rtnl: forgot %s\n", nl_ip_str(dn->h.key, ips));
-	}
-	ht_del(&d->dests, &dn->h);
-	pool_put(&d->dest_pool, dn);
-}
-
-/* Bring the learned entry for @ip in line with the mirror. */
+/*
+ * Tell the hooks what the rule says for @ip now. The daemon's table keeps
+ * the learned entries and ignores a set that changes nothing (and a
+ * delete of nothing), so we keep no second copy: at 100k entries that
+ * copy would be a third of our memory.
+ */
 static void apply(struct derive *d, uint32_t ip)
 {
-	char ips[INET_ADDRSTRLEN], macs[18];
-	struct dest *dn = dest_get(d, ip);
+	char ips[INET_ADDRSTRLEN];
 	struct fwd_entry e = {0};
 	uint32_t nh = 0;
 	int err;
@@ -402,39 +379,46 @@ static void apply(struct derive *d, uint32_t ip)
 	if (d->batch)
 		return;
 	if (!d->learn || !derive_one(d, ip, &e, &nh)) {
-		if (dn)
-			dest_drop(d, dn, true);
-		return;
-	}
-	if (dn && !memcmp(&dn->e, &e, sizeof(e))) {
-		dn->nh = nh;
+		err = d->hooks.learn_del(d->hooks.arg, ip);
+		if (err && err != -ENOENT)
+			pr_warn("rtnl: forgetting %s: %s\n", nl_ip_str(ip, ips),
+				strerror(-err));
 		return;
 	}
 	err = d->hooks.learn_set(d->hooks.arg, ip, &e);
 	if (err) {
-		/* Forget it so that the next change of @ip retries. */
+		/* The next change of @ip retries. */
 		d->set_errors++;
 		pr_warn("rtnl: learning %s: %s\n", nl_ip_str(ip, ips),
 			strerror(-err));
-		if (dn)
-			dest_drop(d, dn, true);
-		return;
 	}
-	if (!dn) {
-		dn = pool_get(&d->dest_pool);
-		if (!dn) {
-			/* The map has it but we cannot track it: undo. */
-			d->hooks.learn_del(d->hooks.arg, ip);
-			d->set_errors++;
+}
+
+/* Remember @ip for redo_apply(): its candidate is being flushed. */
+static void redo_add(struct derive *d, uint32_t ip)
+{
+	if (d->n_redo == d->redo_cap) {
+		size_t cap = d->redo_cap ? d->redo_cap * 2 : 64;
+		uint32_t *v = realloc(d->redo, cap * sizeof(*v));
+
+		if (!v) {
+			pr_err("rtnl: out of memory, entry for a flushed "
+			       "neighbour may linger until the next resync\n");
 			return;
 		}
-		dn->h.key = ip;
-		ht_add(&d->dests, &dn->h);
+		d->redo = v;
+		d->redo_cap = cap;
 	}
-	dn->e = e;
-	dn->nh = nh;
-	pr_info("rtnl: learned %s dev %u lladdr %s\n", nl_ip_str(ip, ips),
-		e.ifindex, nl_mac_str(e.dmac, macs));
+	d->redo[d->n_redo++] = ip;
+}
+
+static void redo_apply(struct derive *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->n_redo; i++)
+		apply(d, d->redo[i]);
+	d->n_redo = 0;
 }
 
 /* Every candidate: neighbour addresses and /32 host route destinations. */
@@ -445,8 +429,6 @@ static void apply_all(struct derive *d)
 
 	if (d->batch)
 		return;
-	/* First what exists, so that entries whose inputs vanished go. */
-	ht_for_each(&d->dests, i, n, tmp) apply(d, (uint32_t)n->key);
 	ht_for_each(&d->neighs, i, n, tmp) apply(d, (uint32_t)n->key);
 	ht_for_each(&d->gws, i, n, tmp)
 		apply(d, container_of(n, struct route, g)->dst);
@@ -482,6 +464,8 @@ static int tbl_idx(uint32_t table)
 
 static void route_free(struct derive *d, struct route *r)
 {
+	if (r->len == 32)
+		redo_add(d, r->dst);
 	ht_del(&d->routes, &r->h);
 	if (r->in_g)
 		ht_del(&d->gws, &r->g);
@@ -579,6 +563,7 @@ void derive_route(struct derive *d, const struct nl_route *nr, bool del)
 		if (!r)
 			return;
 		route_free(d, r);
+		d->n_redo = 0; /* applied just below */
 	} else {
 		route_set(d, tbl, nr);
 	}
@@ -594,6 +579,7 @@ void derive_route(struct derive *d, const struct nl_route *nr, bool del)
 
 static void neigh_free(struct derive *d, struct neigh *n)
 {
+	redo_add(d, (uint32_t)n->h.key);
 	ht_del(&d->neighs, &n->h);
 	pool_put(&d->neigh_pool, n);
 }
@@ -619,6 +605,7 @@ void derive_neigh(struct derive *d, const struct nl_neigh *nn, bool del)
 		if (!n)
 			return;
 		neigh_free(d, n);
+		d->n_redo = 0; /* applied just below */
 	} else {
 		if (!n) {
 			n = pool_get(&d->neigh_pool);
@@ -732,6 +719,7 @@ void derive_link(struct derive *d, const struct nl_link *nl, bool del)
 	if (del) {
 		if (l) {
 			link_remove(d, l);
+			redo_apply(d);
 			apply_all(d);
 		}
 		return;
@@ -772,6 +760,7 @@ void derive_link(struct derive *d, const struct nl_link *nl, bool del)
 		((was_flags ^ l->flags) & (IFF_UP | IFF_RUNNING | IFF_NOARP));
 	if ((was_flags & IFF_UP) && !(l->flags & IFF_UP))
 		routes_flush_oif(d, (uint32_t)l->h.key);
+	redo_apply(d);
 	if (relevant)
 		apply_all(d);
 }
@@ -812,8 +801,10 @@ void derive_addr(struct derive *d, const struct nl_addr *a, bool del)
 	free(n);
 	if (!l || !l->n_addrs || --l->n_addrs)
 		return;
-	if (routes_flush_oif(d, a->ifindex))
+	if (routes_flush_oif(d, a->ifindex)) {
+		redo_apply(d);
 		apply_all(d);
+	}
 }
 
 void derive_netconf(struct derive *d, const struct nl_netconf *c)
@@ -835,7 +826,8 @@ void derive_netconf(struct derive *d, const struct nl_netconf *c)
 
 /* ---- resync ---- */
 
-static void clear_mirror(struct derive *d, bool tell)
+/* Forget routes, neighbours, addresses; no hook calls. */
+static void clear_mirror(struct derive *d)
 {
 	struct hnode *n, *tmp;
 	uint32_t i;
@@ -844,8 +836,7 @@ static void clear_mirror(struct derive *d, bool tell)
 		route_free(d, container_of(n, struct route, h));
 	ht_for_each(&d->neighs, i, n, tmp)
 		neigh_free(d, container_of(n, struct neigh, h));
-	ht_for_each(&d->dests, i, n, tmp)
-		dest_drop(d, container_of(n, struct dest, h), tell);
+	d->n_redo = 0;
 	addrs_flush(d, 0, true);
 	ht_for_each(&d->links, i, n, tmp) container_of(n, struct link, h)
 		->n_addrs = 0;
@@ -857,7 +848,7 @@ void derive_resync_begin(struct derive *d)
 	uint32_t i;
 
 	/* resync_end() sweeps whatever is not set again: no learn_del. */
-	clear_mirror(d, false);
+	clear_mirror(d);
 	ht_for_each(&d->links, i, n, tmp) container_of(n, struct link, h)
 		->seen = false;
 	d->batch = true;
@@ -878,6 +869,7 @@ void derive_resync_end(struct derive *d)
 		if (!l->seen)
 			link_remove(d, l);
 	}
+	d->n_redo = 0; /* the daemon sweeps what is not set again */
 	d->batch = false;
 	apply_all(d);
 	if (d->hooks.resync_end)
@@ -903,32 +895,52 @@ const char *derive_missing_iface(const struct derive *d)
 	return NULL;
 }
 
+/* Is @n the next hop of a learned entry? (Its own, or a /32's.) */
+static bool neigh_in_use(const struct derive *d, const struct neigh *n)
+{
+	uint32_t ifindex = n->h.key >> 32, ip = (uint32_t)n->h.key, nh;
+	struct fwd_entry e;
+	struct hnode *g;
+
+	if (derive_one(d, ip, &e, &nh) && e.ifindex == ifindex && nh == ip)
+		return true;
+	for (g = ht_find(&d->gws, n->h.key); g; g = ht_next_same(g))
+		if (derive_one(d, container_of(g, struct route, g)->dst, &e,
+			       &nh) &&
+		    nh == ip)
+			return true;
+	return false;
+}
+
 unsigned int derive_refresh(struct derive *d,
 			    void (*fn)(void *arg, uint32_t ifindex,
 				       uint32_t ip),
 			    void *arg, unsigned int max)
 {
-	uint32_t start, b, nb = d->dests.mask + 1;
+	uint32_t b, nb = d->neighs.mask + 1;
 	unsigned int sent = 0;
 
+	if (!d->learn)
+		return 0;
 	d->tick++;
-	start = d->cursor % nb;
 	for (b = 0; b < nb && sent < max; b++) {
-		uint32_t bi = (start + b) % nb;
+		uint32_t bi = (d->cursor + b) % nb;
 		struct hnode *h;
 
-		for (h = d->dests.b[bi]; h; h = h->next) {
-			struct dest *dn = container_of(h, struct dest, h);
-			struct neigh *n = neigh_get(d, dn->e.ifindex, dn->nh);
+		for (h = d->neighs.b[bi]; h; h = h->next) {
+			struct neigh *n = container_of(h, struct neigh, h);
 
-			if (!n || n->state != NUD_STALE || n->tick == d->tick)
+			/* Only STALE needs us: DELAY/PROBE are being
+			 * verified, REACHABLE was just now. */
+			if (n->state != NUD_STALE || n->tick == d->tick ||
+			    !neigh_in_use(d, n))
 				continue;
 			n->tick = d->tick;
-			fn(arg, dn->e.ifindex, dn->nh);
+			fn(arg, h->key >> 32, (uint32_t)h->key);
 			sent++;
 		}
-		d->cursor = bi + 1;
 	}
+	d->cursor = (d->cursor + b) % nb;
 	return sent;
 }
 
@@ -937,7 +949,6 @@ void derive_stats(const struct derive *d, struct derive_stats *out)
 	out->links = d->links.n;
 	out->routes = d->routes.n;
 	out->neighs = d->neighs.n;
-	out->learned = d->dests.n;
 	out->set_errors = d->set_errors;
 }
 
@@ -954,7 +965,6 @@ struct derive *derive_new(const struct rtnl_hooks *hooks, char **ifaces,
 	d->n_ifaces = n_ifaces;
 	d->learn = learn;
 	d->neigh_pool.size = sizeof(struct neigh);
-	d->dest_pool.size = sizeof(struct dest);
 	if (ht_init(&d->links))
 		goto err_free;
 	if (ht_init(&d->neighs))
@@ -963,14 +973,10 @@ struct derive *derive_new(const struct rtnl_hooks *hooks, char **ifaces,
 		goto err_neighs;
 	if (ht_init(&d->gws))
 		goto err_routes;
-	if (ht_init(&d->dests))
-		goto err_gws;
 	if (ht_init(&d->addrs))
-		goto err_dests;
+		goto err_gws;
 	return d;
 
-err_dests:
-	free(d->dests.b);
 err_gws:
 	free(d->gws.b);
 err_routes:
@@ -993,15 +999,14 @@ void derive_free(struct derive *d)
 
 	if (!d)
 		return;
-	clear_mirror(d, false);
+	clear_mirror(d);
 	ht_for_each(&d->links, i, n, tmp) free(container_of(n, struct link, h));
 	free(d->addrs.b);
 	free(d->links.b);
 	free(d->neighs.b);
 	free(d->routes.b);
 	free(d->gws.b);
-	free(d->dests.b);
+	free(d->redo);
 	pool_destroy(&d->neigh_pool);
-	pool_destroy(&d->dest_pool);
 	free(d);
 }

@@ -61,6 +61,7 @@ const char *derive_missing_iface(const struct derive *d);
  * Neighbour liveness: call @fn(arg, ifindex, ip) for neighbours behind
  * learned entries that sit in NUD_STALE, each at most once per call, at
  * most @max calls; a cursor makes successive calls cover the whole table.
+ * Cost: one pass over the neighbours (a derivation for each STALE one).
  * Returns the number of calls made.
  */
 unsigned int derive_refresh(struct derive *d,

@@ -223,10 +223,10 @@ static int rtnl_full_sync(struct rtnl *r)
 	derive_resync_end(r->d);
 	derive_stats(r->d, &ds);
 	pr_info("rtnl: synced in %llu us: %llu links, %llu routes, %llu "
-		"neighbours, %llu learned\n",
+		"neighbours\n",
 		(unsigned long long)(loop_now_us() - t0),
 		(unsigned long long)ds.links, (unsigned long long)ds.routes,
-		(unsigned long long)ds.neighs, (unsigned long long)ds.learned);
+		(unsigned long long)ds.neighs);
 	return err;
 }
 

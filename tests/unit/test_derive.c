@@ -58,11 +58,17 @@ static void h_iface_gone(void *a, uint32_t ifindex, const char *name)
 	fk.gone_ifindex = ifindex;
 }
 
+/*
+ * Like the daemon's table, a set that changes nothing and a delete of
+ * nothing are no writes; sets and dels count the writes only.
+ */
 static int h_learn_set(void *a, uint32_t ip, const struct fwd_entry *e)
 {
 	int i = find(ip);
 
 	(void)a;
+	if (i >= 0 && !memcmp(&fk.e[i], e, sizeof(*e)))
+		return 0;
 	fk.sets++;
 	if (i < 0) {
 		assert_true(fk.n < MAXE);
@@ -78,9 +84,9 @@ static int h_learn_del(void *a, uint32_t ip)
 	int i = find(ip);
 
 	(void)a;
-	fk.dels++;
 	if (i < 0)
 		return -ENOENT;
+	fk.dels++;
 	fk.n--;
 	fk.ip[i] = fk.ip[fk.n];
 	fk.e[i] = fk.e[fk.n];
