@@ -920,7 +920,7 @@ unsigned int derive_refresh(struct derive *d,
 	uint32_t b, nb = d->neighs.mask + 1;
 	unsigned int sent = 0;
 
-	if (!d->learn)
+	if (!d->learn || !nb)
 		return 0;
 	d->tick++;
 	for (b = 0; b < nb && sent < max; b++) {

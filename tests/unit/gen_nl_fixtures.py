@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 """Record real rtnetlink messages for tests/unit/nl_fixtures.h.
 
-Run once, as root, inside tests/isolate.sh (a private network namespace):
+Run once, as root, inside tests/isolate.sh (a private network namespace),
+then clang-format the header:
     tests/isolate.sh python3 tests/unit/gen_nl_fixtures.py > tests/unit/nl_fixtures.h
 It subscribes to the groups fwd listens to, makes one change per step with
 ip(8), and prints the first message of the wanted type each step produced,
