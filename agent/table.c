@@ -280,6 +280,12 @@ int table_new(struct table **out, const struct table_opts *o)
 	return 0;
 }
 
+void table_set_maps(struct table *t, int hfwd_fd, int ovr_fd)
+{
+	t->hfwd_fd = hfwd_fd;
+	t->ovr_fd = ovr_fd;
+}
+
 void table_free(struct table *t)
 {
 	if (!t)

@@ -50,6 +50,12 @@ struct table_stats {
 /* Empty table over the two maps; the maps are not touched. 0 or -errno. */
 int table_new(struct table **out, const struct table_opts *o);
 void table_free(struct table *t);
+/*
+ * Point the table at its maps, when they exist only after the table (the
+ * daemon reads the state file before it touches XDP, so a bad file never
+ * costs a running data path anything).
+ */
+void table_set_maps(struct table *t, int hfwd_fd, int ovr_fd);
 
 /*
  * Read the overrides from the state file into the table (the maps follow
