@@ -1,0 +1,326 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# test_agent_lifecycle.sh - the daemon's life: start, pins, overrides that
+# survive restarts, kill -9 with a counted stream flowing (the restarted
+# daemon adopts the attachment: zero packets lost), SIGTERM (detach,
+# unpin), --keep, and clear errors.
+#
+# Topology (run under tests/isolate.sh: this shell's namespace is the
+# middle node, with a private bpffs at /sys/fs/bpf):
+#
+#   ns fwdlc_src            middle (fwd on m0, m1)          ns fwdlc_dst
+#   s0 10.71.1.2/24 ---- m0 10.71.1.1/24  m1 10.71.2.1/24 ---- d0 10.71.2.2/24
+#
+# IPv4 forwarding is OFF on the middle node, so the kernel forwards
+# nothing: every packet that crosses was forwarded by XDP, from the
+# overrides (which apply regardless of the forwarding sysctl). A moment
+# without the program is a lost packet. Asserts read the pinned maps with
+# bpftool and count packets at the ends, never the daemon's own word.
+set -eu
+
+top=${FWD_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
+fwd=${FWD_BIN:-$top/build/fwd}
+obj=$top/build/fwd.bpf.o
+bpffs=/sys/fs/bpf
+n=0
+failed=0
+pid=
+
+ok() {
+	n=$((n + 1))
+	echo "ok $n - $1"
+}
+not_ok() {
+	n=$((n + 1))
+	failed=1
+	echo "not ok $n - $1"
+	shift
+	for l in "$@"; do echo "# $l"; done
+	[ -f "${log:-/nonexistent}" ] && sed 's/^/#   log: /' "$log" | tail -n 20
+	return 0
+}
+check() { # check NAME CMD... : ok if CMD succeeds
+	local name=$1
+	shift
+	if "$@"; then ok "$name"; else not_ok "$name" "failed: $*"; fi
+}
+skip_all() {
+	echo "1..1"
+	echo "ok 1 # SKIP $1"
+	exit 0
+}
+
+[ "$(id -u)" -eq 0 ] || skip_all "needs root"
+[ -x "$fwd" ] || skip_all "$fwd not built"
+[ -f "$obj" ] || skip_all "$obj not built"
+stat -f -c %T "$bpffs" 2>/dev/null | grep -q bpf ||
+	skip_all "no private bpffs at $bpffs (run under tests/isolate.sh)"
+for t in bpftool jq ip ping; do
+	command -v "$t" >/dev/null || skip_all "$t missing"
+done
+
+tmp=$(mktemp -d /tmp/fwd-lifecycle.XXXXXX)
+state=$tmp/state.json
+log=$tmp/fwd.log
+
+# shellcheck disable=SC2317 # called through the trap
+cleanup() {
+	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+		kill -9 "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	fi
+	ip netns del fwdlc_src 2>/dev/null || true
+	ip netns del fwdlc_dst 2>/dev/null || true
+	ip link del m0 2>/dev/null || true
+	ip link del m1 2>/dev/null || true
+	rm -f "$bpffs"/hfwd "$bpffs"/fwd_ovr "$bpffs"/fwd_ports \
+		"$bpffs"/fwd_ifaces "$bpffs"/fwd_stats
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+S="ip netns exec fwdlc_src"
+D="ip netns exec fwdlc_dst"
+
+ip netns add fwdlc_src
+ip netns add fwdlc_dst
+ip link add m0 type veth peer name s0 netns fwdlc_src
+ip link add m1 type veth peer name d0 netns fwdlc_dst
+ip addr add 10.71.1.1/24 dev m0
+ip addr add 10.71.2.1/24 dev m1
+ip link set m0 up
+ip link set m1 up
+$S ip addr add 10.71.1.2/24 dev s0
+$S ip link set s0 up
+$S ip link set lo up
+$S ip route add default via 10.71.1.1
+$D ip addr add 10.71.2.2/24 dev d0
+$D ip link set d0 up
+$D ip link set lo up
+$D ip route add default via 10.71.2.1
+# a native XDP redirect into a veth needs NAPI on the peer: GRO gives it
+$S ethtool -K s0 gro on >/dev/null 2>&1 || true
+$D ethtool -K d0 gro on >/dev/null 2>&1 || true
+sysctl -qw net.ipv4.ip_forward=0
+sysctl -qw net.ipv4.conf.all.forwarding=0
+
+# (not /sys/class/net: this shell's /sys shows the host's namespace)
+mac() { ip -j link show "$1" | jq -r '.[0].address'; }
+m0_mac=$(mac m0)
+m1_mac=$(mac m1)
+s0_mac=$($S ip -j link show s0 | jq -r '.[0].address')
+d0_mac=$($D ip -j link show d0 | jq -r '.[0].address')
+m0_idx=$(ip -j link show m0 | jq -r '.[0].ifindex')
+m1_idx=$(ip -j link show m1 | jq -r '.[0].ifindex')
+$S ip neigh replace 10.71.1.1 lladdr "$m0_mac" dev s0 nud permanent
+$D ip neigh replace 10.71.2.1 lladdr "$m1_mac" dev d0 nud permanent
+ip neigh replace 10.71.1.2 lladdr "$s0_mac" dev m0 nud permanent
+ip neigh replace 10.71.2.2 lladdr "$d0_mac" dev m1 nud permanent
+
+# The overrides both ways, saved as a previous run would have left them.
+cat >"$state" <<EOF
+{ "version": 1, "overrides": [
+  { "ip": "10.71.2.2", "ifindex": $m1_idx, "iface": "m1",
+    "smac": "$m1_mac", "dmac": "$d0_mac" },
+  { "ip": "10.71.1.2", "ifindex": $m0_idx, "iface": "m0",
+    "smac": "$m0_mac", "dmac": "$s0_mac" } ] }
+EOF
+
+start() { # start [extra options]: runs fwd in the background, waits ready
+	"$fwd" --iface m0 --iface m1 --bpffs "$bpffs" --state "$state" \
+		--max-entries 20000 --bpf-object "$obj" \
+		--listen 127.0.0.1:55571 -v "$@" >>"$log" 2>&1 &
+	pid=$!
+	wait_ready
+}
+wait_ready() {
+	local _
+	for _ in $(seq 100); do
+		if [ -e "$bpffs/hfwd" ] && grep -q "ready in" "$log" 2>/dev/null &&
+			[ "$(grep -c 'ready in' "$log")" -ge "$ready_seen" ]; then
+			ready_seen=$((ready_seen + 1))
+			return 0
+		fi
+		kill -0 "$pid" 2>/dev/null || return 1
+		sleep 0.05
+	done
+	return 1
+}
+ready_seen=1
+
+xdp_prog() { # xdp_prog IF: id of the XDP program attached, or empty
+	ip -j link show "$1" | jq -r '.[0].xdp.prog.id // empty'
+}
+xdp_name() {
+	ip -j link show "$1" | jq -r '.[0].xdp.prog.name // empty'
+}
+# hfwd value for IP, as "ifindex smac dmac" (from the map itself)
+hfwd_get() {
+	local b
+	# shellcheck disable=SC2046
+	read -r -a b < <(bpftool map lookup pinned "$bpffs/hfwd" \
+		key $(echo "$1" | tr . ' ') -j 2>/dev/null |
+		jq -r '.value | map(ltrimstr("0x")) | join(" ")')
+	[ "${#b[@]}" -eq 16 ] || return 0
+	echo "$((16#${b[3]}${b[2]}${b[1]}${b[0]}))" \
+		"${b[4]}:${b[5]}:${b[6]}:${b[7]}:${b[8]}:${b[9]}" \
+		"${b[10]}:${b[11]}:${b[12]}:${b[13]}:${b[14]}:${b[15]}"
+}
+# shellcheck disable=SC2317 # called through check
+ovr_has() {
+	local k
+	k=$(echo "$1" | tr . ' ')
+	# shellcheck disable=SC2086
+	bpftool map lookup pinned "$bpffs/fwd_ovr" key $k >/dev/null 2>&1
+}
+map_id() { bpftool map show pinned "$bpffs/$1" -j | jq -r .id; }
+fwd_table_pkts() { # packets forwarded by a hfwd hit, all CPUs
+	bpftool map lookup pinned "$bpffs/fwd_stats" key 0 0 0 0 -j |
+		jq '[.formatted.values[].value.packets] | add'
+}
+# ping -f -c N: prints "sent received"
+flood() {
+	$S ping -f -q -c "$1" -W 1 10.71.2.2 2>&1 |
+		awk '/packets transmitted/ { print $1, $4 }'
+}
+
+echo "1..21"
+
+# --- start -------------------------------------------------------------
+if start; then ok "daemon starts and says ready"; else
+	not_ok "daemon starts and says ready"
+	echo "# cannot continue without a running daemon"
+	exit 1
+fi
+check "xdp_handle_fwd is attached to m0" [ "$(xdp_name m0)" = xdp_handle_fwd ]
+check "xdp_handle_fwd is attached to m1" [ "$(xdp_name m1)" = xdp_handle_fwd ]
+info=$(bpftool map show pinned "$bpffs/hfwd" -j)
+check "hfwd is pinned with key 4B value 16B and --max-entries" \
+	[ "$(echo "$info" | jq -r '"\(.bytes_key) \(.bytes_value) \(.max_entries) \(.type)"')" = "4 16 20000 hash" ]
+pins_count() {
+	local m c=0
+	for m in hfwd fwd_ovr fwd_ports fwd_ifaces fwd_stats; do
+		[ -e "$bpffs/$m" ] && c=$((c + 1))
+	done
+	echo "$c"
+}
+pins=$(pins_count)
+check "all five maps are pinned" [ "$pins" -eq 5 ]
+check "overrides from --state are in hfwd" \
+	[ "$(hfwd_get 10.71.2.2)" = "$m1_idx $m1_mac $d0_mac" ]
+check "overrides are marked in fwd_ovr" ovr_has 10.71.2.2
+
+# --- the fast path carries the traffic, the kernel cannot --------------
+before=$(fwd_table_pkts)
+res=$(flood 200)
+after=$(fwd_table_pkts)
+if [ "$res" = "200 200" ] && [ $((after - before)) -ge 400 ]; then
+	ok "with kernel forwarding off, XDP forwards every packet by table"
+else
+	not_ok "with kernel forwarding off, XDP forwards every packet by table" \
+		"sent/received: $res; fwd_table +$((after - before)) (want >= 400)"
+fi
+
+# --- kill -9 while a counted stream flows: adoption, zero loss ---------
+# A stream long enough to outlast a restart: ~2 s at the measured rate.
+t0=$(date +%s%N)
+flood 5000 >/dev/null
+rate=$((5000 * 1000000000 / ($(date +%s%N) - t0 + 1)))
+stream=$((rate * 2 + 1000))
+echo "# flood rate ~$rate requests/s; stream of $stream"
+old_prog=$(xdp_prog m1)
+old_map=$(map_id hfwd)
+$S ping -f -q -c "$stream" -W 1 10.71.2.2 >"$tmp/ping.out" 2>&1 &
+ping_pid=$!
+sleep 0.3
+kill -9 "$pid"
+wait "$pid" 2>/dev/null || true
+if kill -0 "$ping_pid" 2>/dev/null; then
+	flowing=yes
+else
+	flowing=no
+fi
+attached_after_crash=$(xdp_prog m1)
+start || true
+wait "$ping_pid" || true
+res=$(awk '/packets transmitted/ { print $1, $4 }' "$tmp/ping.out")
+check "kill -9 leaves the program attached" [ "$attached_after_crash" = "$old_prog" ]
+if [ "$flowing" = yes ] && [ "$res" = "$stream $stream" ]; then
+	ok "a stream across kill -9 and restart loses 0 packets"
+else
+	not_ok "a stream across kill -9 and restart loses 0 packets" \
+		"stream still flowing at the kill: $flowing" \
+		"sent/received: $res"
+fi
+new_prog=$(xdp_prog m1)
+check "restart swapped in its own program (id $old_prog -> $new_prog)" \
+	[ -n "$new_prog" ] && [ "$new_prog" != "$old_prog" ] &&
+	[ "$(xdp_name m1)" = xdp_handle_fwd ]
+check "restart adopted the pinned hfwd (same map id)" \
+	[ "$(map_id hfwd)" = "$old_map" ]
+check "overrides survive the restart" \
+	[ "$(hfwd_get 10.71.1.2)" = "$m0_idx $m0_mac $s0_mac" ]
+
+# --- the check above can fail: a stop/start gap loses packets ----------
+$S ping -f -q -c "$stream" -W 1 10.71.2.2 >"$tmp/ping.out" 2>&1 &
+ping_pid=$!
+sleep 0.3
+kill -TERM "$pid"
+wait "$pid" 2>/dev/null || true
+sleep 0.2
+start || true
+wait "$ping_pid" || true
+read -r sent recvd < <(awk '/packets transmitted/ { print $1, $4 }' "$tmp/ping.out")
+res="${sent:-?} ${recvd:-?}"
+if [ "${sent:-0}" -gt "${recvd:-0}" ]; then
+	ok "control: a stop/start gap does lose packets ($res)"
+else
+	not_ok "control: a stop/start gap does lose packets" "sent/received: $res"
+fi
+
+# --- SIGTERM: clean exit ------------------------------------------------
+kill -TERM "$pid"
+rc=0
+wait "$pid" || rc=$?
+pid=
+check "SIGTERM exits with status 0" [ "$rc" -eq 0 ]
+check "SIGTERM detaches XDP from both interfaces" \
+	[ -z "$(xdp_prog m0)" ] && [ -z "$(xdp_prog m1)" ]
+left=$(pins_count)
+check "SIGTERM removes the pins" [ "$left" -eq 0 ]
+
+# --- --keep -------------------------------------------------------------
+start --keep || true
+kept_prog=$(xdp_prog m1)
+kill -TERM "$pid"
+wait "$pid" || true
+pid=
+check "--keep leaves XDP attached and hfwd pinned with its entries" \
+	[ -n "$kept_prog" ] && [ "$(xdp_prog m1)" = "$kept_prog" ] &&
+	[ "$(hfwd_get 10.71.2.2)" = "$m1_idx $m1_mac $d0_mac" ]
+start || true
+kill -TERM "$pid"
+wait "$pid" || true
+pid=
+check "the next start adopts what --keep left, SIGTERM then cleans up" \
+	[ -z "$(xdp_prog m1)" ] && [ ! -e "$bpffs/hfwd" ]
+
+# --- errors -------------------------------------------------------------
+err_case() { # err_case NAME PATTERN ARGS...: non-zero exit, message
+	local name=$1 pat=$2 out rc=0
+	shift 2
+	out=$(timeout 10 "$fwd" --state "$state" --bpf-object "$obj" "$@" 2>&1) || rc=$?
+	if [ "$rc" -ne 0 ] && echo "$out" | grep -q "$pat"; then
+		ok "$name"
+	else
+		not_ok "$name" "exit $rc, output: $out"
+	fi
+}
+err_case "unknown interface: exit non-zero, says it does not exist" \
+	"nosuch0 does not exist" --iface nosuch0
+mkdir -p "$tmp/notbpf"
+err_case "bpffs not mounted: exit non-zero, says so" \
+	"not a bpf filesystem" --iface m0 --bpffs "$tmp/notbpf"
+
+exit $failed
