@@ -15,7 +15,6 @@
  * Content-Length go first, so a 401 or 413 never waits for a body.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,7 +38,6 @@
 #define API_MAX_PER_IP 128    /* ... from one address (wrk uses 64) */
 #define API_TIMEOUT_S 10      /* idle connection timeout */
 #define API_CONN_MEMORY 16384 /* per connection: request line + headers */
-#define API_TOKEN_MAX 4096
 /* An oversized chunked body is read and dropped up to here, then cut. */
 #define API_DISCARD_MAX (1024 * 1024)
 
@@ -486,54 +484,6 @@ static bool is_loopback(const struct sockaddr_storage *ss)
 	       s6->sin6_addr.s6_addr[12] == 127;
 }
 
-static int read_token(struct api *api, const char *path)
-{
-	char buf[API_TOKEN_MAX + 1];
-	ssize_t n;
-	int fd, err;
-	size_t i;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		err = -errno;
-		pr_err("api: token file %s: %s", path, strerror(-err));
-		return err;
-	}
-	n = read(fd, buf, sizeof(buf));
-	err = n < 0 ? -errno : 0;
-	close(fd);
-	if (err) {
-		pr_err("api: token file %s: %s", path, strerror(-err));
-		return err;
-	}
-	if (n > API_TOKEN_MAX) {
-		pr_err("api: token file %s: longer than %d bytes", path,
-		       API_TOKEN_MAX);
-		return -EINVAL;
-	}
-	/* a trailing newline is the editor's, not the token's */
-	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' ||
-			 buf[n - 1] == ' ' || buf[n - 1] == '\t'))
-		n--;
-	for (i = 0; i < (size_t)n; i++) {
-		if (buf[i] < 0x21 || buf[i] > 0x7e) {
-			pr_err("api: token file %s: the token must be "
-			       "printable ASCII without spaces",
-			       path);
-			return -EINVAL;
-		}
-	}
-	if (n == 0) {
-		pr_err("api: token file %s is empty", path);
-		return -EINVAL;
-	}
-	api->token = strndup(buf, n);
-	if (!api->token)
-		return -ENOMEM;
-	api->token_len = n;
-	return 0;
-}
-
 static int open_listener(const char *listen_on,
 			 const struct sockaddr_storage *ss, socklen_t sl)
 {
@@ -587,9 +537,15 @@ int api_open(struct api **out, struct loop *loop, const struct api_opts *o,
 	api->timer_fd = -1;
 	api->mhd_fd = -1;
 	if (o->token_file) {
-		err = read_token(api, o->token_file);
-		if (err)
+		err = api_read_token(o->token_file, &api->token,
+				     &api->token_len);
+		if (err) {
+			pr_err("api: token file %s: %s", o->token_file,
+			       err == -EINVAL ? "want one line of printable "
+						"ASCII without spaces"
+					      : strerror(-err));
 			goto err_free;
+		}
 	} else if (!is_loopback(&ss)) {
 		pr_warn("api: listening on %s without authentication",
 			listen_on);

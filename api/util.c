@@ -3,9 +3,12 @@
  * util.c - see util.h.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -150,4 +153,36 @@ bool api_secret_equal(const char *a, size_t alen, const char *b, size_t blen)
 	for (i = 0; i < blen; i++)
 		diff |= (unsigned char)(b[i] ^ (alen ? a[i % alen] : 0));
 	return diff == 0 && alen != 0;
+}
+
+int api_read_token(const char *path, char **token, size_t *len)
+{
+	char buf[API_TOKEN_MAX + 1];
+	ssize_t n;
+	int fd, err;
+	size_t i;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf));
+	err = n < 0 ? -errno : 0;
+	close(fd);
+	if (err)
+		return err;
+	if (n > API_TOKEN_MAX)
+		return -EINVAL;
+	/* a trailing newline is the editor's, not the token's */
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		n--;
+	if (n == 0)
+		return -EINVAL;
+	for (i = 0; i < (size_t)n; i++)
+		if (buf[i] < 0x21 || buf[i] > 0x7e)
+			return -EINVAL;
+	*token = strndup(buf, n);
+	if (!*token)
+		return -ENOMEM;
+	*len = n;
+	return 0;
 }

@@ -42,4 +42,14 @@ bool api_utf8_valid(const char *s, size_t len);
 /* Compare without leaking through timing where the first difference is. */
 bool api_secret_equal(const char *a, size_t alen, const char *b, size_t blen);
 
+/* Longest bearer token accepted. */
+#define API_TOKEN_MAX 4096
+
+/*
+ * Read a bearer token from @path: printable ASCII without spaces, one
+ * trailing newline allowed. @token is malloc'ed. 0, -EINVAL (empty, too
+ * long or a bad character) or -errno from open/read.
+ */
+int api_read_token(const char *path, char **token, size_t *len);
+
 #endif /* API_UTIL_H */
