@@ -18,7 +18,7 @@
 # original's UpdateForward request.
 #
 # usage: lab.sh up | down | status | exec NODE CMD... |
-#               fwd-start [FWD-ARG...] | fwd-stop
+#               fwd-start [FWD-ARG...] | fwd-stop | counters
 #   NODE is A, B, C, gw or sw (the switch).
 #   fwd-start runs build/fwd in A on enp0s3 and enp0s9 with its API on
 #   192.168.56.4:5555 behind a token, a bpffs and state file of the lab's
@@ -80,7 +80,7 @@ lab_exists() {
 	for n in $NODES sw; do
 		ns_exists "$P$n" && return 0
 	done
-	[ -e "$LAB_DIR" ]
+	mountpoint -q "$LAB_DIR/bpffs" 2>/dev/null
 }
 
 # Sysctls every namespace gets before its interfaces exist, so that the
@@ -299,6 +299,30 @@ lab_status() {
 	fi
 }
 
+# The data path's counters, read from the fwd_stats map of the program
+# attached to A's enp0s3 (found from the attachment, not by name: other
+# labs or tests may run fwd at the same time), summed over CPUs, in the
+# order of kern/fwd.h. Independent of fwd's API, so tests can check it.
+lab_counters() {
+	local prog m id=""
+	prog=$(ip -n "${P}A" -j -d link show enp0s3 |
+		jq -e '.[0].xdp.prog.id // .[0].xdp.attached[0].prog.id') ||
+		die "no XDP program on A's enp0s3"
+	for m in $(bpftool prog show id "$prog" -j | jq '.map_ids[]'); do
+		if [ "$(bpftool map show id "$m" -j | jq -r .name)" = fwd_stats ]; then
+			id=$m
+		fi
+	done
+	[ -n "$id" ] || die "program $prog has no fwd_stats map"
+	# The enum's order is the map's layout; name each key by it.
+	bpftool map dump id "$id" -j |
+		jq -r '.[] | "\(.formatted.key) \([.formatted.values[].value.packets] | add)"' |
+		sort -n | awk 'NR == FNR { name[NR - 1] = $1; next }
+			{ print name[$1], $2 }' <(sed -n \
+			's/.*X([A-Z0-9_]*, "\([a-z0-9_]*\)").*/\1/p' \
+			"$top/kern/fwd.h") -
+}
+
 lab_exec() {
 	local ns
 	[ $# -ge 2 ] || die "usage: $0 exec NODE CMD..."
@@ -321,6 +345,7 @@ fwd-start)
 	fwd_start "$@"
 	;;
 fwd-stop) fwd_stop ;;
+counters) lab_counters ;;
 *)
 	sed -n '/^# usage:/,/^# env:/p' "$0" | sed 's/^# \{0,1\}//' | sed '$d' >&2
 	exit 2
