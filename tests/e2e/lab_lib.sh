@@ -146,7 +146,7 @@ hfwd_value() {
 	# shellcheck disable=SC2046 # the four bytes of the key
 	bpftool map lookup pinned "$LAB_DIR/bpffs/hfwd" \
 		key $(echo "$1" | tr . ' ') -j 2>/dev/null |
-		jq -er '.value | map(ltrimstr("0x")) | join("")'
+		jq -er '.value | map(ltrimstr("0x")) | join("")' 2>/dev/null
 }
 
 hfwd_has() {

@@ -249,6 +249,9 @@ t_result $((n_a == 0 && rc == 0 ? 0 : 1)) \
 # --- without the API: C's MAC changes and C announces it --------------
 
 on C ip link set enp0s9 address "$C9_NEW"
+# A MAC change flushes every neighbour of the device, static ones too
+# (neigh_changeaddr): point C's gateway back at A, as an operator would.
+on C ip neigh replace 10.10.3.1 dev enp0s9 lladdr "$A9"
 # C asks for A's address: the ARP request carries C's new MAC, and A's
 # kernel updates its neighbour entry for 10.10.3.5 from it.
 on C ip neigh flush dev enp0s9 to 10.10.3.6
