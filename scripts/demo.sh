@@ -28,8 +28,11 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 1
 fi
 
-bold=$(tput bold 2>/dev/null || true)
-norm=$(tput sgr0 2>/dev/null || true)
+bold='' norm=''
+if [ -t 1 ]; then
+	bold=$(tput bold 2>/dev/null || true)
+	norm=$(tput sgr0 2>/dev/null || true)
+fi
 step_n=0
 step() {
 	step_n=$((step_n + 1))
@@ -43,7 +46,7 @@ run() {
 	local node=$1
 	shift
 	printf '   [%s]# %s\n' "$node" "$*"
-	"$lab" exec "$node" "$@" 2>&1 | sed 's/^/     /'
+	"$lab" exec "$node" "$@" 2>&1 | awk '{ print "     " $0 }'
 	# A failing command is shown, not fatal: the demo goes on.
 	[ "${PIPESTATUS[0]}" -eq 0 ] || say "  (failed: exit ${PIPESTATUS[0]})"
 }
@@ -117,9 +120,21 @@ printf '%sfwd demo: the original experiment, replayed in network namespaces%s\n'
 say "A = forwarder (fwd), B = client, C = server, gw = 10.10.2.1/10.10.3.1,"
 say "a gateway that does not route between 10.10.2.0/24 and 10.10.3.0/24."
 
+# must LABEL CMD...: a step the rest depends on; show its output, stop
+# the demo if it fails.
+must() {
+	local out
+	if ! out=$("$@" 2>&1); then
+		printf '%s\n' "$out" | sed 's/^/   /'
+		echo "demo: $* failed; the lab is left as it is (scripts/lab.sh down)" >&2
+		exit 1
+	fi
+	printf '%s\n' "$out" | sed 's/^/   /'
+}
+
 step "build the lab (removing one left by a previous run)"
-"$lab" down >/dev/null
-"$lab" up | sed 's/^/   /'
+must "$lab" down
+must "$lab" up
 "$lab" status | grep -v '^  route: .*proto kernel' | sed 's/^/   /'
 
 step "B pings C (10.10.3.5): unreachable"
@@ -135,9 +150,14 @@ step "start fwd in A on enp0s3 and enp0s9"
 say "API on A's control address 192.168.56.4:5555 with a token (a listener"
 say "off loopback without one would let anyone on 192.168.56.0/24 rewrite"
 say "the table); hfwd pinned in the lab's own bpffs, not /sys/fs/bpf."
-"$lab" fwd-start | sed 's/^/   /'
-"$lab" exec A ip -d link show | grep -B2 'prog/xdp' | grep -o '^[0-9]*: [a-z0-9]*\|prog/xdp id [0-9]* name [a-z_]*' |
-	paste - - | sed 's/^/     /'
+must "$lab" fwd-start
+for ifc in enp0s3 enp0s8 enp0s9; do
+	"$lab" exec A ip -j -d link show "$ifc" | jq -r '.[0] |
+		"     \(.ifname) (ifindex \(.ifindex)): " + (if .xdp then
+		"XDP program \(.xdp.prog.name // .xdp.attached[0].prog.name), \(["", "native", "generic", "offloaded", "multi"][.xdp.mode]) mode"
+		else "no XDP (control network)" end)'
+done
+say "(native: the veth driver runs the program before building an skb)"
 
 step "B's gateway neighbour is pointed at A"
 run B ip neigh replace 10.10.2.1 dev enp0s3 lladdr "$A3"
@@ -153,6 +173,7 @@ else
 	said "fwd has NOT learned 10.10.3.5 (see $LAB_DIR/fwd.log)"
 fi
 run A fwdctl list
+run A bpftool map show pinned "$LAB_DIR/bpffs/hfwd"
 run A bpftool map dump pinned "$LAB_DIR/bpffs/hfwd"
 
 step "B pings C through A's XDP fast path"
@@ -161,7 +182,9 @@ cap_start a A enp0s3
 pings B "$N" 10.10.3.5
 cap_stop
 t1=$(counter fwd_table)
-run A fwdctl stats | head -n 8
+say "fwd's counters (fwdctl stats, the lines that moved):"
+"$lab" exec A fwdctl stats 2>&1 | grep -E 'fwd_table|fwd_fib|no_neigh' |
+	sed 's/^/     /' || true
 said "$replies of $N answered; fwd_table went $t0 -> $t1 (+$((t1 - t0)): each request once)"
 said "A's enp0s3 capture saw $(cap_count a 'echo request') of them: XDP forwards before the tap sees a packet"
 
@@ -202,7 +225,9 @@ cap_show b "B's enp0s3" 4
 said "$replies of $N answered; fwd_table +$((t1 - t0)) (requests and replies, $N each)"
 ttl=$(grep -m1 -o 'ttl [0-9]*' "$LAB_DIR/c.txt" | cut -d' ' -f2 || true)
 bad=$(grep -c 'bad cksum' "$LAB_DIR/c.txt" || true)
-said "C receives 08:00:27:13:df:b6 (A's enp0s9) > 08:00:27:f2:cb:f9 (C's enp0s9), ttl ${ttl:-?} (B sent 64), $bad bad checksums"
+sent=$("$lab" exec B sysctl -n net.ipv4.ip_default_ttl)
+said "C receives 08:00:27:13:df:b6 (A's enp0s9) > 08:00:27:f2:cb:f9 (C's enp0s9),"
+said "ttl ${ttl:-?} where B sent $sent, and tcpdump found $bad bad IPv4 checksums"
 said "B receives replies from 08:00:27:f0:1e:41 (A's enp0s3); A's own captures saw $(($(cap_count a3 echo) + $(cap_count a9 echo))) packets"
 
 step "the lab stays up"
