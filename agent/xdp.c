@@ -561,9 +561,6 @@ int xdp_open(struct xdp **out, const struct xdp_opts *o)
 	for (i = 0; i < N_MAPS; i++)
 		x->map_fd[i] = -1;
 
-	err = check_bpffs(x->bpffs);
-	if (err)
-		goto err_free;
 	for (i = 0; i < o->n_ifaces; i++) {
 		struct xdp_att *a = &x->att[x->n_att];
 
@@ -578,6 +575,9 @@ int xdp_open(struct xdp **out, const struct xdp_opts *o)
 		snprintf(a->name, sizeof(a->name), "%s", o->ifaces[i]);
 		x->n_att++;
 	}
+	err = check_bpffs(x->bpffs);
+	if (err)
+		goto err_free;
 	err = xdp_find_object(o->bpf_object, path, sizeof(path));
 	if (err)
 		goto err_free;

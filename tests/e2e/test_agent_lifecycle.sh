@@ -66,6 +66,7 @@ log=$tmp/fwd.log
 
 # shellcheck disable=SC2317 # called through the trap
 cleanup() {
+	[ -n "${FWD_TEST_LOG:-}" ] && sed 's/^/# /' "$log"
 	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
 		kill -9 "$pid" 2>/dev/null || true
 		wait "$pid" 2>/dev/null || true
