@@ -40,11 +40,6 @@ not_ok() {
 	[ -f "${log:-/nonexistent}" ] && sed 's/^/#   log: /' "$log" | tail -n 20
 	return 0
 }
-check() { # check NAME CMD... : ok if CMD succeeds
-	local name=$1
-	shift
-	if "$@"; then ok "$name"; else not_ok "$name" "failed: $*"; fi
-}
 skip_all() {
 	echo "1..1"
 	echo "ok 1 # SKIP $1"
@@ -56,7 +51,7 @@ skip_all() {
 [ -f "$obj" ] || skip_all "$obj not built"
 stat -f -c %T "$bpffs" 2>/dev/null | grep -q bpf ||
 	skip_all "no private bpffs at $bpffs (run under tests/isolate.sh)"
-for t in bpftool jq ip ping; do
+for t in bpftool jq ip ping curl; do
 	command -v "$t" >/dev/null || skip_all "$t missing"
 done
 
@@ -168,7 +163,7 @@ hfwd_get() {
 		"${b[4]}:${b[5]}:${b[6]}:${b[7]}:${b[8]}:${b[9]}" \
 		"${b[10]}:${b[11]}:${b[12]}:${b[13]}:${b[14]}:${b[15]}"
 }
-# shellcheck disable=SC2317 # called through check
+
 ovr_has() {
 	local k
 	k=$(echo "$1" | tr . ' ')
@@ -186,7 +181,7 @@ flood() {
 		awk '/packets transmitted/ { print $1, $4 }'
 }
 
-echo "1..21"
+echo "1..27"
 
 # --- start -------------------------------------------------------------
 if start; then ok "daemon starts and says ready"; else
@@ -194,11 +189,22 @@ if start; then ok "daemon starts and says ready"; else
 	echo "# cannot continue without a running daemon"
 	exit 1
 fi
-check "xdp_handle_fwd is attached to m0" [ "$(xdp_name m0)" = xdp_handle_fwd ]
-check "xdp_handle_fwd is attached to m1" [ "$(xdp_name m1)" = xdp_handle_fwd ]
+if [ "$(xdp_name m0)" = xdp_handle_fwd ]; then
+	ok "xdp_handle_fwd is attached to m0"
+else
+	not_ok "xdp_handle_fwd is attached to m0"
+fi
+if [ "$(xdp_name m1)" = xdp_handle_fwd ]; then
+	ok "xdp_handle_fwd is attached to m1"
+else
+	not_ok "xdp_handle_fwd is attached to m1"
+fi
 info=$(bpftool map show pinned "$bpffs/hfwd" -j)
-check "hfwd is pinned with key 4B value 16B and --max-entries" \
-	[ "$(echo "$info" | jq -r '"\(.bytes_key) \(.bytes_value) \(.max_entries) \(.type)"')" = "4 16 20000 hash" ]
+if [ "$(echo "$info" | jq -r '"\(.bytes_key) \(.bytes_value) \(.max_entries) \(.type)"')" = "4 16 20000 hash" ]; then
+	ok "hfwd is pinned with key 4B value 16B and --max-entries"
+else
+	not_ok "hfwd is pinned with key 4B value 16B and --max-entries"
+fi
 pins_count() {
 	local m c=0
 	for m in hfwd fwd_ovr fwd_ports fwd_ifaces fwd_stats; do
@@ -207,10 +213,21 @@ pins_count() {
 	echo "$c"
 }
 pins=$(pins_count)
-check "all five maps are pinned" [ "$pins" -eq 5 ]
-check "overrides from --state are in hfwd" \
-	[ "$(hfwd_get 10.71.2.2)" = "$m1_idx $m1_mac $d0_mac" ]
-check "overrides are marked in fwd_ovr" ovr_has 10.71.2.2
+if [ "$pins" -eq 5 ]; then
+	ok "all five maps are pinned"
+else
+	not_ok "all five maps are pinned"
+fi
+if [ "$(hfwd_get 10.71.2.2)" = "$m1_idx $m1_mac $d0_mac" ]; then
+	ok "overrides from --state are in hfwd"
+else
+	not_ok "overrides from --state are in hfwd"
+fi
+if ovr_has 10.71.2.2; then
+	ok "overrides are marked in fwd_ovr"
+else
+	not_ok "overrides are marked in fwd_ovr"
+fi
 
 # --- the fast path carries the traffic, the kernel cannot --------------
 before=$(fwd_table_pkts)
@@ -244,24 +261,45 @@ else
 fi
 attached_after_crash=$(xdp_prog m1)
 start || true
+# the swap must have happened under the stream, not after it
+if kill -0 "$ping_pid" 2>/dev/null; then
+	swapped_under_stream=yes
+else
+	swapped_under_stream=no
+fi
 wait "$ping_pid" || true
 res=$(awk '/packets transmitted/ { print $1, $4 }' "$tmp/ping.out")
-check "kill -9 leaves the program attached" [ "$attached_after_crash" = "$old_prog" ]
-if [ "$flowing" = yes ] && [ "$res" = "$stream $stream" ]; then
+if [ "$attached_after_crash" = "$old_prog" ]; then
+	ok "kill -9 leaves the program attached"
+else
+	not_ok "kill -9 leaves the program attached"
+fi
+if [ "$flowing" = yes ] && [ "$swapped_under_stream" = yes ] &&
+	[ "$res" = "$stream $stream" ]; then
 	ok "a stream across kill -9 and restart loses 0 packets"
 else
 	not_ok "a stream across kill -9 and restart loses 0 packets" \
 		"stream still flowing at the kill: $flowing" \
+		"and when the new daemon was ready: $swapped_under_stream" \
 		"sent/received: $res"
 fi
 new_prog=$(xdp_prog m1)
-check "restart swapped in its own program (id $old_prog -> $new_prog)" \
-	[ -n "$new_prog" ] && [ "$new_prog" != "$old_prog" ] &&
-	[ "$(xdp_name m1)" = xdp_handle_fwd ]
-check "restart adopted the pinned hfwd (same map id)" \
-	[ "$(map_id hfwd)" = "$old_map" ]
-check "overrides survive the restart" \
-	[ "$(hfwd_get 10.71.1.2)" = "$m0_idx $m0_mac $s0_mac" ]
+if [ -n "$new_prog" ] && [ "$new_prog" != "$old_prog" ] &&
+	[ "$(xdp_name m1)" = xdp_handle_fwd ]; then
+	ok "restart swapped in its own program (id $old_prog -> $new_prog)"
+else
+	not_ok "restart swapped in its own program (id $old_prog -> $new_prog)"
+fi
+if [ "$(map_id hfwd)" = "$old_map" ]; then
+	ok "restart adopted the pinned hfwd (same map id)"
+else
+	not_ok "restart adopted the pinned hfwd (same map id)"
+fi
+if [ "$(hfwd_get 10.71.1.2)" = "$m0_idx $m0_mac $s0_mac" ]; then
+	ok "overrides survive the restart"
+else
+	not_ok "overrides survive the restart"
+fi
 
 # --- the check above can fail: a stop/start gap loses packets ----------
 $S ping -f -q -c "$stream" -W 1 10.71.2.2 >"$tmp/ping.out" 2>&1 &
@@ -280,16 +318,84 @@ else
 	not_ok "control: a stop/start gap does lose packets" "sent/received: $res"
 fi
 
+# --- overrides through the API: precedence, durability, restore -------
+api() { # api JSON: POST it, print the reply
+	curl -s -m 5 -X POST --data "$1" http://127.0.0.1:55571/
+}
+restart() {
+	kill -TERM "$pid"
+	wait "$pid" 2>/dev/null || true
+	start
+}
+reply=$(api '{"action":"UpdateForward","traceId":"t1","ip":"10.71.2.2",
+	"iface":"m1","dstMac":"02:00:00:00:00:99"}')
+if [ "$(echo "$reply" | jq -r .code)" = 200 ] &&
+	[ "$(hfwd_get 10.71.2.2)" = "$m1_idx $m1_mac 02:00:00:00:00:99" ] &&
+	ovr_has 10.71.2.2; then
+	ok "UpdateForward puts the override in hfwd over the learned entry"
+else
+	not_ok "UpdateForward puts the override in hfwd over the learned entry"
+fi
+saved=$(jq -r '.overrides[] | select(.ip == "10.71.2.2") | .dmac' "$state")
+if [ "$saved" = "02:00:00:00:00:99" ]; then
+	ok "the override is on disk once the API replied"
+else
+	not_ok "the override is on disk once the API replied"
+fi
+restart || true
+if [ "$(hfwd_get 10.71.2.2)" = "$m1_idx $m1_mac 02:00:00:00:00:99" ]; then
+	ok "an API override survives a restart"
+else
+	not_ok "an API override survives a restart"
+fi
+reply=$(api '{"action":"DeleteForward","traceId":"t2","ip":"10.71.2.2"}')
+src=$(api '{"action":"QueryForward","traceId":"t3","ip":"10.71.2.2"}' |
+	jq -r '.Tables[0].Source')
+if [ "$(echo "$reply" | jq -r .code)" = 200 ] &&
+	[ "$(hfwd_get 10.71.2.2)" = "$m1_idx $m1_mac $d0_mac" ] &&
+	! ovr_has 10.71.2.2 && [ "$src" = learned ]; then
+	ok "DeleteForward brings the learned entry back"
+else
+	not_ok "DeleteForward brings the learned entry back"
+fi
+restart || true
+if ! ovr_has 10.71.2.2 && ovr_has 10.71.1.2 &&
+	[ "$(hfwd_get 10.71.2.2)" = "$m1_idx $m1_mac $d0_mac" ]; then
+	ok "a deleted override stays deleted after a restart"
+else
+	not_ok "a deleted override stays deleted after a restart"
+fi
+kill -HUP "$pid"
+sleep 0.3
+if kill -0 "$pid" && grep -q "SIGHUP" "$log" &&
+	[ "$(hfwd_get 10.71.2.2)" = "$m1_idx $m1_mac $d0_mac" ] &&
+	[ "$(hfwd_get 10.71.1.2)" = "$m0_idx $m0_mac $s0_mac" ]; then
+	ok "SIGHUP resyncs and the daemon keeps running, table intact"
+else
+	not_ok "SIGHUP resyncs and the daemon keeps running, table intact"
+fi
+
 # --- SIGTERM: clean exit ------------------------------------------------
 kill -TERM "$pid"
 rc=0
 wait "$pid" || rc=$?
 pid=
-check "SIGTERM exits with status 0" [ "$rc" -eq 0 ]
-check "SIGTERM detaches XDP from both interfaces" \
-	[ -z "$(xdp_prog m0)" ] && [ -z "$(xdp_prog m1)" ]
+if [ "$rc" -eq 0 ]; then
+	ok "SIGTERM exits with status 0"
+else
+	not_ok "SIGTERM exits with status 0"
+fi
+if [ -z "$(xdp_prog m0)" ] && [ -z "$(xdp_prog m1)" ]; then
+	ok "SIGTERM detaches XDP from both interfaces"
+else
+	not_ok "SIGTERM detaches XDP from both interfaces"
+fi
 left=$(pins_count)
-check "SIGTERM removes the pins" [ "$left" -eq 0 ]
+if [ "$left" -eq 0 ]; then
+	ok "SIGTERM removes the pins"
+else
+	not_ok "SIGTERM removes the pins"
+fi
 
 # --- --keep -------------------------------------------------------------
 start --keep || true
@@ -297,15 +403,21 @@ kept_prog=$(xdp_prog m1)
 kill -TERM "$pid"
 wait "$pid" || true
 pid=
-check "--keep leaves XDP attached and hfwd pinned with its entries" \
-	[ -n "$kept_prog" ] && [ "$(xdp_prog m1)" = "$kept_prog" ] &&
-	[ "$(hfwd_get 10.71.2.2)" = "$m1_idx $m1_mac $d0_mac" ]
+if [ -n "$kept_prog" ] && [ "$(xdp_prog m1)" = "$kept_prog" ] &&
+	[ "$(hfwd_get 10.71.2.2)" = "$m1_idx $m1_mac $d0_mac" ]; then
+	ok "--keep leaves XDP attached and hfwd pinned with its entries"
+else
+	not_ok "--keep leaves XDP attached and hfwd pinned with its entries"
+fi
 start || true
 kill -TERM "$pid"
 wait "$pid" || true
 pid=
-check "the next start adopts what --keep left, SIGTERM then cleans up" \
-	[ -z "$(xdp_prog m1)" ] && [ ! -e "$bpffs/hfwd" ]
+if [ -z "$(xdp_prog m1)" ] && [ ! -e "$bpffs/hfwd" ]; then
+	ok "the next start adopts what --keep left, SIGTERM then cleans up"
+else
+	not_ok "the next start adopts what --keep left, SIGTERM then cleans up"
+fi
 
 # --- errors -------------------------------------------------------------
 err_case() { # err_case NAME PATTERN ARGS...: non-zero exit, message
