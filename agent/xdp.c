@@ -348,7 +348,7 @@ static int attach_fresh(struct xdp *x, struct xdp_att *a)
 		if (x->mode == XDP_MODE_NATIVE ||
 		    (err != -EOPNOTSUPP && err != -EINVAL))
 			return attach_err(a, flags, err);
-		pr_info("%s: native XDP not supported by the driver, using "
+		pr_warn("%s: native XDP not supported by the driver, using "
 			"generic mode",
 			a->name);
 		flags = XDP_FLAGS_UPDATE_IF_NOEXIST | XDP_FLAGS_SKB_MODE;

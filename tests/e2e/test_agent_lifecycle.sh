@@ -181,7 +181,7 @@ flood() {
 		awk '/packets transmitted/ { print $1, $4 }'
 }
 
-echo "1..27"
+echo "1..38"
 
 # --- start -------------------------------------------------------------
 if start; then ok "daemon starts and says ready"; else
@@ -365,6 +365,22 @@ if ! ovr_has 10.71.2.2 && ovr_has 10.71.1.2 &&
 else
 	not_ok "a deleted override stays deleted after a restart"
 fi
+# (10.71.2.2 is learned now, and learned entries obey forwarding=0: the
+# 100 requests are passed to the kernel and counted as such)
+flood 100 >/dev/null
+stats=$(api '{"action":"QueryStats","traceId":"t4"}')
+map_total=$(bpftool map dump pinned "$bpffs/fwd_stats" -j |
+	jq '[.[].formatted.values[].value.packets] | add')
+api_total=$(echo "$stats" | jq '[.Counters[].packets] | add')
+if [ "$api_total" = "$map_total" ] && [ "$map_total" -ge 100 ] &&
+	[ "$(echo "$stats" | jq '.Counters.pass_forwarding_off.packets')" -ge 100 ] &&
+	[ "$(echo "$stats" | jq '.Agent.maxEntries')" = 20000 ] &&
+	[ "$(echo "$stats" | jq '.Agent.overrides')" = 1 ]; then
+	ok "QueryStats sums fwd_stats over CPUs as the map holds them"
+else
+	not_ok "QueryStats sums fwd_stats over CPUs as the map holds them" \
+		"reply: $stats" "map total: $map_total"
+fi
 kill -HUP "$pid"
 sleep 0.3
 if kill -0 "$pid" && grep -q "SIGHUP" "$log" &&
@@ -419,6 +435,83 @@ else
 	not_ok "the next start adopts what --keep left, SIGTERM then cleans up"
 fi
 
+# --- a managed interface deleted and re-created gets XDP again --------
+start || true
+old_idx=$m1_idx
+ip link del m1
+ip link add m1 type veth peer name d0 netns fwdlc_dst
+ip link set m1 up
+new_idx=$(ip -j link show m1 | jq -r '.[0].ifindex')
+for _ in $(seq 40); do
+	[ "$(xdp_name m1)" = xdp_handle_fwd ] && break
+	sleep 0.05
+done
+ifaces=$(bpftool map dump pinned "$bpffs/fwd_ifaces" -j |
+	jq -r '[.[].formatted.key] | sort | map(tostring) | join(" ")')
+if [ "$(xdp_name m1)" = xdp_handle_fwd ] && [ "$new_idx" != "$old_idx" ] &&
+	[ "$ifaces" = "$(printf '%s\n' "$m0_idx" "$new_idx" | sort -n | tr '\n' ' ' | sed 's/ $//')" ]; then
+	ok "a re-created managed interface is attached again, fwd_ifaces follows"
+else
+	not_ok "a re-created managed interface is attached again, fwd_ifaces follows" \
+		"m1 ifindex $old_idx -> $new_idx, prog '$(xdp_name m1)'" \
+		"fwd_ifaces keys: $ifaces"
+fi
+kill -TERM "$pid"
+wait "$pid" || true
+pid=
+if [ -z "$(xdp_prog m1)" ] && [ -z "$(xdp_prog m0)" ]; then
+	ok "SIGTERM detaches the re-created interface too"
+else
+	not_ok "SIGTERM detaches the re-created interface too"
+fi
+
+# --- XDP modes on a device without native XDP (a bridge) ---------------
+ip link add fwdlc_br type bridge
+ip link set fwdlc_br up
+out=$(timeout 10 "$fwd" --iface fwdlc_br --xdp-mode native --bpffs "$bpffs" \
+	--state "$tmp/br.json" --bpf-object "$obj" 2>&1) && rc=0 || rc=$?
+if [ "$rc" -ne 0 ] && echo "$out" | grep -q "native mode is not supported" &&
+	[ -z "$(xdp_prog fwdlc_br)" ] && [ "$(pins_count)" -eq 0 ]; then
+	ok "--xdp-mode native where unsupported: clear error, nothing left behind"
+else
+	not_ok "--xdp-mode native where unsupported: clear error, nothing left behind" \
+		"exit $rc: $out" "pins: $(pins_count)"
+fi
+"$fwd" --iface fwdlc_br --bpffs "$bpffs" --state "$tmp/br.json" \
+	--bpf-object "$obj" --listen 127.0.0.1:55571 >"$tmp/br.log" 2>&1 &
+pid=$!
+for _ in $(seq 100); do
+	[ -n "$(xdp_prog fwdlc_br)" ] && break
+	sleep 0.05
+done
+mode=$(ip -j link show fwdlc_br | jq -r '.[0].xdp.mode')
+kill -TERM "$pid"
+wait "$pid" || true
+pid=
+if [ "$mode" = 2 ] && grep -q "native XDP not supported.*generic" "$tmp/br.log"; then
+	ok "auto falls back to generic mode and says so without -v"
+else
+	not_ok "auto falls back to generic mode and says so without -v" \
+		"xdp mode $mode (2 = generic)" "$(cat "$tmp/br.log")"
+fi
+ip link del fwdlc_br
+
+# --- no permission --------------------------------------------------------
+if command -v setpriv >/dev/null; then
+	out=$(timeout 10 setpriv --reuid=65534 --regid=65534 --clear-groups \
+		--inh-caps=-all "$fwd" --iface m0 --bpffs "$bpffs" \
+		--state /nonexistent/fwd-state.json --bpf-object "$obj" 2>&1) &&
+		rc=0 || rc=$?
+	if [ "$rc" -ne 0 ] && echo "$out" | grep -q "no permission"; then
+		ok "without privileges: exit non-zero, says no permission"
+	else
+		not_ok "without privileges: exit non-zero, says no permission" \
+			"exit $rc: $out"
+	fi
+else
+	ok "without privileges # SKIP setpriv missing"
+fi
+
 # --- errors -------------------------------------------------------------
 err_case() { # err_case NAME PATTERN ARGS...: non-zero exit, message
 	local name=$1 pat=$2 out rc=0
@@ -435,5 +528,30 @@ err_case "unknown interface: exit non-zero, says it does not exist" \
 mkdir -p "$tmp/notbpf"
 err_case "bpffs not mounted: exit non-zero, says so" \
 	"not a bpf filesystem" --iface m0 --bpffs "$tmp/notbpf"
+
+err_case "--max-entries not a number: exit non-zero, says what it expects" \
+	"max-entries '12x': expected a whole number" --iface m0 --max-entries 12x
+err_case "--xdp-mode unknown: exit non-zero, lists the modes" \
+	"expected auto, native or generic" --iface m0 --xdp-mode turbo
+printf '# fwd.conf\niface = m0\n\nmax-entries = many\n' >"$tmp/fwd.conf"
+err_case "a bad value in --config names the file and line" \
+	"$tmp/fwd.conf:4: --max-entries 'many'" --config "$tmp/fwd.conf"
+out=$("$fwd" --version)
+if [ "$out" = "fwd $(cat "$top/VERSION")" ]; then
+	ok "--version prints the VERSION file's version"
+else
+	not_ok "--version prints the VERSION file's version" "got: $out"
+fi
+help=$("$fwd" --help)
+missing=
+for o in iface listen bpffs state xdp-mode max-entries no-learn token-file \
+	insecure-listen bpf-object keep verbose config version help; do
+	echo "$help" | grep -q -- "--$o" || missing="$missing $o"
+done
+if [ -z "$missing" ]; then
+	ok "--help explains every option"
+else
+	not_ok "--help explains every option" "missing:$missing"
+fi
 
 exit $failed
