@@ -28,13 +28,14 @@ static char where[4200];
 
 __attribute__((format(printf, 1, 2))) static void bad(const char *fmt, ...)
 {
+	char msg[1024];
 	va_list ap;
 
-	fprintf(stderr, "fwd: %s", where);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	/* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): false positive */
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	fprintf(stderr, "fwd: %s%s\n", where, msg);
 }
 
 enum {

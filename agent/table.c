@@ -120,7 +120,7 @@ static struct slot *htab_insert(struct htab *h, uint32_t ip, bool *created)
 	*created = false;
 	if (s)
 		return s;
-	if ((uint64_t)(h->n + 1) * 5 > (uint64_t)nslots * 4) {
+	if (!h->slots || (uint64_t)(h->n + 1) * 5 > (uint64_t)nslots * 4) {
 		if (htab_resize(h, nslots ? nslots * 2 : HTAB_MIN_SLOTS))
 			return NULL;
 	}
@@ -658,7 +658,8 @@ static int collect_missing(struct table *t, struct kv_list *upd)
 
 static int hfwd_write_all(struct table *t, const struct kv_list *upd)
 {
-	LIBBPF_OPTS(bpf_map_batch_opts, opts, .elem_flags = BPF_ANY);
+	struct bpf_map_batch_opts opts = {.sz = sizeof(opts),
+					  .elem_flags = BPF_ANY};
 	uint32_t done = 0, count;
 	int err = 0;
 
@@ -690,7 +691,7 @@ int table_reconcile(struct table *t)
 	uint64_t t0 = loop_now_us();
 	uint32_t i, ovr_add = 0;
 	struct fwd_entry v;
-	int err;
+	int err, rc;
 
 	htab_clear_flags(&t->learned, SLOT_SEEN | SLOT_OVR_SEEN);
 	htab_clear_flags(&t->ovr, SLOT_SEEN | SLOT_OVR_SEEN);
@@ -720,7 +721,9 @@ int table_reconcile(struct table *t)
 		if (bpf_map_lookup_elem(t->hfwd_fd, &s->ip, &v) ||
 		    memcmp(&v, &s->e, sizeof(v)))
 			continue;
-		err = ovr_mark(t, s->ip) ?: err;
+		rc = ovr_mark(t, s->ip);
+		if (rc)
+			err = rc;
 		ovr_add++;
 	}
 	t->st.reconciles++;

@@ -369,8 +369,8 @@ out_ok:
  */
 static int attach_one(struct xdp *x, struct xdp_att *a)
 {
-	LIBBPF_OPTS(bpf_xdp_query_opts, q);
-	LIBBPF_OPTS(bpf_xdp_attach_opts, ao);
+	struct bpf_xdp_query_opts q = {.sz = sizeof(q)};
+	struct bpf_xdp_attach_opts ao = {.sz = sizeof(ao)};
 	char name[BPF_OBJ_NAME_LEN];
 	uint32_t cur_id, cur_flags, want;
 	int old_fd, err;
@@ -438,7 +438,8 @@ out_close:
 /* Detach only if the program there is still ours. */
 static void detach_one(struct xdp *x, struct xdp_att *a)
 {
-	LIBBPF_OPTS(bpf_xdp_attach_opts, ao, .old_prog_fd = x->prog_fd);
+	struct bpf_xdp_attach_opts ao = {.sz = sizeof(ao),
+					 .old_prog_fd = x->prog_fd};
 	int err;
 
 	err = bpf_xdp_detach(a->ifindex, a->flags | XDP_FLAGS_REPLACE, &ao);
@@ -461,7 +462,7 @@ static struct xdp_att *att_find(struct xdp *x, uint32_t ifindex)
 static bool prog_uses_map(int prog_fd, uint32_t map_id)
 {
 	struct bpf_prog_info info = {};
-	uint32_t ids[16], len = sizeof(info), i;
+	uint32_t ids[16] = {}, len = sizeof(info), i;
 
 	info.nr_map_ids = 16;
 	info.map_ids = (uintptr_t)ids;
@@ -487,8 +488,8 @@ static void detach_strays(struct xdp *x)
 	if (!ifs || bpf_obj_get_info_by_fd(x->map_fd[MAP_HFWD], &minfo, &len))
 		goto out_free;
 	for (p = ifs; p->if_index; p++) {
-		LIBBPF_OPTS(bpf_xdp_query_opts, q);
-		LIBBPF_OPTS(bpf_xdp_attach_opts, ao);
+		struct bpf_xdp_query_opts q = {.sz = sizeof(q)};
+		struct bpf_xdp_attach_opts ao = {.sz = sizeof(ao)};
 		char name[BPF_OBJ_NAME_LEN];
 		uint32_t id, flags;
 		int fd;
