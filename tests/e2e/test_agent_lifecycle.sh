@@ -113,6 +113,8 @@ $S ip neigh replace 10.71.1.1 lladdr "$m0_mac" dev s0 nud permanent
 $D ip neigh replace 10.71.2.1 lladdr "$m1_mac" dev d0 nud permanent
 ip neigh replace 10.71.1.2 lladdr "$s0_mac" dev m0 nud permanent
 ip neigh replace 10.71.2.2 lladdr "$d0_mac" dev m1 nud permanent
+# a host known only to the kernel: learned, never overridden
+ip neigh replace 10.71.2.3 lladdr 02:00:00:00:02:03 dev m1 nud permanent
 
 # The overrides both ways, saved as a previous run would have left them.
 cat >"$state" <<EOF
@@ -157,7 +159,7 @@ hfwd_get() {
 	# shellcheck disable=SC2046
 	read -r -a b < <(bpftool map lookup pinned "$bpffs/hfwd" \
 		key $(echo "$1" | tr . ' ') -j 2>/dev/null |
-		jq -r '.value | map(ltrimstr("0x")) | join(" ")')
+		jq -r '.value | map(ltrimstr("0x")) | join(" ")' 2>/dev/null)
 	[ "${#b[@]}" -eq 16 ] || return 0
 	echo "$((16#${b[3]}${b[2]}${b[1]}${b[0]}))" \
 		"${b[4]}:${b[5]}:${b[6]}:${b[7]}:${b[8]}:${b[9]}" \
@@ -181,7 +183,7 @@ flood() {
 		awk '/packets transmitted/ { print $1, $4 }'
 }
 
-echo "1..38"
+echo "1..41"
 
 # --- start -------------------------------------------------------------
 if start; then ok "daemon starts and says ready"; else
@@ -227,6 +229,13 @@ if ovr_has 10.71.2.2; then
 	ok "overrides are marked in fwd_ovr"
 else
 	not_ok "overrides are marked in fwd_ovr"
+fi
+if [ "$(hfwd_get 10.71.2.3)" = "$m1_idx $m1_mac 02:00:00:00:02:03" ] &&
+	! ovr_has 10.71.2.3; then
+	ok "a neighbour the kernel knows is learned into hfwd at start"
+else
+	not_ok "a neighbour the kernel knows is learned into hfwd at start" \
+		"hfwd 10.71.2.3: $(hfwd_get 10.71.2.3)"
 fi
 
 # --- the fast path carries the traffic, the kernel cannot --------------
@@ -510,6 +519,47 @@ if command -v setpriv >/dev/null; then
 	fi
 else
 	ok "without privileges # SKIP setpriv missing"
+fi
+
+# --- --no-learn, and READY=1 only once the table is complete -----------
+if command -v python3 >/dev/null; then
+	sock=$tmp/notify.sock
+	python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+s.settimeout(20)
+print(s.recv(4096).decode().replace("\n", " "), flush=True)
+' "$sock" >"$tmp/notify.out" 2>&1 &
+	lst=$!
+	for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.05; done
+	NOTIFY_SOCKET=$sock "$fwd" --iface m0 --iface m1 --bpffs "$bpffs" \
+		--state "$state" --bpf-object "$obj" --listen 127.0.0.1:55571 \
+		--no-learn >"$tmp/nolearn.log" 2>&1 &
+	pid=$!
+	wait "$lst" || true
+	# read at READY time: the daemon does nothing more until an event
+	at_ready=$(hfwd_get 10.71.1.2)
+	learned3=$(hfwd_get 10.71.2.3)
+	kill -TERM "$pid"
+	wait "$pid" || true
+	pid=
+	if grep -q "READY=1" "$tmp/notify.out" &&
+		[ "$at_ready" = "$m0_idx $m0_mac $s0_mac" ]; then
+		ok "sd_notify READY=1 comes with the table already in hfwd"
+	else
+		not_ok "sd_notify READY=1 comes with the table already in hfwd" \
+			"notify: $(cat "$tmp/notify.out")" "hfwd 10.71.1.2: $at_ready"
+	fi
+	if [ -z "$learned3" ]; then
+		ok "--no-learn: only overrides, nothing learned"
+	else
+		not_ok "--no-learn: only overrides, nothing learned" \
+			"hfwd 10.71.2.3: $learned3"
+	fi
+else
+	ok "READY=1 # SKIP python3 missing"
+	ok "--no-learn # SKIP python3 missing"
 fi
 
 # --- errors -------------------------------------------------------------
