@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
@@ -54,6 +55,8 @@ struct xdp {
 	bool reused[N_MAPS];	   /* map came from a previous instance's pin */
 	bool pinned[N_MAPS];	   /* we created the pin */
 	bool adopted;		   /* hfwd reused */
+	uint32_t hfwd_id;	   /* kernel id of our hfwd */
+	int lock_fd;		   /* bpffs directory, flock()ed while we run */
 	char bpffs[PATH_MAX - 32]; /* room for "/<map name>" */
 	enum xdp_mode mode;
 	uint32_t max_entries;
@@ -206,6 +209,7 @@ static int load_object(struct xdp *x, const char *path)
 {
 	struct bpf_program *prog;
 	struct bpf_map *map;
+	struct bpf_map_info minfo = {};
 	struct bpf_prog_info info = {};
 	uint32_t len = sizeof(info);
 	int i, err;
@@ -256,6 +260,9 @@ static int load_object(struct xdp *x, const char *path)
 	if (!bpf_obj_get_info_by_fd(x->prog_fd, &info, &len))
 		x->prog_id = info.id;
 	x->adopted = x->reused[MAP_HFWD];
+	len = sizeof(minfo);
+	if (!bpf_obj_get_info_by_fd(x->map_fd[MAP_HFWD], &minfo, &len))
+		x->hfwd_id = minfo.id;
 	return 0;
 }
 
@@ -314,6 +321,21 @@ static int prog_by_id(uint32_t id, char *name, size_t len,
 	if (info_out)
 		*info_out = info;
 	return fd;
+}
+
+static bool prog_uses_map(int prog_fd, uint32_t map_id)
+{
+	struct bpf_prog_info info = {};
+	uint32_t ids[16] = {}, len = sizeof(info), i;
+
+	info.nr_map_ids = 16;
+	info.map_ids = (uintptr_t)ids;
+	if (bpf_obj_get_info_by_fd(prog_fd, &info, &len))
+		return false;
+	for (i = 0; i < info.nr_map_ids && i < 16; i++)
+		if (ids[i] == map_id)
+			return true;
+	return false;
 }
 
 static int attach_err(const struct xdp_att *a, uint32_t flags, int err)
@@ -404,6 +426,10 @@ static int attach_one(struct xdp *x, struct xdp_att *a)
 		err = -EBUSY;
 		goto out_close;
 	}
+	if (!prog_uses_map(old_fd, x->hfwd_id))
+		pr_warn("%s: replacing an %s (id %u) that does not use "
+			"%s/hfwd: its table is lost, entries are relearned",
+			a->name, XDP_PROG_NAME, cur_id, x->bpffs);
 	want = x->mode == XDP_MODE_NATIVE    ? XDP_FLAGS_DRV_MODE
 	       : x->mode == XDP_MODE_GENERIC ? XDP_FLAGS_SKB_MODE
 					     : cur_flags;
@@ -457,21 +483,6 @@ static struct xdp_att *att_find(struct xdp *x, uint32_t ifindex)
 		if (x->att[i].ifindex == ifindex)
 			return &x->att[i];
 	return NULL;
-}
-
-static bool prog_uses_map(int prog_fd, uint32_t map_id)
-{
-	struct bpf_prog_info info = {};
-	uint32_t ids[16] = {}, len = sizeof(info), i;
-
-	info.nr_map_ids = 16;
-	info.map_ids = (uintptr_t)ids;
-	if (bpf_obj_get_info_by_fd(prog_fd, &info, &len))
-		return false;
-	for (i = 0; i < info.nr_map_ids && i < 16; i++)
-		if (ids[i] == map_id)
-			return true;
-	return false;
 }
 
 /*
@@ -541,6 +552,25 @@ static void prune_ifaces(struct xdp *x)
 	}
 }
 
+/*
+ * Two daemons on one bpffs directory would adopt each other's maps and
+ * both write hfwd. The lock dies with the process, so a crash never
+ * leaves it behind.
+ */
+static int lock_bpffs(struct xdp *x)
+{
+	x->lock_fd = open(x->bpffs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (x->lock_fd < 0)
+		return -errno;
+	if (!flock(x->lock_fd, LOCK_EX | LOCK_NB))
+		return 0;
+	if (errno == EWOULDBLOCK)
+		pr_err("another fwd is running with --bpffs %s", x->bpffs);
+	close(x->lock_fd);
+	x->lock_fd = -1;
+	return -EBUSY;
+}
+
 int xdp_open(struct xdp **out, const struct xdp_opts *o)
 {
 	char path[PATH_MAX];
@@ -579,9 +609,12 @@ int xdp_open(struct xdp **out, const struct xdp_opts *o)
 	err = check_bpffs(x->bpffs);
 	if (err)
 		goto err_free;
-	err = xdp_find_object(o->bpf_object, path, sizeof(path));
+	err = lock_bpffs(x);
 	if (err)
 		goto err_free;
+	err = xdp_find_object(o->bpf_object, path, sizeof(path));
+	if (err)
+		goto err_unlock;
 	pr_info("loading %s", path);
 	err = load_object(x, path);
 	if (err)
@@ -611,6 +644,8 @@ err_unpin:
 	unpin_maps(x, false);
 err_close:
 	bpf_object__close(x->obj);
+err_unlock:
+	close(x->lock_fd);
 err_free:
 	free(x);
 	return err;
@@ -631,6 +666,7 @@ void xdp_close(struct xdp *x, bool keep)
 		unpin_maps(x, true);
 	}
 	bpf_object__close(x->obj);
+	close(x->lock_fd);
 	free(x);
 }
 

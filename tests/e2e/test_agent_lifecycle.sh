@@ -183,7 +183,7 @@ flood() {
 		awk '/packets transmitted/ { print $1, $4 }'
 }
 
-echo "1..41"
+echo "1..42"
 
 # --- start -------------------------------------------------------------
 if start; then ok "daemon starts and says ready"; else
@@ -398,6 +398,18 @@ if kill -0 "$pid" && grep -q "SIGHUP" "$log" &&
 	ok "SIGHUP resyncs and the daemon keeps running, table intact"
 else
 	not_ok "SIGHUP resyncs and the daemon keeps running, table intact"
+fi
+
+prog_before=$(xdp_prog m1)
+out=$(timeout 10 "$fwd" --iface m0 --iface m1 --bpffs "$bpffs" \
+	--state "$state" --bpf-object "$obj" --listen 127.0.0.1:55579 2>&1) &&
+	rc=0 || rc=$?
+if [ "$rc" -ne 0 ] && echo "$out" | grep -q "another fwd is running" &&
+	[ "$(xdp_prog m1)" = "$prog_before" ] && kill -0 "$pid"; then
+	ok "a second fwd on the same bpffs refuses and leaves the first alone"
+else
+	not_ok "a second fwd on the same bpffs refuses and leaves the first alone" \
+		"exit $rc: $out"
 fi
 
 # --- SIGTERM: clean exit ------------------------------------------------
