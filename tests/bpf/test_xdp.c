@@ -82,7 +82,9 @@ static const uint8_t mac_tbl_src[ETH_ALEN] = {2, 0, 0, 0, 5, 0xaa};
 #define FIB_UNMANAGED IP4(10, 3, 0, 2)	  /* eg1, not in fwd_ports */
 #define FIB_SMALL_MTU IP4(10, 4, 0, 2)	  /* eg2, MTU 600 */
 #define FIB_HAIRPIN IP4(10, 1, 0, 3)	  /* back out of in0 */
-#define FIB_ROUTE_MTU IP4(10, 8, 0, 1) /* 10.8/16 via 10.2.0.2, mtu lock 500 */
+#define FIB_ROUTE_MTU IP4(10, 8, 0, 1)	/* 10.8/16 via 10.2.0.2, mtu lock 500 */
+#define FIB_PORT_RULE IP4(10, 11, 0, 1) /* eg0; UDP dport 7777: eg2 */
+#define RULE_DPORT 7777
 #define EG2_MTU 600
 #define ROUTE_MTU 500
 
@@ -127,6 +129,11 @@ static const char *const net_setup[] = {
 	"permanent",
 	"ip route add 10.9.0.0/16 via 10.2.0.2 dev eg0",
 	"ip route add 10.8.0.0/16 via 10.2.0.2 dev eg0 mtu lock 500",
+	"ip route add 10.11.0.0/16 via 10.2.0.2 dev eg0",
+	"ip route add 10.11.0.0/16 via 10.4.0.2 dev eg2 table 100",
+	"ip rule add ipproto udp dport 7777 lookup 100",
+	"ip route add 10.7.0.0/16 nexthop via 10.2.0.2 dev eg0"
+	" nexthop via 10.4.0.2 dev eg2",
 	"ip route add blackhole 10.97.0.0/16",
 	"ip route add unreachable 10.98.0.0/16",
 	"ip route add prohibit 10.96.0.0/16",
@@ -1128,6 +1135,188 @@ static void test_fib_hairpin_is_passed(void **state)
 	expect_pass(frame(FIB_HAIRPIN, 64, 32), env.in0, FWD_CNT_PASS_HAIRPIN);
 }
 
+/* Set the first four L4 bytes: the UDP/TCP ports. */
+static void set_ports(struct pkt *p, uint16_t sport, uint16_t dport)
+{
+	uint8_t *l4 = p->b + ETH_HLEN + pkt_ip(p)->ihl * 4;
+
+	l4[0] = sport >> 8, l4[1] = (uint8_t)sport;
+	l4[2] = dport >> 8, l4[3] = (uint8_t)dport;
+}
+
+/*
+ * The egress the kernel's own input routing picks (`ip route get ... iif`
+ * builds a packet and runs ip_route_input() on it): "eg0" or "eg2".
+ */
+static void kernel_route_dev(uint32_t saddr, uint32_t daddr, uint16_t sport,
+			     uint16_t dport, char dev[IF_NAMESIZE])
+{
+	char cmd[256], line[512], *p;
+	struct in_addr s = {htonl(saddr)}, d = {htonl(daddr)};
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "ip -o route get %s", inet_ntoa(d));
+	snprintf(cmd + strlen(cmd), sizeof(cmd) - strlen(cmd),
+		 " from %s iif in0 ipproto udp sport %u dport %u", inet_ntoa(s),
+		 sport, dport);
+	f = popen(cmd, "r");
+	assert_non_null(f);
+	line[0] = 0;
+	if (!fgets(line, sizeof(line), f))
+		line[0] = 0;
+	pclose(f);
+	p = strstr(line, " dev ");
+	if (!p || sscanf(p, " dev %15s", dev) != 1)
+		fail_msg("'%s' gave '%s'", cmd, line);
+}
+
+static void test_fib_port_rule_selects_route(void **state)
+{
+	char dev[IF_NAMESIZE];
+	struct pkt want, *in;
+
+	(void)state;
+	REQUIRE_ENV();
+	kernel_route_dev(CLIENT_IP, FIB_PORT_RULE, 4242, RULE_DPORT, dev);
+	assert_string_equal(dev, "eg2");
+	in = frame(FIB_PORT_RULE, 64, 32);
+	set_ports(in, 4242, RULE_DPORT);
+	pkt_forwarded(&want, in, mac_eg2_nb, env.eg2_mac);
+	expect(in, env.in0, XDP_REDIRECT, &want, FWD_CNT_FWD_FIB);
+
+	kernel_route_dev(CLIENT_IP, FIB_PORT_RULE, 4242, RULE_DPORT + 1, dev);
+	assert_string_equal(dev, "eg0");
+	set_ports(in, 4242, RULE_DPORT + 1);
+	pkt_forwarded(&want, in, mac_gw, env.eg0_mac);
+	expect(in, env.in0, XDP_REDIRECT, &want, FWD_CNT_FWD_FIB);
+}
+
+/* The flow dissector reads no ports from a fragment, first or not. */
+static void test_fib_fragments_match_no_port_rule(void **state)
+{
+	static const uint16_t frag_off[] = {0x2000, 0x2001, 0x0001};
+	struct pkt want, *in;
+
+	(void)state;
+	REQUIRE_ENV();
+	for (size_t i = 0; i < sizeof(frag_off) / sizeof(frag_off[0]); i++) {
+		in = frame(FIB_PORT_RULE, 64, 32);
+		set_ports(in, 4242, RULE_DPORT);
+		pkt_ip(in)->frag_off = htons(frag_off[i]);
+		pkt_ip_csum(in);
+		pkt_forwarded(&want, in, mac_gw, env.eg0_mac);
+		expect(in, env.in0, XDP_REDIRECT, &want, FWD_CNT_FWD_FIB);
+	}
+}
+
+/*
+ * On an ECMP route the program must leave by the next hop the kernel would
+ * pick. Policy 0 hashes addresses (vary the source), policy 1 adds the
+ * ports (vary the source port); each flow's choice is checked against the
+ * kernel's, and both next hops must turn up or the test proves nothing.
+ */
+static void ecmp_check(int policy)
+{
+	char cmd[96], dev[IF_NAMESIZE];
+	int seen_eg0 = 0, seen_eg2 = 0;
+	struct pkt want, *in;
+
+	snprintf(cmd, sizeof(cmd),
+		 "sysctl -qw net.ipv4.fib_multipath_hash_policy=%d", policy);
+	assert_int_equal(system(cmd), 0);
+	for (int i = 0; i < 32; i++) {
+		uint32_t saddr = policy ? CLIENT_IP : IP4(10, 1, 0, 10 + i);
+		uint16_t sport = policy ? 1000 + 7 * i : 4242;
+
+		kernel_route_dev(saddr, IP4(10, 7, 0, 1), sport, 80, dev);
+		in = frame(IP4(10, 7, 0, 1), 64, 32);
+		pkt_ip(in)->saddr = htonl(saddr);
+		pkt_ip_csum(in);
+		set_ports(in, sport, 80);
+		if (!strcmp(dev, "eg0")) {
+			pkt_forwarded(&want, in, mac_gw, env.eg0_mac);
+			seen_eg0++;
+		} else if (!strcmp(dev, "eg2")) {
+			pkt_forwarded(&want, in, mac_eg2_nb, env.eg2_mac);
+			seen_eg2++;
+		} else {
+			fail_msg("kernel routes 10.7.0.1 out of %s", dev);
+		}
+		expect(in, env.in0, XDP_REDIRECT, &want, FWD_CNT_FWD_FIB);
+	}
+	assert_int_equal(system("sysctl -qw "
+				"net.ipv4.fib_multipath_hash_policy=0"),
+			 0);
+	if (!seen_eg0 || !seen_eg2)
+		fail_msg("policy %d: 32 flows all took one path (%d/%d)",
+			 policy, seen_eg0, seen_eg2);
+}
+
+static void test_fib_ecmp_l3_hash_picks_kernel_next_hop(void **state)
+{
+	(void)state;
+	REQUIRE_ENV();
+	ecmp_check(0);
+}
+
+static void test_fib_ecmp_l4_hash_picks_kernel_next_hop(void **state)
+{
+	(void)state;
+	REQUIRE_ENV();
+	ecmp_check(1);
+}
+
+/* An ICMP message: @type, code 0, quoting a copy of the IPv4 header. */
+static struct pkt *icmp_frame(uint32_t daddr, uint8_t type)
+{
+	struct pkt *in = frame(daddr, 64, 8 + 28);
+	uint8_t *l4 = in->b + ETH_HLEN + 20;
+
+	pkt_ip(in)->protocol = IPPROTO_ICMP;
+	memset(l4, 0, 8);
+	l4[0] = type;
+	memcpy(l4 + 8, pkt_ip(in), 20);
+	l4[8 + 20] = 0x10;
+	pkt_ip_csum(in);
+	return in;
+}
+
+static void test_fib_icmp_errors_are_passed(void **state)
+{
+	static const uint8_t errors[] = {3, 4, 5, 11, 12};
+
+	(void)state;
+	REQUIRE_ENV();
+	for (size_t i = 0; i < sizeof(errors); i++)
+		expect_pass(icmp_frame(FIB_NEIGH, errors[i]), env.in0,
+			    FWD_CNT_PASS_ICMP_ERROR);
+}
+
+static void test_icmp_non_errors_and_table_hits_are_forwarded(void **state)
+{
+	struct pkt want, *in;
+
+	(void)state;
+	REQUIRE_ENV();
+	/* Echo request and reply: hashed on the outer header. */
+	in = icmp_frame(FIB_NEIGH, 8);
+	pkt_forwarded(&want, in, mac_gw, env.eg0_mac);
+	expect(in, env.in0, XDP_REDIRECT, &want, FWD_CNT_FWD_FIB);
+	in = icmp_frame(FIB_NEIGH, 0);
+	pkt_forwarded(&want, in, mac_gw, env.eg0_mac);
+	expect(in, env.in0, XDP_REDIRECT, &want, FWD_CNT_FWD_FIB);
+	/* A later fragment of an error: the kernel reads no ICMP type. */
+	in = icmp_frame(FIB_NEIGH, 3);
+	pkt_ip(in)->frag_off = htons(0x0010);
+	pkt_ip_csum(in);
+	pkt_forwarded(&want, in, mac_gw, env.eg0_mac);
+	expect(in, env.in0, XDP_REDIRECT, &want, FWD_CNT_FWD_FIB);
+	/* A table entry names one next hop: no hash to disagree on. */
+	in = icmp_frame(TBL_HIT, 11);
+	pkt_forwarded(&want, in, mac_tbl, mac_tbl_src);
+	expect(in, env.in0, XDP_REDIRECT, &want, FWD_CNT_FWD_TABLE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1191,6 +1380,13 @@ int main(void)
 			test_fib_locked_route_mtu_exactly_full_is_forwarded),
 		cmocka_unit_test(test_fib_egress_unmanaged_is_passed),
 		cmocka_unit_test(test_fib_hairpin_is_passed),
+		cmocka_unit_test(test_fib_port_rule_selects_route),
+		cmocka_unit_test(test_fib_fragments_match_no_port_rule),
+		cmocka_unit_test(test_fib_ecmp_l3_hash_picks_kernel_next_hop),
+		cmocka_unit_test(test_fib_ecmp_l4_hash_picks_kernel_next_hop),
+		cmocka_unit_test(test_fib_icmp_errors_are_passed),
+		cmocka_unit_test(
+			test_icmp_non_errors_and_table_hits_are_forwarded),
 	};
 
 	return cmocka_run_group_tests_name("xdp_handle_fwd", tests, setup_env,
