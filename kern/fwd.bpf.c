@@ -340,6 +340,8 @@ static __always_inline int fwd_packet(struct xdp_md *ctx, __u32 *counter)
 		       which);
 }
 
+/* cppcheck cannot see libbpf's SEC() without the BPF include path. */
+// cppcheck-suppress unknownMacro
 SEC("xdp")
 int xdp_handle_fwd(struct xdp_md *ctx)
 {

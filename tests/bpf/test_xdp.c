@@ -352,10 +352,16 @@ static int run(const struct pkt *in, int ifindex, struct pkt *out,
 		.data_end = in->len,
 		.ingress_ifindex = ifindex,
 	};
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = in->b,
-		    .data_size_in = in->len, .data_out = out->b,
-		    .data_size_out = sizeof(out->b), .ctx_in = &ctx,
-		    .ctx_size_in = sizeof(ctx), .repeat = 1);
+	struct bpf_test_run_opts opts = {
+		.sz = sizeof(opts),
+		.data_in = in->b,
+		.data_size_in = in->len,
+		.data_out = out->b,
+		.data_size_out = sizeof(out->b),
+		.ctx_in = &ctx,
+		.ctx_size_in = sizeof(ctx),
+		.repeat = 1,
+	};
 	int err;
 
 	err = bpf_prog_test_run_opts(env.prog_fd, &opts);
