@@ -26,7 +26,9 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
+#include <linux/if_packet.h>
 
 #include <setjmp.h>
 #include <stddef.h>
@@ -96,6 +98,8 @@ static const uint8_t mac_tbl_src[ETH_ALEN] = {2, 0, 0, 0, 5, 0xaa};
  */
 static const char *const net_setup[] = {
 	"sysctl -qw net.ipv4.conf.all.forwarding=1",
+	/* Keep IPv6 ND chatter off the wire the live tests capture. */
+	"sysctl -qw net.ipv6.conf.default.disable_ipv6=1",
 	"ip link add in0 address 02:00:00:00:01:01 type veth peer name in0p"
 	" address 02:00:00:00:01:02",
 	"ip link add in1 address 02:00:00:00:06:01 type veth peer name in1p",
@@ -106,6 +110,9 @@ static const char *const net_setup[] = {
 	"ip link add eg2 address 02:00:00:00:04:01 type veth peer name eg2p"
 	" address 02:00:00:00:04:02",
 	"ip link set eg2 mtu 600",
+	/* A veth peer takes XDP-redirected frames only with NAPI (GRO) on. */
+	"ethtool -K eg0p gro on >/dev/null",
+	"ethtool -K eg2p gro on >/dev/null",
 	"ip link set eg2p mtu 600",
 	"sysctl -qw net.ipv4.conf.in1.forwarding=0",
 	"ip addr add 10.1.0.1/24 dev in0",
@@ -1323,6 +1330,125 @@ static void test_icmp_non_errors_and_table_hits_are_forwarded(void **state)
 	expect(in, env.in0, XDP_REDIRECT, &want, FWD_CNT_FWD_TABLE);
 }
 
+/* ---- on the wire ---------------------------------------------------- */
+
+/* A packet socket on @ifname, to see what actually leaves the peer. */
+static int wire_open(const char *ifname)
+{
+	struct sockaddr_ll sll = {
+		.sll_family = AF_PACKET,
+		.sll_protocol = htons(ETH_P_ALL),
+		.sll_ifindex = (int)if_nametoindex(ifname),
+	};
+	struct timeval tv = {.tv_sec = 2};
+	int fd;
+
+	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL));
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sll, sizeof(sll)), 0);
+	assert_int_equal(
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
+	return fd;
+}
+
+/* Wait for the frame for @want's destination and compare it. */
+static void wire_expect(int fd, const struct pkt *want)
+{
+	struct pkt *got = malloc(sizeof(*got));
+	ssize_t n;
+
+	assert_non_null(got);
+	for (;;) {
+		n = recv(fd, got->b, sizeof(got->b), 0);
+		if (n < 0)
+			fail_msg("nothing arrived on the egress peer: %s",
+				 strerror(errno));
+		got->len = (size_t)n;
+		if (got->len >= ETH_HLEN + 20 &&
+		    pkt_eth(got)->h_proto == htons(ETH_P_IP) &&
+		    pkt_ip(got)->daddr == pkt_ip((struct pkt *)want)->daddr)
+			break;
+	}
+	assert_frame_equal(want, got);
+	free(got);
+}
+
+/*
+ * BPF_PROG_TEST_RUN only reports XDP_REDIRECT; with live frames the kernel
+ * carries the redirect out, so the frame must show up, byte for byte, at
+ * the peer of the egress the table or fib named, and nowhere else.
+ */
+static void expect_on_wire(const struct pkt *in, const char *peer,
+			   const char *other_peer, const struct pkt *want,
+			   enum fwd_counter which)
+{
+	struct fwd_count before[FWD_CNT_MAX], after[FWD_CNT_MAX];
+	struct xdp_md ctx = {
+		.data_end = in->len,
+		.ingress_ifindex = env.in0,
+	};
+	struct bpf_test_run_opts opts = {
+		.sz = sizeof(opts),
+		.data_in = in->b,
+		.data_size_in = in->len,
+		.ctx_in = &ctx,
+		.ctx_size_in = sizeof(ctx),
+		.repeat = 1,
+		.flags = BPF_F_TEST_XDP_LIVE_FRAMES,
+	};
+	int fd = wire_open(peer), other = wire_open(other_peer);
+	char buf[64];
+
+	counters_read(before);
+	assert_int_equal(bpf_prog_test_run_opts(env.prog_fd, &opts), 0);
+	counters_read(after);
+	wire_expect(fd, want);
+	assert_int_equal(after[which].packets - before[which].packets, 1);
+	assert_int_equal(after[which].bytes - before[which].bytes, want->len);
+	for (;;) { /* the other egress saw no IPv4 */
+		struct timeval tv = {.tv_usec = 100000};
+		ssize_t n;
+
+		setsockopt(other, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		n = recv(other, buf, sizeof(buf), 0);
+		if (n < 0)
+			break;
+		if (n >= ETH_HLEN && buf[12] == 0x08 && buf[13] == 0x00)
+			fail_msg("an IPv4 frame left by %s too", other_peer);
+	}
+	close(other);
+	close(fd);
+}
+
+static void test_table_redirect_leaves_by_the_entry_egress(void **state)
+{
+	struct pkt want, *in;
+
+	(void)state;
+	REQUIRE_ENV();
+	in = frame(TBL_SMALL_MTU, 64, 64);
+	pkt_forwarded(&want, in, mac_tbl, mac_tbl_src);
+	expect_on_wire(in, "eg2p", "eg0p", &want, FWD_CNT_FWD_TABLE);
+	in = frame(TBL_HIT, 64, 64);
+	pkt_forwarded(&want, in, mac_tbl, mac_tbl_src);
+	expect_on_wire(in, "eg0p", "eg2p", &want, FWD_CNT_FWD_TABLE);
+}
+
+static void test_fib_redirect_leaves_by_the_route_egress(void **state)
+{
+	struct pkt want, *in;
+
+	(void)state;
+	REQUIRE_ENV();
+	in = frame(FIB_SMALL_MTU, 64, 64);
+	in->len = ETH_HLEN + 20 + 64 + 10; /* padding, trimmed on the wire */
+	pkt_forwarded(&want, in, mac_eg2_nb, env.eg2_mac);
+	expect_on_wire(in, "eg2p", "eg0p", &want, FWD_CNT_FWD_FIB);
+	in = frame(FIB_VIA_GW, 64, 64);
+	pkt_forwarded(&want, in, mac_gw, env.eg0_mac);
+	expect_on_wire(in, "eg0p", "eg2p", &want, FWD_CNT_FWD_FIB);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1391,6 +1517,9 @@ int main(void)
 		cmocka_unit_test(test_fib_ecmp_l3_hash_picks_kernel_next_hop),
 		cmocka_unit_test(test_fib_ecmp_l4_hash_picks_kernel_next_hop),
 		cmocka_unit_test(test_fib_icmp_errors_are_passed),
+		cmocka_unit_test(
+			test_table_redirect_leaves_by_the_entry_egress),
+		cmocka_unit_test(test_fib_redirect_leaves_by_the_route_egress),
 		cmocka_unit_test(
 			test_icmp_non_errors_and_table_hits_are_forwarded),
 	};
