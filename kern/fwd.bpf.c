@@ -322,7 +322,12 @@ static __always_inline int fwd_packet(struct xdp_md *ctx, __u32 *counter)
 		p.family = AF_INET;
 		p.tos = iph->tos;
 		p.l4_protocol = iph->protocol;
-		/* Non-zero tot_len makes the lookup check the route's MTU. */
+		/*
+		 * Non-zero tot_len makes the lookup check the MTU: the
+		 * device's, a PMTU exception or a locked route MTU. An
+		 * unlocked route `mtu`, which ip_forward() does apply, it
+		 * does not see (a documented gap; `mtu lock` closes it).
+		 */
 		p.tot_len = tot_len;
 		p.ipv4_src = iph->saddr;
 		p.ipv4_dst = iph->daddr;
