@@ -87,6 +87,7 @@ static const uint8_t mac_tbl_src[ETH_ALEN] = {2, 0, 0, 0, 5, 0xaa};
 #define FIB_ROUTE_MTU IP4(10, 8, 0, 1)	/* 10.8/16 via 10.2.0.2, mtu lock 500 */
 #define FIB_PORT_RULE IP4(10, 11, 0, 1) /* eg0; UDP dport 7777: eg2 */
 #define RULE_DPORT 7777
+#define FIB_LWT IP4(10, 12, 0, 1) /* 10.12/16 encap ip id 100 */
 #define EG2_MTU 600
 #define ROUTE_MTU 500
 
@@ -141,6 +142,7 @@ static const char *const net_setup[] = {
 	"ip rule add ipproto udp dport 7777 lookup 100",
 	"ip route add 10.7.0.0/16 nexthop via 10.2.0.2 dev eg0"
 	" nexthop via 10.4.0.2 dev eg2",
+	"ip route add 10.12.0.0/16 encap ip id 100 dst 10.2.0.2 dev eg0",
 	"ip route add blackhole 10.97.0.0/16",
 	"ip route add unreachable 10.98.0.0/16",
 	"ip route add prohibit 10.96.0.0/16",
@@ -155,6 +157,7 @@ static struct {
 	int in0, in1, eg0, eg1, eg2, lo;
 	uint8_t eg0_mac[ETH_ALEN]; /* read back from the kernel */
 	uint8_t eg2_mac[ETH_ALEN];
+	unsigned int frames; /* golden frames checked, for the log */
 } env;
 
 static void __attribute__((format(printf, 1, 2)))
@@ -321,6 +324,8 @@ static int setup_env(void **state)
 static int teardown_env(void **state)
 {
 	(void)state;
+	if (env.frames)
+		print_message("# %u golden frames checked\n", env.frames);
 	fwd_bpf__destroy(env.skel);
 	return 0;
 }
@@ -425,6 +430,7 @@ static void expect(const struct pkt *in, int ifindex, __u32 verdict,
 				 fwd_counter_names[k], (unsigned long long)db);
 	}
 	free(out);
+	env.frames++;
 }
 
 static void expect_pass(const struct pkt *in, int ifindex,
@@ -1076,6 +1082,14 @@ static void test_fib_blackhole_unreachable_prohibit_are_passed(void **state)
 		    FWD_CNT_PASS_FIB_DROP);
 }
 
+/* The kernel would encapsulate: other bytes than a plain forward. */
+static void test_fib_lwt_encap_route_is_passed(void **state)
+{
+	(void)state;
+	REQUIRE_ENV();
+	expect_pass(frame(FIB_LWT, 64, 32), env.in0, FWD_CNT_PASS_FIB_OTHER);
+}
+
 static void test_fib_forwarding_off_on_ingress_is_passed(void **state)
 {
 	struct pkt *in;
@@ -1418,6 +1432,7 @@ static void expect_on_wire(const struct pkt *in, const char *peer,
 	}
 	close(other);
 	close(fd);
+	env.frames++;
 }
 
 static void test_table_redirect_leaves_by_the_entry_egress(void **state)
@@ -1504,6 +1519,7 @@ int main(void)
 		cmocka_unit_test(test_fib_local_destination_is_passed),
 		cmocka_unit_test(
 			test_fib_blackhole_unreachable_prohibit_are_passed),
+		cmocka_unit_test(test_fib_lwt_encap_route_is_passed),
 		cmocka_unit_test(test_fib_forwarding_off_on_ingress_is_passed),
 		cmocka_unit_test(test_fib_egress_mtu_exceeded_is_passed),
 		cmocka_unit_test(test_fib_egress_mtu_exactly_full_is_forwarded),
