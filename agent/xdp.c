@@ -437,7 +437,8 @@ static int attach_one(struct xdp *x, struct xdp_att *a)
 	if (want != cur_flags) {
 		/* the kernel refuses native and generic at once: a gap */
 		pr_warn("%s: previous program runs in %s mode, --xdp-mode "
-			"wants %s: re-attaching (brief fib-only gap)",
+			"wants %s: re-attaching (a brief gap: the kernel "
+			"forwards meanwhile)",
 			a->name, mode_name(cur_flags), mode_name(want));
 		err = bpf_xdp_detach(a->ifindex, cur_flags | XDP_FLAGS_REPLACE,
 				     &ao);
