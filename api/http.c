@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * api.c - the HTTP server: libmicrohttpd in external epoll mode inside the
- * daemon's own loop, so the table is only ever touched by the one thread.
+ * http.c - the HTTP server behind api.h's api_open()/api_close():
+ * libmicrohttpd in external epoll mode inside the daemon's own loop, so the
+ * table is only ever touched by the one thread.
  *
  * MHD's epoll fd sits in the loop; readiness runs MHD_run(). A loop hook
  * (before every epoll_wait) re-arms a timerfd from MHD_get_timeout() so
