@@ -84,7 +84,7 @@ for i in enp0s3 enp0s8 enp0s9; do
 	ip link set "$i" up
 	ip -n fwdpeer link set "p${i#enp0s}" up
 done
-[ "$(cat /sys/class/net/enp0s9/ifindex)" = 4 ] ||
+[ "$(ip -o link show enp0s9 | cut -d: -f1)" = 4 ] ||
 	skip_all "enp0s9 is not ifindex 4 in this namespace"
 # a learned entry the overrides can shadow: C's enp0s9 as a neighbour
 ip neigh replace 10.10.3.5 lladdr 08:00:27:f2:cb:f9 dev enp0s9 nud permanent
@@ -360,4 +360,5 @@ t_token() {
 }
 check bearer_token_is_enforced t_token
 
+stop_fwd
 echo "1..$n"

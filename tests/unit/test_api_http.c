@@ -18,6 +18,7 @@
 #include <cmocka.h>
 #include <curl/curl.h>
 #include <sys/epoll.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 
@@ -521,6 +522,33 @@ static void test_fwdctl_commands_and_their_output(void **st)
 	assert_int_equal(srv.fk.gen, 3);
 }
 
+static void test_idle_connection_is_closed_after_timeout(void **st)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET,
+				 .sin_port = htons(atoi(PORT))};
+	struct pollfd p;
+	uint64_t t0, dt;
+	char c;
+	int fd;
+
+	(void)st;
+	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	/* half a request line, then silence */
+	assert_int_equal(write(fd, "POST / HT", 9), 9);
+	t0 = loop_now_us();
+	p = (struct pollfd){.fd = fd, .events = POLLIN};
+	assert_int_equal(poll(&p, 1, 20000), 1);
+	dt = loop_now_us() - t0;
+	/* closed by the server (EOF), after its 10 s timeout, not before */
+	assert_true(read(fd, &c, 1) <= 0);
+	print_message("# closed after %.1f s\n", dt / 1e6);
+	assert_true(dt >= 9000000 && dt < 15000000);
+	close(fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -546,6 +574,9 @@ int main(void)
 			test_listen_addresses_are_checked, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_fwdctl_commands_and_their_output, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_idle_connection_is_closed_after_timeout, setup,
+			teardown),
 	};
 	int ret;
 
