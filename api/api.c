@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * http.c - the HTTP server behind api.h's api_open()/api_close():
+ * api.c - the HTTP server behind api.h's api_open()/api_close():
  * libmicrohttpd in external epoll mode inside the daemon's own loop, so the
  * table is only ever touched by the one thread.
  *
