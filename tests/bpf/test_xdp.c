@@ -26,7 +26,9 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
+#include <linux/if_packet.h>
 
 #include <setjmp.h>
 #include <stddef.h>
@@ -82,7 +84,10 @@ static const uint8_t mac_tbl_src[ETH_ALEN] = {2, 0, 0, 0, 5, 0xaa};
 #define FIB_UNMANAGED IP4(10, 3, 0, 2)	  /* eg1, not in fwd_ports */
 #define FIB_SMALL_MTU IP4(10, 4, 0, 2)	  /* eg2, MTU 600 */
 #define FIB_HAIRPIN IP4(10, 1, 0, 3)	  /* back out of in0 */
-#define FIB_ROUTE_MTU IP4(10, 8, 0, 1) /* 10.8/16 via 10.2.0.2, mtu lock 500 */
+#define FIB_ROUTE_MTU IP4(10, 8, 0, 1)	/* 10.8/16 via 10.2.0.2, mtu lock 500 */
+#define FIB_PORT_RULE IP4(10, 11, 0, 1) /* eg0; UDP dport 7777: eg2 */
+#define RULE_DPORT 7777
+#define FIB_LWT IP4(10, 12, 0, 1) /* 10.12/16 encap ip id 100 */
 #define EG2_MTU 600
 #define ROUTE_MTU 500
 
@@ -94,6 +99,8 @@ static const uint8_t mac_tbl_src[ETH_ALEN] = {2, 0, 0, 0, 5, 0xaa};
  */
 static const char *const net_setup[] = {
 	"sysctl -qw net.ipv4.conf.all.forwarding=1",
+	/* Keep IPv6 ND chatter off the wire the live tests capture. */
+	"sysctl -qw net.ipv6.conf.default.disable_ipv6=1",
 	"ip link add in0 address 02:00:00:00:01:01 type veth peer name in0p"
 	" address 02:00:00:00:01:02",
 	"ip link add in1 address 02:00:00:00:06:01 type veth peer name in1p",
@@ -104,6 +111,9 @@ static const char *const net_setup[] = {
 	"ip link add eg2 address 02:00:00:00:04:01 type veth peer name eg2p"
 	" address 02:00:00:00:04:02",
 	"ip link set eg2 mtu 600",
+	/* A veth peer takes XDP-redirected frames only with NAPI (GRO) on. */
+	"ethtool -K eg0p gro on >/dev/null",
+	"ethtool -K eg2p gro on >/dev/null",
 	"ip link set eg2p mtu 600",
 	"sysctl -qw net.ipv4.conf.in1.forwarding=0",
 	"ip addr add 10.1.0.1/24 dev in0",
@@ -127,6 +137,12 @@ static const char *const net_setup[] = {
 	"permanent",
 	"ip route add 10.9.0.0/16 via 10.2.0.2 dev eg0",
 	"ip route add 10.8.0.0/16 via 10.2.0.2 dev eg0 mtu lock 500",
+	"ip route add 10.11.0.0/16 via 10.2.0.2 dev eg0",
+	"ip route add 10.11.0.0/16 via 10.4.0.2 dev eg2 table 100",
+	"ip rule add ipproto udp dport 7777 lookup 100",
+	"ip route add 10.7.0.0/16 nexthop via 10.2.0.2 dev eg0"
+	" nexthop via 10.4.0.2 dev eg2",
+	"ip route add 10.12.0.0/16 encap ip id 100 dst 10.2.0.2 dev eg0",
 	"ip route add blackhole 10.97.0.0/16",
 	"ip route add unreachable 10.98.0.0/16",
 	"ip route add prohibit 10.96.0.0/16",
@@ -141,6 +157,7 @@ static struct {
 	int in0, in1, eg0, eg1, eg2, lo;
 	uint8_t eg0_mac[ETH_ALEN]; /* read back from the kernel */
 	uint8_t eg2_mac[ETH_ALEN];
+	unsigned int frames; /* golden frames checked, for the log */
 } env;
 
 static void __attribute__((format(printf, 1, 2)))
@@ -307,6 +324,8 @@ static int setup_env(void **state)
 static int teardown_env(void **state)
 {
 	(void)state;
+	if (env.frames)
+		print_message("# %u golden frames checked\n", env.frames);
 	fwd_bpf__destroy(env.skel);
 	return 0;
 }
@@ -345,10 +364,16 @@ static int run(const struct pkt *in, int ifindex, struct pkt *out,
 		.data_end = in->len,
 		.ingress_ifindex = ifindex,
 	};
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = in->b,
-		    .data_size_in = in->len, .data_out = out->b,
-		    .data_size_out = sizeof(out->b), .ctx_in = &ctx,
-		    .ctx_size_in = sizeof(ctx), .repeat = 1);
+	struct bpf_test_run_opts opts = {
+		.sz = sizeof(opts),
+		.data_in = in->b,
+		.data_size_in = in->len,
+		.data_out = out->b,
+		.data_size_out = sizeof(out->b),
+		.ctx_in = &ctx,
+		.ctx_size_in = sizeof(ctx),
+		.repeat = 1,
+	};
 	int err;
 
 	err = bpf_prog_test_run_opts(env.prog_fd, &opts);
@@ -405,6 +430,7 @@ static void expect(const struct pkt *in, int ifindex, __u32 verdict,
 				 fwd_counter_names[k], (unsigned long long)db);
 	}
 	free(out);
+	env.frames++;
 }
 
 static void expect_pass(const struct pkt *in, int ifindex,
@@ -1056,6 +1082,14 @@ static void test_fib_blackhole_unreachable_prohibit_are_passed(void **state)
 		    FWD_CNT_PASS_FIB_DROP);
 }
 
+/* The kernel would encapsulate: other bytes than a plain forward. */
+static void test_fib_lwt_encap_route_is_passed(void **state)
+{
+	(void)state;
+	REQUIRE_ENV();
+	expect_pass(frame(FIB_LWT, 64, 32), env.in0, FWD_CNT_PASS_FIB_OTHER);
+}
+
 static void test_fib_forwarding_off_on_ingress_is_passed(void **state)
 {
 	struct pkt *in;
@@ -1128,6 +1162,308 @@ static void test_fib_hairpin_is_passed(void **state)
 	expect_pass(frame(FIB_HAIRPIN, 64, 32), env.in0, FWD_CNT_PASS_HAIRPIN);
 }
 
+/* Set the first four L4 bytes: the UDP/TCP ports. */
+static void set_ports(struct pkt *p, uint16_t sport, uint16_t dport)
+{
+	uint8_t *l4 = p->b + ETH_HLEN + pkt_ip(p)->ihl * 4;
+
+	l4[0] = sport >> 8, l4[1] = (uint8_t)sport;
+	l4[2] = dport >> 8, l4[3] = (uint8_t)dport;
+}
+
+/*
+ * The egress the kernel's own input routing picks (`ip route get ... iif`
+ * builds a packet and runs ip_route_input() on it): "eg0" or "eg2".
+ */
+static void kernel_route_dev(uint32_t saddr, uint32_t daddr, uint16_t sport,
+			     uint16_t dport, char dev[IF_NAMESIZE])
+{
+	char cmd[256], line[512], *p;
+	struct in_addr s = {htonl(saddr)}, d = {htonl(daddr)};
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "ip -o route get %s", inet_ntoa(d));
+	snprintf(cmd + strlen(cmd), sizeof(cmd) - strlen(cmd),
+		 " from %s iif in0 ipproto udp sport %u dport %u", inet_ntoa(s),
+		 sport, dport);
+	f = popen(cmd, "r");
+	assert_non_null(f);
+	line[0] = 0;
+	if (!fgets(line, sizeof(line), f))
+		line[0] = 0;
+	pclose(f);
+	p = strstr(line, " dev ");
+	if (!p || sscanf(p, " dev %15s", dev) != 1)
+		fail_msg("'%s' gave '%s'", cmd, line);
+}
+
+static void test_fib_port_rule_selects_route(void **state)
+{
+	char dev[IF_NAMESIZE];
+	struct pkt want, *in;
+
+	(void)state;
+	REQUIRE_ENV();
+	kernel_route_dev(CLIENT_IP, FIB_PORT_RULE, 4242, RULE_DPORT, dev);
+	assert_string_equal(dev, "eg2");
+	in = frame(FIB_PORT_RULE, 64, 32);
+	set_ports(in, 4242, RULE_DPORT);
+	pkt_forwarded(&want, in, mac_eg2_nb, env.eg2_mac);
+	expect(in, env.in0, XDP_REDIRECT, &want, FWD_CNT_FWD_FIB);
+
+	kernel_route_dev(CLIENT_IP, FIB_PORT_RULE, 4242, RULE_DPORT + 1, dev);
+	assert_string_equal(dev, "eg0");
+	set_ports(in, 4242, RULE_DPORT + 1);
+	pkt_forwarded(&want, in, mac_gw, env.eg0_mac);
+	expect(in, env.in0, XDP_REDIRECT, &want, FWD_CNT_FWD_FIB);
+}
+
+/* The flow dissector reads no ports from a fragment, first or not. */
+static void test_fib_fragments_match_no_port_rule(void **state)
+{
+	static const uint16_t frag_off[] = {0x2000, 0x2001, 0x0001};
+	struct pkt want, *in;
+
+	(void)state;
+	REQUIRE_ENV();
+	for (size_t i = 0; i < sizeof(frag_off) / sizeof(frag_off[0]); i++) {
+		in = frame(FIB_PORT_RULE, 64, 32);
+		set_ports(in, 4242, RULE_DPORT);
+		pkt_ip(in)->frag_off = htons(frag_off[i]);
+		pkt_ip_csum(in);
+		pkt_forwarded(&want, in, mac_gw, env.eg0_mac);
+		expect(in, env.in0, XDP_REDIRECT, &want, FWD_CNT_FWD_FIB);
+	}
+}
+
+/*
+ * On an ECMP route the program must leave by the next hop the kernel would
+ * pick. Policy 0 hashes addresses (vary the source), policy 1 adds the
+ * ports (vary the source port); each flow's choice is checked against the
+ * kernel's, and both next hops must turn up or the test proves nothing.
+ */
+static void ecmp_check(int policy)
+{
+	char cmd[96], dev[IF_NAMESIZE];
+	int seen_eg0 = 0, seen_eg2 = 0;
+	struct pkt want, *in;
+
+	snprintf(cmd, sizeof(cmd),
+		 "sysctl -qw net.ipv4.fib_multipath_hash_policy=%d", policy);
+	assert_int_equal(system(cmd), 0);
+	for (int i = 0; i < 32; i++) {
+		uint32_t saddr = policy ? CLIENT_IP : IP4(10, 1, 0, 10 + i);
+		uint16_t sport = policy ? 1000 + 7 * i : 4242;
+
+		kernel_route_dev(saddr, IP4(10, 7, 0, 1), sport, 80, dev);
+		in = frame(IP4(10, 7, 0, 1), 64, 32);
+		pkt_ip(in)->saddr = htonl(saddr);
+		pkt_ip_csum(in);
+		set_ports(in, sport, 80);
+		if (!strcmp(dev, "eg0")) {
+			pkt_forwarded(&want, in, mac_gw, env.eg0_mac);
+			seen_eg0++;
+		} else if (!strcmp(dev, "eg2")) {
+			pkt_forwarded(&want, in, mac_eg2_nb, env.eg2_mac);
+			seen_eg2++;
+		} else {
+			fail_msg("kernel routes 10.7.0.1 out of %s", dev);
+		}
+		expect(in, env.in0, XDP_REDIRECT, &want, FWD_CNT_FWD_FIB);
+	}
+	assert_int_equal(system("sysctl -qw "
+				"net.ipv4.fib_multipath_hash_policy=0"),
+			 0);
+	if (!seen_eg0 || !seen_eg2)
+		fail_msg("policy %d: 32 flows all took one path (%d/%d)",
+			 policy, seen_eg0, seen_eg2);
+}
+
+static void test_fib_ecmp_l3_hash_picks_kernel_next_hop(void **state)
+{
+	(void)state;
+	REQUIRE_ENV();
+	ecmp_check(0);
+}
+
+static void test_fib_ecmp_l4_hash_picks_kernel_next_hop(void **state)
+{
+	(void)state;
+	REQUIRE_ENV();
+	ecmp_check(1);
+}
+
+/* An ICMP message: @type, code 0, quoting a copy of the IPv4 header. */
+static struct pkt *icmp_frame(uint32_t daddr, uint8_t type)
+{
+	struct pkt *in = frame(daddr, 64, 8 + 28);
+	uint8_t *l4 = in->b + ETH_HLEN + 20;
+
+	pkt_ip(in)->protocol = IPPROTO_ICMP;
+	memset(l4, 0, 8);
+	l4[0] = type;
+	memcpy(l4 + 8, pkt_ip(in), 20);
+	l4[8 + 20] = 0x10;
+	pkt_ip_csum(in);
+	return in;
+}
+
+static void test_fib_icmp_errors_are_passed(void **state)
+{
+	static const uint8_t errors[] = {3, 4, 5, 11, 12};
+
+	(void)state;
+	REQUIRE_ENV();
+	for (size_t i = 0; i < sizeof(errors); i++)
+		expect_pass(icmp_frame(FIB_NEIGH, errors[i]), env.in0,
+			    FWD_CNT_PASS_ICMP_ERROR);
+}
+
+static void test_icmp_non_errors_and_table_hits_are_forwarded(void **state)
+{
+	struct pkt want, *in;
+
+	(void)state;
+	REQUIRE_ENV();
+	/* Echo request and reply: hashed on the outer header. */
+	in = icmp_frame(FIB_NEIGH, 8);
+	pkt_forwarded(&want, in, mac_gw, env.eg0_mac);
+	expect(in, env.in0, XDP_REDIRECT, &want, FWD_CNT_FWD_FIB);
+	in = icmp_frame(FIB_NEIGH, 0);
+	pkt_forwarded(&want, in, mac_gw, env.eg0_mac);
+	expect(in, env.in0, XDP_REDIRECT, &want, FWD_CNT_FWD_FIB);
+	/* A later fragment of an error: the kernel reads no ICMP type. */
+	in = icmp_frame(FIB_NEIGH, 3);
+	pkt_ip(in)->frag_off = htons(0x0010);
+	pkt_ip_csum(in);
+	pkt_forwarded(&want, in, mac_gw, env.eg0_mac);
+	expect(in, env.in0, XDP_REDIRECT, &want, FWD_CNT_FWD_FIB);
+	/* A table entry names one next hop: no hash to disagree on. */
+	in = icmp_frame(TBL_HIT, 11);
+	pkt_forwarded(&want, in, mac_tbl, mac_tbl_src);
+	expect(in, env.in0, XDP_REDIRECT, &want, FWD_CNT_FWD_TABLE);
+}
+
+/* ---- on the wire ---------------------------------------------------- */
+
+/* A packet socket on @ifname, to see what actually leaves the peer. */
+static int wire_open(const char *ifname)
+{
+	struct sockaddr_ll sll = {
+		.sll_family = AF_PACKET,
+		.sll_protocol = htons(ETH_P_ALL),
+		.sll_ifindex = (int)if_nametoindex(ifname),
+	};
+	struct timeval tv = {.tv_sec = 2};
+	int fd;
+
+	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL));
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sll, sizeof(sll)), 0);
+	assert_int_equal(
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
+	return fd;
+}
+
+/* Wait for the frame for @want's destination and compare it. */
+static void wire_expect(int fd, const struct pkt *want)
+{
+	struct pkt *got = malloc(sizeof(*got));
+	ssize_t n;
+
+	assert_non_null(got);
+	for (;;) {
+		n = recv(fd, got->b, sizeof(got->b), 0);
+		if (n < 0)
+			fail_msg("nothing arrived on the egress peer: %s",
+				 strerror(errno));
+		got->len = (size_t)n;
+		if (got->len >= ETH_HLEN + 20 &&
+		    pkt_eth(got)->h_proto == htons(ETH_P_IP) &&
+		    pkt_ip(got)->daddr == pkt_ip((struct pkt *)want)->daddr)
+			break;
+	}
+	assert_frame_equal(want, got);
+	free(got);
+}
+
+/*
+ * BPF_PROG_TEST_RUN only reports XDP_REDIRECT; with live frames the kernel
+ * carries the redirect out, so the frame must show up, byte for byte, at
+ * the peer of the egress the table or fib named, and nowhere else.
+ */
+static void expect_on_wire(const struct pkt *in, const char *peer,
+			   const char *other_peer, const struct pkt *want,
+			   enum fwd_counter which)
+{
+	struct fwd_count before[FWD_CNT_MAX], after[FWD_CNT_MAX];
+	struct xdp_md ctx = {
+		.data_end = in->len,
+		.ingress_ifindex = env.in0,
+	};
+	struct bpf_test_run_opts opts = {
+		.sz = sizeof(opts),
+		.data_in = in->b,
+		.data_size_in = in->len,
+		.ctx_in = &ctx,
+		.ctx_size_in = sizeof(ctx),
+		.repeat = 1,
+		.flags = BPF_F_TEST_XDP_LIVE_FRAMES,
+	};
+	int fd = wire_open(peer), other = wire_open(other_peer);
+	char buf[64];
+
+	counters_read(before);
+	assert_int_equal(bpf_prog_test_run_opts(env.prog_fd, &opts), 0);
+	counters_read(after);
+	wire_expect(fd, want);
+	assert_int_equal(after[which].packets - before[which].packets, 1);
+	assert_int_equal(after[which].bytes - before[which].bytes, want->len);
+	for (;;) { /* the other egress saw no IPv4 */
+		struct timeval tv = {.tv_usec = 100000};
+		ssize_t n;
+
+		setsockopt(other, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		n = recv(other, buf, sizeof(buf), 0);
+		if (n < 0)
+			break;
+		if (n >= ETH_HLEN && buf[12] == 0x08 && buf[13] == 0x00)
+			fail_msg("an IPv4 frame left by %s too", other_peer);
+	}
+	close(other);
+	close(fd);
+	env.frames++;
+}
+
+static void test_table_redirect_leaves_by_the_entry_egress(void **state)
+{
+	struct pkt want, *in;
+
+	(void)state;
+	REQUIRE_ENV();
+	in = frame(TBL_SMALL_MTU, 64, 64);
+	pkt_forwarded(&want, in, mac_tbl, mac_tbl_src);
+	expect_on_wire(in, "eg2p", "eg0p", &want, FWD_CNT_FWD_TABLE);
+	in = frame(TBL_HIT, 64, 64);
+	pkt_forwarded(&want, in, mac_tbl, mac_tbl_src);
+	expect_on_wire(in, "eg0p", "eg2p", &want, FWD_CNT_FWD_TABLE);
+}
+
+static void test_fib_redirect_leaves_by_the_route_egress(void **state)
+{
+	struct pkt want, *in;
+
+	(void)state;
+	REQUIRE_ENV();
+	in = frame(FIB_SMALL_MTU, 64, 64);
+	in->len = ETH_HLEN + 20 + 64 + 10; /* padding, trimmed on the wire */
+	pkt_forwarded(&want, in, mac_eg2_nb, env.eg2_mac);
+	expect_on_wire(in, "eg2p", "eg0p", &want, FWD_CNT_FWD_FIB);
+	in = frame(FIB_VIA_GW, 64, 64);
+	pkt_forwarded(&want, in, mac_gw, env.eg0_mac);
+	expect_on_wire(in, "eg0p", "eg2p", &want, FWD_CNT_FWD_FIB);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1183,6 +1519,7 @@ int main(void)
 		cmocka_unit_test(test_fib_local_destination_is_passed),
 		cmocka_unit_test(
 			test_fib_blackhole_unreachable_prohibit_are_passed),
+		cmocka_unit_test(test_fib_lwt_encap_route_is_passed),
 		cmocka_unit_test(test_fib_forwarding_off_on_ingress_is_passed),
 		cmocka_unit_test(test_fib_egress_mtu_exceeded_is_passed),
 		cmocka_unit_test(test_fib_egress_mtu_exactly_full_is_forwarded),
@@ -1191,6 +1528,16 @@ int main(void)
 			test_fib_locked_route_mtu_exactly_full_is_forwarded),
 		cmocka_unit_test(test_fib_egress_unmanaged_is_passed),
 		cmocka_unit_test(test_fib_hairpin_is_passed),
+		cmocka_unit_test(test_fib_port_rule_selects_route),
+		cmocka_unit_test(test_fib_fragments_match_no_port_rule),
+		cmocka_unit_test(test_fib_ecmp_l3_hash_picks_kernel_next_hop),
+		cmocka_unit_test(test_fib_ecmp_l4_hash_picks_kernel_next_hop),
+		cmocka_unit_test(test_fib_icmp_errors_are_passed),
+		cmocka_unit_test(
+			test_table_redirect_leaves_by_the_entry_egress),
+		cmocka_unit_test(test_fib_redirect_leaves_by_the_route_egress),
+		cmocka_unit_test(
+			test_icmp_non_errors_and_table_hits_are_forwarded),
 	};
 
 	return cmocka_run_group_tests_name("xdp_handle_fwd", tests, setup_env,
