@@ -549,6 +549,58 @@ static void test_idle_connection_is_closed_after_timeout(void **st)
 	close(fd);
 }
 
+static int connect_raw(void)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET,
+				 .sin_port = htons(atoi(PORT))};
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Closed by the server within @ms? */
+static bool closed_within(int fd, int ms)
+{
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	char c;
+
+	return poll(&p, 1, ms) == 1 && read(fd, &c, 1) <= 0;
+}
+
+static void test_one_address_gets_at_most_128_connections(void **st)
+{
+	enum { LIMIT = 128 };
+	int fds[LIMIT], extra, i;
+	struct resp r;
+
+	(void)st;
+	for (i = 0; i < LIMIT; i++) {
+		fds[i] = connect_raw();
+		assert_true(fds[i] >= 0);
+	}
+	/* the kernel completes the handshake; MHD then closes the extra */
+	extra = connect_raw();
+	assert_true(extra >= 0);
+	assert_true(closed_within(extra, 3000));
+	assert_false(closed_within(fds[0], 200));
+	close(extra);
+	for (i = 0; i < LIMIT; i++)
+		close(fds[i]);
+	/* slots come back once the connections are gone */
+	for (i = 0; i < 50; i++) {
+		memset(&r, 0, sizeof(r));
+		if (http("GET", "/healthz", NULL, NULL, &r) == 200)
+			break;
+		usleep(20000);
+	}
+	assert_int_equal(r.status, 200);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -576,6 +628,9 @@ int main(void)
 			test_fwdctl_commands_and_their_output, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_idle_connection_is_closed_after_timeout, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_one_address_gets_at_most_128_connections, setup,
 			teardown),
 	};
 	int ret;
