@@ -51,7 +51,7 @@ t_result $? demo_shows_the_first_ping_going_to_the_gateway
 has "$out1" '10\.10\.3\.5 .*08:00:27:f2:cb:f9.*learned' &&
 	has "$out1" '=> fwd learned 10\.10\.3\.5'
 t_result $? demo_shows_fwd_learning_c
-has "$out1" '=> 10 of 10 answered; fwd_table went [0-9]+ -> [0-9]+ \(\+10:' &&
+has "$out1" '=> 10 of 10 answered; fwd_table went [0-9]+ -> [0-9]+ \(\+10: each request once' &&
 	has "$out1" "A's enp0s3 capture saw 0 of them"
 t_result $? demo_shows_ten_requests_on_the_fast_path
 has "$out1" '"traceId": ?"1fabb3c6-bd56-48a7-ac41-132c8228f421"' &&
