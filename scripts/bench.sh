@@ -8,7 +8,8 @@
 # build/bench/results.json, results.md and pps.png.
 #
 # usage: scripts/bench.sh [--seconds S] [--trials N] [--quick] [--cpu N]
-#                         [--cases LIST] [--changes N] [--no-dp] [--no-cp]
+#                         [--cases LIST] [--changes N] [--cold N,N]
+#                         [--no-dp] [--no-cp] [--no-profile]
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -30,10 +31,11 @@ trials=5
 cpu=1
 cases=kernel,table,fib,generic,bare
 changes=2000
-cold="10000 100000"
+cold=10000,100000
 quick=0
 do_dp=1
 do_cp=1
+profile=--profile
 while [ $# -gt 0 ]; do
 	case $1 in
 	--seconds) seconds=$2; shift ;;
@@ -45,6 +47,7 @@ while [ $# -gt 0 ]; do
 	--quick) quick=1 ;;
 	--no-dp) do_dp=0 ;;
 	--no-cp) do_cp=0 ;;
+	--no-profile) profile= ;;
 	-h | --help)
 		sed -n '/^# usage/,/^set/p' "$0" | sed '$d; s/^# \{0,1\}//'
 		exit 0
@@ -124,6 +127,8 @@ topology() {
 }
 
 topology
+# Other work on the machine shows up as spread: keep a record of it.
+cut -d' ' -f1-3 /proc/loadavg >"$out/loadavg"
 
 echo "fwd bench: $(nproc) vCPUs, $(uname -r), veth pairs; pipeline pinned to CPU $cpu"
 echo "           (threaded NAPI off: generator, both NAPI polls, forwarder and"
@@ -133,7 +138,7 @@ if [ "$do_dp" = 1 ]; then
 	"$drv" dp --ns /run/netns/gen,/run/netns/fwd,/run/netns/sink \
 		--ifs g0,f0,f1,s0 --src 10.200.1.2 --dst 10.200.2.2 \
 		--seconds "$seconds" --trials "$trials" --cpu "$cpu" \
-		--cases "$cases" --json "$out/dp.json"
+		--cases "$cases" --json "$out/dp.json" $profile
 	# Leave the forwarder ingress clean for the control plane.
 	ns fwd ip link set f0 xdpgeneric off 2>/dev/null || true
 	ns fwd ip link set f0 xdp off 2>/dev/null || true
@@ -145,10 +150,11 @@ if [ "$do_cp" = 1 ]; then
 			>"$out/cp.json"
 	else
 		"$drv" cp --ns /run/netns/fwd --fwd "$top/build/fwd" \
-			--changes "$changes" --cold "${cold// /,}" \
+			--changes "$changes" --cold "$cold" \
 			--json "$out/cp.json" || true
 	fi
 	[ -s "$out/cp.json" ] || echo '{"na":"control-plane driver failed"}' >"$out/cp.json"
 fi
 
+cut -d' ' -f1-3 /proc/loadavg >>"$out/loadavg"
 "$top/scripts/bench/report.sh" "$out"

@@ -72,6 +72,8 @@ struct trial {
 	uint64_t via_table; /* fwd_stats deltas, to prove the path taken */
 	uint64_t via_fib;
 	uint64_t passed;
+	double prog_ns; /* ns per run of the ingress program (profile) */
+	double gen_ns;	/* ns per run of the generator program (profile) */
 };
 
 struct iface {
@@ -89,6 +91,7 @@ struct dp {
 	int trials;
 	int cpu;
 	bool want[CASE_MAX];
+	bool profile;
 	const char *json;
 	/* state */
 	struct gen_bpf *gen;
@@ -99,6 +102,8 @@ struct dp {
 	double est_pps[CASE_MAX]; /* last rate seen, sizes the next call */
 	struct trial res[CASE_MAX][MAX_TRIALS];
 	int nres[CASE_MAX];
+	struct trial prof[CASE_MAX]; /* the profile pass, not in the figures */
+	bool have_prof[CASE_MAX];
 };
 
 uint64_t bench_now_ns(void)
@@ -244,6 +249,28 @@ static uint64_t fwd_passed(const struct dp *dp)
 	return sum;
 }
 
+/* Runs and run time of a program (run time counts only with stats on). */
+static void prog_stats(int fd, uint64_t *cnt, uint64_t *ns)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+
+	*cnt = *ns = 0;
+	if (!bpf_obj_get_info_by_fd(fd, &info, &len)) {
+		*cnt = info.run_cnt;
+		*ns = info.run_time_ns;
+	}
+}
+
+static int ingress_prog(const struct dp *dp, enum dp_case c)
+{
+	if (c == CASE_KERNEL)
+		return -1;
+	if (c == CASE_BARE)
+		return bpf_program__fd(dp->bare->progs.xdp_bare);
+	return bpf_program__fd(dp->fwd->progs.xdp_handle_fwd);
+}
+
 /* hfwd holds dst exactly in the table cases, as the daemon would. */
 static int set_route(struct dp *dp, bool in_table)
 {
@@ -322,6 +349,9 @@ static int gen_run(struct dp *dp, uint32_t repeat)
 static int run_trial(struct dp *dp, enum dp_case c, struct trial *t)
 {
 	uint64_t t0, t1, now, s0, s1, tab0, fib0, pas0, sent = 0;
+	uint64_t pc0, pn0, pc1, pn1, gc0, gn0, gc1, gn1;
+	int pfd = ingress_prog(dp, c);
+	int gfd = bpf_program__fd(dp->gen->progs.xdp_gen);
 	double left, secs;
 	uint32_t repeat;
 	int err;
@@ -338,6 +368,8 @@ static int run_trial(struct dp *dp, enum dp_case c, struct trial *t)
 	tab0 = fwd_count(dp, FWD_CNT_FWD_TABLE);
 	fib0 = fwd_count(dp, FWD_CNT_FWD_FIB);
 	pas0 = fwd_passed(dp);
+	prog_stats(pfd, &pc0, &pn0);
+	prog_stats(gfd, &gc0, &gn0);
 	t0 = bench_now_ns();
 	now = t0;
 	do {
@@ -356,6 +388,10 @@ static int run_trial(struct dp *dp, enum dp_case c, struct trial *t)
 		now = t1;
 	} while ((now - t0) / 1e9 < dp->seconds * 0.98);
 	s1 = sink_count(dp);
+	prog_stats(pfd, &pc1, &pn1);
+	prog_stats(gfd, &gc1, &gn1);
+	t->prog_ns = pc1 > pc0 ? (double)(pn1 - pn0) / (pc1 - pc0) : 0;
+	t->gen_ns = gc1 > gc0 ? (double)(gn1 - gn0) / (gc1 - gc0) : 0;
 
 	secs = (t1 - t0) / 1e9;
 	t->pps = (s1 - s0) / secs;
@@ -435,6 +471,32 @@ static int load_all(struct dp *dp)
 	return 0;
 }
 
+struct prog_size {
+	const char *name;
+	__u32 verified; /* instructions the verifier walked */
+	__u32 xlated;	/* instructions after rewriting */
+	__u32 jited;	/* bytes of machine code */
+};
+
+static void prog_sizes(const struct dp *dp, struct prog_size ps[4])
+{
+	const struct bpf_program *p[4] = {
+		dp->fwd->progs.xdp_handle_fwd, dp->bare->progs.xdp_bare,
+		dp->gen->progs.xdp_gen, dp->sink->progs.xdp_sink};
+
+	for (int i = 0; i < 4; i++) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+
+		ps[i].name = bpf_program__name(p[i]);
+		if (bpf_obj_get_info_by_fd(bpf_program__fd(p[i]), &info, &len))
+			continue;
+		ps[i].verified = info.verified_insns;
+		ps[i].xlated = info.xlated_prog_len / 8;
+		ps[i].jited = info.jited_prog_len;
+	}
+}
+
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -482,6 +544,7 @@ static const struct {
 static void report(const struct dp *dp)
 {
 	struct summary s[CASE_MAX];
+	struct prog_size ps[4] = {};
 	FILE *f = NULL;
 	bool first = true;
 
@@ -513,6 +576,27 @@ static void report(const struct dp *dp)
 				       : "missed");
 		printf("\n");
 	}
+
+	prog_sizes(dp, ps);
+	printf("\n%-16s %9s %7s %7s\n", "program", "verified", "xlated",
+	       "jited B");
+	for (int i = 0; i < 4; i++)
+		printf("%-16s %9u %7u %7u\n", ps[i].name, ps[i].verified,
+		       ps[i].xlated, ps[i].jited);
+	for (int c = 0; c < CASE_MAX; c++) {
+		if (!dp->have_prof[c])
+			continue;
+		if (first)
+			printf("\nprofile pass (BPF run-time stats on, not in "
+			       "the figures above):\n");
+		first = false;
+		printf("%-8s %6.3f Mpps = %5.0f ns/packet; ingress program "
+		       "%5.1f ns/run, generator %5.1f ns/run\n",
+		       cases[c].name, dp->prof[c].pps / 1e6,
+		       1e9 / dp->prof[c].pps, dp->prof[c].prog_ns,
+		       dp->prof[c].gen_ns);
+	}
+	first = true;
 
 	if (dp->json)
 		f = fopen(dp->json, "w");
@@ -553,7 +637,27 @@ static void report(const struct dp *dp)
 			ratios[i].target);
 		first = false;
 	}
-	fprintf(f, "}}\n");
+	fprintf(f, "},\"programs\":[");
+	for (int i = 0; i < 4; i++)
+		fprintf(f,
+			"%s{\"name\":\"%s\",\"verified_insns\":%u,"
+			"\"xlated_insns\":%u,\"jited_bytes\":%u}",
+			i ? "," : "", ps[i].name, ps[i].verified, ps[i].xlated,
+			ps[i].jited);
+	fprintf(f, "],\"profile\":[");
+	first = true;
+	for (int c = 0; c < CASE_MAX; c++) {
+		if (!dp->have_prof[c])
+			continue;
+		fprintf(f,
+			"%s{\"name\":\"%s\",\"pps\":%.0f,\"ns_per_packet\":"
+			"%.1f,\"ingress_prog_ns\":%.1f,\"gen_prog_ns\":%.1f}",
+			first ? "" : ",", cases[c].name, dp->prof[c].pps,
+			1e9 / dp->prof[c].pps, dp->prof[c].prog_ns,
+			dp->prof[c].gen_ns);
+		first = false;
+	}
+	fprintf(f, "]}\n");
 	fclose(f);
 }
 
@@ -578,13 +682,38 @@ static int parse_cases(struct dp *dp, char *list)
 	return 0;
 }
 
+/*
+ * One more trial per case with BPF run-time statistics on, which gives the
+ * ns per run of the forwarder's program apart from the rest of the
+ * pipeline. Stats add two clock reads to every program run on the machine,
+ * so this pass is kept out of the figures; the stats go off when the fd
+ * returned by BPF_ENABLE_STATS is closed, whatever happens.
+ */
+static int profile_pass(struct dp *dp)
+{
+	int fd, err = 0;
+
+	fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+	if (fd < 0)
+		return -errno;
+	for (int c = 0; c < CASE_MAX && !err; c++) {
+		if (!dp->want[c] || c == CASE_KERNEL)
+			continue;
+		err = run_trial(dp, c, &dp->prof[c]);
+		dp->have_prof[c] = !err;
+	}
+	close(fd);
+	return err;
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
 		"usage: bench dp --ns GEN,FWD,SINK --ifs GEN,IN,OUT,SINK "
 		"--src IP --dst IP\n"
 		"       [--seconds S] [--trials N] [--cpu N] "
-		"[--cases kernel,table,fib,generic,bare] [--json FILE]\n");
+		"[--cases kernel,table,fib,generic,bare] [--json FILE] "
+		"[--profile]\n");
 }
 
 int dp_main(int argc, char **argv)
@@ -599,6 +728,7 @@ int dp_main(int argc, char **argv)
 		{"cpu", required_argument, NULL, 'c'},
 		{"cases", required_argument, NULL, 'C'},
 		{"json", required_argument, NULL, 'j'},
+		{"profile", no_argument, NULL, 'P'},
 		{}};
 	static struct dp dp; /* results arrays: keep off the stack */
 	char *ns = NULL, *ifs = NULL, *save = NULL;
@@ -642,6 +772,9 @@ int dp_main(int argc, char **argv)
 			break;
 		case 'j':
 			dp.json = optarg;
+			break;
+		case 'P':
+			dp.profile = true;
 			break;
 		default:
 			goto bad;
@@ -693,6 +826,12 @@ int dp_main(int argc, char **argv)
 			       t->offered / 1e6);
 			fflush(stdout);
 		}
+	}
+	if (dp.profile) {
+		err = profile_pass(&dp);
+		if (err)
+			fprintf(stderr, "bench: profile pass: %s\n",
+				strerror(-err));
 	}
 	report(&dp);
 	return 0;

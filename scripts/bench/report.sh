@@ -17,16 +17,18 @@ cp=$dir/cp.json
 jq -n --slurpfile dp "$dp" --slurpfile cp "$cp" \
 	--arg kernel "$(uname -r)" --arg cpus "$(nproc)" \
 	--arg model "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)" \
+	--arg load "$(paste -sd' ' "$dir/loadavg" 2>/dev/null || true)" \
 	--arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
 	'{date: $date, machine: {kernel: $kernel, vcpus: ($cpus | tonumber),
-	  cpu: $model, links: "veth"}, dataplane: $dp[0], controlplane: $cp[0]}' \
+	  cpu: $model, links: "veth",
+	  loadavg_start_end: $load}, dataplane: $dp[0], controlplane: $cp[0]}' \
 	>"$dir/results.json"
 
 md=$dir/results.md
 {
 	echo "# fwd benchmark"
 	echo
-	jq -r '"Machine: \(.machine.vcpus) vCPUs (\(.machine.cpu)), kernel \(.machine.kernel), veth pairs; \(.date)."' \
+	jq -r '"Machine: \(.machine.vcpus) vCPUs (\(.machine.cpu)), kernel \(.machine.kernel), veth pairs; \(.date); load average (1/5/15 min) at start and end: \(.machine.loadavg_start_end)."' \
 		"$dir/results.json"
 	echo
 	echo "## Data path (64-byte UDP frames, one flow)"
@@ -46,6 +48,22 @@ md=$dir/results.md
 		echo "|---|---:|---|"
 		jq -r '.dataplane.ratios | to_entries[] | "| \(.key) | \(.value.value*100|round/100)x | \(if .value.target > 0 then (if .value.value >= .value.target then "met" else "missed" end) + " (>= \(.value.target)x)" else "-" end) |"' \
 			"$dir/results.json"
+		echo
+		echo "Per program (verifier's count of instructions walked, size after rewriting, machine code):"
+		echo
+		echo "| program | verified insns | xlated insns | jited bytes |"
+		echo "|---|---:|---:|---:|"
+		jq -r '.dataplane.programs[] | "| \(.name) | \(.verified_insns) | \(.xlated_insns) | \(.jited_bytes) |"' \
+			"$dir/results.json"
+		if jq -e '.dataplane.profile | length > 0' "$dir/results.json" >/dev/null; then
+			echo
+			echo "Profile pass (one extra trial per case with BPF run-time stats on; not in the figures above):"
+			echo
+			echo "| case | Mpps | ns/packet, whole pipeline | ns/run, ingress program | ns/run, generator |"
+			echo "|---|---:|---:|---:|---:|"
+			jq -r '.dataplane.profile[] | "| \(.name) | \(.pps/1e6*1000|round/1000) | \(.ns_per_packet|round) | \(.ingress_prog_ns*10|round/10) | \(.gen_prog_ns*10|round/10) |"' \
+				"$dir/results.json"
+		fi
 	fi
 	echo
 	echo "## Control plane"
