@@ -104,3 +104,6 @@ ifneq ($(wildcard api/fwdctl.c),)
 TEST_DEPS += $(DEB) $(RPM)
 endif
 endif
+
+# sd_notify's receiving end, for the test that waits for READY=1.
+TEST_DEPS += $(OUTPUT)/tests/pkg/notify_recv
