@@ -114,14 +114,17 @@ needed()
 
 # Run a command with the extracted package overlaid on the host's tree.
 # The overlays are read-only and live in a mount namespace that ends with
-# the command; the command keeps the pid that `$!` gives.
+# the command. With IN_ROOT_EXEC=1 the calling (sub)shell is replaced, so
+# that `in_root ... &` leaves the command's own pid in `$!`.
 in_root()
 {
+	local ex=
 	local dirs="/usr/sbin /usr/bin /lib/systemd/system /usr/share/man"
 	# FWD_NO_OBJECT=1: all but /usr/local, as if the object were missing
 	[ -n "${FWD_NO_OBJECT:-}" ] || dirs="/usr/local $dirs"
+	[ -z "${IN_ROOT_EXEC:-}" ] || ex="exec"
 	# shellcheck disable=SC2016 # expanded by the inner sh
-	unshare --mount --propagation private -- sh -c '
+	$ex unshare --mount --propagation private -- sh -c '
 		r=$1 dirs=$2
 		shift 2
 		for d in $dirs; do
@@ -145,8 +148,8 @@ start_fwd()
 		sleep 0.1
 	done
 	# shellcheck disable=SC2086 # FWD_WRAP is a command line
-	NOTIFY_SOCKET=$sock in_root ${FWD_WRAP:-} /usr/sbin/fwd "$@" \
-		>"$log" 2>&1 &
+	IN_ROOT_EXEC=1 NOTIFY_SOCKET=$sock in_root ${FWD_WRAP:-} \
+		/usr/sbin/fwd "$@" >"$log" 2>&1 &
 	fwd_pid=$!
 	echo "$fwd_pid" >>"$tmp/pids"
 	while kill -0 "$np" 2>/dev/null; do
@@ -179,6 +182,17 @@ stop_fwd()
 	done
 	wait "$fwd_pid" || rc=$?
 	return "$rc"
+}
+
+# wait_for CMD...: retry CMD for up to 3 s (a write may lag the reply).
+wait_for()
+{
+	local i
+	for i in $(seq 30); do
+		"$@" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	"$@"
 }
 
 # api BODY [PORT]: POST BODY to the API, print the reply.
@@ -215,7 +229,7 @@ fwd_conf()
 fwd_fails()
 {
 	local rc=0
-	timeout 10 in_root /usr/sbin/fwd "$@" >"$tmp/fails.log" 2>&1 || rc=$?
+	in_root timeout 10 /usr/sbin/fwd "$@" >"$tmp/fails.log" 2>&1 || rc=$?
 	cat "$tmp/fails.log"
 	return "$rc"
 }
@@ -544,7 +558,8 @@ t_installed_fwdctl_sets_an_override_that_hfwd_holds()
 {
 	local ifindex reply
 	start_fwd "$tmp/fwd.log" --iface fwd0 --state "$tmp/state.json"
-	ifindex=$(cat /sys/class/net/fwd0/ifindex)
+	# (not /sys/class/net: sysfs shows the host's namespace)
+	ifindex=$(ip -j link show dev fwd0 | jq '.[0].ifindex')
 	in_root /usr/bin/fwdctl set 10.99.0.77 fwd0 02:00:00:00:00:77
 	in_root /usr/bin/fwdctl list | tee "$tmp/list"
 	grep -q '10.99.0.77' "$tmp/list" || fail "fwdctl list lacks it"
@@ -559,7 +574,8 @@ t_installed_fwdctl_sets_an_override_that_hfwd_holds()
 	bpftool map lookup pinned /sys/fs/bpf/hfwd key 10 99 0 77 | tee "$tmp/lookup"
 	grep -qi '02 00 00 00 00 77\|0x77' "$tmp/lookup" || fail "dmac not in hfwd"
 	# the state file the unit's StateDirectory holds
-	grep -q 10.99.0.77 "$tmp/state.json" || fail "override not persisted"
+	wait_for grep -q 10.99.0.77 "$tmp/state.json" ||
+		fail "override not persisted"
 	stop_fwd
 }
 
@@ -692,7 +708,7 @@ EOF
 	[ ! -e /sys/fs/bpf/hfwd ] || fail "pinned in the default bpffs too"
 	api '{"action":"UpdateForward","ip":"10.99.0.79","iface":"fwd0","dstMac":"02:00:00:00:00:79"}' \
 		"$p" | jq -e '.code == 200' || fail "listen"
-	grep -q 10.99.0.79 "$tmp/other-state.json" || fail "state"
+	wait_for grep -q 10.99.0.79 "$tmp/other-state.json" || fail "state"
 	stop_fwd
 	umount "$bpffs"
 }
