@@ -109,36 +109,41 @@ static __always_inline int addr_special(__be32 addr)
 }
 
 /*
- * Send the frame out of @oif with the given MACs, TTL one less. The
- * redirect is set up first, with XDP_PASS as its failure verdict, so that
- * an egress missing from fwd_ports leaves the frame untouched for the
- * kernel. @trim drops Ethernet padding beyond the IPv4 total length, as
- * ip_rcv() does, so the bytes sent are the bytes the kernel would send.
+ * Send the frame out of nh->ifindex with nh's MACs, TTL one less. The
+ * redirect is set up first, with XDP_PASS as its failure verdict, so that an
+ * egress missing from fwd_ports leaves the frame untouched for the kernel.
+ * @check_mtu: the table path has no MTU answer yet (the fib path got it from
+ * bpf_fib_lookup()); asked only once the egress is known to be managed, so
+ * an unmanaged egress is counted as such. Ethernet padding beyond the IPv4
+ * total length is dropped, as ip_rcv() trims it, so the bytes sent are the
+ * bytes the kernel would send. Inlined once: both paths end here.
  */
 static __always_inline int forward(struct xdp_md *ctx, __u32 *counter,
-				   __u32 oif, const __u8 *smac,
-				   const __u8 *dmac, int trim, __u32 which)
+				   const struct fwd_entry *nh, __u32 tot_len,
+				   int check_mtu, __u32 which)
 {
 	void *data, *data_end;
 	struct ethhdr *eth;
 	struct iphdr *iph;
-	__u32 check;
-	__u8 s[ETH_ALEN], d[ETH_ALEN];
+	__u32 check, mtu_len;
+	long trim;
 	int verdict;
 
 	/* Same interface: the kernel would also send an ICMP redirect. */
-	if (oif == ctx->ingress_ifindex)
+	if (nh->ifindex == ctx->ingress_ifindex)
 		return pass(counter, FWD_CNT_PASS_HAIRPIN);
-	verdict = bpf_redirect_map(&fwd_ports, oif, XDP_PASS);
+	verdict = bpf_redirect_map(&fwd_ports, nh->ifindex, XDP_PASS);
 	if (verdict != XDP_REDIRECT)
 		return pass(counter, FWD_CNT_PASS_EGRESS);
+	mtu_len = tot_len;
+	if (check_mtu && bpf_check_mtu(ctx, nh->ifindex, &mtu_len, 0, 0))
+		return pass(counter, FWD_CNT_PASS_MTU);
 
-	/* Copy first: adjust_tail invalidates packet pointers. */
-	__builtin_memcpy(s, smac, ETH_ALEN);
-	__builtin_memcpy(d, dmac, ETH_ALEN);
-	if (trim > 0 && bpf_xdp_adjust_tail(ctx, -trim))
+	trim = (long)ctx->data_end - (long)ctx->data - ETH_HLEN - tot_len;
+	if (trim > 0 && bpf_xdp_adjust_tail(ctx, -(int)trim))
 		return pass(counter, FWD_CNT_PASS_BAD_HEADER);
 
+	/* Re-derive: adjust_tail invalidates every packet pointer. */
 	data = (void *)(long)ctx->data;
 	data_end = (void *)(long)ctx->data_end;
 	eth = data;
@@ -146,8 +151,8 @@ static __always_inline int forward(struct xdp_md *ctx, __u32 *counter,
 	if ((void *)(iph + 1) > data_end)
 		return pass(counter, FWD_CNT_PASS_TRUNCATED);
 
-	__builtin_memcpy(eth->h_dest, d, ETH_ALEN);
-	__builtin_memcpy(eth->h_source, s, ETH_ALEN);
+	__builtin_memcpy(eth->h_dest, nh->dmac, ETH_ALEN);
+	__builtin_memcpy(eth->h_source, nh->smac, ETH_ALEN);
 	/* RFC 1624 incremental update, the arithmetic of ip_decrease_ttl() */
 	check = iph->check;
 	check += bpf_htons(0x0100);
@@ -199,8 +204,8 @@ static __always_inline int fwd_packet(struct xdp_md *ctx, __u32 *counter)
 	__u32 ifindex = ctx->ingress_ifindex;
 	struct bpf_fib_lookup p = {};
 	struct fwd_iface *in;
-	struct fwd_entry *e;
-	__u32 mtu_len;
+	struct fwd_entry *e, nh;
+	__u32 which;
 	__u16 tot_len;
 	long l3_len;
 	int rc;
@@ -238,25 +243,27 @@ static __always_inline int fwd_packet(struct xdp_md *ctx, __u32 *counter)
 		if (!(in->flags & FWD_IF_FORWARDING) &&
 		    !bpf_map_lookup_elem(&fwd_ovr, &iph->daddr))
 			return pass(counter, FWD_CNT_PASS_FWD_OFF);
-		mtu_len = tot_len;
-		if (bpf_check_mtu(ctx, e->ifindex, &mtu_len, 0, 0))
-			return pass(counter, FWD_CNT_PASS_MTU);
-		return forward(ctx, counter, e->ifindex, e->smac, e->dmac,
-			       l3_len - tot_len, FWD_CNT_FWD_TABLE);
+		nh = *e;
+		which = FWD_CNT_FWD_TABLE;
+	} else {
+		p.family = AF_INET;
+		p.tos = iph->tos;
+		p.l4_protocol = iph->protocol;
+		/* Non-zero tot_len makes the lookup check the route's MTU. */
+		p.tot_len = tot_len;
+		p.ipv4_src = iph->saddr;
+		p.ipv4_dst = iph->daddr;
+		p.ifindex = ifindex;
+		rc = bpf_fib_lookup(ctx, &p, sizeof(p), 0);
+		if (rc != BPF_FIB_LKUP_RET_SUCCESS)
+			return pass(counter, fib_pass_reason(rc));
+		nh.ifindex = p.ifindex;
+		__builtin_memcpy(nh.smac, p.smac, ETH_ALEN);
+		__builtin_memcpy(nh.dmac, p.dmac, ETH_ALEN);
+		which = FWD_CNT_FWD_FIB;
 	}
-
-	p.family = AF_INET;
-	p.tos = iph->tos;
-	p.l4_protocol = iph->protocol;
-	p.tot_len = tot_len;
-	p.ipv4_src = iph->saddr;
-	p.ipv4_dst = iph->daddr;
-	p.ifindex = ifindex;
-	rc = bpf_fib_lookup(ctx, &p, sizeof(p), 0);
-	if (rc != BPF_FIB_LKUP_RET_SUCCESS)
-		return pass(counter, fib_pass_reason(rc));
-	return forward(ctx, counter, p.ifindex, p.smac, p.dmac,
-		       l3_len - tot_len, FWD_CNT_FWD_FIB);
+	return forward(ctx, counter, &nh, tot_len, which == FWD_CNT_FWD_TABLE,
+		       which);
 }
 
 SEC("xdp")

@@ -1,0 +1,957 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * derive.c - learned entries from a mirror of the kernel's state (see
+ * derive.h for the contract).
+ *
+ * Why a mirror and not RTM_GETROUTE per destination: a cold start with
+ * 100k neighbours would need 100k request/reply round trips (each a
+ * system call pair and a fib lookup in the kernel) where the mirror answers
+ * from memory, and a neighbour event would wait for a round trip before its
+ * entry could be written. The price is that the mirror must follow every
+ * route change, including the ones the kernel does not announce: when a
+ * link goes administratively down or disappears, IPv4 flushes its routes
+ * without RTM_DELROUTE, so we drop them here ourselves.
+ *
+ * Only the local and main tables are mirrored, i.e. the default policy
+ * rules are assumed; when the answer could depend on the packet (a TOS
+ * route, multipath, nexthop objects, tunnels) the rule yields no entry and
+ * the packet goes the kernel's way, which is always correct.
+ *
+ * Per-event cost: a neighbour change re-derives its own address and the
+ * /32 routes through it (gateway index), O(affected). A route of prefix
+ * length < 32 re-derives the candidates inside it (a scan); a relevant link
+ * change re-derives everything. Both are rare and bounded by the table.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/neighbour.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+#include <net/if_arp.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "derive.h"
+#include "log.h"
+
+#define container_of(p, type, member) \
+	((type *)((char *)(p)-offsetof(type, member)))
+
+/* Neighbour states whose lladdr the kernel would use to send (§4). */
+#define DERIVE_NUD_USABLE \
+	(NUD_REACHABLE | NUD_STALE | NUD_DELAY | NUD_PROBE | NUD_PERMANENT)
+
+/* ---- a small intrusive chained hash, keyed by 64 bits ---- */
+
+struct hnode {
+	struct hnode *next;
+	uint64_t key;
+};
+
+struct htab {
+	struct hnode **b;
+	uint32_t mask; /* buckets - 1, a power of two minus one */
+	uint32_t n;    /* nodes */
+};
+
+static uint32_t h_hash(uint64_t k)
+{
+	k ^= k >> 33;
+	k *= 0xff51afd7ed558ccdULL;
+	k ^= k >> 33;
+	return (uint32_t)k;
+}
+
+static int ht_init(struct htab *t)
+{
+	t->mask = 63;
+	t->n = 0;
+	t->b = calloc(t->mask + 1, sizeof(*t->b));
+	return t->b ? 0 : -ENOMEM;
+}
+
+/* Double the buckets; on allocation failure keep the longer chains. */
+static void ht_grow(struct htab *t)
+{
+	uint32_t nmask = t->mask * 2 + 1;
+	struct hnode **nb = calloc(nmask + 1, sizeof(*nb));
+	uint32_t i;
+
+	if (!nb)
+		return;
+	for (i = 0; i <= t->mask; i++) {
+		struct hnode *n = t->b[i], *next;
+
+		for (; n; n = next) {
+			uint32_t j = h_hash(n->key) & nmask;
+
+			next = n->next;
+			n->next = nb[j];
+			nb[j] = n;
+		}
+	}
+	free(t->b);
+	t->b = nb;
+	t->mask = nmask;
+}
+
+static void ht_add(struct htab *t, struct hnode *n)
+{
+	uint32_t i;
+
+	if (t->n > t->mask)
+		ht_grow(t);
+	i = h_hash(n->key) & t->mask;
+	n->next = t->b[i];
+	t->b[i] = n;
+	t->n++;
+}
+
+static struct hnode *ht_find(const struct htab *t, uint64_t key)
+{
+	struct hnode *n = t->b[h_hash(key) & t->mask];
+
+	while (n && n->key != key)
+		n = n->next;
+	return n;
+}
+
+/* Next node of the same key after @n (several routes share a prefix). */
+static struct hnode *ht_next_same(struct hnode *n)
+{
+	uint64_t key = n->key;
+
+	for (n = n->next; n && n->key != key; n = n->next)
+		;
+	return n;
+}
+
+static void ht_del(struct htab *t, struct hnode *n)
+{
+	struct hnode **pp = &t->b[h_hash(n->key) & t->mask];
+
+	while (*pp && *pp != n)
+		pp = &(*pp)->next;
+	if (*pp) {
+		*pp = n->next;
+		t->n--;
+	}
+}
+
+/* Safe against deleting the current node. */
+#define ht_for_each(t, i, n, tmp)                                    \
+	for ((i) = 0; (i) <= (t)->mask; (i)++)                       \
+		for ((n) = (t)->b[i]; (n) && ((tmp) = (n)->next, 1); \
+		     (n) = (tmp))
+
+/*
+ * Fixed-size node pool: 100k neighbours and entries as separate mallocs
+ * would spend a third of their memory on allocator headers.
+ */
+struct pool {
+	size_t size;
+	void *free;
+	void **chunks;
+	size_t n_chunks;
+};
+
+#define POOL_CHUNK 512
+
+static void *pool_get(struct pool *p)
+{
+	void *v;
+
+	if (!p->free) {
+		void **nc = realloc(p->chunks,
+				    (p->n_chunks + 1) * sizeof(*p->chunks));
+		char *c;
+		size_t i;
+
+		if (!nc)
+			return NULL;
+		p->chunks = nc;
+		c = malloc(p->size * POOL_CHUNK);
+		if (!c)
+			return NULL;
+		p->chunks[p->n_chunks++] = c;
+		for (i = 0; i < POOL_CHUNK; i++) {
+			*(void **)(c + i * p->size) = p->free;
+			p->free = c + i * p->size;
+		}
+	}
+	v = p->free;
+	p->free = *(void **)v;
+	memset(v, 0, p->size);
+	return v;
+}
+
+static void pool_put(struct pool *p, void *v)
+{
+	*(void **)v = p->free;
+	p->free = v;
+}
+
+static void pool_destroy(struct pool *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_chunks; i++)
+		free(p->chunks[i]);
+	free(p->chunks);
+	p->chunks = NULL;
+	p->n_chunks = 0;
+	p->free = NULL;
+}
+
+/* ---- mirrored objects ---- */
+
+struct link {
+	struct hnode h; /* key: ifindex */
+	char name[IF_NAMESIZE];
+	uint8_t mac[6];
+	uint8_t mac_len;
+	uint16_t type;	/* ARPHRD_* */
+	uint32_t flags; /* IFF_* */
+	uint32_t mtu;
+	int forwarding; /* netconf: 1, 0, or -1 not known yet */
+	bool managed;	/* named by --iface */
+	bool seen;	/* shown by the current resync's dump */
+	bool reported;	/* iface_update() called, @last valid */
+	struct rtnl_iface last;
+};
+
+struct neigh {
+	struct hnode h; /* key: ifindex << 32 | ip */
+	uint8_t lladdr[6];
+	uint8_t llen;
+	uint8_t flags;	/* NTF_* */
+	uint16_t state; /* NUD_* */
+	uint32_t tick;	/* derive_refresh() pass that last refreshed it */
+};
+
+enum { TBL_MAIN, TBL_LOCAL, TBL_N };
+
+struct route {
+	struct hnode h; /* key: table << 40 | len << 32 | dst */
+	struct hnode g; /* key: oif << 32 | gw; /32 via gw in main only */
+	bool in_g;
+	uint8_t tbl, len, tos, type;
+	bool complex;
+	uint32_t dst, gw, oif, prio;
+};
+
+struct dest {
+	struct hnode h;	    /* key: ip */
+	struct fwd_entry e; /* what the hooks were last told */
+	uint32_t nh;	    /* the neighbour's address (D or the gateway) */
+};
+
+struct derive {
+	struct rtnl_hooks hooks;
+	char **ifaces;
+	int n_ifaces;
+	bool learn;
+	bool batch; /* in a resync dump: mirror only, derive at the end */
+	struct htab links, neighs, routes, gws, dests;
+	struct pool neigh_pool, dest_pool;
+	uint32_t plen[TBL_N][33]; /* routes per table and prefix length */
+	uint32_t tick;
+	uint32_t cursor; /* derive_refresh() resumes at this bucket */
+	uint64_t set_errors;
+};
+
+static uint64_t nkey(uint32_t ifindex, uint32_t ip)
+{
+	return (uint64_t)ifindex << 32 | ip;
+}
+
+static uint32_t mask_n(unsigned int len)
+{
+	return len ? htonl(~0U << (32 - len)) : 0;
+}
+
+static uint64_t rkey(unsigned int tbl, unsigned int len, uint32_t dst)
+{
+	return (uint64_t)tbl << 40 | (uint64_t)len << 32 | dst;
+}
+
+static struct link *link_get(const struct derive *d, uint32_t ifindex)
+{
+	struct hnode *n = ht_find(&d->links, ifindex);
+
+	return n ? container_of(n, struct link, h) : NULL;
+}
+
+static struct neigh *neigh_get(const struct derive *d, uint32_t ifindex,
+			       uint32_t ip)
+{
+	struct hnode *n = ht_find(&d->neighs, nkey(ifindex, ip));
+
+	return n ? container_of(n, struct neigh, h) : NULL;
+}
+
+static struct dest *dest_get(const struct derive *d, uint32_t ip)
+{
+	struct hnode *n = ht_find(&d->dests, ip);
+
+	return n ? container_of(n, struct dest, h) : NULL;
+}
+
+/*
+ * The route the kernel picks for @ip in one table: longest prefix, then
+ * lowest metric. *@tos is set when a TOS-specific route sits at that
+ * prefix: the answer then depends on the packet.
+ */
+static const struct route *lpm(const struct derive *d, unsigned int tbl,
+			       uint32_t ip, bool *tos)
+{
+	int len;
+
+	for (len = 32; len >= 0; len--) {
+		const struct route *best = NULL;
+		struct hnode *n;
+
+		if (!d->plen[tbl][len])
+			continue;
+		n = ht_find(&d->routes, rkey(tbl, len, ip & mask_n(len)));
+		for (; n; n = ht_next_same(n)) {
+			const struct route *r =
+				container_of(n, struct route, h);
+
+			if (r->tos) {
+				*tos = true;
+				continue;
+			}
+			if (!best || r->prio < best->prio)
+				best = r;
+		}
+		if (best || *tos)
+			return best;
+	}
+	return NULL;
+}
+
+static bool link_usable(const struct link *l)
+{
+	return l && l->managed && l->type == ARPHRD_ETHER && l->mac_len == 6 &&
+	       (l->flags & (IFF_UP | IFF_RUNNING)) == (IFF_UP | IFF_RUNNING) &&
+	       !(l->flags & IFF_NOARP);
+}
+
+/* The rule of DESIGN.md §4 for one destination. */
+static bool derive_one(const struct derive *d, uint32_t ip, struct fwd_entry *e,
+		       uint32_t *nh)
+{
+	const struct route *r;
+	const struct neigh *n;
+	const struct link *l;
+	bool tos = false;
+
+	/* Local addresses, broadcasts: the local table answers first. */
+	if (lpm(d, TBL_LOCAL, ip, &tos) || tos)
+		return false;
+	r = lpm(d, TBL_MAIN, ip, &tos);
+	if (!r || r->type != RTN_UNICAST || r->complex)
+		return false;
+	if (!r->gw)
+		*nh = ip;
+	else if (r->len == 32)
+		*nh = r->gw;
+	else
+		return false; /* prefix via a gateway: fib fallback */
+	l = link_get(d, r->oif);
+	if (!link_usable(l))
+		return false;
+	n = neigh_get(d, r->oif, *nh);
+	if (!n || !(n->state & DERIVE_NUD_USABLE) || n->llen != 6)
+		return false;
+	e->ifindex = r->oif;
+	memcpy(e->smac, l->mac, 6);
+	memcpy(e->dmac, n->lladdr, 6);
+	return true;
+}
+
+static void dest_drop(struct derive *d, struct dest *dn, bool tell)
+{
+	char ips[INET_ADDRSTRLEN];
+	int err;
+
+	if (tell) {
+		err = d->hooks.learn_del(d->hooks.arg, (uint32_t)dn->h.key);
+		if (err && err != -ENOENT)
+			pr_warn("rtnl: forgetting %s: %s\n",
+				nl_ip_str(dn->h.key, ips), strerror(-err));
+		else
+			pr_info("rtnl: forgot %s\n", nl_ip_str(dn->h.key, ips));
+	}
+	ht_del(&d->dests, &dn->h);
+	pool_put(&d->dest_pool, dn);
+}
+
+/* Bring the learned entry for @ip in line with the mirror. */
+static void apply(struct derive *d, uint32_t ip)
+{
+	char ips[INET_ADDRSTRLEN], macs[18];
+	struct dest *dn = dest_get(d, ip);
+	struct fwd_entry e = {0};
+	uint32_t nh = 0;
+	int err;
+
+	if (d->batch)
+		return;
+	if (!d->learn || !derive_one(d, ip, &e, &nh)) {
+		if (dn)
+			dest_drop(d, dn, true);
+		return;
+	}
+	if (dn && !memcmp(&dn->e, &e, sizeof(e))) {
+		dn->nh = nh;
+		return;
+	}
+	err = d->hooks.learn_set(d->hooks.arg, ip, &e);
+	if (err) {
+		/* Forget it so that the next change of @ip retries. */
+		d->set_errors++;
+		pr_warn("rtnl: learning %s: %s\n", nl_ip_str(ip, ips),
+			strerror(-err));
+		if (dn)
+			dest_drop(d, dn, true);
+		return;
+	}
+	if (!dn) {
+		dn = pool_get(&d->dest_pool);
+		if (!dn) {
+			/* The map has it but we cannot track it: undo. */
+			d->hooks.learn_del(d->hooks.arg, ip);
+			d->set_errors++;
+			return;
+		}
+		dn->h.key = ip;
+		ht_add(&d->dests, &dn->h);
+	}
+	dn->e = e;
+	dn->nh = nh;
+	pr_info("rtnl: learned %s dev %u lladdr %s\n", nl_ip_str(ip, ips),
+		e.ifindex, nl_mac_str(e.dmac, macs));
+}
+
+/* Every candidate: neighbour addresses and /32 host route destinations. */
+static void apply_all(struct derive *d)
+{
+	struct hnode *n, *tmp;
+	uint32_t i;
+
+	if (d->batch)
+		return;
+	/* First what exists, so that entries whose inputs vanished go. */
+	ht_for_each(&d->dests, i, n, tmp) apply(d, (uint32_t)n->key);
+	ht_for_each(&d->neighs, i, n, tmp) apply(d, (uint32_t)n->key);
+	ht_for_each(&d->gws, i, n, tmp)
+		apply(d, container_of(n, struct route, g)->dst);
+}
+
+/* Candidates inside @dst/@len, after a route of that prefix changed. */
+static void apply_prefix(struct derive *d, uint32_t dst, unsigned int len)
+{
+	uint32_t m = mask_n(len), i;
+	struct hnode *n, *tmp;
+
+	ht_for_each(&d->neighs, i, n, tmp) if (((uint32_t)n->key & m) == dst)
+		apply(d, (uint32_t)n->key);
+	ht_for_each(&d->gws, i, n, tmp)
+	{
+		uint32_t rd = container_of(n, struct route, g)->dst;
+
+		if ((rd & m) == dst)
+			apply(d, rd);
+	}
+}
+
+/* ---- routes ---- */
+
+static int tbl_idx(uint32_t table)
+{
+	if (table == RT_TABLE_MAIN)
+		return TBL_MAIN;
+	if (table == RT_TABLE_LOCAL)
+		return TBL_LOCAL;
+	return -1;
+}
+
+static void route_free(struct derive *d, struct route *r)
+{
+	ht_del(&d->routes, &r->h);
+	if (r->in_g)
+		ht_del(&d->gws, &r->g);
+	d->plen[r->tbl][r->len]--;
+	free(r);
+}
+
+static struct route *route_find(const struct derive *d, unsigned int tbl,
+				const struct nl_route *nr)
+{
+	struct route *first = NULL;
+	struct hnode *n;
+
+	n = ht_find(&d->routes, rkey(tbl, nr->dst_len, nr->dst));
+	for (; n; n = ht_next_same(n)) {
+		struct route *r = container_of(n, struct route, h);
+
+		if (r->tos != nr->tos || r->prio != nr->priority)
+			continue;
+		/* Appended duplicates differ only in the next hop. */
+		if (r->gw == nr->gw && r->oif == nr->oif)
+			return r;
+		if (!first)
+			first = r;
+	}
+	return first;
+}
+
+static void route_set(struct derive *d, unsigned int tbl,
+		      const struct nl_route *nr)
+{
+	struct route *r = route_find(d, tbl, nr);
+
+	if (!r) {
+		r = calloc(1, sizeof(*r));
+		if (!r) {
+			pr_err("rtnl: out of memory for a route\n");
+			return;
+		}
+		r->tbl = tbl;
+		r->len = nr->dst_len;
+		r->dst = nr->dst;
+		r->tos = nr->tos;
+		r->prio = nr->priority;
+		r->h.key = rkey(tbl, r->len, r->dst);
+		ht_add(&d->routes, &r->h);
+		d->plen[tbl][r->len]++;
+	} else if (r->in_g) {
+		ht_del(&d->gws, &r->g);
+		r->in_g = false;
+	}
+	r->type = nr->type;
+	r->complex = nr->complex;
+	r->gw = nr->gw;
+	r->oif = nr->oif;
+	if (tbl == TBL_MAIN && r->len == 32 && r->type == RTN_UNICAST &&
+	    !r->complex && r->gw) {
+		r->g.key = nkey(r->oif, r->gw);
+		ht_add(&d->gws, &r->g);
+		r->in_g = true;
+	}
+}
+
+/* IPv4 flushes a link's routes silently when it goes down or away. */
+static bool routes_flush_oif(struct derive *d, uint32_t oif)
+{
+	struct hnode *n, *tmp;
+	bool any = false;
+	uint32_t i;
+
+	ht_for_each(&d->routes, i, n, tmp)
+	{
+		struct route *r = container_of(n, struct route, h);
+
+		if (r->oif == oif) {
+			route_free(d, r);
+			any = true;
+		}
+	}
+	return any;
+}
+
+void derive_route(struct derive *d, const struct nl_route *nr, bool del)
+{
+	int tbl = tbl_idx(nr->table);
+	struct route *r;
+
+	/* Cached clones are results of lookups, not routes. */
+	if (tbl < 0 || (nr->rtm_flags & RTM_F_CLONED))
+		return;
+	if (nr->dst & ~mask_n(nr->dst_len))
+		return; /* the kernel never sends one; never trust one */
+	if (del) {
+		r = route_find(d, tbl, nr);
+		if (!r)
+			return;
+		route_free(d, r);
+	} else {
+		route_set(d, tbl, nr);
+	}
+	if (d->batch)
+		return;
+	if (nr->dst_len == 32)
+		apply(d, nr->dst);
+	else
+		apply_prefix(d, nr->dst, nr->dst_len);
+}
+
+/* ---- neighbours ---- */
+
+static void neigh_free(struct derive *d, struct neigh *n)
+{
+	ht_del(&d->neighs, &n->h);
+	pool_put(&d->neigh_pool, n);
+}
+
+static void neighs_flush_dev(struct derive *d, uint32_t ifindex)
+{
+	struct hnode *n, *tmp;
+	uint32_t i;
+
+	ht_for_each(&d->neighs, i, n, tmp) if ((n->key >> 32) == ifindex)
+		neigh_free(d, container_of(n, struct neigh, h));
+}
+
+void derive_neigh(struct derive *d, const struct nl_neigh *nn, bool del)
+{
+	struct neigh *n = neigh_get(d, nn->ifindex, nn->ip);
+	struct hnode *g;
+
+	/* Proxy entries answer for others; they are no next hop. */
+	if (nn->flags & NTF_PROXY)
+		return;
+	if (del) {
+		if (!n)
+			return;
+		neigh_free(d, n);
+	} else {
+		if (!n) {
+			n = pool_get(&d->neigh_pool);
+			if (!n) {
+				pr_err("rtnl: out of memory for a neighbour\n");
+				return;
+			}
+			n->h.key = nkey(nn->ifindex, nn->ip);
+			ht_add(&d->neighs, &n->h);
+		}
+		n->state = nn->state;
+		n->flags = nn->flags;
+		/* No lladdr in the message: the kernel has none (yet). */
+		n->llen = nn->lladdr_len == 6 ? 6 : 0;
+		memcpy(n->lladdr, nn->lladdr, n->llen);
+	}
+	if (d->batch)
+		return;
+	apply(d, nn->ip);
+	for (g = ht_find(&d->gws, nkey(nn->ifindex, nn->ip)); g;
+	     g = ht_next_same(g))
+		apply(d, container_of(g, struct route, g)->dst);
+}
+
+/* ---- links ---- */
+
+static bool iface_named(const struct derive *d, const char *name)
+{
+	int i;
+
+	for (i = 0; i < d->n_ifaces; i++)
+		if (!strcmp(d->ifaces[i], name))
+			return true;
+	return false;
+}
+
+static void link_report(struct derive *d, struct link *l)
+{
+	struct rtnl_iface ri = {0};
+
+	if (!l->managed)
+		return;
+	ri.ifindex = (uint32_t)l->h.key;
+	memcpy(ri.name, l->name, sizeof(ri.name));
+	if (l->mac_len == 6)
+		memcpy(ri.mac, l->mac, 6);
+	ri.mtu = l->mtu;
+	if ((l->flags & (IFF_UP | IFF_RUNNING)) == (IFF_UP | IFF_RUNNING))
+		ri.flags |= FWD_IF_UP;
+	if (l->forwarding == 1)
+		ri.flags |= FWD_IF_FORWARDING;
+	if (l->reported && !memcmp(&ri, &l->last, sizeof(ri)))
+		return;
+	l->last = ri;
+	l->reported = true;
+	pr_info("rtnl: interface %s (%u)%s%s mtu %u\n", ri.name, ri.ifindex,
+		ri.flags & FWD_IF_UP ? " up" : " down",
+		ri.flags & FWD_IF_FORWARDING ? " forwarding" : "", ri.mtu);
+	d->hooks.iface_update(d->hooks.arg, &ri);
+}
+
+static struct link *link_new(struct derive *d, uint32_t ifindex)
+{
+	struct link *l = calloc(1, sizeof(*l));
+
+	if (!l) {
+		pr_err("rtnl: out of memory for a link\n");
+		return NULL;
+	}
+	l->h.key = ifindex;
+	l->forwarding = -1;
+	ht_add(&d->links, &l->h);
+	return l;
+}
+
+static void link_remove(struct derive *d, struct link *l)
+{
+	uint32_t ifindex = (uint32_t)l->h.key;
+
+	if (l->managed && l->reported) {
+		pr_info("rtnl: interface %s (%u) gone\n", l->name, ifindex);
+		d->hooks.iface_gone(d->hooks.arg, ifindex, l->name);
+	}
+	routes_flush_oif(d, ifindex);
+	neighs_flush_dev(d, ifindex);
+	ht_del(&d->links, &l->h);
+	free(l);
+}
+
+void derive_link(struct derive *d, const struct nl_link *nl, bool del)
+{
+	struct link *l = link_get(d, nl->ifindex);
+	uint32_t was_flags;
+	uint8_t was_mac[6];
+	bool was_managed, relevant;
+	uint16_t was_type;
+
+	if (del) {
+		if (l) {
+			link_remove(d, l);
+			apply_all(d);
+		}
+		return;
+	}
+	if (!l) {
+		l = link_new(d, nl->ifindex);
+		if (!l)
+			return;
+	}
+	l->seen = true;
+	was_flags = l->flags;
+	was_type = l->type;
+	was_managed = l->managed;
+	memcpy(was_mac, l->mac, 6);
+	if (nl->name[0])
+		memcpy(l->name, nl->name, sizeof(l->name));
+	l->type = nl->type;
+	l->flags = nl->flags;
+	if (nl->addr_len) {
+		l->mac_len = nl->addr_len;
+		memcpy(l->mac, nl->addr, nl->addr_len == 6 ? 6 : 0);
+	}
+	if (nl->mtu)
+		l->mtu = nl->mtu;
+	l->managed = iface_named(d, l->name);
+	if (was_managed && !l->managed && l->reported) {
+		/* Renamed away from a managed name. */
+		pr_info("rtnl: interface %s (%u) renamed, no longer managed\n",
+			l->last.name, (uint32_t)l->h.key);
+		d->hooks.iface_gone(d->hooks.arg, (uint32_t)l->h.key,
+				    l->last.name);
+		l->reported = false;
+	}
+	link_report(d, l);
+	relevant =
+		was_managed != l->managed || was_type != l->type ||
+		memcmp(was_mac, l->mac, 6) ||
+		((was_flags ^ l->flags) & (IFF_UP | IFF_RUNNING | IFF_NOARP));
+	if ((was_flags & IFF_UP) && !(l->flags & IFF_UP))
+		routes_flush_oif(d, (uint32_t)l->h.key);
+	if (relevant)
+		apply_all(d);
+}
+
+void derive_addr(struct derive *d, const struct nl_addr *a, bool del)
+{
+	/*
+	 * Addresses act through the routes the kernel derives from them
+	 * (local and broadcast routes in table local, the prefix route in
+	 * main), which it announces; nothing to do on top.
+	 */
+	(void)d;
+	(void)a;
+	(void)del;
+}
+
+void derive_netconf(struct derive *d, const struct nl_netconf *c)
+{
+	struct link *l;
+
+	if (c->ifindex <= 0 || c->forwarding < 0)
+		return;
+	l = link_get(d, c->ifindex);
+	if (!l) {
+		/* Before its RTM_NEWLINK: keep the setting for it. */
+		l = link_new(d, c->ifindex);
+		if (!l)
+			return;
+	}
+	l->forwarding = c->forwarding;
+	link_report(d, l);
+}
+
+/* ---- resync ---- */
+
+static void clear_mirror(struct derive *d, bool tell)
+{
+	struct hnode *n, *tmp;
+	uint32_t i;
+
+	ht_for_each(&d->routes, i, n, tmp)
+		route_free(d, container_of(n, struct route, h));
+	ht_for_each(&d->neighs, i, n, tmp)
+		neigh_free(d, container_of(n, struct neigh, h));
+	ht_for_each(&d->dests, i, n, tmp)
+		dest_drop(d, container_of(n, struct dest, h), tell);
+}
+
+void derive_resync_begin(struct derive *d)
+{
+	struct hnode *n, *tmp;
+	uint32_t i;
+
+	/* resync_end() sweeps whatever is not set again: no learn_del. */
+	clear_mirror(d, false);
+	ht_for_each(&d->links, i, n, tmp) container_of(n, struct link, h)
+		->seen = false;
+	d->batch = true;
+	if (d->hooks.resync_begin)
+		d->hooks.resync_begin(d->hooks.arg);
+}
+
+void derive_resync_end(struct derive *d)
+{
+	struct hnode *n, *tmp;
+	uint32_t i;
+
+	ht_for_each(&d->links, i, n, tmp)
+	{
+		struct link *l = container_of(n, struct link, h);
+
+		/* Links the dump did not show are gone (ifindex reuse). */
+		if (!l->seen)
+			link_remove(d, l);
+	}
+	d->batch = false;
+	apply_all(d);
+	if (d->hooks.resync_end)
+		d->hooks.resync_end(d->hooks.arg);
+}
+
+const char *derive_missing_iface(const struct derive *d)
+{
+	struct hnode *n, *tmp;
+	uint32_t i;
+	int k;
+
+	for (k = 0; k < d->n_ifaces; k++) {
+		bool found = false;
+
+		ht_for_each(
+			&d->links, i, n,
+			tmp) if (!strcmp(container_of(n, struct link, h)->name,
+					 d->ifaces[k])) found = true;
+		if (!found)
+			return d->ifaces[k];
+	}
+	return NULL;
+}
+
+unsigned int derive_refresh(struct derive *d,
+			    void (*fn)(void *arg, uint32_t ifindex,
+				       uint32_t ip),
+			    void *arg, unsigned int max)
+{
+	uint32_t start, b, nb = d->dests.mask + 1;
+	unsigned int sent = 0;
+
+	d->tick++;
+	start = d->cursor % nb;
+	for (b = 0; b < nb && sent < max; b++) {
+		uint32_t bi = (start + b) % nb;
+		struct hnode *h;
+
+		for (h = d->dests.b[bi]; h; h = h->next) {
+			struct dest *dn = container_of(h, struct dest, h);
+			struct neigh *n = neigh_get(d, dn->e.ifindex, dn->nh);
+
+			if (!n || n->state != NUD_STALE || n->tick == d->tick)
+				continue;
+			n->tick = d->tick;
+			fn(arg, dn->e.ifindex, dn->nh);
+			sent++;
+		}
+		d->cursor = bi + 1;
+	}
+	return sent;
+}
+
+void derive_stats(const struct derive *d, struct derive_stats *out)
+{
+	out->links = d->links.n;
+	out->routes = d->routes.n;
+	out->neighs = d->neighs.n;
+	out->learned = d->dests.n;
+	out->set_errors = d->set_errors;
+}
+
+struct derive *derive_new(const struct rtnl_hooks *hooks, char **ifaces,
+			  int n_ifaces, bool learn)
+{
+	struct derive *d = calloc(1, sizeof(*d));
+	int err = -ENOMEM;
+
+	if (!d)
+		goto err_out;
+	d->hooks = *hooks;
+	d->ifaces = ifaces;
+	d->n_ifaces = n_ifaces;
+	d->learn = learn;
+	d->neigh_pool.size = sizeof(struct neigh);
+	d->dest_pool.size = sizeof(struct dest);
+	if (ht_init(&d->links))
+		goto err_free;
+	if (ht_init(&d->neighs))
+		goto err_links;
+	if (ht_init(&d->routes))
+		goto err_neighs;
+	if (ht_init(&d->gws))
+		goto err_routes;
+	if (ht_init(&d->dests))
+		goto err_gws;
+	return d;
+
+err_gws:
+	free(d->gws.b);
+err_routes:
+	free(d->routes.b);
+err_neighs:
+	free(d->neighs.b);
+err_links:
+	free(d->links.b);
+err_free:
+	free(d);
+err_out:
+	errno = -err;
+	return NULL;
+}
+
+void derive_free(struct derive *d)
+{
+	struct hnode *n, *tmp;
+	uint32_t i;
+
+	if (!d)
+		return;
+	clear_mirror(d, false);
+	ht_for_each(&d->links, i, n, tmp) free(container_of(n, struct link, h));
+	free(d->links.b);
+	free(d->neighs.b);
+	free(d->routes.b);
+	free(d->gws.b);
+	free(d->dests.b);
+	pool_destroy(&d->neigh_pool);
+	pool_destroy(&d->dest_pool);
+	free(d);
+}

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * derive.h - the rule of DESIGN.md §4, applied incrementally.
+ *
+ * Mirrors what the rule depends on (links, the main and local routing
+ * tables, IPv4 neighbours, per-interface forwarding) from parsed rtnetlink
+ * messages, and tells the daemon through the rtnl hooks which learned
+ * entries exist. No sockets here: rtnl.c feeds it, unit tests feed it
+ * structs and watch the hook calls.
+ *
+ * Route resolution is a longest-prefix match over the mirrored local and
+ * main tables (the kernel's lookup order under the default policy rules),
+ * so answering "where does D go" costs at most 2 x 33 hash probes and no
+ * system call. A destination can only have an entry if it is a candidate:
+ * the address of a neighbour, or the destination of a /32 host route.
+ */
+#ifndef DERIVE_H
+#define DERIVE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "nl.h"
+#include "rtnl.h"
+
+struct derive;
+
+struct derive_stats {
+	uint64_t links;
+	uint64_t routes;
+	uint64_t neighs;
+	uint64_t learned;    /* entries currently learned */
+	uint64_t set_errors; /* learn_set() failures (retried on next change) */
+};
+
+/* @ifaces: managed interface names. NULL with errno set on failure. */
+struct derive *derive_new(const struct rtnl_hooks *hooks, char **ifaces,
+			  int n_ifaces, bool learn);
+void derive_free(struct derive *d);
+
+/*
+ * A full resync: begin() forgets routes, neighbours and learned entries and
+ * calls the resync_begin hook; the dump then feeds messages (applied to the
+ * mirror only); end() drops links the dump did not show, derives every
+ * candidate, calls learn_set() for each entry and the resync_end hook.
+ */
+void derive_resync_begin(struct derive *d);
+void derive_resync_end(struct derive *d);
+
+/* One parsed message each; @del for RTM_DEL*. Applied at once. */
+void derive_link(struct derive *d, const struct nl_link *l, bool del);
+void derive_addr(struct derive *d, const struct nl_addr *a, bool del);
+void derive_route(struct derive *d, const struct nl_route *r, bool del);
+void derive_neigh(struct derive *d, const struct nl_neigh *n, bool del);
+void derive_netconf(struct derive *d, const struct nl_netconf *c);
+
+/* First managed name no link carries, or NULL. */
+const char *derive_missing_iface(const struct derive *d);
+
+/*
+ * Neighbour liveness: call @fn(arg, ifindex, ip) for neighbours behind
+ * learned entries that sit in NUD_STALE, each at most once per call, at
+ * most @max calls; a cursor makes successive calls cover the whole table.
+ * Returns the number of calls made.
+ */
+unsigned int derive_refresh(struct derive *d,
+			    void (*fn)(void *arg, uint32_t ifindex,
+				       uint32_t ip),
+			    void *arg, unsigned int max);
+
+void derive_stats(const struct derive *d, struct derive_stats *out);
+
+#endif /* DERIVE_H */

@@ -1,0 +1,289 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nl.c - pure rtnetlink parsers (see nl.h).
+ *
+ * One attribute walker serves every message type: it rejects an attribute
+ * that claims more bytes than the message holds (a truncated message must
+ * never be half-applied), validates each known attribute against a small
+ * policy with libmnl's mnl_attr_validate() and skips unknown ones.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <libmnl/libmnl.h>
+#include <linux/neighbour.h>
+#include <linux/netconf.h>
+#include <linux/rtnetlink.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "nl.h"
+
+/* What a known attribute must look like; mnl == MNL_TYPE_UNSPEC: unused. */
+struct nl_policy {
+	enum mnl_attr_data_type mnl;
+	uint16_t max; /* MNL_TYPE_BINARY / NUL_STRING: largest payload */
+};
+
+/*
+ * Check the netlink header against the buffer, then that the family
+ * header fits: only then may the caller read either.
+ */
+static int nl_check(const void *buf, size_t len, size_t fam_len,
+		    const struct nlmsghdr **out)
+{
+	const struct nlmsghdr *nlh = buf;
+
+	if (len < sizeof(*nlh))
+		return -EBADMSG;
+	if (nlh->nlmsg_len < NLMSG_HDRLEN + fam_len || nlh->nlmsg_len > len)
+		return -EBADMSG;
+	*out = nlh;
+	return 0;
+}
+
+static int nl_attrs(const struct nlmsghdr *nlh, size_t fam_len,
+		    const struct nl_policy *pol, unsigned int max,
+		    const struct nlattr **tb)
+{
+	size_t off = NLMSG_HDRLEN + MNL_ALIGN(fam_len);
+	size_t end = nlh->nlmsg_len;
+
+	memset(tb, 0, (max + 1) * sizeof(*tb));
+	while (off < end) {
+		const struct nlattr *a =
+			(const void *)((const char *)nlh + off);
+		uint16_t type;
+		size_t plen;
+
+		if (end - off < sizeof(*a) || a->nla_len < sizeof(*a) ||
+		    a->nla_len > end - off)
+			return -EBADMSG;
+		type = mnl_attr_get_type(a);
+		plen = mnl_attr_get_payload_len(a);
+		if (type <= max && pol[type].mnl != MNL_TYPE_UNSPEC) {
+			if (mnl_attr_validate(a, pol[type].mnl) < 0)
+				return -EBADMSG;
+			if (pol[type].max && plen > pol[type].max)
+				return -EBADMSG;
+			tb[type] = a;
+		}
+		off += MNL_ALIGN(a->nla_len);
+	}
+	return 0;
+}
+
+static uint32_t nl_u32(const struct nlattr *a, uint32_t dflt)
+{
+	return a ? mnl_attr_get_u32(a) : dflt;
+}
+
+static uint32_t nl_in4(const struct nlattr *a)
+{
+	uint32_t v = 0;
+
+	if (a)
+		memcpy(&v, mnl_attr_get_payload(a), 4);
+	return v;
+}
+
+/* IPv4 addresses: exactly 4 bytes, which MNL_TYPE_U32 enforces. */
+#define NL_IN4                  \
+	{                       \
+		MNL_TYPE_U32, 0 \
+	}
+
+int nl_parse_link(const void *buf, size_t len, struct nl_link *out)
+{
+	static const struct nl_policy pol[IFLA_MTU + 1] = {
+		[IFLA_ADDRESS] = {MNL_TYPE_BINARY, NL_LLADDR_MAX},
+		[IFLA_IFNAME] = {MNL_TYPE_NUL_STRING, IF_NAMESIZE},
+		[IFLA_MTU] = {MNL_TYPE_U32, 0},
+	};
+	const struct nlattr *tb[IFLA_MTU + 1];
+	const struct nlmsghdr *nlh;
+	const struct ifinfomsg *ifi;
+	int err;
+
+	err = nl_check(buf, len, sizeof(*ifi), &nlh);
+	if (err)
+		return err;
+	ifi = mnl_nlmsg_get_payload(nlh);
+	/* AF_BRIDGE carries bridge port state, not the link itself. */
+	if (ifi->ifi_family != AF_UNSPEC)
+		return -EAFNOSUPPORT;
+	err = nl_attrs(nlh, sizeof(*ifi), pol, IFLA_MTU, tb);
+	if (err)
+		return err;
+	if (ifi->ifi_index <= 0)
+		return -EBADMSG;
+	memset(out, 0, sizeof(*out));
+	out->ifindex = ifi->ifi_index;
+	out->type = ifi->ifi_type;
+	out->flags = ifi->ifi_flags;
+	if (tb[IFLA_IFNAME])
+		snprintf(out->name, sizeof(out->name), "%s",
+			 mnl_attr_get_str(tb[IFLA_IFNAME]));
+	if (tb[IFLA_ADDRESS]) {
+		out->addr_len = mnl_attr_get_payload_len(tb[IFLA_ADDRESS]);
+		memcpy(out->addr, mnl_attr_get_payload(tb[IFLA_ADDRESS]),
+		       out->addr_len);
+	}
+	out->mtu = nl_u32(tb[IFLA_MTU], 0);
+	return 0;
+}
+
+int nl_parse_addr(const void *buf, size_t len, struct nl_addr *out)
+{
+	static const struct nl_policy pol[IFA_LOCAL + 1] = {
+		[IFA_ADDRESS] = NL_IN4,
+		[IFA_LOCAL] = NL_IN4,
+	};
+	const struct nlattr *tb[IFA_LOCAL + 1];
+	const struct nlmsghdr *nlh;
+	const struct ifaddrmsg *ifa;
+	int err;
+
+	err = nl_check(buf, len, sizeof(*ifa), &nlh);
+	if (err)
+		return err;
+	ifa = mnl_nlmsg_get_payload(nlh);
+	if (ifa->ifa_family != AF_INET)
+		return -EAFNOSUPPORT;
+	err = nl_attrs(nlh, sizeof(*ifa), pol, IFA_LOCAL, tb);
+	if (err)
+		return err;
+	if (!tb[IFA_LOCAL] && !tb[IFA_ADDRESS])
+		return -EBADMSG;
+	if (ifa->ifa_prefixlen > 32)
+		return -EBADMSG;
+	memset(out, 0, sizeof(*out));
+	out->ifindex = ifa->ifa_index;
+	out->prefixlen = ifa->ifa_prefixlen;
+	out->address = nl_in4(tb[IFA_ADDRESS]);
+	out->local = tb[IFA_LOCAL] ? nl_in4(tb[IFA_LOCAL]) : out->address;
+	return 0;
+}
+
+int nl_parse_route(const void *buf, size_t len, struct nl_route *out)
+{
+	static const struct nl_policy pol[RTA_MAX + 1] = {
+		[RTA_DST] = NL_IN4,
+		[RTA_GATEWAY] = NL_IN4,
+		[RTA_OIF] = {MNL_TYPE_U32, 0},
+		[RTA_PRIORITY] = {MNL_TYPE_U32, 0},
+		[RTA_TABLE] = {MNL_TYPE_U32, 0},
+		[RTA_MULTIPATH] = {MNL_TYPE_BINARY, 0},
+		[RTA_VIA] = {MNL_TYPE_BINARY, 0},
+		[RTA_NH_ID] = {MNL_TYPE_U32, 0},
+		[RTA_ENCAP] = {MNL_TYPE_BINARY, 0},
+	};
+	const struct nlattr *tb[RTA_MAX + 1];
+	const struct nlmsghdr *nlh;
+	const struct rtmsg *rtm;
+	int err;
+
+	err = nl_check(buf, len, sizeof(*rtm), &nlh);
+	if (err)
+		return err;
+	rtm = mnl_nlmsg_get_payload(nlh);
+	if (rtm->rtm_family != AF_INET)
+		return -EAFNOSUPPORT;
+	err = nl_attrs(nlh, sizeof(*rtm), pol, RTA_MAX, tb);
+	if (err)
+		return err;
+	if (rtm->rtm_dst_len > 32)
+		return -EBADMSG;
+	memset(out, 0, sizeof(*out));
+	out->table = nl_u32(tb[RTA_TABLE], rtm->rtm_table);
+	out->type = rtm->rtm_type;
+	out->scope = rtm->rtm_scope;
+	out->protocol = rtm->rtm_protocol;
+	out->tos = rtm->rtm_tos;
+	out->dst_len = rtm->rtm_dst_len;
+	out->rtm_flags = rtm->rtm_flags;
+	out->dst = nl_in4(tb[RTA_DST]);
+	out->gw = nl_in4(tb[RTA_GATEWAY]);
+	out->oif = nl_u32(tb[RTA_OIF], 0);
+	out->priority = nl_u32(tb[RTA_PRIORITY], 0);
+	out->complex = tb[RTA_MULTIPATH] || tb[RTA_VIA] || tb[RTA_NH_ID] ||
+		       tb[RTA_ENCAP];
+	return 0;
+}
+
+int nl_parse_neigh(const void *buf, size_t len, struct nl_neigh *out)
+{
+	static const struct nl_policy pol[NDA_FLAGS_EXT + 1] = {
+		[NDA_DST] = NL_IN4,
+		[NDA_LLADDR] = {MNL_TYPE_BINARY, NL_LLADDR_MAX},
+		[NDA_FLAGS_EXT] = {MNL_TYPE_U32, 0},
+	};
+	const struct nlattr *tb[NDA_FLAGS_EXT + 1];
+	const struct nlmsghdr *nlh;
+	const struct ndmsg *ndm;
+	int err;
+
+	err = nl_check(buf, len, sizeof(*ndm), &nlh);
+	if (err)
+		return err;
+	ndm = mnl_nlmsg_get_payload(nlh);
+	if (ndm->ndm_family != AF_INET)
+		return -EAFNOSUPPORT;
+	err = nl_attrs(nlh, sizeof(*ndm), pol, NDA_FLAGS_EXT, tb);
+	if (err)
+		return err;
+	if (!tb[NDA_DST] || ndm->ndm_ifindex <= 0)
+		return -EBADMSG;
+	memset(out, 0, sizeof(*out));
+	out->ifindex = ndm->ndm_ifindex;
+	out->ip = nl_in4(tb[NDA_DST]);
+	out->state = ndm->ndm_state;
+	out->flags = ndm->ndm_flags;
+	out->ext_flags = nl_u32(tb[NDA_FLAGS_EXT], 0);
+	if (tb[NDA_LLADDR]) {
+		out->lladdr_len = mnl_attr_get_payload_len(tb[NDA_LLADDR]);
+		memcpy(out->lladdr, mnl_attr_get_payload(tb[NDA_LLADDR]),
+		       out->lladdr_len);
+	}
+	return 0;
+}
+
+int nl_parse_netconf(const void *buf, size_t len, struct nl_netconf *out)
+{
+	static const struct nl_policy pol[NETCONFA_FORWARDING + 1] = {
+		[NETCONFA_IFINDEX] = {MNL_TYPE_U32, 0},
+		[NETCONFA_FORWARDING] = {MNL_TYPE_U32, 0},
+	};
+	const struct nlattr *tb[NETCONFA_FORWARDING + 1];
+	const struct nlmsghdr *nlh;
+	const struct netconfmsg *ncm;
+	int err;
+
+	err = nl_check(buf, len, sizeof(*ncm), &nlh);
+	if (err)
+		return err;
+	ncm = mnl_nlmsg_get_payload(nlh);
+	if (ncm->ncm_family != AF_INET)
+		return -EAFNOSUPPORT;
+	err = nl_attrs(nlh, sizeof(*ncm), pol, NETCONFA_FORWARDING, tb);
+	if (err)
+		return err;
+	if (!tb[NETCONFA_IFINDEX])
+		return -EBADMSG;
+	out->ifindex = (int32_t)mnl_attr_get_u32(tb[NETCONFA_IFINDEX]);
+	out->forwarding = tb[NETCONFA_FORWARDING]
+				  ? !!mnl_attr_get_u32(tb[NETCONFA_FORWARDING])
+				  : -1;
+	return 0;
+}
+
+const char *nl_ip_str(uint32_t ip, char *buf)
+{
+	return inet_ntop(AF_INET, &ip, buf, INET_ADDRSTRLEN);
+}
+
+const char *nl_mac_str(const uint8_t *m, char *buf)
+{
+	snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2],
+		 m[3], m[4], m[5]);
+	return buf;
+}

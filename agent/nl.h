@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * nl.h - pure rtnetlink parsers: one message in, one plain struct out.
+ *
+ * Kept apart from socket I/O (rtnl.c) so that every parser can be tested
+ * with recorded kernel messages and with malformed ones. Each parser checks
+ * nlmsg_len against the buffer before it reads the header, validates the
+ * size of every attribute it uses and skips attributes it does not know,
+ * so a newer kernel adding attributes never breaks us.
+ *
+ * Parsers return 0, -EAFNOSUPPORT for a message of another family (not an
+ * error: the caller ignores it) or -EBADMSG for a malformed message.
+ * Addresses are kept in network byte order, as the kernel sends them.
+ */
+#ifndef NL_H
+#define NL_H
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define NL_LLADDR_MAX 32 /* MAX_ADDR_LEN */
+
+/* RTM_NEWLINK / RTM_DELLINK */
+struct nl_link {
+	uint32_t ifindex;
+	uint16_t type;		     /* ARPHRD_* */
+	uint32_t flags;		     /* IFF_* */
+	char name[IF_NAMESIZE];	     /* "" if absent */
+	uint8_t addr[NL_LLADDR_MAX]; /* IFLA_ADDRESS */
+	uint8_t addr_len;	     /* 0 if absent */
+	uint32_t mtu;		     /* 0 if absent */
+};
+
+/* RTM_NEWADDR / RTM_DELADDR (AF_INET) */
+struct nl_addr {
+	uint32_t ifindex;
+	uint8_t prefixlen;
+	uint32_t local;	  /* IFA_LOCAL, else IFA_ADDRESS: our address */
+	uint32_t address; /* IFA_ADDRESS: peer on point-to-point links */
+};
+
+/* RTM_NEWROUTE / RTM_DELROUTE (AF_INET) */
+struct nl_route {
+	uint32_t table;	  /* RTA_TABLE, else rtm_table */
+	uint8_t type;	  /* RTN_* */
+	uint8_t scope;	  /* RT_SCOPE_* */
+	uint8_t protocol; /* RTPROT_* */
+	uint8_t tos;
+	uint8_t dst_len;
+	uint32_t rtm_flags; /* RTM_F_*, RTNH_F_* */
+	uint32_t dst;	    /* 0 if absent (default route) */
+	uint32_t gw;	    /* RTA_GATEWAY, 0 if absent */
+	uint32_t oif;	    /* RTA_OIF, 0 if absent */
+	uint32_t priority;  /* RTA_PRIORITY (metric) */
+	/*
+	 * The next hop is not one (gateway, oif) pair we can copy into hfwd:
+	 * multipath, nexthop object, RTA_VIA, lightweight tunnel. Such a
+	 * route still shadows shorter prefixes, it just yields no entry.
+	 */
+	bool complex;
+};
+
+/* RTM_NEWNEIGH / RTM_DELNEIGH (AF_INET) */
+struct nl_neigh {
+	uint32_t ifindex;
+	uint32_t ip;
+	uint16_t state;	    /* NUD_* */
+	uint8_t flags;	    /* NTF_* */
+	uint32_t ext_flags; /* NDA_FLAGS_EXT: NTF_EXT_* */
+	uint8_t lladdr[NL_LLADDR_MAX];
+	uint8_t lladdr_len; /* 0 if absent */
+};
+
+/* RTM_NEWNETCONF (AF_INET) */
+struct nl_netconf {
+	int32_t ifindex;    /* or NETCONFA_IFINDEX_ALL/_DEFAULT */
+	int32_t forwarding; /* -1 if absent */
+};
+
+int nl_parse_link(const void *buf, size_t len, struct nl_link *out);
+int nl_parse_addr(const void *buf, size_t len, struct nl_addr *out);
+int nl_parse_route(const void *buf, size_t len, struct nl_route *out);
+int nl_parse_neigh(const void *buf, size_t len, struct nl_neigh *out);
+int nl_parse_netconf(const void *buf, size_t len, struct nl_netconf *out);
+
+/* Format a network-order IPv4 address into @buf (16 bytes) for logs. */
+const char *nl_ip_str(uint32_t ip, char *buf);
+/* Format a 6-byte MAC into @buf (18 bytes) for logs. */
+const char *nl_mac_str(const uint8_t *mac, char *buf);
+
+#endif /* NL_H */

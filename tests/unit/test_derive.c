@@ -1,0 +1,596 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * test_derive.c - the learning rule of DESIGN.md §4, driven with parsed
+ * messages; fake hooks keep the "map" the daemon would hold and count
+ * every call, so each test asserts both the final table and that nothing
+ * superfluous was written.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <linux/neighbour.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+#include <net/if_arp.h>
+
+#include "derive.h"
+
+#define MAXE 64
+
+static struct {
+	uint32_t ip[MAXE];
+	struct fwd_entry e[MAXE];
+	int n;
+	int sets, dels, updates, gones, begins, ends;
+	struct rtnl_iface last_iface;
+	uint32_t gone_ifindex;
+} fk;
+
+static int find(uint32_t ip)
+{
+	int i;
+
+	for (i = 0; i < fk.n; i++)
+		if (fk.ip[i] == ip)
+			return i;
+	return -1;
+}
+
+static void h_iface_update(void *a, const struct rtnl_iface *i)
+{
+	(void)a;
+	fk.updates++;
+	fk.last_iface = *i;
+}
+
+static void h_iface_gone(void *a, uint32_t ifindex, const char *name)
+{
+	(void)a;
+	(void)name;
+	fk.gones++;
+	fk.gone_ifindex = ifindex;
+}
+
+static int h_learn_set(void *a, uint32_t ip, const struct fwd_entry *e)
+{
+	int i = find(ip);
+
+	(void)a;
+	fk.sets++;
+	if (i < 0) {
+		assert_true(fk.n < MAXE);
+		i = fk.n++;
+	}
+	fk.ip[i] = ip;
+	fk.e[i] = *e;
+	return 0;
+}
+
+static int h_learn_del(void *a, uint32_t ip)
+{
+	int i = find(ip);
+
+	(void)a;
+	fk.dels++;
+	if (i < 0)
+		return -ENOENT;
+	fk.n--;
+	fk.ip[i] = fk.ip[fk.n];
+	fk.e[i] = fk.e[fk.n];
+	return 0;
+}
+
+/* The daemon's contract: entries not set again during a resync go. */
+static uint8_t resync_seen[MAXE];
+static int resync_sets_at_begin;
+
+static void h_resync_begin(void *a)
+{
+	(void)a;
+	fk.begins++;
+	memset(resync_seen, 0, sizeof(resync_seen));
+	resync_sets_at_begin = fk.sets;
+}
+
+static void h_resync_end(void *a)
+{
+	(void)a;
+	fk.ends++;
+}
+
+static const struct rtnl_hooks hooks = {
+	.iface_update = h_iface_update,
+	.iface_gone = h_iface_gone,
+	.learn_set = h_learn_set,
+	.learn_del = h_learn_del,
+	.resync_begin = h_resync_begin,
+	.resync_end = h_resync_end,
+};
+
+static char *managed[] = {"eth0", "eth1"};
+
+static uint32_t ip(const char *s)
+{
+	uint32_t v;
+
+	assert_int_equal(inet_pton(AF_INET, s, &v), 1);
+	return v;
+}
+
+static const uint8_t mac0[6] = {2, 0, 0, 0, 0, 0x10};
+static const uint8_t mac1[6] = {2, 0, 0, 0, 0, 0x11};
+static const uint8_t macA[6] = {2, 0, 0, 0, 0, 0xaa};
+static const uint8_t macB[6] = {2, 0, 0, 0, 0, 0xbb};
+
+static void link_msg(struct derive *d, uint32_t ifindex, const char *name,
+		     const uint8_t *mac, uint32_t flags, uint16_t type)
+{
+	struct nl_link l = {
+		.ifindex = ifindex, .type = type, .flags = flags, .mtu = 1500};
+
+	snprintf(l.name, sizeof(l.name), "%s", name);
+	memcpy(l.addr, mac, 6);
+	l.addr_len = 6;
+	derive_link(d, &l, false);
+}
+
+#define UPRUN (IFF_UP | IFF_RUNNING)
+
+static void route_msg(struct derive *d, uint32_t table, const char *dst,
+		      uint8_t len, const char *gw, uint32_t oif, uint8_t type,
+		      uint32_t prio, bool del)
+{
+	struct nl_route r = {.table = table,
+			     .type = type,
+			     .dst_len = len,
+			     .oif = oif,
+			     .priority = prio};
+
+	r.dst = ip(dst);
+	r.gw = gw ? ip(gw) : 0;
+	derive_route(d, &r, del);
+}
+
+static void connected(struct derive *d, const char *net, uint8_t len,
+		      uint32_t oif, bool del)
+{
+	route_msg(d, RT_TABLE_MAIN, net, len, NULL, oif, RTN_UNICAST, 0, del);
+}
+
+static void neigh_msg(struct derive *d, uint32_t ifindex, const char *addr,
+		      uint16_t state, const uint8_t *mac, bool del)
+{
+	struct nl_neigh n = {.ifindex = ifindex, .state = state};
+
+	n.ip = ip(addr);
+	if (mac) {
+		memcpy(n.lladdr, mac, 6);
+		n.lladdr_len = 6;
+	}
+	derive_neigh(d, &n, del);
+}
+
+/* eth0 (2) 10.1.0.0/24 and eth1 (3) 10.2.0.0/24, up; lo-ish eth9 (4). */
+static int setup(void **state)
+{
+	struct derive *d;
+
+	memset(&fk, 0, sizeof(fk));
+	d = derive_new(&hooks, managed, 2, true);
+	assert_non_null(d);
+	link_msg(d, 2, "eth0", mac0, UPRUN, ARPHRD_ETHER);
+	link_msg(d, 3, "eth1", mac1, UPRUN, ARPHRD_ETHER);
+	link_msg(d, 4, "eth9", macB, UPRUN, ARPHRD_ETHER);
+	connected(d, "10.1.0.0", 24, 2, false);
+	connected(d, "10.2.0.0", 24, 3, false);
+	connected(d, "10.4.0.0", 24, 4, false);
+	route_msg(d, RT_TABLE_LOCAL, "10.1.0.1", 32, NULL, 2, RTN_LOCAL, 0,
+		  false);
+	*state = d;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	derive_free(*state);
+	return 0;
+}
+
+static void assert_entry(const char *addr, uint32_t ifindex,
+			 const uint8_t *smac, const uint8_t *dmac)
+{
+	int i = find(ip(addr));
+
+	if (i < 0)
+		fail_msg("no entry for %s", addr);
+	assert_int_equal(fk.e[i].ifindex, ifindex);
+	assert_memory_equal(fk.e[i].smac, smac, 6);
+	assert_memory_equal(fk.e[i].dmac, dmac, 6);
+}
+
+static void assert_no_entry(const char *addr)
+{
+	if (find(ip(addr)) >= 0)
+		fail_msg("unexpected entry for %s", addr);
+}
+
+static void test_managed_links_are_reported(void **state)
+{
+	struct nl_netconf c = {.ifindex = 3, .forwarding = 1};
+
+	assert_int_equal(fk.updates, 2); /* eth0, eth1; not eth9 */
+	derive_netconf(*state, &c);
+	assert_int_equal(fk.updates, 3);
+	assert_int_equal(fk.last_iface.ifindex, 3);
+	assert_int_equal(fk.last_iface.flags, FWD_IF_UP | FWD_IF_FORWARDING);
+	assert_memory_equal(fk.last_iface.mac, mac1, 6);
+	derive_netconf(*state, &c);
+	assert_int_equal(fk.updates, 3); /* no change, no call */
+}
+
+static void test_neighbour_added_gives_entry(void **state)
+{
+	neigh_msg(*state, 2, "10.1.0.7", NUD_REACHABLE, macA, false);
+	assert_entry("10.1.0.7", 2, mac0, macA);
+	assert_int_equal(fk.sets, 1);
+}
+
+static void test_neighbour_lladdr_replaced_entry_follows(void **state)
+{
+	neigh_msg(*state, 2, "10.1.0.7", NUD_REACHABLE, macA, false);
+	neigh_msg(*state, 2, "10.1.0.7", NUD_STALE, macA, false);
+	assert_int_equal(fk.sets, 1); /* state change within valid: no write */
+	neigh_msg(*state, 2, "10.1.0.7", NUD_STALE, macB, false);
+	assert_entry("10.1.0.7", 2, mac0, macB);
+	assert_int_equal(fk.sets, 2);
+}
+
+static void test_neighbour_failed_or_deleted_removes_entry(void **state)
+{
+	neigh_msg(*state, 2, "10.1.0.7", NUD_REACHABLE, macA, false);
+	neigh_msg(*state, 2, "10.1.0.7", NUD_FAILED, NULL, false);
+	assert_no_entry("10.1.0.7");
+	neigh_msg(*state, 2, "10.1.0.7", NUD_PROBE, macA, false);
+	assert_entry("10.1.0.7", 2, mac0, macA);
+	neigh_msg(*state, 2, "10.1.0.7", NUD_PROBE, macA, true);
+	assert_no_entry("10.1.0.7");
+	assert_int_equal(fk.dels, 2);
+}
+
+static void test_valid_states_only(void **state)
+{
+	neigh_msg(*state, 2, "10.1.0.7", NUD_INCOMPLETE, NULL, false);
+	neigh_msg(*state, 2, "10.1.0.8", NUD_NOARP, macA, false);
+	neigh_msg(*state, 2, "10.1.0.9", NUD_PERMANENT, macA, false);
+	neigh_msg(*state, 2, "10.1.0.10", NUD_DELAY, macA, false);
+	assert_no_entry("10.1.0.7");
+	assert_no_entry("10.1.0.8");
+	assert_entry("10.1.0.9", 2, mac0, macA);
+	assert_entry("10.1.0.10", 2, mac0, macA);
+	assert_int_equal(fk.dels, 0);
+}
+
+static void test_local_address_has_no_entry(void **state)
+{
+	neigh_msg(*state, 2, "10.1.0.1", NUD_PERMANENT, macA, false);
+	assert_no_entry("10.1.0.1");
+	assert_int_equal(fk.sets, 0);
+}
+
+static void test_neighbour_on_other_link_than_route_has_none(void **s)
+{
+	/* 10.2.0.5 is routed out of eth1: a neighbour on eth0 is moot. */
+	neigh_msg(*s, 2, "10.2.0.5", NUD_REACHABLE, macA, false);
+	assert_no_entry("10.2.0.5");
+	neigh_msg(*s, 3, "10.2.0.5", NUD_REACHABLE, macB, false);
+	assert_entry("10.2.0.5", 3, mac1, macB);
+}
+
+static void test_unmanaged_interface_has_no_entries(void **state)
+{
+	neigh_msg(*state, 4, "10.4.0.5", NUD_REACHABLE, macA, false);
+	assert_no_entry("10.4.0.5");
+	assert_int_equal(fk.sets, 0);
+}
+
+static void test_host_route_via_gateway_uses_gateway_mac(void **state)
+{
+	struct derive *d = *state;
+
+	neigh_msg(d, 2, "10.1.0.254", NUD_REACHABLE, macA, false);
+	route_msg(d, RT_TABLE_MAIN, "192.0.2.9", 32, "10.1.0.254", 2,
+		  RTN_UNICAST, 0, false);
+	assert_entry("192.0.2.9", 2, mac0, macA);
+	/* The gateway's MAC changes: the host entry follows. */
+	neigh_msg(d, 2, "10.1.0.254", NUD_STALE, macB, false);
+	assert_entry("192.0.2.9", 2, mac0, macB);
+	/* The gateway fails: both go. */
+	neigh_msg(d, 2, "10.1.0.254", NUD_FAILED, NULL, false);
+	assert_no_entry("192.0.2.9");
+	assert_no_entry("10.1.0.254");
+	neigh_msg(d, 2, "10.1.0.254", NUD_REACHABLE, macA, false);
+	assert_entry("192.0.2.9", 2, mac0, macA);
+	route_msg(d, RT_TABLE_MAIN, "192.0.2.9", 32, "10.1.0.254", 2,
+		  RTN_UNICAST, 0, true);
+	assert_no_entry("192.0.2.9");
+	assert_entry("10.1.0.254", 2, mac0, macA);
+}
+
+static void test_prefix_route_via_gateway_is_left_to_fib(void **state)
+{
+	struct derive *d = *state;
+
+	neigh_msg(d, 2, "10.1.0.254", NUD_REACHABLE, macA, false);
+	route_msg(d, RT_TABLE_MAIN, "198.51.100.0", 24, "10.1.0.254", 2,
+		  RTN_UNICAST, 0, false);
+	/* A neighbour entry for an address inside it must not be used. */
+	neigh_msg(d, 2, "198.51.100.3", NUD_REACHABLE, macB, false);
+	assert_no_entry("198.51.100.3");
+	/* A /25 via gateway inside a connected /24 takes its part away. */
+	neigh_msg(d, 2, "10.1.0.200", NUD_REACHABLE, macB, false);
+	assert_entry("10.1.0.200", 2, mac0, macB);
+	route_msg(d, RT_TABLE_MAIN, "10.1.0.128", 25, "10.1.0.254", 2,
+		  RTN_UNICAST, 0, false);
+	assert_no_entry("10.1.0.200");
+	route_msg(d, RT_TABLE_MAIN, "10.1.0.128", 25, "10.1.0.254", 2,
+		  RTN_UNICAST, 0, true);
+	assert_entry("10.1.0.200", 2, mac0, macB);
+}
+
+static void test_longest_prefix_and_metric_decide(void **state)
+{
+	struct derive *d = *state;
+
+	/* 10.1.0.16/28 moves to eth1: the eth0 neighbour there loses. */
+	neigh_msg(d, 2, "10.1.0.20", NUD_REACHABLE, macA, false);
+	neigh_msg(d, 3, "10.1.0.20", NUD_REACHABLE, macB, false);
+	assert_entry("10.1.0.20", 2, mac0, macA);
+	connected(d, "10.1.0.16", 28, 3, false);
+	assert_entry("10.1.0.20", 3, mac1, macB);
+	/* A better metric at the same prefix brings eth0 back. */
+	route_msg(d, RT_TABLE_MAIN, "10.1.0.16", 28, NULL, 2, RTN_UNICAST, 0,
+		  true);
+	route_msg(d, RT_TABLE_MAIN, "10.1.0.16", 28, NULL, 3, RTN_UNICAST, 200,
+		  false);
+	route_msg(d, RT_TABLE_MAIN, "10.1.0.16", 28, NULL, 2, RTN_UNICAST, 100,
+		  false);
+	assert_entry("10.1.0.20", 2, mac0, macA);
+}
+
+static void test_blackhole_and_multipath_give_none(void **state)
+{
+	struct derive *d = *state;
+	struct nl_route mp = {.table = RT_TABLE_MAIN,
+			      .type = RTN_UNICAST,
+			      .dst_len = 32,
+			      .complex = true};
+
+	neigh_msg(d, 2, "10.1.0.50", NUD_REACHABLE, macA, false);
+	neigh_msg(d, 2, "10.1.0.51", NUD_REACHABLE, macA, false);
+	route_msg(d, RT_TABLE_MAIN, "10.1.0.50", 32, NULL, 0, RTN_BLACKHOLE, 0,
+		  false);
+	assert_no_entry("10.1.0.50");
+	mp.dst = ip("10.1.0.51");
+	derive_route(d, &mp, false);
+	assert_no_entry("10.1.0.51");
+	derive_route(d, &mp, true);
+	assert_entry("10.1.0.51", 2, mac0, macA);
+}
+
+static void test_connected_route_removed_drops_subnet(void **state)
+{
+	struct derive *d = *state;
+
+	neigh_msg(d, 2, "10.1.0.7", NUD_REACHABLE, macA, false);
+	neigh_msg(d, 2, "10.1.0.8", NUD_REACHABLE, macB, false);
+	neigh_msg(d, 3, "10.2.0.8", NUD_REACHABLE, macB, false);
+	/* Address removal: the kernel withdraws local and prefix routes. */
+	route_msg(d, RT_TABLE_LOCAL, "10.1.0.1", 32, NULL, 2, RTN_LOCAL, 0,
+		  true);
+	connected(d, "10.1.0.0", 24, 2, true);
+	assert_no_entry("10.1.0.7");
+	assert_no_entry("10.1.0.8");
+	assert_entry("10.2.0.8", 3, mac1, macB);
+}
+
+static void test_carrier_down_and_up(void **state)
+{
+	struct derive *d = *state;
+
+	neigh_msg(d, 2, "10.1.0.7", NUD_REACHABLE, macA, false);
+	link_msg(d, 2, "eth0", mac0, IFF_UP, ARPHRD_ETHER);
+	assert_no_entry("10.1.0.7");
+	assert_int_equal(fk.last_iface.flags, 0);
+	link_msg(d, 2, "eth0", mac0, UPRUN, ARPHRD_ETHER);
+	assert_entry("10.1.0.7", 2, mac0, macA);
+	assert_int_equal(fk.last_iface.flags, FWD_IF_UP);
+}
+
+static void test_admin_down_flushes_routes_like_the_kernel(void **state)
+{
+	struct derive *d = *state;
+
+	neigh_msg(d, 2, "10.1.0.7", NUD_PERMANENT, macA, false);
+	link_msg(d, 2, "eth0", mac0, 0, ARPHRD_ETHER);
+	assert_no_entry("10.1.0.7");
+	/* Up again: the kernel re-adds the prefix route, and announces it. */
+	link_msg(d, 2, "eth0", mac0, UPRUN, ARPHRD_ETHER);
+	assert_no_entry("10.1.0.7");
+	connected(d, "10.1.0.0", 24, 2, false);
+	assert_entry("10.1.0.7", 2, mac0, macA);
+}
+
+static void test_link_mac_change_updates_smac(void **state)
+{
+	struct derive *d = *state;
+
+	neigh_msg(d, 2, "10.1.0.7", NUD_REACHABLE, macA, false);
+	link_msg(d, 2, "eth0", macB, UPRUN, ARPHRD_ETHER);
+	assert_entry("10.1.0.7", 2, macB, macA);
+	assert_memory_equal(fk.last_iface.mac, macB, 6);
+}
+
+static void test_link_deleted_and_ifindex_reused(void **state)
+{
+	struct derive *d = *state;
+	struct nl_link l = {.ifindex = 2};
+
+	neigh_msg(d, 2, "10.1.0.7", NUD_REACHABLE, macA, false);
+	derive_link(d, &l, true);
+	assert_no_entry("10.1.0.7");
+	assert_int_equal(fk.gones, 1);
+	assert_int_equal(fk.gone_ifindex, 2);
+	/* A new, unmanaged link takes ifindex 2 and a route to the subnet. */
+	link_msg(d, 2, "veth7", mac0, UPRUN, ARPHRD_ETHER);
+	connected(d, "10.1.0.0", 24, 2, false);
+	neigh_msg(d, 2, "10.1.0.7", NUD_REACHABLE, macA, false);
+	assert_no_entry("10.1.0.7");
+}
+
+static void test_link_renamed_away_is_gone(void **state)
+{
+	struct derive *d = *state;
+
+	neigh_msg(d, 2, "10.1.0.7", NUD_REACHABLE, macA, false);
+	link_msg(d, 2, "other", mac0, UPRUN, ARPHRD_ETHER);
+	assert_int_equal(fk.gones, 1);
+	assert_no_entry("10.1.0.7");
+}
+
+static void test_non_ethernet_and_noarp_links_have_none(void **state)
+{
+	struct derive *d = *state;
+
+	neigh_msg(d, 2, "10.1.0.7", NUD_REACHABLE, macA, false);
+	link_msg(d, 2, "eth0", mac0, UPRUN, ARPHRD_NONE);
+	assert_no_entry("10.1.0.7");
+	link_msg(d, 2, "eth0", mac0, UPRUN | IFF_NOARP, ARPHRD_ETHER);
+	assert_no_entry("10.1.0.7");
+	link_msg(d, 2, "eth0", mac0, UPRUN, ARPHRD_ETHER);
+	assert_entry("10.1.0.7", 2, mac0, macA);
+}
+
+static void test_resync_sets_everything_again(void **state)
+{
+	struct derive *d = *state;
+	struct nl_link l0 = {.ifindex = 2,
+			     .type = ARPHRD_ETHER,
+			     .flags = UPRUN,
+			     .addr_len = 6,
+			     .mtu = 1500};
+
+	neigh_msg(d, 2, "10.1.0.7", NUD_REACHABLE, macA, false);
+	neigh_msg(d, 3, "10.2.0.7", NUD_REACHABLE, macA, false);
+	fk.sets = fk.dels = 0;
+	derive_resync_begin(d);
+	/* The dump: eth1 is gone; 10.1.0.7 changed MAC meanwhile. */
+	strcpy(l0.name, "eth0");
+	memcpy(l0.addr, mac0, 6);
+	derive_link(d, &l0, false);
+	connected(d, "10.1.0.0", 24, 2, false);
+	neigh_msg(d, 2, "10.1.0.7", NUD_STALE, macB, false);
+	assert_int_equal(fk.sets, 0); /* nothing before the end */
+	derive_resync_end(d);
+	assert_int_equal(fk.begins, 1);
+	assert_int_equal(fk.ends, 1);
+	assert_int_equal(fk.sets, 1);
+	assert_int_equal(fk.dels, 0); /* the sweep is the daemon's */
+	assert_entry("10.1.0.7", 2, mac0, macB);
+	assert_int_equal(fk.gones, 1);
+	assert_int_equal(fk.gone_ifindex, 3);
+	/* After the resync, events apply at once again. */
+	neigh_msg(d, 2, "10.1.0.7", NUD_FAILED, NULL, false);
+	assert_no_entry("10.1.0.7");
+}
+
+static void test_missing_managed_interface_is_named(void **state)
+{
+	struct derive *d = *state;
+	struct nl_link l = {.ifindex = 3};
+
+	assert_null(derive_missing_iface(d));
+	derive_link(d, &l, true);
+	assert_string_equal(derive_missing_iface(d), "eth1");
+}
+
+static uint32_t refreshed[8];
+static int n_refreshed;
+
+static void on_refresh(void *arg, uint32_t ifindex, uint32_t addr)
+{
+	(void)arg;
+	assert_int_equal(ifindex, 2);
+	assert_true(n_refreshed < 8);
+	refreshed[n_refreshed++] = addr;
+}
+
+static void test_refresh_only_stale_neighbours_behind_entries(void **s)
+{
+	struct derive *d = *s;
+
+	neigh_msg(d, 2, "10.1.0.7", NUD_STALE, macA, false);
+	neigh_msg(d, 2, "10.1.0.8", NUD_REACHABLE, macA, false);
+	neigh_msg(d, 2, "10.1.0.254", NUD_STALE, macB, false);
+	/* Two host routes through one gateway: one refresh for it. */
+	route_msg(d, RT_TABLE_MAIN, "192.0.2.9", 32, "10.1.0.254", 2,
+		  RTN_UNICAST, 0, false);
+	route_msg(d, RT_TABLE_MAIN, "192.0.2.10", 32, "10.1.0.254", 2,
+		  RTN_UNICAST, 0, false);
+	/* A STALE neighbour behind no entry (unmanaged link). */
+	neigh_msg(d, 4, "10.4.0.7", NUD_STALE, macA, false);
+	n_refreshed = 0;
+	assert_int_equal(derive_refresh(d, on_refresh, NULL, 100), 2);
+	assert_int_equal(n_refreshed, 2);
+	{
+		bool a = false, b = false;
+		int i;
+
+		for (i = 0; i < n_refreshed; i++) {
+			a |= refreshed[i] == ip("10.1.0.7");
+			b |= refreshed[i] == ip("10.1.0.254");
+			assert_int_not_equal(refreshed[i], ip("10.1.0.8"));
+		}
+		assert_true(a && b);
+	}
+	/* The per-call bound holds and the cursor moves on. */
+	n_refreshed = 0;
+	assert_int_equal(derive_refresh(d, on_refresh, NULL, 1), 1);
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_managed_links_are_reported),
+		T(test_neighbour_added_gives_entry),
+		T(test_neighbour_lladdr_replaced_entry_follows),
+		T(test_neighbour_failed_or_deleted_removes_entry),
+		T(test_valid_states_only),
+		T(test_local_address_has_no_entry),
+		T(test_neighbour_on_other_link_than_route_has_none),
+		T(test_unmanaged_interface_has_no_entries),
+		T(test_host_route_via_gateway_uses_gateway_mac),
+		T(test_prefix_route_via_gateway_is_left_to_fib),
+		T(test_longest_prefix_and_metric_decide),
+		T(test_blackhole_and_multipath_give_none),
+		T(test_connected_route_removed_drops_subnet),
+		T(test_carrier_down_and_up),
+		T(test_admin_down_flushes_routes_like_the_kernel),
+		T(test_link_mac_change_updates_smac),
+		T(test_link_deleted_and_ifindex_reused),
+		T(test_link_renamed_away_is_gone),
+		T(test_non_ethernet_and_noarp_links_have_none),
+		T(test_resync_sets_everything_again),
+		T(test_missing_managed_interface_is_named),
+		T(test_refresh_only_stale_neighbours_behind_entries),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,360 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * test_nl.c - the rtnetlink parsers against messages recorded from a real
+ * kernel (nl_fixtures.h) and against malformed variants of them.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <linux/neighbour.h>
+#include <linux/netconf.h>
+#include <linux/rtnetlink.h>
+#include <net/if_arp.h>
+
+#include "nl.h"
+#include "unit/nl_fixtures.h"
+
+static uint32_t ip(const char *s)
+{
+	uint32_t v;
+
+	assert_int_equal(inet_pton(AF_INET, s, &v), 1);
+	return v;
+}
+
+static const uint8_t mac_fxa[6] = {2, 0, 0, 0, 0xaa, 1};
+static const uint8_t mac_n2[6] = {2, 0, 0, 0, 0, 2};
+
+/* The ifindex the recorded link got; every other fixture refers to it. */
+static uint32_t fx_ifindex(void)
+{
+	struct nl_link l;
+
+	assert_int_equal(nl_parse_link(fx_link_new, sizeof(fx_link_new), &l),
+			 0);
+	return l.ifindex;
+}
+
+static void test_link_new_gives_name_type_flags_mac_mtu(void **state)
+{
+	struct nl_link l;
+
+	(void)state;
+	assert_int_equal(nl_parse_link(fx_link_new, sizeof(fx_link_new), &l),
+			 0);
+	assert_true(l.ifindex > 0);
+	assert_string_equal(l.name, "fxa");
+	assert_int_equal(l.type, ARPHRD_ETHER);
+	assert_true(l.flags & IFF_UP);
+	assert_false(l.flags & IFF_NOARP);
+	assert_int_equal(l.addr_len, 6);
+	assert_memory_equal(l.addr, mac_fxa, 6);
+	assert_int_equal(l.mtu, 1400);
+}
+
+static void test_link_del_gives_ifindex(void **state)
+{
+	struct nl_link l;
+
+	(void)state;
+	assert_int_equal(((const struct nlmsghdr *)fx_link_del)->nlmsg_type,
+			 RTM_DELLINK);
+	assert_int_equal(nl_parse_link(fx_link_del, sizeof(fx_link_del), &l),
+			 0);
+	assert_int_equal(l.ifindex, fx_ifindex());
+	assert_string_equal(l.name, "fxa");
+}
+
+static void test_netconf_gives_forwarding_per_ifindex(void **state)
+{
+	struct nl_netconf c;
+
+	(void)state;
+	assert_int_equal(
+		nl_parse_netconf(fx_netconf_fwd, sizeof(fx_netconf_fwd), &c),
+		0);
+	assert_int_equal(c.ifindex, (int32_t)fx_ifindex());
+	assert_int_equal(c.forwarding, 1);
+}
+
+static void test_addr_new_and_del_give_ipv4_address(void **state)
+{
+	struct nl_addr a;
+
+	(void)state;
+	assert_int_equal(nl_parse_addr(fx_addr_new, sizeof(fx_addr_new), &a),
+			 0);
+	assert_int_equal(a.ifindex, fx_ifindex());
+	assert_int_equal(a.prefixlen, 24);
+	assert_int_equal(a.local, ip("10.1.0.1"));
+	assert_int_equal(nl_parse_addr(fx_addr_del, sizeof(fx_addr_del), &a),
+			 0);
+	assert_int_equal(a.local, ip("10.1.0.1"));
+}
+
+static void test_route_connected_has_no_gateway(void **state)
+{
+	struct nl_route r;
+
+	(void)state;
+	assert_int_equal(nl_parse_route(fx_route_connected,
+					sizeof(fx_route_connected), &r),
+			 0);
+	assert_int_equal(r.table, RT_TABLE_MAIN);
+	assert_int_equal(r.type, RTN_UNICAST);
+	assert_int_equal(r.scope, RT_SCOPE_LINK);
+	assert_int_equal(r.dst, ip("10.1.0.0"));
+	assert_int_equal(r.dst_len, 24);
+	assert_int_equal(r.gw, 0);
+	assert_int_equal(r.oif, fx_ifindex());
+	assert_false(r.complex);
+}
+
+static void test_route_host_via_gateway(void **state)
+{
+	struct nl_route r;
+
+	(void)state;
+	assert_int_equal(
+		nl_parse_route(fx_route_host_gw, sizeof(fx_route_host_gw), &r),
+		0);
+	assert_int_equal(r.table, RT_TABLE_MAIN);
+	assert_int_equal(r.dst, ip("10.9.0.5"));
+	assert_int_equal(r.dst_len, 32);
+	assert_int_equal(r.gw, ip("10.1.0.2"));
+	assert_int_equal(r.oif, fx_ifindex());
+	assert_int_equal(r.scope, RT_SCOPE_UNIVERSE);
+	assert_false(r.complex);
+	assert_int_equal(nl_parse_route(fx_route_del, sizeof(fx_route_del), &r),
+			 0);
+	assert_int_equal(r.dst, ip("10.9.0.5"));
+}
+
+static void test_route_multipath_is_complex(void **state)
+{
+	struct nl_route r;
+
+	(void)state;
+	assert_int_equal(nl_parse_route(fx_route_multipath,
+					sizeof(fx_route_multipath), &r),
+			 0);
+	assert_int_equal(r.dst, ip("10.8.0.0"));
+	assert_true(r.complex);
+}
+
+static void test_route_blackhole_type(void **state)
+{
+	struct nl_route r;
+
+	(void)state;
+	assert_int_equal(nl_parse_route(fx_route_blackhole,
+					sizeof(fx_route_blackhole), &r),
+			 0);
+	assert_int_equal(r.type, RTN_BLACKHOLE);
+	assert_int_equal(r.dst_len, 16);
+}
+
+static void test_neigh_states_and_lladdr(void **state)
+{
+	struct nl_neigh n;
+
+	(void)state;
+	assert_int_equal(nl_parse_neigh(fx_neigh_new, sizeof(fx_neigh_new), &n),
+			 0);
+	assert_int_equal(n.ifindex, fx_ifindex());
+	assert_int_equal(n.ip, ip("10.1.0.2"));
+	assert_int_equal(n.state, NUD_REACHABLE);
+	assert_int_equal(n.lladdr_len, 6);
+	assert_memory_equal(n.lladdr, mac_n2, 6);
+	assert_int_equal(
+		nl_parse_neigh(fx_neigh_perm, sizeof(fx_neigh_perm), &n), 0);
+	assert_int_equal(n.state, NUD_PERMANENT);
+	assert_int_equal(
+		nl_parse_neigh(fx_neigh_noarp, sizeof(fx_neigh_noarp), &n), 0);
+	assert_int_equal(n.state, NUD_NOARP);
+	assert_int_equal(nl_parse_neigh(fx_neigh_del, sizeof(fx_neigh_del), &n),
+			 0);
+	assert_int_equal(n.ip, ip("10.1.0.2"));
+}
+
+/* --- malformed messages --- */
+
+static uint8_t mbuf[4096] __attribute__((aligned(4)));
+
+static size_t copy_fx(const uint8_t *fx, size_t len)
+{
+	assert_true(len <= sizeof(mbuf));
+	memcpy(mbuf, fx, len);
+	return len;
+}
+
+/* First attribute of @type after a family header of @fam bytes. */
+static struct nlattr *find_attr(size_t fam, uint16_t type)
+{
+	struct nlmsghdr *nlh = (void *)mbuf;
+	size_t off = NLMSG_HDRLEN + NLMSG_ALIGN(fam);
+
+	while (off + 4 <= nlh->nlmsg_len) {
+		struct nlattr *a = (void *)(mbuf + off);
+
+		if ((a->nla_type & NLA_TYPE_MASK) == type)
+			return a;
+		off += NLA_ALIGN(a->nla_len);
+	}
+	fail_msg("attribute %u not in fixture", type);
+	return NULL;
+}
+
+static void test_buffer_shorter_than_header_is_rejected(void **state)
+{
+	struct nl_neigh n;
+
+	(void)state;
+	assert_int_equal(nl_parse_neigh(fx_neigh_new, 8, &n), -EBADMSG);
+	assert_int_equal(nl_parse_neigh(fx_neigh_new, 0, &n), -EBADMSG);
+}
+
+static void test_nlmsg_len_beyond_buffer_is_rejected(void **state)
+{
+	struct nl_neigh n;
+
+	(void)state;
+	assert_int_equal(
+		nl_parse_neigh(fx_neigh_new, sizeof(fx_neigh_new) - 4, &n),
+		-EBADMSG);
+}
+
+static void test_nlmsg_len_shorter_than_family_header_is_rejected(void **s)
+{
+	struct nlmsghdr *nlh = (void *)mbuf;
+	struct nl_route r;
+	size_t len = copy_fx(fx_route_host_gw, sizeof(fx_route_host_gw));
+
+	(void)s;
+	nlh->nlmsg_len = NLMSG_HDRLEN + sizeof(struct rtmsg) - 1;
+	assert_int_equal(nl_parse_route(mbuf, len, &r), -EBADMSG);
+}
+
+static void test_truncated_attribute_is_rejected(void **state)
+{
+	struct nlmsghdr *nlh = (void *)mbuf;
+	struct nl_link l;
+	size_t len = copy_fx(fx_link_new, sizeof(fx_link_new));
+
+	(void)state;
+	/* Cut the message in the middle of its last attribute. */
+	nlh->nlmsg_len -= 2;
+	assert_int_equal(nl_parse_link(mbuf, len, &l), -EBADMSG);
+}
+
+static void test_attribute_longer_than_message_is_rejected(void **state)
+{
+	struct nl_neigh n;
+	size_t len = copy_fx(fx_neigh_new, sizeof(fx_neigh_new));
+	struct nlattr *a = find_attr(sizeof(struct ndmsg), NDA_DST);
+
+	(void)state;
+	a->nla_len = 0x4000;
+	assert_int_equal(nl_parse_neigh(mbuf, len, &n), -EBADMSG);
+}
+
+static void test_wrong_attribute_size_is_rejected(void **state)
+{
+	struct nl_neigh n;
+	struct nl_route r;
+	size_t len;
+
+	(void)state;
+	/* A 2-byte NDA_DST, the rest left as padding-sized garbage. */
+	len = copy_fx(fx_neigh_new, sizeof(fx_neigh_new));
+	find_attr(sizeof(struct ndmsg), NDA_DST)->nla_len = 6;
+	assert_int_equal(nl_parse_neigh(mbuf, len, &n), -EBADMSG);
+	/* RTA_OIF of 3 bytes. */
+	len = copy_fx(fx_route_host_gw, sizeof(fx_route_host_gw));
+	find_attr(sizeof(struct rtmsg), RTA_OIF)->nla_len = 7;
+	assert_int_equal(nl_parse_route(mbuf, len, &r), -EBADMSG);
+	/* An IFLA_MTU of 8 bytes is as wrong as a short one. */
+	len = copy_fx(fx_link_new, sizeof(fx_link_new));
+	{
+		struct nlattr *a =
+			find_attr(sizeof(struct ifinfomsg), IFLA_MTU);
+		struct nl_link l;
+
+		a->nla_type = IFLA_MTU;
+		a->nla_len = 12; /* swallows the next attribute's header */
+		assert_int_equal(nl_parse_link(mbuf, len, &l), -EBADMSG);
+	}
+}
+
+static void test_unknown_attribute_is_skipped(void **state)
+{
+	struct nlmsghdr *nlh = (void *)mbuf;
+	struct nl_neigh n;
+	struct nlattr *a;
+	size_t len = copy_fx(fx_neigh_new, sizeof(fx_neigh_new));
+
+	(void)state;
+	a = (void *)(mbuf + len);
+	a->nla_type = 0x3ff;
+	a->nla_len = 4 + 5; /* odd size: padding must be honoured */
+	memset(a + 1, 0xee, 8);
+	nlh->nlmsg_len = len + 12;
+	assert_int_equal(nl_parse_neigh(mbuf, len + 12, &n), 0);
+	assert_int_equal(n.ip, ip("10.1.0.2"));
+	assert_memory_equal(n.lladdr, mac_n2, 6);
+}
+
+static void test_missing_neigh_dst_is_rejected(void **state)
+{
+	struct nl_neigh n;
+	size_t len = copy_fx(fx_neigh_new, sizeof(fx_neigh_new));
+
+	(void)state;
+	find_attr(sizeof(struct ndmsg), NDA_DST)->nla_type = 0x3fe;
+	assert_int_equal(nl_parse_neigh(mbuf, len, &n), -EBADMSG);
+}
+
+static void test_other_family_is_not_an_error(void **state)
+{
+	struct nl_neigh n;
+	size_t len = copy_fx(fx_neigh_new, sizeof(fx_neigh_new));
+	struct ndmsg *ndm = (void *)(mbuf + NLMSG_HDRLEN);
+
+	(void)state;
+	ndm->ndm_family = AF_INET6;
+	assert_int_equal(nl_parse_neigh(mbuf, len, &n), -EAFNOSUPPORT);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_link_new_gives_name_type_flags_mac_mtu),
+		cmocka_unit_test(test_link_del_gives_ifindex),
+		cmocka_unit_test(test_netconf_gives_forwarding_per_ifindex),
+		cmocka_unit_test(test_addr_new_and_del_give_ipv4_address),
+		cmocka_unit_test(test_route_connected_has_no_gateway),
+		cmocka_unit_test(test_route_host_via_gateway),
+		cmocka_unit_test(test_route_multipath_is_complex),
+		cmocka_unit_test(test_route_blackhole_type),
+		cmocka_unit_test(test_neigh_states_and_lladdr),
+		cmocka_unit_test(test_buffer_shorter_than_header_is_rejected),
+		cmocka_unit_test(test_nlmsg_len_beyond_buffer_is_rejected),
+		cmocka_unit_test(
+			test_nlmsg_len_shorter_than_family_header_is_rejected),
+		cmocka_unit_test(test_truncated_attribute_is_rejected),
+		cmocka_unit_test(
+			test_attribute_longer_than_message_is_rejected),
+		cmocka_unit_test(test_wrong_attribute_size_is_rejected),
+		cmocka_unit_test(test_unknown_attribute_is_skipped),
+		cmocka_unit_test(test_missing_neigh_dst_is_rejected),
+		cmocka_unit_test(test_other_family_is_not_an_error),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
