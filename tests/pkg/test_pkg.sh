@@ -18,7 +18,7 @@
 # unit's capabilities.
 #
 # Needs root, and to be run through tests/isolate.sh (tests/run.sh does).
-set -eu
+set -euo pipefail
 
 top=${FWD_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 version=$(cat "$top/VERSION")
@@ -195,11 +195,18 @@ wait_for()
 	"$@"
 }
 
-# api BODY [PORT]: POST BODY to the API, print the reply.
+# api BODY [PORT]: POST BODY to the API, print the reply; fail without one
+# (jq -e takes empty input for a success).
 api()
 {
-	curl -s -m 5 -X POST -H 'Content-Type: application/json' \
-		--data "$1" "http://127.0.0.1:${2:-$port}/"
+	local reply
+	reply=$(curl -s -m 5 -X POST -H 'Content-Type: application/json' \
+		--data "$1" "http://127.0.0.1:${2:-$port}/") || true
+	if [ -z "$reply" ]; then
+		echo "no reply from the API on port ${2:-$port}" >&2
+		return 1
+	fi
+	echo "$reply"
 }
 
 # The name of the XDP program attached to interface $1, or nothing.
@@ -279,9 +286,9 @@ t_deb_object_is_the_built_xdp_object_with_btf()
 {
 	local o=$root/usr/local/fwd/xdp/fwd.bpf.o
 	cmp "$o" "$top/build/fwd.bpf.o"
-	readelf -S "$o" | grep -q ' \.BTF ' || fail "no .BTF section"
-	readelf -h "$o" | grep -q 'Machine:.*BPF' || fail "not a BPF object"
-	llvm-objdump -t "$o" | grep -q ' xdp_handle_fwd$' ||
+	readelf -S "$o" | grep ' \.BTF ' >/dev/null || fail "no .BTF section"
+	readelf -h "$o" | grep 'Machine:.*BPF' >/dev/null || fail "not a BPF object"
+	llvm-objdump -t "$o" | grep ' xdp_handle_fwd$' >/dev/null ||
 		fail "no program xdp_handle_fwd"
 }
 
@@ -289,10 +296,10 @@ t_deb_executables_are_stripped_and_keep_build_id()
 {
 	local exe
 	for exe in "$root/usr/sbin/fwd" "$root/usr/bin/fwdctl"; do
-		if readelf -S "$exe" | grep -qE ' \.(debug_info|symtab) '; then
+		if readelf -S "$exe" | grep -E ' \.(debug_info|symtab) ' >/dev/null; then
 			fail "$exe is not stripped"
 		fi
-		readelf -n "$exe" | grep -q 'Build ID' ||
+		readelf -n "$exe" | grep 'Build ID' >/dev/null ||
 			fail "$exe lost its build id"
 	done
 }
@@ -326,7 +333,7 @@ t_deb_depends_names_the_package_of_every_needed_library()
 		esac
 		# "pkg" or "pkg (>= v)" as a whole item of the comma list
 		if ! tr ',' '\n' <<<"$depends" | sed 's/^ *//; s/ .*//' |
-			grep -qx "$pkg"; then
+			grep -x "$pkg" >/dev/null; then
 			echo "Depends lacks $pkg"
 			missing=1
 		fi
@@ -334,7 +341,7 @@ t_deb_depends_names_the_package_of_every_needed_library()
 	[ "$missing" -eq 0 ]
 	# libbpf, libmnl, libmicrohttpd... are really linked: the list is not
 	# trivially libc alone
-	tr ',' '\n' <<<"$depends" | grep -q libbpf1 || fail "no libbpf1"
+	tr ',' '\n' <<<"$depends" | grep libbpf1 >/dev/null || fail "no libbpf1"
 }
 
 t_deb_depends_are_resolvable()
@@ -385,7 +392,7 @@ t_deb_maintainer_scripts_parse_and_never_enable_the_service()
 
 t_rpm_holds_the_files_of_the_deb()
 {
-	local want got
+	local want got owners
 	[ -f "$rpm" ] || fail "$rpm missing"
 	want=$(sed 's|\./lib/systemd|./usr/lib/systemd|; s| \./| /|; s|/$||' \
 		<<<"$deb_layout" | awk '{ print $1, $3 }' | sort)
@@ -396,8 +403,9 @@ t_rpm_holds_the_files_of_the_deb()
 		printf 'want:\n%s\ngot:\n%s\n' "$want" "$got"
 		exit 1
 	fi
-	rpm -qp --qf '[%{FILEUSERNAME}:%{FILEGROUPNAME}\n]' "$rpm" |
-		sort -u | grep -qvx root:root && fail "files not owned by root"
+	owners=$(rpm -qp --qf '[%{FILEUSERNAME}:%{FILEGROUPNAME}\n]' "$rpm" |
+		sort -u)
+	[ "$owners" = root:root ] || fail "owners: $owners"
 	rpm -qlp "$rpm"
 }
 
@@ -488,8 +496,6 @@ Type=notify
 ExecStart=/usr/sbin/fwd --config /etc/fwd/fwd.conf
 ExecReload=/bin/kill -HUP $MAINPID
 Restart=on-failure
-CapabilityBoundingSet=CAP_BPF CAP_NET_ADMIN CAP_PERFMON
-AmbientCapabilities=CAP_BPF CAP_NET_ADMIN CAP_PERFMON
 ProtectSystem=strict
 StateDirectory=fwd
 ReadWritePaths=/sys/fs/bpf
@@ -571,8 +577,11 @@ t_installed_fwdctl_sets_an_override_that_hfwd_holds()
 		 (.Iface == $i or .Iface == "fwd0" or .Iface == ($i | tostring)))' \
 		<<<"$reply"
 	# in the pinned map: key 10.99.0.77, value starts with the ifindex
-	bpftool map lookup pinned /sys/fs/bpf/hfwd key 10 99 0 77 | tee "$tmp/lookup"
-	grep -qi '02 00 00 00 00 77\|0x77' "$tmp/lookup" || fail "dmac not in hfwd"
+	bpftool -j map lookup pinned /sys/fs/bpf/hfwd key 10 99 0 77 |
+		tee "$tmp/lookup"
+	jq -e --argjson i "$ifindex" '.formatted.value |
+		.ifindex == $i and .dmac == [2, 0, 0, 0, 0, 119]' "$tmp/lookup" ||
+		fail "hfwd does not hold the override"
 	# the state file the unit's StateDirectory holds
 	wait_for grep -q 10.99.0.77 "$tmp/state.json" ||
 		fail "override not persisted"
@@ -601,18 +610,40 @@ t_sigterm_exits_0_detaches_and_unpins()
 	[ ! -e /sys/fs/bpf/hfwd ] || fail "still pinned"
 }
 
-# As the unit runs it: bounding set CAP_BPF CAP_NET_ADMIN CAP_PERFMON (root
-# then has exactly those), no_new_privs.
-unit_caps="setpriv --bounding-set=-all,+bpf,+net_admin,+perfmon --inh-caps=-all --no-new-privs"
+# The unit's capabilities, as setpriv(1) takes them: "+bpf,+net_admin,...".
+unit_cap_list()
+{
+	sed -n 's/^CapabilityBoundingSet=//p' "$root/lib/systemd/system/fwd.service" |
+		tr ' ' '\n' | sed 's/^CAP_/+/' | tr '[:upper:]' '[:lower:]' | paste -sd,
+}
+
+# As the unit runs fwd: root with the unit's bounding set (root then has
+# exactly those capabilities), nothing inheritable, no_new_privs.
+unit_caps()
+{
+	echo "setpriv --bounding-set=-all,$(unit_cap_list) --inh-caps=-all --no-new-privs"
+}
+
+t_unit_grants_only_bpf_net_admin_perfmon_sys_admin()
+{
+	local unit=$root/lib/systemd/system/fwd.service
+	[ "$(unit_cap_list)" = "+bpf,+net_admin,+perfmon,+sys_admin" ] ||
+		fail "bounding set: $(unit_cap_list)"
+	[ "$(sed -n 's/^AmbientCapabilities=//p' "$unit")" = \
+		"$(sed -n 's/^CapabilityBoundingSet=//p' "$unit")" ] ||
+		fail "AmbientCapabilities differs from the bounding set"
+}
 
 t_runs_with_only_the_units_capabilities()
 {
-	FWD_WRAP=$unit_caps start_fwd "$tmp/fwd.log" --iface fwd0 \
+	local mask
+	FWD_WRAP=$(unit_caps) start_fwd "$tmp/fwd.log" --iface fwd0 \
 		--state "$tmp/state.json"
 	grep -E '^Cap(Eff|Bnd)' "/proc/$fwd_pid/status"
-	# CAP_NET_ADMIN (12), CAP_PERFMON (38), CAP_BPF (39)
-	grep -qxP 'CapEff:\t000000c000001000' "/proc/$fwd_pid/status" ||
-		fail "unexpected capability set"
+	# CAP_NET_ADMIN 12, CAP_SYS_ADMIN 21, CAP_PERFMON 38, CAP_BPF 39
+	mask=$(printf '%016x' $(((1 << 12) | (1 << 21) | (1 << 38) | (1 << 39))))
+	grep -qxP "CapEff:\t$mask" "/proc/$fwd_pid/status" ||
+		fail "unexpected capability set, want $mask"
 	[ "$(xdp_prog_name fwd0)" = xdp_handle_fwd ] || fail "not attached"
 	api '{"action":"UpdateForward","ip":"10.99.0.78","iface":"fwd0","dstMac":"02:00:00:00:00:78"}' |
 		jq -e '.code == 200'
@@ -621,16 +652,33 @@ t_runs_with_only_the_units_capabilities()
 
 t_keep_then_restart_with_only_the_units_capabilities()
 {
-	FWD_WRAP=$unit_caps start_fwd "$tmp/fwd.log" --iface fwd0 \
+	FWD_WRAP=$(unit_caps) start_fwd "$tmp/fwd.log" --iface fwd0 \
 		--state "$tmp/state.json" --keep
 	stop_fwd
 	[ "$(xdp_prog_name fwd0)" = xdp_handle_fwd ] || fail "--keep detached"
 	# the next instance takes over what the previous one left
-	FWD_WRAP=$unit_caps start_fwd "$tmp/fwd2.log" --iface fwd0 \
+	FWD_WRAP=$(unit_caps) start_fwd "$tmp/fwd2.log" --iface fwd0 \
 		--state "$tmp/state.json"
 	[ "$(xdp_prog_name fwd0)" = xdp_handle_fwd ] || fail "not attached"
 	stop_fwd
 	[ -z "$(xdp_prog_name fwd0)" ] || fail "still attached"
+}
+
+# Restart=on-failure: a crashed fwd leaves its program attached (and hfwd
+# pinned); the restarted one must take over with the same capabilities.
+t_restart_after_a_crash_with_only_the_units_capabilities()
+{
+	FWD_WRAP=$(unit_caps) start_fwd "$tmp/fwd.log" --iface fwd0 \
+		--state "$tmp/state.json"
+	stop_fwd KILL || true
+	[ "$(xdp_prog_name fwd0)" = xdp_handle_fwd ] ||
+		fail "the crashed fwd's program is gone: nothing to take over"
+	FWD_WRAP=$(unit_caps) start_fwd "$tmp/fwd2.log" --iface fwd0 \
+		--state "$tmp/state.json"
+	api '{"action":"QueryStats"}' | jq -e '.code == 200'
+	stop_fwd
+	[ -z "$(xdp_prog_name fwd0)" ] || fail "still attached"
+	[ ! -e /sys/fs/bpf/hfwd ] || fail "still pinned"
 }
 
 # --- the config file ------------------------------------------------------
@@ -807,7 +855,7 @@ t_command_line_overrides_the_config_file()
 		--max-entries 200
 	api '{"action":"QueryStats"}' 5612 | jq -e '.code == 200' ||
 		fail "command line --listen not used"
-	if api '{"action":"QueryStats"}' 5611 | grep -q code; then
+	if api '{"action":"QueryStats"}' 5611 2>/dev/null; then
 		fail "the file's listen is still served"
 	fi
 	bpftool -j map show pinned /sys/fs/bpf/hfwd | jq -e '.max_entries == 200'
@@ -887,8 +935,10 @@ run installed_fwd_loads_the_object_at_usr_local_fwd_and_notifies_ready t_install
 run installed_fwdctl_sets_an_override_that_hfwd_holds t_installed_fwdctl_sets_an_override_that_hfwd_holds
 run sighup_resyncs_without_exiting t_sighup_resyncs_without_exiting
 run sigterm_exits_0_detaches_and_unpins t_sigterm_exits_0_detaches_and_unpins
+run unit_grants_only_bpf_net_admin_perfmon_sys_admin t_unit_grants_only_bpf_net_admin_perfmon_sys_admin
 run runs_with_only_the_units_capabilities t_runs_with_only_the_units_capabilities
 run keep_then_restart_with_only_the_units_capabilities t_keep_then_restart_with_only_the_units_capabilities
+run restart_after_a_crash_with_only_the_units_capabilities t_restart_after_a_crash_with_only_the_units_capabilities
 run config_unknown_key_fails_naming_the_line t_config_unknown_key_fails_naming_the_line
 run config_bad_value_fails_naming_the_line t_config_bad_value_fails_naming_the_line
 run config_malformed_lines_fail_naming_the_line t_config_malformed_lines_fail_naming_the_line
