@@ -681,6 +681,54 @@ t_restart_after_a_crash_with_only_the_units_capabilities()
 	[ ! -e /sys/fs/bpf/hfwd ] || fail "still pinned"
 }
 
+# Under systemd, stderr is a stream to journald named by JOURNAL_STREAM
+# (dev:inode); each line then starts with its syslog priority (sd-daemon(3)),
+# so that journalctl -p filters as it should.
+t_under_journald_log_lines_carry_their_priority()
+{
+	local log=$tmp/journal.log rc=0 stream
+	: >"$log"
+	JOURNAL_STREAM=$(stat -c '%d:%i' "$log") start_fwd "$log" \
+		--iface fwd0 --state "$tmp/state.json" -v
+	stop_fwd
+	cat "$log"
+	grep -v '^<[0-7]>fwd: ' "$log" && fail "lines without a priority"
+	grep '^<6>fwd: fwd .* starting' "$log" >/dev/null || fail "no <6> info"
+	# an error is <3>
+	: >"$log"
+	stream=$(stat -c '%d:%i' "$log")
+	JOURNAL_STREAM=$stream in_root timeout 10 /usr/sbin/fwd \
+		--iface nosuch0 --state "$tmp/state.json" >"$log" 2>&1 || rc=$?
+	cat "$log"
+	[ "$rc" -ne 0 ] || fail "started on a missing interface"
+	grep '^<3>fwd: error: .*nosuch0' "$log" >/dev/null || fail "no <3> error"
+	# not under journald: no prefix
+	start_fwd "$tmp/plain.log" --iface fwd0 --state "$tmp/state.json" -v
+	stop_fwd
+	if grep '^<[0-7]>' "$tmp/plain.log"; then
+		fail "priority prefix on a terminal or file"
+	fi
+}
+
+# Every option that fwd --help and fwdctl --help list is in the man page.
+t_man_pages_document_every_option()
+{
+	local prog page opt missing=0
+	for prog in /usr/sbin/fwd /usr/bin/fwdctl; do
+		page=$(basename "$prog")
+		in_root man -P cat "$page" 2>/dev/null | col -b >"$tmp/$page.txt"
+		grep -w NAME "$tmp/$page.txt" >/dev/null || fail "man $page: not found"
+		for opt in $(in_root "$prog" --help | grep -oE -- '--[a-z][a-z-]+' |
+			sort -u); do
+			if ! grep -F -- "$opt" "$tmp/$page.txt" >/dev/null; then
+				echo "$page(8) lacks $opt"
+				missing=1
+			fi
+		done
+	done
+	[ "$missing" -eq 0 ]
+}
+
 # --- the config file ------------------------------------------------------
 
 t_config_unknown_key_fails_naming_the_line()
@@ -939,6 +987,8 @@ run unit_grants_only_bpf_net_admin_perfmon_sys_admin t_unit_grants_only_bpf_net_
 run runs_with_only_the_units_capabilities t_runs_with_only_the_units_capabilities
 run keep_then_restart_with_only_the_units_capabilities t_keep_then_restart_with_only_the_units_capabilities
 run restart_after_a_crash_with_only_the_units_capabilities t_restart_after_a_crash_with_only_the_units_capabilities
+run under_journald_log_lines_carry_their_priority t_under_journald_log_lines_carry_their_priority
+run man_pages_document_every_option t_man_pages_document_every_option
 run config_unknown_key_fails_naming_the_line t_config_unknown_key_fails_naming_the_line
 run config_bad_value_fails_naming_the_line t_config_bad_value_fails_naming_the_line
 run config_malformed_lines_fail_naming_the_line t_config_malformed_lines_fail_naming_the_line
