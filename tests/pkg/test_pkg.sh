@@ -681,6 +681,72 @@ t_restart_after_a_crash_with_only_the_units_capabilities()
 	[ ! -e /sys/fs/bpf/hfwd ] || fail "still pinned"
 }
 
+# The syscalls a systemd syscall group stands for, groups expanded.
+syscall_group()
+{
+	local e
+	for e in $(systemd-analyze syscall-filter "$1" 2>/dev/null |
+		tail -n +2 | grep -v '^ *#'); do
+		case $e in
+		@*) syscall_group "$e" ;;
+		*) echo "$e" ;;
+		esac
+	done
+}
+
+# The unit's allow list, as systemd builds it from its SystemCallFilter=
+# lines: the first one allows, "~" lines take away, later lines add.
+unit_syscalls()
+{
+	local line e neg
+	sed -n 's/^SystemCallFilter=//p' "$root/lib/systemd/system/fwd.service" |
+		while IFS= read -r line; do
+			neg=
+			case $line in "~"*)
+				neg=1
+				line=${line#\~}
+				;;
+			esac
+			for e in $line; do
+				case $e in
+				@*) syscall_group "$e" ;;
+				*) echo "$e" ;;
+				esac | sed "s/^/${neg:+-}/"
+			done
+		done | awk '/^-/ { delete ok[substr($0, 2)]; next } { ok[$0] = 1 }
+			END { for (s in ok) print s }' | sort -u
+}
+
+# Seccomp cannot be tried without systemd; strace shows what fwd calls over
+# a life (start, API writes and reads, SIGHUP resync, stop) and each call
+# must be one the unit's filter lets through.
+t_every_syscall_fwd_makes_is_allowed_by_the_unit()
+{
+	local pid bad
+	command -v strace >/dev/null || skip "strace is not installed"
+	unit_syscalls >"$tmp/allowed"
+	[ "$(wc -l <"$tmp/allowed")" -gt 100 ] || fail "allow list too short"
+	grep -qx bpf "$tmp/allowed" || fail "bpf(2) not allowed"
+	grep -qx setuid "$tmp/allowed" && fail "@privileged not taken away"
+	FWD_WRAP="strace -f -c -S name -o $tmp/strace.out" start_fwd \
+		"$tmp/fwd.log" --iface fwd0 --iface fwd2 --state "$tmp/state.json"
+	api '{"action":"UpdateForward","ip":"10.99.0.80","iface":"fwd0","dstMac":"02:00:00:00:00:80"}' |
+		jq -e '.code == 200'
+	api '{"action":"QueryForward"}' | jq -e '.code == 200'
+	api '{"action":"DeleteForward","ip":"10.99.0.80"}' | jq -e '.code == 200'
+	pid=$(pgrep -P "$fwd_pid" -x fwd)
+	kill -HUP "$pid"
+	sleep 0.5
+	api '{"action":"QueryStats"}' | jq -e '.Agent.resyncs >= 1'
+	kill -TERM "$pid"
+	wait "$fwd_pid" || true
+	awk '$1 ~ /^[0-9.]+$/ && $NF != "total" { print $NF }' \
+		"$tmp/strace.out" | sort -u >"$tmp/used"
+	echo "fwd made $(wc -l <"$tmp/used") distinct syscalls"
+	bad=$(comm -23 "$tmp/used" "$tmp/allowed")
+	[ -z "$bad" ] || fail "refused by SystemCallFilter: $bad"
+}
+
 # Under systemd, stderr is a stream to journald named by JOURNAL_STREAM
 # (dev:inode); each line then starts with its syslog priority (sd-daemon(3)),
 # so that journalctl -p filters as it should.
@@ -987,6 +1053,7 @@ run unit_grants_only_bpf_net_admin_perfmon_sys_admin t_unit_grants_only_bpf_net_
 run runs_with_only_the_units_capabilities t_runs_with_only_the_units_capabilities
 run keep_then_restart_with_only_the_units_capabilities t_keep_then_restart_with_only_the_units_capabilities
 run restart_after_a_crash_with_only_the_units_capabilities t_restart_after_a_crash_with_only_the_units_capabilities
+run every_syscall_fwd_makes_is_allowed_by_the_unit t_every_syscall_fwd_makes_is_allowed_by_the_unit
 run under_journald_log_lines_carry_their_priority t_under_journald_log_lines_carry_their_priority
 run man_pages_document_every_option t_man_pages_document_every_option
 run config_unknown_key_fails_naming_the_line t_config_unknown_key_fails_naming_the_line
