@@ -276,6 +276,11 @@ t_deb_holds_exactly_the_install_layout()
 		echo "$got"
 		exit 1
 	fi
+	# every other directory is world-readable, whatever the builder's umask
+	if awk '$1 ~ /^d/ && $6 != "./var/lib/fwd/" && $1 != "drwxr-xr-x"' \
+		"$tmp/deb.list" | grep .; then
+		fail "directories not 0755"
+	fi
 	# and nobody but root owns anything, directories included
 	if awk '$2 != "root/root"' "$tmp/deb.list" | grep .; then
 		fail "entries not owned by root/root"
