@@ -742,6 +742,7 @@ t_every_syscall_fwd_makes_is_allowed_by_the_unit()
 	api '{"action":"QueryForward"}' | jq -e '.code == 200'
 	api '{"action":"DeleteForward","ip":"10.99.0.80"}' | jq -e '.code == 200'
 	pid=$(pgrep -P "$fwd_pid" -x fwd)
+	echo "$pid" >>"$tmp/pids" # strace killed would leave fwd running
 	kill -HUP "$pid"
 	sleep 0.5
 	api '{"action":"QueryStats"}' | jq -e '.Agent.resyncs >= 1'
