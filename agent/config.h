@@ -15,8 +15,10 @@
 #include <stddef.h>
 
 struct cfg_args {
-	int argc;    /* number of entries in argv */
-	char **argv; /* "--key=value" or "--flag", each malloc'ed */
+	int argc;	     /* number of entries in argv */
+	char **argv;	     /* "--key=value" or "--flag", each malloc'ed;
+				argv[argc] is NULL */
+	unsigned int *lines; /* lines[i]: the file's line argv[i] came from */
 };
 
 /*
@@ -29,5 +31,11 @@ struct cfg_args {
 int cfg_load(const char *path, const struct option *longopts,
 	     struct cfg_args *out, char *err, size_t errlen);
 void cfg_free(struct cfg_args *args);
+
+/*
+ * The line of the file that argv[@i] came from (0 if @i is out of range),
+ * so that main() can say "PATH:LINE: invalid value" for a value it rejects.
+ */
+unsigned int cfg_line(const struct cfg_args *args, int i);
 
 #endif /* CONFIG_H */

@@ -12,6 +12,7 @@
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
+#include <linux/in.h>
 #include <linux/ip.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
@@ -19,6 +20,14 @@
 #include "fwd.h"
 
 #define AF_INET 2
+#define IP_MF 0x2000	 /* more fragments */
+#define IP_OFFSET 0x1fff /* fragment offset */
+/* ICMP error types (linux/icmp.h pulls in libc headers) */
+#define ICMP_DEST_UNREACH 3
+#define ICMP_SOURCE_QUENCH 4
+#define ICMP_REDIRECT 5
+#define ICMP_TIME_EXCEEDED 11
+#define ICMP_PARAMETERPROB 12
 
 /* The forwarding table. The agent is its only writer and sizes it at load. */
 struct {
@@ -109,36 +118,41 @@ static __always_inline int addr_special(__be32 addr)
 }
 
 /*
- * Send the frame out of @oif with the given MACs, TTL one less. The
- * redirect is set up first, with XDP_PASS as its failure verdict, so that
- * an egress missing from fwd_ports leaves the frame untouched for the
- * kernel. @trim drops Ethernet padding beyond the IPv4 total length, as
- * ip_rcv() does, so the bytes sent are the bytes the kernel would send.
+ * Send the frame out of nh->ifindex with nh's MACs, TTL one less. The
+ * redirect is set up first, with XDP_PASS as its failure verdict, so that an
+ * egress missing from fwd_ports leaves the frame untouched for the kernel.
+ * @check_mtu: the table path has no MTU answer yet (the fib path got it from
+ * bpf_fib_lookup()); asked only once the egress is known to be managed, so
+ * an unmanaged egress is counted as such. Ethernet padding beyond the IPv4
+ * total length is dropped, as ip_rcv() trims it, so the bytes sent are the
+ * bytes the kernel would send. Inlined once: both paths end here.
  */
 static __always_inline int forward(struct xdp_md *ctx, __u32 *counter,
-				   __u32 oif, const __u8 *smac,
-				   const __u8 *dmac, int trim, __u32 which)
+				   const struct fwd_entry *nh, __u32 tot_len,
+				   int check_mtu, __u32 which)
 {
 	void *data, *data_end;
 	struct ethhdr *eth;
 	struct iphdr *iph;
-	__u32 check;
-	__u8 s[ETH_ALEN], d[ETH_ALEN];
+	__u32 check, mtu_len;
+	long trim;
 	int verdict;
 
 	/* Same interface: the kernel would also send an ICMP redirect. */
-	if (oif == ctx->ingress_ifindex)
+	if (nh->ifindex == ctx->ingress_ifindex)
 		return pass(counter, FWD_CNT_PASS_HAIRPIN);
-	verdict = bpf_redirect_map(&fwd_ports, oif, XDP_PASS);
+	verdict = bpf_redirect_map(&fwd_ports, nh->ifindex, XDP_PASS);
 	if (verdict != XDP_REDIRECT)
 		return pass(counter, FWD_CNT_PASS_EGRESS);
+	mtu_len = tot_len;
+	if (check_mtu && bpf_check_mtu(ctx, nh->ifindex, &mtu_len, 0, 0))
+		return pass(counter, FWD_CNT_PASS_MTU);
 
-	/* Copy first: adjust_tail invalidates packet pointers. */
-	__builtin_memcpy(s, smac, ETH_ALEN);
-	__builtin_memcpy(d, dmac, ETH_ALEN);
-	if (trim > 0 && bpf_xdp_adjust_tail(ctx, -trim))
+	trim = (long)ctx->data_end - (long)ctx->data - ETH_HLEN - tot_len;
+	if (trim > 0 && bpf_xdp_adjust_tail(ctx, -(int)trim))
 		return pass(counter, FWD_CNT_PASS_BAD_HEADER);
 
+	/* Re-derive: adjust_tail invalidates every packet pointer. */
 	data = (void *)(long)ctx->data;
 	data_end = (void *)(long)ctx->data_end;
 	eth = data;
@@ -146,14 +160,76 @@ static __always_inline int forward(struct xdp_md *ctx, __u32 *counter,
 	if ((void *)(iph + 1) > data_end)
 		return pass(counter, FWD_CNT_PASS_TRUNCATED);
 
-	__builtin_memcpy(eth->h_dest, d, ETH_ALEN);
-	__builtin_memcpy(eth->h_source, s, ETH_ALEN);
+	__builtin_memcpy(eth->h_dest, nh->dmac, ETH_ALEN);
+	__builtin_memcpy(eth->h_source, nh->smac, ETH_ALEN);
 	/* RFC 1624 incremental update, the arithmetic of ip_decrease_ttl() */
 	check = iph->check;
 	check += bpf_htons(0x0100);
 	iph->check = (__sum16)(check + (check >= 0xffff));
 	iph->ttl--;
 	return verdict_of(counter, which, verdict);
+}
+
+/*
+ * The ports the kernel's flow dissector reads (proto_ports_offset(); an
+ * SPI for ESP and AH). ip_route_input() matches them against ip rules with
+ * sport/dport and, under fib_multipath_hash_policy 1, hashes them to pick
+ * the ECMP next hop; bpf_fib_lookup() can only do the same if it is given
+ * them. Fragments, first ones included, carry none for the dissector, and
+ * neither does an L4 header cut short by the total length.
+ */
+static __always_inline void fib_set_ports(struct bpf_fib_lookup *p,
+					  struct iphdr *iph, void *data_end,
+					  __u16 tot_len)
+{
+	__be16 *ports = (void *)(iph + 1);
+
+	if (iph->frag_off & bpf_htons(IP_MF | IP_OFFSET))
+		return;
+	switch (iph->protocol) {
+	case IPPROTO_TCP:
+	case IPPROTO_UDP:
+	case IPPROTO_DCCP:
+	case IPPROTO_ESP:
+	case IPPROTO_SCTP:
+	case IPPROTO_UDPLITE:
+		break;
+	case IPPROTO_AH:
+		ports += 2;
+		break;
+	default:
+		return;
+	}
+	if ((void *)(ports + 2) > data_end ||
+	    (void *)(ports + 2) > (void *)iph + tot_len)
+		return;
+	p->sport = ports[0];
+	p->dport = ports[1];
+}
+
+/*
+ * ICMP errors the kernel routes by their inner header: under the default
+ * fib_multipath_hash_policy 0, ip_multipath_l3_keys() hashes the quoted
+ * packet's addresses, which bpf_fib_lookup() does not, so on an ECMP route
+ * the two could pick different next hops. Rare traffic: the kernel takes it.
+ */
+static __always_inline int icmp_error(struct iphdr *iph, void *data_end)
+{
+	__u8 *type = (void *)(iph + 1);
+
+	if (iph->protocol != IPPROTO_ICMP ||
+	    (iph->frag_off & bpf_htons(IP_OFFSET)) ||
+	    (void *)(type + 1) > data_end)
+		return 0;
+	switch (*type) {
+	case ICMP_DEST_UNREACH:
+	case ICMP_SOURCE_QUENCH:
+	case ICMP_REDIRECT:
+	case ICMP_TIME_EXCEEDED:
+	case ICMP_PARAMETERPROB:
+		return 1;
+	}
+	return 0;
 }
 
 /*
@@ -199,8 +275,8 @@ static __always_inline int fwd_packet(struct xdp_md *ctx, __u32 *counter)
 	__u32 ifindex = ctx->ingress_ifindex;
 	struct bpf_fib_lookup p = {};
 	struct fwd_iface *in;
-	struct fwd_entry *e;
-	__u32 mtu_len;
+	struct fwd_entry *e, nh;
+	__u32 which;
 	__u16 tot_len;
 	long l3_len;
 	int rc;
@@ -238,27 +314,39 @@ static __always_inline int fwd_packet(struct xdp_md *ctx, __u32 *counter)
 		if (!(in->flags & FWD_IF_FORWARDING) &&
 		    !bpf_map_lookup_elem(&fwd_ovr, &iph->daddr))
 			return pass(counter, FWD_CNT_PASS_FWD_OFF);
-		mtu_len = tot_len;
-		if (bpf_check_mtu(ctx, e->ifindex, &mtu_len, 0, 0))
-			return pass(counter, FWD_CNT_PASS_MTU);
-		return forward(ctx, counter, e->ifindex, e->smac, e->dmac,
-			       l3_len - tot_len, FWD_CNT_FWD_TABLE);
+		nh = *e;
+		which = FWD_CNT_FWD_TABLE;
+	} else {
+		if (icmp_error(iph, data_end))
+			return pass(counter, FWD_CNT_PASS_ICMP_ERROR);
+		p.family = AF_INET;
+		p.tos = iph->tos;
+		p.l4_protocol = iph->protocol;
+		/*
+		 * Non-zero tot_len makes the lookup check the MTU: the
+		 * device's, a PMTU exception or a locked route MTU. An
+		 * unlocked route `mtu`, which ip_forward() does apply, it
+		 * does not see (a documented gap; `mtu lock` closes it).
+		 */
+		p.tot_len = tot_len;
+		p.ipv4_src = iph->saddr;
+		p.ipv4_dst = iph->daddr;
+		p.ifindex = ifindex;
+		fib_set_ports(&p, iph, data_end, tot_len);
+		rc = bpf_fib_lookup(ctx, &p, sizeof(p), 0);
+		if (rc != BPF_FIB_LKUP_RET_SUCCESS)
+			return pass(counter, fib_pass_reason(rc));
+		nh.ifindex = p.ifindex;
+		__builtin_memcpy(nh.smac, p.smac, ETH_ALEN);
+		__builtin_memcpy(nh.dmac, p.dmac, ETH_ALEN);
+		which = FWD_CNT_FWD_FIB;
 	}
-
-	p.family = AF_INET;
-	p.tos = iph->tos;
-	p.l4_protocol = iph->protocol;
-	p.tot_len = tot_len;
-	p.ipv4_src = iph->saddr;
-	p.ipv4_dst = iph->daddr;
-	p.ifindex = ifindex;
-	rc = bpf_fib_lookup(ctx, &p, sizeof(p), 0);
-	if (rc != BPF_FIB_LKUP_RET_SUCCESS)
-		return pass(counter, fib_pass_reason(rc));
-	return forward(ctx, counter, p.ifindex, p.smac, p.dmac,
-		       l3_len - tot_len, FWD_CNT_FWD_FIB);
+	return forward(ctx, counter, &nh, tot_len, which == FWD_CNT_FWD_TABLE,
+		       which);
 }
 
+/* cppcheck cannot see libbpf's SEC() without the BPF include path. */
+// cppcheck-suppress unknownMacro
 SEC("xdp")
 int xdp_handle_fwd(struct xdp_md *ctx)
 {

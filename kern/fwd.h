@@ -76,7 +76,8 @@ _Static_assert(sizeof(struct fwd_ovr) == 4, "fwd_ovr must be 4 bytes");
 	X(PASS_FIB_NOT_FWDED, "pass_fib_not_fwded") /* local, no route */     \
 	X(PASS_FIB_FWD_DISABLED, "pass_fib_fwd_disabled")                     \
 	X(PASS_FIB_DROP, "pass_fib_drop") /* blackhole/unreachable/prohibit */ \
-	X(PASS_FIB_OTHER, "pass_fib_other") /* LWT, frag needed, other */
+	X(PASS_FIB_OTHER, "pass_fib_other") /* LWT, frag needed, other */    \
+	X(PASS_ICMP_ERROR, "pass_icmp_error") /* ECMP would hash inner hdr */
 
 #define FWD_COUNTER_ENUM(id, name) FWD_CNT_##id,
 enum fwd_counter { FWD_COUNTERS(FWD_COUNTER_ENUM) FWD_CNT_MAX };

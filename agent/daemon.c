@@ -1,0 +1,518 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * daemon.c - the glue of the running daemon. See daemon.h.
+ *
+ * It implements what the modules ask of the rest of the daemon: the
+ * rtnetlink hooks (interfaces into the XDP maps, learned entries into the
+ * table) and the API operations (overrides, queries, stats). No module
+ * calls another directly; all of them meet here, in one thread.
+ *
+ * Start order is chosen for traffic, not convenience: the state file is
+ * read before anything touches XDP (a bad file costs nothing), the program
+ * is attached (or swapped in over a previous instance's) before the first
+ * sync, and the table defers every map write of that sync to one
+ * reconcile at its end, so an adopted hfwd keeps forwarding unchanged
+ * until it is replaced by the truth in one step.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <net/if.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <systemd/sd-daemon.h>
+
+#include "api.h"
+#include "daemon.h"
+#include "log.h"
+#include "loop.h"
+#include "rtnl.h"
+#include "table.h"
+#include "xdp.h"
+
+/* A managed interface as rtnetlink last described it. */
+struct daemon_iface {
+	uint32_t ifindex;
+	char name[IF_NAMESIZE];
+	uint8_t mac[6];
+	uint16_t flags; /* FWD_IF_UP, FWD_IF_FORWARDING */
+};
+
+struct daemon {
+	const struct daemon_opts *o;
+	struct loop *loop;
+	struct xdp *xdp;
+	struct table *table;
+	struct rtnl *rtnl;
+	struct api *api;
+	int sfd;	   /* signalfd: SIGTERM, SIGINT, SIGHUP */
+	uint64_t start_us; /* loop_now_us() at start, for uptime */
+	struct daemon_iface ifaces[FWD_MAX_IFACES];
+	int n_ifaces;
+};
+
+static struct daemon_iface *iface_by_index(struct daemon *d, uint32_t ifindex)
+{
+	int i;
+
+	for (i = 0; i < d->n_ifaces; i++)
+		if (d->ifaces[i].ifindex == ifindex)
+			return &d->ifaces[i];
+	return NULL;
+}
+
+static struct daemon_iface *iface_by_name(struct daemon *d, const char *name)
+{
+	int i;
+
+	for (i = 0; i < d->n_ifaces; i++)
+		if (!strcmp(d->ifaces[i].name, name))
+			return &d->ifaces[i];
+	return NULL;
+}
+
+/* ---- rtnetlink hooks --------------------------------------------------- */
+
+static void on_iface_update(void *arg, const struct rtnl_iface *ri)
+{
+	struct daemon *d = arg;
+	struct daemon_iface *di = iface_by_index(d, ri->ifindex);
+	bool changed;
+	int err;
+
+	if (!di) {
+		if (d->n_ifaces == FWD_MAX_IFACES) {
+			pr_err("%s: more than %d managed interfaces", ri->name,
+			       FWD_MAX_IFACES);
+			return;
+		}
+		di = &d->ifaces[d->n_ifaces++];
+		memset(di, 0, sizeof(*di));
+		di->ifindex = ri->ifindex;
+		changed = true;
+	} else {
+		changed = memcmp(di->mac, ri->mac, 6) ||
+			  di->flags != ri->flags || strcmp(di->name, ri->name);
+	}
+	snprintf(di->name, sizeof(di->name), "%s", ri->name);
+	memcpy(di->mac, ri->mac, 6);
+	di->flags = ri->flags;
+	err = xdp_iface_set(d->xdp, ri->ifindex, ri->name, ri->mac, ri->flags);
+	if (err)
+		pr_err("%s: cannot update the interface maps: %s", ri->name,
+		       strerror(-err));
+	if (changed)
+		pr_info("%s (ifindex %u): %s, forwarding %s, mac "
+			"%02x:%02x:%02x:%02x:%02x:%02x",
+			ri->name, ri->ifindex,
+			ri->flags & FWD_IF_UP ? "up" : "down",
+			ri->flags & FWD_IF_FORWARDING ? "on" : "off",
+			ri->mac[0], ri->mac[1], ri->mac[2], ri->mac[3],
+			ri->mac[4], ri->mac[5]);
+}
+
+static void on_iface_gone(void *arg, uint32_t ifindex, const char *name)
+{
+	struct daemon *d = arg;
+	struct daemon_iface *di = iface_by_index(d, ifindex);
+
+	pr_info("%s (ifindex %u): gone", name, ifindex);
+	xdp_iface_del(d->xdp, ifindex);
+	if (di)
+		*di = d->ifaces[--d->n_ifaces];
+}
+
+static int on_learn_set(void *arg, uint32_t ip, const struct fwd_entry *e)
+{
+	struct daemon *d = arg;
+
+	return table_learn_set(d->table, ip, e);
+}
+
+static int on_learn_del(void *arg, uint32_t ip)
+{
+	struct daemon *d = arg;
+
+	return table_learn_del(d->table, ip);
+}
+
+static void on_resync_begin(void *arg)
+{
+	struct daemon *d = arg;
+
+	table_resync_begin(d->table);
+}
+
+static void on_resync_end(void *arg)
+{
+	struct daemon *d = arg;
+
+	table_resync_end(d->table);
+}
+
+/* ---- API operations ---------------------------------------------------- */
+
+static int op_iface_resolve(void *arg, const char *iface, uint32_t *ifindex,
+			    uint8_t mac[6])
+{
+	struct daemon *d = arg;
+	struct daemon_iface *di;
+	char *end;
+	unsigned long n;
+
+	if (!iface || !*iface)
+		return -ENODEV;
+	errno = 0;
+	n = strtoul(iface, &end, 10);
+	if (!*end && !errno && iface[0] >= '0' && iface[0] <= '9') {
+		if (n == 0 || n > UINT32_MAX)
+			return -ENODEV;
+		di = iface_by_index(d, n);
+		if (!di) {
+			char name[IF_NAMESIZE];
+
+			return if_indextoname(n, name) ? -EPERM : -ENODEV;
+		}
+	} else {
+		di = iface_by_name(d, iface);
+		if (!di)
+			return if_nametoindex(iface) ? -EPERM : -ENODEV;
+	}
+	*ifindex = di->ifindex;
+	memcpy(mac, di->mac, 6);
+	return 0;
+}
+
+static int op_override_set(void *arg, uint32_t ip, const struct fwd_entry *e)
+{
+	struct daemon *d = arg;
+
+	return table_override_set(d->table, ip, e);
+}
+
+static int op_override_del(void *arg, uint32_t ip)
+{
+	struct daemon *d = arg;
+
+	return table_override_del(d->table, ip);
+}
+
+static void row_to_api(const struct table_row *tr, struct api_row *ar)
+{
+	ar->ip = tr->ip;
+	ar->entry = tr->entry;
+	ar->override = tr->override;
+}
+
+static int op_lookup(void *arg, uint32_t ip, struct api_row *row)
+{
+	struct daemon *d = arg;
+	struct table_row tr;
+	int err;
+
+	err = table_lookup(d->table, ip, &tr);
+	if (!err)
+		row_to_api(&tr, row);
+	return err;
+}
+
+struct walk_ctx {
+	int (*fn)(const struct api_row *row, void *ctx);
+	void *ctx;
+};
+
+static int walk_one(const struct table_row *tr, void *arg)
+{
+	struct walk_ctx *w = arg;
+	struct api_row ar;
+
+	row_to_api(tr, &ar);
+	return w->fn(&ar, w->ctx);
+}
+
+static int op_walk(void *arg, int (*fn)(const struct api_row *row, void *ctx),
+		   void *ctx)
+{
+	struct daemon *d = arg;
+	struct walk_ctx w = {.fn = fn, .ctx = ctx};
+
+	return table_walk(d->table, walk_one, &w);
+}
+
+static int op_stats(void *arg, struct api_stats *out)
+{
+	struct daemon *d = arg;
+	struct table_stats ts;
+	struct rtnl_stats rs = {};
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	err = xdp_stats(d->xdp, out->counters);
+	if (err)
+		return err;
+	table_get_stats(d->table, &ts);
+	if (d->rtnl)
+		rtnl_stats(d->rtnl, &rs);
+	out->learned = ts.learned;
+	out->overrides = ts.overrides;
+	out->hfwd_entries = ts.entries;
+	out->max_entries = xdp_max_entries(d->xdp);
+	out->resyncs = rs.resyncs;
+	out->nl_events = rs.events;
+	out->uptime_s = (loop_now_us() - d->start_us) / 1000000;
+	return 0;
+}
+
+static int op_flush(void *arg)
+{
+	struct daemon *d = arg;
+
+	return table_flush(d->table);
+}
+
+/* ---- loop callbacks ---------------------------------------------------- */
+
+/* Group commit: overrides changed in this iteration hit the disk once. */
+static void flush_hook(struct loop *loop, void *arg)
+{
+	struct daemon *d = arg;
+
+	(void)loop;
+	if (table_dirty(d->table))
+		table_flush(d->table);
+}
+
+static void on_signal(struct loop *loop, int fd, uint32_t events, void *arg)
+{
+	struct daemon *d = arg;
+	struct signalfd_siginfo si;
+	int err;
+
+	(void)events;
+	while (read(fd, &si, sizeof(si)) == sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGTERM:
+		case SIGINT:
+			pr_info("%s: stopping", strsignal(si.ssi_signo));
+			loop_stop(loop);
+			break;
+		case SIGHUP:
+			pr_info("SIGHUP: full resync");
+			err = d->rtnl ? rtnl_resync(d->rtnl) : 0;
+			if (err)
+				pr_err("resync failed: %s", strerror(-err));
+			break;
+		}
+	}
+}
+
+/*
+ * Signals arrive through a signalfd in the loop, never as handlers, so
+ * they are serialised with everything else. Blocked before anything else
+ * starts: a SIGTERM during start-up waits and stops the loop at once.
+ */
+static int signals_open(struct daemon *d)
+{
+	sigset_t set;
+	int err;
+
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, NULL))
+		return -errno;
+	d->sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (d->sfd < 0)
+		return -errno;
+	err = loop_add(d->loop, d->sfd, EPOLLIN, on_signal, d);
+	if (err) {
+		close(d->sfd);
+		d->sfd = -1;
+	}
+	return err;
+}
+
+static int api_start(struct daemon *d)
+{
+#ifdef FWD_HAVE_API
+	static const struct api_ops ops_tmpl = {
+		.iface_resolve = op_iface_resolve,
+		.override_set = op_override_set,
+		.override_del = op_override_del,
+		.lookup = op_lookup,
+		.walk = op_walk,
+		.stats = op_stats,
+		.flush = op_flush,
+	};
+	static struct api_ops ops;
+	struct api_opts ao = {
+		.listen = d->o->listen,
+		.token_file = d->o->token_file,
+		.insecure_listen = d->o->insecure_listen,
+	};
+
+	ops = ops_tmpl;
+	ops.arg = d;
+	return api_open(&d->api, d->loop, &ao, &ops);
+#else
+	/*
+	 * Built without api/api.c: no HTTP server. agent/agent.mk defines
+	 * FWD_HAVE_API as soon as the API module is in the tree.
+	 */
+	(void)op_iface_resolve;
+	(void)op_override_set;
+	(void)op_override_del;
+	(void)op_lookup;
+	(void)op_walk;
+	(void)op_stats;
+	(void)op_flush;
+	pr_warn("built without the HTTP API: --listen %s ignored",
+		d->o->listen);
+	return 0;
+#endif
+}
+
+static void api_stop(struct daemon *d)
+{
+#ifdef FWD_HAVE_API
+	api_close(d->api);
+#endif
+	d->api = NULL;
+}
+
+/* ---- run --------------------------------------------------------------- */
+
+static int rtnl_start(struct daemon *d)
+{
+	static struct rtnl_hooks hooks = {
+		.iface_update = on_iface_update,
+		.iface_gone = on_iface_gone,
+		.learn_set = on_learn_set,
+		.learn_del = on_learn_del,
+		.resync_begin = on_resync_begin,
+		.resync_end = on_resync_end,
+	};
+	struct rtnl_opts ro = {
+		.ifaces = d->o->ifaces,
+		.n_ifaces = d->o->n_ifaces,
+		.learn = d->o->learn,
+		.rcvbuf = d->o->rcvbuf,
+	};
+	int err;
+
+	hooks.arg = d;
+	/* The initial sync is one resync: one reconcile at its end. */
+	table_resync_begin(d->table);
+	err = rtnl_open(&d->rtnl, d->loop, &ro, &hooks);
+	if (err) {
+		pr_err("rtnetlink: %s", strerror(-err));
+		return err;
+	}
+	err = table_resync_end(d->table);
+	/* a full hfwd is logged and counted; the daemon still runs */
+	return err == -E2BIG ? 0 : err;
+}
+
+static void log_ready(struct daemon *d, uint64_t t0)
+{
+	struct table_stats ts;
+	char status[160];
+
+	table_get_stats(d->table, &ts);
+	snprintf(status, sizeof(status),
+		 "STATUS=%d interface(s), %llu learned, %llu override(s)",
+		 d->o->n_ifaces, (unsigned long long)ts.learned,
+		 (unsigned long long)ts.overrides);
+	pr_info("ready in %llu ms: %s",
+		(unsigned long long)(loop_now_us() - t0) / 1000, status + 7);
+	sd_notifyf(0, "READY=1\n%s", status);
+}
+
+int daemon_run(const struct daemon_opts *o)
+{
+	struct daemon *d;
+	struct xdp_opts xo = {
+		.bpf_object = o->bpf_object,
+		.bpffs = o->bpffs,
+		.max_entries = o->max_entries,
+		.mode = o->mode,
+		.ifaces = o->ifaces,
+		.n_ifaces = o->n_ifaces,
+	};
+	struct table_opts to = {
+		.hfwd_fd = -1, .ovr_fd = -1, .state_path = o->state};
+	int err;
+
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	d->o = o;
+	d->sfd = -1;
+	d->start_us = loop_now_us();
+	d->loop = loop_new();
+	if (!d->loop) {
+		err = -errno;
+		goto err_free;
+	}
+	err = signals_open(d);
+	if (err)
+		goto err_loop;
+	err = table_new(&d->table, &to);
+	if (err)
+		goto err_signals;
+	err = table_load(d->table);
+	if (err)
+		goto err_table;
+	err = xdp_open(&d->xdp, &xo);
+	if (err)
+		goto err_table;
+	table_set_maps(d->table, xdp_hfwd_fd(d->xdp), xdp_ovr_fd(d->xdp));
+	err = rtnl_start(d);
+	if (err)
+		goto err_xdp;
+	err = api_start(d);
+	if (err)
+		goto err_rtnl;
+	err = loop_add_hook(d->loop, flush_hook, d);
+	if (err)
+		goto err_api;
+	log_ready(d, d->start_us);
+
+	err = loop_run(d->loop);
+	if (err)
+		pr_err("event loop: %s", strerror(-err));
+	sd_notify(0, "STOPPING=1");
+	api_stop(d);
+	rtnl_close(d->rtnl);
+	table_flush(d->table);
+	xdp_close(d->xdp, o->keep);
+	goto out_table;
+
+err_api:
+	api_stop(d);
+err_rtnl:
+	rtnl_close(d->rtnl);
+err_xdp:
+	/* A failed start leaves an adopted data path as it found it. */
+	xdp_close(d->xdp, o->keep || xdp_adopted(d->xdp));
+out_table:
+err_table:
+	table_free(d->table);
+err_signals:
+	if (d->sfd >= 0) {
+		loop_del(d->loop, d->sfd);
+		close(d->sfd);
+	}
+err_loop:
+	loop_free(d->loop);
+err_free:
+	free(d);
+	return err;
+}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * daemon.h - the running daemon: wires the loop, the XDP object, the
+ * table, rtnetlink and the HTTP API together, and owns signals.
+ *
+ * main() turns the command line into daemon_opts and calls daemon_run();
+ * everything else happens inside the one event loop.
+ */
+#ifndef DAEMON_H
+#define DAEMON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "xdp.h"
+
+#define DAEMON_DEFAULT_LISTEN "127.0.0.1:5555"
+#define DAEMON_DEFAULT_BPFFS "/sys/fs/bpf"
+#define DAEMON_DEFAULT_STATE "/var/lib/fwd/state.json"
+
+struct daemon_opts {
+	char **ifaces; /* --iface, at least one */
+	int n_ifaces;
+	const char *listen;	/* --listen ADDR:PORT */
+	const char *bpffs;	/* --bpffs DIR */
+	const char *state;	/* --state FILE */
+	enum xdp_mode mode;	/* --xdp-mode */
+	uint32_t max_entries;	/* --max-entries */
+	bool learn;		/* false: --no-learn */
+	const char *token_file; /* --token-file, NULL: none */
+	bool insecure_listen;	/* --insecure-listen */
+	const char *bpf_object; /* --bpf-object, NULL: search */
+	bool keep;		/* --keep: leave XDP and pins on exit */
+	int rcvbuf;		/* hidden --rcvbuf, 0: rtnl's default */
+};
+
+/*
+ * Start everything, tell systemd READY=1 after the first full sync, run
+ * until SIGTERM/SIGINT, tear down. 0 after a clean stop, -errno if the
+ * start failed (the reason is logged where it was found).
+ */
+int daemon_run(const struct daemon_opts *o);
+
+#endif /* DAEMON_H */

@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * table.h - the forwarding table: the one place that writes hfwd and
+ * fwd_ovr, and the one place that knows that an override beats a learned
+ * entry.
+ *
+ * It keeps two user-space tables keyed by IPv4 destination: learned entries
+ * (from rtnetlink, through the daemon) and overrides (from the API). hfwd
+ * holds, for every destination in either, the override if there is one,
+ * else the learned entry; fwd_ovr holds the keys that are overrides. Single
+ * changes are written to the maps at once; a resync (or the daemon's start)
+ * defers map writes and ends with one reconcile that makes the maps equal
+ * to the table, removing stray keys and writing the rest in batches.
+ * Overrides are persisted to a JSON state file, atomically.
+ *
+ * Addresses are IPv4 in network byte order throughout.
+ */
+#ifndef TABLE_H
+#define TABLE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "fwd.h"
+
+struct table;
+
+struct table_opts {
+	int hfwd_fd;		/* the hfwd map */
+	int ovr_fd;		/* the fwd_ovr map */
+	const char *state_path; /* overrides file; NULL: not persisted */
+};
+
+/* One destination as hfwd holds it, and where the value came from. */
+struct table_row {
+	uint32_t ip;
+	struct fwd_entry entry;
+	bool override;
+};
+
+struct table_stats {
+	uint64_t learned;    /* learned entries in the table */
+	uint64_t overrides;  /* overrides in the table */
+	uint64_t entries;    /* distinct destinations = what hfwd holds */
+	uint64_t map_full;   /* writes refused because hfwd was full */
+	uint64_t reconciles; /* reconcile passes done */
+	uint64_t last_reconcile_us; /* duration of the last one */
+};
+
+/* Empty table over the two maps; the maps are not touched. 0 or -errno. */
+int table_new(struct table **out, const struct table_opts *o);
+void table_free(struct table *t);
+/*
+ * Point the table at its maps, when they exist only after the table (the
+ * daemon reads the state file before it touches XDP, so a bad file never
+ * costs a running data path anything).
+ */
+void table_set_maps(struct table *t, int hfwd_fd, int ovr_fd);
+
+/*
+ * Read the overrides from the state file into the table (the maps follow
+ * at the next reconcile). A missing file is an empty one. A malformed file
+ * fails with -EINVAL and a log line: overrides are never dropped silently.
+ */
+int table_load(struct table *t);
+
+/*
+ * Learned entries, from the rtnetlink side. Written to hfwd at once unless
+ * an override shadows the destination or a resync is open. -EINVAL for
+ * address 0, -E2BIG if hfwd is full (the entry stays in the table and is
+ * retried at the next reconcile). learn_del: -ENOENT if there was none.
+ */
+int table_learn_set(struct table *t, uint32_t ip, const struct fwd_entry *e);
+int table_learn_del(struct table *t, uint32_t ip);
+
+/*
+ * Overrides. Take effect in hfwd at once; durable only after
+ * table_flush(). override_del brings back the learned entry, if any.
+ */
+int table_override_set(struct table *t, uint32_t ip, const struct fwd_entry *e);
+int table_override_del(struct table *t, uint32_t ip);
+
+/* Write the state file if overrides changed since the last write. */
+int table_flush(struct table *t);
+bool table_dirty(const struct table *t);
+
+/*
+ * Resync bracket (may nest). begin: from now on map writes wait and every
+ * learned entry is unconfirmed. Each table_learn_set() confirms one. The
+ * outermost end drops the learned entries still unconfirmed, then
+ * reconciles.
+ */
+void table_resync_begin(struct table *t);
+int table_resync_end(struct table *t);
+
+/*
+ * Make hfwd and fwd_ovr hold exactly what the table says: keys the table
+ * lacks are deleted, missing or different values written. Cost: one walk
+ * of each map (two syscalls per key) and batched writes.
+ */
+int table_reconcile(struct table *t);
+
+/* The row hfwd holds for @ip. -ENOENT if none. */
+int table_lookup(const struct table *t, uint32_t ip, struct table_row *row);
+/*
+ * Every row, ordered by address (host order). Stops when @fn returns
+ * non-zero and returns that value. -ENOMEM if the sort buffer fails.
+ */
+int table_walk(const struct table *t,
+	       int (*fn)(const struct table_row *row, void *ctx), void *ctx);
+/* The learned entry for @ip, shadowed or not. -ENOENT if none. */
+int table_learned(const struct table *t, uint32_t ip, struct fwd_entry *e);
+
+void table_get_stats(const struct table *t, struct table_stats *out);
+
+#endif /* TABLE_H */

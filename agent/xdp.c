@@ -1,0 +1,766 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xdp.c - load, pin, attach and adopt the XDP program. See xdp.h.
+ *
+ * Adoption is what makes restarts safe for traffic: a previous instance's
+ * program stays attached after a crash or --keep and keeps forwarding from
+ * the pinned maps. The new instance makes libbpf reuse those pinned maps
+ * (same hfwd, same entries), loads its program against them and swaps it
+ * in with XDP_FLAGS_REPLACE, which the kernel performs as one pointer
+ * exchange: no packet ever meets an interface without the program, and
+ * the entries stay as they were until the table's first reconcile.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <linux/if_link.h>
+#include <linux/magic.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "log.h"
+#include "xdp.h"
+
+enum xdp_map_id { MAP_HFWD, MAP_OVR, MAP_PORTS, MAP_IFACES, MAP_STATS, N_MAPS };
+
+/* Map names are contracts: they are also the pin file names. */
+static const char *const map_names[N_MAPS] = {
+	[MAP_HFWD] = "hfwd",	   [MAP_OVR] = "fwd_ovr",
+	[MAP_PORTS] = "fwd_ports", [MAP_IFACES] = "fwd_ifaces",
+	[MAP_STATS] = "fwd_stats",
+};
+
+struct xdp_att {
+	uint32_t ifindex;
+	char name[IF_NAMESIZE];
+	uint32_t flags; /* XDP_FLAGS_DRV_MODE or XDP_FLAGS_SKB_MODE */
+	bool replaced;	/* swapped in over a previous instance's program */
+};
+
+struct xdp {
+	struct bpf_object *obj;
+	int prog_fd;
+	uint32_t prog_id;
+	int map_fd[N_MAPS];
+	bool reused[N_MAPS];	   /* map came from a previous instance's pin */
+	bool pinned[N_MAPS];	   /* we created the pin */
+	bool adopted;		   /* hfwd reused */
+	uint32_t hfwd_id;	   /* kernel id of our hfwd */
+	int lock_fd;		   /* bpffs directory, flock()ed while we run */
+	char bpffs[PATH_MAX - 32]; /* room for "/<map name>" */
+	enum xdp_mode mode;
+	uint32_t max_entries;
+	struct xdp_att att[FWD_MAX_IFACES];
+	int n_att;
+};
+
+int xdp_parse_mode(const char *s, enum xdp_mode *mode)
+{
+	if (!strcmp(s, "auto"))
+		*mode = XDP_MODE_AUTO;
+	else if (!strcmp(s, "native"))
+		*mode = XDP_MODE_NATIVE;
+	else if (!strcmp(s, "generic"))
+		*mode = XDP_MODE_GENERIC;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+static const char *mode_name(uint32_t flags)
+{
+	return flags & XDP_FLAGS_DRV_MODE ? "native" : "generic";
+}
+
+int xdp_find_object(const char *given, char *path, size_t len)
+{
+	char exe[PATH_MAX];
+	ssize_t n;
+
+	if (given) {
+		if (access(given, R_OK)) {
+			int err = -errno;
+
+			pr_err("BPF object %s: %s", given, strerror(-err));
+			return err;
+		}
+		snprintf(path, len, "%s", given);
+		return 0;
+	}
+	/* Running from the tree: build/fwd next to build/fwd.bpf.o. */
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = 0;
+		snprintf(path, len, "%s/%s", dirname(exe), XDP_OBJECT_NAME);
+		if (!access(path, R_OK))
+			return 0;
+	}
+	snprintf(path, len, "%s", XDP_OBJECT_INSTALLED);
+	if (!access(path, R_OK))
+		return 0;
+	pr_err("cannot find the XDP object %s: not next to the executable, "
+	       "not at %s; use --bpf-object FILE",
+	       XDP_OBJECT_NAME, XDP_OBJECT_INSTALLED);
+	return -ENOENT;
+}
+
+/* A subdirectory of a bpffs mount is created; anything else is refused. */
+static int check_bpffs(const char *dir)
+{
+	char parent[PATH_MAX];
+	struct statfs sf;
+
+	if (statfs(dir, &sf) && errno == ENOENT) {
+		snprintf(parent, sizeof(parent), "%s", dir);
+		dirname(parent);
+		if (!statfs(parent, &sf) && sf.f_type == BPF_FS_MAGIC &&
+		    mkdir(dir, 0700) && errno != EEXIST) {
+			pr_err("cannot create %s: %s", dir, strerror(errno));
+			return -errno;
+		}
+	}
+	if (statfs(dir, &sf)) {
+		int err = -errno;
+
+		pr_err("bpffs directory %s: %s (mount it with: mount -t bpf "
+		       "bpf %s)",
+		       dir, strerror(-err), dir);
+		return err;
+	}
+	if (sf.f_type != BPF_FS_MAGIC) {
+		pr_err("%s is not a bpf filesystem: bpffs is not mounted there "
+		       "(mount -t bpf bpf %s, or use --bpffs DIR)",
+		       dir, dir);
+		return -ENOTDIR;
+	}
+	return 0;
+}
+
+static void pin_path(const struct xdp *x, int id, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s", x->bpffs, map_names[id]);
+}
+
+/*
+ * If a compatible map is pinned, make libbpf use it instead of creating
+ * one. An incompatible one (e.g. another --max-entries) is replaced: its
+ * entries are relearned, and the fib fallback forwards meanwhile.
+ */
+static int reuse_pin(struct xdp *x, int id, struct bpf_map *map)
+{
+	struct bpf_map_info info = {};
+	uint32_t len = sizeof(info);
+	char path[PATH_MAX];
+	int fd, err = 0;
+
+	pin_path(x, id, path, sizeof(path));
+	fd = bpf_obj_get(path);
+	if (fd < 0) {
+		err = -errno;
+		if (err == -ENOENT)
+			return 0;
+		pr_err("cannot open pinned map %s: %s", path, strerror(-err));
+		return err;
+	}
+	if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
+		err = -errno;
+		pr_err("pinned %s: cannot read map info: %s", path,
+		       strerror(-err));
+		goto out_close;
+	}
+	/* the kernel makes every devmap read-only to programs by itself */
+	if (info.type == BPF_MAP_TYPE_DEVMAP_HASH)
+		info.map_flags &= ~BPF_F_RDONLY_PROG;
+	if (info.type != bpf_map__type(map) ||
+	    info.key_size != bpf_map__key_size(map) ||
+	    info.value_size != bpf_map__value_size(map) ||
+	    info.max_entries != bpf_map__max_entries(map) ||
+	    info.map_flags != bpf_map__map_flags(map)) {
+		pr_warn("pinned %s does not match (max_entries %u, flags %#x; "
+			"want %u, %#x): replacing it",
+			path, info.max_entries, info.map_flags,
+			bpf_map__max_entries(map), bpf_map__map_flags(map));
+		if (unlink(path))
+			err = -errno;
+		goto out_close;
+	}
+	err = bpf_map__reuse_fd(map, fd);
+	if (err) {
+		pr_err("cannot reuse pinned %s: %s", path, strerror(-err));
+		goto out_close;
+	}
+	x->reused[id] = true;
+out_close:
+	close(fd);
+	return err;
+}
+
+static int load_object(struct xdp *x, const char *path)
+{
+	struct bpf_program *prog;
+	struct bpf_map *map;
+	struct bpf_map_info minfo = {};
+	struct bpf_prog_info info = {};
+	uint32_t len = sizeof(info);
+	int i, err;
+
+	x->obj = bpf_object__open_file(path, NULL);
+	if (!x->obj) {
+		err = -errno;
+		pr_err("cannot open BPF object %s: %s", path, strerror(-err));
+		return err;
+	}
+	prog = bpf_object__find_program_by_name(x->obj, XDP_PROG_NAME);
+	if (!prog) {
+		pr_err("BPF object %s has no program %s", path, XDP_PROG_NAME);
+		return -ENOENT;
+	}
+	for (i = 0; i < N_MAPS; i++) {
+		map = bpf_object__find_map_by_name(x->obj, map_names[i]);
+		if (!map) {
+			pr_err("BPF object %s has no map %s", path,
+			       map_names[i]);
+			return -ENOENT;
+		}
+		if (i == MAP_HFWD || i == MAP_OVR) {
+			err = bpf_map__set_max_entries(map, x->max_entries);
+			if (err)
+				return err;
+		}
+		err = reuse_pin(x, i, map);
+		if (err)
+			return err;
+	}
+	err = bpf_object__load(x->obj);
+	if (err) {
+		if (err == -EPERM || err == -EACCES)
+			pr_err("no permission to load BPF programs: run as "
+			       "root "
+			       "or with CAP_BPF, CAP_NET_ADMIN and "
+			       "CAP_PERFMON");
+		else
+			pr_err("cannot load BPF object %s: %s", path,
+			       strerror(-err));
+		return err;
+	}
+	for (i = 0; i < N_MAPS; i++)
+		x->map_fd[i] =
+			bpf_object__find_map_fd_by_name(x->obj, map_names[i]);
+	x->prog_fd = bpf_program__fd(prog);
+	if (!bpf_obj_get_info_by_fd(x->prog_fd, &info, &len))
+		x->prog_id = info.id;
+	x->adopted = x->reused[MAP_HFWD];
+	len = sizeof(minfo);
+	if (!bpf_obj_get_info_by_fd(x->map_fd[MAP_HFWD], &minfo, &len))
+		x->hfwd_id = minfo.id;
+	return 0;
+}
+
+static int pin_maps(struct xdp *x)
+{
+	char path[PATH_MAX];
+	int i;
+
+	for (i = 0; i < N_MAPS; i++) {
+		if (x->reused[i])
+			continue;
+		pin_path(x, i, path, sizeof(path));
+		if (bpf_obj_pin(x->map_fd[i], path)) {
+			int err = -errno;
+
+			pr_err("cannot pin %s: %s", path, strerror(-err));
+			return err;
+		}
+		x->pinned[i] = true;
+	}
+	return 0;
+}
+
+static void unpin_maps(struct xdp *x, bool all)
+{
+	char path[PATH_MAX];
+	int i;
+
+	for (i = 0; i < N_MAPS; i++) {
+		if (!all && !x->pinned[i])
+			continue;
+		pin_path(x, i, path, sizeof(path));
+		if (unlink(path) && errno != ENOENT)
+			pr_warn("cannot unpin %s: %s", path, strerror(errno));
+		x->pinned[i] = false;
+	}
+}
+
+/* The name of program @id, and an fd to it (caller closes). */
+static int prog_by_id(uint32_t id, char *name, size_t len,
+		      struct bpf_prog_info *info_out)
+{
+	struct bpf_prog_info info = {};
+	uint32_t ilen = sizeof(info);
+	int fd = bpf_prog_get_fd_by_id(id);
+
+	if (fd < 0)
+		return -errno;
+	if (bpf_obj_get_info_by_fd(fd, &info, &ilen)) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	snprintf(name, len, "%s", info.name);
+	if (info_out)
+		*info_out = info;
+	return fd;
+}
+
+static bool prog_uses_map(int prog_fd, uint32_t map_id)
+{
+	struct bpf_prog_info info = {};
+	uint32_t ids[16] = {}, len = sizeof(info), i;
+
+	info.nr_map_ids = 16;
+	info.map_ids = (uintptr_t)ids;
+	if (bpf_obj_get_info_by_fd(prog_fd, &info, &len))
+		return false;
+	for (i = 0; i < info.nr_map_ids && i < 16; i++)
+		if (ids[i] == map_id)
+			return true;
+	return false;
+}
+
+static int attach_err(const struct xdp_att *a, uint32_t flags, int err)
+{
+	if (err == -EPERM || err == -EACCES)
+		pr_err("%s: no permission to attach XDP (needs CAP_NET_ADMIN "
+		       "and CAP_BPF)",
+		       a->name);
+	else if (err == -EOPNOTSUPP)
+		pr_err("%s: XDP %s mode is not supported by this interface "
+		       "(try --xdp-mode %s)",
+		       a->name, mode_name(flags),
+		       flags & XDP_FLAGS_DRV_MODE ? "generic" : "native");
+	else
+		pr_err("%s: cannot attach XDP in %s mode: %s", a->name,
+		       mode_name(flags), strerror(-err));
+	return err;
+}
+
+static int attach_fresh(struct xdp *x, struct xdp_att *a)
+{
+	uint32_t flags = XDP_FLAGS_UPDATE_IF_NOEXIST;
+	int err;
+
+	if (x->mode == XDP_MODE_GENERIC) {
+		flags |= XDP_FLAGS_SKB_MODE;
+	} else {
+		flags |= XDP_FLAGS_DRV_MODE;
+		err = bpf_xdp_attach(a->ifindex, x->prog_fd, flags, NULL);
+		if (!err)
+			goto out_ok;
+		if (x->mode == XDP_MODE_NATIVE ||
+		    (err != -EOPNOTSUPP && err != -EINVAL))
+			return attach_err(a, flags, err);
+		pr_warn("%s: native XDP not supported by the driver, using "
+			"generic mode",
+			a->name);
+		flags = XDP_FLAGS_UPDATE_IF_NOEXIST | XDP_FLAGS_SKB_MODE;
+	}
+	err = bpf_xdp_attach(a->ifindex, x->prog_fd, flags, NULL);
+	if (err)
+		return attach_err(a, flags, err);
+out_ok:
+	a->flags = flags & (XDP_FLAGS_DRV_MODE | XDP_FLAGS_SKB_MODE);
+	pr_info("%s: XDP attached in %s mode (program id %u)", a->name,
+		mode_name(a->flags), x->prog_id);
+	return 0;
+}
+
+/*
+ * Attach to one interface. A program of ours already there is replaced in
+ * place, in the mode it runs in; anybody else's is left alone (-EBUSY).
+ */
+static int attach_one(struct xdp *x, struct xdp_att *a)
+{
+	struct bpf_xdp_query_opts q = {.sz = sizeof(q)};
+	struct bpf_xdp_attach_opts ao = {.sz = sizeof(ao)};
+	char name[BPF_OBJ_NAME_LEN];
+	uint32_t cur_id, cur_flags, want;
+	int old_fd, err;
+
+	err = bpf_xdp_query(a->ifindex, 0, &q);
+	if (err) {
+		pr_err("%s: cannot query XDP state: %s", a->name,
+		       strerror(-err));
+		return err;
+	}
+	if (q.attach_mode == XDP_ATTACHED_NONE)
+		return attach_fresh(x, a);
+	if (q.hw_prog_id) {
+		pr_err("%s: an offloaded XDP program is attached; detach it "
+		       "first",
+		       a->name);
+		return -EBUSY;
+	}
+	cur_id = q.drv_prog_id ? q.drv_prog_id : q.skb_prog_id;
+	cur_flags = q.drv_prog_id ? XDP_FLAGS_DRV_MODE : XDP_FLAGS_SKB_MODE;
+	old_fd = prog_by_id(cur_id, name, sizeof(name), NULL);
+	if (old_fd < 0) {
+		pr_err("%s: cannot inspect attached XDP program id %u: %s",
+		       a->name, cur_id, strerror(-old_fd));
+		return old_fd;
+	}
+	if (strcmp(name, XDP_PROG_NAME)) {
+		pr_err("%s: another XDP program (%s, id %u) is attached; "
+		       "detach it first (ip link set dev %s xdp off)",
+		       a->name, name, cur_id, a->name);
+		err = -EBUSY;
+		goto out_close;
+	}
+	if (!prog_uses_map(old_fd, x->hfwd_id))
+		pr_warn("%s: replacing an %s (id %u) that does not use "
+			"%s/hfwd: its table is lost, entries are relearned",
+			a->name, XDP_PROG_NAME, cur_id, x->bpffs);
+	want = x->mode == XDP_MODE_NATIVE    ? XDP_FLAGS_DRV_MODE
+	       : x->mode == XDP_MODE_GENERIC ? XDP_FLAGS_SKB_MODE
+					     : cur_flags;
+	ao.old_prog_fd = old_fd;
+	if (want != cur_flags) {
+		/* the kernel refuses native and generic at once: a gap */
+		pr_warn("%s: previous program runs in %s mode, --xdp-mode "
+			"wants %s: re-attaching (a brief gap: the kernel "
+			"forwards meanwhile)",
+			a->name, mode_name(cur_flags), mode_name(want));
+		err = bpf_xdp_detach(a->ifindex, cur_flags | XDP_FLAGS_REPLACE,
+				     &ao);
+		if (!err)
+			err = attach_fresh(x, a);
+		goto out_close;
+	}
+	err = bpf_xdp_attach(a->ifindex, x->prog_fd,
+			     cur_flags | XDP_FLAGS_REPLACE, &ao);
+	if (err) {
+		attach_err(a, cur_flags, err);
+		goto out_close;
+	}
+	a->flags = cur_flags;
+	a->replaced = true;
+	pr_info("%s: adopted: program id %u replaced by id %u in %s mode, "
+		"never detached",
+		a->name, cur_id, x->prog_id, mode_name(cur_flags));
+out_close:
+	close(old_fd);
+	return err;
+}
+
+/* Detach only if the program there is still ours. */
+static void detach_one(struct xdp *x, struct xdp_att *a)
+{
+	struct bpf_xdp_attach_opts ao = {.sz = sizeof(ao),
+					 .old_prog_fd = x->prog_fd};
+	int err;
+
+	err = bpf_xdp_detach(a->ifindex, a->flags | XDP_FLAGS_REPLACE, &ao);
+	if (err && err != -ENODEV)
+		pr_warn("%s: cannot detach XDP: %s", a->name, strerror(-err));
+	else if (!err)
+		pr_info("%s: XDP detached", a->name);
+}
+
+static struct xdp_att *att_find(struct xdp *x, uint32_t ifindex)
+{
+	int i;
+
+	for (i = 0; i < x->n_att; i++)
+		if (x->att[i].ifindex == ifindex)
+			return &x->att[i];
+	return NULL;
+}
+
+/*
+ * Adopting: a previous instance may have managed interfaces this one is
+ * not told to. Its program there uses our hfwd; detach it, or it would
+ * keep forwarding from a table nobody maintains for it.
+ */
+static void detach_strays(struct xdp *x)
+{
+	struct if_nameindex *ifs = if_nameindex(), *p;
+	struct bpf_map_info minfo = {};
+	uint32_t len = sizeof(minfo);
+
+	if (!ifs || bpf_obj_get_info_by_fd(x->map_fd[MAP_HFWD], &minfo, &len))
+		goto out_free;
+	for (p = ifs; p->if_index; p++) {
+		struct bpf_xdp_query_opts q = {.sz = sizeof(q)};
+		struct bpf_xdp_attach_opts ao = {.sz = sizeof(ao)};
+		char name[BPF_OBJ_NAME_LEN];
+		uint32_t id, flags;
+		int fd;
+
+		if (att_find(x, p->if_index) ||
+		    bpf_xdp_query(p->if_index, 0, &q))
+			continue;
+		id = q.drv_prog_id ? q.drv_prog_id : q.skb_prog_id;
+		if (!id)
+			continue;
+		fd = prog_by_id(id, name, sizeof(name), NULL);
+		if (fd < 0)
+			continue;
+		flags = q.drv_prog_id ? XDP_FLAGS_DRV_MODE : XDP_FLAGS_SKB_MODE;
+		ao.old_prog_fd = fd;
+		if (!strcmp(name, XDP_PROG_NAME) &&
+		    prog_uses_map(fd, minfo.id) &&
+		    !bpf_xdp_detach(p->if_index, flags | XDP_FLAGS_REPLACE,
+				    &ao))
+			pr_warn("%s: no longer managed: previous instance's "
+				"XDP "
+				"program detached",
+				p->if_name);
+		close(fd);
+	}
+out_free:
+	if (ifs)
+		if_freenameindex(ifs);
+}
+
+/* Adopted fwd_ifaces/fwd_ports may name interfaces no longer managed. */
+static void prune_ifaces(struct xdp *x)
+{
+	uint32_t key, next, *prev = NULL, stale[FWD_MAX_IFACES];
+	int n = 0, i, id;
+
+	for (id = MAP_PORTS; id <= MAP_IFACES; id++) {
+		n = 0;
+		prev = NULL;
+		while (!bpf_map_get_next_key(x->map_fd[id], prev, &next) &&
+		       n < FWD_MAX_IFACES) {
+			key = next;
+			prev = &key;
+			if (!att_find(x, key))
+				stale[n++] = key;
+		}
+		for (i = 0; i < n; i++)
+			bpf_map_delete_elem(x->map_fd[id], &stale[i]);
+	}
+}
+
+/*
+ * Two daemons on one bpffs directory would adopt each other's maps and
+ * both write hfwd. The lock dies with the process, so a crash never
+ * leaves it behind.
+ */
+static int lock_bpffs(struct xdp *x)
+{
+	x->lock_fd = open(x->bpffs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (x->lock_fd < 0)
+		return -errno;
+	if (!flock(x->lock_fd, LOCK_EX | LOCK_NB))
+		return 0;
+	if (errno == EWOULDBLOCK)
+		pr_err("another fwd is running with --bpffs %s", x->bpffs);
+	close(x->lock_fd);
+	x->lock_fd = -1;
+	return -EBUSY;
+}
+
+int xdp_open(struct xdp **out, const struct xdp_opts *o)
+{
+	char path[PATH_MAX];
+	struct xdp *x;
+	int i, err;
+
+	if (o->n_ifaces < 1 || o->n_ifaces > FWD_MAX_IFACES)
+		return -EINVAL;
+	x = calloc(1, sizeof(*x));
+	if (!x)
+		return -ENOMEM;
+	x->mode = o->mode;
+	x->max_entries = o->max_entries;
+	if (strlen(o->bpffs) >= sizeof(x->bpffs)) {
+		err = -ENAMETOOLONG;
+		goto err_free;
+	}
+	strcpy(x->bpffs, o->bpffs);
+	for (i = 0; i < N_MAPS; i++)
+		x->map_fd[i] = -1;
+
+	for (i = 0; i < o->n_ifaces; i++) {
+		struct xdp_att *a = &x->att[x->n_att];
+
+		a->ifindex = if_nametoindex(o->ifaces[i]);
+		if (!a->ifindex) {
+			pr_err("interface %s does not exist", o->ifaces[i]);
+			err = -ENODEV;
+			goto err_free;
+		}
+		if (att_find(x, a->ifindex))
+			continue; /* named twice */
+		snprintf(a->name, sizeof(a->name), "%s", o->ifaces[i]);
+		x->n_att++;
+	}
+	err = check_bpffs(x->bpffs);
+	if (err)
+		goto err_free;
+	err = lock_bpffs(x);
+	if (err)
+		goto err_free;
+	err = xdp_find_object(o->bpf_object, path, sizeof(path));
+	if (err)
+		goto err_unlock;
+	pr_info("loading %s", path);
+	err = load_object(x, path);
+	if (err)
+		goto err_close;
+	err = pin_maps(x);
+	if (err)
+		goto err_unpin;
+	for (i = 0; i < x->n_att; i++) {
+		err = attach_one(x, &x->att[i]);
+		if (err)
+			goto err_detach;
+	}
+	if (x->adopted) {
+		prune_ifaces(x);
+		detach_strays(x);
+		pr_info("adopted the pinned maps in %s", x->bpffs);
+	}
+	*out = x;
+	return 0;
+
+err_detach:
+	/* Replaced attachments stay: they forward from the same maps. */
+	while (i--)
+		if (!x->att[i].replaced)
+			detach_one(x, &x->att[i]);
+err_unpin:
+	unpin_maps(x, false);
+err_close:
+	bpf_object__close(x->obj);
+err_unlock:
+	close(x->lock_fd);
+err_free:
+	free(x);
+	return err;
+}
+
+void xdp_close(struct xdp *x, bool keep)
+{
+	int i;
+
+	if (!x)
+		return;
+	if (keep) {
+		pr_info("--keep: XDP stays attached, maps stay pinned in %s",
+			x->bpffs);
+	} else {
+		for (i = 0; i < x->n_att; i++)
+			detach_one(x, &x->att[i]);
+		unpin_maps(x, true);
+	}
+	bpf_object__close(x->obj);
+	close(x->lock_fd);
+	free(x);
+}
+
+bool xdp_adopted(const struct xdp *x)
+{
+	return x->adopted;
+}
+
+int xdp_hfwd_fd(const struct xdp *x)
+{
+	return x->map_fd[MAP_HFWD];
+}
+
+int xdp_ovr_fd(const struct xdp *x)
+{
+	return x->map_fd[MAP_OVR];
+}
+
+uint32_t xdp_max_entries(const struct xdp *x)
+{
+	return x->max_entries;
+}
+
+int xdp_iface_set(struct xdp *x, uint32_t ifindex, const char *name,
+		  const uint8_t mac[6], uint16_t flags)
+{
+	struct fwd_iface v = {.flags = flags | FWD_IF_MANAGED};
+	struct xdp_att *a = att_find(x, ifindex);
+	int err;
+
+	if (!a) {
+		/* a managed interface re-created under a new ifindex */
+		if (x->n_att == FWD_MAX_IFACES)
+			return -ENOSPC;
+		a = &x->att[x->n_att];
+		memset(a, 0, sizeof(*a));
+		a->ifindex = ifindex;
+		snprintf(a->name, sizeof(a->name), "%s", name);
+		err = attach_one(x, a);
+		if (err)
+			return err;
+		x->n_att++;
+	}
+	memcpy(v.mac, mac, 6);
+	if (bpf_map_update_elem(x->map_fd[MAP_IFACES], &ifindex, &v, BPF_ANY))
+		return -errno;
+	if (flags & FWD_IF_UP) {
+		if (bpf_map_update_elem(x->map_fd[MAP_PORTS], &ifindex,
+					&ifindex, BPF_ANY))
+			return -errno;
+	} else if (bpf_map_delete_elem(x->map_fd[MAP_PORTS], &ifindex) &&
+		   errno != ENOENT) {
+		return -errno;
+	}
+	return 0;
+}
+
+void xdp_iface_del(struct xdp *x, uint32_t ifindex)
+{
+	struct xdp_att *a = att_find(x, ifindex);
+
+	bpf_map_delete_elem(x->map_fd[MAP_PORTS], &ifindex);
+	bpf_map_delete_elem(x->map_fd[MAP_IFACES], &ifindex);
+	if (!a)
+		return;
+	/* renamed away, the device still runs our program: take it off */
+	detach_one(x, a);
+	*a = x->att[--x->n_att];
+}
+
+int xdp_stats(const struct xdp *x, struct fwd_count out[FWD_CNT_MAX])
+{
+	int ncpu = libbpf_num_possible_cpus(), c;
+	struct fwd_count *v;
+	uint32_t i;
+	int err = 0;
+
+	if (ncpu < 1)
+		return ncpu ? ncpu : -EINVAL;
+	v = calloc(ncpu, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	memset(out, 0, FWD_CNT_MAX * sizeof(*out));
+	for (i = 0; i < FWD_CNT_MAX; i++) {
+		if (bpf_map_lookup_elem(x->map_fd[MAP_STATS], &i, v)) {
+			err = -errno;
+			break;
+		}
+		for (c = 0; c < ncpu; c++) {
+			out[i].packets += v[c].packets;
+			out[i].bytes += v[c].bytes;
+		}
+	}
+	free(v);
+	return err;
+}

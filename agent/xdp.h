@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * xdp.h - load the XDP object, pin its maps, attach it to the managed
+ * interfaces, and adopt what a previous instance left behind.
+ *
+ * Maps are pinned under the bpffs directory (<bpffs>/hfwd, fwd_ovr,
+ * fwd_ports, fwd_ifaces, fwd_stats) and the program is attached through
+ * netlink, so both outlive the process: after a crash or with --keep, the
+ * next instance reuses the pinned maps and swaps its program in atomically
+ * (XDP_FLAGS_REPLACE), with no moment without forwarding.
+ */
+#ifndef XDP_H
+#define XDP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fwd.h"
+
+/* Where the object is looked for when --bpf-object is not given. */
+#define XDP_OBJECT_NAME "fwd.bpf.o"
+#define XDP_OBJECT_INSTALLED "/usr/local/fwd/xdp/fwd.bpf.o"
+#define XDP_PROG_NAME "xdp_handle_fwd"
+
+enum xdp_mode {
+	XDP_MODE_AUTO,	  /* native, generic if the driver has no XDP */
+	XDP_MODE_NATIVE,  /* driver mode only */
+	XDP_MODE_GENERIC, /* skb mode */
+};
+
+struct xdp_opts {
+	const char *bpf_object; /* NULL: search (see xdp_find_object()) */
+	const char *bpffs;	/* pin directory, on a bpf filesystem */
+	uint32_t max_entries;	/* hfwd and fwd_ovr size */
+	enum xdp_mode mode;
+	char **ifaces; /* interfaces to attach to, by name */
+	int n_ifaces;
+};
+
+struct xdp;
+
+/*
+ * Check bpffs, resolve every interface, open and load the object (reusing
+ * compatible pinned maps), pin, and attach to every interface, replacing
+ * our own program where a previous instance left it. Every failure is
+ * logged once with its reason; -ENODEV: an interface does not exist,
+ * -ENOTDIR/-ENOENT: bpffs not mounted, -EPERM: no permission, -EOPNOTSUPP:
+ * XDP mode not supported, -EBUSY: another XDP program is attached,
+ * -ENOENT: no object file found.
+ */
+int xdp_open(struct xdp **out, const struct xdp_opts *o);
+/*
+ * @keep: leave the program attached and the maps pinned for the next
+ * instance. Otherwise detach (only our program) and unpin.
+ */
+void xdp_close(struct xdp *x, bool keep);
+
+/* True when the maps came from a previous instance's pins. */
+bool xdp_adopted(const struct xdp *x);
+int xdp_hfwd_fd(const struct xdp *x);
+int xdp_ovr_fd(const struct xdp *x);
+uint32_t xdp_max_entries(const struct xdp *x);
+
+/*
+ * A managed interface appeared or changed: fill fwd_ifaces (MAC, flags |
+ * FWD_IF_MANAGED) and fwd_ports (only while FWD_IF_UP: redirecting to a
+ * down device would drop), attaching first if this ifindex is new (a
+ * managed interface re-created). 0 or -errno.
+ */
+int xdp_iface_set(struct xdp *x, uint32_t ifindex, const char *name,
+		  const uint8_t mac[6], uint16_t flags);
+/* A managed interface went away or was renamed: forget it. */
+void xdp_iface_del(struct xdp *x, uint32_t ifindex);
+
+/* Counters summed over CPUs. 0 or -errno. */
+int xdp_stats(const struct xdp *x, struct fwd_count out[FWD_CNT_MAX]);
+
+/* The object file to load: @given, else next to the executable, else the
+ * installed path. Fills @path. -ENOENT if none exists (logged). */
+int xdp_find_object(const char *given, char *path, size_t len);
+
+/* "auto", "native", "generic" -> mode. -EINVAL for anything else. */
+int xdp_parse_mode(const char *s, enum xdp_mode *mode);
+
+#endif /* XDP_H */

@@ -1,0 +1,337 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fwdctl.c - command-line client of fwd's HTTP JSON API.
+ *
+ * Each command is one POST / with the original's action; the reply is
+ * shown as an aligned table, or as it came with --json. Any error (no
+ * connection, an error code from the server, no such entry) exits with
+ * status 1 and the server's message; usage errors exit with 2.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+#include <curl/curl.h>
+
+#include "util.h"
+
+#define DEFAULT_SERVER "http://127.0.0.1:5555/"
+#define REPLY_MAX (64 << 20)
+
+struct buf {
+	char *data;
+	size_t len;
+};
+
+static const char usage[] =
+	"usage: fwdctl [--server URL] [--token-file FILE] [--json] COMMAND\n"
+	"\n"
+	"  list                           every forwarding entry\n"
+	"  get IP                         the entry for IP\n"
+	"  set IP IFACE DSTMAC [SRCMAC]   override IP: out of IFACE (index\n"
+	"                                 or name) to DSTMAC\n"
+	"  del IP                         remove the override of IP\n"
+	"  stats                          data-path counters, agent figures\n"
+	"\n"
+	"  -s, --server URL       API address (default " DEFAULT_SERVER ",\n"
+	"                         or $FWD_SERVER)\n"
+	"  -t, --token-file FILE  send the bearer token in FILE\n"
+	"  -j, --json             print the server's JSON reply as is\n"
+	"  -h, --help             this text\n";
+
+static size_t on_data(char *p, size_t sz, size_t n, void *arg)
+{
+	struct buf *b = arg;
+	size_t len = sz * n;
+	char *d;
+
+	if (b->len + len > REPLY_MAX)
+		return 0;
+	d = realloc(b->data, b->len + len + 1);
+	if (!d)
+		return 0;
+	memcpy(d + b->len, p, len);
+	b->data = d;
+	b->len += len;
+	b->data[b->len] = '\0';
+	return len;
+}
+
+/* POST @req; on success @reply holds the parsed JSON reply. */
+static int post(const char *server, const char *token, cJSON *req,
+		cJSON **reply, struct buf *raw)
+{
+	char url[1024], auth[API_TOKEN_MAX + 32], err[CURL_ERROR_SIZE] = "";
+	struct curl_slist *h = NULL;
+	char *body;
+	long status = 0;
+	CURLcode rc;
+	CURL *c;
+
+	body = cJSON_PrintUnformatted(req);
+	c = curl_easy_init();
+	if (!body || !c) {
+		fprintf(stderr, "fwdctl: out of memory\n");
+		free(body);
+		return -ENOMEM;
+	}
+	snprintf(url, sizeof(url), "%s%s",
+		 strstr(server, "://") ? "" : "http://", server);
+	h = curl_slist_append(h, "Content-Type: application/json");
+	if (token) {
+		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
+		h = curl_slist_append(h, auth);
+	}
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, raw);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, err);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "fwdctl/" FWD_VERSION);
+	rc = curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_cleanup(c);
+	curl_slist_free_all(h);
+	free(body);
+	if (rc != CURLE_OK) {
+		fprintf(stderr, "fwdctl: %s: %s\n", url,
+			*err ? err : curl_easy_strerror(rc));
+		return -EIO;
+	}
+	*reply = raw->data ? cJSON_Parse(raw->data) : NULL;
+	if (!cJSON_IsObject(*reply) ||
+	    !cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(*reply, "code"))) {
+		fprintf(stderr, "fwdctl: %s: HTTP %ld without a JSON reply\n",
+			url, status);
+		cJSON_Delete(*reply);
+		*reply = NULL;
+		return -EPROTO;
+	}
+	return 0;
+}
+
+static const char *str_of(const cJSON *o, const char *name)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+
+	return cJSON_IsString(v) ? v->valuestring : "?";
+}
+
+static double num_of(const cJSON *o, const char *name)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+
+	return cJSON_IsNumber(v) ? v->valuedouble : 0;
+}
+
+static int print_tables(const cJSON *reply)
+{
+	const cJSON *tables = cJSON_GetObjectItemCaseSensitive(reply, "Tables");
+	int wip = 2, wif = 5, n = 0;
+	const cJSON *row;
+	char ifs[16];
+
+	cJSON_ArrayForEach(row, tables)
+	{
+		int l = strlen(str_of(row, "Ip"));
+
+		wip = l > wip ? l : wip;
+		l = snprintf(ifs, sizeof(ifs), "%.0f", num_of(row, "Iface"));
+		wif = l > wif ? l : wif;
+		n++;
+	}
+	printf("%-*s  %-*s  %-17s  %-17s  %s\n", wip, "IP", wif, "IFACE",
+	       "SRCMAC", "DSTMAC", "SOURCE");
+	cJSON_ArrayForEach(row, tables)
+	{
+		snprintf(ifs, sizeof(ifs), "%.0f", num_of(row, "Iface"));
+		printf("%-*s  %-*s  %-17s  %-17s  %s\n", wip, str_of(row, "Ip"),
+		       wif, ifs, str_of(row, "SrcMac"), str_of(row, "DstMac"),
+		       str_of(row, "Source"));
+	}
+	return n;
+}
+
+static void print_stats(const cJSON *reply)
+{
+	const cJSON *c = cJSON_GetObjectItemCaseSensitive(reply, "Counters");
+	const cJSON *ag = cJSON_GetObjectItemCaseSensitive(reply, "Agent");
+	const cJSON *o;
+	unsigned long long up = num_of(ag, "uptimeSeconds");
+
+	printf("%-24s %20s %20s\n", "OUTCOME", "PACKETS", "BYTES");
+	cJSON_ArrayForEach(o, c)
+	{
+		printf("%-24s %20.0f %20.0f\n", o->string, num_of(o, "packets"),
+		       num_of(o, "bytes"));
+	}
+	printf("\n%-24s %20.0f\n", "learned entries", num_of(ag, "learned"));
+	printf("%-24s %20.0f\n", "overrides", num_of(ag, "overrides"));
+	printf("%-24s %20.0f\n", "hfwd entries", num_of(ag, "hfwdEntries"));
+	printf("%-24s %20.0f\n", "hfwd max entries", num_of(ag, "maxEntries"));
+	printf("%-24s %20.0f\n", "resyncs", num_of(ag, "resyncs"));
+	printf("%-24s %20.0f\n", "netlink events", num_of(ag, "netlinkEvents"));
+	printf("%-24s %11llud%02lluh%02llum%02llus\n", "uptime", up / 86400,
+	       up / 3600 % 24, up / 60 % 60, up % 60);
+}
+
+/* Build the request for argv[0..]; NULL on a usage error. */
+static cJSON *build(int argc, char **argv, const char **action)
+{
+	cJSON *req = cJSON_CreateObject();
+	char ts[API_UUID_STRLEN];
+	const char *cmd = argv[0];
+	int want;
+
+	if (!req)
+		return NULL;
+	if (!strcmp(cmd, "list") || !strcmp(cmd, "ls")) {
+		*action = "QueryForward";
+		want = 1;
+	} else if (!strcmp(cmd, "get")) {
+		*action = "QueryForward";
+		want = 2;
+	} else if (!strcmp(cmd, "set")) {
+		*action = "UpdateForward";
+		want = argc == 5 ? 5 : 4;
+	} else if (!strcmp(cmd, "del") || !strcmp(cmd, "delete")) {
+		*action = "DeleteForward";
+		want = 2;
+	} else if (!strcmp(cmd, "stats")) {
+		*action = "QueryStats";
+		want = 1;
+	} else {
+		fprintf(stderr, "fwdctl: unknown command \"%s\"\n", cmd);
+		cJSON_Delete(req);
+		return NULL;
+	}
+	if (argc != want) {
+		fprintf(stderr, "fwdctl: %s: wrong number of arguments\n", cmd);
+		cJSON_Delete(req);
+		return NULL;
+	}
+	cJSON_AddStringToObject(req, "action", *action);
+	if (api_uuid4(ts) == 0)
+		cJSON_AddStringToObject(req, "traceId", ts);
+	if (want >= 2)
+		cJSON_AddStringToObject(req, "ip", argv[1]);
+	if (!strcmp(cmd, "set")) {
+		/* an index goes as a number, as the original's clients do */
+		if (strspn(argv[2], "0123456789") == strlen(argv[2]) &&
+		    strlen(argv[2]) < 10)
+			cJSON_AddNumberToObject(req, "iface", atoi(argv[2]));
+		else
+			cJSON_AddStringToObject(req, "iface", argv[2]);
+		cJSON_AddStringToObject(req, "dstMac", argv[3]);
+		if (argc == 5)
+			cJSON_AddStringToObject(req, "srcMac", argv[4]);
+	}
+	return req;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"server", required_argument, NULL, 's'},
+		{"token-file", required_argument, NULL, 't'},
+		{"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
+		{}};
+	const char *server = getenv("FWD_SERVER"), *token_file = NULL;
+	const char *action = NULL;
+	struct buf raw = {};
+	cJSON *req, *reply = NULL;
+	char *token = NULL;
+	size_t token_len;
+	bool json = false;
+	int c, err, code, ret = 1;
+
+	while ((c = getopt_long(argc, argv, "s:t:jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			server = optarg;
+			break;
+		case 't':
+			token_file = optarg;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return 0;
+		default:
+			fputs(usage, stderr);
+			return 2;
+		}
+	}
+	if (optind >= argc) {
+		fputs(usage, stderr);
+		return 2;
+	}
+	if (!server || !*server)
+		server = DEFAULT_SERVER;
+	req = build(argc - optind, argv + optind, &action);
+	if (!req) {
+		fputs(usage, stderr);
+		return 2;
+	}
+	if (token_file) {
+		err = api_read_token(token_file, &token, &token_len);
+		if (err) {
+			fprintf(stderr, "fwdctl: token file %s: %s\n",
+				token_file,
+				err == -EINVAL ? "want one line of printable "
+						 "ASCII without spaces"
+					       : strerror(-err));
+			goto out_req;
+		}
+	}
+	if (curl_global_init(CURL_GLOBAL_DEFAULT)) {
+		fprintf(stderr, "fwdctl: cannot initialise libcurl\n");
+		goto out_token;
+	}
+	if (post(server, token, req, &reply, &raw))
+		goto out_curl;
+
+	code = num_of(reply, "code");
+	if (json)
+		printf("%s\n", raw.data);
+	if (code != 200) {
+		fprintf(stderr, "fwdctl: %s (code %d)\n",
+			str_of(reply, "message"), code);
+		goto out_reply;
+	}
+	ret = 0;
+	if (!strcmp(action, "QueryForward")) {
+		int n = json ? cJSON_GetArraySize(
+				       cJSON_GetObjectItemCaseSensitive(
+					       reply, "Tables"))
+			     : print_tables(reply);
+
+		if (n == 0 && !strcmp(argv[optind], "get")) {
+			fprintf(stderr, "fwdctl: %s: no entry\n",
+				argv[optind + 1]);
+			ret = 1;
+		}
+	} else if (!strcmp(action, "QueryStats") && !json) {
+		print_stats(reply);
+	}
+
+out_reply:
+	cJSON_Delete(reply);
+out_curl:
+	free(raw.data);
+	curl_global_cleanup();
+out_token:
+	free(token);
+out_req:
+	cJSON_Delete(req);
+	return ret;
+}

@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * metrics.c - see metrics.h. Counters end in _total, as Prometheus'
+ * naming rules want; one label, outcome, whose values are
+ * fwd_counter_names[], the same names QueryStats uses.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "metrics.h"
+
+static void family(FILE *f, const char *name, const char *type,
+		   const char *help)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void value(FILE *f, const char *name, uint64_t v)
+{
+	fprintf(f, "%s %" PRIu64 "\n", name, v);
+}
+
+int api_metrics_render(const struct api_ops *ops, const struct api_counts *c,
+		       char **text, size_t *len)
+{
+	struct api_stats st;
+	FILE *f;
+	int i, err;
+
+	memset(&st, 0, sizeof(st));
+	err = ops->stats(ops->arg, &st);
+	if (err)
+		return err;
+	*text = NULL;
+	f = open_memstream(text, len);
+	if (!f)
+		return -errno;
+
+	family(f, "fwd_packets_total", "counter",
+	       "Packets seen by the XDP program, by outcome.");
+	for (i = 0; i < FWD_CNT_MAX; i++)
+		fprintf(f, "fwd_packets_total{outcome=\"%s\"} %" PRIu64 "\n",
+			fwd_counter_names[i], (uint64_t)st.counters[i].packets);
+	family(f, "fwd_bytes_total", "counter",
+	       "Bytes seen by the XDP program, by outcome.");
+	for (i = 0; i < FWD_CNT_MAX; i++)
+		fprintf(f, "fwd_bytes_total{outcome=\"%s\"} %" PRIu64 "\n",
+			fwd_counter_names[i], (uint64_t)st.counters[i].bytes);
+
+	family(f, "fwd_table_entries", "gauge",
+	       "Forwarding entries the agent holds, by source.");
+	fprintf(f, "fwd_table_entries{source=\"learned\"} %" PRIu64 "\n",
+		st.learned);
+	fprintf(f, "fwd_table_entries{source=\"override\"} %" PRIu64 "\n",
+		st.overrides);
+	family(f, "fwd_hfwd_entries", "gauge", "Keys in the hfwd map.");
+	value(f, "fwd_hfwd_entries", st.hfwd_entries);
+	family(f, "fwd_hfwd_max_entries", "gauge", "Capacity of hfwd.");
+	value(f, "fwd_hfwd_max_entries", st.max_entries);
+	family(f, "fwd_resyncs_total", "counter",
+	       "Full resyncs with the kernel's tables.");
+	value(f, "fwd_resyncs_total", st.resyncs);
+	family(f, "fwd_netlink_events_total", "counter",
+	       "rtnetlink messages applied.");
+	value(f, "fwd_netlink_events_total", st.nl_events);
+	family(f, "fwd_uptime_seconds", "gauge", "Seconds since fwd started.");
+	value(f, "fwd_uptime_seconds", st.uptime_s);
+
+	family(f, "fwd_api_requests_total", "counter",
+	       "HTTP requests answered.");
+	value(f, "fwd_api_requests_total", c->requests);
+	family(f, "fwd_api_errors_total", "counter",
+	       "HTTP requests answered with an error code.");
+	value(f, "fwd_api_errors_total", c->errors);
+	family(f, "fwd_api_updates_total", "counter",
+	       "Override changes acknowledged.");
+	value(f, "fwd_api_updates_total", c->updates);
+	family(f, "fwd_api_flushes_total", "counter",
+	       "Durable writes of the overrides (one per batch of updates).");
+	value(f, "fwd_api_flushes_total", c->flushes);
+	family(f, "fwd_api_flush_errors_total", "counter",
+	       "Durable writes that failed.");
+	value(f, "fwd_api_flush_errors_total", c->flush_errors);
+
+	if (fclose(f)) {
+		free(*text);
+		*text = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}

@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * util.c - see util.h.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "util.h"
+
+int api_parse_ipv4(const char *s, uint32_t *ip)
+{
+	uint8_t b[4];
+	int part;
+
+	for (part = 0; part < 4; part++) {
+		unsigned int v = 0, digits = 0;
+
+		if (part > 0 && *s++ != '.')
+			return -EINVAL;
+		while (*s >= '0' && *s <= '9') {
+			if (digits == 1 && v == 0)
+				return -EINVAL; /* leading zero */
+			v = v * 10 + (*s++ - '0');
+			if (++digits > 3 || v > 255)
+				return -EINVAL;
+		}
+		if (!digits)
+			return -EINVAL;
+		b[part] = v;
+	}
+	if (*s)
+		return -EINVAL;
+	memcpy(ip, b, 4);
+	return 0;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int api_parse_mac(const char *s, uint8_t mac[6])
+{
+	char sep = s[0] && s[1] ? s[2] : 0;
+	int i;
+
+	if (sep != ':' && sep != '-')
+		return -EINVAL;
+	for (i = 0; i < 6; i++) {
+		int hi, lo;
+
+		if (i > 0 && *s++ != sep)
+			return -EINVAL;
+		hi = hexval(s[0]);
+		lo = hi < 0 ? -1 : hexval(s[1]);
+		if (lo < 0)
+			return -EINVAL;
+		mac[i] = hi << 4 | lo;
+		s += 2;
+	}
+	return *s ? -EINVAL : 0;
+}
+
+void api_format_mac(const uint8_t mac[6], char out[API_MAC_STRLEN])
+{
+	snprintf(out, API_MAC_STRLEN, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0],
+		 mac[1], mac[2], mac[3], mac[4], mac[5]);
+}
+
+int api_uuid4(char out[API_UUID_STRLEN])
+{
+	uint8_t r[16];
+	ssize_t n;
+
+	/* 16 bytes never block or come back short once the pool is ready */
+	n = getrandom(r, sizeof(r), 0);
+	if (n < 0)
+		return -errno;
+	if (n != sizeof(r))
+		return -EIO;
+	r[6] = (r[6] & 0x0f) | 0x40; /* version 4 */
+	r[8] = (r[8] & 0x3f) | 0x80; /* RFC 4122 variant */
+	snprintf(out, API_UUID_STRLEN,
+		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+		 "%02x%02x%02x%02x%02x%02x",
+		 r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9],
+		 r[10], r[11], r[12], r[13], r[14], r[15]);
+	return 0;
+}
+
+bool api_utf8_valid(const char *str, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0;
+
+	while (i < len) {
+		unsigned char c = s[i];
+		uint32_t cp;
+		size_t n, k;
+
+		if (c < 0x80) {
+			i++;
+			continue;
+		} else if ((c & 0xe0) == 0xc0) {
+			n = 1;
+			cp = c & 0x1f;
+		} else if ((c & 0xf0) == 0xe0) {
+			n = 2;
+			cp = c & 0x0f;
+		} else if ((c & 0xf8) == 0xf0) {
+			n = 3;
+			cp = c & 0x07;
+		} else {
+			return false;
+		}
+		if (len - i <= n)
+			return false;
+		for (k = 1; k <= n; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return false;
+			cp = cp << 6 | (s[i + k] & 0x3f);
+		}
+		if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) ||
+		    (n == 3 && cp < 0x10000))
+			return false; /* overlong */
+		if ((cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+			return false;
+		i += n + 1;
+	}
+	return true;
+}
+
+bool api_secret_equal(const char *a, size_t alen, const char *b, size_t blen)
+{
+	/*
+	 * Walk all of @b (the presented value) whatever @a is, so that the
+	 * time depends only on what the client sent.
+	 */
+	unsigned char diff = alen != blen;
+	size_t i;
+
+	for (i = 0; i < blen; i++)
+		diff |= (unsigned char)(b[i] ^ (alen ? a[i % alen] : 0));
+	return diff == 0 && alen != 0;
+}
+
+int api_read_token(const char *path, char **token, size_t *len)
+{
+	char buf[API_TOKEN_MAX + 1];
+	ssize_t n;
+	int fd, err;
+	size_t i;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf));
+	err = n < 0 ? -errno : 0;
+	close(fd);
+	if (err)
+		return err;
+	if (n > API_TOKEN_MAX)
+		return -EINVAL;
+	/* a trailing newline is the editor's, not the token's */
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		n--;
+	if (n == 0)
+		return -EINVAL;
+	for (i = 0; i < (size_t)n; i++)
+		if (buf[i] < 0x21 || buf[i] > 0x7e)
+			return -EINVAL;
+	*token = strndup(buf, n);
+	if (!*token)
+		return -ENOMEM;
+	*len = n;
+	return 0;
+}

@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# bench.sh - `make bench`: fwd's data path against the kernel, and the
+# control plane's speed and scale. Builds its own namespaces (generator,
+# forwarder, sink) inside tests/isolate.sh, so nothing touches the host's
+# interfaces, routes or /sys/fs/bpf. Prints a table and writes
+# build/bench/results.json, results.md and pps.png.
+#
+# usage: scripts/bench.sh [--seconds S] [--trials N] [--quick] [--cpu N]
+#                         [--cases LIST] [--changes N] [--cold N,N]
+#                         [--no-dp] [--no-cp] [--no-profile]
+set -eu
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+out=$top/build/bench
+drv=$out/bench
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "bench: needs root (BPF, namespaces)" >&2
+	exit 1
+fi
+# Everything below runs in a private net+mount namespace with its own bpffs.
+if [ -z "${FWD_BENCH_ISOLATED:-}" ]; then
+	export FWD_BENCH_ISOLATED=1
+	exec "$top/tests/isolate.sh" "$0" "$@"
+fi
+
+seconds=5
+trials=5
+cpu=1
+cases=kernel,table,fib,generic,bare
+changes=2000
+cold=10000,100000
+quick=0
+do_dp=1
+do_cp=1
+profile=--profile
+while [ $# -gt 0 ]; do
+	case $1 in
+	--seconds) seconds=$2; shift ;;
+	--trials) trials=$2; shift ;;
+	--cpu) cpu=$2; shift ;;
+	--cases) cases=$2; shift ;;
+	--changes) changes=$2; shift ;;
+	--cold) cold=$2; shift ;;
+	--quick) quick=1 ;;
+	--no-dp) do_dp=0 ;;
+	--no-cp) do_cp=0 ;;
+	--no-profile) profile= ;;
+	-h | --help)
+		sed -n '/^# usage/,/^set/p' "$0" | sed '$d; s/^# \{0,1\}//'
+		exit 0
+		;;
+	*)
+		echo "bench: unknown option $1" >&2
+		exit 2
+		;;
+	esac
+	shift
+done
+if [ "$quick" = 1 ]; then
+	seconds=0.8
+	trials=5
+	changes=1000
+	cold=10000
+fi
+if [ "$(nproc)" -le "$cpu" ]; then
+	cpu=0
+fi
+
+mkdir -p "$out"
+rm -f "$out/dp.json" "$out/cp.json"
+
+ns() {
+	ip netns exec "$@"
+}
+
+cleanup() {
+	# The namespaces die with isolate.sh's; this stops what we started.
+	if [ -n "${fwd_pid:-}" ]; then
+		kill "$fwd_pid" 2>/dev/null || true
+		wait "$fwd_pid" 2>/dev/null || true
+	fi
+	for n in gen fwd sink; do
+		ip netns del "$n" 2>/dev/null || true
+	done
+}
+trap cleanup EXIT
+
+# gen [g0 10.200.1.2] <-> [f0 10.200.1.1] fwd [f1 10.200.2.1] <-> [s0 10.200.2.2] sink
+topology() {
+	local n
+	for n in gen fwd sink; do
+		ip netns add "$n"
+		ns "$n" ip link set lo up
+		ns "$n" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+		ns "$n" sysctl -qw net.ipv6.conf.default.disable_ipv6=1
+	done
+	ip link add g0 netns gen address 02:00:00:00:01:02 type veth \
+		peer name f0 netns fwd address 02:00:00:00:01:01
+	ip link add f1 netns fwd address 02:00:00:00:02:01 type veth \
+		peer name s0 netns sink address 02:00:00:00:02:02
+	ns gen ip addr add 10.200.1.2/24 dev g0
+	ns fwd ip addr add 10.200.1.1/24 dev f0
+	ns fwd ip addr add 10.200.2.1/24 dev f1
+	ns sink ip addr add 10.200.2.2/24 dev s0
+	for n in "gen g0" "fwd f0" "fwd f1" "sink s0"; do
+		# shellcheck disable=SC2086
+		set -- $n
+		ns "$1" ip link set "$2" up
+	done
+	ns fwd sysctl -qw net.ipv4.ip_forward=1
+	ns fwd sysctl -qw net.ipv4.conf.all.rp_filter=0
+	ns fwd sysctl -qw net.ipv4.conf.f0.rp_filter=0
+	ns fwd ip neigh replace 10.200.2.2 lladdr 02:00:00:00:02:02 dev f1 \
+		nud permanent
+	ns fwd ip neigh replace 10.200.1.2 lladdr 02:00:00:00:01:02 dev f0 \
+		nud permanent
+	# Frames redirected into g0 arrive on f0 only if f0 has NAPI: an XDP
+	# program or GRO. The kernel and generic cases have no native program.
+	ns fwd ethtool -K f0 gro on
+	ns fwd ethtool -K f1 gro on
+	if [ "$(ns fwd cat /sys/class/net/f0/threaded)" != 0 ]; then
+		echo "bench: threaded NAPI is on; figures would span CPUs" >&2
+	fi
+}
+
+topology
+# Other work on the machine shows up as spread: keep a record of it.
+cut -d' ' -f1-3 /proc/loadavg >"$out/loadavg"
+
+echo "fwd bench: $(nproc) vCPUs, $(uname -r), veth pairs; pipeline pinned to CPU $cpu"
+echo "           (threaded NAPI off: generator, both NAPI polls, forwarder and"
+echo "           sink run in softirq on that one CPU), $trials trials x ${seconds}s"
+
+if [ "$do_dp" = 1 ]; then
+	"$drv" dp --ns /run/netns/gen,/run/netns/fwd,/run/netns/sink \
+		--ifs g0,f0,f1,s0 --src 10.200.1.2 --dst 10.200.2.2 \
+		--seconds "$seconds" --trials "$trials" --cpu "$cpu" \
+		--cases "$cases" --json "$out/dp.json" $profile
+	# Leave the forwarder ingress clean for the control plane.
+	ns fwd ip link set f0 xdpgeneric off 2>/dev/null || true
+	ns fwd ip link set f0 xdp off 2>/dev/null || true
+fi
+
+if [ "$do_cp" = 1 ]; then
+	if [ ! -x "$top/build/fwd" ]; then
+		echo "{\"na\":\"build/fwd not built yet (daemon not on this branch)\"}" \
+			>"$out/cp.json"
+	else
+		"$drv" cp --ns /run/netns/fwd --fwd "$top/build/fwd" \
+			--changes "$changes" --cold "$cold" \
+			--json "$out/cp.json" || true
+	fi
+	[ -s "$out/cp.json" ] || echo '{"na":"control-plane driver failed"}' >"$out/cp.json"
+fi
+
+cut -d' ' -f1-3 /proc/loadavg >>"$out/loadavg"
+"$top/scripts/bench/report.sh" "$out"

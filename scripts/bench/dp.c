@@ -1,0 +1,841 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dp.c - the data-path benchmark: packets per second through the
+ * forwarder namespace for each case, trials interleaved round-robin.
+ *
+ * gen netns --veth--> fwd netns --veth--> sink netns
+ *
+ * The generator is gen.bpf.c run by BPF_PROG_TEST_RUN in live-frames mode
+ * (AF_PACKET tops out near 1.3 Mpps here, below what XDP forwards); the
+ * sink is sink.bpf.c counting per CPU and dropping. The figure reported is
+ * what reaches the sink per second of wall time, so frames the pipeline
+ * drops do not count. The whole pipeline (generator, both veth NAPI polls,
+ * the forwarder and the sink) runs in softirq on the one CPU the process
+ * is pinned to: two-vCPU figures swing ~2x with the host's placement of
+ * the vCPUs, one-CPU figures do not.
+ *
+ * The driver loads build/fwd.bpf.o itself (through its skeleton) and fills
+ * hfwd, fwd_ifaces and fwd_ports as the daemon would for a static
+ * neighbour, so the data path can be measured without the daemon.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <net/if.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <linux/if_link.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "fwd.h"
+#include "fwd.skel.h"
+#include "bench.h"
+#include "dp.h"
+#include "gen.skel.h"
+#include "sink.skel.h"
+#include "bare.skel.h"
+
+#define MAX_TRIALS 100
+
+enum dp_case {
+	CASE_KERNEL,
+	CASE_TABLE,
+	CASE_FIB,
+	CASE_GENERIC,
+	CASE_BARE,
+	CASE_MAX
+};
+
+static const struct {
+	const char *name;
+	const char *what;
+} cases[CASE_MAX] = {
+	[CASE_KERNEL] = {"kernel", "kernel forwarding, no XDP, ip_forward=1"},
+	[CASE_TABLE] = {"table", "fwd, destination in hfwd, native XDP"},
+	[CASE_FIB] = {"fib", "fwd, hfwd empty, bpf_fib_lookup, native XDP"},
+	[CASE_GENERIC] = {"generic", "fwd, destination in hfwd, generic XDP"},
+	[CASE_BARE] = {"bare", "bare devmap redirect, no parsing or rewrite"},
+};
+
+struct trial {
+	double pps;	    /* delivered to the sink per second */
+	double offered;	    /* frames the generator sent per second */
+	uint64_t via_table; /* fwd_stats deltas, to prove the path taken */
+	uint64_t via_fib;
+	uint64_t passed;
+	double prog_ns; /* ns per run of the ingress program (profile) */
+	double gen_ns;	/* ns per run of the generator program (profile) */
+};
+
+struct iface {
+	const char *name;
+	int ifindex;
+	uint8_t mac[6];
+};
+
+struct dp {
+	/* options */
+	const char *ns_gen, *ns_fwd, *ns_sink;
+	struct iface gen_if, fwd_in, fwd_out, sink_if;
+	struct in_addr src, dst;
+	double seconds;
+	int trials;
+	int cpu;
+	bool want[CASE_MAX];
+	bool profile;
+	const char *json;
+	/* state */
+	struct gen_bpf *gen;
+	struct sink_bpf *sink;
+	struct bare_bpf *bare;
+	struct fwd_bpf *fwd;
+	int ncpus;
+	double est_pps[CASE_MAX]; /* last rate seen, sizes the next call */
+	struct trial res[CASE_MAX][MAX_TRIALS];
+	int nres[CASE_MAX];
+	struct trial prof[CASE_MAX]; /* the profile pass, not in the figures */
+	bool have_prof[CASE_MAX];
+};
+
+uint64_t bench_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+int bench_enter_ns(const char *path)
+{
+	int fd, err = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (setns(fd, CLONE_NEWNET))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+int bench_pin_cpu(int cpu)
+{
+	cpu_set_t set;
+
+	if (cpu < 0)
+		return 0;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(0, sizeof(set), &set) ? -errno : 0;
+}
+
+void bench_json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fputc('\\', f);
+		if ((unsigned char)*s < 0x20)
+			fprintf(f, "\\u%04x", *s);
+		else
+			fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+/* Resolve @ifc->name in the current namespace: ifindex and MAC. */
+static int iface_resolve(struct iface *ifc)
+{
+	struct ifreq ifr = {};
+	int fd, err = 0;
+
+	ifc->ifindex = if_nametoindex(ifc->name);
+	if (!ifc->ifindex) {
+		err = -errno;
+		fprintf(stderr, "bench: %s: %s\n", ifc->name, strerror(-err));
+		return err;
+	}
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifc->name);
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr))
+		err = -errno;
+	else
+		memcpy(ifc->mac, ifr.ifr_hwaddr.sa_data, 6);
+	close(fd);
+	return err;
+}
+
+static uint16_t csum16(const void *p, size_t len)
+{
+	const uint16_t *w = p;
+	uint32_t sum = 0;
+
+	for (size_t i = 0; i < len / 2; i++)
+		sum += w[i];
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+/* Ethernet + IPv4 + UDP to dst, addressed to the forwarder's ingress MAC. */
+static void build_frame(const struct dp *dp, uint8_t *f)
+{
+	uint8_t *ip = f + 14, *udp = ip + 20;
+	uint16_t tot = BENCH_FRAME_LEN - 14, ulen = tot - 20, c;
+
+	memset(f, 0, BENCH_FRAME_LEN);
+	memcpy(f, dp->fwd_in.mac, 6);
+	memcpy(f + 6, dp->gen_if.mac, 6);
+	f[12] = 0x08;
+	ip[0] = 0x45;
+	ip[2] = tot >> 8;
+	ip[3] = tot & 0xff;
+	ip[6] = 0x40; /* DF */
+	ip[8] = 64;   /* TTL */
+	ip[9] = 17;   /* UDP */
+	memcpy(ip + 12, &dp->src, 4);
+	memcpy(ip + 16, &dp->dst, 4);
+	c = csum16(ip, 20);
+	memcpy(ip + 10, &c, 2);
+	udp[0] = 0x30; /* ports 12345 -> 9 (discard) */
+	udp[1] = 0x39;
+	udp[3] = 9;
+	udp[4] = ulen >> 8;
+	udp[5] = ulen & 0xff;
+}
+
+static uint64_t sink_count(const struct dp *dp)
+{
+	uint64_t v[dp->ncpus], sum = 0;
+	uint32_t key = 0;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(dp->sink->maps.sink_cnt), &key, v))
+		return 0;
+	for (int i = 0; i < dp->ncpus; i++)
+		sum += v[i];
+	return sum;
+}
+
+static uint64_t fwd_count(const struct dp *dp, uint32_t which)
+{
+	struct fwd_count v[dp->ncpus];
+	uint64_t sum = 0;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(dp->fwd->maps.fwd_stats), &which,
+				v))
+		return 0;
+	for (int i = 0; i < dp->ncpus; i++)
+		sum += v[i].packets;
+	return sum;
+}
+
+static uint64_t fwd_passed(const struct dp *dp)
+{
+	uint64_t sum = 0;
+
+	for (uint32_t i = FWD_CNT_PASS_NOT_IPV4; i < FWD_CNT_MAX; i++)
+		sum += fwd_count(dp, i);
+	return sum;
+}
+
+/* Runs and run time of a program (run time counts only with stats on). */
+static void prog_stats(int fd, uint64_t *cnt, uint64_t *ns)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+
+	*cnt = *ns = 0;
+	if (!bpf_obj_get_info_by_fd(fd, &info, &len)) {
+		*cnt = info.run_cnt;
+		*ns = info.run_time_ns;
+	}
+}
+
+static int ingress_prog(const struct dp *dp, enum dp_case c)
+{
+	if (c == CASE_KERNEL)
+		return -1;
+	if (c == CASE_BARE)
+		return bpf_program__fd(dp->bare->progs.xdp_bare);
+	return bpf_program__fd(dp->fwd->progs.xdp_handle_fwd);
+}
+
+/* hfwd holds dst exactly in the table cases, as the daemon would. */
+static int set_route(struct dp *dp, bool in_table)
+{
+	int fd = bpf_map__fd(dp->fwd->maps.hfwd);
+	struct fwd_entry e = {.ifindex = dp->fwd_out.ifindex};
+	int err;
+
+	if (!in_table) {
+		err = bpf_map_delete_elem(fd, &dp->dst.s_addr);
+		return err && errno != ENOENT ? -errno : 0;
+	}
+	memcpy(e.smac, dp->fwd_out.mac, 6);
+	memcpy(e.dmac, dp->sink_if.mac, 6);
+	return bpf_map_update_elem(fd, &dp->dst.s_addr, &e, BPF_ANY) ? -errno
+								     : 0;
+}
+
+/* Put the forwarder's ingress in the state case @c measures. */
+static int setup_case(struct dp *dp, enum dp_case c)
+{
+	int in = dp->fwd_in.ifindex, prog, err;
+	uint32_t mode = XDP_FLAGS_DRV_MODE;
+
+	err = bench_enter_ns(dp->ns_fwd);
+	if (err)
+		return err;
+	/* Only one mode can hold a program at a time: clear both. */
+	bpf_xdp_detach(in, XDP_FLAGS_DRV_MODE, NULL);
+	bpf_xdp_detach(in, XDP_FLAGS_SKB_MODE, NULL);
+	switch (c) {
+	case CASE_KERNEL:
+		return 0;
+	case CASE_BARE:
+		prog = bpf_program__fd(dp->bare->progs.xdp_bare);
+		break;
+	case CASE_GENERIC:
+		mode = XDP_FLAGS_SKB_MODE;
+		/* fall through */
+	default:
+		err = set_route(dp, c != CASE_FIB);
+		if (err)
+			return err;
+		prog = bpf_program__fd(dp->fwd->progs.xdp_handle_fwd);
+		break;
+	}
+	err = bpf_xdp_attach(in, prog, mode, NULL);
+	if (err)
+		fprintf(stderr, "bench: attach %s on %s: %s\n", cases[c].name,
+			dp->fwd_in.name, strerror(-err));
+	return err;
+}
+
+/*
+ * One generator call. Each call waits for RCU grace periods on the way
+ * out, so calls are sized to last ~0.5 s: millions of frames, not
+ * thousands, or the generator would sleep most of the time.
+ */
+static int gen_run(struct dp *dp, uint32_t repeat)
+{
+	uint8_t frame[BENCH_FRAME_LEN];
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame,
+		    .data_size_in = sizeof(frame), .repeat = repeat,
+		    .flags = BPF_F_TEST_XDP_LIVE_FRAMES);
+	int err;
+
+	build_frame(dp, frame);
+	err = bpf_prog_test_run_opts(bpf_program__fd(dp->gen->progs.xdp_gen),
+				     &opts);
+	if (err) {
+		err = -errno;
+		fprintf(stderr, "bench: generator run: %s\n", strerror(-err));
+	}
+	return err;
+}
+
+static int run_trial(struct dp *dp, enum dp_case c, struct trial *t)
+{
+	uint64_t t0, t1, now, s0, s1, tab0, fib0, pas0, sent = 0;
+	uint64_t pc0, pn0, pc1, pn1, gc0, gn0, gc1, gn1;
+	int pfd = ingress_prog(dp, c);
+	int gfd = bpf_program__fd(dp->gen->progs.xdp_gen);
+	double left, secs;
+	uint32_t repeat;
+	int err;
+
+	err = setup_case(dp, c);
+	if (err)
+		return err;
+	/* Warm-up: attach transients and cold caches out of the figure. */
+	err = gen_run(dp, 100000);
+	if (err)
+		return err;
+
+	s0 = sink_count(dp);
+	tab0 = fwd_count(dp, FWD_CNT_FWD_TABLE);
+	fib0 = fwd_count(dp, FWD_CNT_FWD_FIB);
+	pas0 = fwd_passed(dp);
+	prog_stats(pfd, &pc0, &pn0);
+	prog_stats(gfd, &gc0, &gn0);
+	t0 = bench_now_ns();
+	now = t0;
+	do {
+		left = dp->seconds - (now - t0) / 1e9;
+		if (left > 0.5)
+			left = 0.5;
+		repeat = (uint32_t)(dp->est_pps[c] * left);
+		if (repeat < 65536)
+			repeat = 65536;
+		err = gen_run(dp, repeat);
+		if (err)
+			return err;
+		sent += repeat;
+		t1 = bench_now_ns();
+		dp->est_pps[c] = repeat / ((t1 - now) / 1e9);
+		now = t1;
+	} while ((now - t0) / 1e9 < dp->seconds * 0.98);
+	s1 = sink_count(dp);
+	prog_stats(pfd, &pc1, &pn1);
+	prog_stats(gfd, &gc1, &gn1);
+	t->prog_ns = pc1 > pc0 ? (double)(pn1 - pn0) / (pc1 - pc0) : 0;
+	t->gen_ns = gc1 > gc0 ? (double)(gn1 - gn0) / (gc1 - gc0) : 0;
+
+	secs = (t1 - t0) / 1e9;
+	t->pps = (s1 - s0) / secs;
+	t->offered = sent / secs;
+	t->via_table = fwd_count(dp, FWD_CNT_FWD_TABLE) - tab0;
+	t->via_fib = fwd_count(dp, FWD_CNT_FWD_FIB) - fib0;
+	t->passed = fwd_passed(dp) - pas0;
+	return 0;
+}
+
+static int load_all(struct dp *dp)
+{
+	struct fwd_iface fi = {.flags = FWD_IF_MANAGED | FWD_IF_FORWARDING |
+					FWD_IF_UP};
+	uint8_t frame[BENCH_FRAME_LEN];
+	uint32_t key = 0, oif;
+	int err;
+
+	/* Sink first: it gives the sink veth the NAPI redirects need. */
+	err = bench_enter_ns(dp->ns_sink);
+	if (err || (err = iface_resolve(&dp->sink_if)))
+		return err;
+	dp->sink = sink_bpf__open_and_load();
+	if (!dp->sink)
+		return -errno;
+	err = bpf_xdp_attach(dp->sink_if.ifindex,
+			     bpf_program__fd(dp->sink->progs.xdp_sink),
+			     XDP_FLAGS_DRV_MODE, NULL);
+	if (err)
+		return err;
+
+	/* Devmap entries resolve ifindexes in the caller's namespace. */
+	err = bench_enter_ns(dp->ns_gen);
+	if (err || (err = iface_resolve(&dp->gen_if)))
+		return err;
+	dp->gen = gen_bpf__open_and_load();
+	if (!dp->gen)
+		return -errno;
+	oif = dp->gen_if.ifindex;
+	if (bpf_map_update_elem(bpf_map__fd(dp->gen->maps.gen_out), &key, &oif,
+				BPF_ANY))
+		return -errno;
+
+	err = bench_enter_ns(dp->ns_fwd);
+	if (err || (err = iface_resolve(&dp->fwd_in)) ||
+	    (err = iface_resolve(&dp->fwd_out)))
+		return err;
+	dp->fwd = fwd_bpf__open_and_load();
+	if (!dp->fwd)
+		return -errno;
+	memcpy(fi.mac, dp->fwd_in.mac, 6);
+	if (bpf_map_update_elem(bpf_map__fd(dp->fwd->maps.fwd_ifaces),
+				&dp->fwd_in.ifindex, &fi, BPF_ANY))
+		return -errno;
+	memcpy(fi.mac, dp->fwd_out.mac, 6);
+	if (bpf_map_update_elem(bpf_map__fd(dp->fwd->maps.fwd_ifaces),
+				&dp->fwd_out.ifindex, &fi, BPF_ANY))
+		return -errno;
+	oif = dp->fwd_out.ifindex;
+	if (bpf_map_update_elem(bpf_map__fd(dp->fwd->maps.fwd_ports), &oif,
+				&oif, BPF_ANY))
+		return -errno;
+
+	dp->bare = bare_bpf__open();
+	if (!dp->bare)
+		return -errno;
+	dp->bare->rodata->bare_oif = oif;
+	err = bare_bpf__load(dp->bare);
+	if (err)
+		return err;
+	if (bpf_map_update_elem(bpf_map__fd(dp->bare->maps.bare_out), &oif,
+				&oif, BPF_ANY))
+		return -errno;
+
+	build_frame(dp, frame);
+	memcpy(dp->gen->bss->gen_hdr, frame, BENCH_HDR_LEN);
+	return 0;
+}
+
+struct prog_size {
+	const char *name;
+	__u32 verified; /* instructions the verifier walked */
+	__u32 xlated;	/* instructions after rewriting */
+	__u32 jited;	/* bytes of machine code */
+};
+
+static void prog_sizes(const struct dp *dp, struct prog_size ps[4])
+{
+	const struct bpf_program *p[4] = {
+		dp->fwd->progs.xdp_handle_fwd, dp->bare->progs.xdp_bare,
+		dp->gen->progs.xdp_gen, dp->sink->progs.xdp_sink};
+
+	for (int i = 0; i < 4; i++) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+
+		ps[i].name = bpf_program__name(p[i]);
+		if (bpf_obj_get_info_by_fd(bpf_program__fd(p[i]), &info, &len))
+			continue;
+		ps[i].verified = info.verified_insns;
+		ps[i].xlated = info.xlated_prog_len / 8;
+		ps[i].jited = info.jited_prog_len;
+	}
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+struct summary {
+	double med, min, max, offered;
+	uint64_t via_table, via_fib, passed;
+};
+
+static void summarize(const struct dp *dp, enum dp_case c, struct summary *s)
+{
+	int n = dp->nres[c];
+	double v[MAX_TRIALS], o[MAX_TRIALS];
+
+	memset(s, 0, sizeof(*s));
+	for (int i = 0; i < n; i++) {
+		v[i] = dp->res[c][i].pps;
+		o[i] = dp->res[c][i].offered;
+		s->via_table += dp->res[c][i].via_table;
+		s->via_fib += dp->res[c][i].via_fib;
+		s->passed += dp->res[c][i].passed;
+	}
+	qsort(v, n, sizeof(v[0]), cmp_double);
+	qsort(o, n, sizeof(o[0]), cmp_double);
+	s->min = v[0];
+	s->max = v[n - 1];
+	s->med = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+	s->offered = n % 2 ? o[n / 2] : (o[n / 2 - 1] + o[n / 2]) / 2;
+}
+
+static const struct {
+	const char *name;
+	enum dp_case num, den;
+	double target; /* 0: none */
+} ratios[] = {
+	{"table/kernel", CASE_TABLE, CASE_KERNEL, 3.5},
+	{"fib/kernel", CASE_FIB, CASE_KERNEL, 2.6},
+	{"table/bare", CASE_TABLE, CASE_BARE, 0.92},
+	{"native/generic", CASE_TABLE, CASE_GENERIC, 0},
+};
+
+static void report(const struct dp *dp)
+{
+	struct summary s[CASE_MAX];
+	struct prog_size ps[4] = {};
+	FILE *f = NULL;
+	bool first = true;
+
+	printf("\n%-8s %10s %10s %10s %10s  %s\n", "case", "Mpps", "min", "max",
+	       "offered", "path check (fwd_stats over all trials)");
+	for (int c = 0; c < CASE_MAX; c++) {
+		if (!dp->nres[c])
+			continue;
+		summarize(dp, c, &s[c]);
+		printf("%-8s %10.3f %10.3f %10.3f %10.3f  table=%llu fib=%llu "
+		       "pass=%llu\n",
+		       cases[c].name, s[c].med / 1e6, s[c].min / 1e6,
+		       s[c].max / 1e6, s[c].offered / 1e6,
+		       (unsigned long long)s[c].via_table,
+		       (unsigned long long)s[c].via_fib,
+		       (unsigned long long)s[c].passed);
+	}
+	printf("\n");
+	for (size_t i = 0; i < sizeof(ratios) / sizeof(ratios[0]); i++) {
+		if (!dp->nres[ratios[i].num] || !dp->nres[ratios[i].den])
+			continue;
+		printf("%-15s %6.2fx", ratios[i].name,
+		       s[ratios[i].num].med / s[ratios[i].den].med);
+		if (ratios[i].target)
+			printf("  (target >= %.2fx: %s)", ratios[i].target,
+			       s[ratios[i].num].med / s[ratios[i].den].med >=
+					       ratios[i].target
+				       ? "met"
+				       : "missed");
+		printf("\n");
+	}
+
+	prog_sizes(dp, ps);
+	printf("\n%-16s %9s %7s %7s\n", "program", "verified", "xlated",
+	       "jited B");
+	for (int i = 0; i < 4; i++)
+		printf("%-16s %9u %7u %7u\n", ps[i].name, ps[i].verified,
+		       ps[i].xlated, ps[i].jited);
+	for (int c = 0; c < CASE_MAX; c++) {
+		if (!dp->have_prof[c])
+			continue;
+		if (first)
+			printf("\nprofile pass (BPF run-time stats on, not in "
+			       "the figures above):\n");
+		first = false;
+		printf("%-8s %6.3f Mpps = %5.0f ns/packet; ingress program "
+		       "%5.1f ns/run, generator %5.1f ns/run\n",
+		       cases[c].name, dp->prof[c].pps / 1e6,
+		       1e9 / dp->prof[c].pps, dp->prof[c].prog_ns,
+		       dp->prof[c].gen_ns);
+	}
+	first = true;
+
+	if (dp->json)
+		f = fopen(dp->json, "w");
+	if (!f)
+		return;
+	fprintf(f,
+		"{\"cpu\":%d,\"seconds\":%.2f,\"trials\":%d,"
+		"\"frame_bytes\":%d,\"cases\":[",
+		dp->cpu, dp->seconds, dp->trials, BENCH_FRAME_LEN + 4);
+	for (int c = 0; c < CASE_MAX; c++) {
+		if (!dp->nres[c])
+			continue;
+		fprintf(f, "%s{\"name\":\"%s\",\"what\":", first ? "" : ",",
+			cases[c].name);
+		bench_json_str(f, cases[c].what);
+		fprintf(f,
+			",\"pps_median\":%.0f,\"pps_min\":%.0f,"
+			"\"pps_max\":%.0f,\"offered_median\":%.0f,"
+			"\"via_table\":%llu,\"via_fib\":%llu,"
+			"\"passed\":%llu,\"pps\":[",
+			s[c].med, s[c].min, s[c].max, s[c].offered,
+			(unsigned long long)s[c].via_table,
+			(unsigned long long)s[c].via_fib,
+			(unsigned long long)s[c].passed);
+		for (int i = 0; i < dp->nres[c]; i++)
+			fprintf(f, "%s%.0f", i ? "," : "", dp->res[c][i].pps);
+		fprintf(f, "]}");
+		first = false;
+	}
+	fprintf(f, "],\"ratios\":{");
+	first = true;
+	for (size_t i = 0; i < sizeof(ratios) / sizeof(ratios[0]); i++) {
+		if (!dp->nres[ratios[i].num] || !dp->nres[ratios[i].den])
+			continue;
+		fprintf(f, "%s\"%s\":{\"value\":%.3f,\"target\":%.2f}",
+			first ? "" : ",", ratios[i].name,
+			s[ratios[i].num].med / s[ratios[i].den].med,
+			ratios[i].target);
+		first = false;
+	}
+	fprintf(f, "},\"programs\":[");
+	for (int i = 0; i < 4; i++)
+		fprintf(f,
+			"%s{\"name\":\"%s\",\"verified_insns\":%u,"
+			"\"xlated_insns\":%u,\"jited_bytes\":%u}",
+			i ? "," : "", ps[i].name, ps[i].verified, ps[i].xlated,
+			ps[i].jited);
+	fprintf(f, "],\"profile\":[");
+	first = true;
+	for (int c = 0; c < CASE_MAX; c++) {
+		if (!dp->have_prof[c])
+			continue;
+		fprintf(f,
+			"%s{\"name\":\"%s\",\"pps\":%.0f,\"ns_per_packet\":"
+			"%.1f,\"ingress_prog_ns\":%.1f,\"gen_prog_ns\":%.1f}",
+			first ? "" : ",", cases[c].name, dp->prof[c].pps,
+			1e9 / dp->prof[c].pps, dp->prof[c].prog_ns,
+			dp->prof[c].gen_ns);
+		first = false;
+	}
+	fprintf(f, "]}\n");
+	fclose(f);
+}
+
+static int parse_cases(struct dp *dp, char *list)
+{
+	char *tok, *save = NULL;
+
+	memset(dp->want, 0, sizeof(dp->want));
+	for (tok = strtok_r(list, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		int c;
+
+		for (c = 0; c < CASE_MAX; c++)
+			if (!strcmp(tok, cases[c].name))
+				break;
+		if (c == CASE_MAX) {
+			fprintf(stderr, "bench: unknown case %s\n", tok);
+			return -EINVAL;
+		}
+		dp->want[c] = true;
+	}
+	return 0;
+}
+
+/*
+ * One more trial per case with BPF run-time statistics on, which gives the
+ * ns per run of the forwarder's program apart from the rest of the
+ * pipeline. Stats add two clock reads to every program run on the machine,
+ * so this pass is kept out of the figures; the stats go off when the fd
+ * returned by BPF_ENABLE_STATS is closed, whatever happens.
+ */
+static int profile_pass(struct dp *dp)
+{
+	int fd, err = 0;
+
+	fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+	if (fd < 0)
+		return -errno;
+	for (int c = 0; c < CASE_MAX && !err; c++) {
+		if (!dp->want[c] || c == CASE_KERNEL)
+			continue;
+		err = run_trial(dp, c, &dp->prof[c]);
+		dp->have_prof[c] = !err;
+	}
+	close(fd);
+	return err;
+}
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: bench dp --ns GEN,FWD,SINK --ifs GEN,IN,OUT,SINK "
+		"--src IP --dst IP\n"
+		"       [--seconds S] [--trials N] [--cpu N] "
+		"[--cases kernel,table,fib,generic,bare] [--json FILE] "
+		"[--profile]\n");
+}
+
+int dp_main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"ns", required_argument, NULL, 'n'},
+		{"ifs", required_argument, NULL, 'i'},
+		{"src", required_argument, NULL, 's'},
+		{"dst", required_argument, NULL, 'd'},
+		{"seconds", required_argument, NULL, 't'},
+		{"trials", required_argument, NULL, 'r'},
+		{"cpu", required_argument, NULL, 'c'},
+		{"cases", required_argument, NULL, 'C'},
+		{"json", required_argument, NULL, 'j'},
+		{"profile", no_argument, NULL, 'P'},
+		{}};
+	static struct dp dp; /* results arrays: keep off the stack */
+	char *ns = NULL, *ifs = NULL, *save = NULL;
+	int opt, err, start = 0;
+
+	dp.seconds = 5;
+	dp.trials = 5;
+	dp.cpu = 1;
+	for (int c = 0; c < CASE_MAX; c++) {
+		dp.want[c] = true;
+		dp.est_pps[c] = 1e6;
+	}
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'n':
+			ns = optarg;
+			break;
+		case 'i':
+			ifs = optarg;
+			break;
+		case 's':
+			if (inet_pton(AF_INET, optarg, &dp.src) != 1)
+				goto bad;
+			break;
+		case 'd':
+			if (inet_pton(AF_INET, optarg, &dp.dst) != 1)
+				goto bad;
+			break;
+		case 't':
+			dp.seconds = atof(optarg);
+			break;
+		case 'r':
+			dp.trials = atoi(optarg);
+			break;
+		case 'c':
+			dp.cpu = atoi(optarg);
+			break;
+		case 'C':
+			if (parse_cases(&dp, optarg))
+				goto bad;
+			break;
+		case 'j':
+			dp.json = optarg;
+			break;
+		case 'P':
+			dp.profile = true;
+			break;
+		default:
+			goto bad;
+		}
+	}
+	if (!ns || !ifs || !dp.dst.s_addr || dp.seconds <= 0 || dp.trials < 1 ||
+	    dp.trials > MAX_TRIALS)
+		goto bad;
+	dp.ns_gen = strtok_r(ns, ",", &save);
+	dp.ns_fwd = strtok_r(NULL, ",", &save);
+	dp.ns_sink = strtok_r(NULL, ",", &save);
+	save = NULL;
+	dp.gen_if.name = strtok_r(ifs, ",", &save);
+	dp.fwd_in.name = strtok_r(NULL, ",", &save);
+	dp.fwd_out.name = strtok_r(NULL, ",", &save);
+	dp.sink_if.name = strtok_r(NULL, ",", &save);
+	if (!dp.ns_sink || !dp.sink_if.name)
+		goto bad;
+
+	dp.ncpus = libbpf_num_possible_cpus();
+	err = bench_pin_cpu(dp.cpu);
+	if (!err)
+		err = load_all(&dp);
+	if (err) {
+		fprintf(stderr, "bench: setup: %s\n", strerror(-err));
+		return 1;
+	}
+
+	/*
+	 * Round-robin: one trial of every case per round, the first case
+	 * rotating, so that drift in the machine spreads over all cases.
+	 */
+	for (int r = 0; r < dp.trials; r++, start++) {
+		for (int k = 0; k < CASE_MAX; k++) {
+			enum dp_case c = (start + k) % CASE_MAX;
+			struct trial *t = &dp.res[c][dp.nres[c]];
+
+			if (!dp.want[c])
+				continue;
+			err = run_trial(&dp, c, t);
+			if (err) {
+				fprintf(stderr, "bench: %s: %s\n",
+					cases[c].name, strerror(-err));
+				return 1;
+			}
+			dp.nres[c]++;
+			printf("round %d/%d %-8s %7.3f Mpps (offered %.3f)\n",
+			       r + 1, dp.trials, cases[c].name, t->pps / 1e6,
+			       t->offered / 1e6);
+			fflush(stdout);
+		}
+	}
+	if (dp.profile) {
+		err = profile_pass(&dp);
+		if (err)
+			fprintf(stderr, "bench: profile pass: %s\n",
+				strerror(-err));
+	}
+	report(&dp);
+	return 0;
+bad:
+	usage();
+	return 2;
+}

@@ -1,0 +1,174 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# lab_lib.sh - helpers for e2e suites that drive scripts/lab.sh: TAP output,
+# packet captures decoded from bytes, hfwd read from its pin (not through
+# the API under test), and the API.
+#
+# Source it after setting: top (repo root), LAB_PREFIX, LAB_DIR.
+
+: "${top:?source lab_lib.sh with top set}"
+lab=$top/scripts/lab.sh
+t_n=0
+t_failed=0
+
+# ok COND-STATUS NAME [DIAG...]: one TAP line; diagnostics on failure.
+t_result() {
+	local rc=$1 name=$2
+	shift 2
+	t_n=$((t_n + 1))
+	if [ "$rc" -eq 0 ]; then
+		echo "ok $t_n - $name"
+	else
+		t_failed=$((t_failed + 1))
+		echo "not ok $t_n - $name"
+		local d
+		for d in "$@"; do
+			echo "#   $d"
+		done
+	fi
+}
+
+# t_check NAME CMD...: the test passes when CMD succeeds.
+t_check() {
+	local name=$1
+	shift
+	if "$@"; then
+		t_result 0 "$name"
+	else
+		t_result 1 "$name" "failed: $*"
+	fi
+}
+
+t_skip() {
+	t_n=$((t_n + 1))
+	echo "ok $t_n # SKIP $1"
+}
+
+diag() {
+	echo "# $*"
+}
+
+# on NODE CMD...: run CMD in a lab node.
+on() {
+	"$lab" exec "$@"
+}
+
+# wait_for SECONDS CMD...: poll CMD every 0.1 s until it succeeds.
+wait_for() {
+	local end=$((SECONDS + $1))
+	shift
+	while :; do
+		"$@" && return 0
+		[ "$SECONDS" -lt "$end" ] || return 1
+		sleep 0.1
+	done
+}
+
+# --- captures ---------------------------------------------------------
+
+declare -A cap_pid
+
+# cap_start TAG NODE IFACE: capture every ICMP frame on NODE's IFACE.
+# --immediate-mode: without it frames still in libpcap's ring when the
+# capture is stopped are lost.
+cap_start() {
+	local tag=$1 node=$2 ifc=$3 i
+	rm -f "$LAB_DIR/$tag.pcap" "$LAB_DIR/$tag.err"
+	on "$node" tcpdump --immediate-mode -U -n -i "$ifc" -s 200 \
+		-w "$LAB_DIR/$tag.pcap" icmp 2>"$LAB_DIR/$tag.err" &
+	cap_pid[$tag]=$!
+	for i in $(seq 50); do
+		grep -q 'listening on' "$LAB_DIR/$tag.err" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+cap_stop() {
+	local tag=$1
+	sleep 0.3
+	kill "${cap_pid[$tag]}" 2>/dev/null || true
+	wait "${cap_pid[$tag]}" 2>/dev/null || true
+	unset "cap_pid[$tag]"
+}
+
+cap_stop_all() {
+	local tag
+	for tag in "${!cap_pid[@]}"; do
+		cap_stop "$tag"
+	done
+}
+
+# cap_frames TAG [FILTER]: each captured frame as one lowercase hex
+# string, read back from the pcap byte for byte.
+cap_frames() {
+	tcpdump -r "$LAB_DIR/$1.pcap" -n -xx "${2:-icmp}" 2>/dev/null | awk '
+		/^[^ \t]/ { if (f != "") print f; f = ""; next }
+		{ for (i = 2; i <= NF; i++) f = f $i }
+		END { if (f != "") print f }'
+}
+
+cap_count() {
+	cap_frames "$@" | wc -l
+}
+
+# Fields of a hex frame (Ethernet + IPv4 without options).
+f_dmac() { echo "${1:0:12}" | sed 's/../&:/g; s/:$//'; }
+f_smac() { echo "${1:12:12}" | sed 's/../&:/g; s/:$//'; }
+f_ttl() { echo $((16#${1:44:2})); }
+f_src() { printf '%d.%d.%d.%d' "0x${1:52:2}" "0x${1:54:2}" "0x${1:56:2}" "0x${1:58:2}"; }
+f_dst() { printf '%d.%d.%d.%d' "0x${1:60:2}" "0x${1:62:2}" "0x${1:64:2}" "0x${1:66:2}"; }
+
+# f_csum_ok FRAME: the IPv4 header's one's complement sum is 0xffff.
+f_csum_ok() {
+	local h=${1:28:$(((16#${1:29:1}) * 8))} sum=0 i
+	for ((i = 0; i < ${#h}; i += 4)); do
+		sum=$((sum + 16#${h:i:4}))
+	done
+	while [ $((sum >> 16)) -ne 0 ]; do
+		sum=$(((sum & 0xffff) + (sum >> 16)))
+	done
+	[ "$sum" -eq $((0xffff)) ]
+}
+
+# --- the data path, read from the BPF maps -----------------------------
+
+# counter NAME: packets counted under NAME by the XDP program, summed over
+# CPUs, read from its map (scripts/lab.sh counters), not through the API.
+counter() {
+	"$lab" counters | awk -v n="$1" '$1 == n { print $2; f = 1 }
+		END { exit !f }'
+}
+
+# hfwd_value IP: the 16 value bytes of hfwd[IP] as hex, from the pin.
+hfwd_value() {
+	# shellcheck disable=SC2046 # the four bytes of the key
+	bpftool map lookup pinned "$LAB_DIR/bpffs/hfwd" \
+		key $(echo "$1" | tr . ' ') -j 2>/dev/null |
+		jq -er '.value | map(ltrimstr("0x")) | join("")' 2>/dev/null
+}
+
+hfwd_has() {
+	[ "$(hfwd_value "$1")" = "$2" ]
+}
+
+hfwd_lacks() {
+	! hfwd_value "$1" >/dev/null
+}
+
+# hfwd_entry IFINDEX SMAC DMAC: the value bytes the contract fixes
+# (ifindex in host order, then the two MACs).
+hfwd_entry() {
+	printf '%02x%02x%02x%02x%s%s' $(($1 & 255)) $((($1 >> 8) & 255)) \
+		$((($1 >> 16) & 255)) $((($1 >> 24) & 255)) \
+		"$(echo "$2" | tr -d :)" "$(echo "$3" | tr -d :)"
+}
+
+# --- the API, from B over the control network --------------------------
+
+api() {
+	on B curl -s -m 3 -H "Authorization: Bearer $(cat "$LAB_DIR/token")" \
+		-H 'Content-Type: application/json' -d "$1" \
+		http://192.168.56.4:5555/
+}

@@ -1,0 +1,235 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * api_fake.h - an in-memory api_ops for the API's unit tests and fuzzer:
+ * a small table of learned and override rows, three interfaces, error
+ * injection, and a generation count that moves on every state change so a
+ * test can tell that a rejected request changed nothing.
+ */
+#ifndef API_FAKE_H
+#define API_FAKE_H
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+
+#include "api.h"
+
+#define FAKE_ROWS 64
+
+struct fake {
+	struct api_row rows[FAKE_ROWS];	   /* kept sorted by address */
+	struct api_row learned[FAKE_ROWS]; /* what an override shadows */
+	int nrows, nlearned;
+	unsigned long gen;	   /* bumped by every successful change */
+	int flushes;		   /* ops->flush calls */
+	unsigned long durable_gen; /* gen at the last successful flush */
+	int fail_set;		   /* injected -errno for override_set */
+	int fail_walk;		   /* ... for walk and lookup */
+	int fail_stats;		   /* ... for stats */
+	int fail_flush;		   /* ... for flush */
+	unsigned int flush_us; /* flush takes this long, as an fsync would */
+};
+
+/* The lab's interfaces on node A: enp0s3 (2), enp0s8 (3), enp0s9 (4). */
+static const struct {
+	const char *name;
+	uint32_t ifindex;
+	uint8_t mac[6];
+	int managed;
+} fake_ifaces[] = {
+	{"lo", 1, {0}, 0},
+	{"enp0s3", 2, {0x08, 0x00, 0x27, 0xf0, 0x1e, 0x41}, 1},
+	{"enp0s8", 3, {0x08, 0x00, 0x27, 0x4a, 0x9b, 0x01}, 1},
+	{"enp0s9", 4, {0x08, 0x00, 0x27, 0x13, 0xdf, 0xb6}, 1},
+};
+
+static inline int fake_iface_resolve(void *arg, const char *iface,
+				     uint32_t *ifindex, uint8_t mac[6])
+{
+	size_t i;
+
+	(void)arg;
+	for (i = 0; i < sizeof(fake_ifaces) / sizeof(fake_ifaces[0]); i++) {
+		char num[16];
+
+		snprintf(num, sizeof(num), "%u", fake_ifaces[i].ifindex);
+		if (strcmp(iface, fake_ifaces[i].name) && strcmp(iface, num))
+			continue;
+		if (!fake_ifaces[i].managed)
+			return -EPERM;
+		*ifindex = fake_ifaces[i].ifindex;
+		memcpy(mac, fake_ifaces[i].mac, 6);
+		return 0;
+	}
+	return -ENODEV;
+}
+
+static inline int fake_find(struct api_row *rows, int n, uint32_t ip)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (rows[i].ip == ip)
+			return i;
+	return -1;
+}
+
+static inline void fake_put(struct api_row *rows, int *n,
+			    const struct api_row *row)
+{
+	int i = fake_find(rows, *n, row->ip);
+
+	if (i < 0) {
+		for (i = *n; i > 0 && ntohl(rows[i - 1].ip) > ntohl(row->ip);
+		     i--)
+			rows[i] = rows[i - 1];
+		(*n)++;
+	}
+	rows[i] = *row;
+}
+
+static inline void fake_remove(struct api_row *rows, int *n, int i)
+{
+	memmove(&rows[i], &rows[i + 1], (*n - i - 1) * sizeof(rows[0]));
+	(*n)--;
+}
+
+static inline int fake_override_set(void *arg, uint32_t ip,
+				    const struct fwd_entry *e)
+{
+	struct fake *f = arg;
+	struct api_row row = {.ip = ip, .entry = *e, .override = true};
+
+	if (f->fail_set)
+		return f->fail_set;
+	if (fake_find(f->rows, f->nrows, ip) < 0 && f->nrows == FAKE_ROWS)
+		return -ENOSPC;
+	fake_put(f->rows, &f->nrows, &row);
+	f->gen++;
+	return 0;
+}
+
+static inline int fake_override_del(void *arg, uint32_t ip)
+{
+	struct fake *f = arg;
+	int i = fake_find(f->rows, f->nrows, ip), l;
+
+	if (i < 0 || !f->rows[i].override)
+		return -ENOENT;
+	l = fake_find(f->learned, f->nlearned, ip);
+	if (l >= 0)
+		f->rows[i] = f->learned[l];
+	else
+		fake_remove(f->rows, &f->nrows, i);
+	f->gen++;
+	return 0;
+}
+
+/* A learned entry, as the netlink side would add it. */
+static inline void fake_learn(struct fake *f, const char *ip, uint32_t ifindex,
+			      const char *dmac)
+{
+	struct api_row row = {.entry.ifindex = ifindex};
+	int i;
+
+	inet_pton(AF_INET, ip, &row.ip);
+	for (i = 0; i < 6; i++) {
+		unsigned int b;
+
+		sscanf(dmac + 3 * i, "%2x", &b);
+		row.entry.dmac[i] = b;
+	}
+	memcpy(row.entry.smac, fake_ifaces[ifindex - 1].mac, 6);
+	fake_put(f->learned, &f->nlearned, &row);
+	if (fake_find(f->rows, f->nrows, row.ip) < 0)
+		fake_put(f->rows, &f->nrows, &row);
+}
+
+static inline int fake_lookup(void *arg, uint32_t ip, struct api_row *row)
+{
+	struct fake *f = arg;
+	int i;
+
+	if (f->fail_walk)
+		return f->fail_walk;
+	i = fake_find(f->rows, f->nrows, ip);
+	if (i < 0)
+		return -ENOENT;
+	*row = f->rows[i];
+	return 0;
+}
+
+static inline int
+fake_walk(void *arg, int (*fn)(const struct api_row *row, void *ctx), void *ctx)
+{
+	struct fake *f = arg;
+	int i, err;
+
+	if (f->fail_walk)
+		return f->fail_walk;
+	for (i = 0; i < f->nrows; i++) {
+		err = fn(&f->rows[i], ctx);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static inline int fake_stats(void *arg, struct api_stats *out)
+{
+	struct fake *f = arg;
+	int i;
+
+	if (f->fail_stats)
+		return f->fail_stats;
+	memset(out, 0, sizeof(*out));
+	for (i = 0; i < FWD_CNT_MAX; i++) {
+		out->counters[i].packets = 10 * i + 1;
+		out->counters[i].bytes = 1000 * i + 64;
+	}
+	for (i = 0; i < f->nrows; i++) {
+		if (f->rows[i].override)
+			out->overrides++;
+	}
+	out->learned = f->nlearned;
+	out->hfwd_entries = f->nrows;
+	out->max_entries = FAKE_ROWS;
+	out->resyncs = 2;
+	out->nl_events = 345;
+	out->uptime_s = 67;
+	return 0;
+}
+
+static inline int fake_flush(void *arg)
+{
+	struct fake *f = arg;
+
+	f->flushes++;
+	if (f->flush_us)
+		usleep(f->flush_us);
+	if (f->fail_flush)
+		return f->fail_flush;
+	f->durable_gen = f->gen;
+	return 0;
+}
+
+static inline struct api_ops fake_ops(struct fake *f)
+{
+	struct api_ops ops = {
+		.arg = f,
+		.iface_resolve = fake_iface_resolve,
+		.override_set = fake_override_set,
+		.override_del = fake_override_del,
+		.lookup = fake_lookup,
+		.walk = fake_walk,
+		.stats = fake_stats,
+		.flush = fake_flush,
+	};
+	return ops;
+}
+
+#endif /* API_FAKE_H */

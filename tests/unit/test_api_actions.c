@@ -1,0 +1,554 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * test_api_actions.c - the POST / actions against a fake table: the
+ * original's exact requests and reply bytes, every error code, every class
+ * of malformed body, and that nothing changes after a rejected request.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+#include <cmocka.h>
+
+#include "actions.h"
+#include "api_fake.h"
+
+static struct fake fk;
+static struct api_ops ops;
+
+static int setup(void **state)
+{
+	(void)state;
+	memset(&fk, 0, sizeof(fk));
+	ops = fake_ops(&fk);
+	fake_learn(&fk, "10.10.3.10", 4, "08:00:27:f2:cb:f9");
+	fake_learn(&fk, "10.10.2.7", 2, "08:00:27:aa:bb:01");
+	return 0;
+}
+
+static void req(const char *body, size_t len, struct api_reply *r)
+{
+	assert_int_equal(api_action(&ops, body, len, r), 0);
+	assert_non_null(r->body);
+	assert_int_equal(strlen(r->body), r->len);
+}
+
+#define REQ(body, r) req(body, strlen(body), r)
+
+static const struct api_row *row_of(const char *ip)
+{
+	uint32_t a;
+	int i;
+
+	inet_pton(AF_INET, ip, &a);
+	i = fake_find(fk.rows, fk.nrows, a);
+	return i < 0 ? NULL : &fk.rows[i];
+}
+
+static void test_seed_query_forward_gives_the_original_reply_bytes(void **s)
+{
+	static const char body[] =
+		"{\n  \"action\": \"QueryForward\",\n"
+		"  \"traceId\": \"e3e98256-5a75-4bdc-80a5-e26fef7ffcca\"\n}";
+	struct api_reply r;
+
+	(void)s;
+	REQ(body, &r);
+	assert_int_equal(r.status, 200);
+	assert_false(r.flush);
+	assert_string_equal(
+		r.body,
+		"{\"code\":200,"
+		"\"traceId\":\"e3e98256-5a75-4bdc-80a5-e26fef7ffcca\","
+		"\"Tables\":["
+		"{\"Ip\":\"10.10.2.7\",\"Iface\":2,"
+		"\"SrcMac\":\"08:00:27:f0:1e:41\","
+		"\"DstMac\":\"08:00:27:aa:bb:01\",\"Source\":\"learned\"},"
+		"{\"Ip\":\"10.10.3.10\",\"Iface\":4,"
+		"\"SrcMac\":\"08:00:27:13:df:b6\","
+		"\"DstMac\":\"08:00:27:f2:cb:f9\",\"Source\":\"learned\"}]}");
+	api_reply_free(&r);
+}
+
+static void test_seed_update_forward_numeric_iface_sets_override(void **s)
+{
+	static const char body[] =
+		"{\n  \"action\": \"UpdateForward\",\n"
+		"  \"traceId\": \"ad231a4f-49ca-43a1-9194-2671d02874e4\",\n"
+		"  \"ip\": \"10.10.3.10\",\n  \"iface\": 4,\n"
+		"  \"srcMac\": \"08:00:27:13:df:b6\",\n"
+		"  \"dstMac\": \"08:00:27:f2:cb:f9\"\n}";
+	static const uint8_t dmac[6] = {0x08, 0x00, 0x27, 0xf2, 0xcb, 0xf9};
+	static const uint8_t smac[6] = {0x08, 0x00, 0x27, 0x13, 0xdf, 0xb6};
+	const struct api_row *row;
+	struct api_reply r;
+
+	(void)s;
+	REQ(body, &r);
+	assert_string_equal(
+		r.body,
+		"{\"code\":200,"
+		"\"traceId\":\"ad231a4f-49ca-43a1-9194-2671d02874e4\"}");
+	assert_int_equal(r.status, 200);
+	assert_true(r.flush);
+	row = row_of("10.10.3.10");
+	assert_non_null(row);
+	assert_true(row->override);
+	assert_int_equal(row->entry.ifindex, 4);
+	assert_memory_equal(row->entry.dmac, dmac, 6);
+	assert_memory_equal(row->entry.smac, smac, 6);
+	api_reply_free(&r);
+}
+
+static void test_seed_lab_update_with_string_iface_sets_override(void **s)
+{
+	static const char body[] =
+		"{\n  \"action\": \"UpdateForward\",\n"
+		"  \"traceId\": \"1fabb3c6-bd56-48a7-ac41-132c8228f421\",\n"
+		"  \"ip\": \"10.10.3.5\",\n  \"iface\": \"4\",\n"
+		"  \"srcMac\": \"08:00:27:13:df:b6\",\n"
+		"  \"dstMac\": \"08:00:27:f2:cb:f9\"\n}";
+	const struct api_row *row;
+	struct api_reply r;
+
+	(void)s;
+	REQ(body, &r);
+	assert_string_equal(
+		r.body,
+		"{\"code\":200,"
+		"\"traceId\":\"1fabb3c6-bd56-48a7-ac41-132c8228f421\"}");
+	assert_true(r.flush);
+	row = row_of("10.10.3.5");
+	assert_non_null(row);
+	assert_true(row->override);
+	assert_int_equal(row->entry.ifindex, 4);
+	api_reply_free(&r);
+	assert_int_equal(fk.gen, 1);
+}
+
+static void test_update_by_name_defaults_src_mac_and_lowers_case(void **s)
+{
+	static const uint8_t ifmac[6] = {0x08, 0x00, 0x27, 0x4a, 0x9b, 0x01};
+	struct api_reply r;
+
+	(void)s;
+	REQ("{\"action\":\"UpdateForward\",\"ip\":\"192.168.56.103\","
+	    "\"iface\":\"enp0s8\",\"dstMac\":\"0A:00:27:AB:CD:EF\"}",
+	    &r);
+	assert_int_equal(r.code, 200);
+	api_reply_free(&r);
+	assert_memory_equal(row_of("192.168.56.103")->entry.smac, ifmac, 6);
+	assert_int_equal(row_of("192.168.56.103")->entry.ifindex, 3);
+
+	REQ("{\"action\":\"QueryForward\",\"traceId\":\"t\","
+	    "\"ip\":\"192.168.56.103\"}",
+	    &r);
+	assert_string_equal(r.body,
+			    "{\"code\":200,\"traceId\":\"t\",\"Tables\":["
+			    "{\"Ip\":\"192.168.56.103\",\"Iface\":3,"
+			    "\"SrcMac\":\"08:00:27:4a:9b:01\","
+			    "\"DstMac\":\"0a:00:27:ab:cd:ef\","
+			    "\"Source\":\"override\"}]}");
+	api_reply_free(&r);
+}
+
+static void test_query_with_unknown_ip_gives_empty_tables(void **s)
+{
+	struct api_reply r;
+
+	(void)s;
+	REQ("{\"action\":\"QueryForward\",\"traceId\":\"x\","
+	    "\"ip\":\"10.9.9.9\"}",
+	    &r);
+	assert_string_equal(r.body,
+			    "{\"code\":200,\"traceId\":\"x\",\"Tables\":[]}");
+	api_reply_free(&r);
+}
+
+static void test_delete_brings_back_learned_entry(void **s)
+{
+	struct api_reply r;
+
+	(void)s;
+	REQ("{\"action\":\"UpdateForward\",\"ip\":\"10.10.3.10\","
+	    "\"iface\":2,\"dstMac\":\"02:00:00:00:00:01\"}",
+	    &r);
+	api_reply_free(&r);
+	assert_true(row_of("10.10.3.10")->override);
+	REQ("{\"action\":\"DeleteForward\",\"traceId\":\"d\","
+	    "\"ip\":\"10.10.3.10\"}",
+	    &r);
+	assert_string_equal(r.body, "{\"code\":200,\"traceId\":\"d\"}");
+	assert_true(r.flush);
+	api_reply_free(&r);
+	assert_false(row_of("10.10.3.10")->override);
+	assert_int_equal(row_of("10.10.3.10")->entry.ifindex, 4);
+}
+
+static void test_delete_of_missing_override_is_1202_404(void **s)
+{
+	struct api_reply r;
+
+	(void)s;
+	/* a learned entry is not an override either */
+	REQ("{\"action\":\"DeleteForward\",\"traceId\":\"d\","
+	    "\"ip\":\"10.10.3.10\"}",
+	    &r);
+	assert_string_equal(r.body,
+			    "{\"code\":1202,\"traceId\":\"d\",\"message\":"
+			    "\"override not found: 10.10.3.10\"}");
+	assert_int_equal(r.status, 404);
+	assert_false(r.flush);
+	assert_int_equal(fk.gen, 0);
+	api_reply_free(&r);
+}
+
+static void test_stats_sums_every_counter_by_name(void **s)
+{
+	struct api_reply r;
+	cJSON *root, *c, *ag;
+	int i;
+
+	(void)s;
+	REQ("{\"action\":\"QueryStats\",\"traceId\":\"s\"}", &r);
+	assert_int_equal(r.status, 200);
+	root = cJSON_Parse(r.body);
+	assert_non_null(root);
+	c = cJSON_GetObjectItemCaseSensitive(root, "Counters");
+	assert_int_equal(cJSON_GetArraySize(c), FWD_CNT_MAX);
+	for (i = 0; i < FWD_CNT_MAX; i++) {
+		cJSON *o = cJSON_GetObjectItemCaseSensitive(
+			c, fwd_counter_names[i]);
+
+		assert_non_null(o);
+		assert_int_equal(cJSON_GetObjectItem(o, "packets")->valuedouble,
+				 10 * i + 1);
+		assert_int_equal(cJSON_GetObjectItem(o, "bytes")->valuedouble,
+				 1000 * i + 64);
+	}
+	ag = cJSON_GetObjectItemCaseSensitive(root, "Agent");
+	assert_int_equal(cJSON_GetObjectItem(ag, "learned")->valuedouble, 2);
+	assert_int_equal(cJSON_GetObjectItem(ag, "hfwdEntries")->valuedouble,
+			 2);
+	assert_int_equal(cJSON_GetObjectItem(ag, "resyncs")->valuedouble, 2);
+	assert_int_equal(cJSON_GetObjectItem(ag, "netlinkEvents")->valuedouble,
+			 345);
+	assert_int_equal(cJSON_GetObjectItem(ag, "uptimeSeconds")->valuedouble,
+			 67);
+	cJSON_Delete(root);
+	api_reply_free(&r);
+}
+
+static void test_missing_trace_id_gets_a_uuid4(void **s)
+{
+	struct api_reply r;
+	const char *t;
+	cJSON *root;
+	int i;
+
+	(void)s;
+	REQ("{\"action\":\"QueryStats\"}", &r);
+	root = cJSON_Parse(r.body);
+	t = cJSON_GetObjectItem(root, "traceId")->valuestring;
+	assert_int_equal(strlen(t), 36);
+	for (i = 0; i < 36; i++) {
+		if (i == 8 || i == 13 || i == 18 || i == 23)
+			assert_int_equal(t[i], '-');
+		else
+			assert_non_null(strchr("0123456789abcdef", t[i]));
+	}
+	assert_int_equal(t[14], '4');
+	assert_non_null(strchr("89ab", t[19]));
+	assert_string_equal(t, r.trace_id);
+	cJSON_Delete(root);
+	api_reply_free(&r);
+}
+
+/* A rejected request: code, status, a word of the message, no change. */
+struct bad {
+	const char *body;
+	size_t len; /* 0: strlen(body) */
+	int code;
+	const char *why;
+};
+
+#define UPD "{\"action\":\"UpdateForward\",\"traceId\":\"b\","
+#define DST ",\"dstMac\":\"08:00:27:f2:cb:f9\""
+
+static const struct bad bad[] = {
+	{"", 0, 1000, "empty body"},
+	{"null", 0, 1100, "not null"},
+	{"[]", 0, 1100, "not an array"},
+	{"[{\"action\":\"QueryForward\"}]", 0, 1100, "not an array"},
+	{"\"QueryForward\"", 0, 1100, "not a string"},
+	{"42", 0, 1100, "not a number"},
+	{"true", 0, 1100, "not a boolean"},
+	{"{", 0, 1100, "invalid JSON"},
+	{"{\"action\":\"QueryForward\"} x", 0, 1100, "invalid JSON"},
+	{"{\"action\":\"QueryForward\"}{}", 0, 1100, "invalid JSON"},
+	{"{\"action\":\"QueryForward\"}\0{\"a\":1}", 35, 1100, "NUL byte"},
+	{"{\"action\":\"Query\\u0000Forward\"}", 0, 1100, "\\u0000"},
+	{"{\"ac\\u0000x\":1,\"action\":\"QueryForward\"}", 0, 1100, "\\u0000"},
+	{"{\"action\":\"QueryForward\",\"traceId\":\"\xff\"}", 0, 1100,
+	 "UTF-8"},
+	{"{\"action\":\"QueryForward\",\"traceId\":\"\xc0\xaf\"}", 0, 1100,
+	 "UTF-8"},
+	{"{\"action\":\"QueryForward\",\"traceId\":\"\xed\xa0\x80\"}", 0, 1100,
+	 "UTF-8"},
+	{"{\"action\":\"QueryForward\",\"traceId\":\"\xf4\x90\x80\x80\"}", 0,
+	 1100, "UTF-8"},
+	{"{\"action\":\"QueryForward\",\"traceId\":\"\\ud800\"}", 0, 1100,
+	 "invalid JSON"},
+	{"{\"action\":\"QueryForward\",\"action\":\"DeleteForward\"}", 0, 1100,
+	 "duplicate field \\\"action\\\""},
+	{"{\"Action\":\"QueryForward\"}", 0, 1100, "action: missing"},
+	{"{\"action\":null}", 0, 1100, "action: must be a string, not null"},
+	{"{\"action\":7}", 0, 1100, "action: must be a string, not a number"},
+	{"{\"action\":[\"QueryForward\"]}", 0, 1100, "not an array"},
+	{"{\"action\":\"queryforward\"}", 0, 1101, "not support action"},
+	{"{\"action\":\"Nope\"}", 0, 1101, "not support action"},
+	{"{\"action\":\"\"}", 0, 1101, "not support action"},
+	{"{\"action\":\"QueryForward\",\"traceId\":5}", 0, 1100,
+	 "traceId: must be a string"},
+	{"{\"action\":\"QueryForward\",\"traceId\":null}", 0, 1100,
+	 "traceId: must be a string, not null"},
+	{"{\"action\":\"QueryForward\",\"ip\":\"10.10.3\"}", 0, 1100,
+	 "ip: \\\"10.10.3\\\""},
+	{"{\"action\":\"QueryForward\",\"ip\":17}", 0, 1100,
+	 "ip: must be a string"},
+	{UPD "\"iface\":4" DST "}", 0, 1100, "ip: missing"},
+	{UPD "\"ip\":\"10.10.3\",\"iface\":4" DST "}", 0, 1100, "ip: "},
+	{UPD "\"ip\":\"256.1.1.1\",\"iface\":4" DST "}", 0, 1100, "ip: "},
+	{UPD "\"ip\":\"::1\",\"iface\":4" DST "}", 0, 1100, "ip: "},
+	{UPD "\"ip\":\" 10.10.3.5\",\"iface\":4" DST "}", 0, 1100, "ip: "},
+	{UPD "\"ip\":\"10.10.3.5 \",\"iface\":4" DST "}", 0, 1100, "ip: "},
+	{UPD "\"ip\":\"010.10.3.5\",\"iface\":4" DST "}", 0, 1100, "ip: "},
+	{UPD "\"ip\":\"10.10.3.5.1\",\"iface\":4" DST "}", 0, 1100, "ip: "},
+	{UPD "\"ip\":\"10.10.3.\",\"iface\":4" DST "}", 0, 1100, "ip: "},
+	{UPD "\"ip\":\"0x0a.10.3.5\",\"iface\":4" DST "}", 0, 1100, "ip: "},
+	{UPD "\"ip\":\"\",\"iface\":4" DST "}", 0, 1100, "ip: "},
+	{UPD "\"ip\":167379717,\"iface\":4" DST "}", 0, 1100,
+	 "ip: must be a string"},
+	{UPD "\"ip\":\"224.0.0.1\",\"iface\":4" DST "}", 0, 1100,
+	 "not a unicast address"},
+	{UPD "\"ip\":\"0.0.0.0\",\"iface\":4" DST "}", 0, 1100, "unicast"},
+	{UPD "\"ip\":\"127.0.0.1\",\"iface\":4" DST "}", 0, 1100, "unicast"},
+	{UPD "\"ip\":\"255.255.255.255\",\"iface\":4" DST "}", 0, 1100,
+	 "unicast"},
+	{UPD "\"ip\":\"10.10.3.5\"" DST "}", 0, 1100, "iface: missing"},
+	{UPD "\"ip\":\"10.10.3.5\",\"iface\":4.7" DST "}", 0, 1100,
+	 "iface: 4.7 is not"},
+	{UPD "\"ip\":\"10.10.3.5\",\"iface\":1e20" DST "}", 0, 1100,
+	 "iface: 1e+20 is not"},
+	{UPD "\"ip\":\"10.10.3.5\",\"iface\":-4" DST "}", 0, 1100,
+	 "iface: -4 is not"},
+	{UPD "\"ip\":\"10.10.3.5\",\"iface\":0" DST "}", 0, 1100, "iface: 0"},
+	{UPD "\"ip\":\"10.10.3.5\",\"iface\":4294967300" DST "}", 0, 1100,
+	 "iface: "},
+	{UPD "\"ip\":\"10.10.3.5\",\"iface\":true" DST "}", 0, 1100,
+	 "iface: must be a number or a string, not a boolean"},
+	{UPD "\"ip\":\"10.10.3.5\",\"iface\":null" DST "}", 0, 1100,
+	 "not null"},
+	{UPD "\"ip\":\"10.10.3.5\",\"iface\":[4]" DST "}", 0, 1100,
+	 "not an array"},
+	{UPD "\"ip\":\"10.10.3.5\",\"iface\":{}" DST "}", 0, 1100,
+	 "not an object"},
+	{UPD "\"ip\":\"10.10.3.5\",\"iface\":\"\"" DST "}", 0, 1100, "iface: "},
+	{UPD "\"ip\":\"10.10.3.5\",\"iface\":\"enp0s99\"" DST "}", 0, 1100,
+	 "no such interface \\\"enp0s99\\\""},
+	{UPD "\"ip\":\"10.10.3.5\",\"iface\":99" DST "}", 0, 1100,
+	 "no such interface \\\"99\\\""},
+	{UPD "\"ip\":\"10.10.3.5\",\"iface\":\"lo\"" DST "}", 0, 1100,
+	 "not managed"},
+	{UPD "\"ip\":\"10.10.3.5\",\"iface\":\"a-very-long-interface\"" DST "}",
+	 0, 1100, "iface: "},
+	{UPD "\"ip\":\"10.10.3.5\",\"iface\":4}", 0, 1100, "dstMac: missing"},
+	{UPD "\"ip\":\"10.10.3.5\",\"iface\":4,\"dstmac\":"
+	     "\"08:00:27:f2:cb:f9\"}",
+	 0, 1100, "dstMac: missing"},
+	{UPD "\"ip\":\"10.10.3.5\",\"iface\":4,\"dstMac\":"
+	     "\"08:00:27:f2:cb\"}",
+	 0, 1100, "dstMac: \\\"08:00:27:f2:cb\\\" is not a MAC"},
+	{UPD "\"ip\":\"10.10.3.5\",\"iface\":4,\"dstMac\":"
+	     "\"08:00:27:f2:cb:f9:00\"}",
+	 0, 1100, "dstMac: "},
+	{UPD "\"ip\":\"10.10.3.5\",\"iface\":4,\"dstMac\":"
+	     "\"08:00:27:f2:cb:fg\"}",
+	 0, 1100, "dstMac: "},
+	{UPD "\"ip\":\"10.10.3.5\",\"iface\":4,\"dstMac\":"
+	     "\"0800.27f2.cbf9\"}",
+	 0, 1100, "dstMac: "},
+	{UPD "\"ip\":\"10.10.3.5\",\"iface\":4,\"dstMac\":"
+	     "\"8:0:27:f2:cb:f9\"}",
+	 0, 1100, "dstMac: "},
+	{UPD "\"ip\":\"10.10.3.5\",\"iface\":4,\"dstMac\":"
+	     "\"08-00:27:f2:cb:f9\"}",
+	 0, 1100, "dstMac: "},
+	{UPD "\"ip\":\"10.10.3.5\",\"iface\":4,\"dstMac\":"
+	     "\"01:00:5e:00:00:01\"}",
+	 0, 1100, "not a unicast MAC"},
+	{UPD "\"ip\":\"10.10.3.5\",\"iface\":4,\"dstMac\":"
+	     "\"00:00:00:00:00:00\"}",
+	 0, 1100, "not a unicast MAC"},
+	{UPD "\"ip\":\"10.10.3.5\",\"iface\":4,\"dstMac\":8}", 0, 1100,
+	 "dstMac: must be a string"},
+	{UPD "\"ip\":\"10.10.3.5\",\"iface\":4" DST ",\"srcMac\":null}", 0,
+	 1100, "srcMac: must be a string, not null"},
+	{UPD "\"ip\":\"10.10.3.5\",\"iface\":4" DST ",\"srcMac\":\"x\"}", 0,
+	 1100, "srcMac: "},
+	{UPD "\"ip\":\"10.10.3.5\",\"iface\":4" DST ",\"ip\":\"10.1.1.1\"}", 0,
+	 1100, "duplicate field \\\"ip\\\""},
+	{"{\"action\":\"DeleteForward\",\"traceId\":\"b\"}", 0, 1100,
+	 "ip: missing"},
+	{"{\"action\":\"DeleteForward\",\"traceId\":\"b\",\"ip\":\"x\"}", 0,
+	 1100, "ip: "},
+	{"{\"action\":\"DeleteForward\",\"traceId\":\"b\","
+	 "\"ip\":\"10.10.3.5\"}",
+	 0, 1202, "override not found"},
+};
+
+static void test_bad_requests_get_their_code_and_change_nothing(void **s)
+{
+	size_t i;
+
+	(void)s;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const struct bad *b = &bad[i];
+		unsigned long gen = fk.gen;
+		int nrows = fk.nrows;
+		struct api_reply r;
+		char code[32];
+
+		req(b->body, b->len ? b->len : strlen(b->body), &r);
+		snprintf(code, sizeof(code), "{\"code\":%d,", b->code);
+		if (strncmp(r.body, code, strlen(code)) ||
+		    !strstr(r.body, b->why) || !strstr(r.body, "\"message\"")) {
+			print_error("bad[%zu] %s\n  got %s\n  want %s ... %s\n",
+				    i, b->body, r.body, code, b->why);
+			fail();
+		}
+		assert_int_equal(r.code, b->code);
+		assert_int_equal(r.status, api_code_status(b->code));
+		assert_true(r.status == 400 || r.status == 404);
+		assert_false(r.flush);
+		assert_int_equal(fk.gen, gen);
+		assert_int_equal(fk.nrows, nrows);
+		/* the traceId is echoed once it was read */
+		if (strstr(b->body, "\"traceId\":\"b\""))
+			assert_string_equal(r.trace_id, "b");
+		api_reply_free(&r);
+	}
+}
+
+static void test_failing_ops_give_1200_and_1201(void **s)
+{
+	struct api_reply r;
+
+	(void)s;
+	fk.fail_set = -EIO;
+	REQ(UPD "\"ip\":\"10.10.3.5\",\"iface\":4" DST "}", &r);
+	assert_int_equal(r.code, 1200);
+	assert_int_equal(r.status, 500);
+	assert_non_null(strstr(r.body, "update error: 10.10.3.5"));
+	assert_false(r.flush);
+	api_reply_free(&r);
+	fk.fail_set = -ENOSPC;
+	REQ(UPD "\"ip\":\"10.10.3.5\",\"iface\":4" DST "}", &r);
+	assert_non_null(strstr(r.body, "table is full"));
+	api_reply_free(&r);
+
+	fk.fail_walk = -EIO;
+	REQ("{\"action\":\"QueryForward\"}", &r);
+	assert_int_equal(r.code, 1201);
+	assert_int_equal(r.status, 500);
+	api_reply_free(&r);
+	REQ("{\"action\":\"QueryForward\",\"ip\":\"10.10.3.10\"}", &r);
+	assert_int_equal(r.code, 1201);
+	api_reply_free(&r);
+
+	fk.fail_stats = -EPERM;
+	REQ("{\"action\":\"QueryStats\"}", &r);
+	assert_int_equal(r.code, 1201);
+	assert_non_null(strstr(r.body, "query error: stats"));
+	api_reply_free(&r);
+	assert_int_equal(fk.gen, 0);
+}
+
+static void test_error_reply_maps_every_added_code_to_its_status(void **s)
+{
+	static const struct {
+		int code;
+		unsigned int status;
+	} map[] = {
+		{200, 200},  {1000, 400}, {1001, 413}, {1002, 401},
+		{1003, 404}, {1004, 405}, {1100, 400}, {1101, 400},
+		{1200, 500}, {1201, 500}, {1202, 404},
+	};
+	struct api_reply r = {};
+	size_t i;
+
+	(void)s;
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		assert_int_equal(api_code_status(map[i].code), map[i].status);
+	assert_int_equal(api_error_reply(&r, API_ERR_TOO_LARGE, "q",
+					 "request body too large: %d", 65537),
+			 0);
+	assert_string_equal(r.body,
+			    "{\"code\":1001,\"traceId\":\"q\",\"message\":"
+			    "\"request body too large: 65537\"}");
+	assert_int_equal(r.status, 413);
+	api_reply_free(&r);
+}
+
+static void test_unknown_fields_are_ignored(void **s)
+{
+	struct api_reply r;
+
+	(void)s;
+	REQ("{\"action\":\"QueryForward\",\"traceId\":\"u\","
+	    "\"extra\":{\"a\":[1,2,{\"b\":null}]}}",
+	    &r);
+	assert_int_equal(r.code, 200);
+	api_reply_free(&r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(
+			test_seed_query_forward_gives_the_original_reply_bytes,
+			setup),
+		cmocka_unit_test_setup(
+			test_seed_update_forward_numeric_iface_sets_override,
+			setup),
+		cmocka_unit_test_setup(
+			test_seed_lab_update_with_string_iface_sets_override,
+			setup),
+		cmocka_unit_test_setup(
+			test_update_by_name_defaults_src_mac_and_lowers_case,
+			setup),
+		cmocka_unit_test_setup(
+			test_query_with_unknown_ip_gives_empty_tables, setup),
+		cmocka_unit_test_setup(test_delete_brings_back_learned_entry,
+				       setup),
+		cmocka_unit_test_setup(
+			test_delete_of_missing_override_is_1202_404, setup),
+		cmocka_unit_test_setup(test_stats_sums_every_counter_by_name,
+				       setup),
+		cmocka_unit_test_setup(test_missing_trace_id_gets_a_uuid4,
+				       setup),
+		cmocka_unit_test_setup(
+			test_bad_requests_get_their_code_and_change_nothing,
+			setup),
+		cmocka_unit_test_setup(test_failing_ops_give_1200_and_1201,
+				       setup),
+		cmocka_unit_test_setup(
+			test_error_reply_maps_every_added_code_to_its_status,
+			setup),
+		cmocka_unit_test_setup(test_unknown_fields_are_ignored, setup),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
