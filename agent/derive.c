@@ -24,6 +24,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/fib_rules.h>
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
@@ -253,7 +254,8 @@ struct derive {
 	/* Addresses whose candidates a flush removed, to re-derive after. */
 	uint32_t *redo;
 	size_t n_redo, redo_cap;
-	uint32_t plen[TBL_N][33]; /* routes per table and prefix length */
+	uint32_t plen[TBL_N][33];  /* routes per table and prefix length */
+	unsigned int custom_rules; /* policy rules beyond the default three */
 	uint32_t tick;
 	uint32_t cursor; /* derive_refresh() resumes at this bucket */
 	uint64_t set_errors;
@@ -339,6 +341,8 @@ static bool derive_one(const struct derive *d, uint32_t ip, struct fwd_entry *e,
 	const struct link *l;
 	bool tos = false;
 
+	if (d->custom_rules)
+		return false;
 	/* Local addresses, broadcasts: the local table answers first. */
 	if (lpm(d, TBL_LOCAL, ip, &tos) || tos)
 		return false;
@@ -874,6 +878,32 @@ void derive_resync_end(struct derive *d)
 	apply_all(d);
 	if (d->hooks.resync_end)
 		d->hooks.resync_end(d->hooks.arg);
+}
+
+bool derive_rule_is_default(const struct nl_rule *r)
+{
+	if (!r->match_all || r->action != FR_ACT_TO_TBL)
+		return false;
+	return (r->priority == 0 && r->table == RT_TABLE_LOCAL) ||
+	       (r->priority == 32766 && r->table == RT_TABLE_MAIN) ||
+	       (r->priority == 32767 && r->table == RT_TABLE_DEFAULT);
+}
+
+void derive_rules(struct derive *d, unsigned int custom)
+{
+	if (!custom == !d->custom_rules) {
+		d->custom_rules = custom;
+		return;
+	}
+	d->custom_rules = custom;
+	if (custom)
+		pr_warn("rtnl: %u IPv4 policy rule(s) besides the default "
+			"ones: "
+			"learning suspended, the fib fallback decides\n",
+			custom);
+	else
+		pr_info("rtnl: only default IPv4 policy rules: learning\n");
+	apply_all(d);
 }
 
 const char *derive_missing_iface(const struct derive *d)

@@ -79,6 +79,19 @@ struct nl_netconf {
 	int32_t forwarding; /* -1 if absent */
 };
 
+/* RTM_NEWRULE / RTM_DELRULE (AF_INET) */
+struct nl_rule {
+	uint32_t table;	   /* FRA_TABLE, else frh table */
+	uint32_t priority; /* FRA_PRIORITY */
+	uint8_t action;	   /* FR_ACT_* */
+	/*
+	 * Matches every packet: no address, TOS, mark, interface or other
+	 * selector, no inversion. Unknown attributes count as selectors.
+	 */
+	bool match_all;
+};
+
+int nl_parse_rule(const void *buf, size_t len, struct nl_rule *out);
 int nl_parse_link(const void *buf, size_t len, struct nl_link *out);
 int nl_parse_addr(const void *buf, size_t len, struct nl_addr *out);
 int nl_parse_route(const void *buf, size_t len, struct nl_route *out);

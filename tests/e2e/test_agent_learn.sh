@@ -169,7 +169,7 @@ send_udp() {
 		echo -n fwd-test > /dev/udp/$1/9; done" 2>/dev/null || true
 }
 
-echo "1..23"
+echo "1..25"
 
 if start_fwd; then
 	ok "daemon starts and pins hfwd"
@@ -275,6 +275,14 @@ else
 	not_ok "prefix route via gateway gives no entry" "$(entry 198.51.100.7)"
 fi
 ip route del 198.51.100.0/24
+
+# A policy rule makes the kernel's answer depend on more than the
+# destination: learning stops (the fib fallback honours rules), and
+# resumes when the rule goes.
+ip rule add from 10.9.0.0/16 lookup 100 pref 100
+check_entry "custom policy rule suspends learning" 10.2.0.2 ""
+ip rule del pref 100
+check_entry "rule removed, entries back" 10.2.0.2 "$IX_M2 $MAC_M2 $MAC_P2"
 
 # Unmanaged interface.
 ip neigh replace 10.3.0.2 lladdr 02:00:00:00:03:02 dev u3 nud permanent

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <linux/fib_rules.h>
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
@@ -546,6 +547,27 @@ static void test_resync_sets_everything_again(void **state)
 	assert_no_entry("10.1.0.7");
 }
 
+static void test_custom_policy_rules_suspend_learning(void **state)
+{
+	struct derive *d = *state;
+	struct nl_rule main_rule = {.table = RT_TABLE_MAIN,
+				    .priority = 32766,
+				    .action = FR_ACT_TO_TBL,
+				    .match_all = true};
+
+	assert_true(derive_rule_is_default(&main_rule));
+	main_rule.match_all = false; /* e.g. "from 10.9.0.0/16" */
+	assert_false(derive_rule_is_default(&main_rule));
+	neigh_msg(d, 2, "10.1.0.7", NUD_REACHABLE, macA, false);
+	derive_rules(d, 1);
+	assert_no_entry("10.1.0.7");
+	neigh_msg(d, 2, "10.1.0.8", NUD_REACHABLE, macA, false);
+	assert_no_entry("10.1.0.8");
+	derive_rules(d, 0);
+	assert_entry("10.1.0.7", 2, mac0, macA);
+	assert_entry("10.1.0.8", 2, mac0, macA);
+}
+
 static void test_missing_managed_interface_is_named(void **state)
 {
 	struct derive *d = *state;
@@ -625,6 +647,7 @@ int main(void)
 		T(test_link_renamed_away_is_gone),
 		T(test_non_ethernet_and_noarp_links_have_none),
 		T(test_resync_sets_everything_again),
+		T(test_custom_policy_rules_suspend_learning),
 		T(test_missing_managed_interface_is_named),
 		T(test_refresh_only_stale_neighbours_behind_entries),
 	};
