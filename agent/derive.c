@@ -948,18 +948,21 @@ unsigned int derive_refresh(struct derive *d,
 			    void *arg, unsigned int max)
 {
 	uint32_t b, nb = d->neighs.mask + 1;
-	unsigned int sent = 0;
+	unsigned int sent = 0, seen = 0;
 
 	if (!d->learn || !nb)
 		return 0;
 	d->tick++;
-	for (b = 0; b < nb && sent < max; b++) {
+	/* Bound the walk too, not only the requests: most neighbours may
+	 * be STALE without being anybody's next hop. */
+	for (b = 0; b < nb && sent < max && seen < 16 * max; b++) {
 		uint32_t bi = (d->cursor + b) % nb;
 		struct hnode *h;
 
 		for (h = d->neighs.b[bi]; h; h = h->next) {
 			struct neigh *n = container_of(h, struct neigh, h);
 
+			seen++;
 			/* Only STALE needs us: DELAY/PROBE are being
 			 * verified, REACHABLE was just now. */
 			if (n->state != NUD_STALE || n->tick == d->tick ||
