@@ -241,6 +241,7 @@ struct route {
 	uint8_t tbl, len, tos, type;
 	bool complex;
 	uint32_t dst, gw, oif, prio;
+	int64_t seq; /* alias order: lower is used first (prepend: < 0) */
 };
 
 struct derive {
@@ -256,6 +257,7 @@ struct derive {
 	size_t n_redo, redo_cap;
 	uint32_t plen[TBL_N][33];  /* routes per table and prefix length */
 	unsigned int custom_rules; /* policy rules beyond the default three */
+	int64_t route_seq;	   /* last route_set() insertion number */
 	uint32_t tick;
 	uint32_t cursor; /* derive_refresh() resumes at this bucket */
 	uint64_t set_errors;
@@ -316,7 +318,9 @@ static const struct route *lpm(const struct derive *d, unsigned int tbl,
 				*tos = true;
 				continue;
 			}
-			if (!best || r->prio < best->prio)
+			/* The kernel takes the first of equal metric. */
+			if (!best || r->prio < best->prio ||
+			    (r->prio == best->prio && r->seq < best->seq))
 				best = r;
 		}
 		if (best || *tos)
@@ -477,8 +481,13 @@ static void route_free(struct derive *d, struct route *r)
 	free(r);
 }
 
+/*
+ * The route @nr names: same prefix, TOS and metric, and the same next hop
+ * if one matches; else (@exact false) the first such alias, the one the
+ * kernel uses and replaces.
+ */
 static struct route *route_find(const struct derive *d, unsigned int tbl,
-				const struct nl_route *nr)
+				const struct nl_route *nr, bool exact)
 {
 	struct route *first = NULL;
 	struct hnode *n;
@@ -492,17 +501,23 @@ static struct route *route_find(const struct derive *d, unsigned int tbl,
 		/* Appended duplicates differ only in the next hop. */
 		if (r->gw == nr->gw && r->oif == nr->oif)
 			return r;
-		if (!first)
+		if (!first || r->seq < first->seq)
 			first = r;
 	}
-	return first;
+	return exact ? NULL : first;
 }
 
 static void route_set(struct derive *d, unsigned int tbl,
 		      const struct nl_route *nr)
 {
-	struct route *r = route_find(d, tbl, nr);
+	bool replace = nr->nlmsg_flags & NLM_F_REPLACE;
+	struct route *r = route_find(d, tbl, nr, !replace);
 
+	/*
+	 * Without REPLACE a different next hop is a second alias (append,
+	 * or prepend: a plain create that found the prefix taken, which
+	 * goes in front). Dumps list aliases in the kernel's order.
+	 */
 	if (!r) {
 		r = calloc(1, sizeof(*r));
 		if (!r) {
@@ -514,6 +529,9 @@ static void route_set(struct derive *d, unsigned int tbl,
 		r->dst = nr->dst;
 		r->tos = nr->tos;
 		r->prio = nr->priority;
+		r->seq = ++d->route_seq;
+		if (!(nr->nlmsg_flags & (NLM_F_APPEND | NLM_F_MULTI)))
+			r->seq = -r->seq;
 		r->h.key = rkey(tbl, r->len, r->dst);
 		ht_add(&d->routes, &r->h);
 		d->plen[tbl][r->len]++;
@@ -563,7 +581,7 @@ void derive_route(struct derive *d, const struct nl_route *nr, bool del)
 	if (nr->dst & ~mask_n(nr->dst_len))
 		return; /* the kernel never sends one; never trust one */
 	if (del) {
-		r = route_find(d, tbl, nr);
+		r = route_find(d, tbl, nr, false);
 		if (!r)
 			return;
 		route_free(d, r);

@@ -202,6 +202,7 @@ int nl_parse_route(const void *buf, size_t len, struct nl_route *out)
 	out->tos = rtm->rtm_tos;
 	out->dst_len = rtm->rtm_dst_len;
 	out->rtm_flags = rtm->rtm_flags;
+	out->nlmsg_flags = nlh->nlmsg_flags;
 	out->dst = nl_in4(tb[RTA_DST]);
 	out->gw = nl_in4(tb[RTA_GATEWAY]);
 	out->oif = nl_u32(tb[RTA_OIF], 0);

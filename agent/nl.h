@@ -49,11 +49,12 @@ struct nl_route {
 	uint8_t protocol; /* RTPROT_* */
 	uint8_t tos;
 	uint8_t dst_len;
-	uint32_t rtm_flags; /* RTM_F_*, RTNH_F_* */
-	uint32_t dst;	    /* 0 if absent (default route) */
-	uint32_t gw;	    /* RTA_GATEWAY, 0 if absent */
-	uint32_t oif;	    /* RTA_OIF, 0 if absent */
-	uint32_t priority;  /* RTA_PRIORITY (metric) */
+	uint32_t rtm_flags;   /* RTM_F_*, RTNH_F_* */
+	uint16_t nlmsg_flags; /* NLM_F_REPLACE/APPEND/MULTI: alias order */
+	uint32_t dst;	      /* 0 if absent (default route) */
+	uint32_t gw;	      /* RTA_GATEWAY, 0 if absent */
+	uint32_t oif;	      /* RTA_OIF, 0 if absent */
+	uint32_t priority;    /* RTA_PRIORITY (metric) */
 	/*
 	 * The next hop is not one (gateway, oif) pair we can copy into hfwd:
 	 * multipath, nexthop object, RTA_VIA, lightweight tunnel. Such a

@@ -371,6 +371,41 @@ static void test_longest_prefix_and_metric_decide(void **state)
 	assert_entry("10.1.0.20", 2, mac0, macA);
 }
 
+static void alias(struct derive *d, uint32_t oif, uint16_t flags, bool del)
+{
+	struct nl_route r = {.table = RT_TABLE_MAIN,
+			     .type = RTN_UNICAST,
+			     .dst_len = 28,
+			     .oif = oif,
+			     .nlmsg_flags = flags};
+
+	r.dst = ip("10.1.0.32");
+	derive_route(d, &r, del);
+}
+
+static void test_equal_metric_aliases_first_one_wins(void **state)
+{
+	struct derive *d = *state;
+
+	neigh_msg(d, 2, "10.1.0.40", NUD_REACHABLE, macA, false);
+	neigh_msg(d, 3, "10.1.0.40", NUD_REACHABLE, macB, false);
+	alias(d, 3, NLM_F_CREATE, false);
+	assert_entry("10.1.0.40", 3, mac1, macB);
+	/* ip route append ... dev eth0: second alias, not used. */
+	alias(d, 2, NLM_F_CREATE | NLM_F_APPEND, false);
+	assert_entry("10.1.0.40", 3, mac1, macB);
+	/* The first goes: the appended one takes over. */
+	alias(d, 3, 0, true);
+	assert_entry("10.1.0.40", 2, mac0, macA);
+	/* ip route prepend ... dev eth1: goes in front. */
+	alias(d, 3, NLM_F_CREATE, false);
+	assert_entry("10.1.0.40", 3, mac1, macB);
+	/* ip route replace ... dev eth9 replaces the first alias (eth1),
+	 * not the second: unmanaged eth9 now decides, so no entry. */
+	alias(d, 4, NLM_F_CREATE | NLM_F_REPLACE, false);
+	assert_no_entry("10.1.0.40");
+}
+
 static void test_blackhole_and_multipath_give_none(void **state)
 {
 	struct derive *d = *state;
@@ -637,6 +672,7 @@ int main(void)
 		T(test_host_route_via_gateway_uses_gateway_mac),
 		T(test_prefix_route_via_gateway_is_left_to_fib),
 		T(test_longest_prefix_and_metric_decide),
+		T(test_equal_metric_aliases_first_one_wins),
 		T(test_blackhole_and_multipath_give_none),
 		T(test_connected_route_removed_drops_subnet),
 		T(test_last_address_removed_flushes_static_routes),
