@@ -9,13 +9,15 @@
  * from memory, and a neighbour event would wait for a round trip before its
  * entry could be written. The price is that the mirror must follow every
  * route change, including the ones the kernel does not announce: when a
- * link goes administratively down or disappears, IPv4 flushes its routes
- * without RTM_DELROUTE, so we drop them here ourselves.
+ * link goes administratively down, disappears or loses its last IPv4
+ * address, IPv4 flushes its routes without RTM_DELROUTE, so we drop them
+ * here ourselves.
  *
- * Only the local and main tables are mirrored, i.e. the default policy
- * rules are assumed; when the answer could depend on the packet (a TOS
- * route, multipath, nexthop objects, tunnels) the rule yields no entry and
- * the packet goes the kernel's way, which is always correct.
+ * Only the local and main tables are mirrored, which is the kernel's
+ * lookup under the three default policy rules; while any other rule
+ * exists nothing is learned. When the answer could depend on the packet
+ * (a TOS route, multipath, nexthop objects, tunnels) the rule yields no
+ * entry and the packet goes the kernel's way, which is always correct.
  *
  * Per-event cost: a neighbour change re-derives its own address and the
  * /32 routes through it (gateway index), O(affected). A route of prefix
