@@ -169,7 +169,7 @@ send_udp() {
 		echo -n fwd-test > /dev/udp/$1/9; done" 2>/dev/null || true
 }
 
-echo "1..25"
+echo "1..26"
 
 if start_fwd; then
 	ok "daemon starts and pins hfwd"
@@ -425,6 +425,31 @@ else
 		"ENOBUFS logged: $(grep -c ENOBUFS "$tmp/fwd.log")" \
 		"hfwd $(hfwd | wc -l) truth $(truth | wc -l)" \
 		"$(diff <(hfwd) <(truth) | head -5 | tr '\n' ' ')"
+fi
+
+# Independently of the rule as written above: every entry agrees with the
+# kernel's own route lookup (ip route get) and its neighbour table.
+hfwd >"$tmp/map"
+# "IP DEV NEXTHOP" from the kernel's lookup, then joined with the links'
+# ifindex and MAC and the neighbours' lladdr: a few processes in all, so
+# the snapshot stays consistent.
+awk '{ print "route get " $1 }' "$tmp/map" | ip -j -batch - 2>/dev/null |
+	jq -r '.[] | "\(.dst) \(.dev) \(.gateway // .dst)"' >"$tmp/routes"
+ip -j link show | jq -r '.[] | "L \(.ifname) \(.ifindex) \(.address)"' \
+	>"$tmp/kernel"
+ip -j -4 neigh show | jq -r '.[] | "N \(.dev) \(.dst) \(.lladdr)"' \
+	>>"$tmp/kernel"
+awk 'FNR == NR { if ($1 == "L") { ix[$2] = $3; mac[$2] = $4 }
+		 else lla[$2 " " $3] = $4; next }
+     { print $1, ix[$2], mac[$2], lla[$2 " " $3] }' \
+	"$tmp/kernel" "$tmp/routes" | sort >"$tmp/expected"
+bad=$(diff "$tmp/map" "$tmp/expected" | grep -c '^[<>]' || true)
+[ "$bad" -eq 0 ] || diff "$tmp/map" "$tmp/expected" | head -4 | sed 's/^/# /'
+if [ "$bad" -eq 0 ] && [ "$(wc -l <"$tmp/routes")" -eq "$(wc -l <"$tmp/map")" ]; then
+	ok "every entry matches ip route get and the neighbour table ($(wc -l <"$tmp/map"))"
+else
+	not_ok "every entry matches ip route get and the neighbour table" \
+		"$bad mismatches; $(wc -l <"$tmp/routes") routes for $(wc -l <"$tmp/map") entries"
 fi
 stop_fwd
 [ "$fails" -eq 0 ]
