@@ -14,8 +14,6 @@ set -u
 
 top=${FWD_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 export LAB_PREFIX=fwdtest-
-tmp=$(mktemp -d /tmp/fwdtest-XXXXXX)
-export LAB_DIR=$tmp/lab
 # shellcheck source=tests/e2e/lab_lib.sh
 . "$top/tests/e2e/lab_lib.sh"
 
@@ -35,6 +33,8 @@ for b in fwd fwdctl; do
 		exit 0
 	fi
 done
+tmp=$(mktemp -d /tmp/fwdtest-XXXXXX)
+export LAB_DIR=$tmp/lab
 
 host_state() {
 	ip -o link show | sed 's/ link-netnsid [0-9]*//'
@@ -51,6 +51,9 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
+# A timeout's SIGTERM must run cleanup too: fwd runs in its own session and
+# would outlive the suite.
+trap 'exit 143' TERM INT
 
 # ping_from NODE COUNT DST: the number of replies.
 ping_from() {
