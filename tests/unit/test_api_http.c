@@ -591,10 +591,17 @@ static void test_one_address_gets_at_most_128_connections(void **st)
 	close(extra);
 	for (i = 0; i < LIMIT; i++)
 		close(fds[i]);
-	/* slots come back once the connections are gone */
-	for (i = 0; i < 50; i++) {
-		memset(&r, 0, sizeof(r));
-		if (http("GET", "/healthz", NULL, NULL, &r) == 200)
+	/*
+	 * Slots come back once the server has seen the closes; until then a
+	 * new connection is still refused, so retry for a while.
+	 */
+	for (i = 0; i < 100; i++) {
+		CURL *c = request("GET", "/healthz", NULL, NULL, 0, &r);
+
+		if (curl_easy_perform(c) == CURLE_OK)
+			curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
+		curl_easy_cleanup(c);
+		if (r.status == 200)
 			break;
 		usleep(20000);
 	}
