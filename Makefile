@@ -2,7 +2,7 @@
 #
 # fwd - XDP fast-path IPv4 forwarder. Everything is built in build/.
 # `make V=1` shows the full commands. Modules add their own rules in
-# <dir>/*.mk fragments (included at the end); this file holds what all
+# <dir>/*.mk fragments (included before the rules); this file holds what all
 # share: flags, the BPF object and skeleton, libfwd.a, fwd, fwdctl, tests.
 
 OUTPUT := build
@@ -42,6 +42,11 @@ TEST_SUITES = $(UNIT_TESTS) $(BPF_TESTS) $(sort $(wildcard tests/*/test_*.sh))
 
 PROGS := $(if $(wildcard agent/main.c),$(OUTPUT)/fwd) \
 	 $(if $(wildcard api/fwdctl.c),$(OUTPUT)/fwdctl)
+
+# Fragments come before any rule reads TEST_DEPS; their targets must not
+# become the default goal.
+.DEFAULT_GOAL := all
+include $(sort $(wildcard kern/*.mk agent/*.mk api/*.mk scripts/*.mk scripts/*/*.mk tests/*/*.mk))
 
 all: deps $(OUTPUT)/fwd.bpf.o $(OUTPUT)/fwd.skel.h $(PROGS)
 
@@ -107,6 +112,5 @@ lint: deps $(OUTPUT)/fwd.skel.h
 clean:
 	$(Q)rm -rf $(OUTPUT)
 
-include $(sort $(wildcard kern/*.mk agent/*.mk api/*.mk scripts/*.mk scripts/*/*.mk tests/*/*.mk))
 
 -include $(shell find $(OBJ) -name '*.d' 2>/dev/null)
