@@ -650,6 +650,10 @@ err_free:
 	return err;
 }
 
+/*
+ * Only once loop_run() has returned: the loop cannot remove a hook, and
+ * on_hook would otherwise run on a freed api.
+ */
 void api_close(struct api *api)
 {
 	struct api_req *req;
