@@ -39,6 +39,8 @@
 #define API_MAX_PER_IP 128    /* ... from one address (wrk uses 64) */
 #define API_TIMEOUT_S 10      /* idle connection timeout */
 #define API_CONN_MEMORY 16384 /* per connection: request line + headers */
+/* Flushes one hook may do back to back before yielding to other fds. */
+#define API_COMMIT_ROUNDS 4
 /* An oversized chunked body is read and dropped up to here, then cut. */
 #define API_DISCARD_MAX (1024 * 1024)
 
@@ -332,7 +334,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 	if (req->queued)
 		return MHD_YES;
 	if (req->done)
-		return send_reply(req, NULL);
+		return req->reply.body ? send_reply(req, NULL) : MHD_NO;
 	if (req->route != ROUTE_ACTION)
 		return on_metrics(req);
 	return on_body(req);
@@ -383,41 +385,56 @@ static void arm_timer(struct api *api)
 		api->timer_due = due;
 }
 
+/* Make every pending change durable with one flush, then answer them. */
+static void commit(struct api *api)
+{
+	struct api_req *req, *next;
+	int err;
+
+	err = api->ops.flush(api->ops.arg);
+	api->counts.flushes++;
+	if (err) {
+		api->counts.flush_errors++;
+		pr_err("api: overrides not made durable: %s", strerror(-err));
+	}
+	for (req = api->pending; req; req = next) {
+		next = req->next;
+		req->next = NULL;
+		req->done = true;
+		if (!err)
+			api->counts.updates++;
+		else if (api_error_reply(&req->reply, API_ERR_UPDATE,
+					 req->reply.trace_id,
+					 "update error: applied but not made "
+					 "durable: %s",
+					 strerror(-err)))
+			api_reply_free(&req->reply); /* no reply: drop it */
+		MHD_resume_connection(req->conn);
+	}
+	api->pending = NULL;
+	MHD_run(api->mhd);
+}
+
 /*
  * Before each epoll_wait: one flush for every change the callbacks of
- * this iteration made, then the replies go out.
+ * this iteration made, then the replies go out. Sending them runs MHD,
+ * which may read and apply more updates that arrived during the flush;
+ * their events are consumed, so nothing would wake the loop for them:
+ * commit them too, and past a few rounds (a steady stream of updates)
+ * come back through the timer so the other fds get their turn.
  */
 static void on_hook(struct loop *loop, void *arg)
 {
 	struct api *api = arg;
-	struct api_req *req, *next;
-	int err;
+	int round;
 
 	(void)loop;
+	for (round = 0; api->pending && round < API_COMMIT_ROUNDS; round++)
+		commit(api);
 	if (api->pending) {
-		err = api->ops.flush(api->ops.arg);
-		api->counts.flushes++;
-		if (err) {
-			api->counts.flush_errors++;
-			pr_err("api: overrides not made durable: %s",
-			       strerror(-err));
-		}
-		for (req = api->pending; req; req = next) {
-			next = req->next;
-			req->next = NULL;
-			req->done = true;
-			if (!err)
-				api->counts.updates++;
-			else if (api_error_reply(&req->reply, API_ERR_UPDATE,
-						 req->reply.trace_id,
-						 "update error: applied but "
-						 "not made durable: %s",
-						 strerror(-err)))
-				api_reply_free(&req->reply);
-			MHD_resume_connection(req->conn);
-		}
-		api->pending = NULL;
-		MHD_run(api->mhd);
+		if (loop_timer_set(api->timer_fd, 1, 0) == 0)
+			api->timer_due = loop_now_us() + 1000;
+		return;
 	}
 	arm_timer(api);
 }
@@ -633,6 +650,10 @@ err_free:
 	return err;
 }
 
+/*
+ * Only once loop_run() has returned: the loop cannot remove a hook, and
+ * on_hook would otherwise run on a freed api.
+ */
 void api_close(struct api *api)
 {
 	struct api_req *req;

@@ -72,6 +72,8 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
+# a timeout's SIGTERM must still stop the daemon and remove the links
+trap 'exit 143' TERM INT
 
 ip netns add fwdpeer
 ip link add enp0s3 address 08:00:27:f0:1e:41 type veth peer name p3 netns fwdpeer
