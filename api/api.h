@@ -29,8 +29,9 @@ struct api_stats {
 	struct fwd_count counters[FWD_CNT_MAX]; /* summed over CPUs */
 	uint64_t learned;   /* learned entries in the table */
 	uint64_t overrides; /* overrides in the table */
-	uint64_t hfwd_entries; /* keys in hfwd (learned not shadowed + overrides) */
-	uint64_t max_entries;  /* hfwd capacity */
+	uint64_t
+		hfwd_entries; /* keys in hfwd (learned not shadowed + overrides) */
+	uint64_t max_entries; /* hfwd capacity */
 	uint64_t resyncs;
 	uint64_t nl_events;
 	uint64_t uptime_s;
