@@ -3,8 +3,8 @@
 #
 # test_agent_lifecycle.sh - the daemon's life: start, pins, overrides that
 # survive restarts, kill -9 with a counted stream flowing (the restarted
-# daemon adopts the attachment: zero packets lost), SIGTERM (detach,
-# unpin), --keep, and clear errors.
+# daemon adopts the attachment through the program pin: zero packets
+# lost), SIGTERM (detach, unpin), --keep, and clear errors.
 #
 # Topology (run under tests/isolate.sh: this shell's namespace is the
 # middle node, with a private bpffs at /sys/fs/bpf):
@@ -71,7 +71,8 @@ cleanup() {
 	ip link del m0 2>/dev/null || true
 	ip link del m1 2>/dev/null || true
 	rm -f "$bpffs"/hfwd "$bpffs"/fwd_ovr "$bpffs"/fwd_ports \
-		"$bpffs"/fwd_ifaces "$bpffs"/fwd_stats
+		"$bpffs"/fwd_ifaces "$bpffs"/fwd_stats "$bpffs"/fwd_prog \
+		"$bpffs"/fwd_prog_old_*
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -173,6 +174,13 @@ ovr_has() {
 	bpftool map lookup pinned "$bpffs/fwd_ovr" key $k >/dev/null 2>&1
 }
 map_id() { bpftool map show pinned "$bpffs/$1" -j | jq -r .id; }
+prog_pin_id() { # id of the program pinned at <bpffs>/fwd_prog, or empty
+	bpftool prog show pinned "$bpffs/fwd_prog" -j 2>/dev/null |
+		jq -r '.id // empty'
+}
+old_pins() { # fwd_prog_old_* left behind by a swap
+	find "$bpffs" -maxdepth 1 -name 'fwd_prog_old_*' | wc -l
+}
 fwd_table_pkts() { # packets forwarded by a hfwd hit, all CPUs
 	bpftool map lookup pinned "$bpffs/fwd_stats" key 0 0 0 0 -j |
 		jq '[.formatted.values[].value.packets] | add'
@@ -183,7 +191,7 @@ flood() {
 		awk '/packets transmitted/ { print $1, $4 }'
 }
 
-echo "1..42"
+echo "1..45"
 
 # --- start -------------------------------------------------------------
 if start; then ok "daemon starts and says ready"; else
@@ -236,6 +244,15 @@ if [ "$(hfwd_get 10.71.2.3)" = "$m1_idx $m1_mac 02:00:00:00:02:03" ] &&
 else
 	not_ok "a neighbour the kernel knows is learned into hfwd at start" \
 		"hfwd 10.71.2.3: $(hfwd_get 10.71.2.3)"
+fi
+
+pin_id=$(prog_pin_id)
+if [ -n "$pin_id" ] && [ "$pin_id" = "$(xdp_prog m0)" ] &&
+	[ "$pin_id" = "$(xdp_prog m1)" ]; then
+	ok "the attached program is pinned at <bpffs>/fwd_prog"
+else
+	not_ok "the attached program is pinned at <bpffs>/fwd_prog" \
+		"pinned id '$pin_id', attached m0 $(xdp_prog m0) m1 $(xdp_prog m1)"
 fi
 
 # --- the fast path carries the traffic, the kernel cannot --------------
@@ -298,6 +315,13 @@ if [ -n "$new_prog" ] && [ "$new_prog" != "$old_prog" ] &&
 	ok "restart swapped in its own program (id $old_prog -> $new_prog)"
 else
 	not_ok "restart swapped in its own program (id $old_prog -> $new_prog)"
+fi
+if [ "$(prog_pin_id)" = "$new_prog" ] && [ "$(old_pins)" -eq 0 ]; then
+	ok "after the swap fwd_prog pins the new program, the old pin is gone"
+else
+	not_ok "after the swap fwd_prog pins the new program, the old pin is gone" \
+		"pinned '$(prog_pin_id)', attached $new_prog" \
+		"$(ls "$bpffs")"
 fi
 if [ "$(map_id hfwd)" = "$old_map" ]; then
 	ok "restart adopted the pinned hfwd (same map id)"
@@ -428,7 +452,8 @@ else
 	not_ok "SIGTERM detaches XDP from both interfaces"
 fi
 left=$(pins_count)
-if [ "$left" -eq 0 ]; then
+if [ "$left" -eq 0 ] && [ ! -e "$bpffs/fwd_prog" ] &&
+	[ "$(old_pins)" -eq 0 ]; then
 	ok "SIGTERM removes the pins"
 else
 	not_ok "SIGTERM removes the pins"
@@ -446,11 +471,18 @@ if [ -n "$kept_prog" ] && [ "$(xdp_prog m1)" = "$kept_prog" ] &&
 else
 	not_ok "--keep leaves XDP attached and hfwd pinned with its entries"
 fi
+if [ -n "$kept_prog" ] && [ "$(prog_pin_id)" = "$kept_prog" ]; then
+	ok "--keep leaves the attached program pinned at fwd_prog"
+else
+	not_ok "--keep leaves the attached program pinned at fwd_prog" \
+		"pinned '$(prog_pin_id)', attached '$kept_prog'"
+fi
 start || true
 kill -TERM "$pid"
 wait "$pid" || true
 pid=
-if [ -z "$(xdp_prog m1)" ] && [ ! -e "$bpffs/hfwd" ]; then
+if [ -z "$(xdp_prog m1)" ] && [ ! -e "$bpffs/hfwd" ] &&
+	[ ! -e "$bpffs/fwd_prog" ] && [ "$(old_pins)" -eq 0 ]; then
 	ok "the next start adopts what --keep left, SIGTERM then cleans up"
 else
 	not_ok "the next start adopts what --keep left, SIGTERM then cleans up"
