@@ -195,7 +195,7 @@ flood() {
 		awk '/packets transmitted/ { print $1, $4 }'
 }
 
-echo "1..50"
+echo "1..51"
 
 # --- start -------------------------------------------------------------
 if start; then ok "daemon starts and says ready"; else
@@ -748,6 +748,23 @@ err_case "--xdp-mode unknown: exit non-zero, lists the modes" \
 printf '# fwd.conf\niface = m0\n\nmax-entries = many\n' >"$tmp/fwd.conf"
 err_case "a bad value in --config names the file and line" \
 	"$tmp/fwd.conf:4: --max-entries 'many'" --config "$tmp/fwd.conf"
+# under journald (stderr is the JOURNAL_STREAM) errors carry priority 3
+jlog=$tmp/journal.log
+: >"$jlog"
+jstream=$(stat -c '%d:%i' "$jlog")
+rc=0
+JOURNAL_STREAM=$jstream timeout 10 "$fwd" --config "$tmp/fwd.conf" \
+	2>>"$jlog" || rc=$?
+JOURNAL_STREAM=$jstream timeout 10 "$fwd" --iface m0 --no-such-option \
+	2>>"$jlog" || rc=$((rc * 10 + $?))
+if [ "$rc" = 22 ] &&
+	grep -qxF "<3>fwd: error: $tmp/fwd.conf:4: --max-entries 'many': expected a whole number from 1 to 16777216" "$jlog" &&
+	grep -qxF "<3>fwd: error: unrecognized or ambiguous option '--no-such-option'" "$jlog"; then
+	ok "under journald config and option errors are priority 3, exit 2"
+else
+	not_ok "under journald config and option errors are priority 3, exit 2" \
+		"exit statuses $rc (want 2 2)" "$(cat "$jlog")"
+fi
 out=$("$fwd" --version)
 if [ "$out" = "fwd $(cat "$top/VERSION")" ]; then
 	ok "--version prints the VERSION file's version"
