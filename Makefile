@@ -96,7 +96,8 @@ demo: all
 bench: all
 	$(Q)scripts/bench.sh $(BENCH_ARGS)
 
-C_SRCS = $(wildcard kern/*.[ch] agent/*.[ch] api/*.[ch] tests/*/*.[ch] scripts/*/*.[ch])
+# nl_fixtures.h is generated (tests/unit/gen_nl_fixtures.py): bytes, not code.
+C_SRCS = $(filter-out tests/unit/nl_fixtures.h,$(wildcard kern/*.[ch] agent/*.[ch] api/*.[ch] tests/*/*.[ch] scripts/*/*.[ch]))
 SH_SRCS = $(wildcard scripts/*.sh scripts/*/*.sh tests/*.sh tests/*/*.sh .ci/run)
 
 format:
@@ -105,7 +106,8 @@ format:
 lint: deps $(OUTPUT)/fwd.skel.h
 	$(Q)clang-format --dry-run --Werror $(C_SRCS)
 	$(Q)cppcheck -q --error-exitcode=1 --enable=warning,portability \
-		--inline-suppr -I kern -I agent -I api $(filter %.c,$(C_SRCS))
+		--inline-suppr -I kern -I agent -I api \
+		$(filter-out %.bpf.c,$(filter %.c,$(C_SRCS)))
 	$(Q)clang-tidy -quiet $(filter agent/%.c api/%.c,$(C_SRCS)) -- $(CFLAGS)
 	$(Q)shellcheck -x $(SH_SRCS)
 
