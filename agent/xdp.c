@@ -359,9 +359,10 @@ static int open_known(struct xdp *x)
 		uint32_t len = sizeof(info);
 		int fd;
 
-		if (!is_prog_pin(de->d_name))
+		if (!is_prog_pin(de->d_name) ||
+		    snprintf(path, sizeof(path), "%s/%s", x->bpffs,
+			     de->d_name) >= (int)sizeof(path))
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", x->bpffs, de->d_name);
 		fd = bpf_obj_get(path);
 		if (fd < 0) {
 			pr_warn("cannot open pinned program %s: %s", path,
@@ -805,7 +806,7 @@ int xdp_open(struct xdp **out, const struct xdp_opts *o)
 		err = -ENAMETOOLONG;
 		goto err_free;
 	}
-	strcpy(x->bpffs, o->bpffs);
+	snprintf(x->bpffs, sizeof(x->bpffs), "%s", o->bpffs);
 	for (i = 0; i < N_MAPS; i++)
 		x->map_fd[i] = -1;
 
