@@ -10,6 +10,7 @@
 # usage: scripts/bench.sh [--seconds S] [--trials N] [--quick] [--cpu N]
 #                         [--cases LIST] [--changes N] [--cold N,N]
 #                         [--no-dp] [--no-cp] [--no-profile]
+#                         [--fwd-obj FILE]   (a modified fwd.bpf.o to compare)
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -36,6 +37,7 @@ quick=0
 do_dp=1
 do_cp=1
 profile=--profile
+fwd_obj=$top/build/fwd.bpf.o
 while [ $# -gt 0 ]; do
 	case $1 in
 	--seconds) seconds=$2; shift ;;
@@ -48,6 +50,7 @@ while [ $# -gt 0 ]; do
 	--no-dp) do_dp=0 ;;
 	--no-cp) do_cp=0 ;;
 	--no-profile) profile= ;;
+	--fwd-obj) fwd_obj=$2; shift ;;
 	-h | --help)
 		sed -n '/^# usage/,/^set/p' "$0" | sed '$d; s/^# \{0,1\}//'
 		exit 0
@@ -138,7 +141,7 @@ if [ "$do_dp" = 1 ]; then
 	"$drv" dp --ns /run/netns/gen,/run/netns/fwd,/run/netns/sink \
 		--ifs g0,f0,f1,s0 --src 10.200.1.2 --dst 10.200.2.2 \
 		--seconds "$seconds" --trials "$trials" --cpu "$cpu" \
-		--cases "$cases" --json "$out/dp.json" $profile
+		--cases "$cases" --fwd-obj "$fwd_obj" --json "$out/dp.json" $profile
 	# Leave the forwarder ingress clean for the control plane.
 	ns fwd ip link set f0 xdpgeneric off 2>/dev/null || true
 	ns fwd ip link set f0 xdp off 2>/dev/null || true
