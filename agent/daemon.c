@@ -363,7 +363,7 @@ static int api_start(struct daemon *d)
 	return api_open(&d->api, d->loop, &ao, &ops);
 #else
 	/*
-	 * Built without api/http.c: no HTTP server. agent/agent.mk defines
+	 * Built without api/api.c: no HTTP server. agent/agent.mk defines
 	 * FWD_HAVE_API as soon as the API module is in the tree.
 	 */
 	(void)op_iface_resolve;

@@ -214,10 +214,11 @@ struct link {
 	uint16_t type;	/* ARPHRD_* */
 	uint32_t flags; /* IFF_* */
 	uint32_t mtu;
-	int forwarding; /* netconf: 1, 0, or -1 not known yet */
-	bool managed;	/* named by --iface */
-	bool seen;	/* shown by the current resync's dump */
-	bool reported;	/* iface_update() called, @last valid */
+	int forwarding;	  /* netconf: 1, 0, or -1 not known yet */
+	bool managed;	  /* named by --iface */
+	bool seen;	  /* shown by the current resync's dump */
+	bool reported;	  /* iface_update() called, @last valid */
+	uint32_t n_addrs; /* IPv4 addresses on it */
 	struct rtnl_iface last;
 };
 
@@ -253,7 +254,7 @@ struct derive {
 	int n_ifaces;
 	bool learn;
 	bool batch; /* in a resync dump: mirror only, derive at the end */
-	struct htab links, neighs, routes, gws, dests;
+	struct htab links, neighs, routes, gws, dests, addrs;
 	struct pool neigh_pool, dest_pool;
 	uint32_t plen[TBL_N][33]; /* routes per table and prefix length */
 	uint32_t tick;
@@ -693,6 +694,18 @@ static struct link *link_new(struct derive *d, uint32_t ifindex)
 	return l;
 }
 
+static void addrs_flush(struct derive *d, uint32_t ifindex, bool all)
+{
+	struct hnode *n, *tmp;
+	uint32_t i;
+
+	ht_for_each(&d->addrs, i, n, tmp) if (all || (n->key >> 38) == ifindex)
+	{
+		ht_del(&d->addrs, n);
+		free(n);
+	}
+}
+
 static void link_remove(struct derive *d, struct link *l)
 {
 	uint32_t ifindex = (uint32_t)l->h.key;
@@ -703,6 +716,7 @@ static void link_remove(struct derive *d, struct link *l)
 	}
 	routes_flush_oif(d, ifindex);
 	neighs_flush_dev(d, ifindex);
+	addrs_flush(d, ifindex, false);
 	ht_del(&d->links, &l->h);
 	free(l);
 }
@@ -762,16 +776,44 @@ void derive_link(struct derive *d, const struct nl_link *nl, bool del)
 		apply_all(d);
 }
 
+static uint64_t akey(const struct nl_addr *a)
+{
+	return (uint64_t)a->ifindex << 38 | (uint64_t)a->prefixlen << 32 |
+	       a->local;
+}
+
 void derive_addr(struct derive *d, const struct nl_addr *a, bool del)
 {
+	struct hnode *n = ht_find(&d->addrs, akey(a));
+	struct link *l = link_get(d, a->ifindex);
+
 	/*
 	 * Addresses act through the routes the kernel derives from them
 	 * (local and broadcast routes in table local, the prefix route in
-	 * main), which it announces; nothing to do on top.
+	 * main), which it announces. Except one thing: when the last IPv4
+	 * address of a link goes, the kernel flushes every route through
+	 * it (static ones too) without a word. So we count them.
 	 */
-	(void)d;
-	(void)a;
-	(void)del;
+	if (!del) {
+		if (n)
+			return;
+		n = calloc(1, sizeof(*n));
+		if (!n)
+			return;
+		n->key = akey(a);
+		ht_add(&d->addrs, n);
+		if (l)
+			l->n_addrs++;
+		return;
+	}
+	if (!n)
+		return;
+	ht_del(&d->addrs, n);
+	free(n);
+	if (!l || !l->n_addrs || --l->n_addrs)
+		return;
+	if (routes_flush_oif(d, a->ifindex))
+		apply_all(d);
 }
 
 void derive_netconf(struct derive *d, const struct nl_netconf *c)
@@ -804,6 +846,9 @@ static void clear_mirror(struct derive *d, bool tell)
 		neigh_free(d, container_of(n, struct neigh, h));
 	ht_for_each(&d->dests, i, n, tmp)
 		dest_drop(d, container_of(n, struct dest, h), tell);
+	addrs_flush(d, 0, true);
+	ht_for_each(&d->links, i, n, tmp) container_of(n, struct link, h)
+		->n_addrs = 0;
 }
 
 void derive_resync_begin(struct derive *d)
@@ -920,8 +965,12 @@ struct derive *derive_new(const struct rtnl_hooks *hooks, char **ifaces,
 		goto err_routes;
 	if (ht_init(&d->dests))
 		goto err_gws;
+	if (ht_init(&d->addrs))
+		goto err_dests;
 	return d;
 
+err_dests:
+	free(d->dests.b);
 err_gws:
 	free(d->gws.b);
 err_routes:
@@ -946,6 +995,7 @@ void derive_free(struct derive *d)
 		return;
 	clear_mirror(d, false);
 	ht_for_each(&d->links, i, n, tmp) free(container_of(n, struct link, h));
+	free(d->addrs.b);
 	free(d->links.b);
 	free(d->neighs.b);
 	free(d->routes.b);

@@ -159,11 +159,10 @@ int loop_mod(struct loop *loop, int fd, uint32_t events)
 
 int loop_del(struct loop *loop, int fd)
 {
-	struct loop_file **pp, *f;
+	struct loop_file **pp = &loop->files, *f;
 
-	for (pp = &loop->files; *pp; pp = &(*pp)->next)
-		if ((*pp)->fd == fd)
-			break;
+	while (*pp && (*pp)->fd != fd)
+		pp = &(*pp)->next;
 	f = *pp;
 	if (!f)
 		return -ENOENT;

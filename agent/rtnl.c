@@ -230,6 +230,20 @@ static int rtnl_full_sync(struct rtnl *r)
 	return err;
 }
 
+/*
+ * After an overrun the kernel marks the socket congested and stays silent
+ * about further drops until the receive queue has been emptied once. What
+ * is queued is older than the dump about to start, so drop it: the dump
+ * then begins with the flag clear, and any loss during it raises ENOBUFS
+ * again instead of going unnoticed.
+ */
+static void rtnl_ev_drain(struct rtnl *r)
+{
+	while (mnl_socket_recvfrom(r->ev, r->buf, sizeof(r->buf)) >= 0 ||
+	       errno == EINTR || errno == ENOBUFS)
+		;
+}
+
 /* Read what the event socket holds (up to @max buffers). */
 static void rtnl_ev_read(struct rtnl *r, int max)
 {
@@ -248,6 +262,7 @@ static void rtnl_ev_read(struct rtnl *r, int max)
 				r->st.resyncs++;
 				pr_warn("rtnl: event socket overrun (ENOBUFS), "
 					"full resync\n");
+				rtnl_ev_drain(r);
 				rtnl_full_sync(r);
 				continue;
 			}

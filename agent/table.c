@@ -120,7 +120,7 @@ static struct slot *htab_insert(struct htab *h, uint32_t ip, bool *created)
 	*created = false;
 	if (s)
 		return s;
-	if ((uint64_t)(h->n + 1) * 5 > (uint64_t)nslots * 4) {
+	if (!h->slots || (uint64_t)(h->n + 1) * 5 > (uint64_t)nslots * 4) {
 		if (htab_resize(h, nslots ? nslots * 2 : HTAB_MIN_SLOTS))
 			return NULL;
 	}
@@ -543,6 +543,13 @@ int table_resync_end(struct table *t)
 	return table_reconcile(t);
 }
 
+/* Keys and values moved to or from hfwd in one batch syscall. */
+#define TABLE_CHUNK 1024
+struct table_chunk {
+	uint32_t keys[TABLE_CHUNK];
+	struct fwd_entry vals[TABLE_CHUNK];
+};
+
 struct kv_list {
 	uint32_t *keys;
 	struct fwd_entry *vals; /* NULL for a list of keys only */
@@ -600,17 +607,29 @@ static int scan_ovr(struct table *t, struct kv_list *del)
 	return errno == ENOENT ? 0 : -errno;
 }
 
-/*
- * Walk hfwd: keys the table lacks go to @del, different values to @upd,
- * matching ones are flagged SEEN. The walk only reads: deleting while
- * walking a BPF hash can restart get_next_key from the first bucket.
- */
-static int scan_hfwd(struct table *t, struct kv_list *del, struct kv_list *upd)
+/* Compare one key of hfwd with the table (see scan_hfwd()). */
+static int scan_one(struct table *t, uint32_t key, const struct fwd_entry *v,
+		    struct kv_list *del, struct kv_list *upd)
+{
+	struct slot *s;
+	bool ovr;
+	int err = 0;
+
+	s = (struct slot *)effective(t, key, &ovr);
+	if (!s)
+		return kv_push(del, key, NULL);
+	if (memcmp(&s->e, v, sizeof(*v)))
+		err = kv_push(upd, key, &s->e);
+	s->flags |= SLOT_SEEN;
+	return err;
+}
+
+/* One key at a time: two syscalls per key, for kernels without batches. */
+static int scan_hfwd_walk(struct table *t, struct kv_list *del,
+			  struct kv_list *upd)
 {
 	uint32_t key, next, *prev = NULL;
 	struct fwd_entry v;
-	struct slot *s;
-	bool ovr;
 	int err;
 
 	while (!bpf_map_get_next_key(t->hfwd_fd, prev, &next)) {
@@ -618,26 +637,92 @@ static int scan_hfwd(struct table *t, struct kv_list *del, struct kv_list *upd)
 		prev = &key;
 		if (bpf_map_lookup_elem(t->hfwd_fd, &key, &v))
 			continue; /* vanished: nothing to compare */
-		s = (struct slot *)effective(t, key, &ovr);
-		if (!s)
-			err = kv_push(del, key, NULL);
-		else if (memcmp(&s->e, &v, sizeof(v)))
-			err = kv_push(upd, key, &s->e);
-		else
-			err = 0;
+		err = scan_one(t, key, &v, del, upd);
 		if (err)
 			return err;
-		if (s)
-			s->flags |= SLOT_SEEN;
 	}
 	return errno == ENOENT ? 0 : -errno;
 }
 
-/* Overrides first, so that a full map refuses learned entries first. */
-static int collect_missing(struct table *t, struct kv_list *upd)
+/*
+ * Read hfwd: keys the table lacks go to @del, different values to @upd,
+ * matching ones are flagged SEEN. Only reads: deleting while walking a BPF
+ * hash can restart the walk. Batched lookups read 100k entries in ~100
+ * syscalls instead of 200k (an adopted full table: ~20 ms instead of 400).
+ */
+static int scan_hfwd(struct table *t, struct kv_list *del, struct kv_list *upd,
+		     struct table_chunk *c)
+{
+	struct bpf_map_batch_opts opts = {.sz = sizeof(opts)};
+	uint32_t in = 0, out = 0, count, i;
+	void *inp = NULL;
+	int err;
+
+	for (;;) {
+		count = TABLE_CHUNK;
+		err = bpf_map_lookup_batch(t->hfwd_fd, inp, &out, c->keys,
+					   c->vals, &count, &opts);
+		if (err && err != -ENOENT)
+			break;
+		for (i = 0; i < count; i++) {
+			int rc = scan_one(t, c->keys[i], &c->vals[i], del, upd);
+
+			if (rc)
+				return rc;
+		}
+		if (err == -ENOENT)
+			return 0;
+		in = out;
+		inp = &in;
+	}
+	if (err == -ENOMEM)
+		return err;
+	/* no batch ops (EINVAL/ENOTSUPP), or a bucket above TABLE_CHUNK */
+	del->n = 0;
+	upd->n = 0;
+	htab_clear_flags(&t->learned, SLOT_SEEN);
+	htab_clear_flags(&t->ovr, SLOT_SEEN);
+	return scan_hfwd_walk(t, del, upd);
+}
+
+/* Write @n entries: one batch, or one by one to learn which failed. */
+static int hfwd_write(struct table *t, const uint32_t *keys,
+		      const struct fwd_entry *vals, uint32_t n)
+{
+	struct bpf_map_batch_opts opts = {.sz = sizeof(opts),
+					  .elem_flags = BPF_ANY};
+	uint32_t done, count = n;
+	int err = 0;
+
+	if (!n)
+		return 0;
+	if (!bpf_map_update_batch(t->hfwd_fd, keys, vals, &count, &opts)) {
+		t->full_warned = false;
+		return 0;
+	}
+	/* count now says how many went in; finish one by one for the why */
+	for (done = count <= n ? count : 0; done < n; done++) {
+		err = hfwd_put(t, keys[done], &vals[done]);
+		if (err == -E2BIG) {
+			note_full(t, n - done - 1);
+			break;
+		}
+		if (err)
+			break;
+	}
+	return err;
+}
+
+/*
+ * Write what hfwd lacks, in chunks (a cold start writes 100k entries with
+ * ~100 syscalls and never holds a second copy of the table). Overrides
+ * first, so that a full map refuses learned entries first.
+ */
+static int write_missing(struct table *t, struct table_chunk *c,
+			 uint32_t *written)
 {
 	struct htab *h;
-	uint32_t i;
+	uint32_t i, n = 0;
 	int err;
 
 	for (h = &t->ovr; h; h = h == &t->ovr ? &t->learned : NULL) {
@@ -648,39 +733,20 @@ static int collect_missing(struct table *t, struct kv_list *upd)
 				continue;
 			if (h == &t->learned && htab_find(&t->ovr, s->ip))
 				continue;
-			err = kv_push(upd, s->ip, &s->e);
+			c->keys[n] = s->ip;
+			c->vals[n] = s->e;
+			if (++n < TABLE_CHUNK)
+				continue;
+			err = hfwd_write(t, c->keys, c->vals, n);
 			if (err)
 				return err;
+			*written += n;
+			n = 0;
 		}
 	}
-	return 0;
-}
-
-static int hfwd_write_all(struct table *t, const struct kv_list *upd)
-{
-	LIBBPF_OPTS(bpf_map_batch_opts, opts, .elem_flags = BPF_ANY);
-	uint32_t done = 0, count;
-	int err = 0;
-
-	if (!upd->n)
-		return 0;
-	count = upd->n;
-	if (!bpf_map_update_batch(t->hfwd_fd, upd->keys, upd->vals, &count,
-				  &opts)) {
-		t->full_warned = false;
-		return 0;
-	}
-	/* count now says how many went in; finish one by one for the why */
-	done = count <= upd->n ? count : 0;
-	for (; done < upd->n; done++) {
-		err = hfwd_put(t, upd->keys[done], &upd->vals[done]);
-		if (err == -E2BIG) {
-			note_full(t, upd->n - done - 1);
-			break;
-		}
-		if (err)
-			break;
-	}
+	err = hfwd_write(t, c->keys, c->vals, n);
+	if (!err)
+		*written += n;
 	return err;
 }
 
@@ -688,17 +754,19 @@ int table_reconcile(struct table *t)
 {
 	struct kv_list ovr_del = {}, hfwd_del = {}, upd = {};
 	uint64_t t0 = loop_now_us();
-	uint32_t i, ovr_add = 0;
+	uint32_t i, ovr_add = 0, written = 0;
+	struct table_chunk *c;
 	struct fwd_entry v;
-	int err;
+	int err, rc;
 
+	c = malloc(sizeof(*c));
+	if (!c)
+		return -ENOMEM;
 	htab_clear_flags(&t->learned, SLOT_SEEN | SLOT_OVR_SEEN);
 	htab_clear_flags(&t->ovr, SLOT_SEEN | SLOT_OVR_SEEN);
 	err = scan_ovr(t, &ovr_del);
 	if (!err)
-		err = scan_hfwd(t, &hfwd_del, &upd);
-	if (!err)
-		err = collect_missing(t, &upd);
+		err = scan_hfwd(t, &hfwd_del, &upd, c);
 	if (err) {
 		pr_err("reconcile: cannot read the maps: %s", strerror(-err));
 		goto out_free;
@@ -710,7 +778,9 @@ int table_reconcile(struct table *t)
 	for (i = 0; i < hfwd_del.n && !err; i++)
 		err = hfwd_drop(t, hfwd_del.keys[i]);
 	if (!err)
-		err = hfwd_write_all(t, &upd);
+		err = hfwd_write(t, upd.keys, upd.vals, upd.n);
+	if (!err)
+		err = write_missing(t, c, &written);
 	for (i = 0; t->ovr.slots && i <= t->ovr.mask; i++) {
 		struct slot *s = &t->ovr.slots[i];
 
@@ -720,14 +790,16 @@ int table_reconcile(struct table *t)
 		if (bpf_map_lookup_elem(t->hfwd_fd, &s->ip, &v) ||
 		    memcmp(&v, &s->e, sizeof(v)))
 			continue;
-		err = ovr_mark(t, s->ip) ?: err;
+		rc = ovr_mark(t, s->ip);
+		if (rc)
+			err = rc;
 		ovr_add++;
 	}
 	t->st.reconciles++;
 	t->st.last_reconcile_us = loop_now_us() - t0;
-	pr_info("reconcile: hfwd %u written, %u removed; fwd_ovr %u marked, "
-		"%u unmarked; %llu us",
-		upd.n, hfwd_del.n, ovr_add, ovr_del.n,
+	pr_info("reconcile: hfwd %u written, %u changed, %u removed; fwd_ovr "
+		"%u marked, %u unmarked; %llu us",
+		written, upd.n, hfwd_del.n, ovr_add, ovr_del.n,
 		(unsigned long long)t->st.last_reconcile_us);
 	if (err && err != -E2BIG)
 		pr_err("reconcile: cannot write the maps: %s", strerror(-err));
@@ -735,6 +807,7 @@ out_free:
 	kv_free(&ovr_del);
 	kv_free(&hfwd_del);
 	kv_free(&upd);
+	free(c);
 	return err;
 }
 

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
@@ -54,6 +55,8 @@ struct xdp {
 	bool reused[N_MAPS];	   /* map came from a previous instance's pin */
 	bool pinned[N_MAPS];	   /* we created the pin */
 	bool adopted;		   /* hfwd reused */
+	uint32_t hfwd_id;	   /* kernel id of our hfwd */
+	int lock_fd;		   /* bpffs directory, flock()ed while we run */
 	char bpffs[PATH_MAX - 32]; /* room for "/<map name>" */
 	enum xdp_mode mode;
 	uint32_t max_entries;
@@ -206,6 +209,7 @@ static int load_object(struct xdp *x, const char *path)
 {
 	struct bpf_program *prog;
 	struct bpf_map *map;
+	struct bpf_map_info minfo = {};
 	struct bpf_prog_info info = {};
 	uint32_t len = sizeof(info);
 	int i, err;
@@ -256,6 +260,9 @@ static int load_object(struct xdp *x, const char *path)
 	if (!bpf_obj_get_info_by_fd(x->prog_fd, &info, &len))
 		x->prog_id = info.id;
 	x->adopted = x->reused[MAP_HFWD];
+	len = sizeof(minfo);
+	if (!bpf_obj_get_info_by_fd(x->map_fd[MAP_HFWD], &minfo, &len))
+		x->hfwd_id = minfo.id;
 	return 0;
 }
 
@@ -316,6 +323,21 @@ static int prog_by_id(uint32_t id, char *name, size_t len,
 	return fd;
 }
 
+static bool prog_uses_map(int prog_fd, uint32_t map_id)
+{
+	struct bpf_prog_info info = {};
+	uint32_t ids[16] = {}, len = sizeof(info), i;
+
+	info.nr_map_ids = 16;
+	info.map_ids = (uintptr_t)ids;
+	if (bpf_obj_get_info_by_fd(prog_fd, &info, &len))
+		return false;
+	for (i = 0; i < info.nr_map_ids && i < 16; i++)
+		if (ids[i] == map_id)
+			return true;
+	return false;
+}
+
 static int attach_err(const struct xdp_att *a, uint32_t flags, int err)
 {
 	if (err == -EPERM || err == -EACCES)
@@ -348,7 +370,7 @@ static int attach_fresh(struct xdp *x, struct xdp_att *a)
 		if (x->mode == XDP_MODE_NATIVE ||
 		    (err != -EOPNOTSUPP && err != -EINVAL))
 			return attach_err(a, flags, err);
-		pr_info("%s: native XDP not supported by the driver, using "
+		pr_warn("%s: native XDP not supported by the driver, using "
 			"generic mode",
 			a->name);
 		flags = XDP_FLAGS_UPDATE_IF_NOEXIST | XDP_FLAGS_SKB_MODE;
@@ -369,8 +391,8 @@ out_ok:
  */
 static int attach_one(struct xdp *x, struct xdp_att *a)
 {
-	LIBBPF_OPTS(bpf_xdp_query_opts, q);
-	LIBBPF_OPTS(bpf_xdp_attach_opts, ao);
+	struct bpf_xdp_query_opts q = {.sz = sizeof(q)};
+	struct bpf_xdp_attach_opts ao = {.sz = sizeof(ao)};
 	char name[BPF_OBJ_NAME_LEN];
 	uint32_t cur_id, cur_flags, want;
 	int old_fd, err;
@@ -404,6 +426,10 @@ static int attach_one(struct xdp *x, struct xdp_att *a)
 		err = -EBUSY;
 		goto out_close;
 	}
+	if (!prog_uses_map(old_fd, x->hfwd_id))
+		pr_warn("%s: replacing an %s (id %u) that does not use "
+			"%s/hfwd: its table is lost, entries are relearned",
+			a->name, XDP_PROG_NAME, cur_id, x->bpffs);
 	want = x->mode == XDP_MODE_NATIVE    ? XDP_FLAGS_DRV_MODE
 	       : x->mode == XDP_MODE_GENERIC ? XDP_FLAGS_SKB_MODE
 					     : cur_flags;
@@ -411,7 +437,8 @@ static int attach_one(struct xdp *x, struct xdp_att *a)
 	if (want != cur_flags) {
 		/* the kernel refuses native and generic at once: a gap */
 		pr_warn("%s: previous program runs in %s mode, --xdp-mode "
-			"wants %s: re-attaching (brief fib-only gap)",
+			"wants %s: re-attaching (a brief gap: the kernel "
+			"forwards meanwhile)",
 			a->name, mode_name(cur_flags), mode_name(want));
 		err = bpf_xdp_detach(a->ifindex, cur_flags | XDP_FLAGS_REPLACE,
 				     &ao);
@@ -438,7 +465,8 @@ out_close:
 /* Detach only if the program there is still ours. */
 static void detach_one(struct xdp *x, struct xdp_att *a)
 {
-	LIBBPF_OPTS(bpf_xdp_attach_opts, ao, .old_prog_fd = x->prog_fd);
+	struct bpf_xdp_attach_opts ao = {.sz = sizeof(ao),
+					 .old_prog_fd = x->prog_fd};
 	int err;
 
 	err = bpf_xdp_detach(a->ifindex, a->flags | XDP_FLAGS_REPLACE, &ao);
@@ -458,21 +486,6 @@ static struct xdp_att *att_find(struct xdp *x, uint32_t ifindex)
 	return NULL;
 }
 
-static bool prog_uses_map(int prog_fd, uint32_t map_id)
-{
-	struct bpf_prog_info info = {};
-	uint32_t ids[16], len = sizeof(info), i;
-
-	info.nr_map_ids = 16;
-	info.map_ids = (uintptr_t)ids;
-	if (bpf_obj_get_info_by_fd(prog_fd, &info, &len))
-		return false;
-	for (i = 0; i < info.nr_map_ids && i < 16; i++)
-		if (ids[i] == map_id)
-			return true;
-	return false;
-}
-
 /*
  * Adopting: a previous instance may have managed interfaces this one is
  * not told to. Its program there uses our hfwd; detach it, or it would
@@ -487,8 +500,8 @@ static void detach_strays(struct xdp *x)
 	if (!ifs || bpf_obj_get_info_by_fd(x->map_fd[MAP_HFWD], &minfo, &len))
 		goto out_free;
 	for (p = ifs; p->if_index; p++) {
-		LIBBPF_OPTS(bpf_xdp_query_opts, q);
-		LIBBPF_OPTS(bpf_xdp_attach_opts, ao);
+		struct bpf_xdp_query_opts q = {.sz = sizeof(q)};
+		struct bpf_xdp_attach_opts ao = {.sz = sizeof(ao)};
 		char name[BPF_OBJ_NAME_LEN];
 		uint32_t id, flags;
 		int fd;
@@ -540,6 +553,25 @@ static void prune_ifaces(struct xdp *x)
 	}
 }
 
+/*
+ * Two daemons on one bpffs directory would adopt each other's maps and
+ * both write hfwd. The lock dies with the process, so a crash never
+ * leaves it behind.
+ */
+static int lock_bpffs(struct xdp *x)
+{
+	x->lock_fd = open(x->bpffs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (x->lock_fd < 0)
+		return -errno;
+	if (!flock(x->lock_fd, LOCK_EX | LOCK_NB))
+		return 0;
+	if (errno == EWOULDBLOCK)
+		pr_err("another fwd is running with --bpffs %s", x->bpffs);
+	close(x->lock_fd);
+	x->lock_fd = -1;
+	return -EBUSY;
+}
+
 int xdp_open(struct xdp **out, const struct xdp_opts *o)
 {
 	char path[PATH_MAX];
@@ -561,9 +593,6 @@ int xdp_open(struct xdp **out, const struct xdp_opts *o)
 	for (i = 0; i < N_MAPS; i++)
 		x->map_fd[i] = -1;
 
-	err = check_bpffs(x->bpffs);
-	if (err)
-		goto err_free;
 	for (i = 0; i < o->n_ifaces; i++) {
 		struct xdp_att *a = &x->att[x->n_att];
 
@@ -578,9 +607,15 @@ int xdp_open(struct xdp **out, const struct xdp_opts *o)
 		snprintf(a->name, sizeof(a->name), "%s", o->ifaces[i]);
 		x->n_att++;
 	}
-	err = xdp_find_object(o->bpf_object, path, sizeof(path));
+	err = check_bpffs(x->bpffs);
 	if (err)
 		goto err_free;
+	err = lock_bpffs(x);
+	if (err)
+		goto err_free;
+	err = xdp_find_object(o->bpf_object, path, sizeof(path));
+	if (err)
+		goto err_unlock;
 	pr_info("loading %s", path);
 	err = load_object(x, path);
 	if (err)
@@ -610,6 +645,8 @@ err_unpin:
 	unpin_maps(x, false);
 err_close:
 	bpf_object__close(x->obj);
+err_unlock:
+	close(x->lock_fd);
 err_free:
 	free(x);
 	return err;
@@ -630,6 +667,7 @@ void xdp_close(struct xdp *x, bool keep)
 		unpin_maps(x, true);
 	}
 	bpf_object__close(x->obj);
+	close(x->lock_fd);
 	free(x);
 }
 

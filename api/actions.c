@@ -97,17 +97,15 @@ static cJSON *reply_new(struct api_reply *r, int code, bool *ok)
 	return obj;
 }
 
-static int error_vreply(struct api_reply *r, int code, const char *trace_id,
-			const char *fmt, va_list ap)
+static int error_reply_msg(struct api_reply *r, int code, const char *trace_id,
+			   const char *msg)
 {
-	char msg[512];
 	cJSON *obj;
 	bool ok;
 
 	r->flush = false;
 	if (trace_id != r->trace_id)
 		set_trace(r, trace_id);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
 	obj = reply_new(r, code, &ok);
 	ok = ok && cJSON_AddStringToObject(obj, "message", msg);
 	return reply_set(r, obj, ok, code);
@@ -116,24 +114,26 @@ static int error_vreply(struct api_reply *r, int code, const char *trace_id,
 int api_error_reply(struct api_reply *r, int code, const char *trace_id,
 		    const char *fmt, ...)
 {
+	char msg[512];
 	va_list ap;
-	int err;
 
 	va_start(ap, fmt);
-	err = error_vreply(r, code, trace_id, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	return err;
+	return error_reply_msg(r, code, trace_id, msg);
 }
 
 /* Fail the action with an error reply; always returns -1 (handled). */
 __attribute__((format(printf, 3, 4))) static int fail(struct act *a, int code,
 						      const char *fmt, ...)
 {
+	char msg[512];
 	va_list ap;
 
 	va_start(ap, fmt);
-	a->err = error_vreply(a->r, code, a->trace, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	a->err = error_reply_msg(a->r, code, a->trace, msg);
 	return -1;
 }
 
@@ -340,7 +340,7 @@ static int do_update(struct act *a)
 	uint8_t ifmac[6];
 	char ipstr[INET_ADDRSTRLEN];
 	bool present, src;
-	uint32_t ip;
+	uint32_t ip = 0;
 	int err;
 
 	if (get_ip(a, true, &present, &ip))
@@ -374,7 +374,7 @@ static int do_delete(struct act *a)
 {
 	char ipstr[INET_ADDRSTRLEN];
 	bool present;
-	uint32_t ip;
+	uint32_t ip = 0;
 	int err;
 
 	if (get_ip(a, true, &present, &ip))
@@ -552,7 +552,7 @@ static int run(struct act *a, const char *body, size_t len)
 	if (check_duplicates(a))
 		return -1;
 
-	if (get_string(a, "action", true, &action))
+	if (get_string(a, "action", true, &action) || !action)
 		return -1;
 	for (i = 0; i < sizeof(actions) / sizeof(actions[0]); i++)
 		if (!strcmp(action, actions[i].name))

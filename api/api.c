@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * api.c - the HTTP server: libmicrohttpd in external epoll mode inside the
- * daemon's own loop, so the table is only ever touched by the one thread.
+ * api.c - the HTTP server behind api.h's api_open()/api_close():
+ * libmicrohttpd in external epoll mode inside the daemon's own loop, so the
+ * table is only ever touched by the one thread.
  *
  * MHD's epoll fd sits in the loop; readiness runs MHD_run(). A loop hook
  * (before every epoll_wait) re-arms a timerfd from MHD_get_timeout() so
@@ -66,10 +67,11 @@ struct api {
 	struct loop *loop;
 	struct api_ops ops;
 	struct MHD_Daemon *mhd;
-	int mhd_fd;    /* MHD's own epoll fd, watched by the loop */
-	int timer_fd;  /* MHD's connection timeouts */
-	int listen_fd; /* owned by MHD once it started */
-	char *token;   /* NULL: no authentication */
+	int mhd_fd;	    /* MHD's own epoll fd, watched by the loop */
+	int timer_fd;	    /* MHD's connection timeouts */
+	uint64_t timer_due; /* when timer_fd fires (loop_now_us), 0: fired */
+	int listen_fd;	    /* owned by MHD once it started */
+	char *token;	    /* NULL: no authentication */
 	size_t token_len;
 	struct api_req *pending; /* suspended until the next flush */
 	struct api_counts counts;
@@ -358,16 +360,27 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **ctx,
 	*ctx = NULL;
 }
 
+/*
+ * Keep the timerfd due no later than MHD's next timeout. Re-arming costs a
+ * syscall per loop iteration, so an earlier expiry is left alone: firing
+ * early only runs MHD once for nothing.
+ */
 static void arm_timer(struct api *api)
 {
 	MHD_UNSIGNED_LONG_LONG ms;
+	uint64_t now, due;
 
-	if (MHD_get_timeout(api->mhd, &ms) != MHD_YES) {
-		loop_timer_set(api->timer_fd, 0, 0);
+	if (MHD_get_timeout(api->mhd, &ms) != MHD_YES)
 		return;
-	}
 	/* 0 = due now; a timerfd armed with 0 would be disarmed instead */
-	loop_timer_set(api->timer_fd, ms ? ms : 1, 0);
+	if (ms == 0)
+		ms = 1;
+	now = loop_now_us();
+	due = now + ms * 1000;
+	if (api->timer_due > now && api->timer_due <= due)
+		return;
+	if (loop_timer_set(api->timer_fd, ms, 0) == 0)
+		api->timer_due = due;
 }
 
 /*
@@ -417,6 +430,14 @@ static void on_ready(struct loop *loop, int fd, uint32_t events, void *arg)
 	(void)fd;
 	(void)events;
 	MHD_run(api->mhd);
+}
+
+static void on_timer(struct loop *loop, int fd, uint32_t events, void *arg)
+{
+	struct api *api = arg;
+
+	api->timer_due = 0;
+	on_ready(loop, fd, events, arg);
 }
 
 /* "127.0.0.1:5555", "[::1]:5555": literal addresses only, no DNS. */
@@ -582,7 +603,8 @@ int api_open(struct api **out, struct loop *loop, const struct api_opts *o,
 	if (err)
 		goto err_stop;
 	/* armed for real by the hook, from MHD_get_timeout() */
-	api->timer_fd = loop_timer_add(loop, 1000, 0, on_ready, api);
+	api->timer_fd = loop_timer_add(loop, 1000, 0, on_timer, api);
+	api->timer_due = loop_now_us() + 1000 * 1000;
 	if (api->timer_fd < 0) {
 		err = api->timer_fd;
 		goto err_del_mhd;

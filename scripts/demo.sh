@@ -185,7 +185,11 @@ t1=$(counter fwd_table)
 say "fwd's counters (fwdctl stats, the lines that moved):"
 "$lab" exec A fwdctl stats 2>&1 | grep -E 'fwd_table|fwd_fib|no_neigh' |
 	sed 's/^/     /' || true
-said "$replies of $N answered; fwd_table went $t0 -> $t1 (+$((t1 - t0)): each request once)"
+if [ $((t1 - t0)) -eq "$N" ]; then
+	said "$replies of $N answered; fwd_table went $t0 -> $t1 (+$N: each request once, replies go C -> B directly)"
+else
+	said "$replies of $N answered; fwd_table went $t0 -> $t1 (+$((t1 - t0)), NOT the $N expected)"
+fi
 said "A's enp0s3 capture saw $(cap_count a 'echo request') of them: XDP forwards before the tap sees a packet"
 
 step "the original's UpdateForward request, sent as the document shows it"
@@ -222,7 +226,11 @@ cap_stop
 t1=$(counter fwd_table)
 cap_show c "C's enp0s9 (request as received)" 2
 cap_show b "B's enp0s3" 4
-said "$replies of $N answered; fwd_table +$((t1 - t0)) (requests and replies, $N each)"
+if [ $((t1 - t0)) -eq $((2 * N)) ]; then
+	said "$replies of $N answered; fwd_table +$((t1 - t0)) ($N requests and $N replies)"
+else
+	said "$replies of $N answered; fwd_table +$((t1 - t0)), NOT the $((2 * N)) expected"
+fi
 ttl=$(grep -m1 -o 'ttl [0-9]*' "$LAB_DIR/c.txt" | cut -d' ' -f2 || true)
 bad=$(grep -c 'bad cksum' "$LAB_DIR/c.txt" || true)
 sent=$("$lab" exec B sysctl -n net.ipv4.ip_default_ttl)

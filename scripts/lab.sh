@@ -23,6 +23,9 @@
 #   fwd-start runs build/fwd in A on enp0s3 and enp0s9 with its API on
 #   192.168.56.4:5555 behind a token, a bpffs and state file of the lab's
 #   own; fwd-stop stops it (SIGTERM: fwd detaches and unpins).
+#   counters prints the XDP program's counters, read from its own map.
+#   up also sets B's and C's default routes via 10.10.2.1 (C's second,
+#   metric 102, via 10.10.3.1), ip_forward=1 in A only, no IPv6.
 #
 # env: LAB_PREFIX (default "fwdlab-") prefixes every namespace name, so two
 #      labs, or a lab and the tests, never collide; LAB_DIR (default
@@ -347,7 +350,7 @@ fwd-start)
 fwd-stop) fwd_stop ;;
 counters) lab_counters ;;
 *)
-	sed -n '/^# usage:/,/^# env:/p' "$0" | sed 's/^# \{0,1\}//' | sed '$d' >&2
+	sed -n '/^# usage:/,/^set -eu/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2
 	exit 2
 	;;
 esac

@@ -21,6 +21,11 @@ for exe in "$root/usr/sbin/fwd" "$root/usr/bin/fwdctl"; do
 	strip --strip-unneeded --remove-section=.comment "$exe"
 done
 
+# Directories that `install -d` made as parents carry the builder's umask;
+# a package's must not. Only the state directory is private.
+find "$root" -type d -exec chmod 0755 {} +
+chmod 0700 "$root/var/lib/fwd"
+
 # dpkg-shlibdeps wants a source tree: debian/control, and the package's
 # files under debian/<package>/ (hence the name of ROOT) next to DEBIAN/.
 case $root in
@@ -66,6 +71,7 @@ EOF
 for script in postinst prerm postrm; do
 	install -m 0755 "$here/deb-$script" "$root/DEBIAN/$script"
 done
+chmod 0755 "$root/DEBIAN"
 chmod 0644 "$root/DEBIAN/control" "$root/DEBIAN/conffiles" \
 	"$root/DEBIAN/md5sums"
 

@@ -44,16 +44,13 @@ $(PKG_DIR)/%.8: scripts/pkg/%.8.scd VERSION | $(PKG_DIR)
 		SOURCE_DATE_EPOCH=$$(git log -1 --format=%ct 2>/dev/null || date +%s) \
 		scdoc > $@
 
-# The unit's paths depend on where fwd is installed: make it per install.
-$(PKG_DIR)/fwd.service.$(subst /,_,$(SBINDIR)): scripts/pkg/fwd.service | $(PKG_DIR)
-	$(call msg,GEN,$@)
-	$(Q)sed -e 's|^ExecStart=/usr/sbin/fwd |ExecStart=$(SBINDIR)/fwd |' \
-		-e 's|/etc/fwd/fwd.conf|$(SYSCONFDIR)/fwd/fwd.conf|' $< > $@
-
 # A user's edited fwd.conf is never overwritten by `make install`; the
 # packages mark it a conffile / %config(noreplace) instead.
+#
+# The unit names fwd's path, so it is written per install, straight into
+# DESTDIR: deb and rpm, built in parallel, never share an intermediate file.
 install: $(OUTPUT)/fwd $(OUTPUT)/fwdctl $(OUTPUT)/fwd.bpf.o $(MAN_PAGES) \
-	 $(PKG_DIR)/fwd.service.$(subst /,_,$(SBINDIR))
+	 scripts/pkg/fwd.service
 	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
 	$(Q)$(INSTALL) -d -m 0755 $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
 		$(DESTDIR)$(FWD_OBJDIR) $(DESTDIR)$(UNITDIR) \
@@ -62,8 +59,10 @@ install: $(OUTPUT)/fwd $(OUTPUT)/fwdctl $(OUTPUT)/fwd.bpf.o $(MAN_PAGES) \
 	$(Q)$(INSTALL) -m 0755 $(OUTPUT)/fwd $(DESTDIR)$(SBINDIR)/fwd
 	$(Q)$(INSTALL) -m 0755 $(OUTPUT)/fwdctl $(DESTDIR)$(BINDIR)/fwdctl
 	$(Q)$(INSTALL) -m 0644 $(OUTPUT)/fwd.bpf.o $(DESTDIR)$(FWD_OBJDIR)/fwd.bpf.o
-	$(Q)$(INSTALL) -m 0644 $(PKG_DIR)/fwd.service.$(subst /,_,$(SBINDIR)) \
-		$(DESTDIR)$(UNITDIR)/fwd.service
+	$(Q)sed -e 's|^ExecStart=/usr/sbin/fwd |ExecStart=$(SBINDIR)/fwd |' \
+		-e 's|/etc/fwd/fwd.conf|$(SYSCONFDIR)/fwd/fwd.conf|' \
+		scripts/pkg/fwd.service > $(DESTDIR)$(UNITDIR)/fwd.service
+	$(Q)chmod 0644 $(DESTDIR)$(UNITDIR)/fwd.service
 	$(Q)if [ -e $(DESTDIR)$(SYSCONFDIR)/fwd/fwd.conf ]; then \
 		echo "  kept $(DESTDIR)$(SYSCONFDIR)/fwd/fwd.conf (new one: fwd.conf.new)"; \
 		$(INSTALL) -m 0644 scripts/pkg/fwd.conf $(DESTDIR)$(SYSCONFDIR)/fwd/fwd.conf.new; \
@@ -104,3 +103,6 @@ ifneq ($(wildcard api/fwdctl.c),)
 TEST_DEPS += $(DEB) $(RPM)
 endif
 endif
+
+# sd_notify's receiving end, for the test that waits for READY=1.
+TEST_DEPS += $(OUTPUT)/tests/pkg/notify_recv

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <arpa/inet.h>
 
@@ -30,6 +31,7 @@ struct fake {
 	int fail_walk;		   /* ... for walk and lookup */
 	int fail_stats;		   /* ... for stats */
 	int fail_flush;		   /* ... for flush */
+	unsigned int flush_us; /* flush takes this long, as an fsync would */
 };
 
 /* The lab's interfaces on node A: enp0s3 (2), enp0s8 (3), enp0s9 (4). */
@@ -207,6 +209,8 @@ static inline int fake_flush(void *arg)
 	struct fake *f = arg;
 
 	f->flushes++;
+	if (f->flush_us)
+		usleep(f->flush_us);
 	if (f->fail_flush)
 		return f->fail_flush;
 	f->durable_gen = f->gen;

@@ -400,6 +400,36 @@ static void test_connected_route_removed_drops_subnet(void **state)
 	assert_entry("10.2.0.8", 3, mac1, macB);
 }
 
+static void addr_msg(struct derive *d, uint32_t ifindex, const char *a,
+		     uint8_t len, bool del)
+{
+	struct nl_addr m = {.ifindex = ifindex, .prefixlen = len};
+
+	m.local = m.address = ip(a);
+	derive_addr(d, &m, del);
+}
+
+static void test_last_address_removed_flushes_static_routes(void **state)
+{
+	struct derive *d = *state;
+
+	addr_msg(d, 2, "10.1.0.1", 24, false);
+	addr_msg(d, 2, "10.1.0.99", 24, false);
+	neigh_msg(d, 2, "10.1.0.254", NUD_PERMANENT, macA, false);
+	route_msg(d, RT_TABLE_MAIN, "192.0.2.9", 32, "10.1.0.254", 2,
+		  RTN_UNICAST, 0, false);
+	assert_entry("192.0.2.9", 2, mac0, macA);
+	addr_msg(d, 2, "10.1.0.99", 24, true);
+	assert_entry("192.0.2.9", 2, mac0, macA);
+	/* The last one: the kernel drops the /32 too, and says nothing. */
+	addr_msg(d, 2, "10.1.0.1", 24, true);
+	assert_no_entry("192.0.2.9");
+	addr_msg(d, 2, "10.1.0.1", 24, false);
+	connected(d, "10.1.0.0", 24, 2, false);
+	assert_entry("10.1.0.254", 2, mac0, macA);
+	assert_no_entry("192.0.2.9");
+}
+
 static void test_carrier_down_and_up(void **state)
 {
 	struct derive *d = *state;
@@ -581,6 +611,7 @@ int main(void)
 		T(test_longest_prefix_and_metric_decide),
 		T(test_blackhole_and_multipath_give_none),
 		T(test_connected_route_removed_drops_subnet),
+		T(test_last_address_removed_flushes_static_routes),
 		T(test_carrier_down_and_up),
 		T(test_admin_down_flushes_routes_like_the_kernel),
 		T(test_link_mac_change_updates_smac),

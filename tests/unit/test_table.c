@@ -657,9 +657,29 @@ static void test_cold_start_of_100k_entries_fills_hfwd(void **state)
 	       (unsigned long long)st.last_reconcile_us, rss1 - rss0);
 	/* the table itself: 131072 slots of 24 B */
 	assert_true(rss1 - rss0 < 8 * 1024);
-	/* a second reconcile finds nothing to write */
+	/* a second reconcile (an adopted map) reads all, writes nothing */
 	assert_int_equal(table_reconcile(f->t), 0);
 	assert_int_equal(map_count(f->hfwd), 100000);
+	table_get_stats(f->t, &st);
+	printf("# 100k adopted, unchanged: reconcile %llu us\n",
+	       (unsigned long long)st.last_reconcile_us);
+	/* one stray and one wrong value among 100k are found and fixed */
+	e.dmac[0] = 0xee;
+	assert_int_equal(bpf_map_update_elem(f->hfwd,
+					     &(uint32_t){htonl(0x0b000001)}, &e,
+					     0),
+			 0);
+	assert_int_equal(
+		bpf_map_update_elem(
+			f->hfwd, &(uint32_t){htonl(0x0a000000 + 777)}, &e, 0),
+		0);
+	assert_int_equal(table_reconcile(f->t), 0);
+	assert_int_equal(map_count(f->hfwd), 100000);
+	assert_false(hfwd_has(f, htonl(0x0b000001)));
+	e.dmac[0] = 2;
+	e.dmac[4] = 776 >> 8;
+	e.dmac[5] = 776 & 0xff;
+	assert_true(hfwd_is(f, htonl(0x0a000000 + 777), &e));
 }
 
 int main(void)

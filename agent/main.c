@@ -1,0 +1,438 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * main.c - fwd(8): parse and validate the command line (and the config
+ * file it may name), then hand over to daemon_run().
+ *
+ * Every value is checked here, before anything touches the system, so
+ * that a typo costs an error message and exit status 2, never a half
+ * started daemon.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "daemon.h"
+#include "log.h"
+
+#define EXIT_USAGE 2
+#define MAX_ENTRIES_LIMIT (1U << 24)
+
+/* "PATH:LINE: " while applying an option from the config file, else "". */
+static char where[4200];
+
+__attribute__((format(printf, 1, 2))) static void bad(const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	/* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): false positive */
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "fwd: %s%s\n", where, msg);
+}
+
+enum {
+	OPT_BPFFS = 256,
+	OPT_STATE,
+	OPT_XDP_MODE,
+	OPT_MAX_ENTRIES,
+	OPT_NO_LEARN,
+	OPT_TOKEN_FILE,
+	OPT_INSECURE_LISTEN,
+	OPT_BPF_OBJECT,
+	OPT_KEEP,
+	OPT_VERSION,
+	OPT_RCVBUF,
+};
+
+/* The long names are the contract of DESIGN §4 and the config file keys. */
+static const struct option long_opts[] = {
+	{"iface", required_argument, NULL, 'i'},
+	{"listen", required_argument, NULL, 'l'},
+	{"bpffs", required_argument, NULL, OPT_BPFFS},
+	{"state", required_argument, NULL, OPT_STATE},
+	{"xdp-mode", required_argument, NULL, OPT_XDP_MODE},
+	{"max-entries", required_argument, NULL, OPT_MAX_ENTRIES},
+	{"no-learn", no_argument, NULL, OPT_NO_LEARN},
+	{"token-file", required_argument, NULL, OPT_TOKEN_FILE},
+	{"insecure-listen", no_argument, NULL, OPT_INSECURE_LISTEN},
+	{"bpf-object", required_argument, NULL, OPT_BPF_OBJECT},
+	{"keep", no_argument, NULL, OPT_KEEP},
+	{"verbose", no_argument, NULL, 'v'},
+	{"config", required_argument, NULL, 'c'},
+	{"version", no_argument, NULL, OPT_VERSION},
+	{"help", no_argument, NULL, 'h'},
+	/* hidden: tiny netlink buffers for the overrun (ENOBUFS) tests */
+	{"rcvbuf", required_argument, NULL, OPT_RCVBUF},
+	{NULL, 0, NULL, 0},
+};
+static const char short_opts[] = "i:l:vc:h";
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: fwd --iface IF [--iface IF ...] [options]\n"
+		"\n"
+		"XDP fast-path IPv4 forwarder. Attaches to every --iface, "
+		"keeps "
+		"the pinned\n"
+		"forwarding table <bpffs>/hfwd equal to what the kernel would "
+		"do (learned\n"
+		"from rtnetlink) plus manual overrides, and serves the HTTP "
+		"JSON API.\n"
+		"\n"
+		"  -i, --iface IF          manage interface IF (repeatable; at "
+		"least one)\n"
+		"  -l, --listen ADDR:PORT  API address (default %s;\n"
+		"                          IPv6 as [::1]:5555)\n"
+		"      --bpffs DIR         where the maps are pinned (default "
+		"%s)\n"
+		"      --state FILE        overrides are saved here (default "
+		"%s)\n"
+		"      --xdp-mode MODE     auto (native, falling back to "
+		"generic; "
+		"default),\n"
+		"                          native (driver mode only) or "
+		"generic "
+		"(skb mode)\n"
+		"      --max-entries N     size of hfwd, destinations it can "
+		"hold "
+		"(default %d)\n"
+		"      --no-learn          learn no entries from the kernel: "
+		"overrides and\n"
+		"                          the fib fallback only\n"
+		"      --token-file FILE   API requests need 'Authorization: "
+		"Bearer <token>'\n"
+		"                          with the token read from FILE\n"
+		"      --insecure-listen   allow a non-loopback --listen "
+		"without "
+		"--token-file\n"
+		"      --bpf-object FILE   XDP object to load (default: %s "
+		"next "
+		"to the\n"
+		"                          executable, then %s)\n"
+		"      --keep              on exit leave XDP attached and the "
+		"maps pinned; the\n"
+		"                          next start adopts them without a "
+		"forwarding gap\n"
+		"  -v, --verbose           log each change (twice: debug)\n"
+		"  -c, --config FILE       read options from FILE ('key = "
+		"value' "
+		"lines, keys\n"
+		"                          are the long options); the command "
+		"line wins, and\n"
+		"                          any --iface on it replaces the "
+		"file's\n"
+		"      --version           print the version and exit\n"
+		"  -h, --help              print this help and exit\n"
+		"\n"
+		"Signals: SIGTERM/SIGINT stop (detach and unpin unless "
+		"--keep), "
+		"SIGHUP\n"
+		"resyncs with the kernel. Logs go to stderr.\n",
+		DAEMON_DEFAULT_LISTEN, DAEMON_DEFAULT_BPFFS,
+		DAEMON_DEFAULT_STATE, FWD_DEFAULT_MAX_ENTRIES, XDP_OBJECT_NAME,
+		XDP_OBJECT_INSTALLED);
+}
+
+/* A whole decimal number in [min, max]. */
+static int parse_uint(const char *s, unsigned long min, unsigned long max,
+		      unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (!*s || *s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+/* "A.B.C.D:PORT", "[v6]:PORT" or "HOST:PORT"; the API checks the rest. */
+static bool listen_ok(const char *s)
+{
+	const char *colon = strrchr(s, ':');
+	unsigned long port;
+
+	if (!colon || colon == s)
+		return false;
+	if (s[0] == '[' && colon[-1] != ']')
+		return false;
+	return !parse_uint(colon + 1, 1, 65535, &port);
+}
+
+struct cli {
+	struct daemon_opts o;
+	int verbose;
+	const char *config;
+	bool cmdline_iface; /* the command line names interfaces */
+	bool help, version;
+};
+
+static int add_iface(struct cli *c, const char *name)
+{
+	char **n;
+
+	if (!*name || strlen(name) >= IF_NAMESIZE || strchr(name, '/') ||
+	    strchr(name, ' ')) {
+		bad("--iface '%s': not a valid interface name", name);
+		return -EINVAL;
+	}
+	n = realloc(c->o.ifaces, (c->o.n_ifaces + 1) * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	c->o.ifaces = n;
+	n[c->o.n_ifaces++] = (char *)name;
+	return 0;
+}
+
+/*
+ * Apply one option. @from_file: it came from the config file, where
+ * --config and --help make no sense and --iface yields to the command
+ * line's.
+ */
+static int apply(struct cli *c, int opt, const char *arg, bool from_file)
+{
+	unsigned long v;
+
+	switch (opt) {
+	case 'i':
+		if (from_file && c->cmdline_iface)
+			return 0;
+		return add_iface(c, arg);
+	case 'l':
+		if (!listen_ok(arg)) {
+			bad("--listen '%s': expected ADDR:PORT, e.g. "
+			    "127.0.0.1:5555 or [::1]:5555",
+			    arg);
+			return -EINVAL;
+		}
+		c->o.listen = arg;
+		return 0;
+	case OPT_BPFFS:
+		if (!*arg)
+			goto err_empty;
+		c->o.bpffs = arg;
+		return 0;
+	case OPT_STATE:
+		if (!*arg)
+			goto err_empty;
+		c->o.state = arg;
+		return 0;
+	case OPT_XDP_MODE:
+		if (xdp_parse_mode(arg, &c->o.mode)) {
+			bad("--xdp-mode '%s': expected auto, native "
+			    "or "
+			    "generic",
+			    arg);
+			return -EINVAL;
+		}
+		return 0;
+	case OPT_MAX_ENTRIES:
+		if (parse_uint(arg, 1, MAX_ENTRIES_LIMIT, &v)) {
+			bad("--max-entries '%s': expected a whole "
+			    "number "
+			    "from 1 to %u",
+			    arg, MAX_ENTRIES_LIMIT);
+			return -EINVAL;
+		}
+		c->o.max_entries = v;
+		return 0;
+	case OPT_NO_LEARN:
+		c->o.learn = false;
+		return 0;
+	case OPT_TOKEN_FILE:
+		if (access(arg, R_OK)) {
+			bad("--token-file %s: %s", arg, strerror(errno));
+			return -EINVAL;
+		}
+		c->o.token_file = arg;
+		return 0;
+	case OPT_INSECURE_LISTEN:
+		c->o.insecure_listen = true;
+		return 0;
+	case OPT_BPF_OBJECT:
+		if (access(arg, R_OK)) {
+			bad("--bpf-object %s: %s", arg, strerror(errno));
+			return -EINVAL;
+		}
+		c->o.bpf_object = arg;
+		return 0;
+	case OPT_KEEP:
+		c->o.keep = true;
+		return 0;
+	case 'v':
+		c->verbose++;
+		return 0;
+	case OPT_RCVBUF:
+		if (parse_uint(arg, 1024, 1 << 30, &v)) {
+			bad("--rcvbuf '%s': expected bytes, 1024 to "
+			    "1073741824",
+			    arg);
+			return -EINVAL;
+		}
+		c->o.rcvbuf = v;
+		return 0;
+	case 'c':
+	case 'h':
+	case OPT_VERSION:
+		if (from_file) {
+			/* cfg_load() refuses these already; be sure */
+			bad("this option is not allowed in a config file");
+			return -EINVAL;
+		}
+		return 0; /* handled in the first pass */
+	default:
+		return -EINVAL; /* getopt printed why */
+	}
+err_empty:
+	bad("empty value");
+	return -EINVAL;
+}
+
+/*
+ * First pass, command line only: what the second pass needs to know up
+ * front (--config, --help, --version, whether --iface is given).
+ */
+static int scan_cmdline(struct cli *c, int argc, char **argv)
+{
+	int opt;
+
+	opterr = 1;
+	optind = 0;
+	while ((opt = getopt_long(argc, argv, short_opts, long_opts, NULL)) !=
+	       -1) {
+		switch (opt) {
+		case 'c':
+			c->config = optarg;
+			break;
+		case 'h':
+			c->help = true;
+			break;
+		case OPT_VERSION:
+			c->version = true;
+			break;
+		case 'i':
+			c->cmdline_iface = true;
+			break;
+		case '?':
+			return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "fwd: unexpected argument '%s'\n",
+			argv[optind]);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * Second pass over "fwd <file's options> <command line's options>": later
+ * options win, so the command line overrides the file.
+ */
+static int parse_all(struct cli *c, int argc, char **argv,
+		     const struct cfg_args *file)
+{
+	bool from_file;
+	int opt, err;
+
+	optind = 0;
+	while ((opt = getopt_long(argc, argv, short_opts, long_opts, NULL)) !=
+	       -1) {
+		/* file options are single "--key=value" words, argv[1..n] */
+		from_file = optind - 1 <= file->argc;
+		where[0] = 0;
+		if (from_file)
+			snprintf(where, sizeof(where), "%s:%u: ", c->config,
+				 cfg_line(file, optind - 2));
+		err = apply(c, opt, optarg, from_file);
+		if (err)
+			return err;
+	}
+	where[0] = 0;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli c = {
+		.o =
+			{
+				.listen = DAEMON_DEFAULT_LISTEN,
+				.bpffs = DAEMON_DEFAULT_BPFFS,
+				.state = DAEMON_DEFAULT_STATE,
+				.mode = XDP_MODE_AUTO,
+				.max_entries = FWD_DEFAULT_MAX_ENTRIES,
+				.learn = true,
+			},
+	};
+	struct cfg_args file = {};
+	char **all = NULL, err_buf[512];
+	int n_all, i, err;
+
+	log_init();
+	if (scan_cmdline(&c, argc, argv)) {
+		fprintf(stderr, "try 'fwd --help'\n");
+		return EXIT_USAGE;
+	}
+	if (c.help) {
+		usage(stdout);
+		return 0;
+	}
+	if (c.version) {
+		printf("fwd %s\n", FWD_VERSION);
+		return 0;
+	}
+	if (c.config) {
+		err = cfg_load(c.config, long_opts, &file, err_buf,
+			       sizeof(err_buf));
+		if (err) {
+			fprintf(stderr, "fwd: %s\n", err_buf);
+			return EXIT_USAGE;
+		}
+	}
+	n_all = 1 + file.argc + (argc - 1);
+	all = calloc(n_all + 1, sizeof(*all));
+	if (!all) {
+		fprintf(stderr, "fwd: out of memory\n");
+		return 1;
+	}
+	all[0] = argv[0];
+	for (i = 0; i < file.argc; i++)
+		all[1 + i] = file.argv[i];
+	for (i = 1; i < argc; i++)
+		all[file.argc + i] = argv[i];
+	opterr = 1;
+	err = parse_all(&c, n_all, all, &file);
+	if (!err && !c.o.n_ifaces) {
+		fprintf(stderr, "fwd: at least one --iface is required\n");
+		err = -EINVAL;
+	}
+	if (err) {
+		fprintf(stderr, "try 'fwd --help'\n");
+		err = EXIT_USAGE;
+		goto out_free;
+	}
+	log_set_level(c.verbose >= 2   ? LOG_LEVEL_DEBUG
+		      : c.verbose == 1 ? LOG_LEVEL_INFO
+				       : LOG_LEVEL_WARN);
+	pr_info("fwd %s starting", FWD_VERSION);
+	err = daemon_run(&c.o) ? 1 : 0;
+out_free:
+	free(c.o.ifaces);
+	free(all);
+	cfg_free(&file);
+	return err;
+}

@@ -1,0 +1,421 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# test_agent_learn.sh - the daemon keeps the pinned hfwd equal to what the
+# kernel would do (DESIGN.md §4), read back the way a user would: with
+# bpftool from the pinned map, never from the daemon's own word.
+#
+# Topology (run under tests/isolate.sh; this shell's namespace is the
+# router "r" running build/fwd):
+#   h1 p1 10.1.0.2/16 --- m1 10.1.0.1/16  r  m2 10.2.0.1/24 --- p2 10.2.0.2 h2
+#                                          r  m4 10.4.0.1/24 --- p4 (managed,
+#                                                                 deleted later)
+#                                          r  u3 10.3.0.1/24 --- p3 (unmanaged)
+# 10.2.0.77 is a "virtual host": a static neighbour with h2's MAC. h2 drops
+# what it receives for it without answering, so one-way streams to it can
+# be counted exactly.
+set -eu
+
+top=${FWD_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
+fwd=${FWD_BIN:-$top/build/fwd}
+bpffs=/sys/fs/bpf
+n=0
+fails=0
+
+ok() {
+	n=$((n + 1))
+	echo "ok $n - $1"
+}
+not_ok() {
+	n=$((n + 1))
+	fails=$((fails + 1))
+	echo "not ok $n - $1"
+	shift
+	local l
+	for l in "$@"; do echo "# $l"; done
+}
+skip_all() {
+	echo "1..0 # SKIP $1"
+	exit 0
+}
+
+[ "$(id -u)" -eq 0 ] || skip_all "needs root"
+[ -x "$fwd" ] || skip_all "build/fwd not built"
+for t in bpftool jq tcpdump ip; do
+	command -v $t >/dev/null || skip_all "$t not installed"
+done
+# Only ever inside a namespace of our own (tests/isolate.sh).
+[ "$(ip -o link show | grep -vc ': lo:')" -eq 0 ] ||
+	skip_all "not in a fresh network namespace (run under tests/isolate.sh)"
+mountpoint -q "$bpffs" || skip_all "no private bpffs at $bpffs"
+
+tmp=$(mktemp -d)
+pid=
+cleanup() {
+	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	for p in $(jobs -p); do kill "$p" 2>/dev/null || true; done
+	ip netns del h1 2>/dev/null || true
+	ip netns del h2 2>/dev/null || true
+	ip netns del h3 2>/dev/null || true
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+MAC_M1=02:00:00:00:01:01 MAC_P1=02:00:00:00:01:02
+MAC_M2=02:00:00:00:02:01 MAC_P2=02:00:00:00:02:02
+MAC_M4=02:00:00:00:04:01 MAC_P4=02:00:00:00:04:02
+
+veth() { # veth LOCAL LOCALMAC NS PEER PEERMAC
+	ip netns add "$3" 2>/dev/null || true
+	ip link add "$1" address "$2" type veth peer name "$4" address "$5" \
+		netns "$3"
+	ip link set "$1" up
+	ip -n "$3" link set "$4" up
+	ip -n "$3" link set lo up
+}
+
+veth m1 $MAC_M1 h1 p1 $MAC_P1
+veth m2 $MAC_M2 h2 p2 $MAC_P2
+veth m4 $MAC_M4 h2 p4 $MAC_P4
+veth u3 02:00:00:00:03:01 h3 p3 02:00:00:00:03:02
+ip addr add 10.1.0.1/16 dev m1
+ip addr add 10.2.0.1/24 dev m2
+ip addr add 10.4.0.1/24 dev m4
+ip addr add 10.3.0.1/24 dev u3
+ip -n h1 addr add 10.1.0.2/16 dev p1
+ip -n h1 route add default via 10.1.0.1
+ip -n h2 addr add 10.2.0.2/24 dev p2
+ip -n h2 route add default via 10.2.0.1
+ip -n h3 addr add 10.3.0.2/24 dev p3
+sysctl -qw net.ipv4.ip_forward=1
+# Not /sys/class/net: sysfs shows the namespace that mounted it.
+ifindex() { ip -j link show dev "$1" | jq -r '.[0].ifindex'; }
+lladdr() { ip -j link show dev "$1" | jq -r '.[0].address'; }
+IX_M1=$(ifindex m1)
+IX_M2=$(ifindex m2)
+IX_M4=$(ifindex m4)
+
+# hfwd as "IP IFINDEX SMAC DMAC" lines, sorted (jq program, not shell).
+# shellcheck disable=SC2016
+HFWD_JQ='def hx: . as $b | "0123456789abcdef" as $h |
+	$h[($b/16|floor):($b/16|floor)+1] + $h[($b%16):($b%16)+1];
+def mac: map(hx) | join(":");
+def ip: . as $k | [$k%256, ($k/256|floor)%256, ($k/65536|floor)%256,
+	($k/16777216|floor)%256] | map(tostring) | join(".");
+.[] | .formatted | "\(.key|ip) \(.value.ifindex) \(.value.smac|mac) \(.value.dmac|mac)"'
+hfwd() {
+	bpftool map dump pinned $bpffs/hfwd -j 2>/dev/null |
+		jq -r "$HFWD_JQ" | sort
+}
+# "IFINDEX SMAC DMAC" for one destination, or nothing.
+entry() {
+	hfwd | awk -v ip="$1" '$1 == ip { print $2, $3, $4 }'
+}
+# wait_entry IP EXPECTED [SECONDS]: poll until entry IP is EXPECTED.
+wait_entry() {
+	local i lim=$((${3:-3} * 50))
+	for ((i = 0; i < lim; i++)); do
+		[ "$(entry "$1")" = "$2" ] && return 0
+		sleep 0.02
+	done
+	return 1
+}
+check_entry() { # NAME IP EXPECTED [SECONDS]
+	if wait_entry "$2" "$3" "${4:-3}"; then
+		ok "$1"
+	else
+		not_ok "$1" "hfwd[$2] = '$(entry "$2")', want '$3'"
+	fi
+}
+# Sum over CPUs of one fwd_stats counter's packets, by its index.
+counter() {
+	bpftool map dump pinned $bpffs/fwd_stats -j |
+		jq "[.[] | .formatted | select(.key == $1) | .values[].value.packets] | add"
+}
+CNT_FWD_TABLE=0
+CNT_PASS_FIB_NO_NEIGH=14
+
+ifaces=(--iface m1 --iface m2 --iface m4)
+start_fwd() {
+	"$fwd" "${ifaces[@]}" --bpffs $bpffs \
+		--state "$tmp/state.json" --xdp-mode "${FWD_XDP_MODE:-generic}" \
+		--listen 127.0.0.1:5555 -v "$@" >>"$tmp/fwd.log" 2>&1 &
+	pid=$!
+	local i
+	for ((i = 0; i < 250; i++)); do
+		[ -e $bpffs/hfwd ] && grep -q "synced" "$tmp/fwd.log" && return 0
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.02
+	done
+	return 1
+}
+stop_fwd() {
+	kill -TERM "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	pid=
+}
+
+# IPv4 packets h2 received for an address not its own (10.2.0.77).
+# shellcheck disable=SC2016 # an awk program
+h2_not_mine() {
+	ip netns exec h2 awk '/^Ip:/ { if (!h) { for (i = 1; i <= NF; i++)
+		if ($i == "InAddrErrors") f = i; h = 1 } else print $f }' \
+		/proc/net/snmp
+}
+
+# Send COUNT one-way UDP datagrams from h1 to DST.
+send_udp() {
+	ip netns exec h1 bash -c "for ((i = 0; i < $2; i++)); do
+		echo -n fwd-test > /dev/udp/$1/9; done" 2>/dev/null || true
+}
+
+echo "1..23"
+
+if start_fwd; then
+	ok "daemon starts and pins hfwd"
+else
+	not_ok "daemon starts and pins hfwd" "$(tail -5 "$tmp/fwd.log")"
+	exit 1
+fi
+
+ip neigh replace 10.2.0.77 lladdr $MAC_P2 dev m2 nud permanent
+check_entry "neighbour added gives an entry" 10.2.0.77 "$IX_M2 $MAC_M2 $MAC_P2"
+
+ip neigh replace 10.2.0.77 lladdr 02:00:00:00:02:99 dev m2 nud permanent
+check_entry "neighbour lladdr replaced, entry follows" 10.2.0.77 \
+	"$IX_M2 $MAC_M2 02:00:00:00:02:99"
+ip neigh replace 10.2.0.77 lladdr $MAC_P2 dev m2 nud permanent
+wait_entry 10.2.0.77 "$IX_M2 $MAC_M2 $MAC_P2" || true
+
+# Traffic: exactly the packets sent are forwarded by the table, and the
+# bytes at the egress side are the kernel's.
+ip netns exec h1 ping -c 1 -W 1 10.1.0.1 >/dev/null 2>&1 || true # ARP
+ip netns exec h2 timeout 10 tcpdump --immediate-mode -nn -U -c 1 -i p2 \
+	-w "$tmp/p2.pcap" udp and dst host 10.2.0.77 2>"$tmp/tcpdump.err" &
+tcpd=$!
+for ((i = 0; i < 100; i++)); do
+	grep -q listening "$tmp/tcpdump.err" && break
+	sleep 0.05
+done
+before=$(counter $CNT_FWD_TABLE)
+h2_before=$(h2_not_mine)
+send_udp 10.2.0.77 50
+wait $tcpd 2>/dev/null || true # it stops by itself after one frame
+after=$(counter $CNT_FWD_TABLE)
+h2_after=$(h2_not_mine)
+if [ $((after - before)) -eq 50 ]; then
+	ok "50 datagrams forwarded by the table (fwd_table +50)"
+else
+	not_ok "50 datagrams forwarded by the table (fwd_table +50)" \
+		"fwd_table went from $before to $after"
+fi
+# First captured frame, as hex bytes one per line.
+hex=$(tcpdump -nn -xx -r "$tmp/p2.pcap" -c 1 2>/dev/null |
+	awk '/0x[0-9a-f]+:/ { for (i = 2; i <= NF; i++) print $i }' |
+	tr -d '\n' | sed 's/../& /g')
+read -r -a b <<<"$hex"
+frames=$((h2_after - h2_before))
+if [ "${#b[@]}" -ge 34 ]; then
+	dmac=$(IFS=:; echo "${b[*]:0:6}")
+	smac=$(IFS=:; echo "${b[*]:6:6}")
+	ttl=$((16#${b[22]}))
+	sum=0
+	for ((i = 14; i < 34; i += 2)); do
+		sum=$((sum + 16#${b[i]}${b[i + 1]}))
+	done
+	while ((sum >> 16)); do sum=$(((sum & 0xffff) + (sum >> 16))); done
+else
+	dmac='' smac='' ttl=0 sum=0
+fi
+if [ "$frames" -eq 50 ] && [ "$dmac" = $MAC_P2 ] && [ "$smac" = $MAC_M2 ] &&
+	[ $ttl -eq 63 ] && [ $sum -eq 65535 ]; then
+	ok "egress: 50 frames reach h2, MACs rewritten, TTL 63, checksum valid"
+else
+	not_ok "egress: 50 frames reach h2, MACs rewritten, TTL 63, checksum valid" \
+		"frames=$frames dmac=$dmac smac=$smac ttl=$ttl csum-fold=$sum"
+fi
+
+# Deleted: gone, and the next packet is the kernel's.
+ip neigh del 10.2.0.77 dev m2
+check_entry "neighbour deleted, entry gone" 10.2.0.77 ""
+before=$(counter $CNT_FWD_TABLE)
+nn_before=$(counter $CNT_PASS_FIB_NO_NEIGH)
+send_udp 10.2.0.77 1
+sleep 0.2
+after=$(counter $CNT_FWD_TABLE)
+nn_after=$(counter $CNT_PASS_FIB_NO_NEIGH)
+if [ "$after" -eq "$before" ] && [ $((nn_after - nn_before)) -eq 1 ]; then
+	ok "after deletion the packet is handed to the kernel"
+else
+	not_ok "after deletion the packet is handed to the kernel" \
+		"fwd_table $before->$after pass_fib_no_neigh $nn_before->$nn_after"
+fi
+
+ip neigh replace 10.2.0.77 lladdr $MAC_P2 dev m2 nud reachable
+wait_entry 10.2.0.77 "$IX_M2 $MAC_M2 $MAC_P2" || true
+ip neigh replace 10.2.0.77 dev m2 nud failed
+check_entry "neighbour FAILED, entry gone" 10.2.0.77 ""
+
+# Host route through a gateway.
+ip neigh replace 10.2.0.2 lladdr $MAC_P2 dev m2 nud permanent
+ip route add 192.0.2.9/32 via 10.2.0.2
+check_entry "/32 route via gateway gives the gateway's MAC" 192.0.2.9 \
+	"$IX_M2 $MAC_M2 $MAC_P2"
+ip route del 192.0.2.9/32
+check_entry "/32 route deleted, entry gone" 192.0.2.9 ""
+
+# Prefix route via the gateway: left to the fib fallback.
+ip route add 198.51.100.0/24 via 10.2.0.2
+ip neigh replace 198.51.100.7 lladdr $MAC_P2 dev m2 nud permanent 2>/dev/null ||
+	true
+sleep 0.2
+if [ -z "$(entry 198.51.100.7)" ]; then
+	ok "prefix route via gateway gives no entry"
+else
+	not_ok "prefix route via gateway gives no entry" "$(entry 198.51.100.7)"
+fi
+ip route del 198.51.100.0/24
+
+# Unmanaged interface.
+ip neigh replace 10.3.0.2 lladdr 02:00:00:00:03:02 dev u3 nud permanent
+ip neigh replace 10.1.0.9 lladdr 02:00:00:00:01:09 dev m1 nud permanent
+wait_entry 10.1.0.9 "$IX_M1 $MAC_M1 02:00:00:00:01:09" || true
+if [ -z "$(entry 10.3.0.2)" ]; then
+	ok "neighbour on an unmanaged interface gives no entry"
+else
+	not_ok "neighbour on an unmanaged interface gives no entry" \
+		"$(entry 10.3.0.2)"
+fi
+
+# Address (and with it the connected route) removed.
+ip neigh replace 10.2.0.77 lladdr $MAC_P2 dev m2 nud permanent
+wait_entry 10.2.0.77 "$IX_M2 $MAC_M2 $MAC_P2" || true
+ip addr del 10.2.0.1/24 dev m2
+if wait_entry 10.2.0.77 "" && wait_entry 10.2.0.2 ""; then
+	ok "address removed with its connected route, subnet entries gone"
+else
+	not_ok "address removed with its connected route, subnet entries gone" \
+		"$(hfwd)"
+fi
+if [ "$(entry 10.1.0.9)" = "$IX_M1 $MAC_M1 02:00:00:00:01:09" ]; then
+	ok "other subnets' entries untouched"
+else
+	not_ok "other subnets' entries untouched" "$(hfwd)"
+fi
+# Losing its last address flushed the link's neighbours too (announced).
+ip addr add 10.2.0.1/24 dev m2
+ip neigh replace 10.2.0.77 lladdr $MAC_P2 dev m2 nud permanent
+check_entry "address and neighbour back, entry back" 10.2.0.77 \
+	"$IX_M2 $MAC_M2 $MAC_P2"
+
+# Carrier down (peer down): permanent neighbours and routes stay in the
+# kernel, but nothing can be sent: entries go, and come back with carrier.
+ip -n h2 link set p2 down
+check_entry "carrier down, entries through it gone" 10.2.0.77 ""
+ip -n h2 link set p2 up
+check_entry "carrier up, entries back" 10.2.0.77 "$IX_M2 $MAC_M2 $MAC_P2"
+
+# Admin down: the kernel flushes routes (silently) and neighbours.
+ip link set m2 down
+check_entry "link down, entries through it gone" 10.2.0.77 ""
+ip link set m2 up
+ip neigh replace 10.2.0.77 lladdr $MAC_P2 dev m2 nud permanent
+check_entry "link up and neighbour resolved, entry back" 10.2.0.77 \
+	"$IX_M2 $MAC_M2 $MAC_P2"
+
+# A new MAC makes the kernel flush the link's neighbours (announced):
+# the old entry goes, and what is learned next carries the new smac.
+ip link set m2 address 02:00:00:00:02:f1
+wait_entry 10.2.0.77 "" || true
+ip neigh replace 10.2.0.77 lladdr $MAC_P2 dev m2 nud permanent
+check_entry "link MAC changed, smac follows" 10.2.0.77 \
+	"$IX_M2 02:00:00:00:02:f1 $MAC_P2"
+ip link set m2 address $MAC_M2
+ip neigh replace 10.2.0.77 lladdr $MAC_P2 dev m2 nud permanent
+wait_entry 10.2.0.77 "$IX_M2 $MAC_M2 $MAC_P2" || true
+
+ip neigh replace 10.4.0.2 lladdr $MAC_P4 dev m4 nud permanent
+wait_entry 10.4.0.2 "$IX_M4 $MAC_M4 $MAC_P4" || true
+ip link del m4
+if wait_entry 10.4.0.2 "" && kill -0 "$pid" 2>/dev/null; then
+	ok "managed link deleted, its entries gone, daemon still running"
+else
+	not_ok "managed link deleted, its entries gone, daemon still running" \
+		"$(hfwd)" "$(tail -3 "$tmp/fwd.log")"
+fi
+
+# Silent MAC change of a fast-pathed neighbour. Short neighbour timers on
+# m2 so the bound is seconds: reachable <= 1.5 * 1 s, refresh period 1 s,
+# delay_first_probe 1 s, 3 unicast probes x 0.2 s, then the kernel
+# resolves afresh on the next packet of the stream (every 50 ms).
+for k in base_reachable_time_ms=1000 delay_first_probe_time=1 \
+	retrans_time_ms=200 ucast_solicit=3; do
+	sysctl -qw "net.ipv4.neigh.m2.$k"
+done
+ip neigh del 10.2.0.2 dev m2 2>/dev/null || true
+ip netns exec h1 ping -i 0.05 -c 400 -W 1 10.2.0.2 >/dev/null 2>&1 &
+wait_entry 10.2.0.2 "$IX_M2 $MAC_M2 $MAC_P2" 3 || true
+sleep 2 # fast-pathed for a while: the neighbour must stay verified
+bound_s=8
+ip -n h2 link set p2 address 02:00:00:00:02:77
+t0=$(date +%s%N)
+if wait_entry 10.2.0.2 "$IX_M2 $MAC_M2 02:00:00:00:02:77" $bound_s; then
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	ok "silent MAC change re-learned in ${ms} ms (bound ${bound_s} s)"
+else
+	not_ok "silent MAC change re-learned within ${bound_s} s" \
+		"hfwd[10.2.0.2] = '$(entry 10.2.0.2)'" \
+		"$(ip neigh show dev m2 | head -3)"
+fi
+ip -n h2 link set p2 address $MAC_P2
+
+# Storm: thousands of neighbour changes into a 4 KiB receive buffer. After
+# it, the map must equal the kernel's truth exactly.
+stop_fwd
+ifaces=(--iface m1 --iface m2)
+: >"$tmp/fwd.log"
+start_fwd --rcvbuf 4096 || true
+{
+	for ((i = 0; i < 3000; i++)); do
+		printf 'neigh replace 10.1.%d.%d lladdr 02:00:00:01:%02x:%02x dev m1 nud permanent\n' \
+			$((10 + i / 250)) $((1 + i % 250)) $((i / 256)) $((i % 256))
+	done
+	# gc_thresh3 (1024, not settable outside the initial namespace)
+	# bounds the non-permanent ones.
+	for ((i = 0; i < 3000; i += 4)); do
+		printf 'neigh replace 10.1.%d.%d lladdr 02:00:00:02:%02x:%02x dev m1 nud stale\n' \
+			$((10 + i / 250)) $((1 + i % 250)) $((i / 256)) $((i % 256))
+	done
+	for ((i = 0; i < 3000; i += 3)); do
+		printf 'neigh del 10.1.%d.%d dev m1\n' \
+			$((10 + i / 250)) $((1 + i % 250))
+	done
+} >"$tmp/storm"
+ip -batch "$tmp/storm"
+# The kernel's truth by the rule, for m1 and m2 (connected, no host routes).
+truth() {
+	local dev ix mac
+	for dev in m1 m2; do
+		ix=$(ifindex $dev)
+		mac=$(lladdr $dev)
+		ip -j -4 neigh show dev $dev | jq -r --arg ix "$ix" --arg mac "$mac" \
+			'.[] | select(.lladdr != null) |
+			select(any(.state[]; IN("REACHABLE","STALE","DELAY","PROBE","PERMANENT"))) |
+			"\(.dst) \($ix) \($mac) \(.lladdr)"'
+	done | grep -v '^10\.[12]\.0\.1 ' | sort
+}
+for ((i = 0; i < 100; i++)); do
+	[ "$(hfwd)" = "$(truth)" ] && break
+	sleep 0.1
+done
+if grep -q ENOBUFS "$tmp/fwd.log" && [ "$(hfwd)" = "$(truth)" ] &&
+	[ "$(truth | wc -l)" -gt 1500 ]; then
+	ok "netlink storm with a 4 KiB buffer: overrun seen, map == kernel truth ($(truth | wc -l) entries)"
+else
+	not_ok "netlink storm with a 4 KiB buffer: overrun seen, map == kernel truth" \
+		"ENOBUFS logged: $(grep -c ENOBUFS "$tmp/fwd.log")" \
+		"hfwd $(hfwd | wc -l) truth $(truth | wc -l)" \
+		"$(diff <(hfwd) <(truth) | head -5 | tr '\n' ' ')"
+fi
+stop_fwd
+[ "$fails" -eq 0 ]

@@ -1,0 +1,619 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# test_agent_lifecycle.sh - the daemon's life: start, pins, overrides that
+# survive restarts, kill -9 with a counted stream flowing (the restarted
+# daemon adopts the attachment: zero packets lost), SIGTERM (detach,
+# unpin), --keep, and clear errors.
+#
+# Topology (run under tests/isolate.sh: this shell's namespace is the
+# middle node, with a private bpffs at /sys/fs/bpf):
+#
+#   ns fwdlc_src            middle (fwd on m0, m1)          ns fwdlc_dst
+#   s0 10.71.1.2/24 ---- m0 10.71.1.1/24  m1 10.71.2.1/24 ---- d0 10.71.2.2/24
+#
+# IPv4 forwarding is OFF on the middle node, so the kernel forwards
+# nothing: every packet that crosses was forwarded by XDP, from the
+# overrides (which apply regardless of the forwarding sysctl). A moment
+# without the program is a lost packet. Asserts read the pinned maps with
+# bpftool and count packets at the ends, never the daemon's own word.
+set -eu
+
+top=${FWD_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
+fwd=${FWD_BIN:-$top/build/fwd}
+obj=$top/build/fwd.bpf.o
+bpffs=/sys/fs/bpf
+n=0
+failed=0
+pid=
+
+ok() {
+	n=$((n + 1))
+	echo "ok $n - $1"
+}
+not_ok() {
+	n=$((n + 1))
+	failed=1
+	echo "not ok $n - $1"
+	shift
+	for l in "$@"; do echo "# $l"; done
+	[ -f "${log:-/nonexistent}" ] && sed 's/^/#   log: /' "$log" | tail -n 20
+	return 0
+}
+skip_all() {
+	echo "1..1"
+	echo "ok 1 # SKIP $1"
+	exit 0
+}
+
+[ "$(id -u)" -eq 0 ] || skip_all "needs root"
+[ -x "$fwd" ] || skip_all "$fwd not built"
+[ -f "$obj" ] || skip_all "$obj not built"
+stat -f -c %T "$bpffs" 2>/dev/null | grep -q bpf ||
+	skip_all "no private bpffs at $bpffs (run under tests/isolate.sh)"
+for t in bpftool jq ip ping curl; do
+	command -v "$t" >/dev/null || skip_all "$t missing"
+done
+
+tmp=$(mktemp -d /tmp/fwd-lifecycle.XXXXXX)
+state=$tmp/state.json
+log=$tmp/fwd.log
+
+# shellcheck disable=SC2317 # called through the trap
+cleanup() {
+	[ -n "${FWD_TEST_LOG:-}" ] && sed 's/^/# /' "$log"
+	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+		kill -9 "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	fi
+	ip netns del fwdlc_src 2>/dev/null || true
+	ip netns del fwdlc_dst 2>/dev/null || true
+	ip link del m0 2>/dev/null || true
+	ip link del m1 2>/dev/null || true
+	rm -f "$bpffs"/hfwd "$bpffs"/fwd_ovr "$bpffs"/fwd_ports \
+		"$bpffs"/fwd_ifaces "$bpffs"/fwd_stats
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+S="ip netns exec fwdlc_src"
+D="ip netns exec fwdlc_dst"
+
+ip netns add fwdlc_src
+ip netns add fwdlc_dst
+ip link add m0 type veth peer name s0 netns fwdlc_src
+ip link add m1 type veth peer name d0 netns fwdlc_dst
+ip addr add 10.71.1.1/24 dev m0
+ip addr add 10.71.2.1/24 dev m1
+ip link set m0 up
+ip link set m1 up
+$S ip addr add 10.71.1.2/24 dev s0
+$S ip link set s0 up
+$S ip link set lo up
+$S ip route add default via 10.71.1.1
+$D ip addr add 10.71.2.2/24 dev d0
+$D ip link set d0 up
+$D ip link set lo up
+$D ip route add default via 10.71.2.1
+# a native XDP redirect into a veth needs NAPI on the peer: GRO gives it
+$S ethtool -K s0 gro on >/dev/null 2>&1 || true
+$D ethtool -K d0 gro on >/dev/null 2>&1 || true
+sysctl -qw net.ipv4.ip_forward=0
+sysctl -qw net.ipv4.conf.all.forwarding=0
+
+# (not /sys/class/net: this shell's /sys shows the host's namespace)
+mac() { ip -j link show "$1" | jq -r '.[0].address'; }
+m0_mac=$(mac m0)
+m1_mac=$(mac m1)
+s0_mac=$($S ip -j link show s0 | jq -r '.[0].address')
+d0_mac=$($D ip -j link show d0 | jq -r '.[0].address')
+m0_idx=$(ip -j link show m0 | jq -r '.[0].ifindex')
+m1_idx=$(ip -j link show m1 | jq -r '.[0].ifindex')
+$S ip neigh replace 10.71.1.1 lladdr "$m0_mac" dev s0 nud permanent
+$D ip neigh replace 10.71.2.1 lladdr "$m1_mac" dev d0 nud permanent
+ip neigh replace 10.71.1.2 lladdr "$s0_mac" dev m0 nud permanent
+ip neigh replace 10.71.2.2 lladdr "$d0_mac" dev m1 nud permanent
+# a host known only to the kernel: learned, never overridden
+ip neigh replace 10.71.2.3 lladdr 02:00:00:00:02:03 dev m1 nud permanent
+
+# The overrides both ways, saved as a previous run would have left them.
+cat >"$state" <<EOF
+{ "version": 1, "overrides": [
+  { "ip": "10.71.2.2", "ifindex": $m1_idx, "iface": "m1",
+    "smac": "$m1_mac", "dmac": "$d0_mac" },
+  { "ip": "10.71.1.2", "ifindex": $m0_idx, "iface": "m0",
+    "smac": "$m0_mac", "dmac": "$s0_mac" } ] }
+EOF
+
+start() { # start [extra options]: runs fwd in the background, waits ready
+	"$fwd" --iface m0 --iface m1 --bpffs "$bpffs" --state "$state" \
+		--max-entries 20000 --bpf-object "$obj" \
+		--listen 127.0.0.1:55571 -v "$@" >>"$log" 2>&1 &
+	pid=$!
+	wait_ready
+}
+wait_ready() {
+	local _
+	for _ in $(seq 100); do
+		if [ -e "$bpffs/hfwd" ] && grep -q "ready in" "$log" 2>/dev/null &&
+			[ "$(grep -c 'ready in' "$log")" -ge "$ready_seen" ]; then
+			ready_seen=$((ready_seen + 1))
+			return 0
+		fi
+		kill -0 "$pid" 2>/dev/null || return 1
+		sleep 0.05
+	done
+	return 1
+}
+ready_seen=1
+
+xdp_prog() { # xdp_prog IF: id of the XDP program attached, or empty
+	ip -j link show "$1" | jq -r '.[0].xdp.prog.id // empty'
+}
+xdp_name() {
+	ip -j link show "$1" | jq -r '.[0].xdp.prog.name // empty'
+}
+# hfwd value for IP, as "ifindex smac dmac" (from the map itself)
+hfwd_get() {
+	local b
+	# shellcheck disable=SC2046
+	read -r -a b < <(bpftool map lookup pinned "$bpffs/hfwd" \
+		key $(echo "$1" | tr . ' ') -j 2>/dev/null |
+		jq -r '.value | map(ltrimstr("0x")) | join(" ")' 2>/dev/null)
+	[ "${#b[@]}" -eq 16 ] || return 0
+	echo "$((16#${b[3]}${b[2]}${b[1]}${b[0]}))" \
+		"${b[4]}:${b[5]}:${b[6]}:${b[7]}:${b[8]}:${b[9]}" \
+		"${b[10]}:${b[11]}:${b[12]}:${b[13]}:${b[14]}:${b[15]}"
+}
+
+ovr_has() {
+	local k
+	k=$(echo "$1" | tr . ' ')
+	# shellcheck disable=SC2086
+	bpftool map lookup pinned "$bpffs/fwd_ovr" key $k >/dev/null 2>&1
+}
+map_id() { bpftool map show pinned "$bpffs/$1" -j | jq -r .id; }
+fwd_table_pkts() { # packets forwarded by a hfwd hit, all CPUs
+	bpftool map lookup pinned "$bpffs/fwd_stats" key 0 0 0 0 -j |
+		jq '[.formatted.values[].value.packets] | add'
+}
+# ping -f -c N: prints "sent received"
+flood() {
+	$S ping -f -q -c "$1" -W 1 10.71.2.2 2>&1 |
+		awk '/packets transmitted/ { print $1, $4 }'
+}
+
+echo "1..42"
+
+# --- start -------------------------------------------------------------
+if start; then ok "daemon starts and says ready"; else
+	not_ok "daemon starts and says ready"
+	echo "# cannot continue without a running daemon"
+	exit 1
+fi
+if [ "$(xdp_name m0)" = xdp_handle_fwd ]; then
+	ok "xdp_handle_fwd is attached to m0"
+else
+	not_ok "xdp_handle_fwd is attached to m0"
+fi
+if [ "$(xdp_name m1)" = xdp_handle_fwd ]; then
+	ok "xdp_handle_fwd is attached to m1"
+else
+	not_ok "xdp_handle_fwd is attached to m1"
+fi
+info=$(bpftool map show pinned "$bpffs/hfwd" -j)
+if [ "$(echo "$info" | jq -r '"\(.bytes_key) \(.bytes_value) \(.max_entries) \(.type)"')" = "4 16 20000 hash" ]; then
+	ok "hfwd is pinned with key 4B value 16B and --max-entries"
+else
+	not_ok "hfwd is pinned with key 4B value 16B and --max-entries"
+fi
+pins_count() {
+	local m c=0
+	for m in hfwd fwd_ovr fwd_ports fwd_ifaces fwd_stats; do
+		[ -e "$bpffs/$m" ] && c=$((c + 1))
+	done
+	echo "$c"
+}
+pins=$(pins_count)
+if [ "$pins" -eq 5 ]; then
+	ok "all five maps are pinned"
+else
+	not_ok "all five maps are pinned"
+fi
+if [ "$(hfwd_get 10.71.2.2)" = "$m1_idx $m1_mac $d0_mac" ]; then
+	ok "overrides from --state are in hfwd"
+else
+	not_ok "overrides from --state are in hfwd"
+fi
+if ovr_has 10.71.2.2; then
+	ok "overrides are marked in fwd_ovr"
+else
+	not_ok "overrides are marked in fwd_ovr"
+fi
+if [ "$(hfwd_get 10.71.2.3)" = "$m1_idx $m1_mac 02:00:00:00:02:03" ] &&
+	! ovr_has 10.71.2.3; then
+	ok "a neighbour the kernel knows is learned into hfwd at start"
+else
+	not_ok "a neighbour the kernel knows is learned into hfwd at start" \
+		"hfwd 10.71.2.3: $(hfwd_get 10.71.2.3)"
+fi
+
+# --- the fast path carries the traffic, the kernel cannot --------------
+before=$(fwd_table_pkts)
+res=$(flood 200)
+after=$(fwd_table_pkts)
+if [ "$res" = "200 200" ] && [ $((after - before)) -ge 400 ]; then
+	ok "with kernel forwarding off, XDP forwards every packet by table"
+else
+	not_ok "with kernel forwarding off, XDP forwards every packet by table" \
+		"sent/received: $res; fwd_table +$((after - before)) (want >= 400)"
+fi
+
+# --- kill -9 while a counted stream flows: adoption, zero loss ---------
+# A stream long enough to outlast a restart: ~2 s at the measured rate.
+t0=$(date +%s%N)
+flood 5000 >/dev/null
+rate=$((5000 * 1000000000 / ($(date +%s%N) - t0 + 1)))
+stream=$((rate * 2 + 1000))
+echo "# flood rate ~$rate requests/s; stream of $stream"
+old_prog=$(xdp_prog m1)
+old_map=$(map_id hfwd)
+$S ping -f -q -c "$stream" -W 1 10.71.2.2 >"$tmp/ping.out" 2>&1 &
+ping_pid=$!
+sleep 0.3
+kill -9 "$pid"
+wait "$pid" 2>/dev/null || true
+if kill -0 "$ping_pid" 2>/dev/null; then
+	flowing=yes
+else
+	flowing=no
+fi
+attached_after_crash=$(xdp_prog m1)
+start || true
+# the swap must have happened under the stream, not after it
+if kill -0 "$ping_pid" 2>/dev/null; then
+	swapped_under_stream=yes
+else
+	swapped_under_stream=no
+fi
+wait "$ping_pid" || true
+res=$(awk '/packets transmitted/ { print $1, $4 }' "$tmp/ping.out")
+if [ "$attached_after_crash" = "$old_prog" ]; then
+	ok "kill -9 leaves the program attached"
+else
+	not_ok "kill -9 leaves the program attached"
+fi
+if [ "$flowing" = yes ] && [ "$swapped_under_stream" = yes ] &&
+	[ "$res" = "$stream $stream" ]; then
+	ok "a stream across kill -9 and restart loses 0 packets"
+else
+	not_ok "a stream across kill -9 and restart loses 0 packets" \
+		"stream still flowing at the kill: $flowing" \
+		"and when the new daemon was ready: $swapped_under_stream" \
+		"sent/received: $res"
+fi
+new_prog=$(xdp_prog m1)
+if [ -n "$new_prog" ] && [ "$new_prog" != "$old_prog" ] &&
+	[ "$(xdp_name m1)" = xdp_handle_fwd ]; then
+	ok "restart swapped in its own program (id $old_prog -> $new_prog)"
+else
+	not_ok "restart swapped in its own program (id $old_prog -> $new_prog)"
+fi
+if [ "$(map_id hfwd)" = "$old_map" ]; then
+	ok "restart adopted the pinned hfwd (same map id)"
+else
+	not_ok "restart adopted the pinned hfwd (same map id)"
+fi
+if [ "$(hfwd_get 10.71.1.2)" = "$m0_idx $m0_mac $s0_mac" ]; then
+	ok "overrides survive the restart"
+else
+	not_ok "overrides survive the restart"
+fi
+
+# --- the check above can fail: a stop/start gap loses packets ----------
+$S ping -f -q -c "$stream" -W 1 10.71.2.2 >"$tmp/ping.out" 2>&1 &
+ping_pid=$!
+sleep 0.3
+kill -TERM "$pid"
+wait "$pid" 2>/dev/null || true
+sleep 0.2
+start || true
+wait "$ping_pid" || true
+read -r sent recvd < <(awk '/packets transmitted/ { print $1, $4 }' "$tmp/ping.out")
+res="${sent:-?} ${recvd:-?}"
+if [ "${sent:-0}" -gt "${recvd:-0}" ]; then
+	ok "control: a stop/start gap does lose packets ($res)"
+else
+	not_ok "control: a stop/start gap does lose packets" "sent/received: $res"
+fi
+
+# --- overrides through the API: precedence, durability, restore -------
+api() { # api JSON: POST it, print the reply
+	curl -s -m 5 -X POST --data "$1" http://127.0.0.1:55571/
+}
+restart() {
+	kill -TERM "$pid"
+	wait "$pid" 2>/dev/null || true
+	start
+}
+reply=$(api '{"action":"UpdateForward","traceId":"t1","ip":"10.71.2.2",
+	"iface":"m1","dstMac":"02:00:00:00:00:99"}')
+if [ "$(echo "$reply" | jq -r .code)" = 200 ] &&
+	[ "$(hfwd_get 10.71.2.2)" = "$m1_idx $m1_mac 02:00:00:00:00:99" ] &&
+	ovr_has 10.71.2.2; then
+	ok "UpdateForward puts the override in hfwd over the learned entry"
+else
+	not_ok "UpdateForward puts the override in hfwd over the learned entry"
+fi
+saved=$(jq -r '.overrides[] | select(.ip == "10.71.2.2") | .dmac' "$state")
+if [ "$saved" = "02:00:00:00:00:99" ]; then
+	ok "the override is on disk once the API replied"
+else
+	not_ok "the override is on disk once the API replied"
+fi
+restart || true
+if [ "$(hfwd_get 10.71.2.2)" = "$m1_idx $m1_mac 02:00:00:00:00:99" ]; then
+	ok "an API override survives a restart"
+else
+	not_ok "an API override survives a restart"
+fi
+reply=$(api '{"action":"DeleteForward","traceId":"t2","ip":"10.71.2.2"}')
+src=$(api '{"action":"QueryForward","traceId":"t3","ip":"10.71.2.2"}' |
+	jq -r '.Tables[0].Source')
+if [ "$(echo "$reply" | jq -r .code)" = 200 ] &&
+	[ "$(hfwd_get 10.71.2.2)" = "$m1_idx $m1_mac $d0_mac" ] &&
+	! ovr_has 10.71.2.2 && [ "$src" = learned ]; then
+	ok "DeleteForward brings the learned entry back"
+else
+	not_ok "DeleteForward brings the learned entry back"
+fi
+restart || true
+if ! ovr_has 10.71.2.2 && ovr_has 10.71.1.2 &&
+	[ "$(hfwd_get 10.71.2.2)" = "$m1_idx $m1_mac $d0_mac" ]; then
+	ok "a deleted override stays deleted after a restart"
+else
+	not_ok "a deleted override stays deleted after a restart"
+fi
+# (10.71.2.2 is learned now, and learned entries obey forwarding=0: the
+# 100 requests are passed to the kernel and counted as such)
+flood 100 >/dev/null
+stats=$(api '{"action":"QueryStats","traceId":"t4"}')
+map_total=$(bpftool map dump pinned "$bpffs/fwd_stats" -j |
+	jq '[.[].formatted.values[].value.packets] | add')
+api_total=$(echo "$stats" | jq '[.Counters[].packets] | add')
+if [ "$api_total" = "$map_total" ] && [ "$map_total" -ge 100 ] &&
+	[ "$(echo "$stats" | jq '.Counters.pass_forwarding_off.packets')" -ge 100 ] &&
+	[ "$(echo "$stats" | jq '.Agent.maxEntries')" = 20000 ] &&
+	[ "$(echo "$stats" | jq '.Agent.overrides')" = 1 ]; then
+	ok "QueryStats sums fwd_stats over CPUs as the map holds them"
+else
+	not_ok "QueryStats sums fwd_stats over CPUs as the map holds them" \
+		"reply: $stats" "map total: $map_total"
+fi
+kill -HUP "$pid"
+sleep 0.3
+if kill -0 "$pid" && grep -q "SIGHUP" "$log" &&
+	[ "$(hfwd_get 10.71.2.2)" = "$m1_idx $m1_mac $d0_mac" ] &&
+	[ "$(hfwd_get 10.71.1.2)" = "$m0_idx $m0_mac $s0_mac" ]; then
+	ok "SIGHUP resyncs and the daemon keeps running, table intact"
+else
+	not_ok "SIGHUP resyncs and the daemon keeps running, table intact"
+fi
+
+prog_before=$(xdp_prog m1)
+out=$(timeout 10 "$fwd" --iface m0 --iface m1 --bpffs "$bpffs" \
+	--state "$state" --bpf-object "$obj" --listen 127.0.0.1:55579 2>&1) &&
+	rc=0 || rc=$?
+if [ "$rc" -ne 0 ] && echo "$out" | grep -q "another fwd is running" &&
+	[ "$(xdp_prog m1)" = "$prog_before" ] && kill -0 "$pid"; then
+	ok "a second fwd on the same bpffs refuses and leaves the first alone"
+else
+	not_ok "a second fwd on the same bpffs refuses and leaves the first alone" \
+		"exit $rc: $out"
+fi
+
+# --- SIGTERM: clean exit ------------------------------------------------
+kill -TERM "$pid"
+rc=0
+wait "$pid" || rc=$?
+pid=
+if [ "$rc" -eq 0 ]; then
+	ok "SIGTERM exits with status 0"
+else
+	not_ok "SIGTERM exits with status 0"
+fi
+if [ -z "$(xdp_prog m0)" ] && [ -z "$(xdp_prog m1)" ]; then
+	ok "SIGTERM detaches XDP from both interfaces"
+else
+	not_ok "SIGTERM detaches XDP from both interfaces"
+fi
+left=$(pins_count)
+if [ "$left" -eq 0 ]; then
+	ok "SIGTERM removes the pins"
+else
+	not_ok "SIGTERM removes the pins"
+fi
+
+# --- --keep -------------------------------------------------------------
+start --keep || true
+kept_prog=$(xdp_prog m1)
+kill -TERM "$pid"
+wait "$pid" || true
+pid=
+if [ -n "$kept_prog" ] && [ "$(xdp_prog m1)" = "$kept_prog" ] &&
+	[ "$(hfwd_get 10.71.2.2)" = "$m1_idx $m1_mac $d0_mac" ]; then
+	ok "--keep leaves XDP attached and hfwd pinned with its entries"
+else
+	not_ok "--keep leaves XDP attached and hfwd pinned with its entries"
+fi
+start || true
+kill -TERM "$pid"
+wait "$pid" || true
+pid=
+if [ -z "$(xdp_prog m1)" ] && [ ! -e "$bpffs/hfwd" ]; then
+	ok "the next start adopts what --keep left, SIGTERM then cleans up"
+else
+	not_ok "the next start adopts what --keep left, SIGTERM then cleans up"
+fi
+
+# --- a managed interface deleted and re-created gets XDP again --------
+start || true
+old_idx=$m1_idx
+ip link del m1
+ip link add m1 type veth peer name d0 netns fwdlc_dst
+ip link set m1 up
+new_idx=$(ip -j link show m1 | jq -r '.[0].ifindex')
+for _ in $(seq 40); do
+	[ "$(xdp_name m1)" = xdp_handle_fwd ] && break
+	sleep 0.05
+done
+ifaces=$(bpftool map dump pinned "$bpffs/fwd_ifaces" -j |
+	jq -r '[.[].formatted.key] | sort | map(tostring) | join(" ")')
+if [ "$(xdp_name m1)" = xdp_handle_fwd ] && [ "$new_idx" != "$old_idx" ] &&
+	[ "$ifaces" = "$(printf '%s\n' "$m0_idx" "$new_idx" | sort -n | tr '\n' ' ' | sed 's/ $//')" ]; then
+	ok "a re-created managed interface is attached again, fwd_ifaces follows"
+else
+	not_ok "a re-created managed interface is attached again, fwd_ifaces follows" \
+		"m1 ifindex $old_idx -> $new_idx, prog '$(xdp_name m1)'" \
+		"fwd_ifaces keys: $ifaces"
+fi
+kill -TERM "$pid"
+wait "$pid" || true
+pid=
+if [ -z "$(xdp_prog m1)" ] && [ -z "$(xdp_prog m0)" ]; then
+	ok "SIGTERM detaches the re-created interface too"
+else
+	not_ok "SIGTERM detaches the re-created interface too"
+fi
+
+# --- XDP modes on a device without native XDP (a bridge) ---------------
+ip link add fwdlc_br type bridge
+ip link set fwdlc_br up
+out=$(timeout 10 "$fwd" --iface fwdlc_br --xdp-mode native --bpffs "$bpffs" \
+	--state "$tmp/br.json" --bpf-object "$obj" 2>&1) && rc=0 || rc=$?
+if [ "$rc" -ne 0 ] && echo "$out" | grep -q "native mode is not supported" &&
+	[ -z "$(xdp_prog fwdlc_br)" ] && [ "$(pins_count)" -eq 0 ]; then
+	ok "--xdp-mode native where unsupported: clear error, nothing left behind"
+else
+	not_ok "--xdp-mode native where unsupported: clear error, nothing left behind" \
+		"exit $rc: $out" "pins: $(pins_count)"
+fi
+"$fwd" --iface fwdlc_br --bpffs "$bpffs" --state "$tmp/br.json" \
+	--bpf-object "$obj" --listen 127.0.0.1:55571 >"$tmp/br.log" 2>&1 &
+pid=$!
+for _ in $(seq 100); do
+	[ -n "$(xdp_prog fwdlc_br)" ] && break
+	sleep 0.05
+done
+mode=$(ip -j link show fwdlc_br | jq -r '.[0].xdp.mode')
+kill -TERM "$pid"
+wait "$pid" || true
+pid=
+if [ "$mode" = 2 ] && grep -q "native XDP not supported.*generic" "$tmp/br.log"; then
+	ok "auto falls back to generic mode and says so without -v"
+else
+	not_ok "auto falls back to generic mode and says so without -v" \
+		"xdp mode $mode (2 = generic)" "$(cat "$tmp/br.log")"
+fi
+ip link del fwdlc_br
+
+# --- no permission --------------------------------------------------------
+if command -v setpriv >/dev/null; then
+	out=$(timeout 10 setpriv --reuid=65534 --regid=65534 --clear-groups \
+		--inh-caps=-all "$fwd" --iface m0 --bpffs "$bpffs" \
+		--state /nonexistent/fwd-state.json --bpf-object "$obj" 2>&1) &&
+		rc=0 || rc=$?
+	if [ "$rc" -ne 0 ] && echo "$out" | grep -q "no permission"; then
+		ok "without privileges: exit non-zero, says no permission"
+	else
+		not_ok "without privileges: exit non-zero, says no permission" \
+			"exit $rc: $out"
+	fi
+else
+	ok "without privileges # SKIP setpriv missing"
+fi
+
+# --- --no-learn, and READY=1 only once the table is complete -----------
+if command -v python3 >/dev/null; then
+	sock=$tmp/notify.sock
+	python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+s.settimeout(20)
+print(s.recv(4096).decode().replace("\n", " "), flush=True)
+' "$sock" >"$tmp/notify.out" 2>&1 &
+	lst=$!
+	for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.05; done
+	NOTIFY_SOCKET=$sock "$fwd" --iface m0 --iface m1 --bpffs "$bpffs" \
+		--state "$state" --bpf-object "$obj" --listen 127.0.0.1:55571 \
+		--no-learn >"$tmp/nolearn.log" 2>&1 &
+	pid=$!
+	wait "$lst" || true
+	# read at READY time: the daemon does nothing more until an event
+	at_ready=$(hfwd_get 10.71.1.2)
+	learned3=$(hfwd_get 10.71.2.3)
+	kill -TERM "$pid"
+	wait "$pid" || true
+	pid=
+	if grep -q "READY=1" "$tmp/notify.out" &&
+		[ "$at_ready" = "$m0_idx $m0_mac $s0_mac" ]; then
+		ok "sd_notify READY=1 comes with the table already in hfwd"
+	else
+		not_ok "sd_notify READY=1 comes with the table already in hfwd" \
+			"notify: $(cat "$tmp/notify.out")" "hfwd 10.71.1.2: $at_ready"
+	fi
+	if [ -z "$learned3" ]; then
+		ok "--no-learn: only overrides, nothing learned"
+	else
+		not_ok "--no-learn: only overrides, nothing learned" \
+			"hfwd 10.71.2.3: $learned3"
+	fi
+else
+	ok "READY=1 # SKIP python3 missing"
+	ok "--no-learn # SKIP python3 missing"
+fi
+
+# --- errors -------------------------------------------------------------
+err_case() { # err_case NAME PATTERN ARGS...: non-zero exit, message
+	local name=$1 pat=$2 out rc=0
+	shift 2
+	out=$(timeout 10 "$fwd" --state "$state" --bpf-object "$obj" "$@" 2>&1) || rc=$?
+	if [ "$rc" -ne 0 ] && echo "$out" | grep -q "$pat"; then
+		ok "$name"
+	else
+		not_ok "$name" "exit $rc, output: $out"
+	fi
+}
+err_case "unknown interface: exit non-zero, says it does not exist" \
+	"nosuch0 does not exist" --iface nosuch0
+mkdir -p "$tmp/notbpf"
+err_case "bpffs not mounted: exit non-zero, says so" \
+	"not a bpf filesystem" --iface m0 --bpffs "$tmp/notbpf"
+
+err_case "--max-entries not a number: exit non-zero, says what it expects" \
+	"max-entries '12x': expected a whole number" --iface m0 --max-entries 12x
+err_case "--xdp-mode unknown: exit non-zero, lists the modes" \
+	"expected auto, native or generic" --iface m0 --xdp-mode turbo
+printf '# fwd.conf\niface = m0\n\nmax-entries = many\n' >"$tmp/fwd.conf"
+err_case "a bad value in --config names the file and line" \
+	"$tmp/fwd.conf:4: --max-entries 'many'" --config "$tmp/fwd.conf"
+out=$("$fwd" --version)
+if [ "$out" = "fwd $(cat "$top/VERSION")" ]; then
+	ok "--version prints the VERSION file's version"
+else
+	not_ok "--version prints the VERSION file's version" "got: $out"
+fi
+help=$("$fwd" --help)
+missing=
+for o in iface listen bpffs state xdp-mode max-entries no-learn token-file \
+	insecure-listen bpf-object keep verbose config version help; do
+	echo "$help" | grep -q -- "--$o" || missing="$missing $o"
+done
+if [ -z "$missing" ]; then
+	ok "--help explains every option"
+else
+	not_ok "--help explains every option" "missing:$missing"
+fi
+
+exit $failed

@@ -1,0 +1,642 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * test_api_http.c - the HTTP server over real sockets with a fake table:
+ * routes, methods, limits, tokens, group commit and the durability rule.
+ *
+ * The server runs in the real event loop on a thread of its own (it is
+ * still the only thread touching the fake table); the test thread is the
+ * client, with libcurl. Runs in its own network namespace under
+ * isolate.sh, so the fixed port is free.
+ */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <curl/curl.h>
+#include <sys/epoll.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include "actions.h"
+#include "api.h"
+#include "api_fake.h"
+#include "loop.h"
+
+#define PORT "15555"
+#define URL "http://127.0.0.1:" PORT
+
+struct server {
+	struct loop *loop;
+	struct api *api;
+	struct fake fk;
+	struct api_ops ops;
+	int stop[2]; /* pipe: the test thread asks the loop to stop */
+	pthread_t thread;
+};
+
+static struct server srv;
+
+struct resp {
+	long status;
+	char body[1 << 17];
+	size_t len;
+	char allow[64];
+};
+
+static void on_stop(struct loop *loop, int fd, uint32_t events, void *arg)
+{
+	(void)fd;
+	(void)events;
+	(void)arg;
+	loop_stop(loop);
+}
+
+static void *serve(void *arg)
+{
+	struct server *s = arg;
+
+	loop_run(s->loop);
+	return NULL;
+}
+
+static int start(struct server *s, const struct api_opts *o)
+{
+	int err;
+
+	memset(&s->fk, 0, sizeof(s->fk));
+	s->ops = fake_ops(&s->fk);
+	fake_learn(&s->fk, "10.10.3.10", 4, "08:00:27:f2:cb:f9");
+	s->loop = loop_new();
+	if (!s->loop || pipe(s->stop))
+		return -1;
+	err = api_open(&s->api, s->loop, o, &s->ops);
+	if (err) {
+		loop_free(s->loop);
+		close(s->stop[0]);
+		close(s->stop[1]);
+		return err;
+	}
+	loop_add(s->loop, s->stop[0], EPOLLIN, on_stop, s);
+	return pthread_create(&s->thread, NULL, serve, s) ? -1 : 0;
+}
+
+static void stop(struct server *s)
+{
+	if (write(s->stop[1], "x", 1) != 1)
+		return;
+	pthread_join(s->thread, NULL);
+	api_close(s->api);
+	loop_del(s->loop, s->stop[0]);
+	loop_free(s->loop);
+	close(s->stop[0]);
+	close(s->stop[1]);
+}
+
+static int setup(void **state)
+{
+	struct api_opts o = {.listen = "127.0.0.1:" PORT};
+
+	(void)state;
+	return start(&srv, &o);
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	stop(&srv);
+	return 0;
+}
+
+static size_t on_body(char *p, size_t sz, size_t n, void *arg)
+{
+	struct resp *r = arg;
+	size_t len = sz * n;
+
+	if (r->len + len >= sizeof(r->body))
+		return 0;
+	memcpy(r->body + r->len, p, len);
+	r->len += len;
+	r->body[r->len] = '\0';
+	return len;
+}
+
+static size_t on_header(char *p, size_t sz, size_t n, void *arg)
+{
+	struct resp *r = arg;
+	size_t len = sz * n;
+
+	if (len > 7 && !strncasecmp(p, "Allow: ", 7))
+		snprintf(r->allow, sizeof(r->allow), "%.*s", (int)len - 9,
+			 p + 7);
+	return len;
+}
+
+static CURL *request(const char *method, const char *path,
+		     struct curl_slist *hdrs, const char *body, long len,
+		     struct resp *r)
+{
+	CURL *c = curl_easy_init();
+	char url[256];
+
+	memset(r, 0, sizeof(*r));
+	snprintf(url, sizeof(url), "%s%s", URL, path);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
+	if (!strcmp(method, "HEAD"))
+		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+	if (body) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, len);
+	}
+	if (hdrs)
+		curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+	return c;
+}
+
+static long http(const char *method, const char *path, const char *hdr,
+		 const char *body, struct resp *r)
+{
+	struct curl_slist *h = hdr ? curl_slist_append(NULL, hdr) : NULL;
+	CURL *c = request(method, path, h, body, body ? (long)strlen(body) : 0,
+			  r);
+	CURLcode rc = curl_easy_perform(c);
+
+	if (rc != CURLE_OK)
+		print_error("curl: %s\n", curl_easy_strerror(rc));
+	assert_int_equal(rc, CURLE_OK);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+	curl_easy_cleanup(c);
+	curl_slist_free_all(h);
+	return r->status;
+}
+
+#define JSON "Content-Type: application/json"
+#define SEED_UPDATE                                             \
+	"{\"action\":\"UpdateForward\","                        \
+	"\"traceId\":\"1fabb3c6-bd56-48a7-ac41-132c8228f421\"," \
+	"\"ip\":\"10.10.3.5\",\"iface\":\"4\","                 \
+	"\"srcMac\":\"08:00:27:13:df:b6\",\"dstMac\":\"08:00:27:f2:cb:f9\"}"
+
+static void test_seed_update_is_acknowledged_only_once_durable(void **st)
+{
+	struct resp r;
+
+	(void)st;
+	assert_int_equal(http("POST", "/", JSON, SEED_UPDATE, &r), 200);
+	assert_string_equal(
+		r.body,
+		"{\"code\":200,"
+		"\"traceId\":\"1fabb3c6-bd56-48a7-ac41-132c8228f421\"}");
+	/* the reply came after a flush that covered the change */
+	assert_int_equal(__atomic_load_n(&srv.fk.gen, __ATOMIC_SEQ_CST), 1);
+	assert_int_equal(__atomic_load_n(&srv.fk.durable_gen, __ATOMIC_SEQ_CST),
+			 1);
+	assert_int_equal(__atomic_load_n(&srv.fk.flushes, __ATOMIC_SEQ_CST), 1);
+
+	/* curl -d's default form content type, as the original's users */
+	assert_int_equal(http("POST", "/", NULL,
+			      "{\"action\":\"QueryForward\",\"traceId\":\"q\","
+			      "\"ip\":\"10.10.3.5\"}",
+			      &r),
+			 200);
+	assert_string_equal(r.body,
+			    "{\"code\":200,\"traceId\":\"q\",\"Tables\":["
+			    "{\"Ip\":\"10.10.3.5\",\"Iface\":4,"
+			    "\"SrcMac\":\"08:00:27:13:df:b6\","
+			    "\"DstMac\":\"08:00:27:f2:cb:f9\","
+			    "\"Source\":\"override\"}]}");
+	/* queries never flush */
+	assert_int_equal(__atomic_load_n(&srv.fk.flushes, __ATOMIC_SEQ_CST), 1);
+}
+
+static void test_failed_flush_is_reported_as_1200(void **st)
+{
+	struct resp r;
+
+	(void)st;
+	__atomic_store_n(&srv.fk.fail_flush, -EIO, __ATOMIC_SEQ_CST);
+	assert_int_equal(http("POST", "/", JSON, SEED_UPDATE, &r), 500);
+	assert_non_null(strstr(r.body, "\"code\":1200"));
+	assert_non_null(strstr(r.body, "not made durable"));
+	assert_non_null(
+		strstr(r.body, "\"traceId\":\"1fabb3c6-bd56-48a7-ac41-"));
+	__atomic_store_n(&srv.fk.fail_flush, 0, __ATOMIC_SEQ_CST);
+}
+
+static void test_concurrent_updates_share_flushes(void **st)
+{
+	enum { N = 48 };
+	static struct resp r[N];
+	static char body[N][256];
+	CURLM *m = curl_multi_init();
+	CURL *c[N];
+	int i, running, ok = 0, flushes;
+
+	(void)st;
+	/*
+	 * A flush as slow as a disk's fsync: the requests that arrive while
+	 * it runs must all ride on the next one.
+	 */
+	__atomic_store_n(&srv.fk.flush_us, 20000, __ATOMIC_SEQ_CST);
+	for (i = 0; i < N; i++) {
+		snprintf(body[i], sizeof(body[i]),
+			 "{\"action\":\"UpdateForward\",\"ip\":\"10.1.0.%d\","
+			 "\"iface\":4,\"dstMac\":\"02:00:00:00:00:%02x\"}",
+			 i + 1, i + 1);
+		c[i] = request("POST", "/", NULL, body[i],
+			       (long)strlen(body[i]), &r[i]);
+		curl_multi_add_handle(m, c[i]);
+	}
+	do {
+		curl_multi_perform(m, &running);
+		if (running)
+			curl_multi_poll(m, NULL, 0, 1000, NULL);
+	} while (running);
+	for (i = 0; i < N; i++) {
+		long status = 0;
+
+		curl_easy_getinfo(c[i], CURLINFO_RESPONSE_CODE, &status);
+		ok += status == 200;
+		curl_multi_remove_handle(m, c[i]);
+		curl_easy_cleanup(c[i]);
+	}
+	curl_multi_cleanup(m);
+	flushes = __atomic_load_n(&srv.fk.flushes, __ATOMIC_SEQ_CST);
+	print_message("# %d updates, %d flushes\n", ok, flushes);
+	assert_int_equal(ok, N);
+	assert_int_equal(srv.fk.nrows, N + 1);
+	assert_int_equal(__atomic_load_n(&srv.fk.durable_gen, __ATOMIC_SEQ_CST),
+			 N);
+	assert_true(flushes >= 1 && flushes <= N / 4);
+}
+
+static void test_routes_methods_and_content_type(void **st)
+{
+	struct resp r;
+
+	(void)st;
+	assert_int_equal(http("GET", "/", NULL, NULL, &r), 405);
+	assert_non_null(strstr(r.body, "\"code\":1004"));
+	assert_string_equal(r.allow, "POST");
+	assert_int_equal(http("PUT", "/metrics", NULL, "x", &r), 405);
+	assert_string_equal(r.allow, "GET, HEAD");
+	assert_int_equal(http("GET", "/nope", NULL, NULL, &r), 404);
+	assert_non_null(strstr(r.body, "\"code\":1003"));
+	assert_int_equal(http("POST", "/", "Content-Type: application/xml",
+			      "{\"action\":\"QueryStats\"}", &r),
+			 400);
+	assert_non_null(strstr(r.body, "\"code\":1000"));
+	assert_int_equal(http("POST", "/", JSON, "", &r), 400);
+	assert_non_null(strstr(r.body, "\"code\":1000"));
+	assert_int_equal(http("POST", "/", JSON, "{\"action\":\"X\"}", &r),
+			 400);
+	assert_non_null(strstr(r.body, "\"code\":1101"));
+	assert_int_equal(http("GET", "/healthz", NULL, NULL, &r), 200);
+	assert_string_equal(r.body, "ok\n");
+	assert_int_equal(srv.fk.gen, 0);
+}
+
+static void test_metrics_are_prometheus_text(void **st)
+{
+	struct resp r;
+
+	(void)st;
+	assert_int_equal(http("GET", "/metrics", NULL, NULL, &r), 200);
+	assert_non_null(strstr(r.body, "# HELP fwd_packets_total "));
+	assert_non_null(strstr(r.body, "# TYPE fwd_packets_total counter\n"));
+	/* the fake's counters: packets 10 * i + 1, bytes 1000 * i + 64 */
+	assert_non_null(strstr(
+		r.body, "\nfwd_packets_total{outcome=\"fwd_table\"} 1\n"));
+	assert_non_null(strstr(
+		r.body, "\nfwd_packets_total{outcome=\"fwd_fib\"} 11\n"));
+	assert_non_null(strstr(
+		r.body, "\nfwd_bytes_total{outcome=\"fwd_fib\"} 1064\n"));
+	assert_non_null(
+		strstr(r.body, "\nfwd_table_entries{source=\"learned\"} 1\n"));
+	assert_non_null(strstr(r.body, "\nfwd_resyncs_total 2\n"));
+	assert_non_null(strstr(r.body, "\nfwd_netlink_events_total 345\n"));
+	assert_non_null(strstr(r.body, "\nfwd_uptime_seconds 67\n"));
+}
+
+static void test_oversized_bodies_get_413(void **st)
+{
+	static char big[API_BODY_MAX + 2];
+	struct curl_slist *h;
+	struct resp r;
+	CURL *c;
+
+	(void)st;
+	memset(big, ' ', sizeof(big) - 1);
+	memcpy(big, "{\"action\":\"QueryStats\"}", 23);
+	/* exactly the limit is fine */
+	big[API_BODY_MAX] = '\0';
+	assert_int_equal(http("POST", "/", JSON, big, &r), 200);
+	/* one more byte: refused from Content-Length, before the body */
+	big[API_BODY_MAX] = ' ';
+	assert_int_equal(http("POST", "/", JSON, big, &r), 413);
+	assert_non_null(strstr(r.body, "\"code\":1001"));
+
+	/* chunked: no length up front, counted as it arrives */
+	h = curl_slist_append(NULL, "Transfer-Encoding: chunked");
+	c = request("POST", "/", h, big, (long)strlen(big), &r);
+	assert_int_equal(curl_easy_perform(c), CURLE_OK);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
+	assert_int_equal(r.status, 413);
+	assert_non_null(strstr(r.body, "\"code\":1001"));
+	curl_easy_cleanup(c);
+	curl_slist_free_all(h);
+	/* still serving */
+	assert_int_equal(http("GET", "/healthz", NULL, NULL, &r), 200);
+}
+
+static void test_huge_headers_are_refused(void **st)
+{
+	static char hdr[20000];
+	struct resp r;
+
+	(void)st;
+	memset(hdr, 'a', sizeof(hdr) - 1);
+	memcpy(hdr, "X-Big: ", 7);
+	assert_int_equal(http("GET", "/healthz", hdr, NULL, &r), 431);
+	assert_int_equal(http("GET", "/healthz", NULL, NULL, &r), 200);
+}
+
+static void test_token_is_required_when_configured(void **st)
+{
+	char path[] = "/tmp/fwd-token-XXXXXX";
+	struct api_opts o = {.listen = "127.0.0.1:" PORT, .token_file = path};
+	struct resp r;
+	int fd;
+
+	(void)st;
+	stop(&srv);
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "s3cret-token\n", 13), 13);
+	close(fd);
+	assert_int_equal(start(&srv, &o), 0);
+	unlink(path);
+
+	assert_int_equal(http("POST", "/", NULL, SEED_UPDATE, &r), 401);
+	assert_non_null(strstr(r.body, "\"code\":1002"));
+	assert_int_equal(http("POST", "/", "Authorization: Bearer s3cret-tokeN",
+			      SEED_UPDATE, &r),
+			 401);
+	assert_int_equal(http("POST", "/", "Authorization: Bearer s3cret-toke",
+			      SEED_UPDATE, &r),
+			 401);
+	assert_int_equal(http("POST", "/", "Authorization: Basic s3cret-token",
+			      SEED_UPDATE, &r),
+			 401);
+	assert_int_equal(http("GET", "/metrics", NULL, NULL, &r), 401);
+	assert_int_equal(srv.fk.gen, 0);
+	assert_int_equal(http("POST", "/", "Authorization: Bearer s3cret-token",
+			      SEED_UPDATE, &r),
+			 200);
+	assert_int_equal(http("GET", "/metrics",
+			      "authorization: bearer s3cret-token", NULL, &r),
+			 200);
+	assert_int_equal(srv.fk.gen, 1);
+}
+
+static void test_listen_addresses_are_checked(void **st)
+{
+	struct api_opts o = {};
+	struct loop *loop = loop_new();
+	struct api *api;
+	const char *bad[] = {"127.0.0.1",	"localhost:5555",
+			     "127.0.0.1:0",	"127.0.0.1:65536",
+			     "127.0.0.1:+5",	"::1:5555",
+			     "[::1]5555",	"[::1]:",
+			     "127.0.0.1:5555x", ""};
+	struct resp r;
+	size_t i;
+
+	(void)st;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		o.listen = bad[i];
+		assert_int_equal(api_open(&api, loop, &o, &srv.ops), -EINVAL);
+	}
+	/* a wildcard or routable address needs a token or the force flag */
+	o.listen = "0.0.0.0:15556";
+	assert_int_equal(api_open(&api, loop, &o, &srv.ops), -EPERM);
+	o.listen = "[::]:15556";
+	assert_int_equal(api_open(&api, loop, &o, &srv.ops), -EPERM);
+	o.listen = "192.0.2.1:15556";
+	assert_int_equal(api_open(&api, loop, &o, &srv.ops), -EPERM);
+	o.insecure_listen = true;
+	assert_int_equal(api_open(&api, loop, &o, &srv.ops), -EADDRNOTAVAIL);
+	loop_free(loop);
+
+	/* IPv6 literal */
+	stop(&srv);
+	o.listen = "[::1]:" PORT;
+	o.insecure_listen = false;
+	assert_int_equal(start(&srv, &o), 0);
+	{
+		CURL *c = request("GET", "", NULL, NULL, 0, &r);
+
+		curl_easy_setopt(c, CURLOPT_URL,
+				 "http://[::1]:" PORT "/healthz");
+		assert_int_equal(curl_easy_perform(c), CURLE_OK);
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
+		curl_easy_cleanup(c);
+	}
+	assert_int_equal(r.status, 200);
+}
+
+/* Run build/fwdctl against the test server; stdout and stderr in @out. */
+static int fwdctl(char *out, size_t size, const char *args)
+{
+	const char *top = getenv("FWD_TOP");
+	char cmd[512];
+	size_t n = 0;
+	FILE *p;
+	int st;
+
+	snprintf(cmd, sizeof(cmd),
+		 "%s/build/fwdctl --server 127.0.0.1:" PORT " %s 2>&1",
+		 top ? top : ".", args);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	while (n + 1 < size && !feof(p))
+		n += fread(out + n, 1, size - 1 - n, p);
+	out[n] = '\0';
+	st = pclose(p);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void test_fwdctl_commands_and_their_output(void **st)
+{
+	char out[8192];
+
+	(void)st;
+	assert_int_equal(fwdctl(out, sizeof(out),
+				"set 10.10.3.5 4 08:00:27:F2:CB:F9 "
+				"08:00:27:13:DF:B6"),
+			 0);
+	assert_string_equal(out, "");
+	assert_int_equal(fwdctl(out, sizeof(out),
+				"set 10.10.3.7 enp0s8 02:00:00:00:00:07"),
+			 0);
+	assert_int_equal(fwdctl(out, sizeof(out), "list"), 0);
+	assert_string_equal(out, "IP          IFACE  SRCMAC             DSTMAC "
+				 "            SOURCE\n"
+				 "10.10.3.5   4      08:00:27:13:df:b6  "
+				 "08:00:27:f2:cb:f9  override\n"
+				 "10.10.3.7   3      08:00:27:4a:9b:01  "
+				 "02:00:00:00:00:07  override\n"
+				 "10.10.3.10  4      08:00:27:13:df:b6  "
+				 "08:00:27:f2:cb:f9  learned\n");
+	assert_int_equal(fwdctl(out, sizeof(out), "get 10.10.3.7"), 0);
+	assert_non_null(strstr(out, "\n10.10.3.7  3      08:00:27:4a:9b:01"));
+	assert_int_equal(fwdctl(out, sizeof(out), "get 10.9.9.9"), 1);
+	assert_non_null(strstr(out, "fwdctl: 10.9.9.9: no entry"));
+	assert_int_equal(fwdctl(out, sizeof(out), "del 10.10.3.7"), 0);
+	assert_int_equal(fwdctl(out, sizeof(out), "del 10.10.3.7"), 1);
+	assert_string_equal(
+		out, "fwdctl: override not found: 10.10.3.7 (code 1202)\n");
+	assert_int_equal(
+		fwdctl(out, sizeof(out), "set 10.10.3 4 02:00:00:00:00:01"), 1);
+	assert_non_null(strstr(out, "ip: \"10.10.3\" is not a dotted-quad"));
+	assert_non_null(strstr(out, "(code 1100)"));
+	assert_int_equal(fwdctl(out, sizeof(out), "--json get 10.10.3.5"), 0);
+	assert_non_null(strstr(out, "{\"code\":200,\"traceId\":\""));
+	assert_non_null(strstr(out, "\"Source\":\"override\"}]}"));
+	assert_int_equal(fwdctl(out, sizeof(out), "stats"), 0);
+	assert_non_null(strstr(out, "\nfwd_fib "));
+	assert_non_null(strstr(out, "\nnetlink events "));
+	assert_int_equal(fwdctl(out, sizeof(out), "frob"), 2);
+	assert_int_equal(fwdctl(out, sizeof(out), "get"), 2);
+	/* 2 overrides set, one deleted: three acknowledged changes */
+	assert_int_equal(srv.fk.gen, 3);
+}
+
+static void test_idle_connection_is_closed_after_timeout(void **st)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET,
+				 .sin_port = htons(atoi(PORT))};
+	struct pollfd p;
+	uint64_t t0, dt;
+	char c;
+	int fd;
+
+	(void)st;
+	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	/* half a request line, then silence */
+	assert_int_equal(write(fd, "POST / HT", 9), 9);
+	t0 = loop_now_us();
+	p = (struct pollfd){.fd = fd, .events = POLLIN};
+	assert_int_equal(poll(&p, 1, 20000), 1);
+	dt = loop_now_us() - t0;
+	/* closed by the server (EOF), after its 10 s timeout, not before */
+	assert_true(read(fd, &c, 1) <= 0);
+	print_message("# closed after %.1f s\n", dt / 1e6);
+	assert_true(dt >= 9000000 && dt < 15000000);
+	close(fd);
+}
+
+static int connect_raw(void)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET,
+				 .sin_port = htons(atoi(PORT))};
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Closed by the server within @ms? */
+static bool closed_within(int fd, int ms)
+{
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	char c;
+
+	return poll(&p, 1, ms) == 1 && read(fd, &c, 1) <= 0;
+}
+
+static void test_one_address_gets_at_most_128_connections(void **st)
+{
+	enum { LIMIT = 128 };
+	int fds[LIMIT], extra, i;
+	struct resp r;
+
+	(void)st;
+	for (i = 0; i < LIMIT; i++) {
+		fds[i] = connect_raw();
+		assert_true(fds[i] >= 0);
+	}
+	/* the kernel completes the handshake; MHD then closes the extra */
+	extra = connect_raw();
+	assert_true(extra >= 0);
+	assert_true(closed_within(extra, 3000));
+	assert_false(closed_within(fds[0], 200));
+	close(extra);
+	for (i = 0; i < LIMIT; i++)
+		close(fds[i]);
+	/* slots come back once the connections are gone */
+	for (i = 0; i < 50; i++) {
+		memset(&r, 0, sizeof(r));
+		if (http("GET", "/healthz", NULL, NULL, &r) == 200)
+			break;
+		usleep(20000);
+	}
+	assert_int_equal(r.status, 200);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(
+			test_seed_update_is_acknowledged_only_once_durable,
+			setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_failed_flush_is_reported_as_1200, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_concurrent_updates_share_flushes, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_routes_methods_and_content_type, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_metrics_are_prometheus_text, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_oversized_bodies_get_413,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_huge_headers_are_refused,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_token_is_required_when_configured, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_listen_addresses_are_checked, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_fwdctl_commands_and_their_output, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_idle_connection_is_closed_after_timeout, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_one_address_gets_at_most_128_connections, setup,
+			teardown),
+	};
+	int ret;
+
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	ret = cmocka_run_group_tests(tests, NULL, NULL);
+	curl_global_cleanup();
+	return ret;
+}
