@@ -80,11 +80,8 @@ ns() {
 }
 
 cleanup() {
-	# The namespaces die with isolate.sh's; this stops what we started.
-	if [ -n "${fwd_pid:-}" ]; then
-		kill "$fwd_pid" 2>/dev/null || true
-		wait "$fwd_pid" 2>/dev/null || true
-	fi
+	# The driver's children die with it (PDEATHSIG); the namespaces and
+	# the private bpffs die with isolate.sh's.
 	for n in gen fwd sink; do
 		ip netns del "$n" 2>/dev/null || true
 	done
