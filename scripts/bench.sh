@@ -33,6 +33,7 @@ cpu=1
 cases=kernel,table,fib,generic,bare
 changes=2000
 cold=10000,100000
+api_seconds=5
 quick=0
 do_dp=1
 do_cp=1
@@ -67,6 +68,7 @@ if [ "$quick" = 1 ]; then
 	trials=5
 	changes=1000
 	cold=10000
+	api_seconds=2
 fi
 if [ "$(nproc)" -le "$cpu" ]; then
 	cpu=0
@@ -151,6 +153,7 @@ if [ "$do_cp" = 1 ]; then
 	else
 		"$drv" cp --ns /run/netns/fwd --fwd "$top/build/fwd" \
 			--changes "$changes" --cold "$cold" \
+			--api-seconds "$api_seconds" \
 			--json "$out/cp.json" || true
 	fi
 	[ -s "$out/cp.json" ] || echo '{"na":"control-plane driver failed"}' >"$out/cp.json"

@@ -68,6 +68,7 @@ struct cp {
 	int changes;
 	int cold[4], ncold;
 	int port;
+	int api_seconds; /* each wrk run */
 	/* state */
 	struct mnl_socket *nl;
 	uint32_t seq;
@@ -558,8 +559,8 @@ static void api_wrk(struct cp *cp, const char *name, const char *key,
 		body);
 	fclose(f);
 	snprintf(cmd, sizeof(cmd),
-		 "wrk -t2 -c64 -d5s -s %s http://127.0.0.1:%d/ 2>&1", script,
-		 cp->port);
+		 "wrk -t2 -c64 -d%ds -s %s http://127.0.0.1:%d/ 2>&1",
+		 cp->api_seconds, script, cp->port);
 	f = popen(cmd, "r");
 	if (!f)
 		return;
@@ -759,6 +760,7 @@ int cp_main(int argc, char **argv)
 		{"cold", required_argument, NULL, 'C'},
 		{"json", required_argument, NULL, 'j'},
 		{"port", required_argument, NULL, 'p'},
+		{"api-seconds", required_argument, NULL, 'a'},
 		{}};
 	static struct cp cp;
 	char *extra = NULL, *tok, *save = NULL, *dir;
@@ -767,6 +769,7 @@ int cp_main(int argc, char **argv)
 
 	cp.changes = 2000;
 	cp.port = 5555;
+	cp.api_seconds = 5;
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'n':
@@ -790,11 +793,15 @@ int cp_main(int argc, char **argv)
 		case 'p':
 			cp.port = atoi(optarg);
 			break;
+		case 'a':
+			cp.api_seconds = atoi(optarg);
+			break;
 		default:
 			goto bad;
 		}
 	}
-	if (!cp.ns || !cp.fwd_bin || !cp.json || cp.changes < 1)
+	if (!cp.ns || !cp.fwd_bin || !cp.json || cp.changes < 1 ||
+	    cp.api_seconds < 1)
 		goto bad;
 	for (int i = 0; i < cp.ncold; i++)
 		if (cp.cold[i] < 1 || cp.cold[i] > 131000)
@@ -827,7 +834,8 @@ int cp_main(int argc, char **argv)
 	mnl_socket_close(cp.nl);
 	return 0;
 bad:
-	fprintf(stderr, "usage: bench cp --ns NETNS --fwd BIN --json FILE "
-			"[--changes N] [--cold N,N] [--port P]\n");
+	fprintf(stderr,
+		"usage: bench cp --ns NETNS --fwd BIN --json FILE "
+		"[--changes N] [--cold N,N] [--port P] [--api-seconds S]\n");
 	return 2;
 }

@@ -619,14 +619,18 @@ static void report(const struct dp *dp)
 		if (!dp->have_prof[c])
 			continue;
 		if (first)
-			printf("\nprofile pass (BPF run-time stats on, not in "
-			       "the figures above):\n");
+			printf("\nprofile pass (BPF run-time stats on, one "
+			       "trial each, not in the figures above;\n"
+			       "each run carries the stats' own clock reads, "
+			       "so compare with bare):\n");
 		first = false;
-		printf("%-8s %6.3f Mpps = %5.0f ns/packet; ingress program "
-		       "%5.1f ns/run, generator %5.1f ns/run\n",
-		       cases[c].name, dp->prof[c].pps / 1e6,
-		       1e9 / dp->prof[c].pps, dp->prof[c].prog_ns,
-		       dp->prof[c].gen_ns);
+		printf("%-8s ingress program %6.1f ns/run", cases[c].name,
+		       dp->prof[c].prog_ns);
+		if (dp->have_prof[CASE_BARE] && c != CASE_BARE)
+			printf(" = bare %+6.1f ns",
+			       dp->prof[c].prog_ns -
+				       dp->prof[CASE_BARE].prog_ns);
+		printf("\n");
 	}
 	first = true;
 
