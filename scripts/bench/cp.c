@@ -293,6 +293,7 @@ static long hfwd_count(struct cp *cp)
 {
 	static __u32 keys[8192];
 	static struct fwd_entry vals[8192];
+	// cppcheck-suppress unknownMacro
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
 	__u32 batch, n;
 	void *in = NULL;

@@ -332,6 +332,7 @@ static int setup_case(struct dp *dp, enum dp_case c)
 static int gen_run(struct dp *dp, uint32_t repeat)
 {
 	uint8_t frame[BENCH_FRAME_LEN];
+	// cppcheck-suppress unknownMacro
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame,
 		    .data_size_in = sizeof(frame), .repeat = repeat,
 		    .flags = BPF_F_TEST_XDP_LIVE_FRAMES);
