@@ -75,7 +75,7 @@ if [ "$(nproc)" -le "$cpu" ]; then
 fi
 
 mkdir -p "$out"
-rm -f "$out/dp.json" "$out/cp.json"
+rm -f "$out"/dp.json "$out"/cp.json "$out"/pps.* "$out"/results.* "$out"/fwd-*.log
 
 ns() {
 	ip netns exec "$@"
@@ -137,10 +137,15 @@ echo "           (threaded NAPI off: generator, both NAPI polls, forwarder and"
 echo "           sink run in softirq on that one CPU), $trials trials x ${seconds}s"
 
 if [ "$do_dp" = 1 ]; then
-	"$drv" dp --ns /run/netns/gen,/run/netns/fwd,/run/netns/sink \
+	# shellcheck disable=SC2086 # $profile is one word or none
+	if ! "$drv" dp --ns /run/netns/gen,/run/netns/fwd,/run/netns/sink \
 		--ifs g0,f0,f1,s0 --src 10.200.1.2 --dst 10.200.2.2 \
 		--seconds "$seconds" --trials "$trials" --cpu "$cpu" \
-		--cases "$cases" --fwd-obj "$fwd_obj" --json "$out/dp.json" $profile
+		--cases "$cases" --fwd-obj "$fwd_obj" --json "$out/dp.json" \
+		$profile; then
+		echo '{"na":"data-path driver failed (its message is above)"}' \
+			>"$out/dp.json"
+	fi
 	# Leave the forwarder ingress clean for the control plane.
 	ns fwd ip link set f0 xdpgeneric off 2>/dev/null || true
 	ns fwd ip link set f0 xdp off 2>/dev/null || true

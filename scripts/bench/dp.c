@@ -413,8 +413,12 @@ static int fwd_load(struct dp *dp)
 	int err;
 
 	dp->fwd = bpf_object__open_file(dp->fwd_path, NULL);
-	if (!dp->fwd)
-		return -errno;
+	if (!dp->fwd) {
+		err = -errno;
+		fprintf(stderr, "bench: opening %s: %s\n", dp->fwd_path,
+			strerror(-err));
+		return err;
+	}
 	err = bpf_object__load(dp->fwd);
 	if (err) {
 		fprintf(stderr, "bench: loading %s: %s\n", dp->fwd_path,
