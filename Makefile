@@ -2,7 +2,7 @@
 #
 # fwd - XDP fast-path IPv4 forwarder. Everything is built in build/.
 # `make V=1` shows the full commands. Modules add their own rules in
-# <dir>/*.mk fragments (included at the end); this file holds what all
+# <dir>/*.mk fragments (included before the rules); this file holds what all
 # share: flags, the BPF object and skeleton, libfwd.a, fwd, fwdctl, tests.
 
 OUTPUT := build
@@ -42,6 +42,11 @@ TEST_SUITES = $(UNIT_TESTS) $(BPF_TESTS) $(sort $(wildcard tests/*/test_*.sh))
 
 PROGS := $(if $(wildcard agent/main.c),$(OUTPUT)/fwd) \
 	 $(if $(wildcard api/fwdctl.c),$(OUTPUT)/fwdctl)
+
+# Fragments come before any rule reads TEST_DEPS; their targets must not
+# become the default goal.
+.DEFAULT_GOAL := all
+include $(sort $(wildcard kern/*.mk agent/*.mk api/*.mk scripts/*.mk scripts/*/*.mk tests/*/*.mk))
 
 all: deps $(OUTPUT)/fwd.bpf.o $(OUTPUT)/fwd.skel.h $(PROGS)
 
@@ -91,7 +96,8 @@ demo: all
 bench: all
 	$(Q)scripts/bench.sh $(BENCH_ARGS)
 
-C_SRCS = $(wildcard kern/*.[ch] agent/*.[ch] api/*.[ch] tests/*/*.[ch] scripts/*/*.[ch])
+# nl_fixtures.h is generated (tests/unit/gen_nl_fixtures.py): bytes, not code.
+C_SRCS = $(filter-out tests/unit/nl_fixtures.h,$(wildcard kern/*.[ch] agent/*.[ch] api/*.[ch] tests/*/*.[ch] scripts/*/*.[ch]))
 SH_SRCS = $(wildcard scripts/*.sh scripts/*/*.sh tests/*.sh tests/*/*.sh .ci/run)
 
 format:
@@ -100,13 +106,13 @@ format:
 lint: deps $(OUTPUT)/fwd.skel.h
 	$(Q)clang-format --dry-run --Werror $(C_SRCS)
 	$(Q)cppcheck -q --error-exitcode=1 --enable=warning,portability \
-		--inline-suppr -I kern -I agent -I api $(filter %.c,$(C_SRCS))
+		--inline-suppr -I kern -I agent -I api \
+		$(filter-out %.bpf.c,$(filter %.c,$(C_SRCS)))
 	$(Q)clang-tidy -quiet $(filter agent/%.c api/%.c,$(C_SRCS)) -- $(CFLAGS)
 	$(Q)shellcheck -x $(SH_SRCS)
 
 clean:
 	$(Q)rm -rf $(OUTPUT)
 
-include $(sort $(wildcard kern/*.mk agent/*.mk api/*.mk scripts/*.mk scripts/*/*.mk tests/*/*.mk))
 
 -include $(shell find $(OBJ) -name '*.d' 2>/dev/null)

@@ -4,7 +4,8 @@
  *
  * One `key = value` per line, each key a long option of fwd(8) without the
  * dashes ("iface = enp0s3", "max-entries = 20000", "keep = true"); '#'
- * starts a comment; blank lines are ignored. The file is turned into the
+ * starts a comment at the start of a line or after a blank; double quotes
+ * keep blanks and '#' in a value; blank lines are ignored. The file is turned into the
  * long options it stands for, which main() puts before the command line's
  * own, so that flags given on the command line override the file.
  */

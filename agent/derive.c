@@ -9,13 +9,15 @@
  * from memory, and a neighbour event would wait for a round trip before its
  * entry could be written. The price is that the mirror must follow every
  * route change, including the ones the kernel does not announce: when a
- * link goes administratively down or disappears, IPv4 flushes its routes
- * without RTM_DELROUTE, so we drop them here ourselves.
+ * link goes administratively down, disappears or loses its last IPv4
+ * address, IPv4 flushes its routes without RTM_DELROUTE, so we drop them
+ * here ourselves.
  *
- * Only the local and main tables are mirrored, i.e. the default policy
- * rules are assumed; when the answer could depend on the packet (a TOS
- * route, multipath, nexthop objects, tunnels) the rule yields no entry and
- * the packet goes the kernel's way, which is always correct.
+ * Only the local and main tables are mirrored, which is the kernel's
+ * lookup under the three default policy rules; while any other rule
+ * exists nothing is learned. When the answer could depend on the packet
+ * (a TOS route, multipath, nexthop objects, tunnels) the rule yields no
+ * entry and the packet goes the kernel's way, which is always correct.
  *
  * Per-event cost: a neighbour change re-derives its own address and the
  * /32 routes through it (gateway index), O(affected). A route of prefix
@@ -24,6 +26,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/fib_rules.h>
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
@@ -240,12 +243,7 @@ struct route {
 	uint8_t tbl, len, tos, type;
 	bool complex;
 	uint32_t dst, gw, oif, prio;
-};
-
-struct dest {
-	struct hnode h;	    /* key: ip */
-	struct fwd_entry e; /* what the hooks were last told */
-	uint32_t nh;	    /* the neighbour's address (D or the gateway) */
+	int64_t seq; /* alias order: lower is used first (prepend: < 0) */
 };
 
 struct derive {
@@ -254,9 +252,14 @@ struct derive {
 	int n_ifaces;
 	bool learn;
 	bool batch; /* in a resync dump: mirror only, derive at the end */
-	struct htab links, neighs, routes, gws, dests, addrs;
-	struct pool neigh_pool, dest_pool;
-	uint32_t plen[TBL_N][33]; /* routes per table and prefix length */
+	struct htab links, neighs, routes, gws, addrs;
+	struct pool neigh_pool;
+	/* Addresses whose candidates a flush removed, to re-derive after. */
+	uint32_t *redo;
+	size_t n_redo, redo_cap;
+	uint32_t plen[TBL_N][33];  /* routes per table and prefix length */
+	unsigned int custom_rules; /* policy rules beyond the default three */
+	int64_t route_seq;	   /* last route_set() insertion number */
 	uint32_t tick;
 	uint32_t cursor; /* derive_refresh() resumes at this bucket */
 	uint64_t set_errors;
@@ -292,13 +295,6 @@ static struct neigh *neigh_get(const struct derive *d, uint32_t ifindex,
 	return n ? container_of(n, struct neigh, h) : NULL;
 }
 
-static struct dest *dest_get(const struct derive *d, uint32_t ip)
-{
-	struct hnode *n = ht_find(&d->dests, ip);
-
-	return n ? container_of(n, struct dest, h) : NULL;
-}
-
 /*
  * The route the kernel picks for @ip in one table: longest prefix, then
  * lowest metric. *@tos is set when a TOS-specific route sits at that
@@ -324,7 +320,9 @@ static const struct route *lpm(const struct derive *d, unsigned int tbl,
 				*tos = true;
 				continue;
 			}
-			if (!best || r->prio < best->prio)
+			/* The kernel takes the first of equal metric. */
+			if (!best || r->prio < best->prio ||
+			    (r->prio == best->prio && r->seq < best->seq))
 				best = r;
 		}
 		if (best || *tos)
@@ -349,6 +347,8 @@ static bool derive_one(const struct derive *d, uint32_t ip, struct fwd_entry *e,
 	const struct link *l;
 	bool tos = false;
 
+	if (d->custom_rules)
+		return false;
 	/* Local addresses, broadcasts: the local table answers first. */
 	if (lpm(d, TBL_LOCAL, ip, &tos) || tos)
 		return false;
@@ -373,28 +373,15 @@ static bool derive_one(const struct derive *d, uint32_t ip, struct fwd_entry *e,
 	return true;
 }
 
-static void dest_drop(struct derive *d, struct dest *dn, bool tell)
-{
-	char ips[INET_ADDRSTRLEN];
-	int err;
-
-	if (tell) {
-		err = d->hooks.learn_del(d->hooks.arg, (uint32_t)dn->h.key);
-		if (err && err != -ENOENT)
-			pr_warn("rtnl: forgetting %s: %s\n",
-				nl_ip_str(dn->h.key, ips), strerror(-err));
-		else
-			pr_info("rtnl: forgot %s\n", nl_ip_str(dn->h.key, ips));
-	}
-	ht_del(&d->dests, &dn->h);
-	pool_put(&d->dest_pool, dn);
-}
-
-/* Bring the learned entry for @ip in line with the mirror. */
+/*
+ * Tell the hooks what the rule says for @ip now. The daemon's table keeps
+ * the learned entries and ignores a set that changes nothing (and a
+ * delete of nothing), so we keep no second copy: at 100k entries that
+ * copy would be a third of our memory.
+ */
 static void apply(struct derive *d, uint32_t ip)
 {
-	char ips[INET_ADDRSTRLEN], macs[18];
-	struct dest *dn = dest_get(d, ip);
+	char ips[INET_ADDRSTRLEN];
 	struct fwd_entry e = {0};
 	uint32_t nh = 0;
 	int err;
@@ -402,39 +389,46 @@ static void apply(struct derive *d, uint32_t ip)
 	if (d->batch)
 		return;
 	if (!d->learn || !derive_one(d, ip, &e, &nh)) {
-		if (dn)
-			dest_drop(d, dn, true);
-		return;
-	}
-	if (dn && !memcmp(&dn->e, &e, sizeof(e))) {
-		dn->nh = nh;
+		err = d->hooks.learn_del(d->hooks.arg, ip);
+		if (err && err != -ENOENT)
+			pr_warn("rtnl: forgetting %s: %s\n", nl_ip_str(ip, ips),
+				strerror(-err));
 		return;
 	}
 	err = d->hooks.learn_set(d->hooks.arg, ip, &e);
 	if (err) {
-		/* Forget it so that the next change of @ip retries. */
+		/* The next change of @ip retries. */
 		d->set_errors++;
 		pr_warn("rtnl: learning %s: %s\n", nl_ip_str(ip, ips),
 			strerror(-err));
-		if (dn)
-			dest_drop(d, dn, true);
-		return;
 	}
-	if (!dn) {
-		dn = pool_get(&d->dest_pool);
-		if (!dn) {
-			/* The map has it but we cannot track it: undo. */
-			d->hooks.learn_del(d->hooks.arg, ip);
-			d->set_errors++;
+}
+
+/* Remember @ip for redo_apply(): its candidate is being flushed. */
+static void redo_add(struct derive *d, uint32_t ip)
+{
+	if (d->n_redo == d->redo_cap) {
+		size_t cap = d->redo_cap ? d->redo_cap * 2 : 64;
+		uint32_t *v = realloc(d->redo, cap * sizeof(*v));
+
+		if (!v) {
+			pr_err("rtnl: out of memory, entry for a flushed "
+			       "neighbour may linger until the next resync\n");
 			return;
 		}
-		dn->h.key = ip;
-		ht_add(&d->dests, &dn->h);
+		d->redo = v;
+		d->redo_cap = cap;
 	}
-	dn->e = e;
-	dn->nh = nh;
-	pr_info("rtnl: learned %s dev %u lladdr %s\n", nl_ip_str(ip, ips),
-		e.ifindex, nl_mac_str(e.dmac, macs));
+	d->redo[d->n_redo++] = ip;
+}
+
+static void redo_apply(struct derive *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->n_redo; i++)
+		apply(d, d->redo[i]);
+	d->n_redo = 0;
 }
 
 /* Every candidate: neighbour addresses and /32 host route destinations. */
@@ -445,8 +439,6 @@ static void apply_all(struct derive *d)
 
 	if (d->batch)
 		return;
-	/* First what exists, so that entries whose inputs vanished go. */
-	ht_for_each(&d->dests, i, n, tmp) apply(d, (uint32_t)n->key);
 	ht_for_each(&d->neighs, i, n, tmp) apply(d, (uint32_t)n->key);
 	ht_for_each(&d->gws, i, n, tmp)
 		apply(d, container_of(n, struct route, g)->dst);
@@ -482,6 +474,8 @@ static int tbl_idx(uint32_t table)
 
 static void route_free(struct derive *d, struct route *r)
 {
+	if (r->len == 32)
+		redo_add(d, r->dst);
 	ht_del(&d->routes, &r->h);
 	if (r->in_g)
 		ht_del(&d->gws, &r->g);
@@ -489,8 +483,13 @@ static void route_free(struct derive *d, struct route *r)
 	free(r);
 }
 
+/*
+ * The route @nr names: same prefix, TOS and metric, and the same next hop
+ * if one matches; else (@exact false) the first such alias, the one the
+ * kernel uses and replaces.
+ */
 static struct route *route_find(const struct derive *d, unsigned int tbl,
-				const struct nl_route *nr)
+				const struct nl_route *nr, bool exact)
 {
 	struct route *first = NULL;
 	struct hnode *n;
@@ -504,17 +503,23 @@ static struct route *route_find(const struct derive *d, unsigned int tbl,
 		/* Appended duplicates differ only in the next hop. */
 		if (r->gw == nr->gw && r->oif == nr->oif)
 			return r;
-		if (!first)
+		if (!first || r->seq < first->seq)
 			first = r;
 	}
-	return first;
+	return exact ? NULL : first;
 }
 
 static void route_set(struct derive *d, unsigned int tbl,
 		      const struct nl_route *nr)
 {
-	struct route *r = route_find(d, tbl, nr);
+	bool replace = nr->nlmsg_flags & NLM_F_REPLACE;
+	struct route *r = route_find(d, tbl, nr, !replace);
 
+	/*
+	 * Without REPLACE a different next hop is a second alias (append,
+	 * or prepend: a plain create that found the prefix taken, which
+	 * goes in front). Dumps list aliases in the kernel's order.
+	 */
 	if (!r) {
 		r = calloc(1, sizeof(*r));
 		if (!r) {
@@ -526,6 +531,9 @@ static void route_set(struct derive *d, unsigned int tbl,
 		r->dst = nr->dst;
 		r->tos = nr->tos;
 		r->prio = nr->priority;
+		r->seq = ++d->route_seq;
+		if (!(nr->nlmsg_flags & (NLM_F_APPEND | NLM_F_MULTI)))
+			r->seq = -r->seq;
 		r->h.key = rkey(tbl, r->len, r->dst);
 		ht_add(&d->routes, &r->h);
 		d->plen[tbl][r->len]++;
@@ -575,10 +583,11 @@ void derive_route(struct derive *d, const struct nl_route *nr, bool del)
 	if (nr->dst & ~mask_n(nr->dst_len))
 		return; /* the kernel never sends one; never trust one */
 	if (del) {
-		r = route_find(d, tbl, nr);
+		r = route_find(d, tbl, nr, false);
 		if (!r)
 			return;
 		route_free(d, r);
+		d->n_redo = 0; /* applied just below */
 	} else {
 		route_set(d, tbl, nr);
 	}
@@ -594,6 +603,7 @@ void derive_route(struct derive *d, const struct nl_route *nr, bool del)
 
 static void neigh_free(struct derive *d, struct neigh *n)
 {
+	redo_add(d, (uint32_t)n->h.key);
 	ht_del(&d->neighs, &n->h);
 	pool_put(&d->neigh_pool, n);
 }
@@ -619,6 +629,7 @@ void derive_neigh(struct derive *d, const struct nl_neigh *nn, bool del)
 		if (!n)
 			return;
 		neigh_free(d, n);
+		d->n_redo = 0; /* applied just below */
 	} else {
 		if (!n) {
 			n = pool_get(&d->neigh_pool);
@@ -732,6 +743,7 @@ void derive_link(struct derive *d, const struct nl_link *nl, bool del)
 	if (del) {
 		if (l) {
 			link_remove(d, l);
+			redo_apply(d);
 			apply_all(d);
 		}
 		return;
@@ -772,6 +784,7 @@ void derive_link(struct derive *d, const struct nl_link *nl, bool del)
 		((was_flags ^ l->flags) & (IFF_UP | IFF_RUNNING | IFF_NOARP));
 	if ((was_flags & IFF_UP) && !(l->flags & IFF_UP))
 		routes_flush_oif(d, (uint32_t)l->h.key);
+	redo_apply(d);
 	if (relevant)
 		apply_all(d);
 }
@@ -812,8 +825,10 @@ void derive_addr(struct derive *d, const struct nl_addr *a, bool del)
 	free(n);
 	if (!l || !l->n_addrs || --l->n_addrs)
 		return;
-	if (routes_flush_oif(d, a->ifindex))
+	if (routes_flush_oif(d, a->ifindex)) {
+		redo_apply(d);
 		apply_all(d);
+	}
 }
 
 void derive_netconf(struct derive *d, const struct nl_netconf *c)
@@ -835,7 +850,8 @@ void derive_netconf(struct derive *d, const struct nl_netconf *c)
 
 /* ---- resync ---- */
 
-static void clear_mirror(struct derive *d, bool tell)
+/* Forget routes, neighbours, addresses; no hook calls. */
+static void clear_mirror(struct derive *d)
 {
 	struct hnode *n, *tmp;
 	uint32_t i;
@@ -844,8 +860,7 @@ static void clear_mirror(struct derive *d, bool tell)
 		route_free(d, container_of(n, struct route, h));
 	ht_for_each(&d->neighs, i, n, tmp)
 		neigh_free(d, container_of(n, struct neigh, h));
-	ht_for_each(&d->dests, i, n, tmp)
-		dest_drop(d, container_of(n, struct dest, h), tell);
+	d->n_redo = 0;
 	addrs_flush(d, 0, true);
 	ht_for_each(&d->links, i, n, tmp) container_of(n, struct link, h)
 		->n_addrs = 0;
@@ -857,7 +872,7 @@ void derive_resync_begin(struct derive *d)
 	uint32_t i;
 
 	/* resync_end() sweeps whatever is not set again: no learn_del. */
-	clear_mirror(d, false);
+	clear_mirror(d);
 	ht_for_each(&d->links, i, n, tmp) container_of(n, struct link, h)
 		->seen = false;
 	d->batch = true;
@@ -878,10 +893,37 @@ void derive_resync_end(struct derive *d)
 		if (!l->seen)
 			link_remove(d, l);
 	}
+	d->n_redo = 0; /* the daemon sweeps what is not set again */
 	d->batch = false;
 	apply_all(d);
 	if (d->hooks.resync_end)
 		d->hooks.resync_end(d->hooks.arg);
+}
+
+bool derive_rule_is_default(const struct nl_rule *r)
+{
+	if (!r->match_all || r->action != FR_ACT_TO_TBL)
+		return false;
+	return (r->priority == 0 && r->table == RT_TABLE_LOCAL) ||
+	       (r->priority == 32766 && r->table == RT_TABLE_MAIN) ||
+	       (r->priority == 32767 && r->table == RT_TABLE_DEFAULT);
+}
+
+void derive_rules(struct derive *d, unsigned int custom)
+{
+	if (!custom == !d->custom_rules) {
+		d->custom_rules = custom;
+		return;
+	}
+	d->custom_rules = custom;
+	if (custom)
+		pr_warn("rtnl: %u IPv4 policy rule(s) besides the default "
+			"ones: "
+			"learning suspended, the fib fallback decides\n",
+			custom);
+	else
+		pr_info("rtnl: only default IPv4 policy rules: learning\n");
+	apply_all(d);
 }
 
 const char *derive_missing_iface(const struct derive *d)
@@ -903,32 +945,55 @@ const char *derive_missing_iface(const struct derive *d)
 	return NULL;
 }
 
+/* Is @n the next hop of a learned entry? (Its own, or a /32's.) */
+static bool neigh_in_use(const struct derive *d, const struct neigh *n)
+{
+	uint32_t ifindex = n->h.key >> 32, ip = (uint32_t)n->h.key, nh;
+	struct fwd_entry e;
+	struct hnode *g;
+
+	if (derive_one(d, ip, &e, &nh) && e.ifindex == ifindex && nh == ip)
+		return true;
+	for (g = ht_find(&d->gws, n->h.key); g; g = ht_next_same(g))
+		if (derive_one(d, container_of(g, struct route, g)->dst, &e,
+			       &nh) &&
+		    nh == ip)
+			return true;
+	return false;
+}
+
 unsigned int derive_refresh(struct derive *d,
 			    void (*fn)(void *arg, uint32_t ifindex,
 				       uint32_t ip),
 			    void *arg, unsigned int max)
 {
-	uint32_t start, b, nb = d->dests.mask + 1;
-	unsigned int sent = 0;
+	uint32_t b, nb = d->neighs.mask + 1;
+	unsigned int sent = 0, seen = 0;
 
+	if (!d->learn || !nb)
+		return 0;
 	d->tick++;
-	start = d->cursor % nb;
-	for (b = 0; b < nb && sent < max; b++) {
-		uint32_t bi = (start + b) % nb;
+	/* Bound the walk too, not only the requests: most neighbours may
+	 * be STALE without being anybody's next hop. */
+	for (b = 0; b < nb && sent < max && seen < 16 * max; b++) {
+		uint32_t bi = (d->cursor + b) % nb;
 		struct hnode *h;
 
-		for (h = d->dests.b[bi]; h; h = h->next) {
-			struct dest *dn = container_of(h, struct dest, h);
-			struct neigh *n = neigh_get(d, dn->e.ifindex, dn->nh);
+		for (h = d->neighs.b[bi]; h; h = h->next) {
+			struct neigh *n = container_of(h, struct neigh, h);
 
-			if (!n || n->state != NUD_STALE || n->tick == d->tick)
+			seen++;
+			/* Only STALE needs us: DELAY/PROBE are being
+			 * verified, REACHABLE was just now. */
+			if (n->state != NUD_STALE || n->tick == d->tick ||
+			    !neigh_in_use(d, n))
 				continue;
 			n->tick = d->tick;
-			fn(arg, dn->e.ifindex, dn->nh);
+			fn(arg, h->key >> 32, (uint32_t)h->key);
 			sent++;
 		}
-		d->cursor = bi + 1;
 	}
+	d->cursor = (d->cursor + b) % nb;
 	return sent;
 }
 
@@ -937,7 +1002,6 @@ void derive_stats(const struct derive *d, struct derive_stats *out)
 	out->links = d->links.n;
 	out->routes = d->routes.n;
 	out->neighs = d->neighs.n;
-	out->learned = d->dests.n;
 	out->set_errors = d->set_errors;
 }
 
@@ -954,7 +1018,6 @@ struct derive *derive_new(const struct rtnl_hooks *hooks, char **ifaces,
 	d->n_ifaces = n_ifaces;
 	d->learn = learn;
 	d->neigh_pool.size = sizeof(struct neigh);
-	d->dest_pool.size = sizeof(struct dest);
 	if (ht_init(&d->links))
 		goto err_free;
 	if (ht_init(&d->neighs))
@@ -963,14 +1026,10 @@ struct derive *derive_new(const struct rtnl_hooks *hooks, char **ifaces,
 		goto err_neighs;
 	if (ht_init(&d->gws))
 		goto err_routes;
-	if (ht_init(&d->dests))
-		goto err_gws;
 	if (ht_init(&d->addrs))
-		goto err_dests;
+		goto err_gws;
 	return d;
 
-err_dests:
-	free(d->dests.b);
 err_gws:
 	free(d->gws.b);
 err_routes:
@@ -993,15 +1052,14 @@ void derive_free(struct derive *d)
 
 	if (!d)
 		return;
-	clear_mirror(d, false);
+	clear_mirror(d);
 	ht_for_each(&d->links, i, n, tmp) free(container_of(n, struct link, h));
 	free(d->addrs.b);
 	free(d->links.b);
 	free(d->neighs.b);
 	free(d->routes.b);
 	free(d->gws.b);
-	free(d->dests.b);
+	free(d->redo);
 	pool_destroy(&d->neigh_pool);
-	pool_destroy(&d->dest_pool);
 	free(d);
 }

@@ -54,6 +54,15 @@ void derive_route(struct derive *d, const struct nl_route *r, bool del);
 void derive_neigh(struct derive *d, const struct nl_neigh *n, bool del);
 void derive_netconf(struct derive *d, const struct nl_netconf *c);
 
+/* Is @r one of the three rules every IPv4 namespace starts with? */
+bool derive_rule_is_default(const struct nl_rule *r);
+/*
+ * @custom IPv4 policy rules besides the default three exist. While any do,
+ * the answer may depend on more than the destination (source, mark,
+ * interface, VRF): nothing is learned, the fib fallback decides.
+ */
+void derive_rules(struct derive *d, unsigned int custom);
+
 /* First managed name no link carries, or NULL. */
 const char *derive_missing_iface(const struct derive *d);
 
@@ -61,6 +70,7 @@ const char *derive_missing_iface(const struct derive *d);
  * Neighbour liveness: call @fn(arg, ifindex, ip) for neighbours behind
  * learned entries that sit in NUD_STALE, each at most once per call, at
  * most @max calls; a cursor makes successive calls cover the whole table.
+ * Cost: one pass over the neighbours (a derivation for each STALE one).
  * Returns the number of calls made.
  */
 unsigned int derive_refresh(struct derive *d,

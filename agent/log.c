@@ -74,9 +74,9 @@ void log_msg(enum log_level level, const char *fmt, ...)
 static int libbpf_print(enum libbpf_print_level level, const char *fmt,
 			va_list ap)
 {
-	enum log_level l = level == LIBBPF_WARN ? LOG_LEVEL_WARN :
-			   level == LIBBPF_INFO ? LOG_LEVEL_INFO :
-						  LOG_LEVEL_DEBUG;
+	enum log_level l = level == LIBBPF_WARN	  ? LOG_LEVEL_WARN
+			   : level == LIBBPF_INFO ? LOG_LEVEL_INFO
+						  : LOG_LEVEL_DEBUG;
 
 	log_vmsg(l, fmt, ap);
 	return 0;

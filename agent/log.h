@@ -24,7 +24,7 @@ enum log_level log_get_level(void);
 void log_init(void);
 
 __attribute__((format(printf, 2, 3))) void log_msg(enum log_level level,
-						    const char *fmt, ...);
+						   const char *fmt, ...);
 
 #define pr_err(...) log_msg(LOG_LEVEL_ERR, __VA_ARGS__)
 #define pr_warn(...) log_msg(LOG_LEVEL_WARN, __VA_ARGS__)

@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <libmnl/libmnl.h>
+#include <linux/fib_rules.h>
 #include <linux/neighbour.h>
 #include <linux/netconf.h>
 #include <linux/rtnetlink.h>
@@ -201,6 +202,7 @@ int nl_parse_route(const void *buf, size_t len, struct nl_route *out)
 	out->tos = rtm->rtm_tos;
 	out->dst_len = rtm->rtm_dst_len;
 	out->rtm_flags = rtm->rtm_flags;
+	out->nlmsg_flags = nlh->nlmsg_flags;
 	out->dst = nl_in4(tb[RTA_DST]);
 	out->gw = nl_in4(tb[RTA_GATEWAY]);
 	out->oif = nl_u32(tb[RTA_OIF], 0);
@@ -273,6 +275,57 @@ int nl_parse_netconf(const void *buf, size_t len, struct nl_netconf *out)
 	out->forwarding = tb[NETCONFA_FORWARDING]
 				  ? !!mnl_attr_get_u32(tb[NETCONFA_FORWARDING])
 				  : -1;
+	return 0;
+}
+
+int nl_parse_rule(const void *buf, size_t len, struct nl_rule *out)
+{
+	static const struct nl_policy pol[FRA_PROTOCOL + 1] = {
+		[FRA_PRIORITY] = {MNL_TYPE_U32, 0},
+		[FRA_SUPPRESS_IFGROUP] = {MNL_TYPE_U32, 0},
+		[FRA_SUPPRESS_PREFIXLEN] = {MNL_TYPE_U32, 0},
+		[FRA_TABLE] = {MNL_TYPE_U32, 0},
+		[FRA_PROTOCOL] = {MNL_TYPE_U8, 0},
+	};
+	const struct nlattr *tb[FRA_PROTOCOL + 1];
+	const struct fib_rule_hdr *frh;
+	const struct nlmsghdr *nlh;
+	const struct nlattr *a;
+	int err;
+
+	err = nl_check(buf, len, sizeof(*frh), &nlh);
+	if (err)
+		return err;
+	frh = mnl_nlmsg_get_payload(nlh);
+	if (frh->family != AF_INET)
+		return -EAFNOSUPPORT;
+	err = nl_attrs(nlh, sizeof(*frh), pol, FRA_PROTOCOL, tb);
+	if (err)
+		return err;
+	memset(out, 0, sizeof(*out));
+	out->table = nl_u32(tb[FRA_TABLE], frh->table);
+	out->priority = nl_u32(tb[FRA_PRIORITY], 0);
+	out->action = frh->action;
+	out->match_all = !frh->src_len && !frh->dst_len && !frh->tos &&
+			 !(frh->flags & FIB_RULE_INVERT);
+	/* nl_attrs() checked every length: walking again is safe. */
+	mnl_attr_for_each (a, nlh, sizeof(*frh)) {
+		switch (mnl_attr_get_type(a)) {
+		case FRA_PRIORITY:
+		case FRA_TABLE:
+		case FRA_PROTOCOL:
+		case FRA_PAD:
+			break;
+		case FRA_SUPPRESS_PREFIXLEN:
+		case FRA_SUPPRESS_IFGROUP:
+			/* -1 is "not set", as the kernel dumps it. */
+			if (mnl_attr_get_u32(a) != UINT32_MAX)
+				out->match_all = false;
+			break;
+		default:
+			out->match_all = false;
+		}
+	}
 	return 0;
 }
 

@@ -49,11 +49,12 @@ struct nl_route {
 	uint8_t protocol; /* RTPROT_* */
 	uint8_t tos;
 	uint8_t dst_len;
-	uint32_t rtm_flags; /* RTM_F_*, RTNH_F_* */
-	uint32_t dst;	    /* 0 if absent (default route) */
-	uint32_t gw;	    /* RTA_GATEWAY, 0 if absent */
-	uint32_t oif;	    /* RTA_OIF, 0 if absent */
-	uint32_t priority;  /* RTA_PRIORITY (metric) */
+	uint32_t rtm_flags;   /* RTM_F_*, RTNH_F_* */
+	uint16_t nlmsg_flags; /* NLM_F_REPLACE/APPEND/MULTI: alias order */
+	uint32_t dst;	      /* 0 if absent (default route) */
+	uint32_t gw;	      /* RTA_GATEWAY, 0 if absent */
+	uint32_t oif;	      /* RTA_OIF, 0 if absent */
+	uint32_t priority;    /* RTA_PRIORITY (metric) */
 	/*
 	 * The next hop is not one (gateway, oif) pair we can copy into hfwd:
 	 * multipath, nexthop object, RTA_VIA, lightweight tunnel. Such a
@@ -79,6 +80,19 @@ struct nl_netconf {
 	int32_t forwarding; /* -1 if absent */
 };
 
+/* RTM_NEWRULE / RTM_DELRULE (AF_INET) */
+struct nl_rule {
+	uint32_t table;	   /* FRA_TABLE, else frh table */
+	uint32_t priority; /* FRA_PRIORITY */
+	uint8_t action;	   /* FR_ACT_* */
+	/*
+	 * Matches every packet: no address, TOS, mark, interface or other
+	 * selector, no inversion. Unknown attributes count as selectors.
+	 */
+	bool match_all;
+};
+
+int nl_parse_rule(const void *buf, size_t len, struct nl_rule *out);
 int nl_parse_link(const void *buf, size_t len, struct nl_link *out);
 int nl_parse_addr(const void *buf, size_t len, struct nl_addr *out);
 int nl_parse_route(const void *buf, size_t len, struct nl_route *out);

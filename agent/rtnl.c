@@ -23,6 +23,7 @@
  */
 #include <errno.h>
 #include <libmnl/libmnl.h>
+#include <linux/fib_rules.h>
 #include <linux/neighbour.h>
 #include <linux/netconf.h>
 #include <linux/rtnetlink.h>
@@ -55,7 +56,10 @@ struct rtnl {
 	struct mnl_socket *req;	 /* NTF_USE requests; replies drained */
 	int timer_fd;		 /* refresh timer, -1 if none */
 	uint32_t seq;
-	bool intr; /* a dump message had NLM_F_DUMP_INTR */
+	bool intr;		   /* a dump message had NLM_F_DUMP_INTR */
+	bool rules_dirty;	   /* a rule changed: recount them */
+	bool in_rule_dump;	   /* rule messages are being counted */
+	unsigned int custom_rules; /* count of the rule dump in progress */
 	struct rtnl_stats st;
 	uint64_t bad_msgs;
 	char buf[RTNL_BUF_SIZE];
@@ -120,6 +124,20 @@ static int rtnl_msg(const struct nlmsghdr *nlh, void *arg)
 		err = nl_parse_neigh(nlh, nlh->nlmsg_len, &n);
 		if (!err)
 			derive_neigh(r->d, &n, del);
+		break;
+	}
+	case RTM_NEWRULE:
+	case RTM_DELRULE: {
+		struct nl_rule ru;
+
+		/* Events only say "recount": a dump gives the whole set. */
+		if (!r->in_rule_dump) {
+			r->rules_dirty = true;
+			return MNL_CB_OK;
+		}
+		err = nl_parse_rule(nlh, nlh->nlmsg_len, &ru);
+		if (!err && !derive_rule_is_default(&ru))
+			r->custom_rules++;
 		break;
 	}
 	case RTM_NEWNETCONF: {
@@ -198,6 +216,25 @@ static int rtnl_dump_all(struct rtnl *r)
 	return 0;
 }
 
+/* Count the IPv4 policy rules that are not the default three. */
+static int rtnl_rules_sync(struct rtnl *r)
+{
+	int err;
+
+	r->in_rule_dump = true;
+	r->custom_rules = 0;
+	r->rules_dirty = false;
+	err = rtnl_dump_one(r, RTM_GETRULE, sizeof(struct fib_rule_hdr),
+			    AF_INET);
+	r->in_rule_dump = false;
+	if (err) {
+		pr_err("rtnl: dumping rules: %s\n", strerror(-err));
+		return err;
+	}
+	derive_rules(r->d, r->custom_rules);
+	return 0;
+}
+
 /*
  * Forget everything and learn it again from dumps. A dump the kernel
  * marks inconsistent (NLM_F_DUMP_INTR: the table changed under it) is
@@ -213,6 +250,8 @@ static int rtnl_full_sync(struct rtnl *r)
 		derive_resync_begin(r->d);
 		r->intr = false;
 		err = rtnl_dump_all(r);
+		if (!err)
+			err = rtnl_rules_sync(r);
 		if (!err && !r->intr)
 			break;
 		pr_info("rtnl: dump %s, dumping again\n",
@@ -223,10 +262,10 @@ static int rtnl_full_sync(struct rtnl *r)
 	derive_resync_end(r->d);
 	derive_stats(r->d, &ds);
 	pr_info("rtnl: synced in %llu us: %llu links, %llu routes, %llu "
-		"neighbours, %llu learned\n",
+		"neighbours\n",
 		(unsigned long long)(loop_now_us() - t0),
 		(unsigned long long)ds.links, (unsigned long long)ds.routes,
-		(unsigned long long)ds.neighs, (unsigned long long)ds.learned);
+		(unsigned long long)ds.neighs);
 	return err;
 }
 
@@ -270,6 +309,8 @@ static void rtnl_ev_read(struct rtnl *r, int max)
 			return;
 		}
 		mnl_cb_run(r->buf, n, 0, 0, rtnl_msg, r);
+		if (r->rules_dirty)
+			rtnl_rules_sync(r);
 	}
 }
 
@@ -365,7 +406,7 @@ static int rtnl_subscribe(struct rtnl *r, int rcvbuf)
 {
 	static const unsigned int groups[] = {
 		RTNLGRP_LINK,  RTNLGRP_IPV4_IFADDR,  RTNLGRP_IPV4_ROUTE,
-		RTNLGRP_NEIGH, RTNLGRP_IPV4_NETCONF,
+		RTNLGRP_NEIGH, RTNLGRP_IPV4_NETCONF, RTNLGRP_IPV4_RULE,
 	};
 	int fd = mnl_socket_get_fd(r->ev);
 	size_t i;

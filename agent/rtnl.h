@@ -49,7 +49,7 @@ struct rtnl_hooks {
 };
 
 struct rtnl_opts {
-	char **ifaces;	     /* managed interface names */
+	char **ifaces; /* managed interface names */
 	int n_ifaces;
 	bool learn;	     /* false: --no-learn, interfaces only */
 	int rcvbuf;	     /* socket receive buffer, bytes (0: 8 MiB) */
@@ -57,9 +57,9 @@ struct rtnl_opts {
 };
 
 struct rtnl_stats {
-	uint64_t events;  /* rtnetlink messages applied */
-	uint64_t resyncs; /* full resyncs (initial one excluded) */
-	uint64_t enobufs; /* receive overruns seen */
+	uint64_t events;    /* rtnetlink messages applied */
+	uint64_t resyncs;   /* full resyncs (initial one excluded) */
+	uint64_t enobufs;   /* receive overruns seen */
 	uint64_t refreshes; /* neighbour liveness probes sent */
 };
 

@@ -34,8 +34,8 @@ _Static_assert(sizeof(struct fwd_entry) == 16, "hfwd value must be 16 bytes");
 
 /* fwd_ifaces value: per ingress interface, keyed by __u32 ifindex. */
 struct fwd_iface {
-	__u8 mac[6];  /* the interface's own MAC: frames must be sent to it */
-	__u16 flags;  /* FWD_IF_* */
+	__u8 mac[6]; /* the interface's own MAC: frames must be sent to it */
+	__u16 flags; /* FWD_IF_* */
 };
 _Static_assert(sizeof(struct fwd_iface) == 8, "fwd_iface must be 8 bytes");
 
@@ -57,26 +57,26 @@ _Static_assert(sizeof(struct fwd_ovr) == 4, "fwd_ovr must be 4 bytes");
  * gives both the enum and the names user space prints (Prometheus label
  * values, QueryStats keys); the order is the map's layout.
  */
-#define FWD_COUNTERS(X)                                                       \
-	X(FWD_TABLE, "fwd_table")	  /* forwarded by a hfwd hit */       \
-	X(FWD_FIB, "fwd_fib")		  /* forwarded by bpf_fib_lookup */   \
-	X(PASS_NOT_IPV4, "pass_not_ipv4") /* ARP, IPv6, VLAN tagged ... */    \
-	X(PASS_TRUNCATED, "pass_truncated") /* shorter than its headers */    \
-	X(PASS_NOT_MANAGED, "pass_not_managed") /* ingress not managed */     \
-	X(PASS_NOT_FOR_US, "pass_not_for_us") /* dst MAC not ingress MAC */   \
-	X(PASS_BAD_HEADER, "pass_bad_header") /* version, IHL<5, len, csum */ \
-	X(PASS_IP_OPTIONS, "pass_ip_options") /* IHL > 5 */                   \
-	X(PASS_TTL, "pass_ttl")		  /* TTL <= 1: time exceeded */       \
-	X(PASS_NOT_UNICAST, "pass_not_unicast") /* mcast/bcast/martian */     \
-	X(PASS_FWD_OFF, "pass_forwarding_off") /* learned, ingress fwd off */ \
-	X(PASS_MTU, "pass_mtu")		  /* egress MTU exceeded */           \
-	X(PASS_EGRESS, "pass_egress_unmanaged") /* not in the devmap */       \
+#define FWD_COUNTERS(X)                                                        \
+	X(FWD_TABLE, "fwd_table")	    /* forwarded by a hfwd hit */      \
+	X(FWD_FIB, "fwd_fib")		    /* forwarded by bpf_fib_lookup */  \
+	X(PASS_NOT_IPV4, "pass_not_ipv4")   /* ARP, IPv6, VLAN tagged ... */   \
+	X(PASS_TRUNCATED, "pass_truncated") /* shorter than its headers */     \
+	X(PASS_NOT_MANAGED, "pass_not_managed") /* ingress not managed */      \
+	X(PASS_NOT_FOR_US, "pass_not_for_us")	/* dst MAC not ingress MAC */  \
+	X(PASS_BAD_HEADER, "pass_bad_header") /* version, IHL<5, len, csum */  \
+	X(PASS_IP_OPTIONS, "pass_ip_options") /* IHL > 5 */                    \
+	X(PASS_TTL, "pass_ttl")		      /* TTL <= 1: time exceeded */    \
+	X(PASS_NOT_UNICAST, "pass_not_unicast") /* mcast/bcast/martian */      \
+	X(PASS_FWD_OFF, "pass_forwarding_off")	/* learned, ingress fwd off */ \
+	X(PASS_MTU, "pass_mtu")			/* egress MTU exceeded */      \
+	X(PASS_EGRESS, "pass_egress_unmanaged") /* not in the devmap */        \
 	X(PASS_HAIRPIN, "pass_hairpin") /* egress == ingress: ICMP redirect */ \
-	X(PASS_FIB_NO_NEIGH, "pass_fib_no_neigh") /* kernel resolves ARP */   \
-	X(PASS_FIB_NOT_FWDED, "pass_fib_not_fwded") /* local, no route */     \
-	X(PASS_FIB_FWD_DISABLED, "pass_fib_fwd_disabled")                     \
+	X(PASS_FIB_NO_NEIGH, "pass_fib_no_neigh")   /* kernel resolves ARP */  \
+	X(PASS_FIB_NOT_FWDED, "pass_fib_not_fwded") /* local, no route */      \
+	X(PASS_FIB_FWD_DISABLED, "pass_fib_fwd_disabled")                      \
 	X(PASS_FIB_DROP, "pass_fib_drop") /* blackhole/unreachable/prohibit */ \
-	X(PASS_FIB_OTHER, "pass_fib_other") /* LWT, frag needed, other */    \
+	X(PASS_FIB_OTHER, "pass_fib_other")   /* LWT, frag needed, other */    \
 	X(PASS_ICMP_ERROR, "pass_icmp_error") /* ECMP would hash inner hdr */
 
 #define FWD_COUNTER_ENUM(id, name) FWD_CNT_##id,
@@ -86,8 +86,7 @@ enum fwd_counter { FWD_COUNTERS(FWD_COUNTER_ENUM) FWD_CNT_MAX };
 #ifndef __bpf__
 #define FWD_COUNTER_NAME(id, name) [FWD_CNT_##id] = name,
 static const char *const fwd_counter_names[FWD_CNT_MAX] = {
-	FWD_COUNTERS(FWD_COUNTER_NAME)
-};
+	FWD_COUNTERS(FWD_COUNTER_NAME)};
 #undef FWD_COUNTER_NAME
 #endif
 

@@ -210,10 +210,18 @@ say "reply: $reply"
 run A fwdctl list
 said "10.10.3.5 is now an override (\"iface\": \"4\" is A's enp0s9, ifindex 4 as in the original)"
 
-step "C's enp0s3 goes down and C's gateway is pointed at A: replies cross A too"
+step "C's enp0s3 goes down (the original's \"C unplugged\"): replies go to the gateway"
 run C ip link set enp0s3 down
-run C ip neigh replace 10.10.3.1 dev enp0s9 lladdr "$A9"
 run C ip route show default
+cap_start c C enp0s9
+pings B 3 10.10.3.5
+cap_stop
+cap_show c "C's enp0s9" 2
+said "$replies of 3 answered: C sent $(cap_count c '> 52:54:00:12:35:00.*echo reply') replies by its other default route, to"
+said "10.10.3.1 (52:54:00:12:35:00), which does not route them back to B"
+
+step "C's gateway neighbour is pointed at A: replies cross A's XDP too"
+run C ip neigh replace 10.10.3.1 dev enp0s9 lladdr "$A9"
 pings B 2 10.10.3.5
 wait_hfwd 10.10.2.7 || true
 t0=$(counter fwd_table)

@@ -13,7 +13,7 @@ pkgs=(
 	libsystemd-dev
 	# test
 	libcmocka-dev libclang-rt-14-dev iproute2 iputils-ping tcpdump ethtool
-	curl jq procps psmisc util-linux kmod
+	curl jq procps psmisc util-linux kmod strace man-db
 	# lint, bench, packaging
 	clang-format clang-tidy cppcheck shellcheck wrk gnuplot-nox rpm scdoc
 	systemd dpkg-dev

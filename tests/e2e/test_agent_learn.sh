@@ -169,7 +169,7 @@ send_udp() {
 		echo -n fwd-test > /dev/udp/$1/9; done" 2>/dev/null || true
 }
 
-echo "1..23"
+echo "1..26"
 
 if start_fwd; then
 	ok "daemon starts and pins hfwd"
@@ -275,6 +275,14 @@ else
 	not_ok "prefix route via gateway gives no entry" "$(entry 198.51.100.7)"
 fi
 ip route del 198.51.100.0/24
+
+# A policy rule makes the kernel's answer depend on more than the
+# destination: learning stops (the fib fallback honours rules), and
+# resumes when the rule goes.
+ip rule add from 10.9.0.0/16 lookup 100 pref 100
+check_entry "custom policy rule suspends learning" 10.2.0.2 ""
+ip rule del pref 100
+check_entry "rule removed, entries back" 10.2.0.2 "$IX_M2 $MAC_M2 $MAC_P2"
 
 # Unmanaged interface.
 ip neigh replace 10.3.0.2 lladdr 02:00:00:00:03:02 dev u3 nud permanent
@@ -408,14 +416,40 @@ for ((i = 0; i < 100; i++)); do
 	[ "$(hfwd)" = "$(truth)" ] && break
 	sleep 0.1
 done
-if grep -q ENOBUFS "$tmp/fwd.log" && [ "$(hfwd)" = "$(truth)" ] &&
+if grep -q ENOBUFS "$tmp/fwd.log" && kill -0 "$pid" 2>/dev/null &&
+	[ "$(hfwd)" = "$(truth)" ] &&
 	[ "$(truth | wc -l)" -gt 1500 ]; then
-	ok "netlink storm with a 4 KiB buffer: overrun seen, map == kernel truth ($(truth | wc -l) entries)"
+	ok "netlink storm into a 4 KiB buffer: overrun, daemon alive, map == kernel truth ($(truth | wc -l) entries)"
 else
 	not_ok "netlink storm with a 4 KiB buffer: overrun seen, map == kernel truth" \
 		"ENOBUFS logged: $(grep -c ENOBUFS "$tmp/fwd.log")" \
 		"hfwd $(hfwd | wc -l) truth $(truth | wc -l)" \
 		"$(diff <(hfwd) <(truth) | head -5 | tr '\n' ' ')"
+fi
+
+# Independently of the rule as written above: every entry agrees with the
+# kernel's own route lookup (ip route get) and its neighbour table.
+hfwd >"$tmp/map"
+# "IP DEV NEXTHOP" from the kernel's lookup, then joined with the links'
+# ifindex and MAC and the neighbours' lladdr: a few processes in all, so
+# the snapshot stays consistent.
+awk '{ print "route get " $1 }' "$tmp/map" | ip -j -batch - 2>/dev/null |
+	jq -r '.[] | "\(.dst) \(.dev) \(.gateway // .dst)"' >"$tmp/routes"
+ip -j link show | jq -r '.[] | "L \(.ifname) \(.ifindex) \(.address)"' \
+	>"$tmp/kernel"
+ip -j -4 neigh show | jq -r '.[] | "N \(.dev) \(.dst) \(.lladdr)"' \
+	>>"$tmp/kernel"
+awk 'FNR == NR { if ($1 == "L") { ix[$2] = $3; mac[$2] = $4 }
+		 else lla[$2 " " $3] = $4; next }
+     { print $1, ix[$2], mac[$2], lla[$2 " " $3] }' \
+	"$tmp/kernel" "$tmp/routes" | sort >"$tmp/expected"
+bad=$(diff "$tmp/map" "$tmp/expected" | grep -c '^[<>]' || true)
+[ "$bad" -eq 0 ] || diff "$tmp/map" "$tmp/expected" | head -4 | sed 's/^/# /'
+if [ "$bad" -eq 0 ] && [ "$(wc -l <"$tmp/routes")" -eq "$(wc -l <"$tmp/map")" ]; then
+	ok "every entry matches ip route get and the neighbour table ($(wc -l <"$tmp/map"))"
+else
+	not_ok "every entry matches ip route get and the neighbour table" \
+		"$bad mismatches; $(wc -l <"$tmp/routes") routes for $(wc -l <"$tmp/map") entries"
 fi
 stop_fwd
 [ "$fails" -eq 0 ]

@@ -10,8 +10,6 @@ set -u
 
 top=${FWD_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 export LAB_PREFIX=fwddemo-
-tmp=$(mktemp -d /tmp/fwddemo-XXXXXX)
-export LAB_DIR=$tmp/lab
 # shellcheck source=tests/e2e/lab_lib.sh
 . "$top/tests/e2e/lab_lib.sh"
 
@@ -27,6 +25,8 @@ for b in fwd fwdctl; do
 		exit 0
 	fi
 done
+tmp=$(mktemp -d /tmp/fwddemo-XXXXXX)
+export LAB_DIR=$tmp/lab
 
 before=$(ip -o link show; ip route show table all; ls -A /sys/fs/bpf
 	findmnt -rn -o TARGET | sort)
@@ -35,6 +35,9 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
+# A timeout's SIGTERM must run cleanup too: fwd runs in its own session and
+# would outlive the suite.
+trap 'exit 143' TERM INT
 
 # has OUT REGEX: the demo's output has a line matching REGEX.
 has() {

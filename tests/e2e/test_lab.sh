@@ -14,8 +14,6 @@ set -u
 
 top=${FWD_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 export LAB_PREFIX=fwdtest-
-tmp=$(mktemp -d /tmp/fwdtest-XXXXXX)
-export LAB_DIR=$tmp/lab
 # shellcheck source=tests/e2e/lab_lib.sh
 . "$top/tests/e2e/lab_lib.sh"
 
@@ -35,6 +33,8 @@ for b in fwd fwdctl; do
 		exit 0
 	fi
 done
+tmp=$(mktemp -d /tmp/fwdtest-XXXXXX)
+export LAB_DIR=$tmp/lab
 
 host_state() {
 	ip -o link show | sed 's/ link-netnsid [0-9]*//'
@@ -51,6 +51,9 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
+# A timeout's SIGTERM must run cleanup too: fwd runs in its own session and
+# would outlive the suite.
+trap 'exit 143' TERM INT
 
 # ping_from NODE COUNT DST: the number of replies.
 ping_from() {
@@ -228,6 +231,16 @@ t_result $? deleting_the_override_brings_back_the_learned_entry "$r" "$r2"
 # --- step 4: C's enp0s3 down, its gateway is A: replies cross A too -----
 
 on C ip link set enp0s3 down
+cap_start c C enp0s9
+got=$(ping_from B 3 10.10.3.5)
+cap_stop c
+reply_to_gw() { [ "$(f_smac "$1")" = "$C9" ] && [ "$(f_dmac "$1")" = "$GWMAC" ]; }
+all_frames c "$REP" reply_to_gw
+rc=$?
+t_result $((got == 0 && rc == 0 ? 0 : 1)) \
+	with_enp0s3_down_c_replies_to_the_gateway_and_b_gets_nothing \
+	"replies=$got"
+
 on C ip neigh replace 10.10.3.1 dev enp0s9 lladdr "$A9"
 got=$(ping_from B 2 10.10.3.5)
 ENTRY_B=$(hfwd_entry 2 "$A3" "$B3")

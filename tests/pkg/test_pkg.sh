@@ -503,6 +503,7 @@ Type=notify
 ExecStart=/usr/sbin/fwd --config /etc/fwd/fwd.conf
 ExecReload=/bin/kill -HUP $MAINPID
 Restart=on-failure
+RestartPreventExitStatus=2
 ProtectSystem=strict
 StateDirectory=fwd
 ReadWritePaths=/sys/fs/bpf
@@ -817,7 +818,8 @@ interface = fwd2
 EOF
 	out=$(fwd_fails --config "$tmp/bad.conf") || rc=$?
 	echo "$out"
-	[ "$rc" -ne 0 ] || fail "exit status 0"
+	# 2: the unit's RestartPreventExitStatus, a config error is not retried
+	[ "$rc" -eq 2 ] || fail "exit status $rc, want 2"
 	grep -qF "$tmp/bad.conf:4: unknown key 'interface'" <<<"$out" ||
 		fail "no PATH:4 message"
 	[ -z "$(xdp_prog_name fwd0)" ] || fail "attached anyway"
@@ -832,7 +834,7 @@ max-entries = lots
 EOF
 	out=$(fwd_fails --config "$tmp/bad.conf") || rc=$?
 	echo "$out"
-	[ "$rc" -ne 0 ] || fail "exit status 0"
+	[ "$rc" -eq 2 ] || fail "exit status $rc, want 2"
 	grep -qF "$tmp/bad.conf:2:" <<<"$out" || fail "no PATH:2 in the message"
 	grep -q "lots" <<<"$out" || fail "the bad value is not named"
 }
@@ -845,13 +847,13 @@ t_config_malformed_lines_fail_naming_the_line()
 		rc=0
 		out=$(fwd_fails --config "$conf") || rc=$?
 		echo "$bad -> $out"
-		[ "$rc" -ne 0 ] || fail "'$bad' accepted"
+		[ "$rc" -eq 2 ] || fail "'$bad': exit status $rc, want 2"
 		grep -qF "$conf:2: " <<<"$out" || fail "'$bad': no PATH:2"
 	done
 	rc=0
 	out=$(fwd_fails --config "$tmp/none.conf") || rc=$?
 	echo "$out"
-	[ "$rc" -ne 0 ] || fail "a missing config file was accepted"
+	[ "$rc" -eq 2 ] || fail "missing config file: exit status $rc, want 2"
 	grep -qF "$tmp/none.conf" <<<"$out" || fail "missing file not named"
 }
 

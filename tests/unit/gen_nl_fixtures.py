@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 """Record real rtnetlink messages for tests/unit/nl_fixtures.h.
 
-Run once, as root, inside tests/isolate.sh (a private network namespace):
+Run once, as root, inside tests/isolate.sh (a private network namespace),
+then clang-format the header:
     tests/isolate.sh python3 tests/unit/gen_nl_fixtures.py > tests/unit/nl_fixtures.h
 It subscribes to the groups fwd listens to, makes one change per step with
 ip(8), and prints the first message of the wanted type each step produced,
@@ -17,11 +18,13 @@ import time
 
 SOL_NETLINK = 270
 NETLINK_ADD_MEMBERSHIP = 1
-GROUPS = (1, 5, 7, 3, 24)  # LINK, IPV4_IFADDR, IPV4_ROUTE, NEIGH, IPV4_NETCONF
+GROUPS = (1, 5, 7, 3, 24, 8)  # LINK, IPV4_IFADDR, IPV4_ROUTE, NEIGH,
+#                              IPV4_NETCONF, IPV4_RULE
 
 NAMES = {16: "RTM_NEWLINK", 17: "RTM_DELLINK", 20: "RTM_NEWADDR",
          21: "RTM_DELADDR", 24: "RTM_NEWROUTE", 25: "RTM_DELROUTE",
-         28: "RTM_NEWNEIGH", 29: "RTM_DELNEIGH", 80: "RTM_NEWNETCONF"}
+         28: "RTM_NEWNEIGH", 29: "RTM_DELNEIGH", 80: "RTM_NEWNETCONF",
+         32: "RTM_NEWRULE", 33: "RTM_DELRULE"}
 
 # (fixture name, wanted type, substring the message must contain, commands)
 STEPS = [
@@ -50,6 +53,11 @@ STEPS = [
     ("neigh_del", 29, b"", ["ip neigh del 10.1.0.2 dev fxa"]),
     ("route_del", 25, b"", ["ip route del 10.9.0.5/32"]),
     ("addr_del", 21, b"", ["ip addr del 10.1.0.1/24 dev fxa"]),
+    ("rule_default_main", 32, b"", [
+        "ip rule del pref 32766", "ip rule add pref 32766 lookup main"]),
+    ("rule_from", 32, b"", ["ip rule add from 10.9.0.0/16 lookup 100 "
+                            "pref 100"]),
+    ("rule_fwmark", 32, b"", ["ip rule add fwmark 7 lookup 101 pref 101"]),
     ("link_del", 17, b"fxa", ["ip link del fxa"]),
 ]
 

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <linux/fib_rules.h>
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
@@ -58,11 +59,17 @@ static void h_iface_gone(void *a, uint32_t ifindex, const char *name)
 	fk.gone_ifindex = ifindex;
 }
 
+/*
+ * Like the daemon's table, a set that changes nothing and a delete of
+ * nothing are no writes; sets and dels count the writes only.
+ */
 static int h_learn_set(void *a, uint32_t ip, const struct fwd_entry *e)
 {
 	int i = find(ip);
 
 	(void)a;
+	if (i >= 0 && !memcmp(&fk.e[i], e, sizeof(*e)))
+		return 0;
 	fk.sets++;
 	if (i < 0) {
 		assert_true(fk.n < MAXE);
@@ -78,9 +85,9 @@ static int h_learn_del(void *a, uint32_t ip)
 	int i = find(ip);
 
 	(void)a;
-	fk.dels++;
 	if (i < 0)
 		return -ENOENT;
+	fk.dels++;
 	fk.n--;
 	fk.ip[i] = fk.ip[fk.n];
 	fk.e[i] = fk.e[fk.n];
@@ -364,6 +371,41 @@ static void test_longest_prefix_and_metric_decide(void **state)
 	assert_entry("10.1.0.20", 2, mac0, macA);
 }
 
+static void alias(struct derive *d, uint32_t oif, uint16_t flags, bool del)
+{
+	struct nl_route r = {.table = RT_TABLE_MAIN,
+			     .type = RTN_UNICAST,
+			     .dst_len = 28,
+			     .oif = oif,
+			     .nlmsg_flags = flags};
+
+	r.dst = ip("10.1.0.32");
+	derive_route(d, &r, del);
+}
+
+static void test_equal_metric_aliases_first_one_wins(void **state)
+{
+	struct derive *d = *state;
+
+	neigh_msg(d, 2, "10.1.0.40", NUD_REACHABLE, macA, false);
+	neigh_msg(d, 3, "10.1.0.40", NUD_REACHABLE, macB, false);
+	alias(d, 3, NLM_F_CREATE, false);
+	assert_entry("10.1.0.40", 3, mac1, macB);
+	/* ip route append ... dev eth0: second alias, not used. */
+	alias(d, 2, NLM_F_CREATE | NLM_F_APPEND, false);
+	assert_entry("10.1.0.40", 3, mac1, macB);
+	/* The first goes: the appended one takes over. */
+	alias(d, 3, 0, true);
+	assert_entry("10.1.0.40", 2, mac0, macA);
+	/* ip route prepend ... dev eth1: goes in front. */
+	alias(d, 3, NLM_F_CREATE, false);
+	assert_entry("10.1.0.40", 3, mac1, macB);
+	/* ip route replace ... dev eth9 replaces the first alias (eth1),
+	 * not the second: unmanaged eth9 now decides, so no entry. */
+	alias(d, 4, NLM_F_CREATE | NLM_F_REPLACE, false);
+	assert_no_entry("10.1.0.40");
+}
+
 static void test_blackhole_and_multipath_give_none(void **state)
 {
 	struct derive *d = *state;
@@ -540,6 +582,27 @@ static void test_resync_sets_everything_again(void **state)
 	assert_no_entry("10.1.0.7");
 }
 
+static void test_custom_policy_rules_suspend_learning(void **state)
+{
+	struct derive *d = *state;
+	struct nl_rule main_rule = {.table = RT_TABLE_MAIN,
+				    .priority = 32766,
+				    .action = FR_ACT_TO_TBL,
+				    .match_all = true};
+
+	assert_true(derive_rule_is_default(&main_rule));
+	main_rule.match_all = false; /* e.g. "from 10.9.0.0/16" */
+	assert_false(derive_rule_is_default(&main_rule));
+	neigh_msg(d, 2, "10.1.0.7", NUD_REACHABLE, macA, false);
+	derive_rules(d, 1);
+	assert_no_entry("10.1.0.7");
+	neigh_msg(d, 2, "10.1.0.8", NUD_REACHABLE, macA, false);
+	assert_no_entry("10.1.0.8");
+	derive_rules(d, 0);
+	assert_entry("10.1.0.7", 2, mac0, macA);
+	assert_entry("10.1.0.8", 2, mac0, macA);
+}
+
 static void test_missing_managed_interface_is_named(void **state)
 {
 	struct derive *d = *state;
@@ -609,6 +672,7 @@ int main(void)
 		T(test_host_route_via_gateway_uses_gateway_mac),
 		T(test_prefix_route_via_gateway_is_left_to_fib),
 		T(test_longest_prefix_and_metric_decide),
+		T(test_equal_metric_aliases_first_one_wins),
 		T(test_blackhole_and_multipath_give_none),
 		T(test_connected_route_removed_drops_subnet),
 		T(test_last_address_removed_flushes_static_routes),
@@ -619,6 +683,7 @@ int main(void)
 		T(test_link_renamed_away_is_gone),
 		T(test_non_ethernet_and_noarp_links_have_none),
 		T(test_resync_sets_everything_again),
+		T(test_custom_policy_rules_suspend_learning),
 		T(test_missing_managed_interface_is_named),
 		T(test_refresh_only_stale_neighbours_behind_entries),
 	};

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <linux/fib_rules.h>
 #include <linux/neighbour.h>
 #include <linux/netconf.h>
 #include <linux/rtnetlink.h>
@@ -183,6 +184,28 @@ static void test_neigh_states_and_lladdr(void **state)
 	assert_int_equal(n.ip, ip("10.1.0.2"));
 }
 
+static void test_rules_default_and_custom(void **state)
+{
+	struct nl_rule r;
+
+	(void)state;
+	assert_int_equal(nl_parse_rule(fx_rule_default_main,
+				       sizeof(fx_rule_default_main), &r),
+			 0);
+	assert_int_equal(r.table, RT_TABLE_MAIN);
+	assert_int_equal(r.priority, 32766);
+	assert_int_equal(r.action, FR_ACT_TO_TBL);
+	assert_true(r.match_all);
+	assert_int_equal(nl_parse_rule(fx_rule_from, sizeof(fx_rule_from), &r),
+			 0);
+	assert_int_equal(r.table, 100);
+	assert_int_equal(r.priority, 100);
+	assert_false(r.match_all); /* from 10.9.0.0/16 */
+	assert_int_equal(
+		nl_parse_rule(fx_rule_fwmark, sizeof(fx_rule_fwmark), &r), 0);
+	assert_false(r.match_all); /* fwmark: an attribute selector */
+}
+
 /* --- malformed messages --- */
 
 static uint8_t mbuf[4096] __attribute__((aligned(4)));
@@ -343,6 +366,7 @@ int main(void)
 		cmocka_unit_test(test_route_multipath_is_complex),
 		cmocka_unit_test(test_route_blackhole_type),
 		cmocka_unit_test(test_neigh_states_and_lladdr),
+		cmocka_unit_test(test_rules_default_and_custom),
 		cmocka_unit_test(test_buffer_shorter_than_header_is_rejected),
 		cmocka_unit_test(test_nlmsg_len_beyond_buffer_is_rejected),
 		cmocka_unit_test(
