@@ -21,7 +21,7 @@ $(BENCH_OUT)/%.skel.h: $(BENCH_OUT)/%.bpf.o
 	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
 
 $(BENCH_OUT)/bench: $(BENCH_CSRCS) $(wildcard scripts/bench/*.h) \
-		$(BENCH_SKELS) $(OUTPUT)/fwd.skel.h
+		$(BENCH_SKELS) kern/fwd.h
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) -I$(BENCH_OUT) -Iscripts/bench $(BENCH_CSRCS) \
 		-lbpf -lelf -lz -lmnl -lm -o $@

@@ -14,9 +14,10 @@
  * is pinned to: two-vCPU figures swing ~2x with the host's placement of
  * the vCPUs, one-CPU figures do not.
  *
- * The driver loads build/fwd.bpf.o itself (through its skeleton) and fills
- * hfwd, fwd_ifaces and fwd_ports as the daemon would for a static
- * neighbour, so the data path can be measured without the daemon.
+ * The driver loads build/fwd.bpf.o itself (from the file, so --fwd-obj can
+ * measure a modified build) and fills hfwd, fwd_ifaces and fwd_ports as
+ * the daemon would for a static neighbour, so the data path is measured
+ * without the daemon.
  */
 #include <errno.h>
 #include <fcntl.h>
