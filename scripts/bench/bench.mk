@@ -28,6 +28,6 @@ $(BENCH_OUT)/bench: $(BENCH_CSRCS) $(wildcard scripts/bench/*.h) \
 
 bench: $(BENCH_OUT)/bench
 
-# Keep the objects: they are what `bpftool prog profile` and the verifier
-# instruction counts in the report are taken from.
+# Keep the objects next to their skeletons, for `bpftool prog dump` and
+# `llvm-objdump -d` when a figure needs explaining.
 .SECONDARY: $(BENCH_PROGS:%=$(BENCH_OUT)/%.bpf.o)
