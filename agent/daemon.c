@@ -102,7 +102,8 @@ static void on_iface_update(void *arg, const struct rtnl_iface *ri)
 	snprintf(di->name, sizeof(di->name), "%s", ri->name);
 	memcpy(di->mac, ri->mac, 6);
 	di->flags = ri->flags;
-	err = xdp_iface_set(d->xdp, ri->ifindex, ri->name, ri->mac, ri->flags);
+	err = xdp_iface_set(d->xdp, ri->ifindex, ri->name, ri->mac, ri->flags,
+			    ri->mtu);
 	if (err)
 		pr_err("%s: cannot update the interface maps: %s", ri->name,
 		       strerror(-err));

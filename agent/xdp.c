@@ -213,10 +213,13 @@ static int reuse_pin(struct xdp *x, int id, struct bpf_map *map)
 	    info.value_size != bpf_map__value_size(map) ||
 	    info.max_entries != bpf_map__max_entries(map) ||
 	    info.map_flags != bpf_map__map_flags(map)) {
-		pr_warn("pinned %s does not match (max_entries %u, flags %#x; "
-			"want %u, %#x): replacing it",
-			path, info.max_entries, info.map_flags,
-			bpf_map__max_entries(map), bpf_map__map_flags(map));
+		pr_warn("pinned %s does not match (type %u, value %u B, "
+			"max_entries %u, flags %#x; want %u, %u B, %u, %#x): "
+			"replacing it",
+			path, info.type, info.value_size, info.max_entries,
+			info.map_flags, bpf_map__type(map),
+			bpf_map__value_size(map), bpf_map__max_entries(map),
+			bpf_map__map_flags(map));
 		if (unlink(path))
 			err = -errno;
 		goto out_close;
@@ -748,25 +751,48 @@ static void detach_strays(struct xdp *x)
 	if_freenameindex(ifs);
 }
 
-/* Adopted fwd_ifaces/fwd_ports may name interfaces no longer managed. */
+/*
+ * Adopted fwd_ifaces/fwd_ports may name interfaces no longer managed.
+ * fwd_ports is a hash: delete its stale keys. fwd_ifaces is an array:
+ * every index exists, so zero each managed-looking entry of an interface
+ * we do not manage (one pass over the array, only when adopting).
+ */
 static void prune_ifaces(struct xdp *x)
 {
 	uint32_t key, next, *prev = NULL, stale[FWD_MAX_IFACES];
-	int n = 0, i, id;
+	struct fwd_iface v, zero = {};
+	int n = 0, i;
 
-	for (id = MAP_PORTS; id <= MAP_IFACES; id++) {
-		n = 0;
-		prev = NULL;
-		while (!bpf_map_get_next_key(x->map_fd[id], prev, &next) &&
-		       n < FWD_MAX_IFACES) {
-			key = next;
-			prev = &key;
-			if (!att_find(x, key))
-				stale[n++] = key;
-		}
-		for (i = 0; i < n; i++)
-			bpf_map_delete_elem(x->map_fd[id], &stale[i]);
+	while (!bpf_map_get_next_key(x->map_fd[MAP_PORTS], prev, &next) &&
+	       n < FWD_MAX_IFACES) {
+		key = next;
+		prev = &key;
+		if (!att_find(x, key))
+			stale[n++] = key;
 	}
+	for (i = 0; i < n; i++)
+		bpf_map_delete_elem(x->map_fd[MAP_PORTS], &stale[i]);
+
+	for (key = 0; key < FWD_MAX_IFINDEX; key++) {
+		if (bpf_map_lookup_elem(x->map_fd[MAP_IFACES], &key, &v) ||
+		    !memcmp(&v, &zero, sizeof(v)) || att_find(x, key))
+			continue;
+		if (bpf_map_update_elem(x->map_fd[MAP_IFACES], &key, &zero,
+					BPF_ANY))
+			pr_warn("cannot clear fwd_ifaces[%u]: %s", key,
+				strerror(errno));
+	}
+}
+
+/* fwd_ifaces is indexed by ifindex: a larger one has no entry. */
+static int check_ifindex(uint32_t ifindex, const char *name)
+{
+	if (ifindex < FWD_MAX_IFINDEX)
+		return 0;
+	pr_err("%s: ifindex %u is too large to be managed (fwd_ifaces holds "
+	       "ifindex < %u)",
+	       name, ifindex, FWD_MAX_IFINDEX);
+	return -ERANGE;
 }
 
 /*
@@ -821,6 +847,9 @@ int xdp_open(struct xdp **out, const struct xdp_opts *o)
 		}
 		if (att_find(x, a->ifindex))
 			continue; /* named twice */
+		err = check_ifindex(a->ifindex, o->ifaces[i]);
+		if (err)
+			goto err_free;
 		snprintf(a->name, sizeof(a->name), "%s", o->ifaces[i]);
 		x->n_att++;
 	}
@@ -929,12 +958,15 @@ uint32_t xdp_max_entries(const struct xdp *x)
 }
 
 int xdp_iface_set(struct xdp *x, uint32_t ifindex, const char *name,
-		  const uint8_t mac[6], uint16_t flags)
+		  const uint8_t mac[6], uint16_t flags, uint32_t mtu)
 {
-	struct fwd_iface v = {.flags = flags | FWD_IF_MANAGED};
+	struct fwd_iface v = {.flags = flags | FWD_IF_MANAGED, .mtu = mtu};
 	struct xdp_att *a = att_find(x, ifindex);
 	int err;
 
+	err = check_ifindex(ifindex, name);
+	if (err)
+		return err;
 	if (!a) {
 		/* a managed interface re-created under a new ifindex */
 		if (x->n_att == FWD_MAX_IFACES)
@@ -965,9 +997,13 @@ int xdp_iface_set(struct xdp *x, uint32_t ifindex, const char *name,
 void xdp_iface_del(struct xdp *x, uint32_t ifindex)
 {
 	struct xdp_att *a = att_find(x, ifindex);
+	struct fwd_iface zero = {};
 
 	bpf_map_delete_elem(x->map_fd[MAP_PORTS], &ifindex);
-	bpf_map_delete_elem(x->map_fd[MAP_IFACES], &ifindex);
+	/* an array has no delete: a zeroed entry is an unmanaged one */
+	if (ifindex < FWD_MAX_IFINDEX)
+		bpf_map_update_elem(x->map_fd[MAP_IFACES], &ifindex, &zero,
+				    BPF_ANY);
 	if (!a)
 		return;
 	/* renamed away, the device still runs our program: take it off */

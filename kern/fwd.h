@@ -15,6 +15,12 @@
 #define FWD_DEFAULT_MAX_ENTRIES 10000
 /* Upper bound on managed interfaces (devmap and interface table). */
 #define FWD_MAX_IFACES 256
+/*
+ * fwd_ifaces is an ARRAY indexed by ifindex (16 B x 65536 = 1 MiB): the
+ * verifier inlines an array lookup, a hash lookup costs a helper call. An
+ * interface whose ifindex is >= this bound cannot be managed.
+ */
+#define FWD_MAX_IFINDEX 65536
 
 /*
  * hfwd value: where to send packets for one IPv4 destination.
@@ -32,12 +38,17 @@ _Static_assert(sizeof(struct fwd_entry) == 16, "hfwd value must be 16 bytes");
 #define FWD_IF_FORWARDING (1U << 1) /* net.ipv4.conf.<if>.forwarding = 1 */
 #define FWD_IF_UP (1U << 2)	    /* IFF_UP and IFF_RUNNING */
 
-/* fwd_ifaces value: per ingress interface, keyed by __u32 ifindex. */
+/*
+ * fwd_ifaces value: per interface, at index ifindex. An all-zero entry
+ * (flags without FWD_IF_MANAGED) is an interface not managed.
+ */
 struct fwd_iface {
 	__u8 mac[6]; /* the interface's own MAC: frames must be sent to it */
 	__u16 flags; /* FWD_IF_* */
+	__u32 mtu;   /* device MTU (L3, as `ip link` shows it) */
+	__u32 pad;   /* zero */
 };
-_Static_assert(sizeof(struct fwd_iface) == 8, "fwd_iface must be 8 bytes");
+_Static_assert(sizeof(struct fwd_iface) == 16, "fwd_iface must be 16 bytes");
 
 /*
  * fwd_ovr value: presence of a key in fwd_ovr marks the hfwd entry of the

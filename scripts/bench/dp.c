@@ -80,6 +80,7 @@ struct iface {
 	const char *name;
 	int ifindex;
 	uint8_t mac[6];
+	uint32_t mtu; /* fwd_ifaces keeps it: the table path checks it */
 };
 
 struct dp {
@@ -175,6 +176,10 @@ static int iface_resolve(struct iface *ifc)
 		err = -errno;
 	else
 		memcpy(ifc->mac, ifr.ifr_hwaddr.sa_data, 6);
+	if (!err && ioctl(fd, SIOCGIFMTU, &ifr))
+		err = -errno;
+	else if (!err)
+		ifc->mtu = ifr.ifr_mtu;
 	close(fd);
 	return err;
 }
@@ -481,11 +486,18 @@ static int load_all(struct dp *dp)
 	err = fwd_load(dp);
 	if (err)
 		return err;
+	/*
+	 * fwd_ifaces is an array indexed by ifindex. An older --fwd-obj
+	 * (a hash of 8-byte values) takes the same writes: the kernel copies
+	 * only its value size, and mac and flags lead the struct in both.
+	 */
 	memcpy(fi.mac, dp->fwd_in.mac, 6);
+	fi.mtu = dp->fwd_in.mtu;
 	if (bpf_map_update_elem(dp->fwd_ifaces, &dp->fwd_in.ifindex, &fi,
 				BPF_ANY))
 		return -errno;
 	memcpy(fi.mac, dp->fwd_out.mac, 6);
+	fi.mtu = dp->fwd_out.mtu;
 	if (bpf_map_update_elem(dp->fwd_ifaces, &dp->fwd_out.ifindex, &fi,
 				BPF_ANY))
 		return -errno;

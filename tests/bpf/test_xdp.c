@@ -93,9 +93,10 @@ static const uint8_t mac_tbl_src[ETH_ALEN] = {2, 0, 0, 0, 5, 0xaa};
 
 /*
  * in0: managed ingress, forwarding on. in1: managed, forwarding off (sysctl
- * and flag). eg0, eg2: managed egress (eg2 with MTU 600). eg1: egress
- * outside fwd_ports and fwd_ifaces. lo stands for an interface that is in
- * fwd_ifaces without FWD_IF_MANAGED.
+ * and flag). eg0, eg2: managed egress (eg2 with MTU 600, in its device and
+ * its fwd_ifaces entry). eg1: egress outside fwd_ports, its fwd_ifaces
+ * entry never written (zero). lo stands for an interface whose fwd_ifaces
+ * entry has flags but not FWD_IF_MANAGED.
  */
 static const char *const net_setup[] = {
 	"sysctl -qw net.ipv4.conf.all.forwarding=1",
@@ -193,9 +194,10 @@ static int map_put(struct bpf_map *map, const void *key, const void *val)
 				    bpf_map__value_size(map), BPF_ANY);
 }
 
-static int iface_put(int ifindex, const uint8_t mac[ETH_ALEN], __u16 flags)
+static int iface_put(int ifindex, const uint8_t mac[ETH_ALEN], __u16 flags,
+		     __u32 mtu)
 {
-	struct fwd_iface v = {.flags = flags};
+	struct fwd_iface v = {.flags = flags, .mtu = mtu};
 	__u32 key = ifindex;
 
 	memcpy(v.mac, mac, ETH_ALEN);
@@ -261,11 +263,11 @@ static int setup_maps(void)
 	static const uint8_t lo_mac[ETH_ALEN];
 	int err = 0;
 
-	err |= iface_put(env.in0, mac_in0, fwd);
-	err |= iface_put(env.in1, mac_in1, FWD_IF_MANAGED | FWD_IF_UP);
-	err |= iface_put(env.eg0, env.eg0_mac, fwd);
-	err |= iface_put(env.eg2, env.eg2_mac, fwd);
-	err |= iface_put(env.lo, lo_mac, FWD_IF_FORWARDING | FWD_IF_UP);
+	err |= iface_put(env.in0, mac_in0, fwd, 1500);
+	err |= iface_put(env.in1, mac_in1, FWD_IF_MANAGED | FWD_IF_UP, 1500);
+	err |= iface_put(env.eg0, env.eg0_mac, fwd, 1500);
+	err |= iface_put(env.eg2, env.eg2_mac, fwd, EG2_MTU);
+	err |= iface_put(env.lo, lo_mac, FWD_IF_FORWARDING | FWD_IF_UP, 65536);
 	err |= port_put(env.in0);
 	err |= port_put(env.in1);
 	err |= port_put(env.eg0);
@@ -573,6 +575,55 @@ static void test_table_egress_mtu_exactly_full_is_forwarded(void **state)
 	expect(in, env.in0, XDP_REDIRECT, &want, FWD_CNT_FWD_TABLE);
 }
 
+/*
+ * The table path checks the MTU stored in the egress's fwd_ifaces entry
+ * (the agent follows the device's): a change there is honoured at once.
+ * eg2's device keeps MTU 600 throughout, so a verdict that follows the
+ * entry cannot come from the device.
+ */
+static void test_table_egress_mtu_changed_in_entry_is_honoured(void **state)
+{
+	const __u16 fwd = FWD_IF_MANAGED | FWD_IF_FORWARDING | FWD_IF_UP;
+	struct pkt want, *in;
+
+	(void)state;
+	REQUIRE_ENV();
+	assert_int_equal(iface_put(env.eg2, env.eg2_mac, fwd, EG2_MTU - 100),
+			 0);
+	expect_pass(frame(TBL_SMALL_MTU, 64, EG2_MTU - 20), env.in0,
+		    FWD_CNT_PASS_MTU);
+	in = frame(TBL_SMALL_MTU, 64, EG2_MTU - 100 - 20);
+	pkt_forwarded(&want, in, mac_tbl, mac_tbl_src);
+	expect(in, env.in0, XDP_REDIRECT, &want, FWD_CNT_FWD_TABLE);
+
+	assert_int_equal(iface_put(env.eg2, env.eg2_mac, fwd, EG2_MTU + 100),
+			 0);
+	in = frame(TBL_SMALL_MTU, 64, EG2_MTU + 100 - 20);
+	pkt_forwarded(&want, in, mac_tbl, mac_tbl_src);
+	expect(in, env.in0, XDP_REDIRECT, &want, FWD_CNT_FWD_TABLE);
+	expect_pass(frame(TBL_SMALL_MTU, 64, EG2_MTU + 100 - 20 + 1), env.in0,
+		    FWD_CNT_PASS_MTU);
+
+	assert_int_equal(iface_put(env.eg2, env.eg2_mac, fwd, EG2_MTU), 0);
+}
+
+/*
+ * In fwd_ports but its fwd_ifaces entry zeroed (the agent forgot it and
+ * has not yet removed the port): an unmanaged egress, never a redirect
+ * with an MTU of 0 or a stale one.
+ */
+static void test_table_egress_entry_zeroed_is_passed_as_unmanaged(void **state)
+{
+	const __u16 fwd = FWD_IF_MANAGED | FWD_IF_FORWARDING | FWD_IF_UP;
+	static const uint8_t zero_mac[ETH_ALEN];
+
+	(void)state;
+	REQUIRE_ENV();
+	assert_int_equal(iface_put(env.eg2, zero_mac, 0, 0), 0);
+	expect_pass(frame(TBL_SMALL_MTU, 64, 32), env.in0, FWD_CNT_PASS_EGRESS);
+	assert_int_equal(iface_put(env.eg2, env.eg2_mac, fwd, EG2_MTU), 0);
+}
+
 static void test_table_egress_unmanaged_is_passed(void **state)
 {
 	(void)state;
@@ -582,8 +633,8 @@ static void test_table_egress_unmanaged_is_passed(void **state)
 
 /*
  * An entry whose egress is no device at all (deleted under the agent) is an
- * unmanaged egress, not an MTU failure: the devmap is asked before
- * bpf_check_mtu(), which would fail with -ENODEV.
+ * unmanaged egress, not an MTU failure: the devmap is asked before the
+ * egress's fwd_ifaces entry (zero for a device that never existed).
  */
 static void test_table_egress_gone_is_passed_as_unmanaged(void **state)
 {
@@ -899,10 +950,17 @@ static void test_frame_to_another_mac_is_passed(void **state)
 
 static void test_unmanaged_ingress_is_passed(void **state)
 {
+	struct fwd_iface v, zero = {};
+	__u32 key = env.eg1;
 	struct pkt *in;
 
 	(void)state;
 	REQUIRE_ENV();
+	/* An array has every index: "absent" is a zeroed entry. */
+	assert_int_equal(bpf_map__lookup_elem(env.skel->maps.fwd_ifaces, &key,
+					      sizeof(key), &v, sizeof(v), 0),
+			 0);
+	assert_memory_equal(&v, &zero, sizeof(v));
 	in = frame(TBL_HIT, 64, 32);
 	expect_pass(in, env.eg1, FWD_CNT_PASS_NOT_MANAGED);
 	/* In fwd_ifaces, but without FWD_IF_MANAGED. */
@@ -1476,6 +1534,10 @@ int main(void)
 		cmocka_unit_test(test_table_egress_mtu_exceeded_is_passed),
 		cmocka_unit_test(
 			test_table_egress_mtu_exactly_full_is_forwarded),
+		cmocka_unit_test(
+			test_table_egress_mtu_changed_in_entry_is_honoured),
+		cmocka_unit_test(
+			test_table_egress_entry_zeroed_is_passed_as_unmanaged),
 		cmocka_unit_test(test_table_egress_unmanaged_is_passed),
 		cmocka_unit_test(test_table_egress_gone_is_passed_as_unmanaged),
 		cmocka_unit_test(test_table_hairpin_is_passed),

@@ -177,6 +177,26 @@ ovr_has() {
 	# shellcheck disable=SC2086
 	bpftool map lookup pinned "$bpffs/fwd_ovr" key $k >/dev/null 2>&1
 }
+# iface_get IDX: "mac managed mtu" of fwd_ifaces[IDX] (raw bytes: the layout
+# of struct fwd_iface; managed: FWD_IF_MANAGED, 0 or 1), empty if no entry
+iface_get() {
+	local b i k=()
+	for i in 0 8 16 24; do
+		k+=("$((($1 >> i) & 255))")
+	done
+	read -r -a b < <(bpftool map lookup pinned "$bpffs/fwd_ifaces" \
+		key "${k[@]}" -j 2>/dev/null |
+		jq -r '.value | map(ltrimstr("0x")) | join(" ")' 2>/dev/null)
+	[ "${#b[@]}" -eq 16 ] || return 0
+	echo "${b[0]}:${b[1]}:${b[2]}:${b[3]}:${b[4]}:${b[5]}" \
+		"$((16#${b[6]} & 1))" "$((16#${b[11]}${b[10]}${b[9]}${b[8]}))"
+}
+# managed_ifaces: ifindexes whose fwd_ifaces entry has FWD_IF_MANAGED, sorted
+managed_ifaces() {
+	bpftool map dump pinned "$bpffs/fwd_ifaces" -j |
+		jq -r '[.[] | select(.formatted.value.flags % 2 == 1) |
+			.formatted.key] | sort | map(tostring) | join(" ")'
+}
 map_id() { bpftool map show pinned "$bpffs/$1" -j | jq -r .id; }
 prog_pin_id() { # id of the program pinned at <bpffs>/fwd_prog, or empty
 	bpftool prog show pinned "$bpffs/fwd_prog" -j 2>/dev/null |
@@ -195,7 +215,7 @@ flood() {
 		awk '/packets transmitted/ { print $1, $4 }'
 }
 
-echo "1..51"
+echo "1..55"
 
 # --- start -------------------------------------------------------------
 if start; then ok "daemon starts and says ready"; else
@@ -231,6 +251,39 @@ if [ "$pins" -eq 5 ]; then
 	ok "all five maps are pinned"
 else
 	not_ok "all five maps are pinned"
+fi
+info=$(bpftool map show pinned "$bpffs/fwd_ifaces" -j)
+if [ "$(echo "$info" | jq -r '"\(.bytes_key) \(.bytes_value) \(.max_entries) \(.type)"')" = "4 16 65536 array" ] &&
+	[ "$(managed_ifaces)" = "$(printf '%s\n' "$m0_idx" "$m1_idx" | sort -n | tr '\n' ' ' | sed 's/ $//')" ]; then
+	ok "fwd_ifaces is an array by ifindex, only the managed entries set"
+else
+	not_ok "fwd_ifaces is an array by ifindex, only the managed entries set" \
+		"$info" "managed: $(managed_ifaces)"
+fi
+if [ "$(iface_get "$m1_idx")" = "$m1_mac 1 1500" ]; then
+	ok "fwd_ifaces holds the MAC, managed flag and device MTU"
+else
+	not_ok "fwd_ifaces holds the MAC, managed flag and device MTU" \
+		"m1: '$(iface_get "$m1_idx")', want '$m1_mac 1 1500'"
+fi
+# the table path checks the egress MTU in this entry: it must follow
+ip link set dev m1 mtu 1400
+for _ in $(seq 40); do
+	[ "$(iface_get "$m1_idx")" = "$m1_mac 1 1400" ] && break
+	sleep 0.05
+done
+got=$(iface_get "$m1_idx")
+ip link set dev m1 mtu 1500
+for _ in $(seq 40); do
+	[ "$(iface_get "$m1_idx")" = "$m1_mac 1 1500" ] && break
+	sleep 0.05
+done
+if [ "$got" = "$m1_mac 1 1400" ] &&
+	[ "$(iface_get "$m1_idx")" = "$m1_mac 1 1500" ]; then
+	ok "ip link set mtu reaches the fwd_ifaces entry, both ways"
+else
+	not_ok "ip link set mtu reaches the fwd_ifaces entry, both ways" \
+		"after mtu 1400: '$got'; after 1500: '$(iface_get "$m1_idx")'"
 fi
 if [ "$(hfwd_get 10.71.2.2)" = "$m1_idx $m1_mac $d0_mac" ]; then
 	ok "overrides from --state are in hfwd"
@@ -492,6 +545,32 @@ else
 	not_ok "the next start adopts what --keep left, SIGTERM then cleans up"
 fi
 
+# --- upgrade over a previous build's pins: fwd_ifaces was a hash -------
+# A kept instance of a build where fwd_ifaces was a HASH of 8-byte values
+# (ifindex -> mac, flags): the pin must be replaced, never reused.
+start --keep || true
+kill -TERM "$pid"
+wait "$pid" || true
+pid=
+rm -f "$bpffs/fwd_ifaces"
+bpftool map create "$bpffs/fwd_ifaces" type hash key 4 value 8 \
+	entries 256 name fwd_ifaces
+start || true
+info=$(bpftool map show pinned "$bpffs/fwd_ifaces" -j)
+if [ "$(echo "$info" | jq -r '"\(.type) \(.bytes_value)"')" = "array 16" ] &&
+	grep -q "pinned $bpffs/fwd_ifaces does not match" "$log" &&
+	[ "$(managed_ifaces)" = "$(printf '%s\n' "$m0_idx" "$m1_idx" | sort -n | tr '\n' ' ' | sed 's/ $//')" ] &&
+	[ "$(iface_get "$m1_idx")" = "$m1_mac 1 1500" ] &&
+	[ "$(hfwd_get 10.71.2.2)" = "$m1_idx $m1_mac $d0_mac" ]; then
+	ok "an old-format fwd_ifaces pin is replaced by the array, hfwd adopted"
+else
+	not_ok "an old-format fwd_ifaces pin is replaced by the array, hfwd adopted" \
+		"$info" "managed: $(managed_ifaces)" "m1: $(iface_get "$m1_idx")"
+fi
+kill -TERM "$pid"
+wait "$pid" || true
+pid=
+
 # --- the unit's capabilities: CAP_BPF, CAP_NET_ADMIN, CAP_PERFMON -------
 # As root but with only these (bounding, inheritable and ambient sets, as
 # systemd's CapabilityBoundingSet=/AmbientCapabilities= give them): start,
@@ -617,15 +696,14 @@ for _ in $(seq 40); do
 	[ "$(xdp_name m1)" = xdp_handle_fwd ] && break
 	sleep 0.05
 done
-ifaces=$(bpftool map dump pinned "$bpffs/fwd_ifaces" -j |
-	jq -r '[.[].formatted.key] | sort | map(tostring) | join(" ")')
+ifaces=$(managed_ifaces)
 if [ "$(xdp_name m1)" = xdp_handle_fwd ] && [ "$new_idx" != "$old_idx" ] &&
 	[ "$ifaces" = "$(printf '%s\n' "$m0_idx" "$new_idx" | sort -n | tr '\n' ' ' | sed 's/ $//')" ]; then
 	ok "a re-created managed interface is attached again, fwd_ifaces follows"
 else
 	not_ok "a re-created managed interface is attached again, fwd_ifaces follows" \
 		"m1 ifindex $old_idx -> $new_idx, prog '$(xdp_name m1)'" \
-		"fwd_ifaces keys: $ifaces"
+		"fwd_ifaces managed: $ifaces"
 fi
 kill -TERM "$pid"
 wait "$pid" || true
