@@ -14,6 +14,18 @@
  * ingress interface has forwarding off. A key becoming an override gets its
  * hfwd value first and its mark second; a key losing its override loses the
  * mark first. So a learned value is never taken for an override.
+ *
+ * Durability is a snapshot plus a journal, as databases do it: the API
+ * answers an update only once it is on disk, and it groups the updates of
+ * a loop iteration into one flush, so a flush's cost is every updater's
+ * latency. Rewriting the whole state file (two fsyncs and every override)
+ * per flush grew with the table; appending one line per change and one
+ * fdatasync does not. Each journal line is "CRC32 JSON\n", the CRC over the
+ * JSON, so a record torn by a crash is recognised. Replaying the journal
+ * over a snapshot that already holds its records changes nothing (each
+ * record says the final state of its key), which is what makes compaction
+ * safe with no coordination: the new snapshot is made durable first, the
+ * journal is removed after.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -26,6 +38,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <bpf/bpf.h>
 #include <cjson/cJSON.h>
@@ -58,6 +71,14 @@ struct table {
 	int hfwd_fd;
 	int ovr_fd;
 	char *state_path;
+	char *journal_path;
+	int jfd;	   /* journal, open for writing; -1: not yet */
+	bool jknown;	   /* jlen is known (load or open set it) */
+	uint64_t jlen;	   /* bytes of whole records known durable */
+	uint64_t jmax;	   /* journal bound, see table.h */
+	uint64_t snap_len; /* size of the last snapshot */
+	uint32_t *pend;	   /* overrides changed since the last flush */
+	uint32_t npend, pend_cap;
 	struct htab learned;
 	struct htab ovr;
 	int defer;	  /* open resync brackets: map writes wait */
@@ -269,9 +290,13 @@ int table_new(struct table **out, const struct table_opts *o)
 		return -ENOMEM;
 	t->hfwd_fd = o->hfwd_fd;
 	t->ovr_fd = o->ovr_fd;
+	t->jfd = -1;
+	t->jmax = o->journal_max ? o->journal_max : TABLE_JOURNAL_MAX;
 	if (o->state_path) {
 		t->state_path = strdup(o->state_path);
-		if (!t->state_path) {
+		if (!t->state_path || asprintf(&t->journal_path, "%s.journal",
+					       o->state_path) < 0) {
+			free(t->state_path);
 			free(t);
 			return -ENOMEM;
 		}
@@ -292,6 +317,10 @@ void table_free(struct table *t)
 		return;
 	free(t->learned.slots);
 	free(t->ovr.slots);
+	if (t->jfd >= 0)
+		close(t->jfd);
+	free(t->pend);
+	free(t->journal_path);
 	free(t->state_path);
 	free(t);
 }
@@ -354,6 +383,30 @@ int table_learned(const struct table *t, uint32_t ip, struct fwd_entry *e)
 
 /* ---- overrides --------------------------------------------------------- */
 
+/*
+ * Remember that @ip's override changed: the next flush journals its state
+ * then (duplicates are harmless, each record says the state at the flush).
+ */
+static int note_change(struct table *t, uint32_t ip)
+{
+	if (!t->state_path) {
+		t->dirty = true;
+		return 0;
+	}
+	if (t->npend == t->pend_cap) {
+		uint32_t cap = t->pend_cap ? t->pend_cap * 2 : 64;
+		uint32_t *p = realloc(t->pend, cap * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		t->pend = p;
+		t->pend_cap = cap;
+	}
+	t->pend[t->npend++] = ip;
+	t->dirty = true;
+	return 0;
+}
+
 int table_override_set(struct table *t, uint32_t ip, const struct fwd_entry *e)
 {
 	struct fwd_entry old;
@@ -363,12 +416,13 @@ int table_override_set(struct table *t, uint32_t ip, const struct fwd_entry *e)
 
 	if (!ip)
 		return -EINVAL;
+	if (note_change(t, ip))
+		return -ENOMEM;
 	s = htab_insert(&t->ovr, ip, &created);
 	if (!s)
 		return -ENOMEM;
 	old = s->e;
 	s->e = *e;
-	t->dirty = true;
 	if (t->defer)
 		return 0;
 	err = hfwd_put(t, ip, e);
@@ -401,8 +455,9 @@ int table_override_del(struct table *t, uint32_t ip)
 
 	if (!s)
 		return -ENOENT;
+	if (note_change(t, ip))
+		return -ENOMEM;
 	htab_remove(&t->ovr, s);
-	t->dirty = true;
 	if (t->defer)
 		return 0;
 	err = ovr_unmark(t, ip);
@@ -811,37 +866,11 @@ out_free:
 	return err;
 }
 
-/* ---- persistence ------------------------------------------------------- */
+/* ---- persistence: files ------------------------------------------------ */
 
 bool table_dirty(const struct table *t)
 {
 	return t->dirty;
-}
-
-static int add_override_json(const struct table_row *row, void *ctx)
-{
-	char ipb[INET_ADDRSTRLEN], sm[18], dm[18], ifn[IF_NAMESIZE];
-	cJSON *arr = ctx, *o;
-
-	if (!row->override)
-		return 0;
-	o = cJSON_CreateObject();
-	if (!o)
-		return -ENOMEM;
-	cJSON_AddItemToArray(arr, o);
-	inet_ntop(AF_INET, &row->ip, ipb, sizeof(ipb));
-	fmt_mac(sm, row->entry.smac);
-	fmt_mac(dm, row->entry.dmac);
-	if (!cJSON_AddStringToObject(o, "ip", ipb) ||
-	    !cJSON_AddNumberToObject(o, "ifindex", row->entry.ifindex) ||
-	    !cJSON_AddStringToObject(o, "smac", sm) ||
-	    !cJSON_AddStringToObject(o, "dmac", dm))
-		return -ENOMEM;
-	/* ifindexes change across reboots; the name lets a reload follow */
-	if (if_indextoname(row->entry.ifindex, ifn) &&
-	    !cJSON_AddStringToObject(o, "iface", ifn))
-		return -ENOMEM;
-	return 0;
 }
 
 static int write_all(int fd, const char *buf, size_t len)
@@ -860,18 +889,54 @@ static int write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
+/* pwrite() it all at @off; -1 and errno on failure. */
+static int pwrite_all(int fd, const char *buf, size_t len, uint64_t off)
+{
+	while (len) {
+		ssize_t n = pwrite(fd, buf, len, off);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		buf += n;
+		len -= n;
+		off += n;
+	}
+	return 0;
+}
+
+/* The directory holding @path, created if missing; fsync'ed if @sync. */
+static int state_dir(const char *path, bool sync)
+{
+	char dir[PATH_MAX];
+	int dfd, err;
+
+	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
+		return -ENAMETOOLONG;
+	dirname(dir);
+	if (!sync)
+		return mkdir(dir, 0755) && errno != EEXIST ? -errno : 0;
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	err = fsync(dfd) ? -errno : 0;
+	close(dfd);
+	return err;
+}
+
 /* Write temp, fsync, rename over, fsync the directory: all or nothing. */
 static int write_atomic(const char *path, const char *text)
 {
-	char tmp[PATH_MAX], dir[PATH_MAX];
-	int fd, dfd, err;
+	char tmp[PATH_MAX];
+	int fd, err;
 
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
 		return -ENAMETOOLONG;
-	snprintf(dir, sizeof(dir), "%s", path);
-	dirname(dir);
-	if (mkdir(dir, 0755) && errno != EEXIST)
-		return -errno;
+	err = state_dir(path, false);
+	if (err)
+		return err;
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -errno;
@@ -886,52 +951,10 @@ static int write_atomic(const char *path, const char *text)
 		unlink(tmp);
 		return err;
 	}
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return -errno;
-	err = fsync(dfd) ? -errno : 0;
-	close(dfd);
-	return err;
+	return state_dir(path, true);
 }
 
-int table_flush(struct table *t)
-{
-	cJSON *root, *arr;
-	char *text = NULL;
-	int err;
-
-	if (!t->dirty || !t->state_path)
-		return 0;
-	root = cJSON_CreateObject();
-	if (!root)
-		return -ENOMEM;
-	err = -ENOMEM;
-	if (!cJSON_AddNumberToObject(root, "version", STATE_VERSION))
-		goto out_free;
-	arr = cJSON_AddArrayToObject(root, "overrides");
-	if (!arr)
-		goto out_free;
-	err = table_walk(t, add_override_json, arr);
-	if (err)
-		goto out_free;
-	text = cJSON_Print(root);
-	if (!text) {
-		err = -ENOMEM;
-		goto out_free;
-	}
-	err = write_atomic(t->state_path, text);
-	if (err)
-		pr_err("cannot write state file %s: %s", t->state_path,
-		       strerror(-err));
-	else
-		t->dirty = false;
-out_free:
-	free(text);
-	cJSON_Delete(root);
-	return err;
-}
-
-static char *read_file(const char *path, int *err)
+static char *read_file(const char *path, size_t *lenp, int *err)
 {
 	char *buf = NULL;
 	size_t len = 0, cap = 0;
@@ -964,11 +987,76 @@ static char *read_file(const char *path, int *err)
 	}
 	buf[len] = 0;
 	fclose(f);
+	if (lenp)
+		*lenp = len;
 	return buf;
 out_free:
 	free(buf);
 	fclose(f);
 	return NULL;
+}
+
+/* ---- persistence: the snapshot ----------------------------------------- */
+
+static int add_override_json(const struct table_row *row, void *ctx)
+{
+	char ipb[INET_ADDRSTRLEN], sm[18], dm[18], ifn[IF_NAMESIZE];
+	cJSON *arr = ctx, *o;
+
+	if (!row->override)
+		return 0;
+	o = cJSON_CreateObject();
+	if (!o)
+		return -ENOMEM;
+	cJSON_AddItemToArray(arr, o);
+	inet_ntop(AF_INET, &row->ip, ipb, sizeof(ipb));
+	fmt_mac(sm, row->entry.smac);
+	fmt_mac(dm, row->entry.dmac);
+	if (!cJSON_AddStringToObject(o, "ip", ipb) ||
+	    !cJSON_AddNumberToObject(o, "ifindex", row->entry.ifindex) ||
+	    !cJSON_AddStringToObject(o, "smac", sm) ||
+	    !cJSON_AddStringToObject(o, "dmac", dm))
+		return -ENOMEM;
+	/* ifindexes change across reboots; the name lets a reload follow */
+	if (if_indextoname(row->entry.ifindex, ifn) &&
+	    !cJSON_AddStringToObject(o, "iface", ifn))
+		return -ENOMEM;
+	return 0;
+}
+
+static int write_snapshot(struct table *t)
+{
+	cJSON *root, *arr;
+	char *text = NULL;
+	int err;
+
+	root = cJSON_CreateObject();
+	if (!root)
+		return -ENOMEM;
+	err = -ENOMEM;
+	if (!cJSON_AddNumberToObject(root, "version", STATE_VERSION))
+		goto out_free;
+	arr = cJSON_AddArrayToObject(root, "overrides");
+	if (!arr)
+		goto out_free;
+	err = table_walk(t, add_override_json, arr);
+	if (err)
+		goto out_free;
+	text = cJSON_Print(root);
+	if (!text) {
+		err = -ENOMEM;
+		goto out_free;
+	}
+	err = write_atomic(t->state_path, text);
+	if (err)
+		pr_err("cannot write state file %s: %s", t->state_path,
+		       strerror(-err));
+	else
+		t->snap_len = strlen(text);
+out_free:
+	free(text);
+	cJSON_Delete(root);
+	return err;
 }
 
 /* One override object of the state file; 0 or a reason for the log. */
@@ -987,6 +1075,8 @@ static const char *parse_override(const cJSON *o, uint32_t *ip,
 	    inet_pton(AF_INET, jip->valuestring, &a) != 1 || !a.s_addr)
 		return "bad or missing \"ip\"";
 	*ip = a.s_addr;
+	if (!jif && !js && !jd)
+		return ""; /* a journal delete record: only the ip */
 	if (!cJSON_IsNumber(jif))
 		return "bad or missing \"ifindex\"";
 	d = jif->valuedouble;
@@ -1006,16 +1096,15 @@ static const char *parse_override(const cJSON *o, uint32_t *ip,
 	return NULL;
 }
 
-int table_load(struct table *t)
+static int load_snapshot(struct table *t)
 {
 	const cJSON *arr, *o, *ver;
 	cJSON *root;
 	char *text;
+	size_t len;
 	int err = 0, i = 0;
 
-	if (!t->state_path)
-		return 0;
-	text = read_file(t->state_path, &err);
+	text = read_file(t->state_path, &len, &err);
 	if (!text) {
 		if (err == -ENOENT)
 			return 0;
@@ -1023,6 +1112,7 @@ int table_load(struct table *t)
 		       strerror(-err));
 		return err;
 	}
+	t->snap_len = len;
 	root = cJSON_Parse(text);
 	free(text);
 	ver = cJSON_GetObjectItemCaseSensitive(root, "version");
@@ -1046,7 +1136,10 @@ int table_load(struct table *t)
 		why = parse_override(o, &ip, &e);
 		if (why) {
 			pr_err("state file %s: override #%d: %s", t->state_path,
-			       i, why);
+			       i,
+			       *why ? why
+				    : "no \"ifindex\", \"smac\", "
+				      "\"dmac\"");
 			err = -EINVAL;
 			goto out_free;
 		}
@@ -1061,5 +1154,290 @@ int table_load(struct table *t)
 	pr_info("state file %s: %d override(s) loaded", t->state_path, i);
 out_free:
 	cJSON_Delete(root);
+	return err;
+}
+
+/* ---- persistence: the journal ------------------------------------------ */
+
+/*
+ * A record: the override's state now, as an object of the snapshot's
+ * shape ({"ip"} alone when there is none), behind the CRC32 of its text.
+ */
+static int format_record(const struct table *t, uint32_t ip, char *buf,
+			 size_t size)
+{
+	char ipb[INET_ADDRSTRLEN], sm[18], dm[18], ifn[IF_NAMESIZE + 16];
+	const struct slot *s = htab_find(&t->ovr, ip);
+	char *body = buf + 9;
+	int n;
+
+	inet_ntop(AF_INET, &ip, ipb, sizeof(ipb));
+	if (!s) {
+		n = snprintf(body, size - 9, "{\"ip\":\"%s\"}", ipb);
+	} else {
+		char name[IF_NAMESIZE];
+
+		fmt_mac(sm, s->e.smac);
+		fmt_mac(dm, s->e.dmac);
+		ifn[0] = 0;
+		/* ifindexes change across reboots; the name lets a reload follow */
+		if (if_indextoname(s->e.ifindex, name) &&
+		    !strpbrk(name, "\"\\"))
+			snprintf(ifn, sizeof(ifn), ",\"iface\":\"%s\"", name);
+		n = snprintf(body, size - 9,
+			     "{\"ip\":\"%s\",\"ifindex\":%u,\"smac\":\"%s\","
+			     "\"dmac\":\"%s\"%s}",
+			     ipb, s->e.ifindex, sm, dm, ifn);
+	}
+	if (n < 0 || (size_t)n + 10 > size)
+		return -ENOSPC;
+	snprintf(buf, 10, "%08lx", crc32(0, (const Bytef *)body, n));
+	buf[8] = ' ';
+	body[n] = '\n';
+	return n + 10;
+}
+
+/* Check one record (without its newline) and apply it; NULL or why not. */
+static const char *apply_record(struct table *t, const char *line, size_t len)
+{
+	struct fwd_entry e = {};
+	const char *why;
+	unsigned long crc;
+	struct slot *s;
+	char hex[9], *end;
+	cJSON *o;
+	uint32_t ip;
+	bool created;
+
+	if (len < 11 || line[8] != ' ')
+		return "not a record";
+	memcpy(hex, line, 8);
+	hex[8] = 0;
+	crc = strtoul(hex, &end, 16);
+	if (*end || crc != crc32(0, (const Bytef *)line + 9, len - 9))
+		return "checksum mismatch";
+	o = cJSON_ParseWithLength(line + 9, len - 9);
+	if (!o)
+		return "not JSON";
+	why = parse_override(o, &ip, &e);
+	cJSON_Delete(o);
+	if (why && *why)
+		return why;
+	if (why) { /* no override */
+		s = htab_find(&t->ovr, ip);
+		if (s)
+			htab_remove(&t->ovr, s);
+		return NULL;
+	}
+	s = htab_insert(&t->ovr, ip, &created);
+	if (!s)
+		return "out of memory";
+	s->e = e;
+	return NULL;
+}
+
+/*
+ * Replay the journal over the snapshot. A bad record with nothing after it
+ * is a torn last write: its flush never returned, so it was never
+ * acknowledged. A bad record followed by more is damage: refuse.
+ */
+static int load_journal(struct table *t)
+{
+	size_t len, off = 0;
+	int err = 0, n = 0;
+	char *buf;
+
+	t->jknown = true;
+	t->jlen = 0;
+	buf = read_file(t->journal_path, &len, &err);
+	if (!buf) {
+		if (err == -ENOENT)
+			return 0;
+		pr_err("cannot read journal %s: %s", t->journal_path,
+		       strerror(-err));
+		return err;
+	}
+	while (off < len) {
+		char *nl = memchr(buf + off, '\n', len - off);
+		const char *why;
+
+		if (!nl) {
+			pr_warn("journal %s: %zu byte(s) of a torn last record "
+				"ignored",
+				t->journal_path, len - off);
+			break;
+		}
+		why = apply_record(t, buf + off, nl - (buf + off));
+		if (why && nl + 1 == buf + len) {
+			pr_warn("journal %s: torn last record (%s) ignored",
+				t->journal_path, why);
+			break;
+		}
+		if (why) {
+			pr_err("journal %s: record #%d at byte %zu: %s, and "
+			       "records follow it (move the journal away to "
+			       "start without the changes it holds)",
+			       t->journal_path, n, off, why);
+			err = -EINVAL;
+			break;
+		}
+		off = nl + 1 - buf;
+		n++;
+	}
+	free(buf);
+	if (err)
+		return err;
+	t->jlen = off;
+	pr_info("journal %s: %d change(s) replayed", t->journal_path, n);
+	return 0;
+}
+
+int table_load(struct table *t)
+{
+	int err;
+
+	if (!t->state_path)
+		return 0;
+	err = load_snapshot(t);
+	if (!err)
+		err = load_journal(t);
+	return err;
+}
+
+/*
+ * Open the journal for appending at jlen, cutting off a torn tail. A new
+ * file's name is made durable now, once; later flushes only fdatasync.
+ */
+static int journal_open(struct table *t)
+{
+	bool created = false;
+	struct stat st;
+	int fd, err;
+
+	fd = open(t->journal_path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT) {
+		err = state_dir(t->journal_path, false);
+		if (err)
+			return err;
+		fd = open(t->journal_path, O_WRONLY | O_CREAT | O_CLOEXEC,
+			  0644);
+		created = true;
+	}
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st)) {
+		err = -errno;
+		goto err_close;
+	}
+	if (!t->jknown) { /* never loaded: keep what is there */
+		t->jlen = st.st_size;
+		t->jknown = true;
+	} else if ((uint64_t)st.st_size != t->jlen && ftruncate(fd, t->jlen)) {
+		err = -errno;
+		goto err_close;
+	}
+	if (created) {
+		err = state_dir(t->journal_path, true);
+		if (err)
+			goto err_close;
+	}
+	t->jfd = fd;
+	return 0;
+err_close:
+	close(fd);
+	return err;
+}
+
+/* Remove the journal once a snapshot holds all of it. */
+static void journal_drop(struct table *t)
+{
+	int err = 0;
+
+	if (t->jfd >= 0) {
+		close(t->jfd);
+		t->jfd = -1;
+	}
+	if (unlink(t->journal_path) && errno != ENOENT)
+		err = -errno;
+	else if (!t->jlen)
+		return;
+	if (!err)
+		err = state_dir(t->journal_path, true);
+	if (err) {
+		/* harmless: replaying it over the snapshot changes nothing */
+		pr_warn("cannot remove journal %s: %s", t->journal_path,
+			strerror(-err));
+		return;
+	}
+	t->jlen = 0;
+	t->jknown = true;
+}
+
+static void pending_done(struct table *t)
+{
+	t->npend = 0;
+	t->dirty = false;
+}
+
+int table_compact(struct table *t)
+{
+	int err;
+
+	if (!t->state_path || (!t->dirty && !t->jlen))
+		return 0;
+	err = write_snapshot(t);
+	if (err)
+		return err;
+	pending_done(t);
+	journal_drop(t);
+	return 0;
+}
+
+int table_flush(struct table *t)
+{
+	uint64_t bound = t->jmax > 2 * t->snap_len ? t->jmax : 2 * t->snap_len;
+	size_t len = 0, cap;
+	char *buf;
+	uint32_t i;
+	int err, n;
+
+	if (!t->state_path) {
+		pending_done(t);
+		return 0;
+	}
+	if (!t->dirty)
+		return 0;
+	if (t->jlen >= bound)
+		return table_compact(t);
+	cap = (size_t)t->npend * 160;
+	buf = malloc(cap);
+	if (!buf)
+		return -ENOMEM;
+	for (i = 0; i < t->npend; i++) {
+		n = format_record(t, t->pend[i], buf + len, cap - len);
+		if (n < 0) {
+			err = n;
+			goto out_free;
+		}
+		len += n;
+	}
+	err = t->jfd < 0 ? journal_open(t) : 0;
+	if (!err && pwrite_all(t->jfd, buf, len, t->jlen))
+		err = -errno;
+	if (!err && fdatasync(t->jfd))
+		err = -errno;
+	if (err) {
+		pr_err("cannot append to journal %s: %s", t->journal_path,
+		       strerror(-err));
+		/* reopen next time: cut back to jlen, write it all again */
+		if (t->jfd >= 0)
+			close(t->jfd);
+		t->jfd = -1;
+		goto out_free;
+	}
+	t->jlen += len;
+	pending_done(t);
+out_free:
+	free(buf);
 	return err;
 }
