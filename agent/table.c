@@ -1160,13 +1160,38 @@ out_free:
 /* ---- persistence: the journal ------------------------------------------ */
 
 /*
+ * The "iface" member for @ifindex. if_indextoname() costs a socket and an
+ * ioctl, and the records of one flush nearly always share an interface:
+ * the last answer is kept for the length of one flush.
+ */
+struct name_cache {
+	uint32_t ifindex; /* 0: nothing cached */
+	char member[IF_NAMESIZE + 16];
+};
+
+static const char *iface_member(struct name_cache *c, uint32_t ifindex)
+{
+	char name[IF_NAMESIZE];
+
+	if (c->ifindex == ifindex)
+		return c->member;
+	c->ifindex = ifindex;
+	c->member[0] = 0;
+	/* ifindexes change across reboots; the name lets a reload follow */
+	if (if_indextoname(ifindex, name) && !strpbrk(name, "\"\\"))
+		snprintf(c->member, sizeof(c->member), ",\"iface\":\"%s\"",
+			 name);
+	return c->member;
+}
+
+/*
  * A record: the override's state now, as an object of the snapshot's
  * shape ({"ip"} alone when there is none), behind the CRC32 of its text.
  */
-static int format_record(const struct table *t, uint32_t ip, char *buf,
-			 size_t size)
+static int format_record(const struct table *t, uint32_t ip,
+			 struct name_cache *nc, char *buf, size_t size)
 {
-	char ipb[INET_ADDRSTRLEN], sm[18], dm[18], ifn[IF_NAMESIZE + 16];
+	char ipb[INET_ADDRSTRLEN], sm[18], dm[18];
 	const struct slot *s = htab_find(&t->ovr, ip);
 	char *body = buf + 9;
 	int n;
@@ -1175,19 +1200,13 @@ static int format_record(const struct table *t, uint32_t ip, char *buf,
 	if (!s) {
 		n = snprintf(body, size - 9, "{\"ip\":\"%s\"}", ipb);
 	} else {
-		char name[IF_NAMESIZE];
-
 		fmt_mac(sm, s->e.smac);
 		fmt_mac(dm, s->e.dmac);
-		ifn[0] = 0;
-		/* ifindexes change across reboots; the name lets a reload follow */
-		if (if_indextoname(s->e.ifindex, name) &&
-		    !strpbrk(name, "\"\\"))
-			snprintf(ifn, sizeof(ifn), ",\"iface\":\"%s\"", name);
 		n = snprintf(body, size - 9,
 			     "{\"ip\":\"%s\",\"ifindex\":%u,\"smac\":\"%s\","
 			     "\"dmac\":\"%s\"%s}",
-			     ipb, s->e.ifindex, sm, dm, ifn);
+			     ipb, s->e.ifindex, sm, dm,
+			     iface_member(nc, s->e.ifindex));
 	}
 	if (n < 0 || (size_t)n + 10 > size)
 		return -ENOSPC;
@@ -1396,6 +1415,7 @@ int table_compact(struct table *t)
 int table_flush(struct table *t)
 {
 	uint64_t bound = t->jmax > 2 * t->snap_len ? t->jmax : 2 * t->snap_len;
+	struct name_cache nc = {};
 	size_t len = 0, cap;
 	char *buf;
 	uint32_t i;
@@ -1414,7 +1434,7 @@ int table_flush(struct table *t)
 	if (!buf)
 		return -ENOMEM;
 	for (i = 0; i < t->npend; i++) {
-		n = format_record(t, t->pend[i], buf + len, cap - len);
+		n = format_record(t, t->pend[i], &nc, buf + len, cap - len);
 		if (n < 0) {
 			err = n;
 			goto out_free;
