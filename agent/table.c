@@ -33,6 +33,8 @@
 #include <libgen.h>
 #include <limits.h>
 #include <net/if.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,12 +74,15 @@ struct table {
 	int ovr_fd;
 	char *state_path;
 	char *journal_path;
-	int jfd;	   /* journal, open for writing; -1: not yet */
-	bool jknown;	   /* jlen is known (load or open set it) */
-	uint64_t jlen;	   /* bytes of whole records known durable */
-	uint64_t jmax;	   /* journal bound, see table.h */
-	uint64_t snap_len; /* size of the last snapshot */
-	uint32_t *pend;	   /* overrides changed since the last flush */
+	char *old_path; /* journal being folded into a snapshot */
+	bool old_left;	/* old_path exists: replayed before journal_path */
+	struct snap_job *job; /* snapshot being written by a thread */
+	int jfd;	      /* journal, open for writing; -1: not yet */
+	bool jknown;	      /* jlen is known (load or open set it) */
+	uint64_t jlen;	      /* bytes of whole records known durable */
+	uint64_t jmax;	      /* journal bound, see table.h */
+	uint64_t snap_len;    /* size of the last snapshot */
+	uint32_t *pend;	      /* overrides changed since the last flush */
 	uint32_t npend, pend_cap;
 	struct htab learned;
 	struct htab ovr;
@@ -86,6 +91,8 @@ struct table {
 	bool full_warned; /* "hfwd full" already logged since last success */
 	struct table_stats st;
 };
+
+static void snap_reap(struct table *t, bool wait);
 
 /* ---- the hash ---------------------------------------------------------- */
 
@@ -294,15 +301,20 @@ int table_new(struct table **out, const struct table_opts *o)
 	t->jmax = o->journal_max ? o->journal_max : TABLE_JOURNAL_MAX;
 	if (o->state_path) {
 		t->state_path = strdup(o->state_path);
-		if (!t->state_path || asprintf(&t->journal_path, "%s.journal",
-					       o->state_path) < 0) {
-			free(t->state_path);
-			free(t);
-			return -ENOMEM;
-		}
+		if (!t->state_path ||
+		    asprintf(&t->journal_path, "%s.journal", o->state_path) < 0)
+			goto err_state;
+		if (asprintf(&t->old_path, "%s.old", t->journal_path) < 0)
+			goto err_journal;
 	}
 	*out = t;
 	return 0;
+err_journal:
+	free(t->journal_path);
+err_state:
+	free(t->state_path);
+	free(t);
+	return -ENOMEM;
 }
 
 void table_set_maps(struct table *t, int hfwd_fd, int ovr_fd)
@@ -316,9 +328,11 @@ void table_free(struct table *t)
 	if (!t)
 		return;
 	free(t->learned.slots);
+	snap_reap(t, true);
 	free(t->ovr.slots);
 	if (t->jfd >= 0)
 		close(t->jfd);
+	free(t->old_path);
 	free(t->pend);
 	free(t->journal_path);
 	free(t->state_path);
@@ -1052,24 +1066,80 @@ static int add_override_json(const struct table_row *row, void *ctx)
 	return 0;
 }
 
-static int write_snapshot(struct table *t)
+/*
+ * A snapshot to write: a copy of the overrides, so that a thread can write
+ * it (cJSON, ~1 MB and an fsync for 8k overrides: ~10 ms or more) while the
+ * loop goes on answering updates and appending them to a new journal.
+ */
+struct snap_job {
+	pthread_t tid;
+	bool threaded;
+	const char *state_path; /* the table's, which outlives the job */
+	const char *old_path;	/* journal to remove once written, or NULL */
+	struct table_row *rows;
+	uint32_t n;
+	int err;
+	bool unlinked; /* old_path removed, durably */
+	uint64_t snap_len;
+	atomic_bool done;
+};
+
+static void snap_job_free(struct snap_job *j)
 {
+	free(j->rows);
+	free(j);
+}
+
+static struct snap_job *snap_job_new(const struct table *t,
+				     const char *old_path)
+{
+	struct snap_job *j = calloc(1, sizeof(*j));
+	uint32_t i;
+
+	if (!j)
+		return NULL;
+	j->rows = malloc((t->ovr.n ? t->ovr.n : 1) * sizeof(*j->rows));
+	if (!j->rows) {
+		free(j);
+		return NULL;
+	}
+	j->state_path = t->state_path;
+	j->old_path = old_path;
+	for (i = 0; t->ovr.slots && i <= t->ovr.mask; i++) {
+		const struct slot *s = &t->ovr.slots[i];
+
+		if (!s->ip)
+			continue;
+		j->rows[j->n].ip = s->ip;
+		j->rows[j->n].entry = s->e;
+		j->rows[j->n].override = true;
+		j->n++;
+	}
+	return j;
+}
+
+/* Write the job's snapshot, then drop the journal it holds. */
+static void *snap_run(void *arg)
+{
+	struct snap_job *j = arg;
 	struct snap_ctx sc = {};
 	uint64_t t0 = loop_now_us();
 	char *text = NULL;
 	cJSON *root;
-	int err;
+	uint32_t i;
+	int err = -ENOMEM;
 
+	qsort(j->rows, j->n, sizeof(*j->rows), row_cmp);
 	root = cJSON_CreateObject();
 	if (!root)
-		return -ENOMEM;
-	err = -ENOMEM;
+		goto out;
 	if (!cJSON_AddNumberToObject(root, "version", STATE_VERSION))
 		goto out_free;
 	sc.arr = cJSON_AddArrayToObject(root, "overrides");
 	if (!sc.arr)
 		goto out_free;
-	err = table_walk(t, add_override_json, &sc);
+	for (i = 0, err = 0; i < j->n && !err; i++)
+		err = add_override_json(&j->rows[i], &sc);
 	if (err)
 		goto out_free;
 	text = cJSON_Print(root);
@@ -1077,18 +1147,67 @@ static int write_snapshot(struct table *t)
 		err = -ENOMEM;
 		goto out_free;
 	}
-	err = write_atomic(t->state_path, text);
-	if (err)
-		pr_err("cannot write state file %s: %s", t->state_path,
+	err = write_atomic(j->state_path, text);
+	if (err) {
+		pr_err("cannot write state file %s: %s", j->state_path,
 		       strerror(-err));
-	else
-		t->snap_len = strlen(text);
+		goto out_free;
+	}
+	j->snap_len = strlen(text);
 	pr_info("state file %s: %u override(s) written in %llu us",
-		t->state_path, t->ovr.n,
-		(unsigned long long)(loop_now_us() - t0));
+		j->state_path, j->n, (unsigned long long)(loop_now_us() - t0));
+	if (j->old_path) {
+		int rc = 0;
+
+		/* harmless if left: replaying it over the snapshot is a no-op */
+		if (unlink(j->old_path) && errno != ENOENT)
+			rc = -errno;
+		if (!rc)
+			rc = state_dir(j->old_path, true);
+		if (rc)
+			pr_warn("cannot remove journal %s: %s", j->old_path,
+				strerror(-rc));
+		j->unlinked = !rc;
+	}
 out_free:
 	free(text);
 	cJSON_Delete(root);
+out:
+	j->err = err;
+	atomic_store(&j->done, true);
+	return NULL;
+}
+
+/* Collect a finished (or with @wait, a running) background snapshot. */
+static void snap_reap(struct table *t, bool wait)
+{
+	struct snap_job *j = t->job;
+
+	if (!j || (!wait && !atomic_load(&j->done)))
+		return;
+	if (j->threaded)
+		pthread_join(j->tid, NULL);
+	if (!j->err)
+		t->snap_len = j->snap_len;
+	if (j->unlinked)
+		t->old_left = false;
+	snap_job_free(j);
+	t->job = NULL;
+}
+
+/* A snapshot of the table now, written before returning. */
+static int write_snapshot(struct table *t)
+{
+	struct snap_job *j = snap_job_new(t, NULL);
+	int err;
+
+	if (!j)
+		return -ENOMEM;
+	snap_run(j);
+	err = j->err;
+	if (!err)
+		t->snap_len = j->snap_len;
+	snap_job_free(j);
 	return err;
 }
 
@@ -1273,20 +1392,17 @@ static const char *apply_record(struct table *t, const char *line, size_t len)
  * is a torn last write: its flush never returned, so it was never
  * acknowledged. A bad record followed by more is damage: refuse.
  */
-static int load_journal(struct table *t)
+static int replay(struct table *t, const char *path, size_t *end)
 {
 	size_t len, off = 0;
 	int err = 0, n = 0;
 	char *buf;
 
-	t->jknown = true;
-	t->jlen = 0;
-	buf = read_file(t->journal_path, &len, &err);
+	buf = read_file(path, &len, &err);
 	if (!buf) {
-		if (err == -ENOENT)
-			return 0;
-		pr_err("cannot read journal %s: %s", t->journal_path,
-		       strerror(-err));
+		if (err != -ENOENT)
+			pr_err("cannot read journal %s: %s", path,
+			       strerror(-err));
 		return err;
 	}
 	while (off < len) {
@@ -1296,20 +1412,20 @@ static int load_journal(struct table *t)
 		if (!nl) {
 			pr_warn("journal %s: %zu byte(s) of a torn last record "
 				"ignored",
-				t->journal_path, len - off);
+				path, len - off);
 			break;
 		}
 		why = apply_record(t, buf + off, nl - (buf + off));
 		if (why && nl + 1 == buf + len) {
 			pr_warn("journal %s: torn last record (%s) ignored",
-				t->journal_path, why);
+				path, why);
 			break;
 		}
 		if (why) {
 			pr_err("journal %s: record #%d at byte %zu: %s, and "
 			       "records follow it (move the journal away to "
 			       "start without the changes it holds)",
-			       t->journal_path, n, off, why);
+			       path, n, off, why);
 			err = -EINVAL;
 			break;
 		}
@@ -1319,9 +1435,32 @@ static int load_journal(struct table *t)
 	free(buf);
 	if (err)
 		return err;
-	t->jlen = off;
-	pr_info("journal %s: %d change(s) replayed", t->journal_path, n);
+	*end = off;
+	pr_info("journal %s: %d change(s) replayed", path, n);
 	return 0;
+}
+
+/*
+ * The journal a crash interrupted the folding of first (its snapshot may
+ * or may not hold it: replaying it is right either way), then the current.
+ */
+static int load_journal(struct table *t)
+{
+	size_t end = 0;
+	int err;
+
+	t->jknown = true;
+	t->jlen = 0;
+	err = replay(t, t->old_path, &end);
+	if (err && err != -ENOENT)
+		return err;
+	t->old_left = !err;
+	err = replay(t, t->journal_path, &end);
+	if (err == -ENOENT)
+		return 0;
+	if (!err)
+		t->jlen = end;
+	return err;
 }
 
 int table_load(struct table *t)
@@ -1361,7 +1500,10 @@ static int journal_open(struct table *t)
 		err = -errno;
 		goto err_close;
 	}
-	if (!t->jknown) { /* never loaded: keep what is there */
+	if (created) {
+		t->jlen = 0;
+		t->jknown = true;
+	} else if (!t->jknown) { /* never loaded: keep what is there */
 		t->jlen = st.st_size;
 		t->jknown = true;
 	} else if ((uint64_t)st.st_size != t->jlen && ftruncate(fd, t->jlen)) {
@@ -1383,26 +1525,65 @@ err_close:
 /* Remove the journal once a snapshot holds all of it. */
 static void journal_drop(struct table *t)
 {
-	int err = 0;
+	const char *paths[] = {t->old_path, t->journal_path};
+	bool removed = false;
+	int err = 0, k;
 
 	if (t->jfd >= 0) {
 		close(t->jfd);
 		t->jfd = -1;
 	}
-	if (unlink(t->journal_path) && errno != ENOENT)
-		err = -errno;
-	else if (!t->jlen)
-		return;
-	if (!err)
+	for (k = 0; k < 2 && !err; k++) {
+		if (!unlink(paths[k]))
+			removed = true;
+		else if (errno != ENOENT)
+			err = -errno;
+	}
+	if (!err && removed)
 		err = state_dir(t->journal_path, true);
 	if (err) {
 		/* harmless: replaying it over the snapshot changes nothing */
-		pr_warn("cannot remove journal %s: %s", t->journal_path,
+		pr_warn("cannot remove journal %s: %s", paths[k - 1],
 			strerror(-err));
 		return;
 	}
+	t->old_left = false;
 	t->jlen = 0;
 	t->jknown = true;
+}
+
+/*
+ * Past the bound: the journal becomes old_path, a thread writes a snapshot
+ * of the table as it is now and removes old_path; new changes go to a new
+ * journal meanwhile. -errno if that cannot start (nothing changed then).
+ */
+static int journal_rotate(struct table *t)
+{
+	struct snap_job *j = snap_job_new(t, t->old_path);
+
+	if (!j)
+		return -ENOMEM;
+	if (t->jfd >= 0) {
+		close(t->jfd);
+		t->jfd = -1;
+	}
+	if (rename(t->journal_path, t->old_path)) {
+		int err = -errno;
+
+		snap_job_free(j);
+		return err;
+	}
+	t->old_left = true;
+	t->jlen = 0;
+	t->jknown = true;
+	t->job = j;
+	if (!pthread_create(&j->tid, NULL, snap_run, j)) {
+		j->threaded = true;
+		return 0;
+	}
+	snap_run(j); /* no thread: write it now, as a compaction would */
+	snap_reap(t, true);
+	return 0;
 }
 
 static void pending_done(struct table *t)
@@ -1415,7 +1596,8 @@ int table_compact(struct table *t)
 {
 	int err;
 
-	if (!t->state_path || (!t->dirty && !t->jlen))
+	snap_reap(t, true);
+	if (!t->state_path || (!t->dirty && !t->jlen && !t->old_left))
 		return 0;
 	err = write_snapshot(t);
 	if (err)
@@ -1427,8 +1609,8 @@ int table_compact(struct table *t)
 
 int table_flush(struct table *t)
 {
-	uint64_t bound = t->jmax > 2 * t->snap_len ? t->jmax : 2 * t->snap_len;
 	struct name_cache nc = {};
+	uint64_t bound;
 	size_t len = 0, cap;
 	char *buf;
 	uint32_t i;
@@ -1440,7 +1622,15 @@ int table_flush(struct table *t)
 	}
 	if (!t->dirty)
 		return 0;
-	if (t->jlen >= bound)
+	snap_reap(t, false);
+	bound = t->jmax > 2 * t->snap_len ? t->jmax : 2 * t->snap_len;
+	/*
+	 * Past the bound, fold the journal into a snapshot, in a thread. Only
+	 * one at a time: the journal may outgrow the bound while one runs. If
+	 * the last one left old_path behind, or none can start, fold it all
+	 * here and now.
+	 */
+	if (t->jlen >= bound && !t->job && (t->old_left || journal_rotate(t)))
 		return table_compact(t);
 	cap = (size_t)t->npend * 160;
 	buf = malloc(cap);
