@@ -25,7 +25,9 @@
  * over a snapshot that already holds its records changes nothing (each
  * record says the final state of its key), which is what makes compaction
  * safe with no coordination: the new snapshot is made durable first, the
- * journal is removed after.
+ * journal is removed after. A thread writes that snapshot, from a copy of
+ * the overrides, so that updates keep flowing to a fresh journal meanwhile;
+ * it touches no table state, and the loop collects it at a later flush.
  */
 #include <arpa/inet.h>
 #include <errno.h>

@@ -15,8 +15,9 @@
  * atomically) plus an append-only journal beside it (<state>.journal, one
  * checksummed line per change), so that making a batch of changes durable
  * costs one small append and one fdatasync, not a rewrite of every
- * override. The journal is folded into a new snapshot when it outgrows a
- * bound and at a clean shutdown.
+ * override. Past a bound the journal is folded into a new snapshot by a
+ * thread (it is <state>.journal.old meanwhile, and a crash then leaves both
+ * to replay); a clean shutdown folds it too.
  *
  * Addresses are IPv4 in network byte order throughout.
  */
@@ -40,8 +41,8 @@ struct table_opts {
 
 /*
  * Journal bound, in bytes: past it (or twice the snapshot, if larger, so a
- * big table is not rewritten for every few changes) table_flush() writes a
- * snapshot instead of appending. 4 MiB is ~30k records, ~30 ms to replay.
+ * big table is not rewritten for every few changes) table_flush() starts a
+ * new snapshot. 4 MiB is ~35k records, well under a second to replay.
  */
 #define TABLE_JOURNAL_MAX (4u << 20)
 
@@ -100,14 +101,15 @@ int table_override_del(struct table *t, uint32_t ip);
 
 /*
  * Make every override change since the last flush durable: append one
- * journal record per changed destination, then one fdatasync (or, past the
- * journal bound, a new snapshot). On error nothing is known durable and the
- * changes stay pending for the next flush.
+ * journal record per changed destination, then one fdatasync. Past the
+ * journal bound it first hands the journal to a snapshot thread. On error
+ * nothing is known durable and the changes stay pending for the next flush.
  */
 int table_flush(struct table *t);
 /*
- * Fold everything into a new snapshot and remove the journal (the clean
- * shutdown). Does nothing if nothing changed since the last snapshot.
+ * Fold everything into a new snapshot and remove the journals (the clean
+ * shutdown): waits for a snapshot thread, then writes before returning.
+ * Does nothing if nothing changed since the last snapshot.
  */
 int table_compact(struct table *t);
 bool table_dirty(const struct table *t);
