@@ -1231,7 +1231,7 @@ static const char *parse_override(const cJSON *o, uint32_t *ip,
 	*ip = a.s_addr;
 	if (!jif && !js && !jd)
 		return ""; /* a journal delete record: only the ip */
-	if (!cJSON_IsNumber(jif))
+	if (!jif || !cJSON_IsNumber(jif))
 		return "bad or missing \"ifindex\"";
 	d = jif->valuedouble;
 	if (d < 1 || d > UINT32_MAX || d != (uint32_t)d)
