@@ -5,7 +5,8 @@
  *
  * Every value is checked here, before anything touches the system, so
  * that a typo costs an error message and exit status 2, never a half
- * started daemon.
+ * started daemon. The errors go through pr_err() like every other, so
+ * under journald they are filed as errors (a failed unit's last lines).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -35,7 +36,7 @@ __attribute__((format(printf, 1, 2))) static void bad(const char *fmt, ...)
 	/* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): false positive */
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "fwd: %s%s\n", where, msg);
+	pr_err("%s%s", where, msg);
 }
 
 enum {
@@ -74,6 +75,36 @@ static const struct option long_opts[] = {
 	{NULL, 0, NULL, 0},
 };
 static const char short_opts[] = "i:l:vc:h";
+
+/*
+ * getopt_long() returned '?' for the option just before argv[optind]:
+ * say why, as getopt would (it is told not to: its fprintf carries no
+ * priority).
+ */
+static void bad_option(char **argv)
+{
+	const char *arg = argv[optind - 1];
+	const struct option *o;
+
+	if (!optopt) {
+		bad("unrecognized or ambiguous option '%s'", arg);
+		return;
+	}
+	if (strncmp(arg, "--", 2)) {
+		if (optopt != ':' && strchr(short_opts, optopt))
+			bad("option requires an argument -- '%c'", optopt);
+		else
+			bad("invalid option -- '%c'", optopt);
+		return;
+	}
+	for (o = long_opts; o->name; o++)
+		if (o->val == optopt)
+			break;
+	if (o->name && o->has_arg == no_argument)
+		bad("option '%s' doesn't allow an argument", arg);
+	else
+		bad("option '%s' requires an argument", arg);
+}
 
 static void usage(FILE *f)
 {
@@ -294,7 +325,7 @@ static int apply(struct cli *c, int opt, const char *arg, bool from_file)
 		}
 		return 0; /* handled in the first pass */
 	default:
-		return -EINVAL; /* getopt printed why */
+		return -EINVAL; /* '?': parse_all() said why */
 	}
 err_empty:
 	bad("empty value");
@@ -309,7 +340,7 @@ static int scan_cmdline(struct cli *c, int argc, char **argv)
 {
 	int opt;
 
-	opterr = 1;
+	opterr = 0;
 	optind = 0;
 	while ((opt = getopt_long(argc, argv, short_opts, long_opts, NULL)) !=
 	       -1) {
@@ -327,12 +358,12 @@ static int scan_cmdline(struct cli *c, int argc, char **argv)
 			c->cmdline_iface = true;
 			break;
 		case '?':
+			bad_option(argv);
 			return -EINVAL;
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "fwd: unexpected argument '%s'\n",
-			argv[optind]);
+		bad("unexpected argument '%s'", argv[optind]);
 		return -EINVAL;
 	}
 	return 0;
@@ -357,6 +388,8 @@ static int parse_all(struct cli *c, int argc, char **argv,
 		if (from_file)
 			snprintf(where, sizeof(where), "%s:%u: ", c->config,
 				 cfg_line(file, optind - 2));
+		if (opt == '?')
+			bad_option(argv);
 		err = apply(c, opt, optarg, from_file);
 		if (err)
 			return err;
@@ -399,14 +432,14 @@ int main(int argc, char **argv)
 		err = cfg_load(c.config, long_opts, &file, err_buf,
 			       sizeof(err_buf));
 		if (err) {
-			fprintf(stderr, "fwd: %s\n", err_buf);
+			pr_err("%s", err_buf);
 			return EXIT_USAGE;
 		}
 	}
 	n_all = 1 + file.argc + (argc - 1);
 	all = calloc(n_all + 1, sizeof(*all));
 	if (!all) {
-		fprintf(stderr, "fwd: out of memory\n");
+		pr_err("out of memory");
 		return 1;
 	}
 	all[0] = argv[0];
@@ -414,10 +447,10 @@ int main(int argc, char **argv)
 		all[1 + i] = file.argv[i];
 	for (i = 1; i < argc; i++)
 		all[file.argc + i] = argv[i];
-	opterr = 1;
+	opterr = 0;
 	err = parse_all(&c, n_all, all, &file);
 	if (!err && !c.o.n_ifaces) {
-		fprintf(stderr, "fwd: at least one --iface is required\n");
+		pr_err("at least one --iface is required");
 		err = -EINVAL;
 	}
 	if (err) {

@@ -9,7 +9,17 @@
  * in with XDP_FLAGS_REPLACE, which the kernel performs as one pointer
  * exchange: no packet ever meets an interface without the program, and
  * the entries stay as they were until the table's first reconcile.
+ *
+ * The swap needs an fd of the program being replaced. Opening it by the id
+ * the interface reports (BPF_PROG_GET_FD_BY_ID) takes CAP_SYS_ADMIN, which
+ * the service should not need; so the program is pinned as well, at
+ * <bpffs>/fwd_prog, and the next instance opens that pin and checks its id
+ * against the attached one. While a new instance swaps its program in,
+ * the one it replaces stays pinned as fwd_prog_old_<id> until no managed
+ * interface runs it any more: a crash in the middle of the swap leaves
+ * every program still attached findable through a pin.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -40,6 +50,20 @@ static const char *const map_names[N_MAPS] = {
 	[MAP_STATS] = "fwd_stats",
 };
 
+#define PROG_PIN "fwd_prog"
+/* not ".old.": bpffs refuses names with a dot */
+#define PROG_PIN_OLD PROG_PIN "_old_"
+/* Previous programs held during adoption: fwd_prog plus leftovers of
+ * interrupted swaps, each at most one per crash; more is not expected. */
+#define XDP_MAX_KNOWN 8
+
+/* A previous instance's program, found through its pin. */
+struct xdp_known {
+	int fd;
+	uint32_t id;
+	char pin[NAME_MAX + 1]; /* file name in bpffs, renamed to _old_<id> */
+};
+
 struct xdp_att {
 	uint32_t ifindex;
 	char name[IF_NAMESIZE];
@@ -52,11 +76,14 @@ struct xdp {
 	int prog_fd;
 	uint32_t prog_id;
 	int map_fd[N_MAPS];
-	bool reused[N_MAPS];	   /* map came from a previous instance's pin */
-	bool pinned[N_MAPS];	   /* we created the pin */
-	bool adopted;		   /* hfwd reused */
-	uint32_t hfwd_id;	   /* kernel id of our hfwd */
-	int lock_fd;		   /* bpffs directory, flock()ed while we run */
+	bool reused[N_MAPS]; /* map came from a previous instance's pin */
+	bool pinned[N_MAPS]; /* we created the pin */
+	bool adopted;	     /* hfwd reused */
+	uint32_t hfwd_id;    /* kernel id of our hfwd */
+	int lock_fd;	     /* bpffs directory, flock()ed while we run */
+	bool prog_pinned;    /* <bpffs>/fwd_prog is our program */
+	struct xdp_known known[XDP_MAX_KNOWN];
+	int n_known;
 	char bpffs[PATH_MAX - 32]; /* room for "/<map name>" */
 	enum xdp_mode mode;
 	uint32_t max_entries;
@@ -301,7 +328,158 @@ static void unpin_maps(struct xdp *x, bool all)
 	}
 }
 
-/* The name of program @id, and an fd to it (caller closes). */
+/* @name is a pin of ours for a program: "fwd_prog" or "fwd_prog_old_*". */
+static bool is_prog_pin(const char *name)
+{
+	return !strcmp(name, PROG_PIN) ||
+	       !strncmp(name, PROG_PIN_OLD, strlen(PROG_PIN_OLD));
+}
+
+/*
+ * Open the programs previous instances pinned, before ours replaces the
+ * fwd_prog pin. An fd obtained from a pin is all the XDP_FLAGS_REPLACE
+ * swap needs, and reading its id takes no CAP_SYS_ADMIN either.
+ */
+static int open_known(struct xdp *x)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	DIR *d;
+
+	d = opendir(x->bpffs);
+	if (!d) {
+		int err = -errno;
+
+		pr_err("cannot read %s: %s", x->bpffs, strerror(-err));
+		return err;
+	}
+	while ((de = readdir(d)) && x->n_known < XDP_MAX_KNOWN) {
+		struct xdp_known *k = &x->known[x->n_known];
+		struct bpf_prog_info info = {};
+		uint32_t len = sizeof(info);
+		int fd;
+
+		if (!is_prog_pin(de->d_name) ||
+		    snprintf(path, sizeof(path), "%s/%s", x->bpffs,
+			     de->d_name) >= (int)sizeof(path))
+			continue;
+		fd = bpf_obj_get(path);
+		if (fd < 0) {
+			pr_warn("cannot open pinned program %s: %s", path,
+				strerror(errno));
+			continue;
+		}
+		if (bpf_obj_get_info_by_fd(fd, &info, &len) ||
+		    info.type != BPF_PROG_TYPE_XDP ||
+		    strcmp(info.name, XDP_PROG_NAME)) {
+			pr_warn("%s is not an %s program: ignoring it", path,
+				XDP_PROG_NAME);
+			close(fd);
+			continue;
+		}
+		k->fd = fd;
+		k->id = info.id;
+		snprintf(k->pin, sizeof(k->pin), "%s", de->d_name);
+		x->n_known++;
+		pr_debug("previous program id %u pinned at %s", k->id, path);
+	}
+	closedir(d);
+	return 0;
+}
+
+static struct xdp_known *known_find(struct xdp *x, uint32_t id)
+{
+	int i;
+
+	for (i = 0; i < x->n_known; i++)
+		if (x->known[i].id == id)
+			return &x->known[i];
+	return NULL;
+}
+
+/*
+ * Pin our program at fwd_prog, first moving the previous one aside to
+ * fwd_prog_old_<id> (rename is atomic: at every moment each program still
+ * attached has a pin).
+ */
+static int pin_prog(struct xdp *x)
+{
+	char path[PATH_MAX], old[PATH_MAX];
+	int i, err;
+
+	snprintf(path, sizeof(path), "%s/%s", x->bpffs, PROG_PIN);
+	for (i = 0; i < x->n_known; i++) {
+		struct xdp_known *k = &x->known[i];
+
+		if (strcmp(k->pin, PROG_PIN))
+			continue;
+		snprintf(k->pin, sizeof(k->pin), PROG_PIN_OLD "%u", k->id);
+		snprintf(old, sizeof(old), "%s/%s", x->bpffs, k->pin);
+		if (rename(path, old)) {
+			err = -errno;
+			pr_err("cannot move %s aside to %s: %s", path, old,
+			       strerror(-err));
+			snprintf(k->pin, sizeof(k->pin), PROG_PIN);
+			return err;
+		}
+	}
+	/* a stray file (not a program of ours) would block the pin */
+	if (unlink(path) && errno != ENOENT)
+		pr_warn("cannot remove %s: %s", path, strerror(errno));
+	if (bpf_obj_pin(x->prog_fd, path)) {
+		err = -errno;
+		pr_err("cannot pin %s: %s", path, strerror(-err));
+		return err;
+	}
+	x->prog_pinned = true;
+	return 0;
+}
+
+static void unpin_prog(struct xdp *x)
+{
+	char path[PATH_MAX];
+
+	if (!x->prog_pinned)
+		return;
+	snprintf(path, sizeof(path), "%s/%s", x->bpffs, PROG_PIN);
+	if (unlink(path) && errno != ENOENT)
+		pr_warn("cannot unpin %s: %s", path, strerror(errno));
+	x->prog_pinned = false;
+}
+
+enum known_end {
+	KNOWN_UNPIN,   /* nothing runs them any more: remove their pins */
+	KNOWN_RESTORE, /* we replaced nothing: the previous one is fwd_prog */
+	KNOWN_KEEP,    /* some interfaces still run them: keep the pins */
+};
+
+/* Close the previous programs' fds, and deal with their pins. */
+static void drop_known(struct xdp *x, enum known_end how)
+{
+	char path[PATH_MAX], cur[PATH_MAX];
+	int i;
+
+	snprintf(cur, sizeof(cur), "%s/%s", x->bpffs, PROG_PIN);
+	for (i = 0; i < x->n_known; i++) {
+		struct xdp_known *k = &x->known[i];
+
+		snprintf(path, sizeof(path), "%s/%s", x->bpffs, k->pin);
+		if (how == KNOWN_RESTORE && strcmp(k->pin, PROG_PIN) &&
+		    access(cur, F_OK) && rename(path, cur))
+			pr_warn("cannot move %s back to %s: %s", path, cur,
+				strerror(errno));
+		else if (how == KNOWN_UNPIN && strcmp(k->pin, PROG_PIN) &&
+			 unlink(path) && errno != ENOENT)
+			pr_warn("cannot unpin %s: %s", path, strerror(errno));
+		close(k->fd);
+	}
+	x->n_known = 0;
+}
+
+/*
+ * The name of program @id, and an fd to it (caller closes). Needs
+ * CAP_SYS_ADMIN: only for programs no pin of ours names.
+ */
 static int prog_by_id(uint32_t id, char *name, size_t len,
 		      struct bpf_prog_info *info_out)
 {
@@ -386,6 +564,48 @@ out_ok:
 }
 
 /*
+ * An fd of program @id attached to @a, if it is ours: our own, one a
+ * previous instance pinned, or (with CAP_SYS_ADMIN, found by id) an
+ * xdp_handle_fwd nobody pinned, as a version before the program pin left
+ * it. *@owned: the caller closes the fd. -EBUSY for anybody else's.
+ */
+static int ours_fd(struct xdp *x, const struct xdp_att *a, uint32_t id,
+		   bool *owned)
+{
+	struct xdp_known *k = known_find(x, id);
+	char name[BPF_OBJ_NAME_LEN];
+	int fd;
+
+	*owned = false;
+	if (id == x->prog_id)
+		return x->prog_fd;
+	if (k)
+		return k->fd;
+	fd = prog_by_id(id, name, sizeof(name), NULL);
+	if (fd == -EPERM) {
+		pr_err("%s: another XDP program (id %u) is attached, not the "
+		       "one pinned at %s/%s; detach it first (ip link set dev "
+		       "%s xdp off)",
+		       a->name, id, x->bpffs, PROG_PIN, a->name);
+		return -EBUSY;
+	}
+	if (fd < 0) {
+		pr_err("%s: cannot inspect attached XDP program id %u: %s",
+		       a->name, id, strerror(-fd));
+		return fd;
+	}
+	if (strcmp(name, XDP_PROG_NAME)) {
+		pr_err("%s: another XDP program (%s, id %u) is attached; "
+		       "detach it first (ip link set dev %s xdp off)",
+		       a->name, name, id, a->name);
+		close(fd);
+		return -EBUSY;
+	}
+	*owned = true;
+	return fd;
+}
+
+/*
  * Attach to one interface. A program of ours already there is replaced in
  * place, in the mode it runs in; anybody else's is left alone (-EBUSY).
  */
@@ -393,8 +613,8 @@ static int attach_one(struct xdp *x, struct xdp_att *a)
 {
 	struct bpf_xdp_query_opts q = {.sz = sizeof(q)};
 	struct bpf_xdp_attach_opts ao = {.sz = sizeof(ao)};
-	char name[BPF_OBJ_NAME_LEN];
 	uint32_t cur_id, cur_flags, want;
+	bool owned;
 	int old_fd, err;
 
 	err = bpf_xdp_query(a->ifindex, 0, &q);
@@ -413,19 +633,9 @@ static int attach_one(struct xdp *x, struct xdp_att *a)
 	}
 	cur_id = q.drv_prog_id ? q.drv_prog_id : q.skb_prog_id;
 	cur_flags = q.drv_prog_id ? XDP_FLAGS_DRV_MODE : XDP_FLAGS_SKB_MODE;
-	old_fd = prog_by_id(cur_id, name, sizeof(name), NULL);
-	if (old_fd < 0) {
-		pr_err("%s: cannot inspect attached XDP program id %u: %s",
-		       a->name, cur_id, strerror(-old_fd));
+	old_fd = ours_fd(x, a, cur_id, &owned);
+	if (old_fd < 0)
 		return old_fd;
-	}
-	if (strcmp(name, XDP_PROG_NAME)) {
-		pr_err("%s: another XDP program (%s, id %u) is attached; "
-		       "detach it first (ip link set dev %s xdp off)",
-		       a->name, name, cur_id, a->name);
-		err = -EBUSY;
-		goto out_close;
-	}
 	if (!prog_uses_map(old_fd, x->hfwd_id))
 		pr_warn("%s: replacing an %s (id %u) that does not use "
 			"%s/hfwd: its table is lost, entries are relearned",
@@ -458,7 +668,8 @@ static int attach_one(struct xdp *x, struct xdp_att *a)
 		"never detached",
 		a->name, cur_id, x->prog_id, mode_name(cur_flags));
 out_close:
-	close(old_fd);
+	if (owned)
+		close(old_fd);
 	return err;
 }
 
@@ -494,16 +705,16 @@ static struct xdp_att *att_find(struct xdp *x, uint32_t ifindex)
 static void detach_strays(struct xdp *x)
 {
 	struct if_nameindex *ifs = if_nameindex(), *p;
-	struct bpf_map_info minfo = {};
-	uint32_t len = sizeof(minfo);
 
-	if (!ifs || bpf_obj_get_info_by_fd(x->map_fd[MAP_HFWD], &minfo, &len))
-		goto out_free;
+	if (!ifs)
+		return;
 	for (p = ifs; p->if_index; p++) {
 		struct bpf_xdp_query_opts q = {.sz = sizeof(q)};
 		struct bpf_xdp_attach_opts ao = {.sz = sizeof(ao)};
 		char name[BPF_OBJ_NAME_LEN];
+		struct xdp_known *k;
 		uint32_t id, flags;
+		bool ours;
 		int fd;
 
 		if (att_find(x, p->if_index) ||
@@ -512,24 +723,29 @@ static void detach_strays(struct xdp *x)
 		id = q.drv_prog_id ? q.drv_prog_id : q.skb_prog_id;
 		if (!id)
 			continue;
-		fd = prog_by_id(id, name, sizeof(name), NULL);
-		if (fd < 0)
-			continue;
+		/* a pinned one was ours; one found by id, if it uses hfwd */
+		k = known_find(x, id);
+		if (k) {
+			fd = k->fd;
+			ours = true;
+		} else {
+			fd = prog_by_id(id, name, sizeof(name), NULL);
+			if (fd < 0)
+				continue;
+			ours = !strcmp(name, XDP_PROG_NAME) &&
+			       prog_uses_map(fd, x->hfwd_id);
+		}
 		flags = q.drv_prog_id ? XDP_FLAGS_DRV_MODE : XDP_FLAGS_SKB_MODE;
 		ao.old_prog_fd = fd;
-		if (!strcmp(name, XDP_PROG_NAME) &&
-		    prog_uses_map(fd, minfo.id) &&
-		    !bpf_xdp_detach(p->if_index, flags | XDP_FLAGS_REPLACE,
-				    &ao))
+		if (ours && !bpf_xdp_detach(p->if_index,
+					    flags | XDP_FLAGS_REPLACE, &ao))
 			pr_warn("%s: no longer managed: previous instance's "
-				"XDP "
-				"program detached",
+				"XDP program detached",
 				p->if_name);
-		close(fd);
+		if (!k)
+			close(fd);
 	}
-out_free:
-	if (ifs)
-		if_freenameindex(ifs);
+	if_freenameindex(ifs);
 }
 
 /* Adopted fwd_ifaces/fwd_ports may name interfaces no longer managed. */
@@ -575,6 +791,7 @@ static int lock_bpffs(struct xdp *x)
 int xdp_open(struct xdp **out, const struct xdp_opts *o)
 {
 	char path[PATH_MAX];
+	bool keep_pins = false;
 	struct xdp *x;
 	int i, err;
 
@@ -589,7 +806,7 @@ int xdp_open(struct xdp **out, const struct xdp_opts *o)
 		err = -ENAMETOOLONG;
 		goto err_free;
 	}
-	strcpy(x->bpffs, o->bpffs);
+	snprintf(x->bpffs, sizeof(x->bpffs), "%s", o->bpffs);
 	for (i = 0; i < N_MAPS; i++)
 		x->map_fd[i] = -1;
 
@@ -616,11 +833,17 @@ int xdp_open(struct xdp **out, const struct xdp_opts *o)
 	err = xdp_find_object(o->bpf_object, path, sizeof(path));
 	if (err)
 		goto err_unlock;
+	err = open_known(x);
+	if (err)
+		goto err_unlock;
 	pr_info("loading %s", path);
 	err = load_object(x, path);
 	if (err)
 		goto err_close;
 	err = pin_maps(x);
+	if (err)
+		goto err_unpin;
+	err = pin_prog(x);
 	if (err)
 		goto err_unpin;
 	for (i = 0; i < x->n_att; i++) {
@@ -630,21 +853,33 @@ int xdp_open(struct xdp **out, const struct xdp_opts *o)
 	}
 	if (x->adopted) {
 		prune_ifaces(x);
-		detach_strays(x);
 		pr_info("adopted the pinned maps in %s", x->bpffs);
 	}
+	if (x->adopted || x->n_known)
+		detach_strays(x);
+	drop_known(x, KNOWN_UNPIN);
 	*out = x;
 	return 0;
 
 err_detach:
-	/* Replaced attachments stay: they forward from the same maps. */
-	while (i--)
-		if (!x->att[i].replaced)
+	/*
+	 * Replaced attachments stay: they forward from the same maps, and
+	 * with them our pin and the previous programs' (the interfaces we
+	 * did not reach still run those).
+	 */
+	while (i--) {
+		if (x->att[i].replaced)
+			keep_pins = true;
+		else
 			detach_one(x, &x->att[i]);
+	}
 err_unpin:
+	if (!keep_pins)
+		unpin_prog(x);
 	unpin_maps(x, false);
 err_close:
 	bpf_object__close(x->obj);
+	drop_known(x, keep_pins ? KNOWN_KEEP : KNOWN_RESTORE);
 err_unlock:
 	close(x->lock_fd);
 err_free:
@@ -659,11 +894,13 @@ void xdp_close(struct xdp *x, bool keep)
 	if (!x)
 		return;
 	if (keep) {
-		pr_info("--keep: XDP stays attached, maps stay pinned in %s",
+		pr_info("--keep: XDP stays attached, program and maps stay "
+			"pinned in %s",
 			x->bpffs);
 	} else {
 		for (i = 0; i < x->n_att; i++)
 			detach_one(x, &x->att[i]);
+		unpin_prog(x);
 		unpin_maps(x, true);
 	}
 	bpf_object__close(x->obj);

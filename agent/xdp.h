@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * xdp.h - load the XDP object, pin its maps, attach it to the managed
- * interfaces, and adopt what a previous instance left behind.
+ * xdp.h - load the XDP object, pin its maps and program, attach it to the
+ * managed interfaces, and adopt what a previous instance left behind.
  *
  * Maps are pinned under the bpffs directory (<bpffs>/hfwd, fwd_ovr,
- * fwd_ports, fwd_ifaces, fwd_stats) and the program is attached through
- * netlink, so both outlive the process: after a crash or with --keep, the
- * next instance reuses the pinned maps and swaps its program in atomically
- * (XDP_FLAGS_REPLACE), with no moment without forwarding.
+ * fwd_ports, fwd_ifaces, fwd_stats), the program at <bpffs>/fwd_prog, and
+ * it is attached through netlink, so all outlive the process: after a
+ * crash or with --keep, the next instance reuses the pinned maps, finds
+ * the attached program through its pin (no CAP_SYS_ADMIN needed) and swaps
+ * its own in atomically (XDP_FLAGS_REPLACE), with no moment without
+ * forwarding.
  */
 #ifndef XDP_H
 #define XDP_H
@@ -46,12 +48,13 @@ struct xdp;
  * our own program where a previous instance left it. Every failure is
  * logged once with its reason; -ENODEV: an interface does not exist,
  * -ENOTDIR/-ENOENT: bpffs not mounted, -EPERM: no permission, -EOPNOTSUPP:
- * XDP mode not supported, -EBUSY: another XDP program is attached,
+ * XDP mode not supported, -EBUSY: a program not ours is attached (ours:
+ * pinned at <bpffs>/fwd_prog, or found by id, which needs CAP_SYS_ADMIN),
  * -ENOENT: no object file found.
  */
 int xdp_open(struct xdp **out, const struct xdp_opts *o);
 /*
- * @keep: leave the program attached and the maps pinned for the next
+ * @keep: leave the program attached, it and the maps pinned for the next
  * instance. Otherwise detach (only our program) and unpin.
  */
 void xdp_close(struct xdp *x, bool keep);

@@ -10,6 +10,7 @@
 # usage: scripts/bench.sh [--seconds S] [--trials N] [--quick] [--cpu N]
 #                         [--cases LIST] [--changes N] [--cold N,N]
 #                         [--no-dp] [--no-cp] [--no-profile]
+#                         [--fwd-obj FILE]   (a modified fwd.bpf.o to compare)
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -32,10 +33,12 @@ cpu=1
 cases=kernel,table,fib,generic,bare
 changes=2000
 cold=10000,100000
+api_seconds=5
 quick=0
 do_dp=1
 do_cp=1
 profile=--profile
+fwd_obj=$top/build/fwd.bpf.o
 while [ $# -gt 0 ]; do
 	case $1 in
 	--seconds) seconds=$2; shift ;;
@@ -48,6 +51,7 @@ while [ $# -gt 0 ]; do
 	--no-dp) do_dp=0 ;;
 	--no-cp) do_cp=0 ;;
 	--no-profile) profile= ;;
+	--fwd-obj) fwd_obj=$2; shift ;;
 	-h | --help)
 		sed -n '/^# usage/,/^set/p' "$0" | sed '$d; s/^# \{0,1\}//'
 		exit 0
@@ -64,24 +68,22 @@ if [ "$quick" = 1 ]; then
 	trials=5
 	changes=1000
 	cold=10000
+	api_seconds=2
 fi
 if [ "$(nproc)" -le "$cpu" ]; then
 	cpu=0
 fi
 
 mkdir -p "$out"
-rm -f "$out/dp.json" "$out/cp.json"
+rm -f "$out"/dp.json "$out"/cp.json "$out"/pps.* "$out"/results.* "$out"/fwd-*.log
 
 ns() {
 	ip netns exec "$@"
 }
 
 cleanup() {
-	# The namespaces die with isolate.sh's; this stops what we started.
-	if [ -n "${fwd_pid:-}" ]; then
-		kill "$fwd_pid" 2>/dev/null || true
-		wait "$fwd_pid" 2>/dev/null || true
-	fi
+	# The driver's children die with it (PDEATHSIG); the namespaces and
+	# the private bpffs die with isolate.sh's.
 	for n in gen fwd sink; do
 		ip netns del "$n" 2>/dev/null || true
 	done
@@ -135,10 +137,15 @@ echo "           (threaded NAPI off: generator, both NAPI polls, forwarder and"
 echo "           sink run in softirq on that one CPU), $trials trials x ${seconds}s"
 
 if [ "$do_dp" = 1 ]; then
-	"$drv" dp --ns /run/netns/gen,/run/netns/fwd,/run/netns/sink \
+	# shellcheck disable=SC2086 # $profile is one word or none
+	if ! "$drv" dp --ns /run/netns/gen,/run/netns/fwd,/run/netns/sink \
 		--ifs g0,f0,f1,s0 --src 10.200.1.2 --dst 10.200.2.2 \
 		--seconds "$seconds" --trials "$trials" --cpu "$cpu" \
-		--cases "$cases" --json "$out/dp.json" $profile
+		--cases "$cases" --fwd-obj "$fwd_obj" --json "$out/dp.json" \
+		$profile; then
+		echo '{"na":"data-path driver failed (its message is above)"}' \
+			>"$out/dp.json"
+	fi
 	# Leave the forwarder ingress clean for the control plane.
 	ns fwd ip link set f0 xdpgeneric off 2>/dev/null || true
 	ns fwd ip link set f0 xdp off 2>/dev/null || true
@@ -151,6 +158,7 @@ if [ "$do_cp" = 1 ]; then
 	else
 		"$drv" cp --ns /run/netns/fwd --fwd "$top/build/fwd" \
 			--changes "$changes" --cold "$cold" \
+			--api-seconds "$api_seconds" \
 			--json "$out/cp.json" || true
 	fi
 	[ -s "$out/cp.json" ] || echo '{"na":"control-plane driver failed"}' >"$out/cp.json"

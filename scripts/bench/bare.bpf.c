@@ -19,6 +19,8 @@ struct {
 	__type(value, __u32);
 } bare_out SEC(".maps");
 
+/* cppcheck cannot see libbpf's SEC() without the BPF include path. */
+// cppcheck-suppress unknownMacro
 SEC("xdp")
 int xdp_bare(struct xdp_md *ctx)
 {

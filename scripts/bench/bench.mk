@@ -21,13 +21,13 @@ $(BENCH_OUT)/%.skel.h: $(BENCH_OUT)/%.bpf.o
 	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
 
 $(BENCH_OUT)/bench: $(BENCH_CSRCS) $(wildcard scripts/bench/*.h) \
-		$(BENCH_SKELS) $(OUTPUT)/fwd.skel.h
+		$(BENCH_SKELS) kern/fwd.h
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) -I$(BENCH_OUT) -Iscripts/bench $(BENCH_CSRCS) \
 		-lbpf -lelf -lz -lmnl -lm -o $@
 
 bench: $(BENCH_OUT)/bench
 
-# Keep the objects: they are what `bpftool prog profile` and the verifier
-# instruction counts in the report are taken from.
+# Keep the objects next to their skeletons, for `bpftool prog dump` and
+# `llvm-objdump -d` when a figure needs explaining.
 .SECONDARY: $(BENCH_PROGS:%=$(BENCH_OUT)/%.bpf.o)

@@ -14,9 +14,10 @@
  * is pinned to: two-vCPU figures swing ~2x with the host's placement of
  * the vCPUs, one-CPU figures do not.
  *
- * The driver loads build/fwd.bpf.o itself (through its skeleton) and fills
- * hfwd, fwd_ifaces and fwd_ports as the daemon would for a static
- * neighbour, so the data path can be measured without the daemon.
+ * The driver loads build/fwd.bpf.o itself (from the file, so --fwd-obj can
+ * measure a modified build) and fills hfwd, fwd_ifaces and fwd_ports as
+ * the daemon would for a static neighbour, so the data path is measured
+ * without the daemon.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -37,7 +38,6 @@
 #include <bpf/libbpf.h>
 
 #include "fwd.h"
-#include "fwd.skel.h"
 #include "bench.h"
 #include "dp.h"
 #include "gen.skel.h"
@@ -97,7 +97,10 @@ struct dp {
 	struct gen_bpf *gen;
 	struct sink_bpf *sink;
 	struct bare_bpf *bare;
-	struct fwd_bpf *fwd;
+	const char *fwd_path; /* build/fwd.bpf.o, or a variant to compare */
+	struct bpf_object *fwd;
+	struct bpf_program *fwd_prog;
+	int hfwd, fwd_ifaces, fwd_ports, fwd_stats; /* map fds */
 	int ncpus;
 	double est_pps[CASE_MAX]; /* last rate seen, sizes the next call */
 	struct trial res[CASE_MAX][MAX_TRIALS];
@@ -232,8 +235,7 @@ static uint64_t fwd_count(const struct dp *dp, uint32_t which)
 	struct fwd_count v[dp->ncpus];
 	uint64_t sum = 0;
 
-	if (bpf_map_lookup_elem(bpf_map__fd(dp->fwd->maps.fwd_stats), &which,
-				v))
+	if (bpf_map_lookup_elem(dp->fwd_stats, &which, v))
 		return 0;
 	for (int i = 0; i < dp->ncpus; i++)
 		sum += v[i].packets;
@@ -268,13 +270,13 @@ static int ingress_prog(const struct dp *dp, enum dp_case c)
 		return -1;
 	if (c == CASE_BARE)
 		return bpf_program__fd(dp->bare->progs.xdp_bare);
-	return bpf_program__fd(dp->fwd->progs.xdp_handle_fwd);
+	return bpf_program__fd(dp->fwd_prog);
 }
 
 /* hfwd holds dst exactly in the table cases, as the daemon would. */
 static int set_route(struct dp *dp, bool in_table)
 {
-	int fd = bpf_map__fd(dp->fwd->maps.hfwd);
+	int fd = dp->hfwd;
 	struct fwd_entry e = {.ifindex = dp->fwd_out.ifindex};
 	int err;
 
@@ -313,7 +315,7 @@ static int setup_case(struct dp *dp, enum dp_case c)
 		err = set_route(dp, c != CASE_FIB);
 		if (err)
 			return err;
-		prog = bpf_program__fd(dp->fwd->progs.xdp_handle_fwd);
+		prog = bpf_program__fd(dp->fwd_prog);
 		break;
 	}
 	err = bpf_xdp_attach(in, prog, mode, NULL);
@@ -331,6 +333,7 @@ static int setup_case(struct dp *dp, enum dp_case c)
 static int gen_run(struct dp *dp, uint32_t repeat)
 {
 	uint8_t frame[BENCH_FRAME_LEN];
+	// cppcheck-suppress unknownMacro
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame,
 		    .data_size_in = sizeof(frame), .repeat = repeat,
 		    .flags = BPF_F_TEST_XDP_LIVE_FRAMES);
@@ -402,6 +405,42 @@ static int run_trial(struct dp *dp, enum dp_case c, struct trial *t)
 	return 0;
 }
 
+/*
+ * The forwarder's object from its file, as the daemon loads it, so that a
+ * modified build (--fwd-obj) can be measured against the same pipeline.
+ */
+static int fwd_load(struct dp *dp)
+{
+	int err;
+
+	dp->fwd = bpf_object__open_file(dp->fwd_path, NULL);
+	if (!dp->fwd) {
+		err = -errno;
+		fprintf(stderr, "bench: opening %s: %s\n", dp->fwd_path,
+			strerror(-err));
+		return err;
+	}
+	err = bpf_object__load(dp->fwd);
+	if (err) {
+		fprintf(stderr, "bench: loading %s: %s\n", dp->fwd_path,
+			strerror(-err));
+		return err;
+	}
+	dp->fwd_prog =
+		bpf_object__find_program_by_name(dp->fwd, "xdp_handle_fwd");
+	dp->hfwd = bpf_object__find_map_fd_by_name(dp->fwd, "hfwd");
+	dp->fwd_ifaces = bpf_object__find_map_fd_by_name(dp->fwd, "fwd_ifaces");
+	dp->fwd_ports = bpf_object__find_map_fd_by_name(dp->fwd, "fwd_ports");
+	dp->fwd_stats = bpf_object__find_map_fd_by_name(dp->fwd, "fwd_stats");
+	if (!dp->fwd_prog || dp->hfwd < 0 || dp->fwd_ifaces < 0 ||
+	    dp->fwd_ports < 0 || dp->fwd_stats < 0) {
+		fprintf(stderr, "bench: %s lacks xdp_handle_fwd or a map\n",
+			dp->fwd_path);
+		return -ENOENT;
+	}
+	return 0;
+}
+
 static int load_all(struct dp *dp)
 {
 	struct fwd_iface fi = {.flags = FWD_IF_MANAGED | FWD_IF_FORWARDING |
@@ -439,20 +478,19 @@ static int load_all(struct dp *dp)
 	if (err || (err = iface_resolve(&dp->fwd_in)) ||
 	    (err = iface_resolve(&dp->fwd_out)))
 		return err;
-	dp->fwd = fwd_bpf__open_and_load();
-	if (!dp->fwd)
-		return -errno;
+	err = fwd_load(dp);
+	if (err)
+		return err;
 	memcpy(fi.mac, dp->fwd_in.mac, 6);
-	if (bpf_map_update_elem(bpf_map__fd(dp->fwd->maps.fwd_ifaces),
-				&dp->fwd_in.ifindex, &fi, BPF_ANY))
+	if (bpf_map_update_elem(dp->fwd_ifaces, &dp->fwd_in.ifindex, &fi,
+				BPF_ANY))
 		return -errno;
 	memcpy(fi.mac, dp->fwd_out.mac, 6);
-	if (bpf_map_update_elem(bpf_map__fd(dp->fwd->maps.fwd_ifaces),
-				&dp->fwd_out.ifindex, &fi, BPF_ANY))
+	if (bpf_map_update_elem(dp->fwd_ifaces, &dp->fwd_out.ifindex, &fi,
+				BPF_ANY))
 		return -errno;
 	oif = dp->fwd_out.ifindex;
-	if (bpf_map_update_elem(bpf_map__fd(dp->fwd->maps.fwd_ports), &oif,
-				&oif, BPF_ANY))
+	if (bpf_map_update_elem(dp->fwd_ports, &oif, &oif, BPF_ANY))
 		return -errno;
 
 	dp->bare = bare_bpf__open();
@@ -481,8 +519,8 @@ struct prog_size {
 static void prog_sizes(const struct dp *dp, struct prog_size ps[4])
 {
 	const struct bpf_program *p[4] = {
-		dp->fwd->progs.xdp_handle_fwd, dp->bare->progs.xdp_bare,
-		dp->gen->progs.xdp_gen, dp->sink->progs.xdp_sink};
+		dp->fwd_prog, dp->bare->progs.xdp_bare, dp->gen->progs.xdp_gen,
+		dp->sink->progs.xdp_sink};
 
 	for (int i = 0; i < 4; i++) {
 		struct bpf_prog_info info = {};
@@ -587,14 +625,18 @@ static void report(const struct dp *dp)
 		if (!dp->have_prof[c])
 			continue;
 		if (first)
-			printf("\nprofile pass (BPF run-time stats on, not in "
-			       "the figures above):\n");
+			printf("\nprofile pass (BPF run-time stats on, one "
+			       "trial each, not in the figures above;\n"
+			       "each run carries the stats' own clock reads, "
+			       "so compare with bare):\n");
 		first = false;
-		printf("%-8s %6.3f Mpps = %5.0f ns/packet; ingress program "
-		       "%5.1f ns/run, generator %5.1f ns/run\n",
-		       cases[c].name, dp->prof[c].pps / 1e6,
-		       1e9 / dp->prof[c].pps, dp->prof[c].prog_ns,
-		       dp->prof[c].gen_ns);
+		printf("%-8s ingress program %6.1f ns/run", cases[c].name,
+		       dp->prof[c].prog_ns);
+		if (dp->have_prof[CASE_BARE] && c != CASE_BARE)
+			printf(" = bare %+6.1f ns",
+			       dp->prof[c].prog_ns -
+				       dp->prof[CASE_BARE].prog_ns);
+		printf("\n");
 	}
 	first = true;
 
@@ -729,11 +771,13 @@ int dp_main(int argc, char **argv)
 		{"cases", required_argument, NULL, 'C'},
 		{"json", required_argument, NULL, 'j'},
 		{"profile", no_argument, NULL, 'P'},
+		{"fwd-obj", required_argument, NULL, 'o'},
 		{}};
 	static struct dp dp; /* results arrays: keep off the stack */
 	char *ns = NULL, *ifs = NULL, *save = NULL;
 	int opt, err, start = 0;
 
+	dp.fwd_path = "build/fwd.bpf.o";
 	dp.seconds = 5;
 	dp.trials = 5;
 	dp.cpu = 1;
@@ -775,6 +819,9 @@ int dp_main(int argc, char **argv)
 			break;
 		case 'P':
 			dp.profile = true;
+			break;
+		case 'o':
+			dp.fwd_path = optarg;
 			break;
 		default:
 			goto bad;

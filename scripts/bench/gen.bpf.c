@@ -26,6 +26,8 @@ struct {
 	__type(value, __u32);
 } gen_out SEC(".maps");
 
+/* cppcheck cannot see libbpf's SEC() without the BPF include path. */
+// cppcheck-suppress unknownMacro
 SEC("xdp")
 int xdp_gen(struct xdp_md *ctx)
 {

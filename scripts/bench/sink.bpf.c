@@ -16,6 +16,8 @@ struct {
 	__type(value, __u64);
 } sink_cnt SEC(".maps");
 
+/* cppcheck cannot see libbpf's SEC() without the BPF include path. */
+// cppcheck-suppress unknownMacro
 SEC("xdp")
 int xdp_sink(struct xdp_md *ctx)
 {
