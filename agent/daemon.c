@@ -492,7 +492,7 @@ int daemon_run(const struct daemon_opts *o)
 	sd_notify(0, "STOPPING=1");
 	api_stop(d);
 	rtnl_close(d->rtnl);
-	table_flush(d->table);
+	table_compact(d->table); /* fold the journal into the state file */
 	xdp_close(d->xdp, o->keep);
 	goto out_table;
 

@@ -14,6 +14,20 @@
  * ingress interface has forwarding off. A key becoming an override gets its
  * hfwd value first and its mark second; a key losing its override loses the
  * mark first. So a learned value is never taken for an override.
+ *
+ * Durability is a snapshot plus a journal, as databases do it: the API
+ * answers an update only once it is on disk, and it groups the updates of
+ * a loop iteration into one flush, so a flush's cost is every updater's
+ * latency. Rewriting the whole state file (two fsyncs and every override)
+ * per flush grew with the table; appending one line per change and one
+ * fdatasync does not. Each journal line is "CRC32 JSON\n", the CRC over the
+ * JSON, so a record torn by a crash is recognised. Replaying the journal
+ * over a snapshot that already holds its records changes nothing (each
+ * record says the final state of its key), which is what makes compaction
+ * safe with no coordination: the new snapshot is made durable first, the
+ * journal is removed after. A thread writes that snapshot, from a copy of
+ * the overrides, so that updates keep flowing to a fresh journal meanwhile;
+ * it touches no table state, and the loop collects it at a later flush.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -21,11 +35,14 @@
 #include <libgen.h>
 #include <limits.h>
 #include <net/if.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <bpf/bpf.h>
 #include <cjson/cJSON.h>
@@ -58,6 +75,17 @@ struct table {
 	int hfwd_fd;
 	int ovr_fd;
 	char *state_path;
+	char *journal_path;
+	char *old_path; /* journal being folded into a snapshot */
+	bool old_left;	/* old_path exists: replayed before journal_path */
+	struct snap_job *job; /* snapshot being written by a thread */
+	int jfd;	      /* journal, open for writing; -1: not yet */
+	bool jknown;	      /* jlen is known (load or open set it) */
+	uint64_t jlen;	      /* bytes of whole records known durable */
+	uint64_t jmax;	      /* journal bound, see table.h */
+	uint64_t snap_len;    /* size of the last snapshot */
+	uint32_t *pend;	      /* overrides changed since the last flush */
+	uint32_t npend, pend_cap;
 	struct htab learned;
 	struct htab ovr;
 	int defer;	  /* open resync brackets: map writes wait */
@@ -65,6 +93,8 @@ struct table {
 	bool full_warned; /* "hfwd full" already logged since last success */
 	struct table_stats st;
 };
+
+static void snap_reap(struct table *t, bool wait);
 
 /* ---- the hash ---------------------------------------------------------- */
 
@@ -269,15 +299,24 @@ int table_new(struct table **out, const struct table_opts *o)
 		return -ENOMEM;
 	t->hfwd_fd = o->hfwd_fd;
 	t->ovr_fd = o->ovr_fd;
+	t->jfd = -1;
+	t->jmax = o->journal_max ? o->journal_max : TABLE_JOURNAL_MAX;
 	if (o->state_path) {
 		t->state_path = strdup(o->state_path);
-		if (!t->state_path) {
-			free(t);
-			return -ENOMEM;
-		}
+		if (!t->state_path ||
+		    asprintf(&t->journal_path, "%s.journal", o->state_path) < 0)
+			goto err_state;
+		if (asprintf(&t->old_path, "%s.old", t->journal_path) < 0)
+			goto err_journal;
 	}
 	*out = t;
 	return 0;
+err_journal:
+	free(t->journal_path);
+err_state:
+	free(t->state_path);
+	free(t);
+	return -ENOMEM;
 }
 
 void table_set_maps(struct table *t, int hfwd_fd, int ovr_fd)
@@ -291,7 +330,13 @@ void table_free(struct table *t)
 	if (!t)
 		return;
 	free(t->learned.slots);
+	snap_reap(t, true);
 	free(t->ovr.slots);
+	if (t->jfd >= 0)
+		close(t->jfd);
+	free(t->old_path);
+	free(t->pend);
+	free(t->journal_path);
 	free(t->state_path);
 	free(t);
 }
@@ -354,6 +399,30 @@ int table_learned(const struct table *t, uint32_t ip, struct fwd_entry *e)
 
 /* ---- overrides --------------------------------------------------------- */
 
+/*
+ * Remember that @ip's override changed: the next flush journals its state
+ * then (duplicates are harmless, each record says the state at the flush).
+ */
+static int note_change(struct table *t, uint32_t ip)
+{
+	if (!t->state_path) {
+		t->dirty = true;
+		return 0;
+	}
+	if (t->npend == t->pend_cap) {
+		uint32_t cap = t->pend_cap ? t->pend_cap * 2 : 64;
+		uint32_t *p = realloc(t->pend, cap * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		t->pend = p;
+		t->pend_cap = cap;
+	}
+	t->pend[t->npend++] = ip;
+	t->dirty = true;
+	return 0;
+}
+
 int table_override_set(struct table *t, uint32_t ip, const struct fwd_entry *e)
 {
 	struct fwd_entry old;
@@ -363,12 +432,13 @@ int table_override_set(struct table *t, uint32_t ip, const struct fwd_entry *e)
 
 	if (!ip)
 		return -EINVAL;
+	if (note_change(t, ip))
+		return -ENOMEM;
 	s = htab_insert(&t->ovr, ip, &created);
 	if (!s)
 		return -ENOMEM;
 	old = s->e;
 	s->e = *e;
-	t->dirty = true;
 	if (t->defer)
 		return 0;
 	err = hfwd_put(t, ip, e);
@@ -401,8 +471,9 @@ int table_override_del(struct table *t, uint32_t ip)
 
 	if (!s)
 		return -ENOENT;
+	if (note_change(t, ip))
+		return -ENOMEM;
 	htab_remove(&t->ovr, s);
-	t->dirty = true;
 	if (t->defer)
 		return 0;
 	err = ovr_unmark(t, ip);
@@ -811,37 +882,11 @@ out_free:
 	return err;
 }
 
-/* ---- persistence ------------------------------------------------------- */
+/* ---- persistence: files ------------------------------------------------ */
 
 bool table_dirty(const struct table *t)
 {
 	return t->dirty;
-}
-
-static int add_override_json(const struct table_row *row, void *ctx)
-{
-	char ipb[INET_ADDRSTRLEN], sm[18], dm[18], ifn[IF_NAMESIZE];
-	cJSON *arr = ctx, *o;
-
-	if (!row->override)
-		return 0;
-	o = cJSON_CreateObject();
-	if (!o)
-		return -ENOMEM;
-	cJSON_AddItemToArray(arr, o);
-	inet_ntop(AF_INET, &row->ip, ipb, sizeof(ipb));
-	fmt_mac(sm, row->entry.smac);
-	fmt_mac(dm, row->entry.dmac);
-	if (!cJSON_AddStringToObject(o, "ip", ipb) ||
-	    !cJSON_AddNumberToObject(o, "ifindex", row->entry.ifindex) ||
-	    !cJSON_AddStringToObject(o, "smac", sm) ||
-	    !cJSON_AddStringToObject(o, "dmac", dm))
-		return -ENOMEM;
-	/* ifindexes change across reboots; the name lets a reload follow */
-	if (if_indextoname(row->entry.ifindex, ifn) &&
-	    !cJSON_AddStringToObject(o, "iface", ifn))
-		return -ENOMEM;
-	return 0;
 }
 
 static int write_all(int fd, const char *buf, size_t len)
@@ -860,18 +905,54 @@ static int write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
+/* pwrite() it all at @off; -1 and errno on failure. */
+static int pwrite_all(int fd, const char *buf, size_t len, uint64_t off)
+{
+	while (len) {
+		ssize_t n = pwrite(fd, buf, len, off);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		buf += n;
+		len -= n;
+		off += n;
+	}
+	return 0;
+}
+
+/* The directory holding @path, created if missing; fsync'ed if @sync. */
+static int state_dir(const char *path, bool sync)
+{
+	char dir[PATH_MAX];
+	int dfd, err;
+
+	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
+		return -ENAMETOOLONG;
+	dirname(dir);
+	if (!sync)
+		return mkdir(dir, 0755) && errno != EEXIST ? -errno : 0;
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	err = fsync(dfd) ? -errno : 0;
+	close(dfd);
+	return err;
+}
+
 /* Write temp, fsync, rename over, fsync the directory: all or nothing. */
 static int write_atomic(const char *path, const char *text)
 {
-	char tmp[PATH_MAX], dir[PATH_MAX];
-	int fd, dfd, err;
+	char tmp[PATH_MAX];
+	int fd, err;
 
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
 		return -ENAMETOOLONG;
-	snprintf(dir, sizeof(dir), "%s", path);
-	dirname(dir);
-	if (mkdir(dir, 0755) && errno != EEXIST)
-		return -errno;
+	err = state_dir(path, false);
+	if (err)
+		return err;
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -errno;
@@ -886,52 +967,10 @@ static int write_atomic(const char *path, const char *text)
 		unlink(tmp);
 		return err;
 	}
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return -errno;
-	err = fsync(dfd) ? -errno : 0;
-	close(dfd);
-	return err;
+	return state_dir(path, true);
 }
 
-int table_flush(struct table *t)
-{
-	cJSON *root, *arr;
-	char *text = NULL;
-	int err;
-
-	if (!t->dirty || !t->state_path)
-		return 0;
-	root = cJSON_CreateObject();
-	if (!root)
-		return -ENOMEM;
-	err = -ENOMEM;
-	if (!cJSON_AddNumberToObject(root, "version", STATE_VERSION))
-		goto out_free;
-	arr = cJSON_AddArrayToObject(root, "overrides");
-	if (!arr)
-		goto out_free;
-	err = table_walk(t, add_override_json, arr);
-	if (err)
-		goto out_free;
-	text = cJSON_Print(root);
-	if (!text) {
-		err = -ENOMEM;
-		goto out_free;
-	}
-	err = write_atomic(t->state_path, text);
-	if (err)
-		pr_err("cannot write state file %s: %s", t->state_path,
-		       strerror(-err));
-	else
-		t->dirty = false;
-out_free:
-	free(text);
-	cJSON_Delete(root);
-	return err;
-}
-
-static char *read_file(const char *path, int *err)
+static char *read_file(const char *path, size_t *lenp, int *err)
 {
 	char *buf = NULL;
 	size_t len = 0, cap = 0;
@@ -964,11 +1003,214 @@ static char *read_file(const char *path, int *err)
 	}
 	buf[len] = 0;
 	fclose(f);
+	if (lenp)
+		*lenp = len;
 	return buf;
 out_free:
 	free(buf);
 	fclose(f);
 	return NULL;
+}
+
+/* ---- persistence: the snapshot ----------------------------------------- */
+
+/*
+ * The name of @ifindex, or NULL. if_indextoname() costs a socket and an
+ * ioctl, and overrides nearly all share a few interfaces: the last answer
+ * is kept for the length of one flush or snapshot (a snapshot of 8k
+ * overrides took ~80 ms asking for each).
+ */
+struct name_cache {
+	uint32_t ifindex; /* 0: nothing cached */
+	bool found;
+	char name[IF_NAMESIZE];
+};
+
+static const char *cached_name(struct name_cache *c, uint32_t ifindex)
+{
+	if (c->ifindex != ifindex) {
+		c->ifindex = ifindex;
+		c->found = if_indextoname(ifindex, c->name);
+	}
+	return c->found ? c->name : NULL;
+}
+
+struct snap_ctx {
+	cJSON *arr;
+	struct name_cache nc;
+};
+
+static int add_override_json(const struct table_row *row, void *ctx)
+{
+	char ipb[INET_ADDRSTRLEN], sm[18], dm[18];
+	struct snap_ctx *sc = ctx;
+	const char *ifn;
+	cJSON *o;
+
+	if (!row->override)
+		return 0;
+	o = cJSON_CreateObject();
+	if (!o)
+		return -ENOMEM;
+	cJSON_AddItemToArray(sc->arr, o);
+	inet_ntop(AF_INET, &row->ip, ipb, sizeof(ipb));
+	fmt_mac(sm, row->entry.smac);
+	fmt_mac(dm, row->entry.dmac);
+	if (!cJSON_AddStringToObject(o, "ip", ipb) ||
+	    !cJSON_AddNumberToObject(o, "ifindex", row->entry.ifindex) ||
+	    !cJSON_AddStringToObject(o, "smac", sm) ||
+	    !cJSON_AddStringToObject(o, "dmac", dm))
+		return -ENOMEM;
+	/* ifindexes change across reboots; the name lets a reload follow */
+	ifn = cached_name(&sc->nc, row->entry.ifindex);
+	if (ifn && !cJSON_AddStringToObject(o, "iface", ifn))
+		return -ENOMEM;
+	return 0;
+}
+
+/*
+ * A snapshot to write: a copy of the overrides, so that a thread can write
+ * it (cJSON, ~1 MB and an fsync for 8k overrides: ~10 ms or more) while the
+ * loop goes on answering updates and appending them to a new journal.
+ */
+struct snap_job {
+	pthread_t tid;
+	bool threaded;
+	const char *state_path; /* the table's, which outlives the job */
+	const char *old_path;	/* journal to remove once written, or NULL */
+	struct table_row *rows;
+	uint32_t n;
+	int err;
+	bool unlinked; /* old_path removed, durably */
+	uint64_t snap_len;
+	atomic_bool done;
+};
+
+static void snap_job_free(struct snap_job *j)
+{
+	free(j->rows);
+	free(j);
+}
+
+static struct snap_job *snap_job_new(const struct table *t,
+				     const char *old_path)
+{
+	struct snap_job *j = calloc(1, sizeof(*j));
+	uint32_t i;
+
+	if (!j)
+		return NULL;
+	j->rows = malloc((t->ovr.n ? t->ovr.n : 1) * sizeof(*j->rows));
+	if (!j->rows) {
+		free(j);
+		return NULL;
+	}
+	j->state_path = t->state_path;
+	j->old_path = old_path;
+	for (i = 0; t->ovr.slots && i <= t->ovr.mask; i++) {
+		const struct slot *s = &t->ovr.slots[i];
+
+		if (!s->ip)
+			continue;
+		j->rows[j->n].ip = s->ip;
+		j->rows[j->n].entry = s->e;
+		j->rows[j->n].override = true;
+		j->n++;
+	}
+	return j;
+}
+
+/* Write the job's snapshot, then drop the journal it holds. */
+static void *snap_run(void *arg)
+{
+	struct snap_job *j = arg;
+	struct snap_ctx sc = {};
+	uint64_t t0 = loop_now_us();
+	char *text = NULL;
+	cJSON *root;
+	uint32_t i;
+	int err = -ENOMEM;
+
+	qsort(j->rows, j->n, sizeof(*j->rows), row_cmp);
+	root = cJSON_CreateObject();
+	if (!root)
+		goto out;
+	if (!cJSON_AddNumberToObject(root, "version", STATE_VERSION))
+		goto out_free;
+	sc.arr = cJSON_AddArrayToObject(root, "overrides");
+	if (!sc.arr)
+		goto out_free;
+	for (i = 0, err = 0; i < j->n && !err; i++)
+		err = add_override_json(&j->rows[i], &sc);
+	if (err)
+		goto out_free;
+	text = cJSON_Print(root);
+	if (!text) {
+		err = -ENOMEM;
+		goto out_free;
+	}
+	err = write_atomic(j->state_path, text);
+	if (err) {
+		pr_err("cannot write state file %s: %s", j->state_path,
+		       strerror(-err));
+		goto out_free;
+	}
+	j->snap_len = strlen(text);
+	pr_info("state file %s: %u override(s) written in %llu us",
+		j->state_path, j->n, (unsigned long long)(loop_now_us() - t0));
+	if (j->old_path) {
+		int rc = 0;
+
+		/* harmless if left: replaying it over the snapshot is a no-op */
+		if (unlink(j->old_path) && errno != ENOENT)
+			rc = -errno;
+		if (!rc)
+			rc = state_dir(j->old_path, true);
+		if (rc)
+			pr_warn("cannot remove journal %s: %s", j->old_path,
+				strerror(-rc));
+		j->unlinked = !rc;
+	}
+out_free:
+	free(text);
+	cJSON_Delete(root);
+out:
+	j->err = err;
+	atomic_store(&j->done, true);
+	return NULL;
+}
+
+/* Collect a finished (or with @wait, a running) background snapshot. */
+static void snap_reap(struct table *t, bool wait)
+{
+	struct snap_job *j = t->job;
+
+	if (!j || (!wait && !atomic_load(&j->done)))
+		return;
+	if (j->threaded)
+		pthread_join(j->tid, NULL);
+	if (!j->err)
+		t->snap_len = j->snap_len;
+	if (j->unlinked)
+		t->old_left = false;
+	snap_job_free(j);
+	t->job = NULL;
+}
+
+/* A snapshot of the table now, written before returning. */
+static int write_snapshot(struct table *t)
+{
+	struct snap_job *j = snap_job_new(t, NULL);
+	int err;
+
+	if (!j)
+		return -ENOMEM;
+	snap_run(j);
+	err = j->err;
+	if (!err)
+		t->snap_len = j->snap_len;
+	snap_job_free(j);
+	return err;
 }
 
 /* One override object of the state file; 0 or a reason for the log. */
@@ -987,7 +1229,9 @@ static const char *parse_override(const cJSON *o, uint32_t *ip,
 	    inet_pton(AF_INET, jip->valuestring, &a) != 1 || !a.s_addr)
 		return "bad or missing \"ip\"";
 	*ip = a.s_addr;
-	if (!cJSON_IsNumber(jif))
+	if (!jif && !js && !jd)
+		return ""; /* a journal delete record: only the ip */
+	if (!jif || !cJSON_IsNumber(jif))
 		return "bad or missing \"ifindex\"";
 	d = jif->valuedouble;
 	if (d < 1 || d > UINT32_MAX || d != (uint32_t)d)
@@ -1006,16 +1250,15 @@ static const char *parse_override(const cJSON *o, uint32_t *ip,
 	return NULL;
 }
 
-int table_load(struct table *t)
+static int load_snapshot(struct table *t)
 {
 	const cJSON *arr, *o, *ver;
 	cJSON *root;
 	char *text;
+	size_t len;
 	int err = 0, i = 0;
 
-	if (!t->state_path)
-		return 0;
-	text = read_file(t->state_path, &err);
+	text = read_file(t->state_path, &len, &err);
 	if (!text) {
 		if (err == -ENOENT)
 			return 0;
@@ -1023,6 +1266,7 @@ int table_load(struct table *t)
 		       strerror(-err));
 		return err;
 	}
+	t->snap_len = len;
 	root = cJSON_Parse(text);
 	free(text);
 	ver = cJSON_GetObjectItemCaseSensitive(root, "version");
@@ -1046,7 +1290,10 @@ int table_load(struct table *t)
 		why = parse_override(o, &ip, &e);
 		if (why) {
 			pr_err("state file %s: override #%d: %s", t->state_path,
-			       i, why);
+			       i,
+			       *why ? why
+				    : "no \"ifindex\", \"smac\", "
+				      "\"dmac\"");
 			err = -EINVAL;
 			goto out_free;
 		}
@@ -1061,5 +1308,361 @@ int table_load(struct table *t)
 	pr_info("state file %s: %d override(s) loaded", t->state_path, i);
 out_free:
 	cJSON_Delete(root);
+	return err;
+}
+
+/* ---- persistence: the journal ------------------------------------------ */
+
+/*
+ * A record: the override's state now, as an object of the snapshot's
+ * shape ({"ip"} alone when there is none), behind the CRC32 of its text.
+ */
+static int format_record(const struct table *t, uint32_t ip,
+			 struct name_cache *nc, char *buf, size_t size)
+{
+	char ipb[INET_ADDRSTRLEN], sm[18], dm[18], ifn[IF_NAMESIZE + 16];
+	const char *name;
+	const struct slot *s = htab_find(&t->ovr, ip);
+	char *body = buf + 9;
+	int n;
+
+	inet_ntop(AF_INET, &ip, ipb, sizeof(ipb));
+	if (!s) {
+		n = snprintf(body, size - 9, "{\"ip\":\"%s\"}", ipb);
+	} else {
+		fmt_mac(sm, s->e.smac);
+		fmt_mac(dm, s->e.dmac);
+		/* ifindexes change across reboots; the name lets a reload follow */
+		name = cached_name(nc, s->e.ifindex);
+		ifn[0] = 0;
+		if (name && !strpbrk(name, "\"\\"))
+			snprintf(ifn, sizeof(ifn), ",\"iface\":\"%s\"", name);
+		n = snprintf(body, size - 9,
+			     "{\"ip\":\"%s\",\"ifindex\":%u,\"smac\":\"%s\","
+			     "\"dmac\":\"%s\"%s}",
+			     ipb, s->e.ifindex, sm, dm, ifn);
+	}
+	if (n < 0 || (size_t)n + 10 > size)
+		return -ENOSPC;
+	snprintf(buf, 10, "%08lx", crc32(0, (const Bytef *)body, n));
+	buf[8] = ' ';
+	body[n] = '\n';
+	return n + 10;
+}
+
+/* Check one record (without its newline) and apply it; NULL or why not. */
+static const char *apply_record(struct table *t, const char *line, size_t len)
+{
+	struct fwd_entry e = {};
+	const char *why;
+	unsigned long crc;
+	struct slot *s;
+	char hex[9], *end;
+	cJSON *o;
+	uint32_t ip;
+	bool created;
+
+	if (len < 11 || line[8] != ' ')
+		return "not a record";
+	memcpy(hex, line, 8);
+	hex[8] = 0;
+	crc = strtoul(hex, &end, 16);
+	if (*end || crc != crc32(0, (const Bytef *)line + 9, len - 9))
+		return "checksum mismatch";
+	o = cJSON_ParseWithLength(line + 9, len - 9);
+	if (!o)
+		return "not JSON";
+	why = parse_override(o, &ip, &e);
+	cJSON_Delete(o);
+	if (why && *why)
+		return why;
+	if (why) { /* no override */
+		s = htab_find(&t->ovr, ip);
+		if (s)
+			htab_remove(&t->ovr, s);
+		return NULL;
+	}
+	s = htab_insert(&t->ovr, ip, &created);
+	if (!s)
+		return "out of memory";
+	s->e = e;
+	return NULL;
+}
+
+/*
+ * Replay the journal over the snapshot. A bad record with nothing after it
+ * is a torn last write: its flush never returned, so it was never
+ * acknowledged. A bad record followed by more is damage: refuse.
+ */
+static int replay(struct table *t, const char *path, size_t *end)
+{
+	size_t len, off = 0;
+	int err = 0, n = 0;
+	char *buf;
+
+	buf = read_file(path, &len, &err);
+	if (!buf) {
+		if (err != -ENOENT)
+			pr_err("cannot read journal %s: %s", path,
+			       strerror(-err));
+		return err;
+	}
+	while (off < len) {
+		char *nl = memchr(buf + off, '\n', len - off);
+		const char *why;
+
+		if (!nl) {
+			pr_warn("journal %s: %zu byte(s) of a torn last record "
+				"ignored",
+				path, len - off);
+			break;
+		}
+		why = apply_record(t, buf + off, nl - (buf + off));
+		if (why && nl + 1 == buf + len) {
+			pr_warn("journal %s: torn last record (%s) ignored",
+				path, why);
+			break;
+		}
+		if (why) {
+			pr_err("journal %s: record #%d at byte %zu: %s, and "
+			       "records follow it (move the journal away to "
+			       "start without the changes it holds)",
+			       path, n, off, why);
+			err = -EINVAL;
+			break;
+		}
+		off = nl + 1 - buf;
+		n++;
+	}
+	free(buf);
+	if (err)
+		return err;
+	*end = off;
+	pr_info("journal %s: %d change(s) replayed", path, n);
+	return 0;
+}
+
+/*
+ * The journal a crash interrupted the folding of first (its snapshot may
+ * or may not hold it: replaying it is right either way), then the current.
+ */
+static int load_journal(struct table *t)
+{
+	size_t end = 0;
+	int err;
+
+	t->jknown = true;
+	t->jlen = 0;
+	err = replay(t, t->old_path, &end);
+	if (err && err != -ENOENT)
+		return err;
+	t->old_left = !err;
+	err = replay(t, t->journal_path, &end);
+	if (err == -ENOENT)
+		return 0;
+	if (!err)
+		t->jlen = end;
+	return err;
+}
+
+int table_load(struct table *t)
+{
+	int err;
+
+	if (!t->state_path)
+		return 0;
+	err = load_snapshot(t);
+	if (!err)
+		err = load_journal(t);
+	return err;
+}
+
+/*
+ * Open the journal for appending at jlen, cutting off a torn tail. A new
+ * file's name is made durable now, once; later flushes only fdatasync.
+ */
+static int journal_open(struct table *t)
+{
+	bool created = false;
+	struct stat st;
+	int fd, err;
+
+	fd = open(t->journal_path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT) {
+		err = state_dir(t->journal_path, false);
+		if (err)
+			return err;
+		fd = open(t->journal_path, O_WRONLY | O_CREAT | O_CLOEXEC,
+			  0644);
+		created = true;
+	}
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st)) {
+		err = -errno;
+		goto err_close;
+	}
+	if (created) {
+		t->jlen = 0;
+		t->jknown = true;
+	} else if (!t->jknown) { /* never loaded: keep what is there */
+		t->jlen = st.st_size;
+		t->jknown = true;
+	} else if ((uint64_t)st.st_size != t->jlen && ftruncate(fd, t->jlen)) {
+		err = -errno;
+		goto err_close;
+	}
+	if (created) {
+		err = state_dir(t->journal_path, true);
+		if (err)
+			goto err_close;
+	}
+	t->jfd = fd;
+	return 0;
+err_close:
+	close(fd);
+	return err;
+}
+
+/* Remove the journal once a snapshot holds all of it. */
+static void journal_drop(struct table *t)
+{
+	const char *paths[] = {t->old_path, t->journal_path};
+	bool removed = false;
+	int err = 0, k;
+
+	if (t->jfd >= 0) {
+		close(t->jfd);
+		t->jfd = -1;
+	}
+	for (k = 0; k < 2 && !err; k++) {
+		if (!unlink(paths[k]))
+			removed = true;
+		else if (errno != ENOENT)
+			err = -errno;
+	}
+	if (!err && removed)
+		err = state_dir(t->journal_path, true);
+	if (err) {
+		/* harmless: replaying it over the snapshot changes nothing */
+		pr_warn("cannot remove journal %s: %s", paths[k - 1],
+			strerror(-err));
+		return;
+	}
+	t->old_left = false;
+	t->jlen = 0;
+	t->jknown = true;
+}
+
+/*
+ * Past the bound: the journal becomes old_path, a thread writes a snapshot
+ * of the table as it is now and removes old_path; new changes go to a new
+ * journal meanwhile. -errno if that cannot start (nothing changed then).
+ */
+static int journal_rotate(struct table *t)
+{
+	struct snap_job *j = snap_job_new(t, t->old_path);
+
+	if (!j)
+		return -ENOMEM;
+	if (t->jfd >= 0) {
+		close(t->jfd);
+		t->jfd = -1;
+	}
+	if (rename(t->journal_path, t->old_path)) {
+		int err = -errno;
+
+		snap_job_free(j);
+		return err;
+	}
+	t->old_left = true;
+	t->jlen = 0;
+	t->jknown = true;
+	t->job = j;
+	if (!pthread_create(&j->tid, NULL, snap_run, j)) {
+		j->threaded = true;
+		return 0;
+	}
+	snap_run(j); /* no thread: write it now, as a compaction would */
+	snap_reap(t, true);
+	return 0;
+}
+
+static void pending_done(struct table *t)
+{
+	t->npend = 0;
+	t->dirty = false;
+}
+
+int table_compact(struct table *t)
+{
+	int err;
+
+	snap_reap(t, true);
+	if (!t->state_path || (!t->dirty && !t->jlen && !t->old_left))
+		return 0;
+	err = write_snapshot(t);
+	if (err)
+		return err;
+	pending_done(t);
+	journal_drop(t);
+	return 0;
+}
+
+int table_flush(struct table *t)
+{
+	struct name_cache nc = {};
+	uint64_t bound;
+	size_t len = 0, cap;
+	char *buf;
+	uint32_t i;
+	int err, n;
+
+	if (!t->state_path) {
+		pending_done(t);
+		return 0;
+	}
+	if (!t->dirty)
+		return 0;
+	snap_reap(t, false);
+	bound = t->jmax > 2 * t->snap_len ? t->jmax : 2 * t->snap_len;
+	/*
+	 * Past the bound, fold the journal into a snapshot, in a thread. Only
+	 * one at a time: the journal may outgrow the bound while one runs. If
+	 * the last one left old_path behind, or none can start, fold it all
+	 * here and now.
+	 */
+	if (t->jlen >= bound && !t->job && (t->old_left || journal_rotate(t)))
+		return table_compact(t);
+	cap = (size_t)t->npend * 160;
+	buf = malloc(cap);
+	if (!buf)
+		return -ENOMEM;
+	for (i = 0; i < t->npend; i++) {
+		n = format_record(t, t->pend[i], &nc, buf + len, cap - len);
+		if (n < 0) {
+			err = n;
+			goto out_free;
+		}
+		len += n;
+	}
+	err = t->jfd < 0 ? journal_open(t) : 0;
+	if (!err && pwrite_all(t->jfd, buf, len, t->jlen))
+		err = -errno;
+	if (!err && fdatasync(t->jfd))
+		err = -errno;
+	if (err) {
+		pr_err("cannot append to journal %s: %s", t->journal_path,
+		       strerror(-err));
+		/* reopen next time: cut back to jlen, write it all again */
+		if (t->jfd >= 0)
+			close(t->jfd);
+		t->jfd = -1;
+		goto out_free;
+	}
+	t->jlen += len;
+	pending_done(t);
+out_free:
+	free(buf);
 	return err;
 }

@@ -11,7 +11,13 @@
  * changes are written to the maps at once; a resync (or the daemon's start)
  * defers map writes and ends with one reconcile that makes the maps equal
  * to the table, removing stray keys and writing the rest in batches.
- * Overrides are persisted to a JSON state file, atomically.
+ * Overrides are persisted as a JSON snapshot (the state file, replaced
+ * atomically) plus an append-only journal beside it (<state>.journal, one
+ * checksummed line per change), so that making a batch of changes durable
+ * costs one small append and one fdatasync, not a rewrite of every
+ * override. Past a bound the journal is folded into a new snapshot by a
+ * thread (it is <state>.journal.old meanwhile, and a crash then leaves both
+ * to replay); a clean shutdown folds it too.
  *
  * Addresses are IPv4 in network byte order throughout.
  */
@@ -29,7 +35,16 @@ struct table_opts {
 	int hfwd_fd;		/* the hfwd map */
 	int ovr_fd;		/* the fwd_ovr map */
 	const char *state_path; /* overrides file; NULL: not persisted */
+	/* journal size that triggers a new snapshot; 0: TABLE_JOURNAL_MAX */
+	uint64_t journal_max;
 };
+
+/*
+ * Journal bound, in bytes: past it (or twice the snapshot, if larger, so a
+ * big table is not rewritten for every few changes) table_flush() starts a
+ * new snapshot. 4 MiB is ~35k records, well under a second to replay.
+ */
+#define TABLE_JOURNAL_MAX (4u << 20)
 
 /* One destination as hfwd holds it, and where the value came from. */
 struct table_row {
@@ -58,9 +73,13 @@ void table_free(struct table *t);
 void table_set_maps(struct table *t, int hfwd_fd, int ovr_fd);
 
 /*
- * Read the overrides from the state file into the table (the maps follow
- * at the next reconcile). A missing file is an empty one. A malformed file
- * fails with -EINVAL and a log line: overrides are never dropped silently.
+ * Read the overrides from the state file, then replay its journal, into
+ * the table (the maps follow at the next reconcile). A missing file is an
+ * empty one. A malformed snapshot, or a damaged journal record followed by
+ * more records, fails with -EINVAL and a log line: overrides are never
+ * dropped silently. A damaged last record is a write torn by a crash
+ * before its flush returned, so never acknowledged: it is ignored (and cut
+ * off at the next flush).
  */
 int table_load(struct table *t);
 
@@ -80,8 +99,19 @@ int table_learn_del(struct table *t, uint32_t ip);
 int table_override_set(struct table *t, uint32_t ip, const struct fwd_entry *e);
 int table_override_del(struct table *t, uint32_t ip);
 
-/* Write the state file if overrides changed since the last write. */
+/*
+ * Make every override change since the last flush durable: append one
+ * journal record per changed destination, then one fdatasync. Past the
+ * journal bound it first hands the journal to a snapshot thread. On error
+ * nothing is known durable and the changes stay pending for the next flush.
+ */
 int table_flush(struct table *t);
+/*
+ * Fold everything into a new snapshot and remove the journals (the clean
+ * shutdown): waits for a snapshot thread, then writes before returning.
+ * Does nothing if nothing changed since the last snapshot.
+ */
+int table_compact(struct table *t);
 bool table_dirty(const struct table *t);
 
 /*

@@ -426,7 +426,11 @@ if [ "$(echo "$reply" | jq -r .code)" = 200 ] &&
 else
 	not_ok "UpdateForward puts the override in hfwd over the learned entry"
 fi
-saved=$(jq -r '.overrides[] | select(.ip == "10.71.2.2") | .dmac' "$state")
+# durable = in the journal's last record for it (the state file is only
+# rewritten at shutdown or past the journal's bound), or in the state file
+saved=$({ jq -r '.overrides[] | select(.ip == "10.71.2.2") | .dmac' "$state" \
+	2>/dev/null; cut -d' ' -f2- "$state.journal" 2>/dev/null |
+	jq -r 'select(.ip == "10.71.2.2") | .dmac'; } | tail -n 1)
 if [ "$saved" = "02:00:00:00:00:99" ]; then
 	ok "the override is on disk once the API replied"
 else

@@ -591,7 +591,7 @@ t_installed_fwdctl_sets_an_override_that_hfwd_holds()
 		.ifindex == $i and .dmac == [2, 0, 0, 0, 0, 119]' "$tmp/lookup" ||
 		fail "hfwd does not hold the override"
 	# the state file the unit's StateDirectory holds
-	wait_for grep -q 10.99.0.77 "$tmp/state.json" ||
+	wait_for grep -qs 10.99.0.77 "$tmp/state.json" "$tmp/state.json.journal" ||
 		fail "override not persisted"
 	stop_fwd
 }
@@ -885,7 +885,7 @@ EOF
 	[ ! -e /sys/fs/bpf/hfwd ] || fail "pinned in the default bpffs too"
 	api '{"action":"UpdateForward","ip":"10.99.0.79","iface":"fwd0","dstMac":"02:00:00:00:00:79"}' \
 		"$p" | jq -e '.code == 200' || fail "listen"
-	wait_for grep -q 10.99.0.79 "$tmp/other-state.json" || fail "state"
+	wait_for grep -qs 10.99.0.79 "$tmp/other-state.json" "$tmp/other-state.json.journal" || fail "state"
 	stop_fwd
 	umount "$bpffs"
 }

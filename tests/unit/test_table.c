@@ -29,6 +29,7 @@ struct fixture {
 	int hfwd, ovr;
 	char dir[64];
 	char state[128];
+	char journal[160];
 	struct table *t;
 };
 
@@ -69,6 +70,7 @@ static int setup_n(void **state, uint32_t max_entries)
 	strcpy(f->dir, "/tmp/fwd-test-table.XXXXXX");
 	assert_non_null(mkdtemp(f->dir));
 	snprintf(f->state, sizeof(f->state), "%s/state.json", f->dir);
+	snprintf(f->journal, sizeof(f->journal), "%s.journal", f->state);
 	if (make_maps(f, max_entries)) {
 		*state = f;
 		return 0; /* tests skip on f->hfwd < 0 */
@@ -410,6 +412,11 @@ static void test_flush_persists_overrides_atomically(void **state)
 	assert_int_equal(stat(f->state, &st), -1);
 	assert_int_equal(table_flush(f->t), 0);
 	assert_false(table_dirty(f->t));
+	/* a flush appends to the journal; the snapshot waits */
+	assert_int_equal(stat(f->state, &st), -1);
+	assert_int_equal(stat(f->journal, &st), 0);
+	assert_int_equal(table_compact(f->t), 0);
+	assert_int_equal(stat(f->journal, &st), -1); /* folded in */
 	snprintf(tmp, sizeof(tmp), "%s.tmp", f->state);
 	assert_int_equal(stat(tmp, &st), -1); /* no temp left */
 	root = read_json(f->state);
@@ -428,7 +435,9 @@ static void test_flush_persists_overrides_atomically(void **state)
 	/* a clean table does not write again */
 	assert_int_equal(unlink(f->state), 0);
 	assert_int_equal(table_flush(f->t), 0);
+	assert_int_equal(table_compact(f->t), 0);
 	assert_int_equal(stat(f->state, &st), -1);
+	assert_int_equal(stat(f->journal, &st), -1);
 }
 
 static void test_overrides_survive_a_restart(void **state)
@@ -682,6 +691,315 @@ static void test_cold_start_of_100k_entries_fills_hfwd(void **state)
 	assert_true(hfwd_is(f, htonl(0x0a000000 + 777), &e));
 }
 
+/* ---- the journal ------------------------------------------------------- */
+
+/* Drop the table without a clean shutdown, as kill -9 does, and restart. */
+static int crash_and_reload(struct fixture *f, uint64_t journal_max)
+{
+	struct table_opts o = {.hfwd_fd = f->hfwd,
+			       .ovr_fd = f->ovr,
+			       .state_path = f->state,
+			       .journal_max = journal_max};
+
+	table_free(f->t);
+	f->t = NULL;
+	assert_int_equal(table_new(&f->t, &o), 0);
+	return table_load(f->t);
+}
+
+static bool ovr_is(struct fixture *f, const char *ip, const struct fwd_entry *e)
+{
+	struct table_row row;
+
+	if (table_lookup(f->t, ip4(ip), &row) || !row.override)
+		return false;
+	return !memcmp(&row.entry, e, sizeof(*e));
+}
+
+static uint64_t overrides_of(struct fixture *f)
+{
+	struct table_stats st;
+
+	table_get_stats(f->t, &st);
+	return st.overrides;
+}
+
+static off_t file_size(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) ? -1 : st.st_size;
+}
+
+static void append_text(const char *path, const char *text)
+{
+	FILE *fp = fopen(path, "a");
+
+	assert_non_null(fp);
+	fputs(text, fp);
+	fclose(fp);
+}
+
+static int count_lines(const char *path)
+{
+	FILE *fp = fopen(path, "r");
+	int c, n = 0;
+
+	if (!fp)
+		return -1;
+	while ((c = fgetc(fp)) != EOF)
+		n += c == '\n';
+	fclose(fp);
+	return n;
+}
+
+static void test_journal_replays_after_a_crash(void **state)
+{
+	struct fixture *f = *state;
+	struct fwd_entry a = ent(4, 1), b = ent(5, 2), b2 = ent(5, 3);
+	uint32_t k;
+
+	NEED_BPF(f);
+	assert_int_equal(table_override_set(f->t, ip4("10.0.0.1"), &a), 0);
+	assert_int_equal(table_override_set(f->t, ip4("10.0.0.2"), &b), 0);
+	assert_int_equal(table_flush(f->t), 0);
+	assert_int_equal(table_override_set(f->t, ip4("10.0.0.2"), &b2), 0);
+	assert_int_equal(table_override_set(f->t, ip4("10.0.0.3"), &a), 0);
+	assert_int_equal(table_flush(f->t), 0);
+	/* one record per change, no snapshot yet */
+	assert_int_equal(count_lines(f->journal), 4);
+	assert_int_equal(file_size(f->state), -1);
+	/* not flushed: never acknowledged, may be lost */
+	assert_int_equal(table_override_set(f->t, ip4("10.0.0.4"), &a), 0);
+
+	for (k = 0; !bpf_map_get_next_key(f->hfwd, NULL, &k);)
+		bpf_map_delete_elem(f->hfwd, &k);
+	for (k = 0; !bpf_map_get_next_key(f->ovr, NULL, &k);)
+		bpf_map_delete_elem(f->ovr, &k);
+	assert_int_equal(crash_and_reload(f, 0), 0);
+	assert_false(table_dirty(f->t));
+	assert_int_equal(overrides_of(f), 3);
+	assert_true(ovr_is(f, "10.0.0.1", &a));
+	assert_true(ovr_is(f, "10.0.0.2", &b2));
+	assert_true(ovr_is(f, "10.0.0.3", &a));
+	assert_int_equal(table_reconcile(f->t), 0);
+	assert_true(hfwd_is(f, ip4("10.0.0.2"), &b2));
+	assert_true(ovr_has(f, ip4("10.0.0.3")));
+	assert_int_equal(map_count(f->hfwd), 3);
+	assert_int_equal(map_count(f->ovr), 3);
+}
+
+static void test_journal_delete_records_remove_overrides(void **state)
+{
+	struct fixture *f = *state;
+	struct fwd_entry a = ent(4, 1);
+	struct table_row row;
+
+	NEED_BPF(f);
+	assert_int_equal(table_override_set(f->t, ip4("10.0.0.1"), &a), 0);
+	assert_int_equal(table_override_set(f->t, ip4("10.0.0.2"), &a), 0);
+	assert_int_equal(table_flush(f->t), 0);
+	assert_int_equal(table_override_del(f->t, ip4("10.0.0.1")), 0);
+	assert_true(table_dirty(f->t));
+	assert_int_equal(table_flush(f->t), 0);
+	/* set, set, del; then a del of a key the snapshot holds */
+	assert_int_equal(count_lines(f->journal), 3);
+	assert_int_equal(crash_and_reload(f, 0), 0);
+	assert_int_equal(overrides_of(f), 1);
+	assert_int_equal(table_lookup(f->t, ip4("10.0.0.1"), &row), -ENOENT);
+	assert_int_equal(table_compact(f->t), 0);
+	assert_int_equal(table_override_del(f->t, ip4("10.0.0.2")), 0);
+	assert_int_equal(table_flush(f->t), 0);
+	assert_int_equal(crash_and_reload(f, 0), 0);
+	assert_int_equal(overrides_of(f), 0);
+}
+
+static void test_torn_last_record_is_ignored_and_cut(void **state)
+{
+	struct fixture *f = *state;
+	struct fwd_entry a = ent(4, 1), b = ent(5, 2);
+	off_t good;
+
+	NEED_BPF(f);
+	assert_int_equal(table_override_set(f->t, ip4("10.0.0.1"), &a), 0);
+	assert_int_equal(table_flush(f->t), 0);
+	good = file_size(f->journal);
+	/* a crash in the middle of a record: no newline */
+	append_text(f->journal, "0badc0de {\"ip\":\"10.0.0.2\",\"ifin");
+	assert_int_equal(crash_and_reload(f, 0), 0);
+	assert_int_equal(overrides_of(f), 1);
+	assert_true(ovr_is(f, "10.0.0.1", &a));
+	/* the next append starts where the good records end */
+	assert_int_equal(table_override_set(f->t, ip4("10.0.0.2"), &b), 0);
+	assert_int_equal(table_flush(f->t), 0);
+	assert_int_equal(count_lines(f->journal), 2);
+	assert_true(file_size(f->journal) > good);
+	assert_int_equal(crash_and_reload(f, 0), 0);
+	assert_int_equal(overrides_of(f), 2);
+	assert_true(ovr_is(f, "10.0.0.2", &b));
+
+	/* a whole last line whose checksum is wrong is torn too */
+	append_text(f->journal, "00000000 {\"ip\":\"10.0.0.1\"}\n");
+	assert_int_equal(crash_and_reload(f, 0), 0);
+	assert_int_equal(overrides_of(f), 2);
+	/* and so are zeros a crash left after the size grew */
+	assert_int_equal(table_override_set(f->t, ip4("10.0.0.3"), &b), 0);
+	assert_int_equal(table_flush(f->t), 0);
+	assert_int_equal(count_lines(f->journal), 3); /* bad line cut */
+	{
+		FILE *fp = fopen(f->journal, "a");
+
+		assert_non_null(fp);
+		assert_int_equal(fwrite("\0\0\0\0\0\0\0\0", 1, 8, fp), 8);
+		fclose(fp);
+	}
+	assert_int_equal(crash_and_reload(f, 0), 0);
+	assert_int_equal(overrides_of(f), 3);
+}
+
+static void test_damaged_record_followed_by_more_is_refused(void **state)
+{
+	struct fixture *f = *state;
+	struct fwd_entry a = ent(4, 1);
+	FILE *fp;
+	int c;
+
+	NEED_BPF(f);
+	assert_int_equal(table_override_set(f->t, ip4("10.0.0.1"), &a), 0);
+	assert_int_equal(table_flush(f->t), 0);
+	assert_int_equal(table_override_set(f->t, ip4("10.0.0.2"), &a), 0);
+	assert_int_equal(table_flush(f->t), 0);
+	/* flip one byte of the first record's JSON: "10.0.0.1" -> "10.0.0.0" */
+	fp = fopen(f->journal, "r+");
+	assert_non_null(fp);
+	assert_int_equal(fseek(fp, 23, SEEK_SET), 0);
+	c = fgetc(fp);
+	assert_int_equal(c, '1');
+	assert_int_equal(fseek(fp, 23, SEEK_SET), 0);
+	fputc('9', fp);
+	fclose(fp);
+	assert_int_equal(crash_and_reload(f, 0), -EINVAL);
+	/* a record that is not one at all, in the middle */
+	assert_int_equal(unlink(f->journal), 0);
+	append_text(f->journal, "garbage\n");
+	append_text(f->journal, "00000000 {}\n");
+	assert_int_equal(crash_and_reload(f, 0), -EINVAL);
+}
+
+static void test_journal_past_its_bound_becomes_a_snapshot(void **state)
+{
+	struct fixture *f = *state;
+	struct fwd_entry e = ent(4, 1);
+	char ip[16];
+	int i, compactions = 0;
+	off_t last = 0, now;
+
+	NEED_BPF(f);
+	assert_int_equal(crash_and_reload(f, 2048), 0);
+	for (i = 1; i <= 200; i++) {
+		snprintf(ip, sizeof(ip), "10.0.0.%d", i % 8 + 1);
+		e.dmac[5] = i;
+		assert_int_equal(table_override_set(f->t, ip4(ip), &e), 0);
+		assert_int_equal(table_flush(f->t), 0);
+		now = file_size(f->journal);
+		if (now < last || now < 0)
+			compactions++;
+		last = now < 0 ? 0 : now;
+		/*
+		 * bounded: past 2048 bytes (or twice the snapshot) a thread
+		 * folds it; it may grow a little while that runs
+		 */
+		assert_true(now < 4 * file_size(f->state) + 4096 ||
+			    now < 4 * 2048);
+	}
+	/* ~110 bytes a record: every ~19 flushes */
+	assert_true(compactions >= 5);
+	assert_true(file_size(f->state) > 0);
+	assert_int_equal(crash_and_reload(f, 2048), 0);
+	assert_int_equal(overrides_of(f), 8);
+	e.dmac[5] = 200;
+	assert_true(ovr_is(f, "10.0.0.1", &e));
+	/* a clean shutdown leaves the snapshot alone */
+	assert_int_equal(table_compact(f->t), 0);
+	assert_int_equal(file_size(f->journal), -1);
+	assert_int_equal(crash_and_reload(f, 0), 0);
+	assert_int_equal(overrides_of(f), 8);
+}
+
+static void test_snapshot_and_journal_combine(void **state)
+{
+	struct fixture *f = *state;
+	struct fwd_entry a = ent(4, 1), b = ent(5, 2), c = ent(6, 3);
+	char cmd[400];
+
+	NEED_BPF(f);
+	/* an existing state file of today's format, no journal */
+	write_text(f->state,
+		   "{\"version\":1,\"overrides\":[{\"ip\":\"10.0.0.1\","
+		   "\"ifindex\":4,\"smac\":\"02:00:00:00:00:01\",\"dmac\":"
+		   "\"02:00:00:00:0d:01\"},{\"ip\":\"10.0.0.2\",\"ifindex\":"
+		   "5,\"smac\":\"02:00:00:00:00:01\",\"dmac\":\"02:00:00:00:"
+		   "0d:02\"}]}");
+	assert_int_equal(crash_and_reload(f, 0), 0);
+	assert_true(ovr_is(f, "10.0.0.1", &a));
+	assert_true(ovr_is(f, "10.0.0.2", &b));
+	/* the journal changes one, deletes one, adds one */
+	assert_int_equal(table_override_set(f->t, ip4("10.0.0.1"), &c), 0);
+	assert_int_equal(table_override_del(f->t, ip4("10.0.0.2")), 0);
+	assert_int_equal(table_override_set(f->t, ip4("10.0.0.3"), &b), 0);
+	assert_int_equal(table_flush(f->t), 0);
+	assert_int_equal(crash_and_reload(f, 0), 0);
+	assert_int_equal(overrides_of(f), 2);
+	assert_true(ovr_is(f, "10.0.0.1", &c));
+	assert_true(ovr_is(f, "10.0.0.3", &b));
+	/*
+	 * A crash after the new snapshot, before the journal was removed:
+	 * the old journal replayed over it changes nothing.
+	 */
+	snprintf(cmd, sizeof(cmd), "cp '%s' '%s.saved'", f->journal,
+		 f->journal);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(table_compact(f->t), 0);
+	assert_int_equal(file_size(f->journal), -1);
+	snprintf(cmd, sizeof(cmd), "mv '%s.saved' '%s'", f->journal,
+		 f->journal);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(crash_and_reload(f, 0), 0);
+	assert_int_equal(overrides_of(f), 2);
+	assert_true(ovr_is(f, "10.0.0.1", &c));
+	assert_true(ovr_is(f, "10.0.0.3", &b));
+	/* the snapshot alone still reads as a state file of today's format */
+	assert_int_equal(unlink(f->journal), 0);
+	assert_int_equal(crash_and_reload(f, 0), 0);
+	assert_int_equal(overrides_of(f), 2);
+
+	/*
+	 * A crash while a journal was being folded (journal.old left, a new
+	 * journal begun): the old one is replayed first, then the new.
+	 */
+	assert_int_equal(table_override_set(f->t, ip4("10.0.0.4"), &a), 0);
+	assert_int_equal(table_override_set(f->t, ip4("10.0.0.5"), &a), 0);
+	assert_int_equal(table_flush(f->t), 0);
+	assert_int_equal(crash_and_reload(f, 0), 0);
+	snprintf(cmd, sizeof(cmd), "mv '%s' '%s.old'", f->journal, f->journal);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(table_override_set(f->t, ip4("10.0.0.4"), &c), 0);
+	assert_int_equal(table_override_del(f->t, ip4("10.0.0.5")), 0);
+	assert_int_equal(table_flush(f->t), 0);
+	assert_int_equal(count_lines(f->journal), 2);
+	assert_int_equal(crash_and_reload(f, 0), 0);
+	assert_int_equal(overrides_of(f), 3);
+	assert_true(ovr_is(f, "10.0.0.4", &c));
+	/* a clean shutdown folds both into the snapshot */
+	assert_int_equal(table_compact(f->t), 0);
+	snprintf(cmd, sizeof(cmd), "%s.old", f->journal);
+	assert_int_equal(file_size(cmd), -1);
+	assert_int_equal(file_size(f->journal), -1);
+	assert_int_equal(crash_and_reload(f, 0), 0);
+	assert_int_equal(overrides_of(f), 3);
+	assert_true(ovr_is(f, "10.0.0.4", &c));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -701,6 +1019,12 @@ int main(void)
 		T(test_overrides_survive_a_restart),
 		T(test_malformed_state_file_is_an_error),
 		T(test_state_file_name_wins_over_stale_ifindex),
+		T(test_journal_replays_after_a_crash),
+		T(test_journal_delete_records_remove_overrides),
+		T(test_torn_last_record_is_ignored_and_cut),
+		T(test_damaged_record_followed_by_more_is_refused),
+		T(test_journal_past_its_bound_becomes_a_snapshot),
+		T(test_snapshot_and_journal_combine),
 		cmocka_unit_test_setup_teardown(
 			test_full_map_refuses_and_keeps_table_honest,
 			setup_small, teardown),
