@@ -21,11 +21,17 @@
  * latency. Rewriting the whole state file (two fsyncs and every override)
  * per flush grew with the table; appending one line per change and one
  * fdatasync does not. Each journal line is "CRC32 JSON\n", the CRC over the
- * JSON, so a record torn by a crash is recognised. Replaying the journal
- * over a snapshot that already holds its records changes nothing (each
- * record says the final state of its key), which is what makes compaction
- * safe with no coordination: the new snapshot is made durable first, the
- * journal is removed after. A thread writes that snapshot, from a copy of
+ * JSON, so a damaged line is recognised. A flush's lines end with a commit
+ * marker line, {"commit":records,"bytes":length,"crc":CRC32 of the batch},
+ * and only batches a valid marker closes are replayed: a crash during a
+ * multi-page append may persist a later page and not an earlier one, and
+ * that batch, never acknowledged, must then go whole, without stopping the
+ * daemon. (There is no older journal format to read: markers came with the
+ * journal's first release.) Replaying the journal over a snapshot that
+ * already holds its records changes nothing (each record says the final
+ * state of its key), which is what makes compaction safe with no
+ * coordination: the new snapshot is made durable first, the journal is
+ * removed after. A thread writes that snapshot, from a copy of
  * the overrides, so that updates keep flowing to a fresh journal meanwhile;
  * it touches no table state, and the loop collects it at a later flush.
  */
@@ -1350,17 +1356,34 @@ static int format_record(const struct table *t, uint32_t ip,
 	return n + 10;
 }
 
-/* Check one record (without its newline) and apply it; NULL or why not. */
-static const char *apply_record(struct table *t, const char *line, size_t len)
+/*
+ * A commit marker: closes the batch of one flush, the @len bytes before
+ * it, which hold @n records and have the CRC32 @crc. It is itself a line
+ * "CRC32 JSON" with no "ip", so tools reading the records skip it.
+ */
+static int format_marker(char *buf, size_t size, uint32_t n, size_t len,
+			 unsigned long crc)
 {
-	struct fwd_entry e = {};
-	const char *why;
+	char *body = buf + 9;
+	int k;
+
+	k = snprintf(body, size - 9,
+		     "{\"commit\":%u,\"bytes\":%zu,"
+		     "\"crc\":\"%08lx\"}",
+		     n, len, crc);
+	if (k < 0 || (size_t)k + 10 > size)
+		return -ENOSPC;
+	snprintf(buf, 10, "%08lx", crc32(0, (const Bytef *)body, k));
+	buf[8] = ' ';
+	body[k] = '\n';
+	return k + 10;
+}
+
+/* The line's own checksum (without its newline); NULL or why not. */
+static const char *check_line(const char *line, size_t len)
+{
 	unsigned long crc;
-	struct slot *s;
 	char hex[9], *end;
-	cJSON *o;
-	uint32_t ip;
-	bool created;
 
 	if (len < 11 || line[8] != ' ')
 		return "not a record";
@@ -1369,6 +1392,39 @@ static const char *apply_record(struct table *t, const char *line, size_t len)
 	crc = strtoul(hex, &end, 16);
 	if (*end || crc != crc32(0, (const Bytef *)line + 9, len - 9))
 		return "checksum mismatch";
+	return NULL;
+}
+
+/* Is this sound line a commit marker? Then its fields. */
+static bool parse_marker(const char *line, size_t len, uint32_t *n,
+			 size_t *blen, unsigned long *crc)
+{
+	char body[96];
+	int used = -1;
+
+	if (len - 9 >= sizeof(body) || strncmp(line + 9, "{\"commit\":", 10))
+		return false;
+	memcpy(body, line + 9, len - 9);
+	body[len - 9] = 0;
+	if (sscanf(body, "{\"commit\":%u,\"bytes\":%zu,\"crc\":\"%8lx\"}%n", n,
+		   blen, crc, &used) != 3)
+		return false;
+	return used == (int)(len - 9);
+}
+
+/* Check one record (without its newline) and apply it; NULL or why not. */
+static const char *apply_record(struct table *t, const char *line, size_t len)
+{
+	struct fwd_entry e = {};
+	const char *why;
+	struct slot *s;
+	cJSON *o;
+	uint32_t ip;
+	bool created;
+
+	why = check_line(line, len);
+	if (why)
+		return why;
 	o = cJSON_ParseWithLength(line + 9, len - 9);
 	if (!o)
 		return "not JSON";
@@ -1390,14 +1446,70 @@ static const char *apply_record(struct table *t, const char *line, size_t len)
 }
 
 /*
- * Replay the journal over the snapshot. A bad record with nothing after it
- * is a torn last write: its flush never returned, so it was never
- * acknowledged. A bad record followed by more is damage: refuse.
+ * Apply the records of one committed batch, buf[from, to); *line counts
+ * the journal's lines. NULL, or why not with *at the bad line's offset.
+ */
+static const char *apply_batch(struct table *t, const char *buf, size_t from,
+			       size_t to, uint32_t n, int *line, size_t *at)
+{
+	const char *why;
+	uint32_t k = 0;
+	size_t off;
+
+	for (off = from; off < to; k++, ++*line) {
+		const char *nl = memchr(buf + off, '\n', to - off);
+
+		*at = off;
+		if (!nl)
+			return "not a record";
+		why = apply_record(t, buf + off, nl - (buf + off));
+		if (why)
+			return why;
+		off = nl + 1 - buf;
+	}
+	return k == n ? NULL : "record count differs from its commit marker";
+}
+
+/*
+ * The first bad line of buf[from, to), damage a later commit proves is not
+ * a torn write; for the log.
+ */
+static const char *first_bad(const char *buf, size_t from, size_t to, int *line,
+			     size_t *at)
+{
+	int first = *line;
+	const char *why;
+	size_t off;
+
+	for (off = from; off < to; ++*line) {
+		const char *nl = memchr(buf + off, '\n', to - off);
+
+		*at = off;
+		if (!nl)
+			return "not a record";
+		why = check_line(buf + off, nl - (buf + off));
+		if (why)
+			return why;
+		off = nl + 1 - buf;
+	}
+	*line = first;
+	*at = from;
+	return "lines not closed by a valid commit marker";
+}
+
+/*
+ * Replay the journal over the snapshot, one committed batch at a time. A
+ * flush writes its records and then a commit marker in one append, and
+ * acknowledges only after the fdatasync, so everything after the last
+ * valid marker belongs to a flush a crash cut short, never acknowledged:
+ * it is ignored, whatever state the crash left its pages in. Damage that a
+ * later valid marker follows is not that: refuse.
  */
 static int replay(struct table *t, const char *path, size_t *end)
 {
-	size_t len, off = 0;
-	int err = 0, n = 0;
+	size_t len, off = 0, good = 0, at = 0;
+	int err = 0, n = 0, line = 0, good_line = 0;
+	const char *why = NULL;
 	char *buf;
 
 	buf = read_file(path, &len, &err);
@@ -1409,35 +1521,51 @@ static int replay(struct table *t, const char *path, size_t *end)
 	}
 	while (off < len) {
 		char *nl = memchr(buf + off, '\n', len - off);
-		const char *why;
+		size_t ll, blen, from;
+		unsigned long crc;
+		uint32_t cnt;
 
-		if (!nl) {
-			pr_warn("journal %s: %zu byte(s) of a torn last record "
-				"ignored",
-				path, len - off);
+		if (!nl)
 			break;
+		ll = nl - (buf + off);
+		if (check_line(buf + off, ll) ||
+		    !parse_marker(buf + off, ll, &cnt, &blen, &crc) ||
+		    blen > off ||
+		    crc != crc32(0, (const Bytef *)buf + off - blen, blen)) {
+			off = nl + 1 - buf;
+			continue;
 		}
-		why = apply_record(t, buf + off, nl - (buf + off));
-		if (why && nl + 1 == buf + len) {
-			pr_warn("journal %s: torn last record (%s) ignored",
-				path, why);
-			break;
-		}
-		if (why) {
-			pr_err("journal %s: record #%d at byte %zu: %s, and "
-			       "records follow it (move the journal away to "
-			       "start without the changes it holds)",
-			       path, n, off, why);
+		from = off - blen;
+		line = good_line;
+		if (from != good) {
+			why = first_bad(buf, good, from < good ? good : from,
+					&line, &at);
 			err = -EINVAL;
 			break;
 		}
-		off = nl + 1 - buf;
-		n++;
+		why = apply_batch(t, buf, from, off, cnt, &line, &at);
+		if (why) {
+			err = -EINVAL;
+			break;
+		}
+		good = off = nl + 1 - buf;
+		good_line = ++line;
+		n += cnt;
+	}
+	if (err) {
+		pr_err("journal %s: line #%d at byte %zu: %s, and a "
+		       "committed batch follows it (move the journal away "
+		       "to start without the changes it holds)",
+		       path, line, at, why);
+	} else if (good < len) {
+		pr_warn("journal %s: %zu byte(s) after the last commit "
+			"marker, from a flush a crash cut short, ignored",
+			path, len - good);
 	}
 	free(buf);
 	if (err)
 		return err;
-	*end = off;
+	*end = good;
 	pr_info("journal %s: %d change(s) replayed", path, n);
 	return 0;
 }
@@ -1634,7 +1762,7 @@ int table_flush(struct table *t)
 	 */
 	if (t->jlen >= bound && !t->job && (t->old_left || journal_rotate(t)))
 		return table_compact(t);
-	cap = (size_t)t->npend * 160;
+	cap = (size_t)t->npend * 160 + 96;
 	buf = malloc(cap);
 	if (!buf)
 		return -ENOMEM;
@@ -1646,6 +1774,13 @@ int table_flush(struct table *t)
 		}
 		len += n;
 	}
+	n = format_marker(buf + len, cap - len, t->npend, len,
+			  crc32(0, (const Bytef *)buf, len));
+	if (n < 0) {
+		err = n;
+		goto out_free;
+	}
+	len += n;
 	err = t->jfd < 0 ? journal_open(t) : 0;
 	if (!err && pwrite_all(t->jfd, buf, len, t->jlen))
 		err = -errno;

@@ -75,11 +75,13 @@ void table_set_maps(struct table *t, int hfwd_fd, int ovr_fd);
 /*
  * Read the overrides from the state file, then replay its journal, into
  * the table (the maps follow at the next reconcile). A missing file is an
- * empty one. A malformed snapshot, or a damaged journal record followed by
- * more records, fails with -EINVAL and a log line: overrides are never
- * dropped silently. A damaged last record is a write torn by a crash
- * before its flush returned, so never acknowledged: it is ignored (and cut
- * off at the next flush).
+ * empty one. The journal is replayed a flush at a time: only batches closed
+ * by a valid commit marker count. Whatever follows the last one is a write
+ * torn by a crash before its flush returned, so never acknowledged: it is
+ * ignored with a warning (and cut off at the next flush). A malformed
+ * snapshot, or damage that a valid commit marker follows, fails with
+ * -EINVAL and a log line naming file, line and offset: acknowledged
+ * overrides are never dropped silently.
  */
 int table_load(struct table *t);
 
@@ -101,7 +103,8 @@ int table_override_del(struct table *t, uint32_t ip);
 
 /*
  * Make every override change since the last flush durable: append one
- * journal record per changed destination, then one fdatasync. Past the
+ * journal record per changed destination and a commit marker, then one
+ * fdatasync. Past the
  * journal bound it first hands the journal to a snapshot thread. On error
  * nothing is known durable and the changes stay pending for the next flush.
  */

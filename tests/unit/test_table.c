@@ -753,6 +753,21 @@ static int count_lines(const char *path)
 	return n;
 }
 
+/* Journal lines that are records, not commit markers. */
+static int count_records(const char *path)
+{
+	FILE *fp = fopen(path, "r");
+	char line[512];
+	int n = 0;
+
+	if (!fp)
+		return -1;
+	while (fgets(line, sizeof(line), fp))
+		n += !!strstr(line, "{\"ip\":");
+	fclose(fp);
+	return n;
+}
+
 static void test_journal_replays_after_a_crash(void **state)
 {
 	struct fixture *f = *state;
@@ -766,8 +781,9 @@ static void test_journal_replays_after_a_crash(void **state)
 	assert_int_equal(table_override_set(f->t, ip4("10.0.0.2"), &b2), 0);
 	assert_int_equal(table_override_set(f->t, ip4("10.0.0.3"), &a), 0);
 	assert_int_equal(table_flush(f->t), 0);
-	/* one record per change, no snapshot yet */
-	assert_int_equal(count_lines(f->journal), 4);
+	/* one record per change and a marker per flush, no snapshot yet */
+	assert_int_equal(count_records(f->journal), 4);
+	assert_int_equal(count_lines(f->journal), 6);
 	assert_int_equal(file_size(f->state), -1);
 	/* not flushed: never acknowledged, may be lost */
 	assert_int_equal(table_override_set(f->t, ip4("10.0.0.4"), &a), 0);
@@ -803,7 +819,7 @@ static void test_journal_delete_records_remove_overrides(void **state)
 	assert_true(table_dirty(f->t));
 	assert_int_equal(table_flush(f->t), 0);
 	/* set, set, del; then a del of a key the snapshot holds */
-	assert_int_equal(count_lines(f->journal), 3);
+	assert_int_equal(count_records(f->journal), 3);
 	assert_int_equal(crash_and_reload(f, 0), 0);
 	assert_int_equal(overrides_of(f), 1);
 	assert_int_equal(table_lookup(f->t, ip4("10.0.0.1"), &row), -ENOENT);
@@ -832,7 +848,7 @@ static void test_torn_last_record_is_ignored_and_cut(void **state)
 	/* the next append starts where the good records end */
 	assert_int_equal(table_override_set(f->t, ip4("10.0.0.2"), &b), 0);
 	assert_int_equal(table_flush(f->t), 0);
-	assert_int_equal(count_lines(f->journal), 2);
+	assert_int_equal(count_lines(f->journal), 4); /* 2 records, 2 marks */
 	assert_true(file_size(f->journal) > good);
 	assert_int_equal(crash_and_reload(f, 0), 0);
 	assert_int_equal(overrides_of(f), 2);
@@ -845,7 +861,7 @@ static void test_torn_last_record_is_ignored_and_cut(void **state)
 	/* and so are zeros a crash left after the size grew */
 	assert_int_equal(table_override_set(f->t, ip4("10.0.0.3"), &b), 0);
 	assert_int_equal(table_flush(f->t), 0);
-	assert_int_equal(count_lines(f->journal), 3); /* bad line cut */
+	assert_int_equal(count_lines(f->journal), 6); /* bad line cut */
 	{
 		FILE *fp = fopen(f->journal, "a");
 
@@ -857,33 +873,171 @@ static void test_torn_last_record_is_ignored_and_cut(void **state)
 	assert_int_equal(overrides_of(f), 3);
 }
 
-static void test_damaged_record_followed_by_more_is_refused(void **state)
+/* The journal's bytes, NUL-terminated; *len its size. */
+static char *slurp(const char *path, size_t *len)
 {
-	struct fixture *f = *state;
-	struct fwd_entry a = ent(4, 1);
-	FILE *fp;
-	int c;
+	FILE *fp = fopen(path, "r");
+	char *buf;
+	long n;
 
-	NEED_BPF(f);
+	assert_non_null(fp);
+	assert_int_equal(fseek(fp, 0, SEEK_END), 0);
+	n = ftell(fp);
+	assert_true(n >= 0);
+	rewind(fp);
+	buf = malloc(n + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, n, fp), (size_t)n);
+	fclose(fp);
+	buf[n] = 0;
+	*len = n;
+	return buf;
+}
+
+static void spit(const char *path, const char *buf, size_t len)
+{
+	FILE *fp = fopen(path, "w");
+
+	assert_non_null(fp);
+	assert_int_equal(fwrite(buf, 1, len, fp), len);
+	fclose(fp);
+}
+
+/* Offset of the start of line @k (0-based) of @buf. */
+static size_t line_at(const char *buf, int k)
+{
+	const char *p = buf;
+
+	while (k-- > 0) {
+		p = strchr(p, '\n');
+		assert_non_null(p);
+		p++;
+	}
+	return p - buf;
+}
+
+/* Two batches: 10.0.0.1, then 10.0.0.2-4 in one flush. */
+static void two_batches(struct fixture *f)
+{
+	struct fwd_entry a = ent(4, 1);
+
 	assert_int_equal(table_override_set(f->t, ip4("10.0.0.1"), &a), 0);
 	assert_int_equal(table_flush(f->t), 0);
 	assert_int_equal(table_override_set(f->t, ip4("10.0.0.2"), &a), 0);
+	assert_int_equal(table_override_set(f->t, ip4("10.0.0.3"), &a), 0);
+	assert_int_equal(table_override_set(f->t, ip4("10.0.0.4"), &a), 0);
 	assert_int_equal(table_flush(f->t), 0);
-	/* flip one byte of the first record's JSON: "10.0.0.1" -> "10.0.0.0" */
-	fp = fopen(f->journal, "r+");
-	assert_non_null(fp);
-	assert_int_equal(fseek(fp, 23, SEEK_SET), 0);
-	c = fgetc(fp);
-	assert_int_equal(c, '1');
-	assert_int_equal(fseek(fp, 23, SEEK_SET), 0);
-	fputc('9', fp);
-	fclose(fp);
+	/* record, marker, three records, marker */
+	assert_int_equal(count_lines(f->journal), 6);
+	assert_int_equal(count_records(f->journal), 4);
+}
+
+static void test_damage_before_a_later_commit_is_refused(void **state)
+{
+	struct fixture *f = *state;
+	size_t len, at;
+	char *buf, *bad;
+
+	NEED_BPF(f);
+	two_batches(f);
+	buf = slurp(f->journal, &len);
+	bad = malloc(len + 16);
+	assert_non_null(bad);
+
+	/* flip one byte of the first record's JSON: "10.0.0.1" -> "10.0.0.9" */
+	memcpy(bad, buf, len);
+	assert_int_equal(bad[23], '1');
+	bad[23] = '9';
+	spit(f->journal, bad, len);
 	assert_int_equal(crash_and_reload(f, 0), -EINVAL);
-	/* a record that is not one at all, in the middle */
-	assert_int_equal(unlink(f->journal), 0);
-	append_text(f->journal, "garbage\n");
-	append_text(f->journal, "00000000 {}\n");
+
+	/* the first batch's marker damaged, the second batch whole */
+	memcpy(bad, buf, len);
+	at = line_at(buf, 1);
+	bad[at + 20] ^= 1;
+	spit(f->journal, bad, len);
 	assert_int_equal(crash_and_reload(f, 0), -EINVAL);
+
+	/* a line that is no record at all between two committed batches */
+	at = line_at(buf, 2);
+	memcpy(bad, buf, at);
+	memcpy(bad + at, "garbage\n", 8);
+	memcpy(bad + at + 8, buf + at, len - at);
+	spit(f->journal, bad, len + 8);
+	assert_int_equal(crash_and_reload(f, 0), -EINVAL);
+
+	/* a record of the first batch lost (the marker's count and CRC) */
+	at = line_at(buf, 1);
+	memcpy(bad, buf + at, len - at);
+	spit(f->journal, bad, len - at);
+	assert_int_equal(crash_and_reload(f, 0), -EINVAL);
+
+	/* undamaged, it loads */
+	spit(f->journal, buf, len);
+	assert_int_equal(crash_and_reload(f, 0), 0);
+	assert_int_equal(overrides_of(f), 4);
+	free(bad);
+	free(buf);
+}
+
+/*
+ * A crash during a multi-page append may persist a later page of the last
+ * batch (its marker, even) and not an earlier one. That batch was never
+ * acknowledged: drop all of it, keep the batches before.
+ */
+static void test_torn_last_batch_is_dropped_whole_and_cut(void **state)
+{
+	struct fixture *f = *state;
+	struct fwd_entry b = ent(5, 2);
+	size_t len, from, to;
+	struct table_row row;
+	char *buf, *bad;
+
+	NEED_BPF(f);
+	two_batches(f);
+	buf = slurp(f->journal, &len);
+	bad = malloc(len);
+	assert_non_null(bad);
+
+	/* the page holding 10.0.0.2 never written (zeros); marker survived */
+	memcpy(bad, buf, len);
+	from = line_at(buf, 2);
+	to = line_at(buf, 3);
+	memset(bad + from, 0, to - from);
+	spit(f->journal, bad, len);
+	assert_int_equal(crash_and_reload(f, 0), 0);
+	assert_int_equal(overrides_of(f), 1);
+	/* 10.0.0.3 and .4 are sound records, but of an uncommitted batch */
+	assert_int_equal(table_lookup(f->t, ip4("10.0.0.3"), &row), -ENOENT);
+	assert_int_equal(table_lookup(f->t, ip4("10.0.0.4"), &row), -ENOENT);
+
+	/* 10.0.0.2 garbled, later records whole, the marker not written */
+	memcpy(bad, buf, len);
+	bad[from + 3] ^= 1;
+	to = line_at(buf, 5);
+	spit(f->journal, bad, to);
+	assert_int_equal(crash_and_reload(f, 0), 0);
+	assert_int_equal(overrides_of(f), 1);
+	assert_int_equal(table_lookup(f->t, ip4("10.0.0.4"), &row), -ENOENT);
+
+	/* the marker torn, every record whole */
+	memcpy(bad, buf, len);
+	bad[len - 3] ^= 1;
+	spit(f->journal, bad, len);
+	assert_int_equal(crash_and_reload(f, 0), 0);
+	assert_int_equal(overrides_of(f), 1);
+
+	/* the next flush cuts the torn batch off and appends after batch 1 */
+	assert_int_equal(table_override_set(f->t, ip4("10.0.0.5"), &b), 0);
+	assert_int_equal(table_flush(f->t), 0);
+	assert_int_equal(count_lines(f->journal), 4);
+	assert_int_equal(count_records(f->journal), 2);
+	assert_int_equal(crash_and_reload(f, 0), 0);
+	assert_int_equal(overrides_of(f), 2);
+	assert_true(ovr_is(f, "10.0.0.5", &b));
+	assert_int_equal(table_lookup(f->t, ip4("10.0.0.2"), &row), -ENOENT);
+	free(bad);
+	free(buf);
 }
 
 static void test_journal_past_its_bound_becomes_a_snapshot(void **state)
@@ -986,7 +1140,7 @@ static void test_snapshot_and_journal_combine(void **state)
 	assert_int_equal(table_override_set(f->t, ip4("10.0.0.4"), &c), 0);
 	assert_int_equal(table_override_del(f->t, ip4("10.0.0.5")), 0);
 	assert_int_equal(table_flush(f->t), 0);
-	assert_int_equal(count_lines(f->journal), 2);
+	assert_int_equal(count_lines(f->journal), 3); /* 2 records, a mark */
 	assert_int_equal(crash_and_reload(f, 0), 0);
 	assert_int_equal(overrides_of(f), 3);
 	assert_true(ovr_is(f, "10.0.0.4", &c));
@@ -1022,7 +1176,8 @@ int main(void)
 		T(test_journal_replays_after_a_crash),
 		T(test_journal_delete_records_remove_overrides),
 		T(test_torn_last_record_is_ignored_and_cut),
-		T(test_damaged_record_followed_by_more_is_refused),
+		T(test_damage_before_a_later_commit_is_refused),
+		T(test_torn_last_batch_is_dropped_whole_and_cut),
 		T(test_journal_past_its_bound_becomes_a_snapshot),
 		T(test_snapshot_and_journal_combine),
 		cmocka_unit_test_setup_teardown(
