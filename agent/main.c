@@ -20,6 +20,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
+#include "options.h"
 
 #define EXIT_USAGE 2
 #define MAX_ENTRIES_LIMIT (1U << 24)
@@ -39,43 +40,6 @@ __attribute__((format(printf, 1, 2))) static void bad(const char *fmt, ...)
 	pr_err("%s%s", where, msg);
 }
 
-enum {
-	OPT_BPFFS = 256,
-	OPT_STATE,
-	OPT_XDP_MODE,
-	OPT_MAX_ENTRIES,
-	OPT_NO_LEARN,
-	OPT_TOKEN_FILE,
-	OPT_INSECURE_LISTEN,
-	OPT_BPF_OBJECT,
-	OPT_KEEP,
-	OPT_VERSION,
-	OPT_RCVBUF,
-};
-
-/* The long names are the contract of DESIGN §4 and the config file keys. */
-static const struct option long_opts[] = {
-	{"iface", required_argument, NULL, 'i'},
-	{"listen", required_argument, NULL, 'l'},
-	{"bpffs", required_argument, NULL, OPT_BPFFS},
-	{"state", required_argument, NULL, OPT_STATE},
-	{"xdp-mode", required_argument, NULL, OPT_XDP_MODE},
-	{"max-entries", required_argument, NULL, OPT_MAX_ENTRIES},
-	{"no-learn", no_argument, NULL, OPT_NO_LEARN},
-	{"token-file", required_argument, NULL, OPT_TOKEN_FILE},
-	{"insecure-listen", no_argument, NULL, OPT_INSECURE_LISTEN},
-	{"bpf-object", required_argument, NULL, OPT_BPF_OBJECT},
-	{"keep", no_argument, NULL, OPT_KEEP},
-	{"verbose", no_argument, NULL, 'v'},
-	{"config", required_argument, NULL, 'c'},
-	{"version", no_argument, NULL, OPT_VERSION},
-	{"help", no_argument, NULL, 'h'},
-	/* hidden: tiny netlink buffers for the overrun (ENOBUFS) tests */
-	{"rcvbuf", required_argument, NULL, OPT_RCVBUF},
-	{NULL, 0, NULL, 0},
-};
-static const char short_opts[] = "i:l:vc:h";
-
 /*
  * getopt_long() returned '?' for the option just before argv[optind]:
  * say why, as getopt would (it is told not to: its fprintf carries no
@@ -91,13 +55,13 @@ static void bad_option(char **argv)
 		return;
 	}
 	if (strncmp(arg, "--", 2)) {
-		if (optopt != ':' && strchr(short_opts, optopt))
+		if (optopt != ':' && strchr(opt_short, optopt))
 			bad("option requires an argument -- '%c'", optopt);
 		else
 			bad("invalid option -- '%c'", optopt);
 		return;
 	}
-	for (o = long_opts; o->name; o++)
+	for (o = opt_long; o->name; o++)
 		if (o->val == optopt)
 			break;
 	if (o->name && o->has_arg == no_argument)
@@ -342,7 +306,7 @@ static int scan_cmdline(struct cli *c, int argc, char **argv)
 
 	opterr = 0;
 	optind = 0;
-	while ((opt = getopt_long(argc, argv, short_opts, long_opts, NULL)) !=
+	while ((opt = getopt_long(argc, argv, opt_short, opt_long, NULL)) !=
 	       -1) {
 		switch (opt) {
 		case 'c':
@@ -380,7 +344,7 @@ static int parse_all(struct cli *c, int argc, char **argv,
 	int opt, err;
 
 	optind = 0;
-	while ((opt = getopt_long(argc, argv, short_opts, long_opts, NULL)) !=
+	while ((opt = getopt_long(argc, argv, opt_short, opt_long, NULL)) !=
 	       -1) {
 		/* file options are single "--key=value" words, argv[1..n] */
 		from_file = optind - 1 <= file->argc;
@@ -429,7 +393,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (c.config) {
-		err = cfg_load(c.config, long_opts, &file, err_buf,
+		err = cfg_load(c.config, opt_long, &file, err_buf,
 			       sizeof(err_buf));
 		if (err) {
 			pr_err("%s", err_buf);

@@ -3,9 +3,9 @@
  * test_config.c - the config file turns into the long options it names,
  * in order, and every malformed line is refused with its line number.
  *
- * The option table below has the shape of fwd(8)'s (DESIGN §4): the
- * parser is checked against it the way main() uses it, by running
- * getopt_long over the file's options followed by the command line's.
+ * The parser is checked against fwd(8)'s own option table (options.h,
+ * DESIGN §4) the way main() uses it, by running getopt_long over the
+ * file's options followed by the command line's.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -20,42 +20,14 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "options.h"
 
-enum {
-	OPT_IFACE = 256,
-	OPT_LISTEN,
-	OPT_BPFFS,
-	OPT_STATE,
-	OPT_XDP_MODE,
-	OPT_MAX_ENTRIES,
-	OPT_NO_LEARN,
-	OPT_TOKEN_FILE,
-	OPT_INSECURE_LISTEN,
-	OPT_BPF_OBJECT,
-	OPT_KEEP,
-	OPT_CONFIG,
-	OPT_VERSION,
-	OPT_COLOR,
-};
-
-static const struct option opts[] = {
-	{"iface", required_argument, NULL, OPT_IFACE},
-	{"listen", required_argument, NULL, OPT_LISTEN},
-	{"bpffs", required_argument, NULL, OPT_BPFFS},
-	{"state", required_argument, NULL, OPT_STATE},
-	{"xdp-mode", required_argument, NULL, OPT_XDP_MODE},
-	{"max-entries", required_argument, NULL, OPT_MAX_ENTRIES},
-	{"no-learn", no_argument, NULL, OPT_NO_LEARN},
-	{"token-file", required_argument, NULL, OPT_TOKEN_FILE},
-	{"insecure-listen", no_argument, NULL, OPT_INSECURE_LISTEN},
-	{"bpf-object", required_argument, NULL, OPT_BPF_OBJECT},
-	{"keep", no_argument, NULL, OPT_KEEP},
-	{"verbose", no_argument, NULL, 'v'},
-	{"config", required_argument, NULL, OPT_CONFIG},
-	{"version", no_argument, NULL, OPT_VERSION},
-	{"help", no_argument, NULL, 'h'},
-	/* an option with an optional value, as getopt allows */
-	{"color", optional_argument, NULL, OPT_COLOR},
+/*
+ * Only for the optional-value test: fwd(8) has no option whose value may
+ * be left out, but getopt allows one and the parser must keep up.
+ */
+static const struct option color_opts[] = {
+	{"color", optional_argument, NULL, 1},
 	{NULL, 0, NULL, 0},
 };
 
@@ -101,7 +73,7 @@ static void write_file(struct fixture *f, const char *text)
 static int load(struct fixture *f, const char *text)
 {
 	write_file(f, text);
-	return cfg_load(f->path, opts, &f->args, f->err, sizeof(f->err));
+	return cfg_load(f->path, opt_long, &f->args, f->err, sizeof(f->err));
 }
 
 /* "PATH:LINE: ..." with @reason somewhere after it. */
@@ -223,7 +195,10 @@ static void test_optional_value_may_be_empty(void **state)
 	struct fixture *f = *state;
 	static const char *const want[] = {"--color", "--color=always"};
 
-	assert_int_equal(load(f, "color =\ncolor = always\n"), 0);
+	write_file(f, "color =\ncolor = always\n");
+	assert_int_equal(
+		cfg_load(f->path, color_opts, &f->args, f->err, sizeof(f->err)),
+		0);
 	assert_args(f, want, 2);
 }
 
@@ -337,7 +312,7 @@ static void test_nul_byte_is_refused(void **state)
 	fwrite("iface = a\nkeep\0 = 1\n", 1, 20, fp);
 	fclose(fp);
 	assert_int_equal(
-		cfg_load(f->path, opts, &f->args, f->err, sizeof(f->err)),
+		cfg_load(f->path, opt_long, &f->args, f->err, sizeof(f->err)),
 		-EINVAL);
 	assert_error(f, 2, "NUL byte");
 }
@@ -349,7 +324,7 @@ static void test_missing_file_is_enoent_with_path(void **state)
 
 	unlink(f->path);
 	assert_int_equal(
-		cfg_load(f->path, opts, &f->args, f->err, sizeof(f->err)),
+		cfg_load(f->path, opt_long, &f->args, f->err, sizeof(f->err)),
 		-ENOENT);
 	snprintf(want, sizeof(want), "%s: %s", f->path, strerror(ENOENT));
 	assert_string_equal(f->err, want);
@@ -363,7 +338,8 @@ static void test_error_is_truncated_not_overflowed(void **state)
 
 	memset(small, 'X', sizeof(small));
 	write_file(f, "bogus = 1\n");
-	assert_int_equal(cfg_load(f->path, opts, &f->args, small, 6), -EINVAL);
+	assert_int_equal(cfg_load(f->path, opt_long, &f->args, small, 6),
+			 -EINVAL);
 	assert_int_equal(strlen(small), 5);
 	assert_int_equal(small[6], 'X');
 }
@@ -414,12 +390,12 @@ static void test_command_line_after_file_overrides_it(void **state)
 	argv[argc] = NULL;
 
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, opt_short, opt_long, NULL)) != -1) {
 		switch (c) {
-		case OPT_IFACE:
+		case 'i':
 			ifaces++;
 			break;
-		case OPT_LISTEN:
+		case 'l':
 			listen = optarg;
 			/*
 			 * How main() finds where a value came from: argv[0]
