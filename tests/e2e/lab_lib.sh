@@ -9,23 +9,18 @@
 
 : "${top:?source lab_lib.sh with top set}"
 lab=$top/scripts/lab.sh
-t_n=0
-t_failed=0
+# shellcheck source=tests/tap.sh
+. "$top/tests/tap.sh"
+tap_diag_prefix="#   "
 
-# ok COND-STATUS NAME [DIAG...]: one TAP line; diagnostics on failure.
+# t_result COND-STATUS NAME [DIAG...]: one TAP line; diagnostics on failure.
 t_result() {
 	local rc=$1 name=$2
 	shift 2
-	t_n=$((t_n + 1))
 	if [ "$rc" -eq 0 ]; then
-		echo "ok $t_n - $name"
+		ok "$name"
 	else
-		t_failed=$((t_failed + 1))
-		echo "not ok $t_n - $name"
-		local d
-		for d in "$@"; do
-			echo "#   $d"
-		done
+		not_ok "$name" "$@"
 	fi
 }
 
@@ -40,13 +35,27 @@ t_check() {
 	fi
 }
 
-t_skip() {
-	t_n=$((t_n + 1))
-	echo "ok $t_n # SKIP $1"
-}
-
 diag() {
 	echo "# $*"
+}
+
+# lab_require: skip the suite unless it can build a lab here (root, and
+# fwd and fwdctl built).
+lab_require() {
+	local b
+
+	if [ "$(id -u)" -ne 0 ]; then
+		tap_skip "needs root (network namespaces, XDP)"
+		tap_plan
+		exit 0
+	fi
+	for b in fwd fwdctl; do
+		if [ ! -x "$top/build/$b" ]; then
+			tap_skip "build/$b is not built"
+			tap_plan
+			exit 0
+		fi
+	done
 }
 
 # on NODE CMD...: run CMD in a lab node.

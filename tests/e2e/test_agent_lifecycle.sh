@@ -23,28 +23,9 @@ top=${FWD_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 fwd=${FWD_BIN:-$top/build/fwd}
 obj=$top/build/fwd.bpf.o
 bpffs=/sys/fs/bpf
-n=0
-failed=0
 pid=
-
-ok() {
-	n=$((n + 1))
-	echo "ok $n - $1"
-}
-not_ok() {
-	n=$((n + 1))
-	failed=1
-	echo "not ok $n - $1"
-	shift
-	for l in "$@"; do echo "# $l"; done
-	[ -f "${log:-/nonexistent}" ] && sed 's/^/#   log: /' "$log" | tail -n 20
-	return 0
-}
-skip_all() {
-	echo "1..1"
-	echo "ok 1 # SKIP $1"
-	exit 0
-}
+# shellcheck source=tests/tap.sh
+. "$top/tests/tap.sh"
 
 [ "$(id -u)" -eq 0 ] || skip_all "needs root"
 [ -x "$fwd" ] || skip_all "$fwd not built"
@@ -58,6 +39,7 @@ done
 tmp=$(mktemp -d /tmp/fwd-lifecycle.XXXXXX)
 state=$tmp/state.json
 log=$tmp/fwd.log
+tap_log=$log # a failure shows the end of the daemon's log
 
 # shellcheck disable=SC2317 # called through the trap
 cleanup() {
@@ -865,4 +847,4 @@ else
 	not_ok "--help explains every option" "missing:$missing"
 fi
 
-exit $failed
+exit $((tap_failed > 0))

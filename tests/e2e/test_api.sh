@@ -17,22 +17,8 @@ fwd=$top/build/fwd
 fwdctl=$top/build/fwdctl
 hfwd=/sys/fs/bpf/hfwd
 url=http://127.0.0.1:5555/
-n=0
-
-ok() {
-	n=$((n + 1))
-	echo "ok $n - $1"
-}
-
-not_ok() {
-	n=$((n + 1))
-	echo "not ok $n - $1"
-	shift
-	local l
-	for l in "$@"; do
-		echo "# $l"
-	done
-}
+# shellcheck source=tests/tap.sh
+. "$top/tests/tap.sh"
 
 # check NAME CMD...: one TAP line from a command's status.
 check() {
@@ -43,12 +29,6 @@ check() {
 	else
 		not_ok "$name" "$(head -c 2000 "$work/check.out")"
 	fi
-}
-
-skip_all() {
-	echo "1..1"
-	echo "ok 1 # SKIP $1"
-	exit 0
 }
 
 [ "$(id -u)" -eq 0 ] || skip_all "needs root"
@@ -363,4 +343,4 @@ t_token() {
 check bearer_token_is_enforced t_token
 
 stop_fwd
-echo "1..$n"
+tap_plan

@@ -13,18 +13,7 @@ export LAB_PREFIX=fwddemo-
 # shellcheck source=tests/e2e/lab_lib.sh
 . "$top/tests/e2e/lab_lib.sh"
 
-if [ "$(id -u)" -ne 0 ]; then
-	echo "ok 1 # SKIP needs root (network namespaces, XDP)"
-	echo "1..1"
-	exit 0
-fi
-for b in fwd fwdctl; do
-	if [ ! -x "$top/build/$b" ]; then
-		echo "ok 1 # SKIP build/$b is not built"
-		echo "1..1"
-		exit 0
-	fi
-done
+lab_require
 tmp=$(mktemp -d /tmp/fwddemo-XXXXXX)
 export LAB_DIR=$tmp/lab
 
@@ -86,5 +75,5 @@ after=$(ip -o link show; ip route show table all; ls -A /sys/fs/bpf
 t_result $? lab_down_after_the_demo_leaves_nothing \
 	"$(diff <(echo "$before") <(echo "$after"))"
 
-echo "1..$t_n"
-[ "$t_failed" -eq 0 ]
+tap_plan
+[ "$tap_failed" -eq 0 ]

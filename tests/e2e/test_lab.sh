@@ -21,18 +21,7 @@ A3=08:00:27:f0:1e:41 A9=08:00:27:13:df:b6 B3=08:00:27:3b:8d:be
 C9=08:00:27:f2:cb:f9 C9_NEW=08:00:27:f2:cb:fa GWMAC=52:54:00:12:35:00
 N=20 # packets in each counted stream
 
-if [ "$(id -u)" -ne 0 ]; then
-	echo "ok 1 # SKIP needs root (network namespaces, XDP)"
-	echo "1..1"
-	exit 0
-fi
-for b in fwd fwdctl; do
-	if [ ! -x "$top/build/$b" ]; then
-		echo "ok 1 # SKIP build/$b is not built"
-		echo "1..1"
-		exit 0
-	fi
-done
+lab_require
 tmp=$(mktemp -d /tmp/fwdtest-XXXXXX)
 export LAB_DIR=$tmp/lab
 
@@ -88,7 +77,7 @@ t_result $? \
 
 "$lab" up >/dev/null || {
 	t_result 1 lab_up
-	echo "1..$t_n"
+	tap_plan
 	exit 1
 }
 
@@ -133,7 +122,7 @@ t_check b_sends_the_requests_to_the_gateways_mac all_frames b "$REQ" to_gw
 
 if ! "$lab" fwd-start >"$tmp/start.log" 2>&1; then
 	t_result 1 fwd_starts_in_a "$(cat "$tmp/start.log")"
-	echo "1..$t_n"
+	tap_plan
 	exit 1
 fi
 xdp_on() {
@@ -320,5 +309,5 @@ t_result $((rc == 0 ? 0 : 1)) lab_down_twice_succeeds
 t_result $? lab_down_leaves_no_namespace_link_route_pin_or_mount \
 	"$(diff <(echo "$before") <(echo "$after"))"
 
-echo "1..$t_n"
-[ "$t_failed" -eq 0 ]
+tap_plan
+[ "$tap_failed" -eq 0 ]

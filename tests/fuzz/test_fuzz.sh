@@ -11,11 +11,13 @@ top=${FWD_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 bin=$top/build/tests/fuzz/fuzz_api
 secs=${FUZZ_TEST_SECONDS:-30}
 [ "$secs" -le 60 ] || secs=60
+# shellcheck source=tests/tap.sh
+. "$top/tests/tap.sh"
 
 echo "1..2"
 if [ ! -x "$bin" ]; then
-	echo "ok 1 # SKIP $bin not built (make $bin)"
-	echo "ok 2 # SKIP $bin not built"
+	tap_skip "$bin not built (make $bin)"
+	tap_skip "$bin not built"
 	exit 0
 fi
 
@@ -26,10 +28,10 @@ mkdir "$work/corpus"
 if "$bin" -runs=0 -artifact_prefix="$work/" "$top/tests/fuzz/corpus" \
 	>"$work/replay.log" 2>&1 && ! ls "$work"/crash-* >/dev/null 2>&1; then
 	n=$(find "$top/tests/fuzz/corpus" -type f | wc -l)
-	echo "ok 1 - seed_corpus_of_${n}_inputs_replays_clean"
+	ok "seed_corpus_of_${n}_inputs_replays_clean"
 else
 	sed 's/^/# /' "$work/replay.log" | tail -30
-	echo "not ok 1 - seed_corpus_replays_clean"
+	not_ok seed_corpus_replays_clean
 fi
 
 if "$bin" -max_total_time="$secs" -max_len=70000 -timeout=10 \
@@ -38,12 +40,12 @@ if "$bin" -max_total_time="$secs" -max_len=70000 -timeout=10 \
 	>"$work/fuzz.log" 2>&1; then
 	runs=$(sed -n 's/^Done \([0-9]*\) runs.*/\1/p' "$work/fuzz.log")
 	echo "# ${runs:-?} inputs in ${secs}s"
-	echo "ok 2 - fuzzing_${secs}s_finds_no_crash_or_contract_break"
+	ok "fuzzing_${secs}s_finds_no_crash_or_contract_break"
 else
 	grep -v '^#' "$work/fuzz.log" | tail -40 | sed 's/^/# /'
 	for f in "$work"/crash-* "$work"/leak-* "$work"/timeout-*; do
 		[ -e "$f" ] || continue
 		echo "# input $(basename "$f"): $(head -c 300 "$f" | od -An -c | head -5 | tr -s ' ')"
 	done
-	echo "not ok 2 - fuzzing_${secs}s_finds_no_crash_or_contract_break"
+	not_ok "fuzzing_${secs}s_finds_no_crash_or_contract_break"
 fi

@@ -46,16 +46,16 @@ trap cleanup EXIT
 
 # --- TAP ------------------------------------------------------------------
 
-n=0
-failed=0
+# shellcheck source=tests/tap.sh
+. "$top/tests/tap.sh"
+
 # run NAME FUNCTION: run a test in a subshell with `set -e`; exit 77 = skip,
 # with the reason as the last line of its output.
 run()
 {
 	local name=$1 rc out
 	shift
-	n=$((n + 1))
-	out=$tmp/out.$n
+	out=$tmp/out.$((tap_n + 1))
 	set +e
 	(
 		set -e
@@ -65,13 +65,12 @@ run()
 	set -e
 	reset_state
 	if [ "$rc" -eq 0 ]; then
-		echo "ok $n - $name"
+		ok "$name"
 	elif [ "$rc" -eq 77 ]; then
-		echo "ok $n - $name # SKIP $(tail -n1 "$out")"
+		ok "$name # SKIP $(tail -n1 "$out")"
 	else
-		echo "not ok $n - $name"
+		not_ok "$name"
 		sed 's/^/# /' "$out"
-		failed=$((failed + 1))
 	fi
 }
 # Whatever a test left (a daemon, an attachment, pins, a mount) goes, so that
@@ -1011,6 +1010,7 @@ t_every_key_of_the_shipped_fwd_conf_is_accepted()
 
 total=$(grep -c '^run ' "$0")
 echo "1..$total"
+# every planned test skipped, not tap.sh's one
 skip_all()
 {
 	local i
@@ -1083,4 +1083,4 @@ run config_keep_is_honoured t_config_keep_is_honoured
 run command_line_overrides_the_config_file t_command_line_overrides_the_config_file
 run every_key_of_the_shipped_fwd_conf_is_accepted t_every_key_of_the_shipped_fwd_conf_is_accepted
 
-[ "$failed" -eq 0 ]
+[ "$tap_failed" -eq 0 ]
