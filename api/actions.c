@@ -97,12 +97,16 @@ static cJSON *reply_new(struct api_reply *r, int code, bool *ok)
 	return obj;
 }
 
-static int error_reply_msg(struct api_reply *r, int code, const char *trace_id,
-			   const char *msg)
+/* The error reply both api_error_reply() and fail() write. */
+__attribute__((format(printf, 4, 0))) static int
+error_reply_v(struct api_reply *r, int code, const char *trace_id,
+	      const char *fmt, va_list ap)
 {
+	char msg[512];
 	cJSON *obj;
 	bool ok;
 
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	r->flush = false;
 	if (trace_id != r->trace_id)
 		set_trace(r, trace_id);
@@ -114,26 +118,24 @@ static int error_reply_msg(struct api_reply *r, int code, const char *trace_id,
 int api_error_reply(struct api_reply *r, int code, const char *trace_id,
 		    const char *fmt, ...)
 {
-	char msg[512];
 	va_list ap;
+	int err;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	err = error_reply_v(r, code, trace_id, fmt, ap);
 	va_end(ap);
-	return error_reply_msg(r, code, trace_id, msg);
+	return err;
 }
 
 /* Fail the action with an error reply; always returns -1 (handled). */
 __attribute__((format(printf, 3, 4))) static int fail(struct act *a, int code,
 						      const char *fmt, ...)
 {
-	char msg[512];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	a->err = error_reply_v(a->r, code, a->trace, fmt, ap);
 	va_end(ap);
-	a->err = error_reply_msg(a->r, code, a->trace, msg);
 	return -1;
 }
 
