@@ -351,6 +351,7 @@ for k in base_reachable_time_ms=1000 delay_first_probe_time=1 \
 done
 ip neigh del 10.2.0.2 dev m2 2>/dev/null || true
 ip netns exec h1 ping -i 0.05 -c 400 -W 1 10.2.0.2 >/dev/null 2>&1 &
+ping_pid=$!
 wait_entry 10.2.0.2 "$IX_M2 $MAC_M2 $MAC_P2" 3 || true
 sleep 2 # fast-pathed for a while: the neighbour must stay verified
 bound_s=8
@@ -364,7 +365,13 @@ else
 		"hfwd[10.2.0.2] = '$(entry 10.2.0.2)'" \
 		"$(ip neigh show dev m2 | head -3)"
 fi
+# Put the MAC back and let the stream re-learn it before the next case:
+# otherwise the neighbour is still changing while the storm's snapshot is
+# compared with the kernel's.
 ip -n h2 link set p2 address $MAC_P2
+wait_entry 10.2.0.2 "$IX_M2 $MAC_M2 $MAC_P2" $bound_s || true
+kill "$ping_pid" 2>/dev/null || true
+wait "$ping_pid" 2>/dev/null || true
 
 # Storm: thousands of neighbour changes into a 4 KiB receive buffer. After
 # it, the map must equal the kernel's truth exactly.
