@@ -29,7 +29,20 @@ else
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: all deps test clean format lint demo bench
+.PHONY: all deps test clean format lint demo bench check
+
+# `make`/`make all` only builds, and first says which pkg-config module or
+# tool is missing. `make deps` installs (as root); test, demo, bench and
+# lint install their groups when something is missing, then build in a
+# sub-make, so nothing is compiled before the packages are there.
+DEPS_GROUPS_test := build test pkg
+DEPS_GROUPS_demo := build test
+DEPS_GROUPS_bench := build test bench
+DEPS_GROUPS_lint := build lint
+ifeq ($(filter deps clean format test demo bench lint,$(MAKECMDGOALS)),)
+DEPS_MISSING := $(shell scripts/deps.sh --check 2>&1)
+$(if $(DEPS_MISSING),$(error $(DEPS_MISSING)))
+endif
 
 # The daemon's library: every agent/ and api/ source but the two mains.
 LIB_SRCS := $(filter-out agent/main.c api/fwdctl.c,$(wildcard agent/*.c api/*.c))
@@ -40,18 +53,17 @@ BPF_TESTS := $(patsubst %.c,$(OUTPUT)/%,$(wildcard tests/bpf/test_*.c))
 TEST_DEPS :=
 TEST_SUITES = $(UNIT_TESTS) $(BPF_TESTS) $(sort $(wildcard tests/*/test_*.sh))
 
-PROGS := $(if $(wildcard agent/main.c),$(OUTPUT)/fwd) \
-	 $(if $(wildcard api/fwdctl.c),$(OUTPUT)/fwdctl)
+PROGS := $(OUTPUT)/fwd $(OUTPUT)/fwdctl
 
 # Fragments come before any rule reads TEST_DEPS; their targets must not
 # become the default goal.
 .DEFAULT_GOAL := all
 include $(sort $(wildcard kern/*.mk agent/*.mk api/*.mk scripts/*.mk scripts/*/*.mk tests/*/*.mk))
 
-all: deps $(OUTPUT)/fwd.bpf.o $(OUTPUT)/fwd.skel.h $(PROGS)
+all: $(OUTPUT)/fwd.bpf.o $(OUTPUT)/fwd.skel.h $(PROGS)
 
 deps:
-	$(Q)scripts/deps.sh
+	$(Q)scripts/deps.sh $(or $(GROUPS),build test bench lint pkg)
 
 $(OUTPUT) $(OBJ) $(OUTPUT)/tests/unit $(OUTPUT)/tests/bpf:
 	$(Q)mkdir -p $@
@@ -64,8 +76,7 @@ $(OUTPUT)/fwd.skel.h: $(OUTPUT)/fwd.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name fwd_bpf > $@
 
-# Every C object may include the skeleton: generate it first.
-$(OBJ)/%.o: %.c $(OUTPUT)/fwd.skel.h
+$(OBJ)/%.o: %.c
 	$(call msg,CC,$@)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
@@ -82,18 +93,26 @@ $(OUTPUT)/fwdctl: $(OBJ)/api/fwdctl.o $(OUTPUT)/libfwd.a
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -lcurl -o $@
 
-$(OUTPUT)/tests/%: tests/%.c $(OUTPUT)/libfwd.a $(OUTPUT)/fwd.skel.h
+$(OUTPUT)/tests/%: tests/%.c $(OUTPUT)/libfwd.a
 	$(call msg,TEST-CC,$@)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -Itests $< $(OUTPUT)/libfwd.a $(TEST_LDLIBS) -o $@
 
-test: all $(UNIT_TESTS) $(BPF_TESTS) $(TEST_DEPS)
+# Only the golden-packet tests include the skeleton.
+$(BPF_TESTS): $(OUTPUT)/fwd.skel.h
+
+test demo bench lint:
+	$(Q)scripts/deps.sh $(DEPS_GROUPS_$@)
+	$(Q)$(MAKE) --no-print-directory run-$@
+
+.PHONY: run-test run-demo run-bench run-lint
+run-test: all $(UNIT_TESTS) $(BPF_TESTS) $(TEST_DEPS)
 	$(Q)tests/run.sh $(abspath $(TEST_SUITES))
 
-demo: all
+run-demo: all
 	$(Q)scripts/demo.sh
 
-bench: all
+run-bench: all
 	$(Q)scripts/bench.sh $(BENCH_ARGS)
 
 # nl_fixtures.h is generated (tests/unit/gen_nl_fixtures.py): bytes, not code.
@@ -103,7 +122,7 @@ SH_SRCS = $(wildcard scripts/*.sh scripts/*/*.sh tests/*.sh tests/*/*.sh .ci/run
 format:
 	$(Q)clang-format -i $(C_SRCS)
 
-lint: deps $(OUTPUT)/fwd.skel.h
+run-lint: $(OUTPUT)/fwd.skel.h
 	$(Q)clang-format --dry-run --Werror $(C_SRCS)
 	$(Q)cppcheck -q --error-exitcode=1 --enable=warning,portability \
 		--inline-suppr -I kern -I agent -I api \

@@ -1,23 +1,64 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# deps.sh - install the build and test dependencies that are missing.
-# Idempotent and silent when everything is there: one dpkg query, and
-# apt-get only for what is absent.
+# deps.sh - the packages fwd needs, in groups, and a check of the build's.
+#
+#   scripts/deps.sh [GROUP...]   install what is missing of the groups
+#                                (default: build test); root only
+#   scripts/deps.sh --check      say which pkg-config module or tool the
+#                                build lacks; exit 1 if any (no root)
+#
+# Groups: build, test, bench, lint, pkg. Idempotent and silent when all is
+# there: one dpkg query, apt-get only for what is absent.
 set -eu
 
-pkgs=(
-	# build
-	make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev
-	libmnl-dev libcjson-dev libmicrohttpd-dev libcurl4-openssl-dev
-	libsystemd-dev
-	# test
-	libcmocka-dev libclang-rt-14-dev iproute2 iputils-ping tcpdump ethtool
-	curl jq procps psmisc util-linux kmod strace man-db
-	# lint, bench, packaging
-	clang-format clang-tidy cppcheck shellcheck wrk gnuplot-nox rpm scdoc
-	systemd dpkg-dev
+declare -A group=(
+	[build]="make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev
+		 zlib1g-dev libmnl-dev libcjson-dev libmicrohttpd-dev
+		 libcurl4-openssl-dev libsystemd-dev"
+	[test]="libcmocka-dev libclang-rt-14-dev iproute2 iputils-ping tcpdump
+		ethtool curl jq procps psmisc util-linux kmod strace man-db
+		systemd scdoc"
+	[bench]="wrk gnuplot-nox"
+	[lint]="clang-format clang-tidy cppcheck shellcheck"
+	[pkg]="rpm scdoc systemd dpkg-dev"
 )
+
+# What the build links and runs, as it would be found: by pkg-config and
+# $PATH, whatever installed it.
+check() {
+	local m t missing=()
+
+	for t in make cc clang bpftool pkg-config; do
+		command -v "$t" >/dev/null || missing+=("tool $t")
+	done
+	if command -v pkg-config >/dev/null; then
+		for m in libbpf libelf zlib libmnl libcjson libmicrohttpd \
+			libsystemd libcurl; do
+			pkg-config --exists "$m" || missing+=("pkg-config module $m")
+		done
+	fi
+	[ ${#missing[@]} -eq 0 ] && return 0
+	printf -v m '%s, ' "${missing[@]}"
+	echo "deps: missing ${m%, }; \`make deps\` installs them (as root)" >&2
+	return 1
+}
+
+if [ "${1:-}" = --check ]; then
+	check
+	exit
+fi
+
+[ $# -gt 0 ] || set -- build test
+pkgs=()
+for g in "$@"; do
+	[ -n "${group[$g]:-}" ] || {
+		echo "deps: unknown group '$g' (build test bench lint pkg)" >&2
+		exit 2
+	}
+	read -ra p <<<"${group[$g]}"
+	pkgs+=("${p[@]}")
+done
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -26,7 +26,7 @@ $(BENCH_OUT)/bench: $(BENCH_CSRCS) $(wildcard scripts/bench/*.h) \
 	$(Q)$(CC) $(CFLAGS) -I$(BENCH_OUT) -Iscripts/bench $(BENCH_CSRCS) \
 		-lbpf -lelf -lz -lmnl -lm -o $@
 
-bench: $(BENCH_OUT)/bench
+run-bench: $(BENCH_OUT)/bench
 
 # Keep the objects next to their skeletons, for `bpftool prog dump` and
 # `llvm-objdump -d` when a figure needs explaining.
