@@ -56,7 +56,7 @@ for g in "$@"; do
 		echo "deps: unknown group '$g' (build test bench lint pkg)" >&2
 		exit 2
 	}
-	read -ra p <<<"${group[$g]}"
+	read -rd '' -a p <<<"${group[$g]}" || true	# all lines
 	pkgs+=("${p[@]}")
 done
 
