@@ -22,6 +22,11 @@
 #define AF_INET 2
 #define IP_MF 0x2000	 /* more fragments */
 #define IP_OFFSET 0x1fff /* fragment offset */
+/*
+ * Bytes of IPv4 the linear part of a multi-buffer frame must hold: the
+ * header and what the program reads after it (AH's SPI and ports end at 36).
+ */
+#define FWD_LINEAR_MIN 64
 /* ICMP error types (linux/icmp.h pulls in libc headers) */
 #define ICMP_DEST_UNREACH 3
 #define ICMP_SOURCE_QUENCH 4
@@ -135,13 +140,14 @@ static __always_inline int addr_special(__be32 addr)
  * change): ip_forward() checks the device MTU too, unless a route `mtu`
  * metric says otherwise (a known difference, see the README), and an
  * inlined array read costs nothing where bpf_check_mtu() costs a helper
- * call. Ethernet padding beyond the IPv4
- * total length is dropped, as ip_rcv() trims it, so the bytes sent are the
+ * call. Ethernet padding beyond the IPv4 total length (@l3_len is what the
+ * frame holds after the Ethernet header, fragments of a multi-buffer frame
+ * included) is dropped, as ip_rcv() trims it, so the bytes sent are the
  * bytes the kernel would send. Inlined once: both paths end here.
  */
 static __always_inline int forward(struct xdp_md *ctx, __u32 *counter,
 				   const struct fwd_entry *nh, __u32 tot_len,
-				   int check_mtu, __u32 which)
+				   __u32 l3_len, int check_mtu, __u32 which)
 {
 	__u32 egress = nh->ifindex;
 	const struct fwd_iface *out;
@@ -167,7 +173,8 @@ static __always_inline int forward(struct xdp_md *ctx, __u32 *counter,
 			return pass(counter, FWD_CNT_PASS_MTU);
 	}
 
-	trim = (long)ctx->data_end - (long)ctx->data - ETH_HLEN - tot_len;
+	/* From the tail: a multi-buffer frame loses fragments first. */
+	trim = (long)l3_len - tot_len;
 	if (trim > 0 && bpf_xdp_adjust_tail(ctx, -(int)trim))
 		return pass(counter, FWD_CNT_PASS_BAD_HEADER);
 
@@ -295,9 +302,9 @@ static __always_inline int fwd_packet(struct xdp_md *ctx, __u32 *counter)
 	struct bpf_fib_lookup p = {};
 	struct fwd_iface *in;
 	struct fwd_entry *e, nh;
-	__u32 which;
+	__u32 which, l3_len;
 	__u16 tot_len;
-	long l3_len;
+	long linear;
 	int rc;
 
 	if ((void *)(eth + 1) > data_end)
@@ -319,9 +326,18 @@ static __always_inline int fwd_packet(struct xdp_md *ctx, __u32 *counter)
 	if (iph->ihl > 5)
 		return pass(counter, FWD_CNT_PASS_IP_OPTIONS);
 	tot_len = bpf_ntohs(iph->tot_len);
-	l3_len = data_end - (void *)iph;
+	/* The whole frame, the fragments of a multi-buffer one too. */
+	l3_len = bpf_xdp_get_buff_len(ctx) - ETH_HLEN;
 	if (tot_len < sizeof(*iph) || tot_len > l3_len || !ip_csum_ok(iph))
 		return pass(counter, FWD_CNT_PASS_BAD_HEADER);
+	/*
+	 * Everything read past the IPv4 header (the ports, the ICMP type)
+	 * must be in the linear part; a driver that splits a frame closer
+	 * to its start than FWD_LINEAR_MIN leaves it to the kernel.
+	 */
+	linear = data_end - (void *)iph;
+	if (linear < tot_len && linear < FWD_LINEAR_MIN)
+		return pass(counter, FWD_CNT_PASS_TRUNCATED);
 	if (addr_special(iph->daddr) || addr_special(iph->saddr))
 		return pass(counter, FWD_CNT_PASS_NOT_UNICAST);
 	if (iph->ttl <= 1)
@@ -360,13 +376,13 @@ static __always_inline int fwd_packet(struct xdp_md *ctx, __u32 *counter)
 		__builtin_memcpy(nh.dmac, p.dmac, ETH_ALEN);
 		which = FWD_CNT_FWD_FIB;
 	}
-	return forward(ctx, counter, &nh, tot_len, which == FWD_CNT_FWD_TABLE,
-		       which);
+	return forward(ctx, counter, &nh, tot_len, l3_len,
+		       which == FWD_CNT_FWD_TABLE, which);
 }
 
 /* cppcheck cannot see libbpf's SEC() without the BPF include path. */
 // cppcheck-suppress unknownMacro
-SEC("xdp")
+SEC("xdp.frags")
 int xdp_handle_fwd(struct xdp_md *ctx)
 {
 	__u32 counter = FWD_CNT_PASS_NOT_IPV4;
@@ -375,7 +391,7 @@ int xdp_handle_fwd(struct xdp_md *ctx)
 
 	if (c) {
 		c->packets++;
-		c->bytes += ctx->data_end - ctx->data;
+		c->bytes += bpf_xdp_get_buff_len(ctx);
 	}
 	return verdict;
 }

@@ -19,8 +19,12 @@
 #include <linux/if_ether.h>
 #include <linux/ip.h>
 
-/* Large enough for the MTU cases (a 700-byte packet) and the padding. */
-#define PKT_MAX 2048
+/*
+ * Large enough for the MTU cases and jumbo frames: a 9000-byte packet
+ * spans more than two pages, so BPF_PROG_TEST_RUN hands it to an xdp.frags
+ * program as a multi-buffer frame.
+ */
+#define PKT_MAX 9216
 
 struct pkt {
 	uint8_t b[PKT_MAX]; /* the frame, Ethernet header first */

@@ -112,6 +112,9 @@ static const char *const net_setup[] = {
 	"ip link add eg2 address 02:00:00:00:04:01 type veth peer name eg2p"
 	" address 02:00:00:00:04:02",
 	"ip link set eg2 mtu 600",
+	/* jumbo frames out of eg0 (frags programs attach at any MTU) */
+	"ip link set eg0 mtu 9000",
+	"ip link set eg0p mtu 9000",
 	/* A veth peer takes XDP-redirected frames only with NAPI (GRO) on. */
 	"ethtool -K eg0p gro on >/dev/null",
 	"ethtool -K eg2p gro on >/dev/null",
@@ -1522,6 +1525,109 @@ static void test_fib_redirect_leaves_by_the_route_egress(void **state)
 	expect_on_wire(in, "eg0p", "eg2p", &want, FWD_CNT_FWD_FIB);
 }
 
+/* ---- multi-buffer frames (xdp.frags) -------------------------------- */
+
+/*
+ * An 8000-byte packet does not fit the page BPF_PROG_TEST_RUN puts the
+ * linear part in: the program sees a multi-buffer frame, the headers in
+ * the linear part, the rest in fragments. Lengths, the trim, the MTU and
+ * the counters must use the whole frame.
+ */
+#define JUMBO 8000
+
+static void jumbo_mtu(int ifindex, const uint8_t mac[ETH_ALEN], __u32 mtu)
+{
+	const __u16 fwd = FWD_IF_MANAGED | FWD_IF_FORWARDING | FWD_IF_UP;
+
+	assert_int_equal(iface_put(ifindex, mac, fwd, mtu), 0);
+}
+
+static void test_frags_table_hit_is_forwarded_whole(void **state)
+{
+	struct pkt want, *in;
+
+	(void)state;
+	REQUIRE_ENV();
+	jumbo_mtu(env.eg0, env.eg0_mac, 9000);
+	in = frame(TBL_HIT, 64, JUMBO - 20);
+	assert_true(in->len > 4096);
+	pkt_forwarded(&want, in, mac_tbl, mac_tbl_src);
+	assert_int_equal(want.len, ETH_HLEN + JUMBO);
+	/* the tail, well inside the fragments, is the sender's */
+	assert_int_equal(want.b[want.len - 1], (uint8_t)(JUMBO - 20 - 1));
+	expect(in, env.in0, XDP_REDIRECT, &want, FWD_CNT_FWD_TABLE);
+	jumbo_mtu(env.eg0, env.eg0_mac, 1500);
+}
+
+static void test_frags_table_egress_mtu_counts_the_fragments(void **state)
+{
+	struct pkt want, *in;
+
+	(void)state;
+	REQUIRE_ENV();
+	/* 1500 in eg0's entry: the linear part alone would be below it */
+	expect_pass(frame(TBL_HIT, 64, JUMBO - 20), env.in0, FWD_CNT_PASS_MTU);
+	jumbo_mtu(env.eg0, env.eg0_mac, JUMBO);
+	in = frame(TBL_HIT, 64, JUMBO - 20);
+	pkt_forwarded(&want, in, mac_tbl, mac_tbl_src);
+	expect(in, env.in0, XDP_REDIRECT, &want, FWD_CNT_FWD_TABLE);
+	expect_pass(frame(TBL_HIT, 64, JUMBO - 20 + 1), env.in0,
+		    FWD_CNT_PASS_MTU);
+	jumbo_mtu(env.eg0, env.eg0_mac, 1500);
+}
+
+static void test_frags_padding_in_the_fragments_is_trimmed(void **state)
+{
+	struct pkt want, *in;
+
+	(void)state;
+	REQUIRE_ENV();
+	jumbo_mtu(env.eg0, env.eg0_mac, 9000);
+	/* a 6000-byte packet in an 8014-byte frame: 2000 bytes of padding */
+	in = frame(TBL_HIT, 64, 6000 - 20);
+	in->len = ETH_HLEN + JUMBO;
+	memset(in->b + ETH_HLEN + 6000, 0xee, JUMBO - 6000);
+	pkt_forwarded(&want, in, mac_tbl, mac_tbl_src);
+	assert_int_equal(want.len, ETH_HLEN + 6000);
+	expect(in, env.in0, XDP_REDIRECT, &want, FWD_CNT_FWD_TABLE);
+	/* and padding that reaches back into the linear part */
+	in = frame(TBL_HIT, 64, 1000 - 20);
+	in->len = ETH_HLEN + JUMBO;
+	pkt_forwarded(&want, in, mac_tbl, mac_tbl_src);
+	expect(in, env.in0, XDP_REDIRECT, &want, FWD_CNT_FWD_TABLE);
+	jumbo_mtu(env.eg0, env.eg0_mac, 1500);
+}
+
+static void test_frags_total_length_beyond_frame_is_passed(void **state)
+{
+	struct pkt *in;
+
+	(void)state;
+	REQUIRE_ENV();
+	jumbo_mtu(env.eg0, env.eg0_mac, 9000);
+	in = frame(TBL_HIT, 64, JUMBO - 20);
+	in->len -= 1;
+	expect_pass(in, env.in0, FWD_CNT_PASS_BAD_HEADER);
+	jumbo_mtu(env.eg0, env.eg0_mac, 1500);
+}
+
+static void test_frags_fib_path_forwards_and_checks_mtu(void **state)
+{
+	struct pkt want, *in;
+
+	(void)state;
+	REQUIRE_ENV();
+	/* eg0's device has MTU 9000; bpf_fib_lookup() checks it */
+	in = frame(FIB_NEIGH, 64, JUMBO - 20);
+	pkt_forwarded(&want, in, mac_gw, env.eg0_mac);
+	expect(in, env.in0, XDP_REDIRECT, &want, FWD_CNT_FWD_FIB);
+	in = frame(FIB_NEIGH, 64, 9000 - 20 + 1);
+	expect_pass(in, env.in0, FWD_CNT_PASS_MTU);
+	/* eg2 has 600 */
+	expect_pass(frame(FIB_SMALL_MTU, 64, JUMBO - 20), env.in0,
+		    FWD_CNT_PASS_MTU);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1600,6 +1706,14 @@ int main(void)
 		cmocka_unit_test(test_fib_redirect_leaves_by_the_route_egress),
 		cmocka_unit_test(
 			test_icmp_non_errors_and_table_hits_are_forwarded),
+		cmocka_unit_test(test_frags_table_hit_is_forwarded_whole),
+		cmocka_unit_test(
+			test_frags_table_egress_mtu_counts_the_fragments),
+		cmocka_unit_test(
+			test_frags_padding_in_the_fragments_is_trimmed),
+		cmocka_unit_test(
+			test_frags_total_length_beyond_frame_is_passed),
+		cmocka_unit_test(test_frags_fib_path_forwards_and_checks_mtu),
 	};
 
 	return cmocka_run_group_tests_name("xdp_handle_fwd", tests, setup_env,
