@@ -548,12 +548,19 @@ static int attach_fresh(struct xdp *x, struct xdp_att *a)
 		err = bpf_xdp_attach(a->ifindex, x->prog_fd, flags, NULL);
 		if (!err)
 			goto out_ok;
-		if (x->mode == XDP_MODE_NATIVE ||
-		    (err != -EOPNOTSUPP && err != -EINVAL))
+		/*
+		 * auto: whatever the driver refuses (no XDP, an MTU or a
+		 * channel count it cannot run XDP with: EOPNOTSUPP, EINVAL,
+		 * ERANGE, ENOMEM...; libbpf logs the kernel's own message
+		 * above) generic mode may take. Not a missing permission or
+		 * a program already there: generic would fail alike.
+		 */
+		if (x->mode == XDP_MODE_NATIVE || err == -EPERM ||
+		    err == -EACCES || err == -EEXIST || err == -EBUSY)
 			return attach_err(a, flags, err);
-		pr_warn("%s: native XDP not supported by the driver, using "
+		pr_warn("%s: native XDP refused by the driver (%s), using "
 			"generic mode",
-			a->name);
+			a->name, strerror(-err));
 		flags = XDP_FLAGS_UPDATE_IF_NOEXIST | XDP_FLAGS_SKB_MODE;
 	}
 	err = bpf_xdp_attach(a->ifindex, x->prog_fd, flags, NULL);

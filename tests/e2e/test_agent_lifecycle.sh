@@ -723,7 +723,7 @@ mode=$(ip -j link show fwdlc_br | jq -r '.[0].xdp.mode')
 kill -TERM "$pid"
 wait "$pid" || true
 pid=
-if [ "$mode" = 2 ] && grep -q "native XDP not supported.*generic" "$tmp/br.log"; then
+if [ "$mode" = 2 ] && grep -q "native XDP refused by the driver.*generic" "$tmp/br.log"; then
 	ok "auto falls back to generic mode and says so without -v"
 else
 	not_ok "auto falls back to generic mode and says so without -v" \
