@@ -76,6 +76,14 @@ struct {
 	__type(value, struct fwd_iface);
 } fwd_ifaces SEC(".maps");
 
+/* This host's own IPv4 addresses (see struct fwd_local). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, FWD_MAX_LOCAL);
+	__type(key, __be32);
+	__type(value, struct fwd_local);
+} fwd_local SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, FWD_CNT_MAX);
@@ -292,6 +300,49 @@ static __always_inline __u32 fib_pass_reason(int rc)
 	}
 }
 
+/*
+ * The kernel's source validation for a packet it would forward
+ * (fib_validate_source(), net/ipv4/fib_frontend.c): 0 if it passes, else
+ * the counter of the reason to hand the packet to the kernel, which drops
+ * it as a martian or for rp_filter and counts it.
+ *  rp_filter 0  the source must not be one of our addresses, unless
+ *               accept_local: inet_lookup_ifaddr_rcu(), here fwd_local.
+ *  rp_filter 1  the route back to the source must leave by the ingress;
+ *  rp_filter 2  any unicast route back to it will do. The reverse lookup
+ *               (source and destination swapped, from the ingress) also
+ *               finds our own addresses: a local route, NOT_FWDED.
+ * Conservative where bpf_fib_lookup() cannot say what the kernel would: an
+ * ECMP route back whose chosen path is not the ingress, and accept_local
+ * with rp_filter on, go to the kernel, which decides.
+ */
+static __always_inline __u32 source_invalid(struct xdp_md *ctx,
+					    const struct fwd_iface *in,
+					    const struct iphdr *iph)
+{
+	struct bpf_fib_lookup r = {};
+	int rc;
+
+	if (!(in->flags & (FWD_IF_RPF_STRICT | FWD_IF_RPF_LOOSE))) {
+		if (!(in->flags & FWD_IF_ACCEPT_LOCAL) &&
+		    bpf_map_lookup_elem(&fwd_local, &iph->saddr))
+			return FWD_CNT_PASS_OWN_SOURCE;
+		return 0;
+	}
+	r.family = AF_INET;
+	r.tos = iph->tos;
+	r.l4_protocol = iph->protocol;
+	r.ipv4_src = iph->daddr;
+	r.ipv4_dst = iph->saddr;
+	r.ifindex = ctx->ingress_ifindex;
+	rc = bpf_fib_lookup(ctx, &r, sizeof(r), BPF_FIB_LOOKUP_SKIP_NEIGH);
+	if (rc != BPF_FIB_LKUP_RET_SUCCESS)
+		return FWD_CNT_PASS_RP_FILTER;
+	if ((in->flags & FWD_IF_RPF_STRICT) &&
+	    r.ifindex != ctx->ingress_ifindex)
+		return FWD_CNT_PASS_RP_FILTER;
+	return 0;
+}
+
 static __always_inline int fwd_packet(struct xdp_md *ctx, __u32 *counter)
 {
 	void *data = (void *)(long)ctx->data;
@@ -302,7 +353,7 @@ static __always_inline int fwd_packet(struct xdp_md *ctx, __u32 *counter)
 	struct bpf_fib_lookup p = {};
 	struct fwd_iface *in;
 	struct fwd_entry *e, nh;
-	__u32 which, l3_len;
+	__u32 which, which2, l3_len;
 	__u16 tot_len;
 	long linear;
 	int rc;
@@ -317,6 +368,8 @@ static __always_inline int fwd_packet(struct xdp_md *ctx, __u32 *counter)
 		return pass(counter, FWD_CNT_PASS_NOT_MANAGED);
 	if (!mac_eq(eth->h_dest, in->mac))
 		return pass(counter, FWD_CNT_PASS_NOT_FOR_US);
+	if (in->flags & FWD_IF_NF_HOLD)
+		return pass(counter, FWD_CNT_PASS_NETFILTER);
 
 	if ((void *)(iph + 1) > data_end)
 		return pass(counter, FWD_CNT_PASS_TRUNCATED);
@@ -376,6 +429,10 @@ static __always_inline int fwd_packet(struct xdp_md *ctx, __u32 *counter)
 		__builtin_memcpy(nh.dmac, p.dmac, ETH_ALEN);
 		which = FWD_CNT_FWD_FIB;
 	}
+	/* Last: only what would be forwarded pays for it. */
+	which2 = source_invalid(ctx, in, iph);
+	if (which2)
+		return pass(counter, which2);
 	return forward(ctx, counter, &nh, tot_len, l3_len,
 		       which == FWD_CNT_FWD_TABLE, which);
 }

@@ -37,6 +37,19 @@ _Static_assert(sizeof(struct fwd_entry) == 16, "hfwd value must be 16 bytes");
 #define FWD_IF_MANAGED (1U << 0)    /* fwd forwards packets arriving here */
 #define FWD_IF_FORWARDING (1U << 1) /* net.ipv4.conf.<if>.forwarding = 1 */
 #define FWD_IF_UP (1U << 2)	    /* IFF_UP and IFF_RUNNING */
+/*
+ * The kernel's source validation on this ingress (fib_validate_source()):
+ * rp_filter as IN_DEV_RPFILTER() computes it, max(conf.all, conf.<if>),
+ * and accept_local as IN_DEV_ACCEPT_LOCAL(), conf.all || conf.<if>.
+ */
+#define FWD_IF_RPF_STRICT (1U << 3)   /* rp_filter 1 */
+#define FWD_IF_RPF_LOOSE (1U << 4)    /* rp_filter 2 */
+#define FWD_IF_ACCEPT_LOCAL (1U << 5) /* own source addresses accepted */
+/*
+ * A netfilter chain could see (drop, change) what arrives here: the
+ * kernel must take every packet, fwd forwards none (see agent/nft.h).
+ */
+#define FWD_IF_NF_HOLD (1U << 6)
 
 /*
  * fwd_ifaces value: per interface, at index ifindex. An all-zero entry
@@ -64,6 +77,20 @@ struct fwd_ovr {
 _Static_assert(sizeof(struct fwd_ovr) == 4, "fwd_ovr must be 4 bytes");
 
 /*
+ * fwd_local value: the key is one of this host's IPv4 addresses (on any
+ * interface, managed or not: inet_lookup_ifaddr_rcu() sees them all). A
+ * packet with such a source the kernel drops as a martian unless the
+ * ingress has accept_local. @gen is the daemon's sync generation, for
+ * sweeping addresses that went while it was not looking.
+ */
+struct fwd_local {
+	__u32 gen;
+};
+_Static_assert(sizeof(struct fwd_local) == 4, "fwd_local must be 4 bytes");
+/* Addresses fwd_local can hold; one more and the daemon holds the fast path. */
+#define FWD_MAX_LOCAL 16384
+
+/*
  * Outcome counters, one slot each in the per-CPU array fwd_stats. One list
  * gives both the enum and the names user space prints (Prometheus label
  * values, QueryStats keys); the order is the map's layout.
@@ -88,7 +115,10 @@ _Static_assert(sizeof(struct fwd_ovr) == 4, "fwd_ovr must be 4 bytes");
 	X(PASS_FIB_FWD_DISABLED, "pass_fib_fwd_disabled")                      \
 	X(PASS_FIB_DROP, "pass_fib_drop") /* blackhole/unreachable/prohibit */ \
 	X(PASS_FIB_OTHER, "pass_fib_other")   /* LWT, frag needed, other */    \
-	X(PASS_ICMP_ERROR, "pass_icmp_error") /* ECMP would hash inner hdr */
+	X(PASS_ICMP_ERROR, "pass_icmp_error") /* ECMP would hash inner hdr */  \
+	X(PASS_OWN_SOURCE, "pass_own_source") /* source is a local address */  \
+	X(PASS_RP_FILTER, "pass_rp_filter")   /* reverse path check fails */   \
+	X(PASS_NETFILTER, "pass_netfilter")   /* a chain could see it */
 
 #define FWD_COUNTER_ENUM(id, name) FWD_CNT_##id,
 enum fwd_counter { FWD_COUNTERS(FWD_COUNTER_ENUM) FWD_CNT_MAX };

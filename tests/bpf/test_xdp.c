@@ -1405,6 +1405,163 @@ static void test_icmp_non_errors_and_table_hits_are_forwarded(void **state)
 	expect(in, env.in0, XDP_REDIRECT, &want, FWD_CNT_FWD_TABLE);
 }
 
+/* ---- the kernel's source validation and netfilter ------------------ */
+
+#define IN0_FLAGS (FWD_IF_MANAGED | FWD_IF_FORWARDING | FWD_IF_UP)
+#define EG0_ADDR IP4(10, 2, 0, 1)	/* eg0's own address */
+#define SRC_VIA_EG0 IP4(10, 2, 0, 9)	/* routed back out of eg0 */
+#define SRC_NO_ROUTE IP4(10, 99, 0, 5)	/* no route back at all */
+#define SRC_BLACKHOLE IP4(10, 97, 0, 5) /* blackhole 10.97/16 */
+
+/* in0 with @extra flags until restore_in0(). */
+static void set_in0(__u16 extra)
+{
+	assert_int_equal(iface_put(env.in0, mac_in0, IN0_FLAGS | extra, 1500),
+			 0);
+}
+
+static void restore_in0(void)
+{
+	set_in0(0);
+}
+
+static void local_put(uint32_t ip, int add)
+{
+	struct fwd_local v = {.gen = 1};
+	__be32 key = htonl(ip);
+
+	if (add)
+		assert_int_equal(map_put(env.skel->maps.fwd_local, &key, &v),
+				 0);
+	else
+		assert_int_equal(bpf_map__delete_elem(env.skel->maps.fwd_local,
+						      &key, sizeof(key), 0),
+				 0);
+}
+
+/* A frame from @saddr (client MAC, on in0) to @daddr. */
+static struct pkt *frame_from(uint32_t saddr, uint32_t daddr)
+{
+	static struct pkt p;
+
+	pkt_ipv4(&p, mac_in0, mac_client, saddr, daddr, 64, 32);
+	return &p;
+}
+
+static void test_own_source_is_passed_to_kernel(void **state)
+{
+	struct pkt want, *in;
+
+	(void)state;
+	REQUIRE_ENV();
+	local_put(EG0_ADDR, 1);
+	/* Both paths: the table and the fib. */
+	expect_pass(frame_from(EG0_ADDR, TBL_HIT), env.in0,
+		    FWD_CNT_PASS_OWN_SOURCE);
+	expect_pass(frame_from(EG0_ADDR, FIB_NEIGH), env.in0,
+		    FWD_CNT_PASS_OWN_SOURCE);
+	/* Not an address of ours: forwarded. */
+	in = frame_from(SRC_VIA_EG0, TBL_HIT);
+	pkt_forwarded(&want, in, mac_tbl, mac_tbl_src);
+	expect(in, env.in0, XDP_REDIRECT, &want, FWD_CNT_FWD_TABLE);
+	local_put(EG0_ADDR, 0);
+	/* Gone from fwd_local: forwarded again. */
+	in = frame_from(EG0_ADDR, TBL_HIT);
+	pkt_forwarded(&want, in, mac_tbl, mac_tbl_src);
+	expect(in, env.in0, XDP_REDIRECT, &want, FWD_CNT_FWD_TABLE);
+}
+
+static void test_own_source_with_accept_local_is_forwarded(void **state)
+{
+	struct pkt want, *in;
+
+	(void)state;
+	REQUIRE_ENV();
+	local_put(EG0_ADDR, 1);
+	set_in0(FWD_IF_ACCEPT_LOCAL);
+	in = frame_from(EG0_ADDR, TBL_HIT);
+	pkt_forwarded(&want, in, mac_tbl, mac_tbl_src);
+	expect(in, env.in0, XDP_REDIRECT, &want, FWD_CNT_FWD_TABLE);
+	restore_in0();
+	local_put(EG0_ADDR, 0);
+}
+
+static void test_strict_rp_filter_wants_the_route_back_by_ingress(void **state)
+{
+	struct pkt want, *in;
+
+	(void)state;
+	REQUIRE_ENV();
+	set_in0(FWD_IF_RPF_STRICT);
+	/* 10.1.0.2 is on in0's prefix: valid, both paths. */
+	in = frame_from(CLIENT_IP, TBL_HIT);
+	pkt_forwarded(&want, in, mac_tbl, mac_tbl_src);
+	expect(in, env.in0, XDP_REDIRECT, &want, FWD_CNT_FWD_TABLE);
+	in = frame_from(CLIENT_IP, FIB_NEIGH);
+	pkt_forwarded(&want, in, mac_gw, env.eg0_mac);
+	expect(in, env.in0, XDP_REDIRECT, &want, FWD_CNT_FWD_FIB);
+	/* The route back leaves by eg0, or there is none, or it is ours. */
+	expect_pass(frame_from(SRC_VIA_EG0, TBL_HIT), env.in0,
+		    FWD_CNT_PASS_RP_FILTER);
+	expect_pass(frame_from(SRC_VIA_EG0, FIB_NEIGH), env.in0,
+		    FWD_CNT_PASS_RP_FILTER);
+	expect_pass(frame_from(SRC_NO_ROUTE, TBL_HIT), env.in0,
+		    FWD_CNT_PASS_RP_FILTER);
+	expect_pass(frame_from(EG0_ADDR, TBL_HIT), env.in0,
+		    FWD_CNT_PASS_RP_FILTER);
+	restore_in0();
+}
+
+static void test_loose_rp_filter_wants_any_route_back(void **state)
+{
+	struct pkt want, *in;
+
+	(void)state;
+	REQUIRE_ENV();
+	set_in0(FWD_IF_RPF_LOOSE);
+	in = frame_from(SRC_VIA_EG0, TBL_HIT);
+	pkt_forwarded(&want, in, mac_tbl, mac_tbl_src);
+	expect(in, env.in0, XDP_REDIRECT, &want, FWD_CNT_FWD_TABLE);
+	in = frame_from(CLIENT_IP, TBL_HIT);
+	pkt_forwarded(&want, in, mac_tbl, mac_tbl_src);
+	expect(in, env.in0, XDP_REDIRECT, &want, FWD_CNT_FWD_TABLE);
+	/* No route, a blackhole, our own address: fib_validate_source()
+	 * refuses each (RTN_UNICAST only). */
+	expect_pass(frame_from(SRC_NO_ROUTE, TBL_HIT), env.in0,
+		    FWD_CNT_PASS_RP_FILTER);
+	expect_pass(frame_from(SRC_BLACKHOLE, TBL_HIT), env.in0,
+		    FWD_CNT_PASS_RP_FILTER);
+	expect_pass(frame_from(EG0_ADDR, FIB_NEIGH), env.in0,
+		    FWD_CNT_PASS_RP_FILTER);
+	restore_in0();
+}
+
+static void test_rp_filter_off_forwards_any_source(void **state)
+{
+	struct pkt want, *in;
+
+	(void)state;
+	REQUIRE_ENV();
+	in = frame_from(SRC_NO_ROUTE, TBL_HIT);
+	pkt_forwarded(&want, in, mac_tbl, mac_tbl_src);
+	expect(in, env.in0, XDP_REDIRECT, &want, FWD_CNT_FWD_TABLE);
+	in = frame_from(SRC_VIA_EG0, FIB_NEIGH);
+	pkt_forwarded(&want, in, mac_gw, env.eg0_mac);
+	expect(in, env.in0, XDP_REDIRECT, &want, FWD_CNT_FWD_FIB);
+}
+
+static void test_netfilter_hold_passes_everything(void **state)
+{
+	(void)state;
+	REQUIRE_ENV();
+	set_in0(FWD_IF_NF_HOLD);
+	expect_pass(frame(TBL_HIT, 64, 32), env.in0, FWD_CNT_PASS_NETFILTER);
+	expect_pass(frame(FIB_NEIGH, 64, 32), env.in0, FWD_CNT_PASS_NETFILTER);
+	expect_pass(frame(TBL_OVERRIDE, 64, 32), env.in0,
+		    FWD_CNT_PASS_NETFILTER);
+	restore_in0();
+}
+
 /* ---- on the wire ---------------------------------------------------- */
 
 /* A packet socket on @ifname, to see what actually leaves the peer. */
@@ -1714,6 +1871,14 @@ int main(void)
 		cmocka_unit_test(
 			test_frags_total_length_beyond_frame_is_passed),
 		cmocka_unit_test(test_frags_fib_path_forwards_and_checks_mtu),
+		cmocka_unit_test(test_own_source_is_passed_to_kernel),
+		cmocka_unit_test(
+			test_own_source_with_accept_local_is_forwarded),
+		cmocka_unit_test(
+			test_strict_rp_filter_wants_the_route_back_by_ingress),
+		cmocka_unit_test(test_loose_rp_filter_wants_any_route_back),
+		cmocka_unit_test(test_rp_filter_off_forwards_any_source),
+		cmocka_unit_test(test_netfilter_hold_passes_everything),
 	};
 
 	return cmocka_run_group_tests_name("xdp_handle_fwd", tests, setup_env,
