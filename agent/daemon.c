@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
@@ -31,6 +32,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "loop.h"
+#include "nft.h"
 #include "rtnl.h"
 #include "table.h"
 #include "xdp.h"
@@ -40,8 +42,13 @@ struct daemon_iface {
 	uint32_t ifindex;
 	char name[IF_NAMESIZE];
 	uint8_t mac[6];
-	uint16_t flags; /* FWD_IF_UP, FWD_IF_FORWARDING */
+	uint16_t flags; /* rtnetlink's: FWD_IF_UP, _FORWARDING, _RPF_* */
+	uint32_t mtu;
+	bool accept_local; /* net.ipv4.conf.<if>.accept_local */
 };
+
+/* How often accept_local is read: netconf does not announce it. */
+#define ACCEPT_LOCAL_POLL_MS 1000
 
 struct daemon {
 	const struct daemon_opts *o;
@@ -54,6 +61,12 @@ struct daemon {
 	uint64_t start_us; /* loop_now_us() at start, for uptime */
 	struct daemon_iface ifaces[FWD_MAX_IFACES];
 	int n_ifaces;
+	struct nft *nft;
+	bool nf_hold;	    /* a netfilter chain could see forwarded packets */
+	bool accept_all;    /* net.ipv4.conf.all.accept_local */
+	int poll_fd;	    /* accept_local timer, -1 if none */
+	uint32_t local_gen; /* fwd_local sync generation */
+	uint64_t local_errors;
 };
 
 static struct daemon_iface *iface_by_index(struct daemon *d, uint32_t ifindex)
@@ -74,6 +87,102 @@ static struct daemon_iface *iface_by_name(struct daemon *d, const char *name)
 		if (!strcmp(d->ifaces[i].name, name))
 			return &d->ifaces[i];
 	return NULL;
+}
+
+/* ---- the kernel's policy on each interface ----------------------------- */
+
+/* net.ipv4.conf.@name.accept_local, false if it cannot be read. */
+static bool read_accept_local(const char *name)
+{
+	char path[64 + IF_NAMESIZE];
+	FILE *f;
+	int v = 0;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/accept_local",
+		 name);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	if (fscanf(f, "%d", &v) != 1)
+		v = 0;
+	fclose(f);
+	return v != 0;
+}
+
+/*
+ * fwd_ifaces for @di: what rtnetlink said plus what only the daemon knows
+ * (accept_local, netfilter).
+ */
+static int iface_push(struct daemon *d, const struct daemon_iface *di)
+{
+	uint16_t flags = di->flags;
+
+	if (di->accept_local || d->accept_all)
+		flags |= FWD_IF_ACCEPT_LOCAL;
+	/* fwd_local full: a source of ours could be taken for another's. */
+	if ((d->nf_hold && !d->o->bypass_netfilter) || d->local_errors)
+		flags |= FWD_IF_NF_HOLD;
+	return xdp_iface_set(d->xdp, di->ifindex, di->name, di->mac, flags,
+			     di->mtu);
+}
+
+static void push_all(struct daemon *d)
+{
+	int i, err;
+
+	for (i = 0; i < d->n_ifaces; i++) {
+		err = iface_push(d, &d->ifaces[i]);
+		if (err)
+			pr_err("%s: cannot update the interface maps: %s",
+			       d->ifaces[i].name, strerror(-err));
+	}
+}
+
+static void accept_local_poll(struct loop *loop, int fd, uint32_t events,
+			      void *arg)
+{
+	struct daemon *d = arg;
+	bool all = read_accept_local("all"), changed = all != d->accept_all;
+	int i;
+
+	(void)loop;
+	(void)fd;
+	(void)events;
+	if (changed)
+		pr_info("accept_local %s on all interfaces",
+			all ? "on" : "off");
+	d->accept_all = all;
+	for (i = 0; i < d->n_ifaces; i++) {
+		struct daemon_iface *di = &d->ifaces[i];
+		bool v = read_accept_local(di->name);
+
+		if (v == di->accept_local)
+			continue;
+		di->accept_local = v;
+		changed = true;
+		pr_info("%s: accept_local %s", di->name, v ? "on" : "off");
+	}
+	if (changed)
+		push_all(d);
+}
+
+static void on_nft_hold(void *arg, bool hold, const char *why)
+{
+	struct daemon *d = arg;
+
+	if (hold && d->o->bypass_netfilter)
+		pr_warn("netfilter: %s could see forwarded packets; "
+			"--bypass-netfilter: fast-pathed packets skip them",
+			why);
+	else if (hold)
+		pr_warn("netfilter: %s could see forwarded packets: every "
+			"packet goes to the kernel until it is gone",
+			why);
+	else if (d->nf_hold)
+		pr_info("netfilter: no chain sees forwarded packets: fast "
+			"path on");
+	d->nf_hold = hold;
+	push_all(d);
 }
 
 /* ---- rtnetlink hooks --------------------------------------------------- */
@@ -102,8 +211,9 @@ static void on_iface_update(void *arg, const struct rtnl_iface *ri)
 	snprintf(di->name, sizeof(di->name), "%s", ri->name);
 	memcpy(di->mac, ri->mac, 6);
 	di->flags = ri->flags;
-	err = xdp_iface_set(d->xdp, ri->ifindex, ri->name, ri->mac, ri->flags,
-			    ri->mtu);
+	di->mtu = ri->mtu;
+	di->accept_local = read_accept_local(ri->name);
+	err = iface_push(d, di);
 	if (err)
 		pr_err("%s: cannot update the interface maps: %s", ri->name,
 		       strerror(-err));
@@ -142,17 +252,42 @@ static int on_learn_del(void *arg, uint32_t ip)
 	return table_learn_del(d->table, ip);
 }
 
+static void on_local_add(void *arg, uint32_t ip)
+{
+	struct daemon *d = arg;
+	int err = xdp_local_set(d->xdp, ip, d->local_gen);
+
+	/* A source we do not know as ours could be forwarded: hold. */
+	if (err && !d->local_errors++) {
+		pr_err("fwd_local: cannot add a local address (%s): every "
+		       "packet goes to the kernel",
+		       strerror(-err));
+		push_all(d);
+	}
+}
+
+static void on_local_del(void *arg, uint32_t ip)
+{
+	struct daemon *d = arg;
+
+	xdp_local_del(d->xdp, ip);
+}
+
 static void on_resync_begin(void *arg)
 {
 	struct daemon *d = arg;
 
+	d->local_gen++;
 	table_resync_begin(d->table);
 }
 
 static void on_resync_end(void *arg)
 {
 	struct daemon *d = arg;
+	int n = xdp_local_sweep(d->xdp, d->local_gen);
 
+	if (n > 0)
+		pr_info("fwd_local: %d address(es) no longer ours", n);
 	table_resync_end(d->table);
 }
 
@@ -266,6 +401,8 @@ static int op_stats(void *arg, struct api_stats *out)
 	out->resyncs = rs.resyncs;
 	out->nl_events = rs.events;
 	out->uptime_s = (loop_now_us() - d->start_us) / 1000000;
+	out->netfilter_hold = d->nf_hold;
+	out->netfilter_bypassed = d->o->bypass_netfilter;
 	return 0;
 }
 
@@ -399,6 +536,8 @@ static int rtnl_start(struct daemon *d)
 		.learn_del = on_learn_del,
 		.resync_begin = on_resync_begin,
 		.resync_end = on_resync_end,
+		.local_add = on_local_add,
+		.local_del = on_local_del,
 	};
 	struct rtnl_opts ro = {
 		.ifaces = d->o->ifaces,
@@ -456,7 +595,10 @@ int daemon_run(const struct daemon_opts *o)
 		return -ENOMEM;
 	d->o = o;
 	d->sfd = -1;
+	d->poll_fd = -1;
 	d->start_us = loop_now_us();
+	/* Distinct from a previous instance's, whose fwd_local we adopt. */
+	d->local_gen = (uint32_t)time(NULL);
 	d->loop = loop_new();
 	if (!d->loop) {
 		err = -errno;
@@ -475,9 +617,23 @@ int daemon_run(const struct daemon_opts *o)
 	if (err)
 		goto err_table;
 	table_set_maps(d->table, xdp_hfwd_fd(d->xdp), xdp_ovr_fd(d->xdp));
-	err = rtnl_start(d);
+	if (o->bypass_netfilter)
+		pr_warn("--bypass-netfilter: netfilter rules do not apply to "
+			"fast-pathed packets");
+	/* Before the first interface is written: it carries the answer. */
+	err = nft_open(&d->nft, d->loop, on_nft_hold, d);
 	if (err)
 		goto err_xdp;
+	d->accept_all = read_accept_local("all");
+	d->poll_fd = loop_timer_add(d->loop, ACCEPT_LOCAL_POLL_MS,
+				    ACCEPT_LOCAL_POLL_MS, accept_local_poll, d);
+	if (d->poll_fd < 0) {
+		err = d->poll_fd;
+		goto err_nft;
+	}
+	err = rtnl_start(d);
+	if (err)
+		goto err_nft;
 	err = api_start(d);
 	if (err)
 		goto err_rtnl;
@@ -492,6 +648,7 @@ int daemon_run(const struct daemon_opts *o)
 	sd_notify(0, "STOPPING=1");
 	api_stop(d);
 	rtnl_close(d->rtnl);
+	nft_close(d->nft);
 	table_compact(d->table); /* fold the journal into the state file */
 	xdp_close(d->xdp, o->keep);
 	goto out_table;
@@ -500,6 +657,8 @@ err_api:
 	api_stop(d);
 err_rtnl:
 	rtnl_close(d->rtnl);
+err_nft:
+	nft_close(d->nft);
 err_xdp:
 	/* A failed start leaves an adopted data path as it found it. */
 	xdp_close(d->xdp, o->keep || xdp_adopted(d->xdp));

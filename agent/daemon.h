@@ -31,6 +31,7 @@ struct daemon_opts {
 	bool insecure_listen;	/* --insecure-listen */
 	const char *bpf_object; /* --bpf-object, NULL: search */
 	bool keep;		/* --keep: leave XDP and pins on exit */
+	bool bypass_netfilter;	/* --bypass-netfilter */
 	int rcvbuf;		/* hidden --rcvbuf, 0: rtnl's default */
 };
 

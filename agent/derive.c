@@ -28,6 +28,7 @@
 #include <errno.h>
 #include <linux/fib_rules.h>
 #include <linux/neighbour.h>
+#include <linux/netconf.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <net/if_arp.h>
@@ -218,11 +219,17 @@ struct link {
 	uint32_t flags; /* IFF_* */
 	uint32_t mtu;
 	int forwarding;	  /* netconf: 1, 0, or -1 not known yet */
+	int rp_filter;	  /* netconf: 0, 1, 2, or -1 not known yet */
 	bool managed;	  /* named by --iface */
 	bool seen;	  /* shown by the current resync's dump */
 	bool reported;	  /* iface_update() called, @last valid */
 	uint32_t n_addrs; /* IPv4 addresses on it */
 	struct rtnl_iface last;
+};
+
+struct lcount {
+	struct hnode h; /* key: IPv4 address */
+	uint32_t n;	/* links that have it */
 };
 
 struct neigh {
@@ -253,6 +260,8 @@ struct derive {
 	bool learn;
 	bool batch; /* in a resync dump: mirror only, derive at the end */
 	struct htab links, neighs, routes, gws, addrs;
+	struct htab locals; /* key: IPv4 address, val: how many links have it */
+	int rpf_all;	    /* net.ipv4.conf.all.rp_filter, -1 not known */
 	struct pool neigh_pool;
 	/* Addresses whose candidates a flush removed, to re-derive after. */
 	uint32_t *redo;
@@ -666,6 +675,20 @@ static bool iface_named(const struct derive *d, const char *name)
 	return false;
 }
 
+/*
+ * rp_filter as IN_DEV_RPFILTER() reads it: the larger of conf.all and
+ * conf.<if>. Not known yet counts as strict: the kernel decides until
+ * netconf has told us.
+ */
+static uint16_t rpf_flags(const struct derive *d, const struct link *l)
+{
+	int m = d->rpf_all > l->rp_filter ? d->rpf_all : l->rp_filter;
+
+	if (d->rpf_all < 0 || l->rp_filter < 0 || m == 1)
+		return FWD_IF_RPF_STRICT;
+	return m >= 2 ? FWD_IF_RPF_LOOSE : 0;
+}
+
 static void link_report(struct derive *d, struct link *l)
 {
 	struct rtnl_iface ri = {0};
@@ -681,13 +704,18 @@ static void link_report(struct derive *d, struct link *l)
 		ri.flags |= FWD_IF_UP;
 	if (l->forwarding == 1)
 		ri.flags |= FWD_IF_FORWARDING;
+	ri.flags |= rpf_flags(d, l);
 	if (l->reported && !memcmp(&ri, &l->last, sizeof(ri)))
 		return;
 	l->last = ri;
 	l->reported = true;
-	pr_info("rtnl: interface %s (%u)%s%s mtu %u\n", ri.name, ri.ifindex,
+	pr_info("rtnl: interface %s (%u)%s%s%s mtu %u\n", ri.name, ri.ifindex,
 		ri.flags & FWD_IF_UP ? " up" : " down",
-		ri.flags & FWD_IF_FORWARDING ? " forwarding" : "", ri.mtu);
+		ri.flags & FWD_IF_FORWARDING ? " forwarding" : "",
+		ri.flags & FWD_IF_RPF_STRICT  ? " rp_filter strict"
+		: ri.flags & FWD_IF_RPF_LOOSE ? " rp_filter loose"
+					      : "",
+		ri.mtu);
 	d->hooks.iface_update(d->hooks.arg, &ri);
 }
 
@@ -701,9 +729,12 @@ static struct link *link_new(struct derive *d, uint32_t ifindex)
 	}
 	l->h.key = ifindex;
 	l->forwarding = -1;
+	l->rp_filter = -1;
 	ht_add(&d->links, &l->h);
 	return l;
 }
+
+static void local_count(struct derive *d, uint32_t ip, bool up);
 
 static void addrs_flush(struct derive *d, uint32_t ifindex, bool all)
 {
@@ -713,6 +744,8 @@ static void addrs_flush(struct derive *d, uint32_t ifindex, bool all)
 	ht_for_each(&d->addrs, i, n, tmp) if (all || (n->key >> 38) == ifindex)
 	{
 		ht_del(&d->addrs, n);
+		if (!all)
+			local_count(d, (uint32_t)n->key, false);
 		free(n);
 	}
 }
@@ -795,6 +828,37 @@ static uint64_t akey(const struct nl_addr *a)
 	       a->local;
 }
 
+/* Count @ip as one more (@up) or one fewer address of a link. */
+static void local_count(struct derive *d, uint32_t ip, bool up)
+{
+	struct hnode *n = ht_find(&d->locals, ip);
+	struct lcount *c = n ? container_of(n, struct lcount, h) : NULL;
+
+	if (up) {
+		if (c) {
+			c->n++;
+			return;
+		}
+		c = calloc(1, sizeof(*c));
+		if (!c) {
+			pr_err("rtnl: out of memory for a local address\n");
+			return;
+		}
+		c->h.key = ip;
+		c->n = 1;
+		ht_add(&d->locals, &c->h);
+		if (d->hooks.local_add)
+			d->hooks.local_add(d->hooks.arg, ip);
+		return;
+	}
+	if (!c || --c->n)
+		return;
+	ht_del(&d->locals, &c->h);
+	free(c);
+	if (d->hooks.local_del)
+		d->hooks.local_del(d->hooks.arg, ip);
+}
+
 void derive_addr(struct derive *d, const struct nl_addr *a, bool del)
 {
 	struct hnode *n = ht_find(&d->addrs, akey(a));
@@ -815,6 +879,7 @@ void derive_addr(struct derive *d, const struct nl_addr *a, bool del)
 			return;
 		n->key = akey(a);
 		ht_add(&d->addrs, n);
+		local_count(d, a->local, true);
 		if (l)
 			l->n_addrs++;
 		return;
@@ -823,6 +888,7 @@ void derive_addr(struct derive *d, const struct nl_addr *a, bool del)
 		return;
 	ht_del(&d->addrs, n);
 	free(n);
+	local_count(d, a->local, false);
 	if (!l || !l->n_addrs || --l->n_addrs)
 		return;
 	if (routes_flush_oif(d, a->ifindex)) {
@@ -835,7 +901,18 @@ void derive_netconf(struct derive *d, const struct nl_netconf *c)
 {
 	struct link *l;
 
-	if (c->ifindex <= 0 || c->forwarding < 0)
+	if (c->ifindex == NETCONFA_IFINDEX_ALL && c->rp_filter >= 0) {
+		struct hnode *n, *tmp;
+		uint32_t i;
+
+		if (c->rp_filter == d->rpf_all)
+			return;
+		d->rpf_all = c->rp_filter;
+		ht_for_each(&d->links, i, n, tmp)
+			link_report(d, container_of(n, struct link, h));
+		return;
+	}
+	if (c->ifindex <= 0 || (c->forwarding < 0 && c->rp_filter < 0))
 		return;
 	l = link_get(d, c->ifindex);
 	if (!l) {
@@ -844,7 +921,10 @@ void derive_netconf(struct derive *d, const struct nl_netconf *c)
 		if (!l)
 			return;
 	}
-	l->forwarding = c->forwarding;
+	if (c->forwarding >= 0)
+		l->forwarding = c->forwarding;
+	if (c->rp_filter >= 0)
+		l->rp_filter = c->rp_filter;
 	link_report(d, l);
 }
 
@@ -862,6 +942,13 @@ static void clear_mirror(struct derive *d)
 		neigh_free(d, container_of(n, struct neigh, h));
 	d->n_redo = 0;
 	addrs_flush(d, 0, true);
+	/* Silently: the dump adds them again (local_add) and the daemon
+	 * sweeps at resync_end() what it did not hear of. */
+	ht_for_each(&d->locals, i, n, tmp)
+	{
+		ht_del(&d->locals, n);
+		free(container_of(n, struct lcount, h));
+	}
 	ht_for_each(&d->links, i, n, tmp) container_of(n, struct link, h)
 		->n_addrs = 0;
 }
@@ -1028,8 +1115,13 @@ struct derive *derive_new(const struct rtnl_hooks *hooks, char **ifaces,
 		goto err_routes;
 	if (ht_init(&d->addrs))
 		goto err_gws;
+	if (ht_init(&d->locals))
+		goto err_addrs;
+	d->rpf_all = -1;
 	return d;
 
+err_addrs:
+	free(d->addrs.b);
 err_gws:
 	free(d->gws.b);
 err_routes:
@@ -1055,6 +1147,7 @@ void derive_free(struct derive *d)
 	clear_mirror(d);
 	ht_for_each(&d->links, i, n, tmp) free(container_of(n, struct link, h));
 	free(d->addrs.b);
+	free(d->locals.b);
 	free(d->links.b);
 	free(d->neighs.b);
 	free(d->routes.b);

@@ -117,6 +117,11 @@ static void usage(FILE *f)
 		"maps pinned; the\n"
 		"                          next start adopts them without a "
 		"forwarding gap\n"
+		"      --bypass-netfilter  fast-path even while a netfilter "
+		"chain could see\n"
+		"                          forwarded packets (its rules are "
+		"then "
+		"skipped)\n"
 		"  -v, --verbose           log each change (twice: debug)\n"
 		"  -c, --config FILE       read options from FILE ('key = "
 		"value' "
@@ -266,6 +271,9 @@ static int apply(struct cli *c, int opt, const char *arg, bool from_file)
 		return 0;
 	case OPT_KEEP:
 		c->o.keep = true;
+		return 0;
+	case OPT_BYPASS_NETFILTER:
+		c->o.bypass_netfilter = true;
 		return 0;
 	case 'v':
 		c->verbose++;

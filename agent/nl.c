@@ -251,11 +251,12 @@ int nl_parse_neigh(const void *buf, size_t len, struct nl_neigh *out)
 
 int nl_parse_netconf(const void *buf, size_t len, struct nl_netconf *out)
 {
-	static const struct nl_policy pol[NETCONFA_FORWARDING + 1] = {
+	static const struct nl_policy pol[NETCONFA_RP_FILTER + 1] = {
 		[NETCONFA_IFINDEX] = {MNL_TYPE_U32, 0},
 		[NETCONFA_FORWARDING] = {MNL_TYPE_U32, 0},
+		[NETCONFA_RP_FILTER] = {MNL_TYPE_U32, 0},
 	};
-	const struct nlattr *tb[NETCONFA_FORWARDING + 1];
+	const struct nlattr *tb[NETCONFA_RP_FILTER + 1];
 	const struct nlmsghdr *nlh;
 	const struct netconfmsg *ncm;
 	int err;
@@ -266,7 +267,7 @@ int nl_parse_netconf(const void *buf, size_t len, struct nl_netconf *out)
 	ncm = mnl_nlmsg_get_payload(nlh);
 	if (ncm->ncm_family != AF_INET)
 		return -EAFNOSUPPORT;
-	err = nl_attrs(nlh, sizeof(*ncm), pol, NETCONFA_FORWARDING, tb);
+	err = nl_attrs(nlh, sizeof(*ncm), pol, NETCONFA_RP_FILTER, tb);
 	if (err)
 		return err;
 	if (!tb[NETCONFA_IFINDEX])
@@ -275,6 +276,10 @@ int nl_parse_netconf(const void *buf, size_t len, struct nl_netconf *out)
 	out->forwarding = tb[NETCONFA_FORWARDING]
 				  ? !!mnl_attr_get_u32(tb[NETCONFA_FORWARDING])
 				  : -1;
+	out->rp_filter =
+		tb[NETCONFA_RP_FILTER]
+			? (int32_t)mnl_attr_get_u32(tb[NETCONFA_RP_FILTER])
+			: -1;
 	return 0;
 }
 

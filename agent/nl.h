@@ -78,6 +78,7 @@ struct nl_neigh {
 struct nl_netconf {
 	int32_t ifindex;    /* or NETCONFA_IFINDEX_ALL/_DEFAULT */
 	int32_t forwarding; /* -1 if absent */
+	int32_t rp_filter;  /* 0, 1, 2; -1 if absent */
 };
 
 /* RTM_NEWRULE / RTM_DELRULE (AF_INET) */

@@ -20,6 +20,7 @@ const struct option opt_long[] = {
 	{"insecure-listen", no_argument, NULL, OPT_INSECURE_LISTEN},
 	{"bpf-object", required_argument, NULL, OPT_BPF_OBJECT},
 	{"keep", no_argument, NULL, OPT_KEEP},
+	{"bypass-netfilter", no_argument, NULL, OPT_BYPASS_NETFILTER},
 	{"verbose", no_argument, NULL, 'v'},
 	{"config", required_argument, NULL, 'c'},
 	{"version", no_argument, NULL, OPT_VERSION},

@@ -192,9 +192,13 @@ static int rtnl_dump_all(struct rtnl *r)
 		size_t len;
 		const char *what;
 	} dumps[] = {
-		/* Links first: the rest refers to them. */
-		{RTM_GETLINK, sizeof(struct ifinfomsg), "links"},
+		/*
+		 * Netconf before links, so that a link's first report
+		 * carries its forwarding and rp_filter (unknown, rp_filter
+		 * counts as strict); then links: the rest refers to them.
+		 */
 		{RTM_GETNETCONF, sizeof(struct netconfmsg), "netconf"},
+		{RTM_GETLINK, sizeof(struct ifinfomsg), "links"},
 		{RTM_GETADDR, sizeof(struct ifaddrmsg), "addresses"},
 		{RTM_GETROUTE, sizeof(struct rtmsg), "routes"},
 		{RTM_GETNEIGH, sizeof(struct ndmsg), "neighbours"},

@@ -26,7 +26,7 @@ struct rtnl_iface {
 	char name[IF_NAMESIZE];
 	uint8_t mac[6];
 	uint32_t mtu;
-	uint16_t flags; /* FWD_IF_UP, FWD_IF_FORWARDING (not FWD_IF_MANAGED) */
+	uint16_t flags; /* FWD_IF_UP, FWD_IF_FORWARDING, FWD_IF_RPF_* */
 };
 
 struct rtnl_hooks {
@@ -39,6 +39,12 @@ struct rtnl_hooks {
 	int (*learn_set)(void *arg, uint32_t ip, const struct fwd_entry *e);
 	/* Learned entry for @ip no longer exists. 0 or -errno (-ENOENT ok). */
 	int (*learn_del)(void *arg, uint32_t ip);
+	/*
+	 * @ip (network order) became, or stopped being, an IPv4 address of
+	 * this host on some interface (managed or not). Optional.
+	 */
+	void (*local_add)(void *arg, uint32_t ip);
+	void (*local_del)(void *arg, uint32_t ip);
 	/*
 	 * A full resync brackets its learn_set() calls with these: at
 	 * resync_end() every learned entry not set since resync_begin() is

@@ -41,13 +41,21 @@
 #include "log.h"
 #include "xdp.h"
 
-enum xdp_map_id { MAP_HFWD, MAP_OVR, MAP_PORTS, MAP_IFACES, MAP_STATS, N_MAPS };
+enum xdp_map_id {
+	MAP_HFWD,
+	MAP_OVR,
+	MAP_PORTS,
+	MAP_IFACES,
+	MAP_STATS,
+	MAP_LOCAL,
+	N_MAPS
+};
 
 /* Map names are contracts: they are also the pin file names. */
 static const char *const map_names[N_MAPS] = {
 	[MAP_HFWD] = "hfwd",	   [MAP_OVR] = "fwd_ovr",
 	[MAP_PORTS] = "fwd_ports", [MAP_IFACES] = "fwd_ifaces",
-	[MAP_STATS] = "fwd_stats",
+	[MAP_STATS] = "fwd_stats", [MAP_LOCAL] = "fwd_local",
 };
 
 #define PROG_PIN "fwd_prog"
@@ -1016,6 +1024,41 @@ void xdp_iface_del(struct xdp *x, uint32_t ifindex)
 	/* renamed away, the device still runs our program: take it off */
 	detach_one(x, a);
 	*a = x->att[--x->n_att];
+}
+
+int xdp_local_set(struct xdp *x, uint32_t ip, uint32_t gen)
+{
+	struct fwd_local v = {.gen = gen};
+
+	if (bpf_map_update_elem(x->map_fd[MAP_LOCAL], &ip, &v, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+int xdp_local_del(struct xdp *x, uint32_t ip)
+{
+	if (bpf_map_delete_elem(x->map_fd[MAP_LOCAL], &ip) && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+int xdp_local_sweep(struct xdp *x, uint32_t gen)
+{
+	int fd = x->map_fd[MAP_LOCAL], n = 0;
+	uint32_t key, next, *prev = NULL;
+	struct fwd_local v;
+
+	/* Deleting the current key restarts nothing: keep the previous. */
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		if (!bpf_map_lookup_elem(fd, &next, &v) && v.gen != gen &&
+		    !bpf_map_delete_elem(fd, &next)) {
+			n++;
+			continue;
+		}
+		key = next;
+		prev = &key;
+	}
+	return n;
 }
 
 int xdp_stats(const struct xdp *x, struct fwd_count out[FWD_CNT_MAX])

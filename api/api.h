@@ -35,6 +35,8 @@ struct api_stats {
 	uint64_t resyncs;
 	uint64_t nl_events;
 	uint64_t uptime_s;
+	bool netfilter_hold;	 /* a chain holds the fast path */
+	bool netfilter_bypassed; /* --bypass-netfilter */
 };
 
 struct api_ops {

@@ -68,6 +68,14 @@ int api_metrics_render(const struct api_ops *ops, const struct api_counts *c,
 	value(f, "fwd_netlink_events_total", st.nl_events);
 	family(f, "fwd_uptime_seconds", "gauge", "Seconds since fwd started.");
 	value(f, "fwd_uptime_seconds", st.uptime_s);
+	family(f, "fwd_netfilter_hold", "gauge",
+	       "1 while a netfilter chain that could see forwarded packets "
+	       "sends them all to the kernel.");
+	value(f, "fwd_netfilter_hold", st.netfilter_hold);
+	family(f, "fwd_netfilter_bypassed", "gauge",
+	       "1 if --bypass-netfilter skips such chains for fast-pathed "
+	       "packets.");
+	value(f, "fwd_netfilter_bypassed", st.netfilter_bypassed);
 
 	family(f, "fwd_api_requests_total", "counter",
 	       "HTTP requests answered.");

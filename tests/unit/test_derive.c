@@ -17,6 +17,7 @@
 #include <cmocka.h>
 #include <linux/fib_rules.h>
 #include <linux/neighbour.h>
+#include <linux/netconf.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <net/if_arp.h>
@@ -32,6 +33,8 @@ static struct {
 	int sets, dels, updates, gones, begins, ends;
 	struct rtnl_iface last_iface;
 	uint32_t gone_ifindex;
+	int local_adds, local_dels;
+	uint32_t last_local;
 } fk;
 
 static int find(uint32_t ip)
@@ -112,7 +115,23 @@ static void h_resync_end(void *a)
 	fk.ends++;
 }
 
+static void h_local_add(void *a, uint32_t ip)
+{
+	(void)a;
+	fk.local_adds++;
+	fk.last_local = ip;
+}
+
+static void h_local_del(void *a, uint32_t ip)
+{
+	(void)a;
+	fk.local_dels++;
+	fk.last_local = ip;
+}
+
 static const struct rtnl_hooks hooks = {
+	.local_add = h_local_add,
+	.local_del = h_local_del,
 	.iface_update = h_iface_update,
 	.iface_gone = h_iface_gone,
 	.learn_set = h_learn_set,
@@ -150,6 +169,13 @@ static void link_msg(struct derive *d, uint32_t ifindex, const char *name,
 
 #define UPRUN (IFF_UP | IFF_RUNNING)
 
+static void link_msg_del(struct derive *d, uint32_t ifindex)
+{
+	struct nl_link l = {.ifindex = ifindex};
+
+	derive_link(d, &l, true);
+}
+
 static void route_msg(struct derive *d, uint32_t table, const char *dst,
 		      uint8_t len, const char *gw, uint32_t oif, uint8_t type,
 		      uint32_t prio, bool del)
@@ -185,6 +211,14 @@ static void neigh_msg(struct derive *d, uint32_t ifindex, const char *addr,
 }
 
 /* eth0 (2) 10.1.0.0/24 and eth1 (3) 10.2.0.0/24, up; lo-ish eth9 (4). */
+static void rpf_msg(struct derive *d, int32_t ifindex, int32_t mode)
+{
+	struct nl_netconf c = {
+		.ifindex = ifindex, .forwarding = -1, .rp_filter = mode};
+
+	derive_netconf(d, &c);
+}
+
 static int setup(void **state)
 {
 	struct derive *d;
@@ -192,6 +226,10 @@ static int setup(void **state)
 	memset(&fk, 0, sizeof(fk));
 	d = derive_new(&hooks, managed, 2, true);
 	assert_non_null(d);
+	/* rp_filter 0 everywhere, as netconf's dump tells it first. */
+	rpf_msg(d, NETCONFA_IFINDEX_ALL, 0);
+	rpf_msg(d, 2, 0);
+	rpf_msg(d, 3, 0);
 	link_msg(d, 2, "eth0", mac0, UPRUN, ARPHRD_ETHER);
 	link_msg(d, 3, "eth1", mac1, UPRUN, ARPHRD_ETHER);
 	link_msg(d, 4, "eth9", macB, UPRUN, ARPHRD_ETHER);
@@ -472,6 +510,62 @@ static void test_last_address_removed_flushes_static_routes(void **state)
 	assert_no_entry("192.0.2.9");
 }
 
+static void test_rp_filter_is_the_max_of_all_and_the_link(void **state)
+{
+	struct derive *d = *state;
+
+	assert_int_equal(fk.last_iface.flags & FWD_IF_RPF_STRICT, 0);
+	rpf_msg(d, 2, 2);
+	assert_int_equal(fk.last_iface.ifindex, 2);
+	assert_int_equal(fk.last_iface.flags, FWD_IF_UP | FWD_IF_RPF_LOOSE);
+	rpf_msg(d, NETCONFA_IFINDEX_ALL, 1);
+	/* eth0: max(1, 2) = loose, unchanged; eth1: max(1, 0) = strict */
+	assert_int_equal(fk.last_iface.ifindex, 3);
+	assert_int_equal(fk.last_iface.flags, FWD_IF_UP | FWD_IF_RPF_STRICT);
+	rpf_msg(d, 2, 0);
+	assert_int_equal(fk.last_iface.ifindex, 2);
+	assert_int_equal(fk.last_iface.flags, FWD_IF_UP | FWD_IF_RPF_STRICT);
+	rpf_msg(d, NETCONFA_IFINDEX_ALL, 0);
+	assert_int_equal(fk.last_iface.flags, FWD_IF_UP);
+}
+
+static void test_rp_filter_not_known_yet_is_strict(void **state)
+{
+	struct derive *d = *state;
+
+	/* eth1 re-created: a new ifindex netconf has not described yet */
+	link_msg_del(d, 3);
+	link_msg(d, 7, "eth1", mac1, UPRUN, ARPHRD_ETHER);
+	assert_int_equal(fk.last_iface.ifindex, 7);
+	assert_int_equal(fk.last_iface.flags & FWD_IF_RPF_STRICT,
+			 FWD_IF_RPF_STRICT);
+	rpf_msg(d, 7, 0);
+	assert_int_equal(fk.last_iface.flags & FWD_IF_RPF_STRICT, 0);
+}
+
+static void test_local_addresses_counted_across_links(void **state)
+{
+	struct derive *d = *state;
+
+	addr_msg(d, 2, "10.1.0.1", 24, false);
+	assert_int_equal(fk.local_adds, 1);
+	assert_int_equal(fk.last_local, ip("10.1.0.1"));
+	/* The same address on an unmanaged link too: still one. */
+	addr_msg(d, 4, "10.1.0.1", 32, false);
+	addr_msg(d, 2, "10.1.0.1", 24, false); /* repeated: nothing */
+	assert_int_equal(fk.local_adds, 1);
+	addr_msg(d, 2, "10.1.0.1", 24, true);
+	assert_int_equal(fk.local_dels, 0);
+	addr_msg(d, 4, "10.1.0.1", 32, true);
+	assert_int_equal(fk.local_dels, 1);
+	/* A link's going takes its addresses with it. */
+	addr_msg(d, 4, "10.4.0.1", 24, false);
+	assert_int_equal(fk.local_adds, 2);
+	link_msg_del(d, 4);
+	assert_int_equal(fk.local_dels, 2);
+	assert_int_equal(fk.last_local, ip("10.4.0.1"));
+}
+
 static void test_carrier_down_and_up(void **state)
 {
 	struct derive *d = *state;
@@ -677,6 +771,9 @@ int main(void)
 		T(test_connected_route_removed_drops_subnet),
 		T(test_last_address_removed_flushes_static_routes),
 		T(test_carrier_down_and_up),
+		T(test_rp_filter_is_the_max_of_all_and_the_link),
+		T(test_rp_filter_not_known_yet_is_strict),
+		T(test_local_addresses_counted_across_links),
 		T(test_admin_down_flushes_routes_like_the_kernel),
 		T(test_link_mac_change_updates_smac),
 		T(test_link_deleted_and_ifindex_reused),

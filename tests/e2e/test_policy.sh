@@ -1,0 +1,238 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# test_policy.sh - turning fwd on keeps the kernel's policy: a packet the
+# kernel would drop for an own source address, for rp_filter (strict and
+# loose, followed live) or for a netfilter chain reaches the kernel, which
+# drops it as without fwd; --bypass-netfilter opts out, loudly.
+#
+# Topology (run under tests/isolate.sh; this shell's namespace is the
+# router running build/fwd):
+#   h1 p1 10.1.0.2/24 --- m1 10.1.0.1/24  r  m2 10.2.0.1/24 --- p2 10.2.0.2 h2
+# h1 also holds 10.2.0.1/32 (the router's own address) and 10.9.9.9/32 (a
+# source the router may or may not route back) to send from.
+set -eu
+
+top=${FWD_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
+fwd=${FWD_BIN:-$top/build/fwd}
+bpffs=/sys/fs/bpf
+# shellcheck source=tests/tap.sh
+. "$top/tests/tap.sh"
+
+skip_all() {
+	echo "1..0 # SKIP $1"
+	exit 0
+}
+
+[ "$(id -u)" -eq 0 ] || skip_all "needs root"
+[ -x "$fwd" ] || skip_all "build/fwd not built"
+for t in bpftool jq ip nft curl; do
+	command -v $t >/dev/null || skip_all "$t not installed"
+done
+[ "$(ip -o link show | grep -vc ': lo:')" -eq 0 ] ||
+	skip_all "not in a fresh network namespace (run under tests/isolate.sh)"
+mountpoint -q "$bpffs" || skip_all "no private bpffs at $bpffs"
+
+tmp=$(mktemp -d)
+pid=
+cleanup() {
+	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	ip netns del h1 2>/dev/null || true
+	ip netns del h2 2>/dev/null || true
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+MAC_M1=02:00:00:00:01:01 MAC_P1=02:00:00:00:01:02
+MAC_M2=02:00:00:00:02:01 MAC_P2=02:00:00:00:02:02
+
+veth() { # veth LOCAL LOCALMAC NS PEER PEERMAC
+	ip netns add "$3"
+	ip link add "$1" address "$2" type veth peer name "$4" \
+		address "$5" netns "$3"
+	ip link set "$1" up
+	ip -n "$3" link set "$4" up
+	ip -n "$3" link set lo up
+	# A veth takes XDP-redirected frames only with NAPI (GRO) on its peer.
+	ip netns exec "$3" ethtool -K "$4" gro on >/dev/null
+}
+veth m1 $MAC_M1 h1 p1 $MAC_P1
+veth m2 $MAC_M2 h2 p2 $MAC_P2
+sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.m1.rp_filter=0 \
+	net.ipv4.conf.m2.rp_filter=0 net.ipv4.ip_forward=1
+ip addr add 10.1.0.1/24 dev m1
+ip addr add 10.2.0.1/24 dev m2
+ip -n h1 addr add 10.1.0.2/24 dev p1
+ip -n h1 addr add 10.2.0.1/32 dev p1
+ip -n h1 addr add 10.9.9.9/32 dev p1
+ip -n h1 route add default via 10.1.0.1
+ip -n h1 neigh replace 10.1.0.1 lladdr $MAC_M1 dev p1 nud permanent
+ip -n h2 addr add 10.2.0.2/24 dev p2
+ip -n h2 route add default via 10.2.0.1
+ip -n h2 neigh replace 10.2.0.1 lladdr $MAC_M2 dev p2 nud permanent
+ip neigh replace 10.1.0.2 lladdr $MAC_P1 dev m1 nud permanent
+ip neigh replace 10.2.0.2 lladdr $MAC_P2 dev m2 nud permanent
+
+# cnt NAME: packets of fwd_stats counter NAME, summed over CPUs. The key
+# is NAME's place in kern/fwd.h's FWD_COUNTERS list.
+cnt() {
+	local key
+	key=$(grep -o 'X([A-Z_0-9]*, *"[a-z_0-9]*")' "$top/kern/fwd.h" |
+		grep -n "\"$1\"" | cut -d: -f1)
+	bpftool map dump pinned $bpffs/fwd_stats -j |
+		jq "[.[] | .formatted | select(.key == $((key - 1))) | .values[].value.packets] | add"
+}
+# Echo requests h2 received.
+# shellcheck disable=SC2016 # an awk program
+echoes() {
+	ip netns exec h2 awk '/^Icmp:/ { if (!h) { for (i = 1; i <= NF; i++)
+		if ($i == "InEchos") f = i; h = 1 } else print $f }' /proc/net/snmp
+}
+# send SRC N: N pings from h1's SRC to h2, one every 20 ms.
+send() {
+	ip netns exec h1 ping -I "$1" -c "$2" -i 0.02 -W 0.3 -q 10.2.0.2 \
+		>/dev/null 2>&1 || true
+	sleep 0.2
+}
+# probe NAME SRC N WANT_COUNTER WANT_DELTA WANT_ECHOES: send, then check
+# that WANT_COUNTER grew by WANT_DELTA and h2 got WANT_ECHOES requests.
+probe() {
+	local name=$1 src=$2 n=$3 c=$4 want=$5 wecho=$6 c0 e0 c1 e1 t0 t1
+	c0=$(cnt "$c") e0=$(echoes) t0=$(cnt fwd_table)
+	send "$src" "$n"
+	c1=$(cnt "$c") e1=$(echoes) t1=$(cnt fwd_table)
+	if [ $((c1 - c0)) -eq "$want" ] && [ $((e1 - e0)) -eq "$wecho" ] &&
+		{ [ "$c" = fwd_table ] || [ "$t1" -eq "$t0" ]; }; then
+		ok "$name ($c +$((c1 - c0)), h2 got $((e1 - e0)))"
+	else
+		not_ok "$name" "$c +$((c1 - c0)) (want $want)," \
+			"fwd_table +$((t1 - t0)), h2 got $((e1 - e0)) (want $wecho)"
+	fi
+}
+start_fwd() { # start_fwd LOG ARGS...: until synced
+	local log=$1 i
+	shift
+	tap_log=$log
+	"$fwd" --iface m1 --iface m2 --bpffs $bpffs --state "$tmp/state.json" \
+		-v "$@" >"$log" 2>&1 &
+	pid=$!
+	for ((i = 0; i < 250; i++)); do
+		grep -q "synced" "$log" && return 0
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.02
+	done
+	return 1
+}
+stop_fwd() {
+	kill -TERM "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	pid=
+}
+# flags IF: fwd_ifaces flags of interface IF.
+flags() {
+	# shellcheck disable=SC2046 # the key is four words
+	bpftool map lookup pinned $bpffs/fwd_ifaces key \
+		$(printf "%d 0 0 0" "$(ip -j link show "$1" | jq ".[0].ifindex")") -j |
+		jq '.formatted.value.flags'
+}
+# wait_flags IF MASK WANT: until flags & MASK == WANT (2 s).
+wait_flags() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		[ $(($(flags "$1") & $2)) -eq "$3" ] && return 0
+		sleep 0.02
+	done
+	return 1
+}
+RPF_STRICT=8 RPF_LOOSE=16 ACCEPT_LOCAL=32 NF_HOLD=64
+
+echo "1..18"
+
+start_fwd "$tmp/fwd.log" || { not_ok "fwd starts"; exit 1; }
+wait_flags m1 $((RPF_STRICT | RPF_LOOSE | NF_HOLD)) 0 || true
+
+# --- own source ---------------------------------------------------------
+probe "valid source is fast-pathed" 10.1.0.2 10 fwd_table 20 10
+probe "own source 10.2.0.1 goes to the kernel, which drops it" \
+	10.2.0.1 5 pass_own_source 5 0
+sysctl -qw net.ipv4.conf.m1.accept_local=1
+if wait_flags m1 $ACCEPT_LOCAL $ACCEPT_LOCAL; then
+	ok "accept_local on m1 followed (fwd_ifaces flags $(flags m1))"
+else
+	not_ok "accept_local on m1 followed" "flags $(flags m1)"
+fi
+# h2's replies go to 10.2.0.1, the router itself: only requests forwarded
+probe "own source with accept_local is fast-pathed, as the kernel forwards it" \
+	10.2.0.1 5 fwd_table 5 5
+sysctl -qw net.ipv4.conf.m1.accept_local=0
+wait_flags m1 $ACCEPT_LOCAL 0 || true
+
+# --- rp_filter ----------------------------------------------------------
+probe "rp_filter 0: a source without a route back is fast-pathed" \
+	10.9.9.9 5 fwd_table 5 5
+sysctl -qw net.ipv4.conf.m1.rp_filter=1
+if wait_flags m1 $((RPF_STRICT | RPF_LOOSE)) $RPF_STRICT &&
+	grep -q "m1 ([0-9]*) up forwarding rp_filter strict" "$tmp/fwd.log"; then
+	ok "rp_filter 1 on m1 followed live through netconf"
+else
+	not_ok "rp_filter 1 on m1 followed live" "flags $(flags m1)"
+fi
+probe "strict: valid source fast-pathed" 10.1.0.2 10 fwd_table 20 10
+probe "strict: spoofed source (no route back) to the kernel, dropped" \
+	10.9.9.9 5 pass_rp_filter 5 0
+ip route add 10.9.9.0/24 via 10.2.0.2 dev m2
+probe "strict: source routed back by another interface to the kernel, dropped" \
+	10.9.9.9 5 pass_rp_filter 5 0
+sysctl -qw net.ipv4.conf.m1.rp_filter=2
+wait_flags m1 $((RPF_STRICT | RPF_LOOSE)) $RPF_LOOSE || true
+probe "loose: source with any route back fast-pathed" 10.9.9.9 5 fwd_table 5 5
+ip route del 10.9.9.0/24 via 10.2.0.2 dev m2
+probe "loose: source without a route back to the kernel, dropped" \
+	10.9.9.9 5 pass_rp_filter 5 0
+# all=1 over m1=0: max() makes it strict
+sysctl -qw net.ipv4.conf.m1.rp_filter=0 net.ipv4.conf.all.rp_filter=1
+if wait_flags m1 $((RPF_STRICT | RPF_LOOSE)) $RPF_STRICT &&
+	wait_flags m2 $((RPF_STRICT | RPF_LOOSE)) $RPF_STRICT; then
+	ok "conf.all.rp_filter 1 makes every interface strict (max of all and the interface)"
+else
+	not_ok "conf.all.rp_filter followed" "m1 $(flags m1), m2 $(flags m2)"
+fi
+sysctl -qw net.ipv4.conf.all.rp_filter=0
+wait_flags m1 $((RPF_STRICT | RPF_LOOSE)) 0 || true
+wait_flags m2 $((RPF_STRICT | RPF_LOOSE)) 0 || true
+
+# --- netfilter ----------------------------------------------------------
+nft add table inet f
+nft add chain inet f fw '{ type filter hook forward priority 0; policy accept; }'
+sleep 0.2
+probe "an empty forward chain with policy accept holds nothing" \
+	10.1.0.2 10 fwd_table 20 10
+nft add rule inet f fw ip daddr 10.2.0.2 icmp type echo-request drop
+wait_flags m1 $NF_HOLD $NF_HOLD || true
+probe "a forward chain with a drop rule: the kernel sees every packet and drops" \
+	10.1.0.2 5 pass_netfilter 5 0
+if grep -q "netfilter: inet f fw (hook forward, 1 rule) could see forwarded packets" \
+	"$tmp/fwd.log"; then
+	ok "the chain that holds the fast path is named in the log"
+else
+	not_ok "the holding chain is logged" "$(grep netfilter "$tmp/fwd.log")"
+fi
+nft delete table inet f
+wait_flags m1 $NF_HOLD 0 || true
+probe "the rule gone, the fast path is back" 10.1.0.2 10 fwd_table 20 10
+stop_fwd
+
+nft add table inet f
+nft add chain inet f fw '{ type filter hook forward priority 0; policy drop; }'
+start_fwd "$tmp/bypass.log" --bypass-netfilter || not_ok "fwd --bypass-netfilter starts"
+m=$(curl -s http://127.0.0.1:5555/metrics | grep '^fwd_netfilter_bypassed ' || true)
+if grep -q "bypass-netfilter: netfilter rules do not apply" "$tmp/bypass.log" &&
+	[ "$m" = "fwd_netfilter_bypassed 1" ]; then
+	ok "--bypass-netfilter warns at start and reports fwd_netfilter_bypassed 1"
+else
+	not_ok "--bypass-netfilter warns and reports" "metric '$m'"
+fi
+probe "--bypass-netfilter: fast-pathed despite policy drop" 10.1.0.2 10 fwd_table 20 10
+stop_fwd
+nft delete table inet f
+[ "$tap_failed" -eq 0 ]
