@@ -52,6 +52,7 @@ enum dp_case {
 	CASE_FIB,
 	CASE_GENERIC,
 	CASE_BARE,
+	CASE_TABLE_RPF,
 	CASE_MAX
 };
 
@@ -64,6 +65,8 @@ static const struct {
 	[CASE_FIB] = {"fib", "fwd, hfwd empty, bpf_fib_lookup, native XDP"},
 	[CASE_GENERIC] = {"generic", "fwd, destination in hfwd, generic XDP"},
 	[CASE_BARE] = {"bare", "bare devmap redirect, no parsing or rewrite"},
+	[CASE_TABLE_RPF] = {"table-rpf",
+			    "as table, strict rp_filter on the ingress"},
 };
 
 struct trial {
@@ -102,6 +105,7 @@ struct dp {
 	struct bpf_object *fwd;
 	struct bpf_program *fwd_prog;
 	int hfwd, fwd_ifaces, fwd_ports, fwd_stats; /* map fds */
+	struct fwd_iface in_fi; /* the ingress's fwd_ifaces entry */
 	int ncpus;
 	double est_pps[CASE_MAX]; /* last rate seen, sizes the next call */
 	struct trial res[CASE_MAX][MAX_TRIALS];
@@ -300,6 +304,7 @@ static int setup_case(struct dp *dp, enum dp_case c)
 {
 	int in = dp->fwd_in.ifindex, prog, err;
 	uint32_t mode = XDP_FLAGS_DRV_MODE;
+	struct fwd_iface fi;
 
 	err = bench_enter_ns(dp->ns_fwd);
 	if (err)
@@ -320,6 +325,13 @@ static int setup_case(struct dp *dp, enum dp_case c)
 		err = set_route(dp, c != CASE_FIB);
 		if (err)
 			return err;
+		/* strict rp_filter: a reverse bpf_fib_lookup per packet */
+		fi = dp->in_fi;
+		if (c == CASE_TABLE_RPF)
+			fi.flags |= FWD_IF_RPF_STRICT;
+		if (bpf_map_update_elem(dp->fwd_ifaces, &dp->fwd_in.ifindex,
+					&fi, BPF_ANY))
+			return -errno;
 		prog = bpf_program__fd(dp->fwd_prog);
 		break;
 	}
@@ -493,6 +505,7 @@ static int load_all(struct dp *dp)
 	 */
 	memcpy(fi.mac, dp->fwd_in.mac, 6);
 	fi.mtu = dp->fwd_in.mtu;
+	dp->in_fi = fi;
 	if (bpf_map_update_elem(dp->fwd_ifaces, &dp->fwd_in.ifindex, &fi,
 				BPF_ANY))
 		return -errno;
@@ -589,6 +602,7 @@ static const struct {
 	{"fib/kernel", CASE_FIB, CASE_KERNEL, 2.6},
 	{"table/bare", CASE_TABLE, CASE_BARE, 0.92},
 	{"native/generic", CASE_TABLE, CASE_GENERIC, 0},
+	{"table-rpf/table", CASE_TABLE_RPF, CASE_TABLE, 0},
 };
 
 static void report(const struct dp *dp)
@@ -766,7 +780,8 @@ static void usage(void)
 		"usage: bench dp --ns GEN,FWD,SINK --ifs GEN,IN,OUT,SINK "
 		"--src IP --dst IP\n"
 		"       [--seconds S] [--trials N] [--cpu N] "
-		"[--cases kernel,table,fib,generic,bare] [--json FILE] "
+		"[--cases kernel,table,fib,generic,bare,table-rpf] [--json "
+		"FILE] "
 		"[--profile]\n");
 }
 
