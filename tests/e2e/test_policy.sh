@@ -14,64 +14,15 @@
 set -eu
 
 top=${FWD_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
-fwd=${FWD_BIN:-$top/build/fwd}
-bpffs=/sys/fs/bpf
-# shellcheck source=tests/tap.sh
-. "$top/tests/tap.sh"
+router_tools="nft curl"
+# shellcheck source=tests/e2e/router_lib.sh
+. "$top/tests/e2e/router_lib.sh"
 
-skip_all() {
-	echo "1..0 # SKIP $1"
-	exit 0
-}
-
-[ "$(id -u)" -eq 0 ] || skip_all "needs root"
-[ -x "$fwd" ] || skip_all "build/fwd not built"
-for t in bpftool jq ip nft curl; do
-	command -v $t >/dev/null || skip_all "$t not installed"
-done
-[ "$(ip -o link show | grep -vc ': lo:')" -eq 0 ] ||
-	skip_all "not in a fresh network namespace (run under tests/isolate.sh)"
-mountpoint -q "$bpffs" || skip_all "no private bpffs at $bpffs"
-
-tmp=$(mktemp -d)
-pid=
-cleanup() {
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-	ip netns del h1 2>/dev/null || true
-	ip netns del h2 2>/dev/null || true
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-MAC_M1=02:00:00:00:01:01 MAC_P1=02:00:00:00:01:02
-MAC_M2=02:00:00:00:02:01 MAC_P2=02:00:00:00:02:02
-
-veth() { # veth LOCAL LOCALMAC NS PEER PEERMAC
-	ip netns add "$3"
-	ip link add "$1" address "$2" type veth peer name "$4" \
-		address "$5" netns "$3"
-	ip link set "$1" up
-	ip -n "$3" link set "$4" up
-	ip -n "$3" link set lo up
-	# A veth takes XDP-redirected frames only with NAPI (GRO) on its peer.
-	ip netns exec "$3" ethtool -K "$4" gro on >/dev/null
-}
-veth m1 $MAC_M1 h1 p1 $MAC_P1
-veth m2 $MAC_M2 h2 p2 $MAC_P2
+router_topology 1500
 sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.m1.rp_filter=0 \
-	net.ipv4.conf.m2.rp_filter=0 net.ipv4.ip_forward=1
-ip addr add 10.1.0.1/24 dev m1
-ip addr add 10.2.0.1/24 dev m2
-ip -n h1 addr add 10.1.0.2/24 dev p1
+	net.ipv4.conf.m2.rp_filter=0
 ip -n h1 addr add 10.2.0.1/32 dev p1
 ip -n h1 addr add 10.9.9.9/32 dev p1
-ip -n h1 route add default via 10.1.0.1
-ip -n h1 neigh replace 10.1.0.1 lladdr $MAC_M1 dev p1 nud permanent
-ip -n h2 addr add 10.2.0.2/24 dev p2
-ip -n h2 route add default via 10.2.0.1
-ip -n h2 neigh replace 10.2.0.1 lladdr $MAC_M2 dev p2 nud permanent
-ip neigh replace 10.1.0.2 lladdr $MAC_P1 dev m1 nud permanent
-ip neigh replace 10.2.0.2 lladdr $MAC_P2 dev m2 nud permanent
 
 # cnt NAME: packets of fwd_stats counter NAME, summed over CPUs. The key
 # is NAME's place in kern/fwd.h's FWD_COUNTERS list.
@@ -108,25 +59,6 @@ probe() {
 		not_ok "$name" "$c +$((c1 - c0)) (want $want)," \
 			"fwd_table +$((t1 - t0)), h2 got $((e1 - e0)) (want $wecho)"
 	fi
-}
-start_fwd() { # start_fwd LOG ARGS...: until synced
-	local log=$1 i
-	shift
-	tap_log=$log
-	"$fwd" --iface m1 --iface m2 --bpffs $bpffs --state "$tmp/state.json" \
-		-v "$@" >"$log" 2>&1 &
-	pid=$!
-	for ((i = 0; i < 250; i++)); do
-		grep -q "synced" "$log" && return 0
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.02
-	done
-	return 1
-}
-stop_fwd() {
-	kill -TERM "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
-	pid=
 }
 # flags IF: fwd_ifaces flags of interface IF.
 flags() {
