@@ -11,6 +11,8 @@
 lab=$top/scripts/lab.sh
 # shellcheck source=tests/tap.sh
 . "$top/tests/tap.sh"
+# shellcheck source=tests/e2e/frame_lib.sh
+. "$top/tests/e2e/frame_lib.sh"
 tap_diag_prefix="#   "
 
 # t_result COND-STATUS NAME [DIAG...]: one TAP line; diagnostics on failure.
@@ -112,33 +114,11 @@ cap_stop_all() {
 # cap_frames TAG [FILTER]: each captured frame as one lowercase hex
 # string, read back from the pcap byte for byte.
 cap_frames() {
-	tcpdump -r "$LAB_DIR/$1.pcap" -n -xx "${2:-icmp}" 2>/dev/null | awk '
-		/^[^ \t]/ { if (f != "") print f; f = ""; next }
-		{ for (i = 2; i <= NF; i++) f = f $i }
-		END { if (f != "") print f }'
+	pcap_frames "$LAB_DIR/$1.pcap" "${2:-icmp}"
 }
 
 cap_count() {
 	cap_frames "$@" | wc -l
-}
-
-# Fields of a hex frame (Ethernet + IPv4 without options).
-f_dmac() { echo "${1:0:12}" | sed 's/../&:/g; s/:$//'; }
-f_smac() { echo "${1:12:12}" | sed 's/../&:/g; s/:$//'; }
-f_ttl() { echo $((16#${1:44:2})); }
-f_src() { printf '%d.%d.%d.%d' "0x${1:52:2}" "0x${1:54:2}" "0x${1:56:2}" "0x${1:58:2}"; }
-f_dst() { printf '%d.%d.%d.%d' "0x${1:60:2}" "0x${1:62:2}" "0x${1:64:2}" "0x${1:66:2}"; }
-
-# f_csum_ok FRAME: the IPv4 header's one's complement sum is 0xffff.
-f_csum_ok() {
-	local h=${1:28:$(((16#${1:29:1}) * 8))} sum=0 i
-	for ((i = 0; i < ${#h}; i += 4)); do
-		sum=$((sum + 16#${h:i:4}))
-	done
-	while [ $((sum >> 16)) -ne 0 ]; do
-		sum=$(((sum & 0xffff) + (sum >> 16)))
-	done
-	[ "$sum" -eq $((0xffff)) ]
 }
 
 # --- the data path, read from the BPF maps -----------------------------

@@ -15,6 +15,8 @@ fwd=${FWD_BIN:-$top/build/fwd}
 bpffs=/sys/fs/bpf
 # shellcheck source=tests/tap.sh
 . "$top/tests/tap.sh"
+# shellcheck source=tests/e2e/frame_lib.sh
+. "$top/tests/e2e/frame_lib.sh"
 
 skip_all() {
 	echo "1..0 # SKIP $1"

@@ -50,23 +50,7 @@ cap() {
 	return 1
 }
 # frames TAG: each captured frame as one hex string.
-frames() {
-	tcpdump -r "$tmp/$1.pcap" -nn -xx 2>/dev/null | awk '
-		/^[^ \t]/ { if (f != "") print f; f = ""; next }
-		{ for (i = 2; i <= NF; i++) f = f $i }
-		END { if (f != "") print f }'
-}
-# csum_ok FRAME: the IPv4 header's one's complement sum is 0xffff.
-csum_ok() {
-	local h=${1:28:40} sum=0 i
-	for ((i = 0; i < ${#h}; i += 4)); do
-		sum=$((sum + 16#${h:i:4}))
-	done
-	while [ $((sum >> 16)) -ne 0 ]; do
-		sum=$(((sum & 0xffff) + (sum >> 16)))
-	done
-	[ "$sum" -eq $((0xffff)) ]
-}
+frames() { pcap_frames "$tmp/$1.pcap"; }
 uncap() {
 	kill "${caps[@]}" 2>/dev/null || true
 	wait "${caps[@]}" 2>/dev/null || true
@@ -122,7 +106,7 @@ for ((i = 0; i < ${#sent[@]}; i++)); do
 	if [ ${#g} -ne $((2 * (14 + SIZE))) ] || [ ${#s} -ne ${#g} ] ||
 		[ "${g:0:24}" != "$(hexmac $MAC_P2)$(hexmac $MAC_M2)" ] ||
 		[ "${g:24:20}" != "${s:24:20}" ] || [ "${g:44:2}" != "$want_ttl" ] ||
-		[ "${g:46:2}" != "${s:46:2}" ] || ! csum_ok "$g" ||
+		[ "${g:46:2}" != "${s:46:2}" ] || ! f_csum_ok "$g" ||
 		[ "${g:52}" != "${s:52}" ]; then
 		bad=$((bad + 1))
 	fi
