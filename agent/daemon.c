@@ -21,7 +21,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
@@ -30,6 +29,7 @@
 
 #include "api.h"
 #include "daemon.h"
+#include "localset.h"
 #include "log.h"
 #include "loop.h"
 #include "nft.h"
@@ -66,7 +66,8 @@ struct daemon {
 	bool accept_all;    /* net.ipv4.conf.all.accept_local */
 	int poll_fd;	    /* accept_local timer, -1 if none */
 	uint32_t local_gen; /* fwd_local sync generation */
-	uint64_t local_errors;
+	bool local_unknown; /* fwd_local lacks an address of ours */
+	struct localset locals;
 };
 
 static struct daemon_iface *iface_by_index(struct daemon *d, uint32_t ifindex)
@@ -119,9 +120,11 @@ static int iface_push(struct daemon *d, const struct daemon_iface *di)
 
 	if (di->accept_local || d->accept_all)
 		flags |= FWD_IF_ACCEPT_LOCAL;
-	/* fwd_local full: a source of ours could be taken for another's. */
-	if ((d->nf_hold && !d->o->bypass_netfilter) || d->local_errors)
+	if (d->nf_hold && !d->o->bypass_netfilter)
 		flags |= FWD_IF_NF_HOLD;
+	/* A source of ours could be taken for another's. */
+	if (d->local_unknown)
+		flags |= FWD_IF_LOCAL_UNKNOWN;
 	return xdp_iface_set(d->xdp, di->ifindex, di->name, di->mac, flags,
 			     di->mtu);
 }
@@ -252,25 +255,53 @@ static int on_learn_del(void *arg, uint32_t ip)
 	return table_learn_del(d->table, ip);
 }
 
+static int local_write(void *arg, uint32_t idx, const struct fwd_local *b)
+{
+	return xdp_local_write(arg, idx, b);
+}
+
+/*
+ * fwd_local as the local set says, and the fast path held on every
+ * interface (FWD_IF_LOCAL_UNKNOWN) while the map does not hold every
+ * address of ours: a bucket full, a write failed, out of memory.
+ */
+static void locals_push(struct daemon *d, int err)
+{
+	bool unknown;
+
+	if (!err)
+		err = localset_flush(&d->locals, local_write, d->xdp);
+	unknown = err || localset_incomplete(&d->locals);
+	if (unknown == d->local_unknown)
+		return;
+	d->local_unknown = unknown;
+	if (err)
+		pr_err("fwd_local: cannot record a local address (%s): packets "
+		       "on interfaces without rp_filter go to the kernel",
+		       strerror(-err));
+	else if (unknown)
+		pr_warn("fwd_local: %u address(es) found their bucket full: "
+			"packets on interfaces without rp_filter go to the "
+			"kernel",
+			d->locals.n_spill);
+	else
+		pr_info("fwd_local: every local address recorded again");
+	push_all(d);
+}
+
 static void on_local_add(void *arg, uint32_t ip)
 {
 	struct daemon *d = arg;
-	int err = xdp_local_set(d->xdp, ip, d->local_gen);
 
-	/* A source we do not know as ours could be forwarded: hold. */
-	if (err && !d->local_errors++) {
-		pr_err("fwd_local: cannot add a local address (%s): every "
-		       "packet goes to the kernel",
-		       strerror(-err));
-		push_all(d);
-	}
+	locals_push(d, localset_add(&d->locals, ip, d->local_gen));
 }
 
 static void on_local_del(void *arg, uint32_t ip)
 {
 	struct daemon *d = arg;
 
-	xdp_local_del(d->xdp, ip);
+	localset_del(&d->locals, ip);
+	locals_push(d, 0);
 }
 
 static void on_resync_begin(void *arg)
@@ -284,11 +315,22 @@ static void on_resync_begin(void *arg)
 static void on_resync_end(void *arg)
 {
 	struct daemon *d = arg;
-	int n = xdp_local_sweep(d->xdp, d->local_gen);
+	int n = localset_sweep(&d->locals, d->local_gen);
 
 	if (n > 0)
 		pr_info("fwd_local: %d address(es) no longer ours", n);
+	locals_push(d, 0);
 	table_resync_end(d->table);
+}
+
+/* A previous instance's fwd_local, kept until the first sync sweeps it. */
+static void locals_adopt(struct daemon *d)
+{
+	struct fwd_local b;
+
+	for (uint32_t idx = 0; idx < FWD_LOCAL_BUCKETS; idx++)
+		if (!xdp_local_read(d->xdp, idx, &b))
+			localset_load(&d->locals, idx, &b);
 }
 
 /* ---- API operations ---------------------------------------------------- */
@@ -597,8 +639,9 @@ int daemon_run(const struct daemon_opts *o)
 	d->sfd = -1;
 	d->poll_fd = -1;
 	d->start_us = loop_now_us();
-	/* Distinct from a previous instance's, whose fwd_local we adopt. */
-	d->local_gen = (uint32_t)time(NULL);
+	/* Not 0: that is what an adopted fwd_local's addresses get. */
+	d->local_gen = 1;
+	localset_init(&d->locals);
 	d->loop = loop_new();
 	if (!d->loop) {
 		err = -errno;
@@ -617,6 +660,7 @@ int daemon_run(const struct daemon_opts *o)
 	if (err)
 		goto err_table;
 	table_set_maps(d->table, xdp_hfwd_fd(d->xdp), xdp_ovr_fd(d->xdp));
+	locals_adopt(d);
 	if (o->bypass_netfilter)
 		pr_warn("--bypass-netfilter: netfilter rules do not apply to "
 			"fast-pathed packets");
@@ -673,6 +717,7 @@ err_signals:
 err_loop:
 	loop_free(d->loop);
 err_free:
+	localset_free(&d->locals);
 	free(d);
 	return err;
 }

@@ -1026,39 +1026,18 @@ void xdp_iface_del(struct xdp *x, uint32_t ifindex)
 	*a = x->att[--x->n_att];
 }
 
-int xdp_local_set(struct xdp *x, uint32_t ip, uint32_t gen)
+int xdp_local_read(const struct xdp *x, uint32_t idx, struct fwd_local *b)
 {
-	struct fwd_local v = {.gen = gen};
-
-	if (bpf_map_update_elem(x->map_fd[MAP_LOCAL], &ip, &v, BPF_ANY))
+	if (bpf_map_lookup_elem(x->map_fd[MAP_LOCAL], &idx, b))
 		return -errno;
 	return 0;
 }
 
-int xdp_local_del(struct xdp *x, uint32_t ip)
+int xdp_local_write(struct xdp *x, uint32_t idx, const struct fwd_local *b)
 {
-	if (bpf_map_delete_elem(x->map_fd[MAP_LOCAL], &ip) && errno != ENOENT)
+	if (bpf_map_update_elem(x->map_fd[MAP_LOCAL], &idx, b, BPF_ANY))
 		return -errno;
 	return 0;
-}
-
-int xdp_local_sweep(struct xdp *x, uint32_t gen)
-{
-	int fd = x->map_fd[MAP_LOCAL], n = 0;
-	uint32_t key, next, *prev = NULL;
-	struct fwd_local v;
-
-	/* Deleting the current key restarts nothing: keep the previous. */
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		if (!bpf_map_lookup_elem(fd, &next, &v) && v.gen != gen &&
-		    !bpf_map_delete_elem(fd, &next)) {
-			n++;
-			continue;
-		}
-		key = next;
-		prev = &key;
-	}
-	return n;
 }
 
 int xdp_stats(const struct xdp *x, struct fwd_count out[FWD_CNT_MAX])

@@ -78,15 +78,10 @@ int xdp_iface_set(struct xdp *x, uint32_t ifindex, const char *name,
  * entry is zeroed: an array has no delete). */
 void xdp_iface_del(struct xdp *x, uint32_t ifindex);
 
+/* fwd_local bucket @idx (see agent/localset.h). 0 or -errno. */
+int xdp_local_read(const struct xdp *x, uint32_t idx, struct fwd_local *b);
+int xdp_local_write(struct xdp *x, uint32_t idx, const struct fwd_local *b);
 /* Counters summed over CPUs. 0 or -errno. */
-/*
- * fwd_local: @ip (network order) is an address of this host, seen in sync
- * generation @gen; sweep removes those of other generations (returns how
- * many). 0 or -errno.
- */
-int xdp_local_set(struct xdp *x, uint32_t ip, uint32_t gen);
-int xdp_local_del(struct xdp *x, uint32_t ip);
-int xdp_local_sweep(struct xdp *x, uint32_t gen);
 int xdp_stats(const struct xdp *x, struct fwd_count out[FWD_CNT_MAX]);
 
 /* The object file to load: @given, else next to the executable, else the

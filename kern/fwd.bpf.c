@@ -76,11 +76,11 @@ struct {
 	__type(value, struct fwd_iface);
 } fwd_ifaces SEC(".maps");
 
-/* This host's own IPv4 addresses (see struct fwd_local). */
+/* This host's own IPv4 addresses, a set of buckets (see struct fwd_local). */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, FWD_MAX_LOCAL);
-	__type(key, __be32);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, FWD_LOCAL_BUCKETS);
+	__type(key, __u32);
 	__type(value, struct fwd_local);
 } fwd_local SEC(".maps");
 
@@ -148,14 +148,14 @@ static __always_inline int addr_special(__be32 addr)
  * change): ip_forward() checks the device MTU too, unless a route `mtu`
  * metric says otherwise (a known difference, see the README), and an
  * inlined array read costs nothing where bpf_check_mtu() costs a helper
- * call. Ethernet padding beyond the IPv4 total length (@l3_len is what the
- * frame holds after the Ethernet header, fragments of a multi-buffer frame
- * included) is dropped, as ip_rcv() trims it, so the bytes sent are the
- * bytes the kernel would send. Inlined once: both paths end here.
+ * call. Ethernet padding beyond the IPv4 total length (@len is the whole
+ * frame, fragments of a multi-buffer one included; it becomes the length
+ * sent) is dropped, as ip_rcv() trims it, so the bytes sent are the bytes
+ * the kernel would send. Inlined once: both paths end here.
  */
 static __always_inline int forward(struct xdp_md *ctx, __u32 *counter,
 				   const struct fwd_entry *nh, __u32 tot_len,
-				   __u32 l3_len, int check_mtu, __u32 which)
+				   __u32 *len, int check_mtu, __u32 which)
 {
 	__u32 egress = nh->ifindex;
 	const struct fwd_iface *out;
@@ -182,9 +182,12 @@ static __always_inline int forward(struct xdp_md *ctx, __u32 *counter,
 	}
 
 	/* From the tail: a multi-buffer frame loses fragments first. */
-	trim = (long)l3_len - tot_len;
-	if (trim > 0 && bpf_xdp_adjust_tail(ctx, -(int)trim))
-		return pass(counter, FWD_CNT_PASS_BAD_HEADER);
+	trim = (long)*len - ETH_HLEN - tot_len;
+	if (trim > 0) {
+		if (bpf_xdp_adjust_tail(ctx, -(int)trim))
+			return pass(counter, FWD_CNT_PASS_BAD_HEADER);
+		*len -= trim;
+	}
 
 	/* Re-derive: adjust_tail invalidates every packet pointer. */
 	data = (void *)(long)ctx->data;
@@ -300,13 +303,29 @@ static __always_inline __u32 fib_pass_reason(int rc)
 	}
 }
 
+/* @addr is one of this host's addresses, as far as fwd_local knows. */
+static __always_inline int local_addr(__be32 addr)
+{
+	__u32 idx = fwd_local_hash(addr);
+	const struct fwd_local *b = bpf_map_lookup_elem(&fwd_local, &idx);
+
+	if (!b)
+		return 0;
+#pragma unroll
+	for (int i = 0; i < FWD_LOCAL_WAYS; i++)
+		if (b->addr[i] == addr)
+			return 1;
+	return 0;
+}
+
 /*
  * The kernel's source validation for a packet it would forward
  * (fib_validate_source(), net/ipv4/fib_frontend.c): 0 if it passes, else
  * the counter of the reason to hand the packet to the kernel, which drops
  * it as a martian or for rp_filter and counts it.
  *  rp_filter 0  the source must not be one of our addresses, unless
- *               accept_local: inet_lookup_ifaddr_rcu(), here fwd_local.
+ *               accept_local: inet_lookup_ifaddr_rcu(), here fwd_local
+ *               (all of them, or FWD_IF_LOCAL_UNKNOWN says it is not).
  *  rp_filter 1  the route back to the source must leave by the ingress;
  *  rp_filter 2  any unicast route back to it will do. The reverse lookup
  *               (source and destination swapped, from the ingress) also
@@ -324,7 +343,8 @@ static __always_inline __u32 source_invalid(struct xdp_md *ctx,
 
 	if (!(in->flags & (FWD_IF_RPF_STRICT | FWD_IF_RPF_LOOSE))) {
 		if (!(in->flags & FWD_IF_ACCEPT_LOCAL) &&
-		    bpf_map_lookup_elem(&fwd_local, &iph->saddr))
+		    ((in->flags & FWD_IF_LOCAL_UNKNOWN) ||
+		     local_addr(iph->saddr)))
 			return FWD_CNT_PASS_OWN_SOURCE;
 		return 0;
 	}
@@ -343,7 +363,8 @@ static __always_inline __u32 source_invalid(struct xdp_md *ctx,
 	return 0;
 }
 
-static __always_inline int fwd_packet(struct xdp_md *ctx, __u32 *counter)
+static __always_inline int fwd_packet(struct xdp_md *ctx, __u32 *counter,
+				      __u32 *len)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
@@ -379,8 +400,7 @@ static __always_inline int fwd_packet(struct xdp_md *ctx, __u32 *counter)
 	if (iph->ihl > 5)
 		return pass(counter, FWD_CNT_PASS_IP_OPTIONS);
 	tot_len = bpf_ntohs(iph->tot_len);
-	/* The whole frame, the fragments of a multi-buffer one too. */
-	l3_len = bpf_xdp_get_buff_len(ctx) - ETH_HLEN;
+	l3_len = *len - ETH_HLEN;
 	if (tot_len < sizeof(*iph) || tot_len > l3_len || !ip_csum_ok(iph))
 		return pass(counter, FWD_CNT_PASS_BAD_HEADER);
 	/*
@@ -433,7 +453,7 @@ static __always_inline int fwd_packet(struct xdp_md *ctx, __u32 *counter)
 	which2 = source_invalid(ctx, in, iph);
 	if (which2)
 		return pass(counter, which2);
-	return forward(ctx, counter, &nh, tot_len, l3_len,
+	return forward(ctx, counter, &nh, tot_len, len,
 		       which == FWD_CNT_FWD_TABLE, which);
 }
 
@@ -442,13 +462,15 @@ static __always_inline int fwd_packet(struct xdp_md *ctx, __u32 *counter)
 SEC("xdp.frags")
 int xdp_handle_fwd(struct xdp_md *ctx)
 {
+	/* The whole frame, a multi-buffer one's fragments too; as sent. */
+	__u32 len = bpf_xdp_get_buff_len(ctx);
 	__u32 counter = FWD_CNT_PASS_NOT_IPV4;
-	int verdict = fwd_packet(ctx, &counter);
+	int verdict = fwd_packet(ctx, &counter, &len);
 	struct fwd_count *c = bpf_map_lookup_elem(&fwd_stats, &counter);
 
 	if (c) {
 		c->packets++;
-		c->bytes += bpf_xdp_get_buff_len(ctx);
+		c->bytes += len;
 	}
 	return verdict;
 }

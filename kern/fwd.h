@@ -50,6 +50,12 @@ _Static_assert(sizeof(struct fwd_entry) == 16, "hfwd value must be 16 bytes");
  * kernel must take every packet, fwd forwards none (see agent/nft.h).
  */
 #define FWD_IF_NF_HOLD (1U << 6)
+/*
+ * fwd_local does not hold every address of ours (a bucket overflowed): on
+ * an ingress that relies on it (rp_filter 0, no accept_local) any source
+ * could be ours, and the kernel takes every packet, as pass_own_source.
+ */
+#define FWD_IF_LOCAL_UNKNOWN (1U << 7)
 
 /*
  * fwd_ifaces value: per interface, at index ifindex. An all-zero entry
@@ -77,18 +83,31 @@ struct fwd_ovr {
 _Static_assert(sizeof(struct fwd_ovr) == 4, "fwd_ovr must be 4 bytes");
 
 /*
- * fwd_local value: the key is one of this host's IPv4 addresses (on any
- * interface, managed or not: inet_lookup_ifaddr_rcu() sees them all). A
- * packet with such a source the kernel drops as a martian unless the
- * ingress has accept_local. @gen is the daemon's sync generation, for
- * sweeping addresses that went while it was not looking.
+ * fwd_local: this host's own IPv4 addresses, on any interface, managed or
+ * not (inet_lookup_ifaddr_rcu() sees them all). A packet with such a source
+ * the kernel drops as a martian unless the ingress has accept_local.
+ *
+ * A set the program reads without a helper call: an ARRAY of buckets,
+ * direct-mapped by fwd_local_hash(), each with FWD_LOCAL_WAYS slots (0 is
+ * an empty slot: 0.0.0.0 is never a source fwd forwards). A lookup is a
+ * multiply, a bounds check and four compares on one cache line, where a
+ * HASH lookup costs a helper call. An address whose bucket is full cannot
+ * be stored: the daemon then sets FWD_IF_LOCAL_UNKNOWN everywhere.
  */
+#define FWD_LOCAL_BITS 12
+#define FWD_LOCAL_BUCKETS (1U << FWD_LOCAL_BITS)
+#define FWD_LOCAL_WAYS 4
+
 struct fwd_local {
-	__u32 gen;
+	__be32 addr[FWD_LOCAL_WAYS];
 };
-_Static_assert(sizeof(struct fwd_local) == 4, "fwd_local must be 4 bytes");
-/* Addresses fwd_local can hold; one more and the daemon holds the fast path. */
-#define FWD_MAX_LOCAL 16384
+_Static_assert(sizeof(struct fwd_local) == 16, "fwd_local must be 16 bytes");
+
+/* The bucket of @addr (network order): Fibonacci hashing, top bits. */
+static inline __u32 fwd_local_hash(__be32 addr)
+{
+	return ((__u32)addr * 0x9e3779b1U) >> (32 - FWD_LOCAL_BITS);
+}
 
 /*
  * Outcome counters, one slot each in the per-CPU array fwd_stats. One list

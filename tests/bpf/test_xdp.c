@@ -1425,18 +1425,23 @@ static void restore_in0(void)
 	set_in0(0);
 }
 
+/* @ip (host order) into, or out of, its fwd_local bucket's @slot. */
+static void local_put_slot(uint32_t ip, int add, int slot)
+{
+	__be32 addr = htonl(ip);
+	__u32 idx = fwd_local_hash(addr);
+	struct fwd_local b;
+
+	assert_int_equal(bpf_map__lookup_elem(env.skel->maps.fwd_local, &idx,
+					      sizeof(idx), &b, sizeof(b), 0),
+			 0);
+	b.addr[slot] = add ? addr : 0;
+	assert_int_equal(map_put(env.skel->maps.fwd_local, &idx, &b), 0);
+}
+
 static void local_put(uint32_t ip, int add)
 {
-	struct fwd_local v = {.gen = 1};
-	__be32 key = htonl(ip);
-
-	if (add)
-		assert_int_equal(map_put(env.skel->maps.fwd_local, &key, &v),
-				 0);
-	else
-		assert_int_equal(bpf_map__delete_elem(env.skel->maps.fwd_local,
-						      &key, sizeof(key), 0),
-				 0);
+	local_put_slot(ip, add, 0);
 }
 
 /* A frame from @saddr (client MAC, on in0) to @daddr. */
@@ -1484,6 +1489,60 @@ static void test_own_source_with_accept_local_is_forwarded(void **state)
 	expect(in, env.in0, XDP_REDIRECT, &want, FWD_CNT_FWD_TABLE);
 	restore_in0();
 	local_put(EG0_ADDR, 0);
+}
+
+/* An address after @ip (host order) that shares its fwd_local bucket. */
+static uint32_t same_bucket(uint32_t ip)
+{
+	uint32_t idx = fwd_local_hash(htonl(ip)), a = ip;
+
+	while (fwd_local_hash(htonl(++a)) != idx)
+		;
+	return a;
+}
+
+static void test_own_source_in_every_slot_of_its_bucket(void **state)
+{
+	uint32_t other = same_bucket(EG0_ADDR);
+	struct pkt want, *in;
+
+	(void)state;
+	REQUIRE_ENV();
+	for (int slot = 0; slot < FWD_LOCAL_WAYS; slot++) {
+		local_put_slot(EG0_ADDR, 1, slot);
+		expect_pass(frame_from(EG0_ADDR, TBL_HIT), env.in0,
+			    FWD_CNT_PASS_OWN_SOURCE);
+		/* Same bucket, not ours: forwarded. */
+		in = frame_from(other, TBL_HIT);
+		pkt_forwarded(&want, in, mac_tbl, mac_tbl_src);
+		expect(in, env.in0, XDP_REDIRECT, &want, FWD_CNT_FWD_TABLE);
+		local_put_slot(EG0_ADDR, 0, slot);
+	}
+}
+
+static void test_local_unknown_passes_every_source(void **state)
+{
+	struct pkt want, *in;
+
+	(void)state;
+	REQUIRE_ENV();
+	/* fwd_local incomplete: any source could be ours. */
+	set_in0(FWD_IF_LOCAL_UNKNOWN);
+	expect_pass(frame_from(SRC_VIA_EG0, TBL_HIT), env.in0,
+		    FWD_CNT_PASS_OWN_SOURCE);
+	expect_pass(frame_from(SRC_VIA_EG0, FIB_NEIGH), env.in0,
+		    FWD_CNT_PASS_OWN_SOURCE);
+	/* accept_local: the kernel would not ask. */
+	set_in0(FWD_IF_LOCAL_UNKNOWN | FWD_IF_ACCEPT_LOCAL);
+	in = frame_from(SRC_VIA_EG0, TBL_HIT);
+	pkt_forwarded(&want, in, mac_tbl, mac_tbl_src);
+	expect(in, env.in0, XDP_REDIRECT, &want, FWD_CNT_FWD_TABLE);
+	/* rp_filter: the reverse lookup finds our addresses by itself. */
+	set_in0(FWD_IF_LOCAL_UNKNOWN | FWD_IF_RPF_LOOSE);
+	in = frame_from(SRC_VIA_EG0, TBL_HIT);
+	pkt_forwarded(&want, in, mac_tbl, mac_tbl_src);
+	expect(in, env.in0, XDP_REDIRECT, &want, FWD_CNT_FWD_TABLE);
+	restore_in0();
 }
 
 static void test_strict_rp_filter_wants_the_route_back_by_ingress(void **state)
@@ -1874,6 +1933,8 @@ int main(void)
 		cmocka_unit_test(test_own_source_is_passed_to_kernel),
 		cmocka_unit_test(
 			test_own_source_with_accept_local_is_forwarded),
+		cmocka_unit_test(test_own_source_in_every_slot_of_its_bucket),
+		cmocka_unit_test(test_local_unknown_passes_every_source),
 		cmocka_unit_test(
 			test_strict_rp_filter_wants_the_route_back_by_ingress),
 		cmocka_unit_test(test_loose_rp_filter_wants_any_route_back),

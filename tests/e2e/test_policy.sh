@@ -76,9 +76,27 @@ wait_flags() {
 	done
 	return 1
 }
-RPF_STRICT=8 RPF_LOOSE=16 ACCEPT_LOCAL=32 NF_HOLD=64
+RPF_STRICT=8 RPF_LOOSE=16 ACCEPT_LOCAL=32 NF_HOLD=64 LOCAL_UNKNOWN=128
+# lbucket A.B.C.D: the fwd_local bucket of an address, fwd_local_hash() of
+# kern/fwd.h (its network-order bytes read as a little-endian u32).
+lbucket() {
+	local IFS=.
+	# shellcheck disable=SC2086 # split on the dots
+	set -- $1
+	echo $(((((($4 << 24) | ($3 << 16) | ($2 << 8) | $1) * 0x9e3779b1) &
+		0xffffffff) >> 20))
+}
+# crowd N: N addresses of 10.200/16 that share one fwd_local bucket.
+crowd() {
+	local b i want n=0
+	want=$(lbucket 10.200.0.1)
+	for ((i = 1; n < $1; i++)); do
+		b=10.200.$((i >> 8)).$((i & 255))
+		[ "$(lbucket "$b")" -eq "$want" ] && { echo "$b"; n=$((n + 1)); }
+	done
+}
 
-echo "1..18"
+echo "1..21"
 
 start_fwd "$tmp/fwd.log" || { not_ok "fwd starts"; exit 1; }
 wait_flags m1 $((RPF_STRICT | RPF_LOOSE | NF_HOLD)) 0 || true
@@ -98,6 +116,26 @@ probe "own source with accept_local is fast-pathed, as the kernel forwards it" \
 	10.2.0.1 5 fwd_table 5 5
 sysctl -qw net.ipv4.conf.m1.accept_local=0
 wait_flags m1 $ACCEPT_LOCAL 0 || true
+# One address more than a bucket holds: fwd_local cannot know them all.
+mapfile -t many < <(crowd 5)
+for a in "${many[@]}"; do ip addr add "$a/32" dev lo; done
+if wait_flags m1 $LOCAL_UNKNOWN $LOCAL_UNKNOWN &&
+	grep -q "fwd_local: 1 address(es) found their bucket full" "$tmp/fwd.log"; then
+	ok "a full fwd_local bucket is logged and marks every interface (flags $(flags m1))"
+else
+	not_ok "a full fwd_local bucket holds the fast path" "flags $(flags m1)"
+fi
+# Requests and replies both reach the kernel, which forwards them.
+probe "fwd_local incomplete: every source goes to the kernel" \
+	10.1.0.2 10 pass_own_source 20 10
+ip addr del "${many[0]}/32" dev lo
+if wait_flags m1 $LOCAL_UNKNOWN 0 &&
+	grep -q "fwd_local: every local address recorded again" "$tmp/fwd.log"; then
+	ok "one address gone, the spilled one takes its slot: fast path back"
+else
+	not_ok "fwd_local complete again" "flags $(flags m1)"
+fi
+for a in "${many[@]:1}"; do ip addr del "$a/32" dev lo; done
 
 # --- rp_filter ----------------------------------------------------------
 probe "rp_filter 0: a source without a route back is fast-pathed" \
