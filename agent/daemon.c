@@ -521,7 +521,6 @@ static int signals_open(struct daemon *d)
 
 static int api_start(struct daemon *d)
 {
-#ifdef FWD_HAVE_API
 	static const struct api_ops ops_tmpl = {
 		.iface_resolve = op_iface_resolve,
 		.override_set = op_override_set,
@@ -533,6 +532,8 @@ static int api_start(struct daemon *d)
 	};
 	static struct api_ops ops;
 	struct api_opts ao = {
+		.control = d->o->control,
+		.control_gid = d->o->control_gid,
 		.listen = d->o->listen,
 		.token_file = d->o->token_file,
 		.insecure_listen = d->o->insecure_listen,
@@ -541,29 +542,11 @@ static int api_start(struct daemon *d)
 	ops = ops_tmpl;
 	ops.arg = d;
 	return api_open(&d->api, d->loop, &ao, &ops);
-#else
-	/*
-	 * Built without api/api.c: no HTTP server. agent/agent.mk defines
-	 * FWD_HAVE_API as soon as the API module is in the tree.
-	 */
-	(void)op_iface_resolve;
-	(void)op_override_set;
-	(void)op_override_del;
-	(void)op_lookup;
-	(void)op_walk;
-	(void)op_stats;
-	(void)op_flush;
-	pr_warn("built without the HTTP API: --listen %s ignored",
-		d->o->listen);
-	return 0;
-#endif
 }
 
 static void api_stop(struct daemon *d)
 {
-#ifdef FWD_HAVE_API
 	api_close(d->api);
-#endif
 	d->api = NULL;
 }
 

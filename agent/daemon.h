@@ -14,14 +14,16 @@
 
 #include "xdp.h"
 
-#define DAEMON_DEFAULT_LISTEN "127.0.0.1:5555"
+#define DAEMON_DEFAULT_CONTROL "/run/fwd/fwd.sock"
 #define DAEMON_DEFAULT_BPFFS "/sys/fs/bpf"
 #define DAEMON_DEFAULT_STATE "/var/lib/fwd/state.json"
 
 struct daemon_opts {
 	char **ifaces; /* --iface, at least one */
 	int n_ifaces;
-	const char *listen;	/* --listen ADDR:PORT */
+	const char *control;	/* --control PATH, the API's Unix socket */
+	long control_gid;	/* --control-group, -1: the daemon's */
+	const char *listen;	/* --listen ADDR:PORT, NULL: no TCP */
 	const char *bpffs;	/* --bpffs DIR */
 	const char *state;	/* --state FILE */
 	enum xdp_mode mode;	/* --xdp-mode */

@@ -10,14 +10,18 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
 #include <stdarg.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "config.h"
+#include "util.h"
 #include "daemon.h"
 #include "log.h"
 #include "options.h"
@@ -85,8 +89,15 @@ static void usage(FILE *f)
 		"\n"
 		"  -i, --iface IF          manage interface IF (repeatable; at "
 		"least one)\n"
-		"  -l, --listen ADDR:PORT  API address (default %s;\n"
-		"                          IPv6 as [::1]:5555)\n"
+		"      --control PATH      the API's Unix socket, mode 0660 "
+		"(default\n"
+		"                          %s)\n"
+		"      --control-group GRP group of the control socket "
+		"(default: "
+		"fwd's)\n"
+		"  -l, --listen ADDR:PORT  also serve the API on TCP, e.g. "
+		"127.0.0.1:5555\n"
+		"                          or [::1]:5555; needs --token-file\n"
 		"      --bpffs DIR         where the maps are pinned (default "
 		"%s)\n"
 		"      --state FILE        overrides are saved here (default "
@@ -103,11 +114,10 @@ static void usage(FILE *f)
 		"      --no-learn          learn no entries from the kernel: "
 		"overrides and\n"
 		"                          the fib fallback only\n"
-		"      --token-file FILE   API requests need 'Authorization: "
+		"      --token-file FILE   TCP requests need 'Authorization: "
 		"Bearer <token>'\n"
 		"                          with the token read from FILE\n"
-		"      --insecure-listen   allow a non-loopback --listen "
-		"without "
+		"      --insecure-listen   allow --listen without "
 		"--token-file\n"
 		"      --bpf-object FILE   XDP object to load (default: %s "
 		"next "
@@ -137,7 +147,7 @@ static void usage(FILE *f)
 		"--keep), "
 		"SIGHUP\n"
 		"resyncs with the kernel. Logs go to stderr.\n",
-		DAEMON_DEFAULT_LISTEN, DAEMON_DEFAULT_BPFFS,
+		DAEMON_DEFAULT_CONTROL, DAEMON_DEFAULT_BPFFS,
 		DAEMON_DEFAULT_STATE, FWD_DEFAULT_MAX_ENTRIES, XDP_OBJECT_NAME,
 		XDP_OBJECT_INSTALLED);
 }
@@ -157,19 +167,6 @@ static int parse_uint(const char *s, unsigned long min, unsigned long max,
 		return -EINVAL;
 	*out = v;
 	return 0;
-}
-
-/* "A.B.C.D:PORT", "[v6]:PORT" or "HOST:PORT"; the API checks the rest. */
-static bool listen_ok(const char *s)
-{
-	const char *colon = strrchr(s, ':');
-	unsigned long port;
-
-	if (!colon || colon == s)
-		return false;
-	if (s[0] == '[' && colon[-1] != ']')
-		return false;
-	return !parse_uint(colon + 1, 1, 65535, &port);
 }
 
 struct cli {
@@ -197,6 +194,24 @@ static int add_iface(struct cli *c, const char *name)
 	return 0;
 }
 
+/* --control-group: a group name, or a number. */
+static int set_group(struct cli *c, const char *arg)
+{
+	const struct group *g = getgrnam(arg);
+	unsigned long v;
+
+	if (g) {
+		c->o.control_gid = g->gr_gid;
+		return 0;
+	}
+	if (!parse_uint(arg, 0, 0x7fffffff, &v)) {
+		c->o.control_gid = (long)v;
+		return 0;
+	}
+	bad("--control-group '%s': no such group", arg);
+	return -EINVAL;
+}
+
 /*
  * Apply one option. @from_file: it came from the config file, where
  * --config and --help make no sense and --iface yields to the command
@@ -204,17 +219,34 @@ static int add_iface(struct cli *c, const char *name)
  */
 static int apply(struct cli *c, int opt, const char *arg, bool from_file)
 {
+	struct sockaddr_storage ss;
+	struct sockaddr_un sun;
 	unsigned long v;
+	char *token;
+	size_t len;
+	socklen_t sl;
+	int err;
 
 	switch (opt) {
 	case 'i':
 		if (from_file && c->cmdline_iface)
 			return 0;
 		return add_iface(c, arg);
+	case OPT_CONTROL:
+		if (arg[0] != '/' || strlen(arg) >= sizeof(sun.sun_path)) {
+			bad("--control '%s': expected an absolute path of at "
+			    "most %zu bytes",
+			    arg, sizeof(sun.sun_path) - 1);
+			return -EINVAL;
+		}
+		c->o.control = arg;
+		return 0;
+	case OPT_CONTROL_GROUP:
+		return set_group(c, arg);
 	case 'l':
-		if (!listen_ok(arg)) {
-			bad("--listen '%s': expected ADDR:PORT, e.g. "
-			    "127.0.0.1:5555 or [::1]:5555",
+		if (api_parse_listen(arg, &ss, &sl)) {
+			bad("--listen '%s': expected ADDR:PORT with a literal "
+			    "address, e.g. 127.0.0.1:5555 or [::1]:5555",
 			    arg);
 			return -EINVAL;
 		}
@@ -253,10 +285,15 @@ static int apply(struct cli *c, int opt, const char *arg, bool from_file)
 		c->o.learn = false;
 		return 0;
 	case OPT_TOKEN_FILE:
-		if (access(arg, R_OK)) {
-			bad("--token-file %s: %s", arg, strerror(errno));
+		err = api_read_token(arg, &token, &len);
+		if (err) {
+			bad("--token-file %s: %s", arg,
+			    err == -EINVAL ? "want one line of printable ASCII "
+					     "without spaces"
+					   : strerror(-err));
 			return -EINVAL;
 		}
+		free(token);
 		c->o.token_file = arg;
 		return 0;
 	case OPT_INSECURE_LISTEN:
@@ -375,7 +412,8 @@ int main(int argc, char **argv)
 	struct cli c = {
 		.o =
 			{
-				.listen = DAEMON_DEFAULT_LISTEN,
+				.control = DAEMON_DEFAULT_CONTROL,
+				.control_gid = -1,
 				.bpffs = DAEMON_DEFAULT_BPFFS,
 				.state = DAEMON_DEFAULT_STATE,
 				.mode = XDP_MODE_AUTO,
@@ -423,6 +461,13 @@ int main(int argc, char **argv)
 	err = parse_all(&c, n_all, all, &file);
 	if (!err && !c.o.n_ifaces) {
 		pr_err("at least one --iface is required");
+		err = -EINVAL;
+	}
+	if (!err && c.o.listen && !c.o.token_file && !c.o.insecure_listen) {
+		pr_err("--listen %s needs --token-file: any local user, and "
+		       "anyone who can reach the address, could rewrite the "
+		       "forwarding table (--insecure-listen forces it)",
+		       c.o.listen);
 		err = -EINVAL;
 	}
 	if (err) {

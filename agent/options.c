@@ -10,6 +10,8 @@
 /* The long names are the contract of DESIGN §4 and the config file keys. */
 const struct option opt_long[] = {
 	{"iface", required_argument, NULL, 'i'},
+	{"control", required_argument, NULL, OPT_CONTROL},
+	{"control-group", required_argument, NULL, OPT_CONTROL_GROUP},
 	{"listen", required_argument, NULL, 'l'},
 	{"bpffs", required_argument, NULL, OPT_BPFFS},
 	{"state", required_argument, NULL, OPT_STATE},

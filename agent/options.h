@@ -25,6 +25,8 @@ enum {
 	OPT_BYPASS_NETFILTER,
 	OPT_VERSION,
 	OPT_RCVBUF,
+	OPT_CONTROL,
+	OPT_CONTROL_GROUP,
 };
 
 /* NULL-terminated table for getopt_long() and cfg_load(). */

@@ -16,6 +16,8 @@
  * Content-Length go first, so a 401 or 413 never waits for a body.
  */
 #include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +29,8 @@
 #include <netinet/in.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 
 #include "actions.h"
 #include "api.h"
@@ -35,9 +39,20 @@
 #include "metrics.h"
 #include "util.h"
 
-#define API_MAX_CONNS 256     /* open connections, all clients */
-#define API_MAX_PER_IP 128    /* ... from one address (wrk uses 64) */
-#define API_TIMEOUT_S 10      /* idle connection timeout */
+#define API_MAX_CONNS 256  /* open connections per listener */
+#define API_MAX_PER_IP 128 /* ... per TCP client address (wrk uses 64) */
+/*
+ * A connection silent this long is closed: a client that opens one and
+ * sends nothing (or a header byte now and then) holds its slot at most
+ * this long; the per-address limit keeps one address from taking all.
+ */
+#define API_TIMEOUT_S 5
+/*
+ * ... and a request must be complete, headers and body, this long after
+ * the connection opened or its previous request ended: a client that
+ * trickles a byte now and then is cut here (MHD's timeout is idle time).
+ */
+#define API_REQUEST_S 10
 #define API_CONN_MEMORY 16384 /* per connection: request line + headers */
 /* Flushes one hook may do back to back before yielding to other fds. */
 #define API_COMMIT_ROUNDS 4
@@ -50,9 +65,32 @@ enum api_route {
 	ROUTE_HEALTHZ, /* GET /healthz */
 };
 
+/*
+ * A listener: the control socket (file mode decides who may connect) or
+ * the TCP address (every request needs the token, if there is one). Each
+ * has an MHD instance of its own, so a flood of one cannot take the other's
+ * connection slots.
+ */
+enum api_srv_id { SRV_CONTROL, SRV_TCP, N_SRV };
+
+struct api_srv {
+	struct api *api;
+	struct MHD_Daemon *mhd; /* NULL: not serving */
+	int mhd_fd;		/* MHD's own epoll fd, watched by the loop */
+	bool need_token;	/* requests carry the bearer token */
+};
+
+/* One connection, from accept to close: the deadline of its request. */
+struct api_conn {
+	struct api_conn *next, **pprev; /* in api->conns */
+	int fd;
+	uint64_t deadline_us; /* loop_now_us(); 0: the request is all in */
+};
+
 /* One request, from its headers to its completion callback. */
 struct api_req {
 	struct api *api;
+	struct api_srv *srv;
 	struct MHD_Connection *conn;
 	enum api_route route;
 	char *body;	 /* the body so far, up to API_BODY_MAX */
@@ -68,22 +106,56 @@ struct api_req {
 struct api {
 	struct loop *loop;
 	struct api_ops ops;
-	struct MHD_Daemon *mhd;
-	int mhd_fd;	    /* MHD's own epoll fd, watched by the loop */
+	struct api_srv srv[N_SRV];
 	int timer_fd;	    /* MHD's connection timeouts */
 	uint64_t timer_due; /* when timer_fd fires (loop_now_us), 0: fired */
-	int listen_fd;	    /* owned by MHD once it started */
-	char *token;	    /* NULL: no authentication */
+	char *control;	    /* the control socket's path, unlinked at close */
+	char *token;	    /* NULL: no authentication on TCP */
 	size_t token_len;
 	struct api_req *pending; /* suspended until the next flush */
+	struct api_conn *conns;	 /* every open connection */
+	int tick_fd;		 /* once a second: deadlines */
 	struct api_counts counts;
 };
+
+static void run_all(struct api *api);
+
+/* MHD's messages per second before the rest of that second is counted. */
+#define API_LOG_BURST 5
+
+/*
+ * libmicrohttpd's messages, at most API_LOG_BURST a second: a connection
+ * flood must not become a log flood (each refused connection is one).
+ * What was held back is counted once its second is over.
+ */
+static struct {
+	uint64_t second, shown, dropped;
+} mhd_rate;
+
+static void mhd_log_flush(void)
+{
+	uint64_t now = loop_now_us() / 1000000;
+
+	if (now == mhd_rate.second)
+		return;
+	if (mhd_rate.dropped)
+		pr_warn("http: %" PRIu64 " more message(s) in a second not "
+			"shown",
+			mhd_rate.dropped);
+	mhd_rate.second = now;
+	mhd_rate.shown = mhd_rate.dropped = 0;
+}
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	char msg[512];
 
 	(void)cls;
+	mhd_log_flush();
+	if (mhd_rate.shown++ >= API_LOG_BURST) {
+		mhd_rate.dropped++;
+		return;
+	}
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	pr_warn("http: %s", msg);
 }
@@ -143,11 +215,12 @@ send_error(struct api_req *req, int code, const char *allow, const char *fmt,
 	return send_reply(req, allow);
 }
 
-static bool authorized(struct api *api, struct MHD_Connection *conn)
+static bool authorized(const struct api_req *req, struct MHD_Connection *conn)
 {
+	struct api *api = req->api;
 	const char *h;
 
-	if (!api->token)
+	if (!req->srv->need_token)
 		return true;
 	h = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 					MHD_HTTP_HEADER_AUTHORIZATION);
@@ -194,7 +267,7 @@ static enum MHD_Result on_headers(struct api_req *req, const char *url,
 		   !strcmp(method, MHD_HTTP_METHOD_HEAD);
 	const char *cl;
 
-	if (!authorized(req->api, conn))
+	if (!authorized(req, conn))
 		return send_error(req, API_ERR_UNAUTHORIZED, NULL,
 				  "unauthorized: missing or wrong "
 				  "\"Authorization: Bearer\" token");
@@ -306,6 +379,86 @@ static enum MHD_Result on_body(struct api_req *req)
 	return MHD_YES;
 }
 
+static struct api_conn *conn_of(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *i = MHD_get_connection_info(
+		conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return i ? i->socket_context : NULL;
+}
+
+/* The next request on @conn must be in by @us from now (0: no limit). */
+static void conn_deadline(struct MHD_Connection *conn, uint64_t us)
+{
+	struct api_conn *c = conn_of(conn);
+
+	if (c)
+		c->deadline_us = us ? loop_now_us() + us : 0;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn,
+			  void **socket_ctx,
+			  enum MHD_ConnectionNotificationCode what)
+{
+	const union MHD_ConnectionInfo *i;
+	struct api *api = cls;
+	struct api_conn *c = *socket_ctx;
+
+	if (what == MHD_CONNECTION_NOTIFY_CLOSED) {
+		if (c) {
+			*c->pprev = c->next;
+			if (c->next)
+				c->next->pprev = c->pprev;
+			free(c);
+		}
+		*socket_ctx = NULL;
+		return;
+	}
+	i = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	c = calloc(1, sizeof(*c));
+	if (!c || !i) {
+		free(c);
+		return; /* no deadline: the idle timeout still applies */
+	}
+	c->fd = i->connect_fd;
+	c->deadline_us = loop_now_us() + API_REQUEST_S * 1000000ULL;
+	c->next = api->conns;
+	if (c->next)
+		c->next->pprev = &c->next;
+	c->pprev = &api->conns;
+	api->conns = c;
+	*socket_ctx = c;
+}
+
+/*
+ * Cut connections past their deadline: shutdown() makes MHD see the end
+ * of the stream and close it in its own time, as if the client had gone.
+ */
+static void on_tick(struct loop *loop, int fd, uint32_t events, void *arg)
+{
+	struct api *api = arg;
+	uint64_t now = loop_now_us();
+	struct api_conn *c;
+	int n = 0;
+
+	(void)loop;
+	(void)fd;
+	(void)events;
+	mhd_log_flush();
+	for (c = api->conns; c; c = c->next)
+		if (c->deadline_us && now > c->deadline_us) {
+			shutdown(c->fd, SHUT_RDWR);
+			c->deadline_us = 0;
+			n++;
+		}
+	if (n) {
+		pr_info("api: closed %d connection(s) without a whole request "
+			"in %d s",
+			n, API_REQUEST_S);
+		run_all(api);
+	}
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 				  const char *url, const char *method,
 				  const char *version, const char *data,
@@ -318,7 +471,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 		req = calloc(1, sizeof(*req));
 		if (!req)
 			return MHD_NO;
-		req->api = cls;
+		req->srv = cls;
+		req->api = req->srv->api;
 		req->conn = conn;
 		*ctx = req;
 		return on_headers(req, url, method);
@@ -331,6 +485,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 		*size = 0;
 		return ret;
 	}
+	conn_deadline(conn, 0); /* all in: what is left is ours */
 	if (req->queued)
 		return MHD_YES;
 	if (req->done)
@@ -346,8 +501,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **ctx,
 	struct api *api = cls;
 	struct api_req *req = *ctx, **pp;
 
-	(void)conn;
 	(void)why;
+	conn_deadline(conn, API_REQUEST_S * 1000000ULL);
 	if (!req)
 		return;
 	for (pp = &api->pending; *pp; pp = &(*pp)->next) {
@@ -369,10 +524,14 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **ctx,
  */
 static void arm_timer(struct api *api)
 {
-	MHD_UNSIGNED_LONG_LONG ms;
+	MHD_UNSIGNED_LONG_LONG ms = ULLONG_MAX, t;
 	uint64_t now, due;
 
-	if (MHD_get_timeout(api->mhd, &ms) != MHD_YES)
+	for (int i = 0; i < N_SRV; i++)
+		if (api->srv[i].mhd &&
+		    MHD_get_timeout(api->srv[i].mhd, &t) == MHD_YES && t < ms)
+			ms = t;
+	if (ms == ULLONG_MAX)
 		return;
 	/* 0 = due now; a timerfd armed with 0 would be disarmed instead */
 	if (ms == 0)
@@ -383,6 +542,13 @@ static void arm_timer(struct api *api)
 		return;
 	if (loop_timer_set(api->timer_fd, ms, 0) == 0)
 		api->timer_due = due;
+}
+
+static void run_all(struct api *api)
+{
+	for (int i = 0; i < N_SRV; i++)
+		if (api->srv[i].mhd)
+			MHD_run(api->srv[i].mhd);
 }
 
 /* Make every pending change durable with one flush, then answer them. */
@@ -412,7 +578,7 @@ static void commit(struct api *api)
 		MHD_resume_connection(req->conn);
 	}
 	api->pending = NULL;
-	MHD_run(api->mhd);
+	run_all(api);
 }
 
 /*
@@ -441,85 +607,23 @@ static void on_hook(struct loop *loop, void *arg)
 
 static void on_ready(struct loop *loop, int fd, uint32_t events, void *arg)
 {
-	struct api *api = arg;
+	struct api_srv *srv = arg;
 
 	(void)loop;
 	(void)fd;
 	(void)events;
-	MHD_run(api->mhd);
+	MHD_run(srv->mhd);
 }
 
 static void on_timer(struct loop *loop, int fd, uint32_t events, void *arg)
 {
 	struct api *api = arg;
 
+	(void)loop;
+	(void)fd;
+	(void)events;
 	api->timer_due = 0;
-	on_ready(loop, fd, events, arg);
-}
-
-/* "127.0.0.1:5555", "[::1]:5555": literal addresses only, no DNS. */
-static int parse_listen(const char *s, struct sockaddr_storage *ss,
-			socklen_t *sl)
-{
-	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
-	char host[INET6_ADDRSTRLEN + 2];
-	const char *colon, *port;
-	unsigned long p;
-	char *end;
-	size_t n;
-
-	memset(ss, 0, sizeof(*ss));
-	if (s[0] == '[') {
-		colon = strstr(s, "]:");
-		if (!colon)
-			return -EINVAL;
-		n = colon - s - 1;
-		port = colon + 2;
-		s++;
-	} else {
-		/* an IPv6 literal needs its brackets: "::1:5555" is unclear */
-		colon = strchr(s, ':');
-		if (!colon || strchr(colon + 1, ':'))
-			return -EINVAL;
-		n = colon - s;
-		port = colon + 1;
-	}
-	if (n == 0 || n >= sizeof(host))
-		return -EINVAL;
-	memcpy(host, s, n);
-	host[n] = '\0';
-	errno = 0;
-	p = strtoul(port, &end, 10);
-	if (!*port || *end || errno || p == 0 || p > 65535 || *port == '-' ||
-	    *port == '+')
-		return -EINVAL;
-	if (inet_pton(AF_INET, host, &s4->sin_addr) == 1) {
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons(p);
-		*sl = sizeof(*s4);
-		return 0;
-	}
-	if (inet_pton(AF_INET6, host, &s6->sin6_addr) == 1) {
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons(p);
-		*sl = sizeof(*s6);
-		return 0;
-	}
-	return -EINVAL;
-}
-
-static bool is_loopback(const struct sockaddr_storage *ss)
-{
-	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ss;
-	const struct sockaddr_in *s4 = (const struct sockaddr_in *)ss;
-
-	if (ss->ss_family == AF_INET)
-		return (ntohl(s4->sin_addr.s_addr) >> 24) == 127;
-	if (IN6_IS_ADDR_LOOPBACK(&s6->sin6_addr))
-		return true;
-	return IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr) &&
-	       s6->sin6_addr.s6_addr[12] == 127;
+	run_all(api);
 }
 
 static int open_listener(const char *listen_on,
@@ -544,27 +648,168 @@ static int open_listener(const char *listen_on,
 	return fd;
 }
 
+/*
+ * A socket file left at @path by an instance that died: nobody accepts
+ * on it. A live one is another daemon's, and stays.
+ */
+static int clear_stale(const char *path, const struct sockaddr_un *sun)
+{
+	struct stat st;
+	int fd, err;
+
+	if (lstat(path, &st))
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISSOCK(st.st_mode)) {
+		pr_err("api: control socket %s: exists and is not a socket",
+		       path);
+		return -EEXIST;
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	err = connect(fd, (const struct sockaddr *)sun, sizeof(*sun)) ? -errno
+								      : 0;
+	close(fd);
+	if (!err) {
+		pr_err("api: control socket %s: another process serves it",
+		       path);
+		return -EADDRINUSE;
+	}
+	if (unlink(path) && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+/*
+ * The control socket: its directory made 0750 if missing, the socket
+ * created 0660 (never wider, not even for an instant: the umask is set
+ * around bind()), group @gid unless it is -1.
+ */
+static int open_control(const char *path, long gid)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	char dir[sizeof(sun.sun_path)];
+	mode_t old;
+	int fd, err;
+	char *slash;
+
+	if (strlen(path) >= sizeof(sun.sun_path))
+		return -ENAMETOOLONG;
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	memcpy(dir, path, strlen(path) + 1);
+	slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		if (!mkdir(dir, 0750)) {
+			if (gid != -1 && chown(dir, (uid_t)-1, (gid_t)gid))
+				pr_warn("api: chgrp %s: %s", dir,
+					strerror(errno));
+		} else if (errno != EEXIST) {
+			err = -errno;
+			pr_err("api: control socket directory %s: %s", dir,
+			       strerror(-err));
+			return err;
+		}
+	}
+	err = clear_stale(path, &sun);
+	if (err)
+		return err;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	old = umask(0117);
+	err = bind(fd, (const struct sockaddr *)&sun, sizeof(sun)) ? -errno : 0;
+	umask(old);
+	if (!err && gid != -1 && chown(path, (uid_t)-1, (gid_t)gid))
+		err = -errno;
+	if (!err && listen(fd, 128))
+		err = -errno;
+	if (err) {
+		pr_err("api: control socket %s: %s", path, strerror(-err));
+		close(fd);
+		unlink(path);
+		return err;
+	}
+	return fd;
+}
+
+/* Serve @fd (MHD owns it from here, also on failure). */
+static int srv_start(struct api *api, enum api_srv_id id, int fd,
+		     const char *name)
+{
+	struct api_srv *srv = &api->srv[id];
+	const union MHD_DaemonInfo *info;
+	int err;
+
+	srv->api = api;
+	srv->need_token = id == SRV_TCP && api->token;
+	/* MHD's per-address limit knows only IP addresses: TCP only. */
+	srv->mhd = MHD_start_daemon(
+		MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0,
+		NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER,
+		mhd_log, api, MHD_OPTION_LISTEN_SOCKET, fd,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)API_MAX_CONNS,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+		(unsigned int)(id == SRV_TCP ? API_MAX_PER_IP : 0),
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)API_TIMEOUT_S,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)API_CONN_MEMORY,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, api,
+		MHD_OPTION_NOTIFY_CONNECTION, on_connection, api,
+		MHD_OPTION_END);
+	if (!srv->mhd) {
+		pr_err("api: cannot start the HTTP server on %s", name);
+		close(fd);
+		return -EIO;
+	}
+	info = MHD_get_daemon_info(srv->mhd, MHD_DAEMON_INFO_EPOLL_FD);
+	if (!info || info->epoll_fd < 0) {
+		pr_err("api: libmicrohttpd has no epoll fd");
+		err = -EIO;
+		goto err_stop;
+	}
+	srv->mhd_fd = info->epoll_fd;
+	err = loop_add(api->loop, srv->mhd_fd, EPOLLIN, on_ready, srv);
+	if (err)
+		goto err_stop;
+	pr_info("api: listening on %s%s", name,
+		srv->need_token ? " (bearer token required)" : "");
+	return 0;
+
+err_stop:
+	MHD_stop_daemon(srv->mhd);
+	srv->mhd = NULL;
+	return err;
+}
+
+static void srv_stop(struct api_srv *srv)
+{
+	if (!srv->mhd)
+		return;
+	loop_del(srv->api->loop, srv->mhd_fd);
+	MHD_stop_daemon(srv->mhd);
+	srv->mhd = NULL;
+}
+
 int api_open(struct api **out, struct loop *loop, const struct api_opts *o,
 	     const struct api_ops *ops)
 {
-	const char *listen_on = o->listen ? o->listen : "127.0.0.1:5555";
-	const union MHD_DaemonInfo *info;
 	struct sockaddr_storage ss;
 	struct api *api;
 	socklen_t sl;
-	int err;
+	int fd, err;
 
-	if (parse_listen(listen_on, &ss, &sl)) {
+	if (o->listen && api_parse_listen(o->listen, &ss, &sl)) {
 		pr_err("api: --listen %s: want ADDR:PORT, e.g. 127.0.0.1:5555 "
 		       "or [::1]:5555",
-		       listen_on);
+		       o->listen);
 		return -EINVAL;
 	}
-	if (!is_loopback(&ss) && !o->token_file && !o->insecure_listen) {
+	if (o->listen && !o->token_file && !o->insecure_listen) {
 		pr_err("api: refusing to listen on %s without --token-file: "
-		       "anyone who can reach it could rewrite the forwarding "
-		       "table (--insecure-listen forces it)",
-		       listen_on);
+		       "anyone who can reach it, any local user included, "
+		       "could rewrite the forwarding table "
+		       "(--insecure-listen forces it)",
+		       o->listen);
 		return -EPERM;
 	}
 	api = calloc(1, sizeof(*api));
@@ -573,8 +818,8 @@ int api_open(struct api **out, struct loop *loop, const struct api_opts *o,
 	api->loop = loop;
 	api->ops = *ops;
 	api->timer_fd = -1;
-	api->mhd_fd = -1;
-	if (o->token_file) {
+	api->tick_fd = -1;
+	if (o->listen && o->token_file) {
 		err = api_read_token(o->token_file, &api->token,
 				     &api->token_len);
 		if (err) {
@@ -584,67 +829,68 @@ int api_open(struct api **out, struct loop *loop, const struct api_opts *o,
 					      : strerror(-err));
 			goto err_free;
 		}
-	} else if (!is_loopback(&ss)) {
-		pr_warn("api: listening on %s without authentication",
-			listen_on);
+	} else if (o->listen) {
+		pr_warn("api: listening on %s without authentication "
+			"(--insecure-listen)",
+			o->listen);
 	}
 
-	api->listen_fd = open_listener(listen_on, &ss, sl);
-	if (api->listen_fd < 0) {
-		err = api->listen_fd;
-		goto err_free;
+	if (o->control) {
+		api->control = strdup(o->control);
+		if (!api->control) {
+			err = -ENOMEM;
+			goto err_free;
+		}
+		fd = open_control(o->control, o->control_gid);
+		if (fd < 0) {
+			err = fd;
+			free(api->control);
+			api->control = NULL;
+			goto err_free;
+		}
+		err = srv_start(api, SRV_CONTROL, fd, o->control);
+		if (err)
+			goto err_stop;
 	}
-	api->mhd = MHD_start_daemon(
-		MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0,
-		NULL, NULL, on_request, api, MHD_OPTION_EXTERNAL_LOGGER,
-		mhd_log, api, MHD_OPTION_LISTEN_SOCKET, api->listen_fd,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)API_MAX_CONNS,
-		MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-		(unsigned int)API_MAX_PER_IP, MHD_OPTION_CONNECTION_TIMEOUT,
-		(unsigned int)API_TIMEOUT_S, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-		(size_t)API_CONN_MEMORY, MHD_OPTION_NOTIFY_COMPLETED,
-		on_completed, api, MHD_OPTION_END);
-	if (!api->mhd) {
-		pr_err("api: cannot start the HTTP server on %s", listen_on);
-		err = -EIO;
-		goto err_close_listen;
+	if (o->listen) {
+		fd = open_listener(o->listen, &ss, sl);
+		if (fd < 0) {
+			err = fd;
+			goto err_stop;
+		}
+		err = srv_start(api, SRV_TCP, fd, o->listen);
+		if (err)
+			goto err_stop;
 	}
-	info = MHD_get_daemon_info(api->mhd, MHD_DAEMON_INFO_EPOLL_FD);
-	if (!info || info->epoll_fd < 0) {
-		pr_err("api: libmicrohttpd has no epoll fd");
-		err = -EIO;
-		goto err_stop;
-	}
-	api->mhd_fd = info->epoll_fd;
-	err = loop_add(loop, api->mhd_fd, EPOLLIN, on_ready, api);
-	if (err)
-		goto err_stop;
 	/* armed for real by the hook, from MHD_get_timeout() */
 	api->timer_fd = loop_timer_add(loop, 1000, 0, on_timer, api);
 	api->timer_due = loop_now_us() + 1000 * 1000;
 	if (api->timer_fd < 0) {
 		err = api->timer_fd;
-		goto err_del_mhd;
+		goto err_stop;
+	}
+	api->tick_fd = loop_timer_add(loop, 1000, 1000, on_tick, api);
+	if (api->tick_fd < 0) {
+		err = api->tick_fd;
+		goto err_del_timer;
 	}
 	err = loop_add_hook(loop, on_hook, api);
 	if (err)
-		goto err_del_timer;
-	pr_info("api: listening on %s%s", listen_on,
-		api->token ? " (bearer token required)" : "");
+		goto err_del_tick;
 	*out = api;
 	return 0;
 
+err_del_tick:
+	loop_del(loop, api->tick_fd);
 err_del_timer:
 	loop_del(loop, api->timer_fd);
-err_del_mhd:
-	loop_del(loop, api->mhd_fd);
 err_stop:
-	MHD_stop_daemon(api->mhd);
-err_close_listen:
-	/* MHD closes a listen socket it was given only once it started */
-	if (!api->mhd)
-		close(api->listen_fd);
+	for (int i = 0; i < N_SRV; i++)
+		srv_stop(&api->srv[i]);
+	if (api->control)
+		unlink(api->control);
 err_free:
+	free(api->control);
 	free(api->token);
 	free(api);
 	return err;
@@ -668,8 +914,12 @@ void api_close(struct api *api)
 		MHD_resume_connection(req->conn);
 	api->pending = NULL;
 	loop_del(api->loop, api->timer_fd);
-	loop_del(api->loop, api->mhd_fd);
-	MHD_stop_daemon(api->mhd);
+	loop_del(api->loop, api->tick_fd);
+	for (int i = 0; i < N_SRV; i++)
+		srv_stop(&api->srv[i]);
+	if (api->control)
+		unlink(api->control);
+	free(api->control);
 	free(api->token);
 	free(api);
 }

@@ -63,9 +63,11 @@ struct api_ops {
 };
 
 struct api_opts {
-	const char *listen;	/* "127.0.0.1:5555", "[::1]:5555" */
-	const char *token_file; /* NULL: no authentication */
-	bool insecure_listen;	/* allow non-loopback without a token */
+	const char *control;	/* the control socket's path, NULL: none */
+	long control_gid;	/* its group, -1: the daemon's */
+	const char *listen;	/* TCP "127.0.0.1:5555", "[::1]:5555"; NULL */
+	const char *token_file; /* the token TCP requests need */
+	bool insecure_listen;	/* TCP without a token */
 };
 
 /* Start serving inside @loop. 0 or -errno (logged with the reason). */

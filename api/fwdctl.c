@@ -12,13 +12,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
 
 #include "util.h"
 
-#define DEFAULT_SERVER "http://127.0.0.1:5555/"
+/* fwd's default --control: the API without TCP, guarded by file mode */
+#define DEFAULT_SOCKET "/run/fwd/fwd.sock"
 #define REPLY_MAX (64 << 20)
 
 struct buf {
@@ -27,7 +31,9 @@ struct buf {
 };
 
 static const char usage[] =
-	"usage: fwdctl [--server URL] [--token-file FILE] [--json] COMMAND\n"
+	"usage: fwdctl [--socket PATH | --server URL] [--token-file FILE] "
+	"[--json]\n"
+	"              COMMAND\n"
 	"\n"
 	"  list                           every forwarding entry\n"
 	"  get IP                         the entry for IP\n"
@@ -36,8 +42,12 @@ static const char usage[] =
 	"  del IP                         remove the override of IP\n"
 	"  stats                          data-path counters, agent figures\n"
 	"\n"
-	"  -s, --server URL       API address (default " DEFAULT_SERVER ",\n"
-	"                         or $FWD_SERVER)\n"
+	"  -S, --socket PATH      fwd's control socket (default " DEFAULT_SOCKET
+	",\n"
+	"                         or $FWD_SOCKET)\n"
+	"  -s, --server URL       fwd's TCP API instead, e.g. "
+	"http://127.0.0.1:5555/\n"
+	"                         (or $FWD_SERVER); needs the token\n"
 	"  -t, --token-file FILE  send the bearer token in FILE\n"
 	"  -j, --json             print the server's JSON reply as is\n"
 	"  -h, --help             this text\n";
@@ -60,9 +70,40 @@ static size_t on_data(char *p, size_t sz, size_t n, void *arg)
 	return len;
 }
 
+/* Why connecting to the socket at @path fails: curl only says it did. */
+static const char *sock_error(const char *path)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	int fd, err = ENAMETOOLONG;
+
+	if (strlen(path) < sizeof(sun.sun_path)) {
+		memcpy(sun.sun_path, path, strlen(path) + 1);
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		err = fd < 0 || connect(fd, (struct sockaddr *)&sun,
+					sizeof(sun))
+			      ? errno
+			      : 0;
+		if (fd >= 0)
+			close(fd);
+	}
+	switch (err) {
+	case 0:
+		return NULL;
+	case ENOENT:
+	case ECONNREFUSED:
+		return "no fwd serves it (is fwd running, with this "
+		       "--control?)";
+	case EACCES:
+		return "permission denied (the socket is for root and "
+		       "fwd's --control-group)";
+	default:
+		return strerror(err);
+	}
+}
+
 /* POST @req; on success @reply holds the parsed JSON reply. */
-static int post(const char *server, const char *token, cJSON *req,
-		cJSON **reply, struct buf *raw)
+static int post(const char *server, const char *sock, const char *token,
+		cJSON *req, cJSON **reply, struct buf *raw)
 {
 	char url[1024], auth[API_TOKEN_MAX + 32], err[CURL_ERROR_SIZE] = "";
 	struct curl_slist *h = NULL;
@@ -78,14 +119,19 @@ static int post(const char *server, const char *token, cJSON *req,
 		free(body);
 		return -ENOMEM;
 	}
-	snprintf(url, sizeof(url), "%s%s",
-		 strstr(server, "://") ? "" : "http://", server);
+	if (server)
+		snprintf(url, sizeof(url), "%s%s",
+			 strstr(server, "://") ? "" : "http://", server);
+	else
+		snprintf(url, sizeof(url), "http://localhost/");
 	h = curl_slist_append(h, "Content-Type: application/json");
 	if (token) {
 		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
 		h = curl_slist_append(h, auth);
 	}
 	curl_easy_setopt(c, CURLOPT_URL, url);
+	if (!server)
+		curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, sock);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
 	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
@@ -99,8 +145,12 @@ static int post(const char *server, const char *token, cJSON *req,
 	curl_easy_cleanup(c);
 	curl_slist_free_all(h);
 	free(body);
+	if (rc == CURLE_COULDNT_CONNECT && !server && sock_error(sock)) {
+		fprintf(stderr, "fwdctl: %s: %s\n", sock, sock_error(sock));
+		return -EIO;
+	}
 	if (rc != CURLE_OK) {
-		fprintf(stderr, "fwdctl: %s: %s\n", url,
+		fprintf(stderr, "fwdctl: %s: %s\n", server ? url : sock,
 			*err ? err : curl_easy_strerror(rc));
 		return -EIO;
 	}
@@ -108,7 +158,7 @@ static int post(const char *server, const char *token, cJSON *req,
 	if (!cJSON_IsObject(*reply) ||
 	    !cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(*reply, "code"))) {
 		fprintf(stderr, "fwdctl: %s: HTTP %ld without a JSON reply\n",
-			url, status);
+			server ? url : sock, status);
 		cJSON_Delete(*reply);
 		*reply = NULL;
 		return -EPROTO;
@@ -238,12 +288,14 @@ static cJSON *build(int argc, char **argv, const char **action)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
+		{"socket", required_argument, NULL, 'S'},
 		{"server", required_argument, NULL, 's'},
 		{"token-file", required_argument, NULL, 't'},
 		{"json", no_argument, NULL, 'j'},
 		{"help", no_argument, NULL, 'h'},
 		{}};
 	const char *server = getenv("FWD_SERVER"), *token_file = NULL;
+	const char *sock = getenv("FWD_SOCKET");
 	const char *action = NULL;
 	struct buf raw = {};
 	cJSON *req, *reply = NULL;
@@ -252,8 +304,12 @@ int main(int argc, char **argv)
 	bool json = false;
 	int c, err, code, ret = 1;
 
-	while ((c = getopt_long(argc, argv, "s:t:jh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "S:s:t:jh", opts, NULL)) != -1) {
 		switch (c) {
+		case 'S':
+			sock = optarg;
+			server = NULL; /* the last one given wins */
+			break;
 		case 's':
 			server = optarg;
 			break;
@@ -275,8 +331,10 @@ int main(int argc, char **argv)
 		fputs(usage, stderr);
 		return 2;
 	}
-	if (!server || !*server)
-		server = DEFAULT_SERVER;
+	if (server && !*server)
+		server = NULL;
+	if (!sock || !*sock)
+		sock = DEFAULT_SOCKET;
 	req = build(argc - optind, argv + optind, &action);
 	if (!req) {
 		fputs(usage, stderr);
@@ -297,7 +355,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "fwdctl: cannot initialise libcurl\n");
 		goto out_token;
 	}
-	if (post(server, token, req, &reply, &raw))
+	if (post(server, sock, token, req, &reply, &raw))
 		goto out_curl;
 
 	code = num_of(reply, "code");

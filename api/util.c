@@ -2,8 +2,10 @@
 /*
  * util.c - see util.h.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -185,4 +187,67 @@ int api_read_token(const char *path, char **token, size_t *len)
 		return -ENOMEM;
 	*len = n;
 	return 0;
+}
+
+int api_parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *sl)
+{
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+	char host[INET6_ADDRSTRLEN + 2];
+	const char *colon, *port;
+	unsigned long p;
+	char *end;
+	size_t n;
+
+	memset(ss, 0, sizeof(*ss));
+	if (s[0] == '[') {
+		colon = strstr(s, "]:");
+		if (!colon)
+			return -EINVAL;
+		n = colon - s - 1;
+		port = colon + 2;
+		s++;
+	} else {
+		/* an IPv6 literal needs its brackets: "::1:5555" is unclear */
+		colon = strchr(s, ':');
+		if (!colon || strchr(colon + 1, ':'))
+			return -EINVAL;
+		n = colon - s;
+		port = colon + 1;
+	}
+	if (n == 0 || n >= sizeof(host))
+		return -EINVAL;
+	memcpy(host, s, n);
+	host[n] = '\0';
+	errno = 0;
+	p = strtoul(port, &end, 10);
+	if (!*port || *end || errno || p == 0 || p > 65535 || *port == '-' ||
+	    *port == '+')
+		return -EINVAL;
+	if (inet_pton(AF_INET, host, &s4->sin_addr) == 1) {
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(p);
+		*sl = sizeof(*s4);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, host, &s6->sin6_addr) == 1) {
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(p);
+		*sl = sizeof(*s6);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+bool api_is_loopback(const struct sockaddr_storage *ss)
+{
+	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ss;
+	const struct sockaddr_in *s4 = (const struct sockaddr_in *)ss;
+
+	if (ss->ss_family == AF_INET)
+		return (ntohl(s4->sin_addr.s_addr) >> 24) == 127;
+	if (IN6_IS_ADDR_LOOPBACK(&s6->sin6_addr))
+		return true;
+	return IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr) &&
+	       s6->sin6_addr.s6_addr[12] == 127;
 }

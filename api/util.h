@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <sys/socket.h>
+
 /* "xx:xx:xx:xx:xx:xx" plus the NUL. */
 #define API_MAC_STRLEN 18
 /* "xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx" plus the NUL. */
@@ -51,5 +53,14 @@ bool api_secret_equal(const char *a, size_t alen, const char *b, size_t blen);
  * long or a bad character) or -errno from open/read.
  */
 int api_read_token(const char *path, char **token, size_t *len);
+
+/*
+ * A TCP listen address: "A.B.C.D:PORT" or "[IPV6]:PORT", literal addresses
+ * only (no DNS), port 1..65535. The one parser of --listen: the command
+ * line, the config file and the server all read it here. 0 or -EINVAL.
+ */
+int api_parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *sl);
+/* 127/8, ::1 or ::ffff:127.x.y.z. */
+bool api_is_loopback(const struct sockaddr_storage *ss);
 
 #endif /* API_UTIL_H */

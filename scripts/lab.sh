@@ -21,8 +21,8 @@
 #               fwd-start [FWD-ARG...] | fwd-stop | counters
 #   NODE is A, B, C, gw or sw (the switch).
 #   fwd-start runs build/fwd in A on enp0s3 and enp0s9 with its API on
-#   192.168.56.4:5555 behind a token, a bpffs and state file of the lab's
-#   own; fwd-stop stops it (SIGTERM: fwd detaches and unpins).
+#   192.168.56.4:5555 behind a token and on the control socket
+#   LAB_DIR/fwd.sock, a bpffs and state file of the lab's own; fwd-stop stops it (SIGTERM: fwd detaches and unpins).
 #   counters prints the XDP program's counters, read from its own map.
 #   up also sets B's and C's default routes via 10.10.2.1 (C's second,
 #   metric 102, via 10.10.3.1), ip_forward=1 in A only, no IPv6.
@@ -185,10 +185,11 @@ lab_up() {
 	mount -t bpf bpf "$LAB_DIR/bpffs"
 	(umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' \
 		>"$LAB_DIR/token")
-	# fwdctl inside the lab talks to the lab's fwd without flags.
+	# fwdctl inside the lab talks to the lab's fwd without flags, over
+	# its control socket (the lab's, not the host's /run/fwd).
 	cat >"$LAB_DIR/bin/fwdctl" <<EOF
 #!/bin/sh
-exec "$FWDCTL" --server http://$API --token-file "$LAB_DIR/token" "\$@"
+exec "$FWDCTL" --socket "$LAB_DIR/fwd.sock" "\$@"
 EOF
 	chmod 0755 "$LAB_DIR/bin/fwdctl"
 	fail_point files
@@ -244,6 +245,7 @@ fwd_start() {
 	# shellcheck disable=SC2016 # expanded by that inner shell
 	ip netns exec "${P}A" setsid -f sh -c 'echo $$ >"$1"; shift; exec "$@"' \
 		sh "$LAB_DIR/fwd.pid" "$FWD" --iface enp0s3 --iface enp0s9 \
+		--control "$LAB_DIR/fwd.sock" \
 		--listen "$API" --token-file "$LAB_DIR/token" \
 		--bpffs "$LAB_DIR/bpffs" --state "$LAB_DIR/state.json" "$@" \
 		</dev/null >"$LAB_DIR/fwd.log" 2>&1

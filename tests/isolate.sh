@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # isolate.sh - run a command in a fresh network and mount namespace with a
-# private bpffs at /sys/fs/bpf and a private /run/netns, so that nothing it
-# creates (interfaces, routes, pinned maps, named netns) is visible to or
+# private bpffs at /sys/fs/bpf and a private /run (a tmpfs: /run/netns,
+# fwd's control socket /run/fwd/fwd.sock), so that nothing it creates
+# (interfaces, routes, pinned maps, named netns, sockets) is visible to or
 # left on the host. Without root it runs the command as it is; tests that
 # need root skip themselves.
 #
@@ -12,9 +13,9 @@ set -u
 if [ "$(id -u)" -ne 0 ] || ! unshare --net --mount true 2>/dev/null; then
 	exec "$@"
 fi
-[ -d /run/netns ] || mkdir -p /run/netns
 exec unshare --net --mount --propagation private -- sh -c '
 	mount -t bpf bpf /sys/fs/bpf || exit 99
-	mount -t tmpfs tmpfs /run/netns || exit 99
+	mount -t tmpfs -o mode=0755 tmpfs /run || exit 99
+	mkdir /run/netns && mount -t tmpfs tmpfs /run/netns || exit 99
 	ip link set lo up
 	exec "$@"' sh "$@"

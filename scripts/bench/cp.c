@@ -234,7 +234,8 @@ static int daemon_start(struct cp *cp, const char *tag, int max_entries)
 		sched_setaffinity(0, sizeof(set), &set);
 		execl(cp->fwd_bin, cp->fwd_bin, "--iface", "f0", "--iface",
 		      "f1", "--bpffs", cp->bpffs, "--state", state, "--listen",
-		      listen, "--max-entries", maxe, (char *)NULL);
+		      listen, "--insecure-listen", "--max-entries", maxe,
+		      (char *)NULL);
 		_exit(127);
 	}
 	cp->daemon = pid;

@@ -128,7 +128,7 @@ ifaces=(--iface m1 --iface m2 --iface m4)
 start_fwd() {
 	"$fwd" "${ifaces[@]}" --bpffs $bpffs \
 		--state "$tmp/state.json" --xdp-mode "${FWD_XDP_MODE:-generic}" \
-		--listen 127.0.0.1:5555 -v "$@" >>"$tmp/fwd.log" 2>&1 &
+		-v "$@" >>"$tmp/fwd.log" 2>&1 &
 	pid=$!
 	local i
 	for ((i = 0; i < 250; i++)); do

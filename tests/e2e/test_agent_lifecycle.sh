@@ -115,7 +115,7 @@ wrap=() # a command to run fwd under (setpriv: fewer capabilities)
 start() { # start [extra options]: runs fwd in the background, waits ready
 	"${wrap[@]}" "$fwd" --iface m0 --iface m1 --bpffs "$bpffs" --state "$state" \
 		--max-entries 20000 --bpf-object "$obj" \
-		--listen 127.0.0.1:55571 -v "$@" >>"$log" 2>&1 &
+		--listen 127.0.0.1:55571 --insecure-listen -v "$@" >>"$log" 2>&1 &
 	pid=$!
 	wait_ready
 }
@@ -469,7 +469,7 @@ fi
 
 prog_before=$(xdp_prog m1)
 out=$(timeout 10 "$fwd" --iface m0 --iface m1 --bpffs "$bpffs" \
-	--state "$state" --bpf-object "$obj" --listen 127.0.0.1:55579 2>&1) &&
+	--state "$state" --bpf-object "$obj" --listen 127.0.0.1:55579 --insecure-listen 2>&1) &&
 	rc=0 || rc=$?
 if [ "$rc" -ne 0 ] && echo "$out" | grep -q "another fwd is running" &&
 	[ "$(xdp_prog m1)" = "$prog_before" ] && kill -0 "$pid"; then
@@ -639,7 +639,7 @@ if command -v setpriv >/dev/null &&
 	rm -f "$bpffs/fwd_prog"
 	out=$(timeout 10 "${wrap[@]}" "$fwd" --iface m0 --iface m1 \
 		--bpffs "$bpffs" --state "$state" --max-entries 20000 \
-		--bpf-object "$obj" --listen 127.0.0.1:55579 2>&1) && rc=0 || rc=$?
+		--bpf-object "$obj" --listen 127.0.0.1:55579 --insecure-listen 2>&1) && rc=0 || rc=$?
 	if [ "$rc" -ne 0 ] &&
 		echo "$out" | grep -q "another XDP program (id $unpinned) is attached" &&
 		[ "$(xdp_prog m0)" = "$unpinned" ] && [ ! -e "$bpffs/fwd_prog" ]; then
@@ -713,7 +713,7 @@ else
 		"exit $rc: $out" "pins: $(pins_count)"
 fi
 "$fwd" --iface fwdlc_br --bpffs "$bpffs" --state "$tmp/br.json" \
-	--bpf-object "$obj" --listen 127.0.0.1:55571 >"$tmp/br.log" 2>&1 &
+	--bpf-object "$obj" --listen 127.0.0.1:55571 --insecure-listen >"$tmp/br.log" 2>&1 &
 pid=$!
 for _ in $(seq 100); do
 	[ -n "$(xdp_prog fwdlc_br)" ] && break
@@ -760,7 +760,7 @@ print(s.recv(4096).decode().replace("\n", " "), flush=True)
 	lst=$!
 	for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.05; done
 	NOTIFY_SOCKET=$sock "$fwd" --iface m0 --iface m1 --bpffs "$bpffs" \
-		--state "$state" --bpf-object "$obj" --listen 127.0.0.1:55571 \
+		--state "$state" --bpf-object "$obj" --listen 127.0.0.1:55571 --insecure-listen \
 		--no-learn >"$tmp/nolearn.log" 2>&1 &
 	pid=$!
 	wait "$lst" || true

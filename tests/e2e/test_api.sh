@@ -8,15 +8,17 @@
 # isolate.sh gave us, the peers in a namespace of their own. Every action's
 # happy path is checked in the pinned hfwd with bpftool; a table of bad
 # requests must each get its code and leave hfwd byte for byte as it was;
-# overrides survive kill -9; a token is enforced; a non-loopback listen
-# without a token is refused.
+# overrides survive kill -9; a token is enforced on TCP; a TCP listen
+# without a token is refused. Requests go over the control socket (the
+# default) unless a test says otherwise.
 set -eu
 
 top=${FWD_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 fwd=$top/build/fwd
 fwdctl=$top/build/fwdctl
 hfwd=/sys/fs/bpf/hfwd
-url=http://127.0.0.1:5555/
+sock=/run/fwd/fwd.sock # fwd's default --control; /run is isolate.sh's
+url=http://localhost/
 # shellcheck source=tests/tap.sh
 . "$top/tests/tap.sh"
 
@@ -77,8 +79,8 @@ start_fwd() {
 	fwd_pid=$!
 	local i
 	for i in $(seq 100); do
-		if curl -sf -o /dev/null --max-time 1 "${url}healthz" \
-			-H "Authorization: Bearer $(cat "$work/token" 2>/dev/null)"; then
+		if curl -sf -o /dev/null --max-time 1 --unix-socket "$sock" \
+			"${url}healthz"; then
 			return 0
 		fi
 		kill -0 "$fwd_pid" 2>/dev/null || break
@@ -102,7 +104,7 @@ post() {
 	printf '%s' "$body" >"$work/req"
 	status=$(curl -s -o "$work/reply" -w '%{http_code}' --max-time 10 \
 		-H 'Content-Type: application/json' --data-binary "@$work/req" \
-		"$@" "$url")
+		--unix-socket "$sock" "$@" "$url")
 }
 
 # The 16 value bytes hfwd holds for IP ("" if none), as "04 00 00 00 ...".
@@ -222,7 +224,7 @@ t_stats() {
 check query_stats_reports_counters_and_agent_figures t_stats
 
 t_metrics() {
-	curl -sf --max-time 5 "${url}metrics" >"$work/metrics" &&
+	curl -sf --max-time 5 --unix-socket "$sock" "${url}metrics" >"$work/metrics" &&
 		grep -q '^# TYPE fwd_packets_total counter$' "$work/metrics" &&
 		grep -q '^fwd_packets_total{outcome="fwd_table"} [0-9]' "$work/metrics" &&
 		grep -q '^fwd_table_entries{source="override"} 1$' "$work/metrics" &&
@@ -284,10 +286,12 @@ EOF
 before=$(hfwd_dump)
 while IFS='|' read -r name args want_status want_code; do
 	eval "set -- $args"
-	st=$(curl -s -o "$work/reply" -w '%{http_code}' --max-time 10 "$@") || true
+	st=$(curl -s -o "$work/reply" -w '%{http_code}' --max-time 10 \
+		--unix-socket "$sock" "$@") || true
 	code=$(jq -r '.code' "$work/reply" 2>/dev/null || echo none)
 	after=$(hfwd_dump)
-	alive=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "${url}healthz" || true)
+	alive=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 \
+		--unix-socket "$sock" "${url}healthz" || true)
 	if [ "$st" = "$want_status" ] && [ "$code" = "$want_code" ] &&
 		[ "$after" = "$before" ] && [ "$alive" = 200 ]; then
 		ok "bad_input_${name}_gets_${want_code}_and_changes_nothing"
@@ -316,29 +320,62 @@ check override_survives_kill_9_and_restart t_kill9
 
 # --- security ----------------------------------------------------------
 
+t_socket_mode_refuses_other_users() {
+	local before
+	before=$(hfwd_dump)
+	[ "$(stat -c '%a %F' "$sock")" = "660 socket" ] &&
+		[ "$(stat -c %a "$(dirname "$sock")")" = 750 ] || return 1
+	# nobody, in no group of the socket's: refused by the file mode
+	! setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$fwdctl" set 10.10.3.40 enp0s9 02:00:00:00:00:40 2>"$work/err" &&
+		grep -q "permission denied" "$work/err" &&
+		[ "$(hfwd_dump)" = "$before" ] || return 1
+	# the same user in the socket's group (root's here) gets in
+	setpriv --reuid=65534 --regid=65534 --groups 0 "$fwdctl" list >/dev/null
+}
+check control_socket_mode_refuses_other_users t_socket_mode_refuses_other_users
+
 t_refuse_open_listen() {
 	stop_fwd
-	! timeout 20 "$fwd" --iface enp0s3 --state "$work/state.json" \
-		--listen 0.0.0.0:5556 >"$work/refused.log" 2>&1 &&
-		grep -qi 'token' "$work/refused.log"
+	local a rc
+	for a in 0.0.0.0:5556 127.0.0.1:5556; do
+		rc=0
+		timeout 20 "$fwd" --iface enp0s3 --state "$work/state.json" \
+			--listen $a >"$work/refused.log" 2>&1 || rc=$?
+		# refused before anything is attached
+		[ $rc = 2 ] && grep -q "needs --token-file" "$work/refused.log" &&
+			[ -z "$(ip -j -d link show enp0s3 | jq -r '.[0].xdp.prog.id // empty')" ] ||
+			return 1
+	done
 }
-check non_loopback_listen_without_token_is_refused t_refuse_open_listen
+check tcp_listen_without_token_is_refused_loopback_too t_refuse_open_listen
+
+# post_tcp BODY [CURL ARGS...]: post() to the TCP listener
+post_tcp() {
+	local body=$1
+	shift
+	printf '%s' "$body" >"$work/req"
+	status=$(curl -s -o "$work/reply" -w '%{http_code}' --max-time 10 \
+		-H 'Content-Type: application/json' --data-binary "@$work/req" \
+		"$@" http://127.0.0.1:5555/)
+}
 
 t_token() {
 	echo "e2e-s3cret" >"$work/token"
-	start_fwd --token-file "$work/token" || return 1
+	start_fwd --listen 127.0.0.1:5555 --token-file "$work/token" || return 1
 	local before after
 	before=$(hfwd_dump)
-	post '{"action":"DeleteForward","ip":"10.10.3.30"}'
+	post_tcp '{"action":"DeleteForward","ip":"10.10.3.30"}'
 	[ "$status" = 401 ] && jq -e '.code == 1002' "$work/reply" >/dev/null || return 1
-	post '{"action":"DeleteForward","ip":"10.10.3.30"}' -H 'Authorization: Bearer e2e-s3cres'
+	post_tcp '{"action":"DeleteForward","ip":"10.10.3.30"}' -H 'Authorization: Bearer e2e-s3cres'
 	[ "$status" = 401 ] || return 1
 	after=$(hfwd_dump)
 	[ "$before" = "$after" ] || return 1
-	post '{"action":"DeleteForward","ip":"10.10.3.30"}' -H 'Authorization: Bearer e2e-s3cret'
+	post_tcp '{"action":"DeleteForward","ip":"10.10.3.30"}' -H 'Authorization: Bearer e2e-s3cret'
 	[ "$status" = 200 ] && [ -z "$(hfwd_value 10.10.3.30)" ] &&
-		"$fwdctl" --token-file "$work/token" list >/dev/null &&
-		! "$fwdctl" list 2>/dev/null
+		"$fwdctl" --server 127.0.0.1:5555 --token-file "$work/token" list >/dev/null &&
+		! "$fwdctl" --server 127.0.0.1:5555 list 2>/dev/null &&
+		"$fwdctl" list >/dev/null # the control socket needs no token
 }
 check bearer_token_is_enforced t_token
 

@@ -195,7 +195,7 @@ stop_fwd
 nft add table inet f
 nft add chain inet f fw '{ type filter hook forward priority 0; policy drop; }'
 start_fwd "$tmp/bypass.log" --bypass-netfilter || not_ok "fwd --bypass-netfilter starts"
-m=$(curl -s http://127.0.0.1:5555/metrics | grep '^fwd_netfilter_bypassed ' || true)
+m=$(curl -s --unix-socket /run/fwd/fwd.sock http://localhost/metrics | grep '^fwd_netfilter_bypassed ' || true)
 if grep -q "bypass-netfilter: netfilter rules do not apply" "$tmp/bypass.log" &&
 	[ "$m" = "fwd_netfilter_bypassed 1" ]; then
 	ok "--bypass-netfilter warns at start and reports fwd_netfilter_bypassed 1"

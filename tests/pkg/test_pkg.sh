@@ -194,15 +194,16 @@ wait_for()
 	"$@"
 }
 
-# api BODY [PORT]: POST BODY to the API, print the reply; fail without one
-# (jq -e takes empty input for a success).
+# api BODY [PORT]: POST BODY to the API (the control socket, or TCP PORT),
+# print the reply; fail without one (jq -e takes empty input for a success).
 api()
 {
-	local reply
+	local reply to=(--unix-socket /run/fwd/fwd.sock http://localhost/)
+	[ -z "${2:-}" ] || to=("http://127.0.0.1:$2/")
 	reply=$(curl -s -m 5 -X POST -H 'Content-Type: application/json' \
-		--data "$1" "http://127.0.0.1:${2:-$port}/") || true
+		--data "$1" "${to[@]}") || true
 	if [ -z "$reply" ]; then
-		echo "no reply from the API on port ${2:-$port}" >&2
+		echo "no reply from the API on ${to[*]}" >&2
 		return 1
 	fi
 	echo "$reply"
@@ -505,6 +506,8 @@ Restart=on-failure
 RestartPreventExitStatus=2
 ProtectSystem=strict
 StateDirectory=fwd
+RuntimeDirectory=fwd
+RuntimeDirectoryMode=0750
 ReadWritePaths=/sys/fs/bpf
 ProtectHome=yes
 NoNewPrivileges=yes
@@ -869,6 +872,7 @@ t_config_keys_are_honoured()
 iface = fwd0
 iface = fwd2
 listen = 127.0.0.1:$p
+insecure-listen = true
 bpffs = $bpffs
 state = $tmp/other-state.json
 xdp-mode = generic
@@ -933,8 +937,8 @@ t_config_token_file_is_honoured()
 	local conf=$tmp/token.conf code
 	echo "s3cret-token" >"$tmp/token"
 	chmod 600 "$tmp/token"
-	printf 'iface = fwd0\nstate = %s\ntoken-file = %s\n' \
-		"$tmp/s.json" "$tmp/token" >"$conf"
+	printf 'iface = fwd0\nstate = %s\nlisten = 127.0.0.1:%s\ntoken-file = %s\n' \
+		"$tmp/s.json" "$port" "$tmp/token" >"$conf"
 	start_fwd "$tmp/fwd.log" --config "$conf"
 	code=$(curl -s -o /dev/null -w '%{http_code}' -m 5 -X POST \
 		--data '{"action":"QueryStats"}' "http://127.0.0.1:$port/")
@@ -955,7 +959,7 @@ t_config_insecure_listen_is_honoured()
 	[ "$rc" -ne 0 ] || fail "wildcard listen without a token was accepted"
 	echo "insecure-listen = true" >>"$conf"
 	start_fwd "$tmp/fwd.log" --config "$conf"
-	api '{"action":"QueryStats"}' | jq -e '.code == 200'
+	api '{"action":"QueryStats"}' "$port" | jq -e '.code == 200'
 	stop_fwd
 }
 
@@ -977,7 +981,7 @@ t_config_keep_is_honoured()
 t_command_line_overrides_the_config_file()
 {
 	local conf=$tmp/override.conf
-	printf 'iface = fwd0\nstate = %s\nlisten = 127.0.0.1:5611\nmax-entries = 100\n' \
+	printf 'iface = fwd0\nstate = %s\nlisten = 127.0.0.1:5611\ninsecure-listen = true\nmax-entries = 100\n' \
 		"$tmp/s.json" >"$conf"
 	start_fwd "$tmp/fwd.log" --config "$conf" --listen 127.0.0.1:5612 \
 		--max-entries 200

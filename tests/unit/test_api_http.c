@@ -8,6 +8,8 @@
  * client, with libcurl. Runs in its own network namespace under
  * isolate.sh, so the fixed port is free.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,6 +22,8 @@
 #include <sys/epoll.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 
 #include "actions.h"
@@ -29,6 +33,9 @@
 
 #define PORT "15555"
 #define URL "http://127.0.0.1:" PORT
+/* isolate.sh gives the suite a /run of its own */
+#define CTL_DIR "/run/fwd-test"
+#define CTL CTL_DIR "/api.sock"
 
 struct server {
 	struct loop *loop;
@@ -99,7 +106,10 @@ static void stop(struct server *s)
 
 static int setup(void **state)
 {
-	struct api_opts o = {.listen = "127.0.0.1:" PORT};
+	struct api_opts o = {.control = CTL,
+			     .control_gid = -1,
+			     .listen = "127.0.0.1:" PORT,
+			     .insecure_listen = true};
 
 	(void)state;
 	return start(&srv, &o);
@@ -397,7 +407,10 @@ static void test_huge_headers_are_refused(void **st)
 static void test_token_is_required_when_configured(void **st)
 {
 	char path[] = "/tmp/fwd-token-XXXXXX";
-	struct api_opts o = {.listen = "127.0.0.1:" PORT, .token_file = path};
+	struct api_opts o = {.control = CTL,
+			     .control_gid = -1,
+			     .listen = "127.0.0.1:" PORT,
+			     .token_file = path};
 	struct resp r;
 	int fd;
 
@@ -450,7 +463,11 @@ static void test_listen_addresses_are_checked(void **st)
 		o.listen = bad[i];
 		assert_int_equal(api_open(&api, loop, &o, &srv.ops), -EINVAL);
 	}
-	/* a wildcard or routable address needs a token or the force flag */
+	/* any TCP address needs a token or the force flag, loopback too */
+	o.listen = "127.0.0.1:15556";
+	assert_int_equal(api_open(&api, loop, &o, &srv.ops), -EPERM);
+	o.listen = "[::1]:15556";
+	assert_int_equal(api_open(&api, loop, &o, &srv.ops), -EPERM);
 	o.listen = "0.0.0.0:15556";
 	assert_int_equal(api_open(&api, loop, &o, &srv.ops), -EPERM);
 	o.listen = "[::]:15556";
@@ -464,7 +481,6 @@ static void test_listen_addresses_are_checked(void **st)
 	/* IPv6 literal */
 	stop(&srv);
 	o.listen = "[::1]:" PORT;
-	o.insecure_listen = false;
 	assert_int_equal(start(&srv, &o), 0);
 	{
 		CURL *c = request("GET", "", NULL, NULL, 0, &r);
@@ -565,10 +581,10 @@ static void test_idle_connection_is_closed_after_timeout(void **st)
 	p = (struct pollfd){.fd = fd, .events = POLLIN};
 	assert_int_equal(poll(&p, 1, 20000), 1);
 	dt = loop_now_us() - t0;
-	/* closed by the server (EOF), after its 10 s timeout, not before */
+	/* closed by the server (EOF), after its 5 s timeout, not before */
 	assert_true(read(fd, &c, 1) <= 0);
 	print_message("# closed after %.1f s\n", dt / 1e6);
-	assert_true(dt >= 9000000 && dt < 15000000);
+	assert_true(dt >= 4500000 && dt < 8000000);
 	close(fd);
 }
 
@@ -661,6 +677,179 @@ static void test_update_arriving_during_a_flush_is_not_stranded(void **st)
 			 2);
 }
 
+/* GET @path over the control socket at @sock: the HTTP status, or 0. */
+static long ctl_get(const char *sock, const char *path)
+{
+	CURL *c = curl_easy_init();
+	struct resp *r = calloc(1, sizeof(*r));
+	char url[128];
+	long status = 0;
+
+	snprintf(url, sizeof(url), "http://localhost%s", path);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, sock);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 5L);
+	if (curl_easy_perform(c) == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_cleanup(c);
+	free(r);
+	return status;
+}
+
+static void test_control_socket_is_0660_in_a_0750_directory(void **st)
+{
+	struct stat sb;
+
+	(void)st;
+	assert_int_equal(lstat(CTL, &sb), 0);
+	assert_true(S_ISSOCK(sb.st_mode));
+	assert_int_equal(sb.st_mode & 07777, 0660);
+	assert_int_equal(stat(CTL_DIR, &sb), 0);
+	assert_int_equal(sb.st_mode & 07777, 0750);
+	assert_int_equal(ctl_get(CTL, "/healthz"), 200);
+	/* gone with the server */
+	stop(&srv);
+	assert_int_not_equal(access(CTL, F_OK), 0);
+	assert_int_equal(setup(NULL), 0);
+}
+
+static void test_control_socket_needs_no_token(void **st)
+{
+	char path[] = "/tmp/fwd-token-XXXXXX";
+	struct api_opts o = {.control = CTL,
+			     .control_gid = 4242,
+			     .listen = "127.0.0.1:" PORT,
+			     .token_file = path};
+	struct resp r;
+	struct stat sb;
+	int fd;
+
+	(void)st;
+	stop(&srv);
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "s3cret-token\n", 13), 13);
+	close(fd);
+	assert_int_equal(start(&srv, &o), 0);
+	unlink(path);
+	/* the socket's mode guards it; TCP wants the token */
+	assert_int_equal(ctl_get(CTL, "/metrics"), 200);
+	assert_int_equal(http("GET", "/metrics", NULL, NULL, &r), 401);
+	assert_int_equal(lstat(CTL, &sb), 0);
+	assert_int_equal(sb.st_gid, 4242);
+}
+
+static void test_stale_socket_is_replaced_a_live_one_kept(void **st)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	struct api_opts o = {.control = CTL_DIR "/other.sock",
+			     .control_gid = -1};
+	struct loop *loop = loop_new();
+	struct api *api;
+	int fd;
+
+	(void)st;
+	/* a live server on CTL: another instance must not take it */
+	o.control = CTL;
+	assert_int_equal(api_open(&api, loop, &o, &srv.ops), -EADDRINUSE);
+	assert_int_equal(ctl_get(CTL, "/healthz"), 200);
+	/* a socket nobody accepts on: left by a crash, replaced */
+	strcpy(sun.sun_path, CTL_DIR "/stale.sock");
+	unlink(sun.sun_path);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	close(fd);
+	o.control = sun.sun_path;
+	assert_int_equal(api_open(&api, loop, &o, &srv.ops), 0);
+	api_close(api);
+	/* not a socket: refused, left alone */
+	fd = open(CTL_DIR "/file", O_CREAT | O_WRONLY, 0600);
+	close(fd);
+	o.control = CTL_DIR "/file";
+	assert_int_equal(api_open(&api, loop, &o, &srv.ops), -EEXIST);
+	assert_int_equal(access(CTL_DIR "/file", F_OK), 0);
+	unlink(CTL_DIR "/file");
+	loop_free(loop);
+}
+
+/*
+ * A TCP connection to the server from source address @src, not waiting
+ * for the handshake: a full accept queue must not stall the flood.
+ */
+static int connect_from(const char *src)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET,
+				 .sin_port = htons(atoi(PORT))};
+	struct sockaddr_in me = {.sin_family = AF_INET};
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+
+	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+	inet_pton(AF_INET, src, &me.sin_addr);
+	if (fd >= 0 && (bind(fd, (struct sockaddr *)&me, sizeof(me)) ||
+			(connect(fd, (struct sockaddr *)&sa, sizeof(sa)) &&
+			 errno != EINPROGRESS))) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void test_flood_locks_out_neither_socket_nor_other_address(void **st)
+{
+	enum { FLOOD = 300 };
+	int fds[FLOOD], i, open_ = 0;
+	struct resp r;
+	CURL *c;
+
+	(void)st;
+	/* 300 idle connections from 127.0.0.1, as the attacker */
+	for (i = 0; i < FLOOD; i++)
+		fds[i] = connect_from("127.0.0.1");
+	usleep(200000);
+	for (i = 0; i < FLOOD; i++)
+		if (fds[i] >= 0 && !closed_within(fds[i], 0))
+			open_++;
+	print_message("# %d of %d flood connections not closed\n", open_,
+		      FLOOD);
+	/* the control socket answers at once */
+	assert_int_equal(ctl_get(CTL, "/healthz"), 200);
+	/* so does TCP, from another address */
+	c = request("GET", "/healthz", NULL, NULL, 0, &r);
+	curl_easy_setopt(c, CURLOPT_INTERFACE, "host!127.0.0.2");
+	assert_int_equal(curl_easy_perform(c), CURLE_OK);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
+	curl_easy_cleanup(c);
+	assert_int_equal(r.status, 200);
+	for (i = 0; i < FLOOD; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+}
+
+static void test_trickling_client_is_cut_at_the_deadline(void **st)
+{
+	static const char req[] = "POST / HTTP/1.1\r\nHost: x\r\nX-Slow: ";
+	uint64_t t0, dt;
+	int fd, i;
+
+	(void)st;
+	fd = connect_raw();
+	assert_true(fd >= 0);
+	t0 = loop_now_us();
+	/* a byte a second: never idle for MHD's 5 s, never done */
+	for (i = 0; i < 20; i++) {
+		if (closed_within(fd, 1000))
+			break;
+		if (write(fd, &req[i % (sizeof(req) - 1)], 1) != 1)
+			break;
+	}
+	dt = loop_now_us() - t0;
+	print_message("# cut after %.1f s\n", dt / 1e6);
+	assert_true(dt >= 9500000 && dt < 13000000);
+	close(fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -694,6 +883,20 @@ int main(void)
 			teardown),
 		cmocka_unit_test_setup_teardown(
 			test_one_address_gets_at_most_128_connections, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_control_socket_is_0660_in_a_0750_directory, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_control_socket_needs_no_token, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_stale_socket_is_replaced_a_live_one_kept, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_flood_locks_out_neither_socket_nor_other_address,
+			setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_trickling_client_is_cut_at_the_deadline, setup,
 			teardown),
 	};
 	int ret;
