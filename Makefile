@@ -17,7 +17,7 @@ BPF_CFLAGS := -O2 -g -target bpf -Wall -Wextra -Werror $(ARCH_INC) -Ikern
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE \
 	  -DFWD_VERSION='"$(VERSION)"' -I$(OUTPUT) -Ikern -Iagent -Iapi
-LDLIBS := -lbpf -lelf -lz -lmnl -lcjson -lmicrohttpd -lsystemd
+LDLIBS := -lbpf -lelf -lz -lmnl -lcjson -lmicrohttpd -lsystemd -lsqlite3
 TEST_LDLIBS := $(LDLIBS) -lcmocka
 
 ifeq ($(V),1)

@@ -34,6 +34,7 @@
 #include "loop.h"
 #include "nft.h"
 #include "rtnl.h"
+#include "store.h"
 #include "table.h"
 #include "xdp.h"
 
@@ -55,6 +56,7 @@ struct daemon {
 	struct loop *loop;
 	struct xdp *xdp;
 	struct table *table;
+	struct store *store;
 	struct rtnl *rtnl;
 	struct api *api;
 	int sfd;	   /* signalfd: SIGTERM, SIGINT, SIGHUP */
@@ -611,8 +613,7 @@ int daemon_run(const struct daemon_opts *o)
 		.ifaces = o->ifaces,
 		.n_ifaces = o->n_ifaces,
 	};
-	struct table_opts to = {
-		.hfwd_fd = -1, .ovr_fd = -1, .state_path = o->state};
+	struct table_opts to = {.hfwd_fd = -1, .ovr_fd = -1};
 	int err;
 
 	d = calloc(1, sizeof(*d));
@@ -633,9 +634,13 @@ int daemon_run(const struct daemon_opts *o)
 	err = signals_open(d);
 	if (err)
 		goto err_loop;
-	err = table_new(&d->table, &to);
+	err = store_open(&d->store, o->state);
 	if (err)
 		goto err_signals;
+	to.store = d->store;
+	err = table_new(&d->table, &to);
+	if (err)
+		goto err_store;
 	err = table_load(d->table);
 	if (err)
 		goto err_table;
@@ -676,7 +681,7 @@ int daemon_run(const struct daemon_opts *o)
 	api_stop(d);
 	rtnl_close(d->rtnl);
 	nft_close(d->nft);
-	table_compact(d->table); /* fold the journal into the state file */
+	table_flush(d->table); /* what the API applied but did not commit */
 	xdp_close(d->xdp, o->keep);
 	goto out_table;
 
@@ -692,6 +697,8 @@ err_xdp:
 out_table:
 err_table:
 	table_free(d->table);
+err_store:
+	store_close(d->store);
 err_signals:
 	if (d->sfd >= 0) {
 		loop_del(d->loop, d->sfd);

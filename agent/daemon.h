@@ -16,7 +16,7 @@
 
 #define DAEMON_DEFAULT_CONTROL "/run/fwd/fwd.sock"
 #define DAEMON_DEFAULT_BPFFS "/sys/fs/bpf"
-#define DAEMON_DEFAULT_STATE "/var/lib/fwd/state.json"
+#define DAEMON_DEFAULT_STATE "/var/lib/fwd/fwd.db"
 
 struct daemon_opts {
 	char **ifaces; /* --iface, at least one */
@@ -25,7 +25,7 @@ struct daemon_opts {
 	long control_gid;	/* --control-group, -1: the daemon's */
 	const char *listen;	/* --listen ADDR:PORT, NULL: no TCP */
 	const char *bpffs;	/* --bpffs DIR */
-	const char *state;	/* --state FILE */
+	const char *state;	/* --state FILE, the SQLite store */
 	enum xdp_mode mode;	/* --xdp-mode */
 	uint32_t max_entries;	/* --max-entries */
 	bool learn;		/* false: --no-learn */

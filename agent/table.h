@@ -11,13 +11,8 @@
  * changes are written to the maps at once; a resync (or the daemon's start)
  * defers map writes and ends with one reconcile that makes the maps equal
  * to the table, removing stray keys and writing the rest in batches.
- * Overrides are persisted as a JSON snapshot (the state file, replaced
- * atomically) plus an append-only journal beside it (<state>.journal, one
- * checksummed line per change), so that making a batch of changes durable
- * costs one small append and one fdatasync, not a rewrite of every
- * override. Past a bound the journal is folded into a new snapshot by a
- * thread (it is <state>.journal.old meanwhile, and a crash then leaves both
- * to replay); a clean shutdown folds it too.
+ * Overrides are made durable by the store (store.h), one transaction per
+ * flush.
  *
  * Addresses are IPv4 in network byte order throughout.
  */
@@ -31,20 +26,13 @@
 
 struct table;
 
-struct table_opts {
-	int hfwd_fd;		/* the hfwd map */
-	int ovr_fd;		/* the fwd_ovr map */
-	const char *state_path; /* overrides file; NULL: not persisted */
-	/* journal size that triggers a new snapshot; 0: TABLE_JOURNAL_MAX */
-	uint64_t journal_max;
-};
+struct store;
 
-/*
- * Journal bound, in bytes: past it (or twice the snapshot, if larger, so a
- * big table is not rewritten for every few changes) table_flush() starts a
- * new snapshot. 4 MiB is ~35k records, well under a second to replay.
- */
-#define TABLE_JOURNAL_MAX (4u << 20)
+struct table_opts {
+	int hfwd_fd;	     /* the hfwd map */
+	int ovr_fd;	     /* the fwd_ovr map */
+	struct store *store; /* where overrides persist; NULL: nowhere */
+};
 
 /* One destination as hfwd holds it, and where the value came from. */
 struct table_row {
@@ -73,15 +61,9 @@ void table_free(struct table *t);
 void table_set_maps(struct table *t, int hfwd_fd, int ovr_fd);
 
 /*
- * Read the overrides from the state file, then replay its journal, into
- * the table (the maps follow at the next reconcile). A missing file is an
- * empty one. The journal is replayed a flush at a time: only batches closed
- * by a valid commit marker count. Whatever follows the last one is a write
- * torn by a crash before its flush returned, so never acknowledged: it is
- * ignored with a warning (and cut off at the next flush). A malformed
- * snapshot, or damage that a valid commit marker follows, fails with
- * -EINVAL and a log line naming file, line and offset: acknowledged
- * overrides are never dropped silently.
+ * Read the overrides from the store into the table (the maps follow at the
+ * next reconcile). 0 or the store's -errno (logged): a row it cannot read
+ * stops the start, it is never dropped.
  */
 int table_load(struct table *t);
 
@@ -102,19 +84,11 @@ int table_override_set(struct table *t, uint32_t ip, const struct fwd_entry *e);
 int table_override_del(struct table *t, uint32_t ip);
 
 /*
- * Make every override change since the last flush durable: append one
- * journal record per changed destination and a commit marker, then one
- * fdatasync. Past the
- * journal bound it first hands the journal to a snapshot thread. On error
- * nothing is known durable and the changes stay pending for the next flush.
+ * Make every override change since the last flush durable: one store
+ * transaction with each changed destination's state. On error nothing is
+ * known durable and the changes stay pending for the next flush.
  */
 int table_flush(struct table *t);
-/*
- * Fold everything into a new snapshot and remove the journals (the clean
- * shutdown): waits for a snapshot thread, then writes before returning.
- * Does nothing if nothing changed since the last snapshot.
- */
-int table_compact(struct table *t);
 bool table_dirty(const struct table *t);
 
 /*

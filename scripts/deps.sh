@@ -15,10 +15,10 @@ set -eu
 declare -A group=(
 	[build]="make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev
 		 zlib1g-dev libmnl-dev libcjson-dev libmicrohttpd-dev
-		 libcurl4-openssl-dev libsystemd-dev"
+		 libcurl4-openssl-dev libsystemd-dev libsqlite3-dev"
 	[test]="libcmocka-dev libclang-rt-14-dev iproute2 iputils-ping tcpdump
 		ethtool curl jq procps psmisc util-linux kmod strace man-db
-		systemd scdoc nftables"
+		systemd scdoc nftables sqlite3"
 	[bench]="wrk gnuplot-nox"
 	[lint]="clang-format clang-tidy cppcheck shellcheck"
 	[pkg]="rpm scdoc systemd dpkg-dev"
@@ -34,7 +34,7 @@ check() {
 	done
 	if command -v pkg-config >/dev/null; then
 		for m in libbpf libelf zlib libmnl libcjson libmicrohttpd \
-			libsystemd libcurl; do
+			libsystemd libcurl sqlite3; do
 			pkg-config --exists "$m" || missing+=("pkg-config module $m")
 		done
 	fi

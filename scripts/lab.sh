@@ -22,7 +22,8 @@
 #   NODE is A, B, C, gw or sw (the switch).
 #   fwd-start runs build/fwd in A on enp0s3 and enp0s9 with its API on
 #   192.168.56.4:5555 behind a token and on the control socket
-#   LAB_DIR/fwd.sock, a bpffs and state file of the lab's own; fwd-stop stops it (SIGTERM: fwd detaches and unpins).
+#   LAB_DIR/fwd.sock, a bpffs and state database of the lab's own;
+#   fwd-stop stops it (SIGTERM: fwd detaches and unpins).
 #   counters prints the XDP program's counters, read from its own map.
 #   up also sets B's and C's default routes via 10.10.2.1 (C's second,
 #   metric 102, via 10.10.3.1), ip_forward=1 in A only, no IPv6.
@@ -247,7 +248,7 @@ fwd_start() {
 		sh "$LAB_DIR/fwd.pid" "$FWD" --iface enp0s3 --iface enp0s9 \
 		--control "$LAB_DIR/fwd.sock" \
 		--listen "$API" --token-file "$LAB_DIR/token" \
-		--bpffs "$LAB_DIR/bpffs" --state "$LAB_DIR/state.json" "$@" \
+		--bpffs "$LAB_DIR/bpffs" --state "$LAB_DIR/fwd.db" "$@" \
 		</dev/null >"$LAB_DIR/fwd.log" 2>&1
 	for i in $(seq 100); do
 		if [ -s "$LAB_DIR/fwd.pid" ] && ! fwd_pid >/dev/null &&

@@ -212,7 +212,7 @@ static int daemon_start(struct cp *cp, const char *tag, int max_entries)
 	snprintf(cp->bpffs, sizeof(cp->bpffs), "/sys/fs/bpf/fwdbench-%s", tag);
 	mkdir(cp->bpffs, 0700);
 	snprintf(log, sizeof(log), "%s/fwd-%s.log", cp->dir, tag);
-	snprintf(state, sizeof(state), "%s/state-%s.json", cp->dir, tag);
+	snprintf(state, sizeof(state), "%s/state-%s.db", cp->dir, tag);
 	snprintf(listen, sizeof(listen), "127.0.0.1:%d", cp->port);
 	snprintf(maxe, sizeof(maxe), "%d", max_entries);
 	unlink(state);

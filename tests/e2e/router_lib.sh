@@ -83,7 +83,7 @@ start_fwd() {
 	local log=$1 i
 	shift
 	tap_log=$log
-	"$fwd" --iface m1 --iface m2 --bpffs $bpffs --state "$tmp/state.json" \
+	"$fwd" --iface m1 --iface m2 --bpffs $bpffs --state "$tmp/fwd.db" \
 		-v "$@" >"$log" 2>&1 &
 	pid=$!
 	for ((i = 0; i < 250; i++)); do

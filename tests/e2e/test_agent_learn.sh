@@ -127,7 +127,7 @@ CNT_PASS_FIB_NO_NEIGH=14
 ifaces=(--iface m1 --iface m2 --iface m4)
 start_fwd() {
 	"$fwd" "${ifaces[@]}" --bpffs $bpffs \
-		--state "$tmp/state.json" --xdp-mode "${FWD_XDP_MODE:-generic}" \
+		--state "$tmp/fwd.db" --xdp-mode "${FWD_XDP_MODE:-generic}" \
 		-v "$@" >>"$tmp/fwd.log" 2>&1 &
 	pid=$!
 	local i

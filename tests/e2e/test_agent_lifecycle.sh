@@ -37,7 +37,7 @@ for t in bpftool jq ip ping curl; do
 done
 
 tmp=$(mktemp -d /tmp/fwd-lifecycle.XXXXXX)
-state=$tmp/state.json
+state=$tmp/fwd.db
 log=$tmp/fwd.log
 tap_log=$log # a failure shows the end of the daemon's log
 
@@ -99,9 +99,17 @@ ip neigh replace 10.71.2.2 lladdr "$d0_mac" dev m1 nud permanent
 # a host known only to the kernel: learned, never overridden
 ip neigh replace 10.71.2.3 lladdr 02:00:00:00:02:03 dev m1 nud permanent
 
-# The overrides both ways, saved as a previous run would have left them.
+# The overrides both ways, saved as a previous run would have left them:
+# at first as fwd 0.1's state.json beside the database (imported at the
+# first start), later in the database itself.
 write_state() {
-	cat >"$state" <<EOF
+	if [ -e "$state" ]; then
+		sqlite3 "$state" "INSERT OR REPLACE INTO overrides VALUES
+			('10.71.2.2', $m1_idx, 'm1', '$m1_mac', '$d0_mac'),
+			('10.71.1.2', $m0_idx, 'm0', '$m0_mac', '$s0_mac')"
+		return
+	fi
+	cat >"$tmp/state.json" <<EOF
 { "version": 1, "overrides": [
   { "ip": "10.71.2.2", "ifindex": $m1_idx, "iface": "m1",
     "smac": "$m1_mac", "dmac": "$d0_mac" },
@@ -267,10 +275,13 @@ else
 	not_ok "ip link set mtu reaches the fwd_ifaces entry, both ways" \
 		"after mtu 1400: '$got'; after 1500: '$(iface_get "$m1_idx")'"
 fi
-if [ "$(hfwd_get 10.71.2.2)" = "$m1_idx $m1_mac $d0_mac" ]; then
-	ok "overrides from --state are in hfwd"
+if [ "$(hfwd_get 10.71.2.2)" = "$m1_idx $m1_mac $d0_mac" ] &&
+	[ "$(sqlite3 "$state" "SELECT count(*) FROM overrides")" = 2 ] &&
+	[ ! -e "$tmp/state.json" ] && [ -e "$tmp/state.json.imported" ] &&
+	grep -q "2 override(s) imported from $tmp/state.json" "$log"; then
+	ok "fwd 0.1's state.json is imported into --state once, renamed aside, in hfwd"
 else
-	not_ok "overrides from --state are in hfwd"
+	not_ok "fwd 0.1's state.json is imported" "$(grep -i 'state' "$log" | head -5)"
 fi
 if ovr_has 10.71.2.2; then
 	ok "overrides are marked in fwd_ovr"
@@ -408,11 +419,8 @@ if [ "$(echo "$reply" | jq -r .code)" = 200 ] &&
 else
 	not_ok "UpdateForward puts the override in hfwd over the learned entry"
 fi
-# durable = in the journal's last record for it (the state file is only
-# rewritten at shutdown or past the journal's bound), or in the state file
-saved=$({ jq -r '.overrides[] | select(.ip == "10.71.2.2") | .dmac' "$state" \
-	2>/dev/null; cut -d' ' -f2- "$state.journal" 2>/dev/null |
-	jq -r 'select(.ip == "10.71.2.2") | .dmac'; } | tail -n 1)
+# durable = committed: another reader of the database sees it
+saved=$(sqlite3 "$state" "SELECT dmac FROM overrides WHERE ip = '10.71.2.2'")
 if [ "$saved" = "02:00:00:00:00:99" ]; then
 	ok "the override is on disk once the API replied"
 else
@@ -704,7 +712,7 @@ fi
 ip link add fwdlc_br type bridge
 ip link set fwdlc_br up
 out=$(timeout 10 "$fwd" --iface fwdlc_br --xdp-mode native --bpffs "$bpffs" \
-	--state "$tmp/br.json" --bpf-object "$obj" 2>&1) && rc=0 || rc=$?
+	--state "$tmp/br.db" --bpf-object "$obj" 2>&1) && rc=0 || rc=$?
 if [ "$rc" -ne 0 ] && echo "$out" | grep -q "native mode is not supported" &&
 	[ -z "$(xdp_prog fwdlc_br)" ] && [ "$(pins_count)" -eq 0 ]; then
 	ok "--xdp-mode native where unsupported: clear error, nothing left behind"
@@ -712,7 +720,7 @@ else
 	not_ok "--xdp-mode native where unsupported: clear error, nothing left behind" \
 		"exit $rc: $out" "pins: $(pins_count)"
 fi
-"$fwd" --iface fwdlc_br --bpffs "$bpffs" --state "$tmp/br.json" \
+"$fwd" --iface fwdlc_br --bpffs "$bpffs" --state "$tmp/br.db" \
 	--bpf-object "$obj" --listen 127.0.0.1:55571 --insecure-listen >"$tmp/br.log" 2>&1 &
 pid=$!
 for _ in $(seq 100); do
@@ -733,9 +741,11 @@ ip link del fwdlc_br
 
 # --- no permission --------------------------------------------------------
 if command -v setpriv >/dev/null; then
+	npdir=$(mktemp -d) # a state directory the user may write to
+	chmod 0777 "$npdir"
 	out=$(timeout 10 setpriv --reuid=65534 --regid=65534 --clear-groups \
 		--inh-caps=-all "$fwd" --iface m0 --bpffs "$bpffs" \
-		--state /nonexistent/fwd-state.json --bpf-object "$obj" 2>&1) &&
+		--state "$npdir/fwd.db" --bpf-object "$obj" 2>&1) &&
 		rc=0 || rc=$?
 	if [ "$rc" -ne 0 ] && echo "$out" | grep -q "no permission"; then
 		ok "without privileges: exit non-zero, says no permission"

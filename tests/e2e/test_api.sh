@@ -75,7 +75,7 @@ ip neigh replace 10.10.3.5 lladdr 08:00:27:f2:cb:f9 dev enp0s9 nud permanent
 
 start_fwd() {
 	"$fwd" --iface enp0s3 --iface enp0s8 --iface enp0s9 \
-		--state "$work/state.json" "$@" >>"$work/fwd.log" 2>&1 &
+		--state "$work/fwd.db" "$@" >>"$work/fwd.log" 2>&1 &
 	fwd_pid=$!
 	local i
 	for i in $(seq 100); do
@@ -340,7 +340,7 @@ t_refuse_open_listen() {
 	local a rc
 	for a in 0.0.0.0:5556 127.0.0.1:5556; do
 		rc=0
-		timeout 20 "$fwd" --iface enp0s3 --state "$work/state.json" \
+		timeout 20 "$fwd" --iface enp0s3 --state "$work/fwd.db" \
 			--listen $a >"$work/refused.log" 2>&1 || rc=$?
 		# refused before anything is attached
 		[ $rc = 2 ] && grep -q "needs --token-file" "$work/refused.log" &&

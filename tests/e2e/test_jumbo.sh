@@ -127,7 +127,7 @@ clang -O2 -g -target bpf -I"/usr/include/$(gcc -dumpmachine)" -I"$top/kern" \
 	-c "$tmp/nofrags.bpf.c" -o "$tmp/nofrags.bpf.o"
 
 rc=0
-timeout 10 "$fwd" --iface m1 --iface m2 --bpffs $bpffs --state "$tmp/state.json" \
+timeout 10 "$fwd" --iface m1 --iface m2 --bpffs $bpffs --state "$tmp/fwd.db" \
 	--bpf-object "$tmp/nofrags.bpf.o" --xdp-mode native >"$tmp/native.log" 2>&1 || rc=$?
 if [ $rc -ne 0 ] && [ $rc -ne 124 ] &&
 	grep -q "cannot attach XDP in native mode: Numerical result out of range" "$tmp/native.log" &&

@@ -10,7 +10,18 @@ FUZZ_CFLAGS := -g -O1 -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	-Ikern -Iagent -Iapi -Itests/unit
 
-TEST_DEPS += $(FUZZ_BIN)
+# ... and over legacy_load(), fwd 0.1's state file and journals.
+FUZZ_LEGACY_BIN := $(OUTPUT)/tests/fuzz/fuzz_legacy
+FUZZ_LEGACY_SRCS := tests/fuzz/fuzz_legacy.c agent/legacy.c agent/htab.c \
+	api/util.c
+
+TEST_DEPS += $(FUZZ_BIN) $(FUZZ_LEGACY_BIN)
+
+$(FUZZ_LEGACY_BIN): $(FUZZ_LEGACY_SRCS) agent/legacy.h agent/htab.h \
+		    agent/log.h api/util.h kern/fwd.h
+	$(call msg,FUZZ-CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(FUZZ_LEGACY_SRCS) -lcjson -lz -o $@
 
 $(FUZZ_BIN): $(FUZZ_SRCS) api/actions.h api/util.h api/api.h kern/fwd.h \
 	     tests/unit/api_fake.h

@@ -548,7 +548,7 @@ t_installed_fwd_without_its_object_names_the_original_path()
 	local rc=0 out
 	# the extracted tree but not its /usr/local: as if the object were gone
 	out=$(FWD_NO_OBJECT=1 in_root timeout 10 /usr/sbin/fwd --iface fwd0 \
-		--state "$tmp/s.json" 2>&1) || rc=$?
+		--state "$tmp/s.db" 2>&1) || rc=$?
 	echo "$out"
 	[ "$rc" -ne 0 ] || fail "fwd started without an object"
 	grep -q /usr/local/fwd/xdp/fwd.bpf.o <<<"$out" ||
@@ -559,7 +559,7 @@ t_installed_fwd_without_its_object_names_the_original_path()
 t_installed_fwd_loads_the_object_at_usr_local_fwd_and_notifies_ready()
 {
 	start_fwd "$tmp/fwd.log" --iface fwd0 --iface fwd2 \
-		--state "$tmp/state.json" -v
+		--state "$tmp/fwd.db" -v
 	cat "$tmp/notify.out"
 	[ ! -e "$root/usr/sbin/fwd.bpf.o" ] || fail "object next to fwd"
 	[ "$(xdp_prog_name fwd0)" = xdp_handle_fwd ] || fail "fwd0: no xdp_handle_fwd"
@@ -573,7 +573,7 @@ t_installed_fwd_loads_the_object_at_usr_local_fwd_and_notifies_ready()
 t_installed_fwdctl_sets_an_override_that_hfwd_holds()
 {
 	local ifindex reply
-	start_fwd "$tmp/fwd.log" --iface fwd0 --state "$tmp/state.json"
+	start_fwd "$tmp/fwd.log" --iface fwd0 --state "$tmp/fwd.db"
 	# (not /sys/class/net: sysfs shows the host's namespace)
 	ifindex=$(ip -j link show dev fwd0 | jq '.[0].ifindex')
 	in_root /usr/bin/fwdctl set 10.99.0.77 fwd0 02:00:00:00:00:77
@@ -592,8 +592,8 @@ t_installed_fwdctl_sets_an_override_that_hfwd_holds()
 	jq -e --argjson i "$ifindex" '.formatted.value |
 		.ifindex == $i and .dmac == [2, 0, 0, 0, 0, 119]' "$tmp/lookup" ||
 		fail "hfwd does not hold the override"
-	# the state file the unit's StateDirectory holds
-	wait_for grep -qs 10.99.0.77 "$tmp/state.json" "$tmp/state.json.journal" ||
+	# the database the unit's StateDirectory holds, committed
+	[ "$(sqlite3 "$tmp/fwd.db" "SELECT dmac FROM overrides WHERE ip = '10.99.0.77'")" = 02:00:00:00:00:77 ] ||
 		fail "override not persisted"
 	stop_fwd
 }
@@ -601,7 +601,7 @@ t_installed_fwdctl_sets_an_override_that_hfwd_holds()
 t_sighup_resyncs_without_exiting()
 {
 	local before after
-	start_fwd "$tmp/fwd.log" --iface fwd0 --state "$tmp/state.json"
+	start_fwd "$tmp/fwd.log" --iface fwd0 --state "$tmp/fwd.db"
 	before=$(api '{"action":"QueryStats"}' | jq -e .Agent.resyncs)
 	kill -HUP "$fwd_pid" # what ExecReload does
 	sleep 1
@@ -614,7 +614,7 @@ t_sighup_resyncs_without_exiting()
 
 t_sigterm_exits_0_detaches_and_unpins()
 {
-	start_fwd "$tmp/fwd.log" --iface fwd0 --state "$tmp/state.json"
+	start_fwd "$tmp/fwd.log" --iface fwd0 --state "$tmp/fwd.db"
 	stop_fwd TERM || fail "exit status $?"
 	[ -z "$(xdp_prog_name fwd0)" ] || fail "still attached"
 	[ ! -e /sys/fs/bpf/hfwd ] || fail "still pinned"
@@ -651,7 +651,7 @@ t_runs_with_only_the_units_capabilities()
 {
 	local mask
 	FWD_WRAP=$(unit_caps) start_fwd "$tmp/fwd.log" --iface fwd0 \
-		--state "$tmp/state.json"
+		--state "$tmp/fwd.db"
 	grep -E '^Cap(Eff|Bnd)' "/proc/$fwd_pid/status"
 	# CAP_NET_ADMIN 12, CAP_PERFMON 38, CAP_BPF 39
 	mask=$(printf '%016x' $(((1 << 12) | (1 << 38) | (1 << 39))))
@@ -666,12 +666,12 @@ t_runs_with_only_the_units_capabilities()
 t_keep_then_restart_with_only_the_units_capabilities()
 {
 	FWD_WRAP=$(unit_caps) start_fwd "$tmp/fwd.log" --iface fwd0 \
-		--state "$tmp/state.json" --keep
+		--state "$tmp/fwd.db" --keep
 	stop_fwd
 	[ "$(xdp_prog_name fwd0)" = xdp_handle_fwd ] || fail "--keep detached"
 	# the next instance takes over what the previous one left
 	FWD_WRAP=$(unit_caps) start_fwd "$tmp/fwd2.log" --iface fwd0 \
-		--state "$tmp/state.json"
+		--state "$tmp/fwd.db"
 	[ "$(xdp_prog_name fwd0)" = xdp_handle_fwd ] || fail "not attached"
 	stop_fwd
 	[ -z "$(xdp_prog_name fwd0)" ] || fail "still attached"
@@ -682,12 +682,12 @@ t_keep_then_restart_with_only_the_units_capabilities()
 t_restart_after_a_crash_with_only_the_units_capabilities()
 {
 	FWD_WRAP=$(unit_caps) start_fwd "$tmp/fwd.log" --iface fwd0 \
-		--state "$tmp/state.json"
+		--state "$tmp/fwd.db"
 	stop_fwd KILL || true
 	[ "$(xdp_prog_name fwd0)" = xdp_handle_fwd ] ||
 		fail "the crashed fwd's program is gone: nothing to take over"
 	FWD_WRAP=$(unit_caps) start_fwd "$tmp/fwd2.log" --iface fwd0 \
-		--state "$tmp/state.json"
+		--state "$tmp/fwd.db"
 	api '{"action":"QueryStats"}' | jq -e '.code == 200'
 	stop_fwd
 	[ -z "$(xdp_prog_name fwd0)" ] || fail "still attached"
@@ -743,7 +743,7 @@ t_every_syscall_fwd_makes_is_allowed_by_the_unit()
 	grep -qx bpf "$tmp/allowed" || fail "bpf(2) not allowed"
 	grep -qx setuid "$tmp/allowed" && fail "@privileged not taken away"
 	FWD_WRAP="strace -f -c -S name -o $tmp/strace.out" start_fwd \
-		"$tmp/fwd.log" --iface fwd0 --iface fwd2 --state "$tmp/state.json"
+		"$tmp/fwd.log" --iface fwd0 --iface fwd2 --state "$tmp/fwd.db"
 	api '{"action":"UpdateForward","ip":"10.99.0.80","iface":"fwd0","dstMac":"02:00:00:00:00:80"}' |
 		jq -e '.code == 200'
 	api '{"action":"QueryForward"}' | jq -e '.code == 200'
@@ -770,7 +770,7 @@ t_under_journald_log_lines_carry_their_priority()
 	local log=$tmp/journal.log rc=0 stream
 	: >"$log"
 	JOURNAL_STREAM=$(stat -c '%d:%i' "$log") start_fwd "$log" \
-		--iface fwd0 --state "$tmp/state.json" -v
+		--iface fwd0 --state "$tmp/fwd.db" -v
 	stop_fwd
 	cat "$log"
 	grep -v '^<[0-7]>fwd: ' "$log" && fail "lines without a priority"
@@ -779,12 +779,12 @@ t_under_journald_log_lines_carry_their_priority()
 	: >"$log"
 	stream=$(stat -c '%d:%i' "$log")
 	JOURNAL_STREAM=$stream in_root timeout 10 /usr/sbin/fwd \
-		--iface nosuch0 --state "$tmp/state.json" >"$log" 2>&1 || rc=$?
+		--iface nosuch0 --state "$tmp/fwd.db" >"$log" 2>&1 || rc=$?
 	cat "$log"
 	[ "$rc" -ne 0 ] || fail "started on a missing interface"
 	grep '^<3>fwd: error: .*nosuch0' "$log" >/dev/null || fail "no <3> error"
 	# not under journald: no prefix
-	start_fwd "$tmp/plain.log" --iface fwd0 --state "$tmp/state.json" -v
+	start_fwd "$tmp/plain.log" --iface fwd0 --state "$tmp/fwd.db" -v
 	stop_fwd
 	if grep '^<[0-7]>' "$tmp/plain.log"; then
 		fail "priority prefix on a terminal or file"
@@ -874,7 +874,7 @@ iface = fwd2
 listen = 127.0.0.1:$p
 insecure-listen = true
 bpffs = $bpffs
-state = $tmp/other-state.json
+state = $tmp/other.db
 xdp-mode = generic
 max-entries = 1234
 EOF
@@ -888,7 +888,8 @@ EOF
 	[ ! -e /sys/fs/bpf/hfwd ] || fail "pinned in the default bpffs too"
 	api '{"action":"UpdateForward","ip":"10.99.0.79","iface":"fwd0","dstMac":"02:00:00:00:00:79"}' \
 		"$p" | jq -e '.code == 200' || fail "listen"
-	wait_for grep -qs 10.99.0.79 "$tmp/other-state.json" "$tmp/other-state.json.journal" || fail "state"
+	[ "$(sqlite3 "$tmp/other.db" "SELECT count(*) FROM overrides WHERE ip = '10.99.0.79'")" = 1 ] ||
+		fail "state"
 	stop_fwd
 	umount "$bpffs"
 }
@@ -898,12 +899,12 @@ t_config_bpf_object_is_honoured()
 {
 	local conf=$tmp/obj.conf rc=0 out
 	cp "$root/usr/local/fwd/xdp/fwd.bpf.o" "$tmp/other.bpf.o"
-	printf 'iface = fwd0\nstate = %s\nbpf-object = %s\n' "$tmp/s.json" \
+	printf 'iface = fwd0\nstate = %s\nbpf-object = %s\n' "$tmp/s.db" \
 		"$tmp/other.bpf.o" >"$conf"
 	FWD_NO_OBJECT=1 start_fwd "$tmp/fwd.log" --config "$conf"
 	[ "$(xdp_prog_name fwd0)" = xdp_handle_fwd ] || fail "not attached"
 	stop_fwd
-	printf 'iface = fwd0\nstate = %s\nbpf-object = %s\n' "$tmp/s.json" \
+	printf 'iface = fwd0\nstate = %s\nbpf-object = %s\n' "$tmp/s.db" \
 		"$tmp/nothing.bpf.o" >"$conf"
 	out=$(fwd_fails --config "$conf") || rc=$?
 	echo "$out"
@@ -918,12 +919,12 @@ t_config_no_learn_is_honoured()
 	local conf=$tmp/learn.conf q
 	ip neigh replace 10.99.0.2 lladdr 02:00:00:00:00:02 dev fwd0 nud permanent
 	q='{"action":"QueryForward","ip":"10.99.0.2"}'
-	printf 'iface = fwd0\nstate = %s\nno-learn = false\n' "$tmp/s1.json" >"$conf"
+	printf 'iface = fwd0\nstate = %s\nno-learn = false\n' "$tmp/s1.db" >"$conf"
 	start_fwd "$tmp/fwd.log" --config "$conf"
 	api "$q" | tee "$tmp/q1"
 	jq -e '.Tables[0].Source == "learned"' "$tmp/q1" || fail "not learned"
 	stop_fwd
-	printf 'iface = fwd0\nstate = %s\nno-learn = true\n' "$tmp/s2.json" >"$conf"
+	printf 'iface = fwd0\nstate = %s\nno-learn = true\n' "$tmp/s2.db" >"$conf"
 	start_fwd "$tmp/fwd.log" --config "$conf"
 	api "$q" | tee "$tmp/q2"
 	jq -e '(.Tables // []) | length == 0' "$tmp/q2" ||
@@ -938,7 +939,7 @@ t_config_token_file_is_honoured()
 	echo "s3cret-token" >"$tmp/token"
 	chmod 600 "$tmp/token"
 	printf 'iface = fwd0\nstate = %s\nlisten = 127.0.0.1:%s\ntoken-file = %s\n' \
-		"$tmp/s.json" "$port" "$tmp/token" >"$conf"
+		"$tmp/s.db" "$port" "$tmp/token" >"$conf"
 	start_fwd "$tmp/fwd.log" --config "$conf"
 	code=$(curl -s -o /dev/null -w '%{http_code}' -m 5 -X POST \
 		--data '{"action":"QueryStats"}' "http://127.0.0.1:$port/")
@@ -953,7 +954,7 @@ t_config_insecure_listen_is_honoured()
 {
 	local conf=$tmp/insecure.conf rc=0 out
 	printf 'iface = fwd0\nstate = %s\nlisten = 0.0.0.0:%s\n' \
-		"$tmp/s.json" "$port" >"$conf"
+		"$tmp/s.db" "$port" >"$conf"
 	out=$(fwd_fails --config "$conf") || rc=$?
 	echo "$out"
 	[ "$rc" -ne 0 ] || fail "wildcard listen without a token was accepted"
@@ -966,13 +967,13 @@ t_config_insecure_listen_is_honoured()
 t_config_keep_is_honoured()
 {
 	local conf=$tmp/keep.conf
-	printf 'iface = fwd0\nstate = %s\nkeep = true\n' "$tmp/s.json" >"$conf"
+	printf 'iface = fwd0\nstate = %s\nkeep = true\n' "$tmp/s.db" >"$conf"
 	start_fwd "$tmp/fwd.log" --config "$conf"
 	stop_fwd
 	[ "$(xdp_prog_name fwd0)" = xdp_handle_fwd ] || fail "detached"
 	[ -e /sys/fs/bpf/hfwd ] || fail "unpinned"
 	# clean up through a normal instance
-	printf 'iface = fwd0\nstate = %s\n' "$tmp/s.json" >"$conf"
+	printf 'iface = fwd0\nstate = %s\n' "$tmp/s.db" >"$conf"
 	start_fwd "$tmp/fwd.log" --config "$conf"
 	stop_fwd
 	[ -z "$(xdp_prog_name fwd0)" ] || fail "still attached after cleanup"
@@ -982,7 +983,7 @@ t_command_line_overrides_the_config_file()
 {
 	local conf=$tmp/override.conf
 	printf 'iface = fwd0\nstate = %s\nlisten = 127.0.0.1:5611\ninsecure-listen = true\nmax-entries = 100\n' \
-		"$tmp/s.json" >"$conf"
+		"$tmp/s.db" >"$conf"
 	start_fwd "$tmp/fwd.log" --config "$conf" --listen 127.0.0.1:5612 \
 		--max-entries 200
 	api '{"action":"QueryStats"}' 5612 | jq -e '.code == 200' ||
@@ -999,7 +1000,7 @@ t_every_key_of_the_shipped_fwd_conf_is_accepted()
 	local conf=$tmp/shipped.conf keys
 	# uncomment every "#key = value" line of the installed file
 	sed -n 's/^#\([a-z-]* = .*\)$/\1/p' "$root/etc/fwd/fwd.conf" |
-		sed "s|^iface = .*|iface = fwd0|; s|^state = .*|state = $tmp/s.json|;
+		sed "s|^iface = .*|iface = fwd0|; s|^state = .*|state = $tmp/s.db|;
 		     s|^token-file = .*|token-file = $tmp/token|" |
 		sort -u >"$conf"
 	echo s3cret-token >"$tmp/token"

@@ -1,0 +1,555 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * store.c - overrides in SQLite. See store.h.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
+#include <net/if.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "htab.h"
+#include "legacy.h"
+#include "log.h"
+#include "store.h"
+#include "util.h"
+
+/* PRAGMA application_id: "fwd1", so that file(1) and fwd know the file. */
+#define STORE_APP_ID 0x66776431
+#define STORE_VERSION 1 /* PRAGMA user_version: the schema below */
+/* Page cache, KiB: the database is read once, at start. */
+#define STORE_CACHE_KIB 512
+
+static const char schema[] = "CREATE TABLE IF NOT EXISTS overrides ("
+			     " ip TEXT PRIMARY KEY NOT NULL,"
+			     " ifindex INTEGER NOT NULL,"
+			     " iface TEXT,"
+			     " smac TEXT NOT NULL,"
+			     " dmac TEXT NOT NULL) WITHOUT ROWID;"
+			     "CREATE TABLE IF NOT EXISTS meta ("
+			     " key TEXT PRIMARY KEY NOT NULL,"
+			     " value TEXT) WITHOUT ROWID;";
+
+/* The name of an ifindex, kept: overrides nearly all share a few. */
+struct name_cache {
+	uint32_t ifindex; /* 0: nothing cached */
+	bool found;
+	char name[IF_NAMESIZE];
+};
+
+struct store {
+	sqlite3 *db;
+	char *path;
+	sqlite3_stmt *put, *del;
+	bool in_txn;
+	struct name_cache nc;
+};
+
+static const char *cached_name(struct name_cache *c, uint32_t ifindex)
+{
+	if (c->ifindex != ifindex) {
+		c->ifindex = ifindex;
+		c->found = if_indextoname(ifindex, c->name);
+	}
+	return c->found ? c->name : NULL;
+}
+
+/* An SQLite result code as -errno. */
+static int sq_errno(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_FULL:
+		return -ENOSPC;
+	case SQLITE_NOMEM:
+		return -ENOMEM;
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+		return -EINVAL;
+	case SQLITE_READONLY:
+		return -EROFS;
+	case SQLITE_PERM:
+	case SQLITE_AUTH:
+		return -EACCES;
+	case SQLITE_CANTOPEN:
+		return -ENOENT;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return -EBUSY;
+	default:
+		return -EIO;
+	}
+}
+
+static int fail(struct store *s, int rc, const char *what)
+{
+	pr_err("state %s: %s: %s", s->path, what,
+	       s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+	return sq_errno(rc);
+}
+
+static int exec(struct store *s, const char *sql, const char *what)
+{
+	int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+
+	return rc == SQLITE_OK ? 0 : fail(s, rc, what);
+}
+
+/* The one value a "PRAGMA x" or "SELECT" gives, as text into @buf. */
+static int query_text(struct store *s, const char *sql, char *buf, size_t size)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return fail(s, rc, sql);
+	buf[0] = '\0';
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const unsigned char *t = sqlite3_column_text(st, 0);
+
+		snprintf(buf, size, "%s", t ? (const char *)t : "");
+		rc = SQLITE_DONE;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : fail(s, rc, sql);
+}
+
+static int begin(struct store *s)
+{
+	int err;
+
+	if (s->in_txn)
+		return 0;
+	err = exec(s, "BEGIN IMMEDIATE", "begin");
+	s->in_txn = !err;
+	return err;
+}
+
+/* After an error: SQLite may have rolled back by itself (SQLITE_FULL). */
+static void abort_txn(struct store *s)
+{
+	if (!sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	s->in_txn = false;
+}
+
+int store_put(struct store *s, uint32_t ip, const struct fwd_entry *e)
+{
+	char ipb[INET_ADDRSTRLEN], sm[API_MAC_STRLEN], dm[API_MAC_STRLEN];
+	const char *name = cached_name(&s->nc, e->ifindex);
+	int err, rc;
+
+	err = begin(s);
+	if (err)
+		return err;
+	inet_ntop(AF_INET, &ip, ipb, sizeof(ipb));
+	api_format_mac(e->smac, sm);
+	api_format_mac(e->dmac, dm);
+	sqlite3_bind_text(s->put, 1, ipb, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s->put, 2, e->ifindex);
+	if (name)
+		sqlite3_bind_text(s->put, 3, name, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s->put, 3);
+	sqlite3_bind_text(s->put, 4, sm, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s->put, 5, dm, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s->put);
+	sqlite3_reset(s->put);
+	sqlite3_clear_bindings(s->put);
+	if (rc == SQLITE_DONE)
+		return 0;
+	err = fail(s, rc, "write");
+	abort_txn(s);
+	return err;
+}
+
+int store_del(struct store *s, uint32_t ip)
+{
+	char ipb[INET_ADDRSTRLEN];
+	int err, rc;
+
+	err = begin(s);
+	if (err)
+		return err;
+	inet_ntop(AF_INET, &ip, ipb, sizeof(ipb));
+	sqlite3_bind_text(s->del, 1, ipb, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s->del);
+	sqlite3_reset(s->del);
+	sqlite3_clear_bindings(s->del);
+	if (rc == SQLITE_DONE)
+		return 0;
+	err = fail(s, rc, "delete");
+	abort_txn(s);
+	return err;
+}
+
+int store_commit(struct store *s)
+{
+	int rc;
+
+	if (!s->in_txn)
+		return 0;
+	rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+	if (rc == SQLITE_OK) {
+		s->in_txn = false;
+		return 0;
+	}
+	rc = fail(s, rc, "commit");
+	abort_txn(s);
+	return rc;
+}
+
+void store_abort(struct store *s)
+{
+	if (s->in_txn)
+		abort_txn(s);
+}
+
+/* One row, checked as strictly as the API checks a request. */
+static const char *parse_row(sqlite3_stmt *st, uint32_t *ip,
+			     struct fwd_entry *e)
+{
+	const char *tip = (const char *)sqlite3_column_text(st, 0);
+	sqlite3_int64 idx = sqlite3_column_int64(st, 1);
+	const char *name = (const char *)sqlite3_column_text(st, 2);
+	const char *sm = (const char *)sqlite3_column_text(st, 3);
+	const char *dm = (const char *)sqlite3_column_text(st, 4);
+
+	memset(e, 0, sizeof(*e));
+	if (!tip || api_parse_ipv4(tip, ip) || !*ip)
+		return "bad ip";
+	if (sqlite3_column_type(st, 1) != SQLITE_INTEGER || idx < 1 ||
+	    idx > UINT32_MAX)
+		return "bad ifindex";
+	e->ifindex = idx;
+	if (name) {
+		unsigned int now = if_nametoindex(name);
+
+		if (now)
+			e->ifindex = now;
+	}
+	if (!sm || api_parse_mac(sm, e->smac))
+		return "bad smac";
+	if (!dm || api_parse_mac(dm, e->dmac))
+		return "bad dmac";
+	return NULL;
+}
+
+int store_load(struct store *s,
+	       int (*fn)(void *arg, uint32_t ip, const struct fwd_entry *e),
+	       void *arg)
+{
+	sqlite3_stmt *st;
+	int rc, n = 0, ret = 0;
+
+	rc = sqlite3_prepare_v2(s->db,
+				"SELECT ip, ifindex, iface, smac, dmac "
+				"FROM overrides ORDER BY ip",
+				-1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return fail(s, rc, "read");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct fwd_entry e;
+		const char *why;
+		uint32_t ip;
+
+		why = parse_row(st, &ip, &e);
+		if (why) {
+			pr_err("state %s: override '%s': %s (fix or delete "
+			       "the row with sqlite3 to start)",
+			       s->path, sqlite3_column_text(st, 0), why);
+			ret = -EINVAL;
+			break;
+		}
+		ret = fn(arg, ip, &e);
+		if (ret)
+			break;
+		n++;
+	}
+	if (!ret && rc != SQLITE_DONE)
+		ret = fail(s, rc, "read");
+	sqlite3_finalize(st);
+	if (!ret)
+		pr_info("state %s: %d override(s) loaded", s->path, n);
+	return ret;
+}
+
+/* @path + @suffix into @buf. */
+static int path_of(char *buf, size_t size, const char *path, const char *suffix)
+{
+	int n = snprintf(buf, size, "%s%s", path, suffix);
+
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+/* The older files, renamed aside: never imported twice, never lost. */
+static void legacy_aside(const char *legacy)
+{
+	static const char *const files[] = {"", ".journal", ".journal.old"};
+	char from[PATH_MAX], to[PATH_MAX];
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		if (path_of(from, sizeof(from), legacy, files[i]) ||
+		    snprintf(to, sizeof(to), "%s.imported", from) >=
+			    (int)sizeof(to))
+			continue;
+		if (!access(from, F_OK) && rename(from, to))
+			pr_warn("cannot rename %s aside: %s", from,
+				strerror(errno));
+	}
+}
+
+/*
+ * fwd 0.1's <dir>/state.json (and journals) into the database, once: the
+ * rows and the record of the import in one transaction, the files renamed
+ * aside after it (a crash in between renames them at the next start).
+ */
+static int import_legacy(struct store *s)
+{
+	char dir[PATH_MAX], legacy[PATH_MAX], done[PATH_MAX + 64] = "";
+	struct htab ovr = {};
+	bool found = false;
+	char *slash;
+	int err, n = 0;
+
+	snprintf(dir, sizeof(dir), "%s", s->path);
+	slash = strrchr(dir, '/');
+	if (slash)
+		*slash = '\0';
+	if (path_of(legacy, sizeof(legacy), slash ? dir : ".", "/state.json"))
+		return 0;
+	err = query_text(s, "SELECT value FROM meta WHERE key = 'imported'",
+			 done, sizeof(done));
+	if (err)
+		return err;
+	if (*done) {
+		legacy_aside(legacy); /* after a crash, or put back */
+		return 0;
+	}
+	err = legacy_load(legacy, &ovr, &found);
+	if (err) {
+		pr_err("state %s: cannot import %s (fix it, or move it away to "
+		       "start without its overrides)",
+		       s->path, legacy);
+		goto out;
+	}
+	if (!found)
+		goto out;
+	err = begin(s);
+	for (uint32_t i = 0; !err && ovr.slots && i <= ovr.mask; i++) {
+		if (!ovr.slots[i].ip)
+			continue;
+		err = store_put(s, ovr.slots[i].ip, &ovr.slots[i].e);
+		n++;
+	}
+	if (!err) {
+		sqlite3_stmt *st;
+		int rc = sqlite3_prepare_v2(
+			s->db,
+			"INSERT OR REPLACE INTO meta VALUES ('imported', ?)",
+			-1, &st, NULL);
+
+		snprintf(done, sizeof(done), "%s at %ld", legacy,
+			 (long)time(NULL));
+		if (rc == SQLITE_OK) {
+			sqlite3_bind_text(st, 1, done, -1, SQLITE_STATIC);
+			rc = sqlite3_step(st);
+			sqlite3_finalize(st);
+		}
+		if (rc != SQLITE_DONE && rc != SQLITE_OK)
+			err = fail(s, rc, "import");
+	}
+	if (!err)
+		err = store_commit(s);
+	if (err) {
+		store_abort(s);
+		goto out;
+	}
+	legacy_aside(legacy);
+	pr_info("state %s: %d override(s) imported from %s (renamed to "
+		"%s.imported)",
+		s->path, n, legacy, legacy);
+out:
+	htab_free(&ovr);
+	return err;
+}
+
+/* The file exists and is fwd 0.1's JSON, not a database. */
+static bool is_json(const char *path)
+{
+	char c = 0;
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return false;
+	while (fread(&c, 1, 1, f) == 1 && (c == ' ' || c == '\n' || c == '\t'))
+		;
+	fclose(f);
+	return c == '{';
+}
+
+/* PRAGMA quick_check's first lines, "; "-separated: "ok" if sound. */
+static int quick_check(struct store *s, char *buf, size_t size)
+{
+	sqlite3_stmt *st;
+	size_t len = 0;
+	int rc, n = 0;
+
+	rc = sqlite3_prepare_v2(s->db, "PRAGMA quick_check(4)", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return fail(s, rc, "quick_check");
+	buf[0] = '\0';
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && len < size) {
+		const unsigned char *t = sqlite3_column_text(st, 0);
+
+		len += snprintf(buf + len, size - len, "%s%s", n++ ? "; " : "",
+				t ? (const char *)t : "");
+	}
+	sqlite3_finalize(st);
+	for (char *c = buf; *c; c++) /* one log line */
+		if (*c == '\n')
+			*c = ' ';
+	return rc == SQLITE_DONE || rc == SQLITE_ROW
+		       ? 0
+		       : fail(s, rc, "quick_check");
+}
+
+/* Not a stranger's database, not damaged, not from a newer fwd. */
+static int check(struct store *s)
+{
+	char buf[256];
+	long id, ver;
+	int err;
+
+	err = query_text(s, "PRAGMA application_id", buf, sizeof(buf));
+	if (err)
+		return err;
+	id = strtol(buf, NULL, 10);
+	err = query_text(s, "PRAGMA user_version", buf, sizeof(buf));
+	if (err)
+		return err;
+	ver = strtol(buf, NULL, 10);
+	if (id != STORE_APP_ID) {
+		err = query_text(s, "SELECT count(*) FROM sqlite_master", buf,
+				 sizeof(buf));
+		if (err)
+			return err;
+		if (id || strcmp(buf, "0")) {
+			pr_err("state %s: an SQLite database, but not fwd's "
+			       "(application_id %ld)",
+			       s->path, id);
+			return -EINVAL;
+		}
+	}
+	if (ver > STORE_VERSION) {
+		pr_err("state %s: schema version %ld, from a newer fwd (this "
+		       "one knows %d)",
+		       s->path, ver, STORE_VERSION);
+		return -EINVAL;
+	}
+	err = quick_check(s, buf, sizeof(buf));
+	if (err)
+		return err;
+	if (strcmp(buf, "ok")) {
+		pr_err("state %s: damaged: %s (restore a backup, or move it "
+		       "away to start without its overrides)",
+		       s->path, buf);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int store_open(struct store **out, const char *path)
+{
+	char buf[64], sql[128];
+	struct store *s;
+	int rc, err;
+
+	if (is_json(path)) {
+		pr_err("state %s: a JSON state file of fwd 0.1; give --state a "
+		       "new file in its directory (default "
+		       "/var/lib/fwd/fwd.db) and fwd imports the directory's "
+		       "state.json",
+		       path);
+		return -EINVAL;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->path = strdup(path);
+	if (!s->path) {
+		free(s);
+		return -ENOMEM;
+	}
+	rc = sqlite3_open_v2(path, &s->db,
+			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+				     SQLITE_OPEN_NOMUTEX,
+			     NULL);
+	if (rc != SQLITE_OK) {
+		err = fail(s, rc, "open");
+		goto err;
+	}
+	sqlite3_extended_result_codes(s->db, 1);
+	err = check(s);
+	if (err)
+		goto err;
+	err = query_text(s, "PRAGMA journal_mode = WAL", buf, sizeof(buf));
+	if (!err && strcmp(buf, "wal")) {
+		pr_err("state %s: cannot use WAL mode (journal mode %s)", path,
+		       buf);
+		err = -EINVAL;
+	}
+	if (err)
+		goto err;
+	snprintf(sql, sizeof(sql),
+		 "PRAGMA synchronous = FULL; PRAGMA cache_size = -%d;"
+		 "PRAGMA application_id = %d; PRAGMA user_version = %d;",
+		 STORE_CACHE_KIB, STORE_APP_ID, STORE_VERSION);
+	err = exec(s, sql, "set up");
+	if (!err)
+		err = exec(s, schema, "create the tables");
+	if (err)
+		goto err;
+	rc = sqlite3_prepare_v3(s->db,
+				"INSERT OR REPLACE INTO overrides "
+				"(ip, ifindex, iface, smac, dmac) "
+				"VALUES (?, ?, ?, ?, ?)",
+				-1, SQLITE_PREPARE_PERSISTENT, &s->put, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v3(
+			s->db, "DELETE FROM overrides WHERE ip = ?", -1,
+			SQLITE_PREPARE_PERSISTENT, &s->del, NULL);
+	if (rc != SQLITE_OK) {
+		err = fail(s, rc, "prepare");
+		goto err;
+	}
+	err = import_legacy(s);
+	if (err)
+		goto err;
+	*out = s;
+	return 0;
+err:
+	store_close(s);
+	return err;
+}
+
+void store_close(struct store *s)
+{
+	if (!s)
+		return;
+	store_abort(s);
+	sqlite3_finalize(s->put);
+	sqlite3_finalize(s->del);
+	/* the last connection checkpoints the WAL into the database */
+	sqlite3_close(s->db);
+	free(s->path);
+	free(s);
+}

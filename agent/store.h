@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * store.h - where overrides outlive the daemon: an SQLite database
+ * (--state, default /var/lib/fwd/fwd.db). Nothing else touches it.
+ *
+ * One table, readable with sqlite3(1):
+ *   overrides(ip TEXT PRIMARY KEY, ifindex INTEGER, iface TEXT,
+ *             smac TEXT, dmac TEXT)
+ * addresses and MACs as the API shows them. WAL mode, synchronous=FULL:
+ * a commit is on disk when store_commit() returns, and a crash at any
+ * other moment loses only what was not committed. Changes are grouped:
+ * store_put() and store_del() open a transaction if none is, and
+ * store_commit() ends it, so N changes cost one durable write.
+ *
+ * At its first start beside an fwd 0.1 state file (<dir>/state.json and
+ * its journals, dir being the database's), the store imports it in the
+ * same transaction that records the import, then renames those files
+ * aside (*.imported): once, and never half.
+ */
+#ifndef STORE_H
+#define STORE_H
+
+#include <stdint.h>
+
+#include "fwd.h"
+
+struct store;
+
+/*
+ * Open or create the database at @path (its directory must exist), check
+ * it, import an older state file. 0, or -errno with the reason logged: a
+ * file that is not an fwd database, a damaged one (what sqlite3's
+ * quick_check says), a row that does not parse. Never starts empty over
+ * rows it could not read.
+ */
+int store_open(struct store **out, const char *path);
+void store_close(struct store *s);
+
+/*
+ * Every override, in address order. @fn gets the address (network order)
+ * and the entry, its ifindex taken from the stored interface name when
+ * that still exists (interfaces re-created get new indexes); a non-zero
+ * return stops the walk and is returned.
+ */
+int store_load(struct store *s,
+	       int (*fn)(void *arg, uint32_t ip, const struct fwd_entry *e),
+	       void *arg);
+
+/* @ip now has override @e / none. Part of the open transaction. 0 or -errno. */
+int store_put(struct store *s, uint32_t ip, const struct fwd_entry *e);
+int store_del(struct store *s, uint32_t ip);
+/*
+ * Make the open transaction durable. 0 (also with none open), or -errno
+ * (-ENOSPC for a full disk): then it is rolled back, and the caller, who
+ * still knows the changes, puts them again into the next one.
+ */
+int store_commit(struct store *s);
+/* Drop the open transaction, if any (a put or delete failed). */
+void store_abort(struct store *s);
+
+#endif /* STORE_H */

@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# test_durability.sh - what the API acknowledged survives: kill -9 in the
+# middle of a burst of updates from several clients leaves every
+# acknowledged override in the database, none half-applied; a full disk
+# turns updates into 1200 while the daemon keeps forwarding, and loses
+# nothing it acknowledged before or after.
+#
+# Topology: router_lib.sh's h1 -- m1 r m2 -- h2, fwd on m1 and m2 with its
+# control socket (isolate.sh's private /run) and --state in a directory of
+# the test's own.
+set -eu
+
+top=${FWD_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
+router_tools="curl sqlite3"
+# shellcheck source=tests/e2e/router_lib.sh
+. "$top/tests/e2e/router_lib.sh"
+
+sock=/run/fwd/fwd.sock
+router_topology 1500
+
+# up LOG ARGS...: fwd with --state $db, until its API answers.
+up() {
+	local log=$1 i
+	shift
+	"$fwd" --iface m1 --iface m2 --bpffs $bpffs --state "$db" -v "$@" \
+		>"$log" 2>&1 &
+	pid=$!
+	for ((i = 0; i < 250; i++)); do
+		grep -q "ready in" "$log" && return 0
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.02
+	done
+	pid=
+	return 1
+}
+# update IP: UpdateForward IP out of m2, dstMac derived from IP (so that
+# a row whose MAC does not match its address is a half-applied one); the
+# reply's code on stdout.
+update() {
+	local x=${1#10.50.}
+	curl -s -m 10 --unix-socket $sock http://localhost/ -d \
+		"{\"action\":\"UpdateForward\",\"ip\":\"$1\",\"iface\":\"m2\",\"dstMac\":\"02:00:00:00:$(printf '%02x:%02x' "${x%.*}" "${x#*.}")\"}" |
+		jq -r .code
+}
+# writer N: updates 10.50.N.1, 10.50.N.2 ... until killed, each address
+# acknowledged (200) appended to $tmp/acked.N once the reply is in.
+writer() {
+	local i code
+	for ((i = 1; ; i++)); do
+		code=$(update "10.50.$1.$((i % 250 + 1))") || continue
+		[ "$code" = 200 ] && echo "10.50.$1.$((i % 250 + 1))" >>"$tmp/acked.$1"
+	done
+}
+# rows_ok: every row's dstMac is its address's: none half-applied.
+rows_ok() {
+	sqlite3 "$db" "SELECT ip, dmac FROM overrides" | while IFS='|' read -r ip mac; do
+		local x=${ip#10.50.}
+		[ "$mac" = "02:00:00:00:$(printf '%02x:%02x' "${x%.*}" "${x#*.}")" ] ||
+			{ echo "bad row $ip $mac"; return 1; }
+	done
+}
+
+echo "1..7"
+
+# --- kill -9 in a burst ---------------------------------------------------
+mkdir "$tmp/state"
+db=$tmp/state/fwd.db
+up "$tmp/fwd.log" || { not_ok "fwd starts"; exit 1; }
+for w in 1 2 3 4; do writer $w & done
+sleep 1.5
+kill -9 "$pid"
+wait "$pid" 2>/dev/null || true
+pid=
+sleep 0.2
+for p in $(jobs -p); do kill "$p" 2>/dev/null || true; done
+wait 2>/dev/null || true
+acked=$(cat "$tmp"/acked.* 2>/dev/null | sort -u)
+n_acked=$(echo "$acked" | grep -c . || true)
+up "$tmp/fwd2.log" || { not_ok "fwd restarts after kill -9"; exit 1; }
+missing=0
+for ip in $acked; do
+	[ "$(sqlite3 "$db" "SELECT count(*) FROM overrides WHERE ip = '$ip'")" = 1 ] ||
+		missing=$((missing + 1))
+done
+if [ "$n_acked" -gt 50 ] && [ "$missing" -eq 0 ]; then
+	ok "kill -9 during a burst: all $n_acked acknowledged overrides are in the database"
+else
+	not_ok "kill -9 during a burst keeps every acknowledged override" \
+		"$missing of $n_acked missing"
+fi
+# what the restarted daemon serves is what the database holds
+served=$(curl -s --unix-socket $sock http://localhost/ -d '{"action":"QueryForward"}' |
+	jq '[.Tables[] | select(.Source == "override")] | length')
+stored=$(sqlite3 "$db" "SELECT count(*) FROM overrides")
+if rows_ok && [ "$(sqlite3 "$db" "PRAGMA integrity_check")" = ok ] &&
+	[ "$served" = "$stored" ] && [ "$stored" -ge "$n_acked" ]; then
+	ok "none half-applied: $stored rows, each consistent, integrity ok, all served"
+else
+	not_ok "no half-applied override" "served $served, stored $stored" "$(rows_ok)"
+fi
+stop_fwd
+
+# --- a full disk ------------------------------------------------------------
+mkdir "$tmp/small"
+mount -t tmpfs -o size=1m tmpfs "$tmp/small"
+db=$tmp/small/fwd.db
+up "$tmp/full.log" || { not_ok "fwd starts on the small disk"; exit 1; }
+for i in 1 2 3; do [ "$(update "10.50.9.$i")" = 200 ]; done
+dd if=/dev/zero of="$tmp/small/fill" bs=4k 2>/dev/null || true
+codes=
+for i in $(seq 10 40); do codes="$codes $(update "10.50.9.$i")"; done
+n1200=$(echo "$codes" | tr ' ' '\n' | grep -c '^1200$' || true)
+if [ "$n1200" -gt 0 ] && kill -0 "$pid" &&
+	grep -q "No space left on device\|database or disk is full" "$tmp/full.log"; then
+	ok "a full disk: updates get 1200 ($n1200 of 31), the daemon runs on"
+else
+	not_ok "a full disk gives 1200" "codes:$codes" "$(tail -3 "$tmp/full.log")"
+fi
+t0=$(bpftool map dump pinned $bpffs/fwd_stats -j |
+	jq '[.[] | select(.formatted.key == 0) | .formatted.values[].value.packets] | add')
+ip netns exec h1 ping -c 10 -i 0.02 -W 1 -q 10.2.0.2 >/dev/null 2>&1 || true
+t1=$(bpftool map dump pinned $bpffs/fwd_stats -j |
+	jq '[.[] | select(.formatted.key == 0) | .formatted.values[].value.packets] | add')
+if [ $((t1 - t0)) -eq 20 ]; then
+	ok "with the disk full the fast path forwards on (fwd_table +20)"
+else
+	not_ok "forwarding with a full disk" "fwd_table +$((t1 - t0))"
+fi
+rm -f "$tmp/small/fill"
+if [ "$(update 10.50.9.99)" = 200 ]; then
+	ok "space back: the next update is acknowledged"
+else
+	not_ok "space back: updates acknowledged again" "$(tail -3 "$tmp/full.log")"
+fi
+stop_fwd
+up "$tmp/full2.log" || { not_ok "fwd restarts"; exit 1; }
+have=$(sqlite3 "$db" "SELECT count(*) FROM overrides WHERE ip IN
+	('10.50.9.1', '10.50.9.2', '10.50.9.3', '10.50.9.99')")
+if [ "$have" = 4 ] && rows_ok; then
+	ok "after the full disk and a restart every acknowledged override is there"
+else
+	not_ok "acknowledged overrides kept across the full disk" "$have of 4"
+fi
+# the 1200 ones were applied and stayed pending: the first commit that
+# could be made took them along
+if [ "$(sqlite3 "$db" "SELECT count(*) FROM overrides WHERE ip = '10.50.9.10'")" = 1 ]; then
+	ok "an update refused for space became durable with the next commit"
+else
+	not_ok "a 1200 update was kept pending" "$(sqlite3 "$db" "SELECT ip FROM overrides")"
+fi
+stop_fwd
+umount "$tmp/small"
+[ "$tap_failed" -eq 0 ]
