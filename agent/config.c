@@ -19,9 +19,7 @@
 #include <strings.h>
 
 #include "config.h"
-
-/* Keys that mean nothing in a file the daemon reads on every start. */
-static const char *const cfg_refused[] = {"config", "help", "version"};
+#include "options.h"
 
 __attribute__((format(printf, 5, 6))) static int
 cfg_fail(char *err, size_t errlen, const char *path, unsigned int line,
@@ -98,12 +96,13 @@ static const struct option *find_option(const struct option *longopts,
 	return NULL;
 }
 
+/* Keys that mean nothing in a file the daemon reads on every start
+ * (--config, --help, --version): the option table says which. */
 static bool key_refused(const char *key)
 {
-	for (size_t i = 0; i < sizeof(cfg_refused) / sizeof(cfg_refused[0]);
-	     i++)
-		if (!strcmp(key, cfg_refused[i]))
-			return true;
+	for (const struct fwd_opt *o = fwd_opts; o->name; o++)
+		if (!strcmp(key, o->name))
+			return o->where == OPT_CMDLINE;
 	return false;
 }
 

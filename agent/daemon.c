@@ -459,16 +459,6 @@ static int op_flush(void *arg)
 
 /* ---- loop callbacks ---------------------------------------------------- */
 
-/* Group commit: overrides changed in this iteration hit the disk once. */
-static void flush_hook(struct loop *loop, void *arg)
-{
-	struct daemon *d = arg;
-
-	(void)loop;
-	if (table_dirty(d->table))
-		table_flush(d->table);
-}
-
 static void on_signal(struct loop *loop, int fd, uint32_t events, void *arg)
 {
 	struct daemon *d = arg;
@@ -666,12 +656,10 @@ int daemon_run(const struct daemon_opts *o)
 	err = rtnl_start(d);
 	if (err)
 		goto err_nft;
+	/* Overrides change only through the API, whose hook group-commits. */
 	err = api_start(d);
 	if (err)
 		goto err_rtnl;
-	err = loop_add_hook(d->loop, flush_hook, d);
-	if (err)
-		goto err_api;
 	log_ready(d, d->start_us);
 
 	err = loop_run(d->loop);
@@ -685,8 +673,6 @@ int daemon_run(const struct daemon_opts *o)
 	xdp_close(d->xdp, o->keep);
 	goto out_table;
 
-err_api:
-	api_stop(d);
 err_rtnl:
 	rtnl_close(d->rtnl);
 err_nft:

@@ -27,7 +27,6 @@
 #include "options.h"
 
 #define EXIT_USAGE 2
-#define MAX_ENTRIES_LIMIT (1U << 24)
 
 /* "PATH:LINE: " while applying an option from the config file, else "". */
 static char where[4200];
@@ -76,80 +75,22 @@ static void bad_option(char **argv)
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: fwd --iface IF [--iface IF ...] [options]\n"
-		"\n"
-		"XDP fast-path IPv4 forwarder. Attaches to every --iface, "
-		"keeps "
-		"the pinned\n"
-		"forwarding table <bpffs>/hfwd equal to what the kernel would "
-		"do (learned\n"
-		"from rtnetlink) plus manual overrides, and serves the HTTP "
-		"JSON API.\n"
-		"\n"
-		"  -i, --iface IF          manage interface IF (repeatable; at "
-		"least one)\n"
-		"      --control PATH      the API's Unix socket, mode 0660 "
-		"(default\n"
-		"                          %s)\n"
-		"      --control-group GRP group of the control socket "
-		"(default: "
-		"fwd's)\n"
-		"  -l, --listen ADDR:PORT  also serve the API on TCP, e.g. "
-		"127.0.0.1:5555\n"
-		"                          or [::1]:5555; needs --token-file\n"
-		"      --bpffs DIR         where the maps are pinned (default "
-		"%s)\n"
-		"      --state FILE        overrides are saved here (default "
-		"%s)\n"
-		"      --xdp-mode MODE     auto (native, falling back to "
-		"generic; "
-		"default),\n"
-		"                          native (driver mode only) or "
-		"generic "
-		"(skb mode)\n"
-		"      --max-entries N     size of hfwd, destinations it can "
-		"hold "
-		"(default %d)\n"
-		"      --no-learn          learn no entries from the kernel: "
-		"overrides and\n"
-		"                          the fib fallback only\n"
-		"      --token-file FILE   TCP requests need 'Authorization: "
-		"Bearer <token>'\n"
-		"                          with the token read from FILE\n"
-		"      --insecure-listen   allow --listen without "
-		"--token-file\n"
-		"      --bpf-object FILE   XDP object to load (default: %s "
-		"next "
-		"to the\n"
-		"                          executable, then %s)\n"
-		"      --keep              on exit leave XDP attached and the "
-		"maps pinned; the\n"
-		"                          next start adopts them without a "
-		"forwarding gap\n"
-		"      --bypass-netfilter  fast-path even while a netfilter "
-		"chain could see\n"
-		"                          forwarded packets (its rules are "
-		"then "
-		"skipped)\n"
-		"  -v, --verbose           log each change (twice: debug)\n"
-		"  -c, --config FILE       read options from FILE ('key = "
-		"value' "
-		"lines, keys\n"
-		"                          are the long options); the command "
-		"line wins, and\n"
-		"                          any --iface on it replaces the "
-		"file's\n"
-		"      --version           print the version and exit\n"
-		"  -h, --help              print this help and exit\n"
-		"\n"
-		"Signals: SIGTERM/SIGINT stop (detach and unpin unless "
-		"--keep), "
-		"SIGHUP\n"
-		"resyncs with the kernel. Logs go to stderr.\n",
-		DAEMON_DEFAULT_CONTROL, DAEMON_DEFAULT_BPFFS,
-		DAEMON_DEFAULT_STATE, FWD_DEFAULT_MAX_ENTRIES, XDP_OBJECT_NAME,
-		XDP_OBJECT_INSTALLED);
+	fputs("usage: fwd --iface IF [--iface IF ...] [options]\n"
+	      "\n"
+	      "XDP fast-path IPv4 forwarder. Attaches to every --iface, keeps "
+	      "the pinned\n"
+	      "forwarding table <bpffs>/hfwd equal to what the kernel would "
+	      "do (learned\n"
+	      "from rtnetlink) plus manual overrides, and serves the HTTP JSON "
+	      "API.\n"
+	      "\n",
+	      f);
+	opt_print_help(f);
+	fputs("\n"
+	      "Signals: SIGTERM/SIGINT stop (detach and unpin unless --keep), "
+	      "SIGHUP\n"
+	      "resyncs with the kernel. Logs go to stderr.\n",
+	      f);
 }
 
 /* A whole decimal number in [min, max]. */
@@ -192,6 +133,18 @@ static int add_iface(struct cli *c, const char *name)
 	c->o.ifaces = n;
 	n[c->o.n_ifaces++] = (char *)name;
 	return 0;
+}
+
+/* A number in the range the option table gives option @val. */
+static int parse_range(int val, const char *arg, unsigned long *v)
+{
+	const struct fwd_opt *o = opt_find(val);
+
+	if (!parse_uint(arg, o->min, o->max, v))
+		return 0;
+	bad("--%s '%s': expected a whole number from %lu to %lu", o->name, arg,
+	    o->min, o->max);
+	return -EINVAL;
 }
 
 /* --control-group: a group name, or a number. */
@@ -272,13 +225,8 @@ static int apply(struct cli *c, int opt, const char *arg, bool from_file)
 		}
 		return 0;
 	case OPT_MAX_ENTRIES:
-		if (parse_uint(arg, 1, MAX_ENTRIES_LIMIT, &v)) {
-			bad("--max-entries '%s': expected a whole "
-			    "number "
-			    "from 1 to %u",
-			    arg, MAX_ENTRIES_LIMIT);
+		if (parse_range(OPT_MAX_ENTRIES, arg, &v))
 			return -EINVAL;
-		}
 		c->o.max_entries = v;
 		return 0;
 	case OPT_NO_LEARN:
@@ -316,12 +264,8 @@ static int apply(struct cli *c, int opt, const char *arg, bool from_file)
 		c->verbose++;
 		return 0;
 	case OPT_RCVBUF:
-		if (parse_uint(arg, 1024, 1 << 30, &v)) {
-			bad("--rcvbuf '%s': expected bytes, 1024 to "
-			    "1073741824",
-			    arg);
+		if (parse_range(OPT_RCVBUF, arg, &v))
 			return -EINVAL;
-		}
 		c->o.rcvbuf = v;
 		return 0;
 	case 'c':

@@ -1,15 +1,23 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * options.h - fwd(8)'s getopt_long table, in one place.
+ * options.h - fwd(8)'s options, in one table.
  *
- * The long names are the contract of DESIGN §4 and also the config file's
- * keys (config.h), so main() and the config tests must read the same
- * table: a second copy would drift the day an option is added.
+ * Each row gives an option's long name (also its config file key), its
+ * short form or OPT_* value, whether it takes an argument and how --help
+ * names it, the numeric range it accepts, where it may be given, and its
+ * help text. From it come the getopt_long table (opt_long), the config
+ * file's keys (config.c refuses what is command-line only), the range
+ * checks, and --help; test_options.c fails when fwd(8) or the shipped
+ * fwd.conf disagree with it. What an option does is main.c's apply().
  */
 #ifndef OPTIONS_H
 #define OPTIONS_H
 
 #include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "fwd.h"
 
 /* getopt_long() values of the options that have no short form. */
 enum {
@@ -29,9 +37,34 @@ enum {
 	OPT_CONTROL_GROUP,
 };
 
-/* NULL-terminated table for getopt_long() and cfg_load(). */
+/* fwd_opt.where */
+#define OPT_ANYWHERE 0
+#define OPT_CMDLINE 1 /* not a config file key: --config, --help ... */
+#define OPT_HIDDEN 2  /* for the tests, not in --help or the man page */
+
+/* --max-entries' ceiling: 16M destinations, 256 MiB of hfwd. */
+#define OPT_MAX_ENTRIES_LIMIT (1U << 24)
+
+struct fwd_opt {
+	const char *name; /* long name and config key */
+	int val;	  /* short option letter, or OPT_* */
+	const char *arg;  /* its argument as --help shows it; NULL: a switch */
+	unsigned long min, max; /* numeric arguments: the range; else 0, 0 */
+	int where;		/* OPT_ANYWHERE, OPT_CMDLINE, OPT_HIDDEN */
+	const char *help; /* one sentence or two; "%s": the default below */
+	const char *def;  /* the default, as text; NULL: none */
+};
+
+/* Every option, ended by a row whose name is NULL. */
+extern const struct fwd_opt fwd_opts[];
+/* The row of getopt_long()'s @val. NULL if none. */
+const struct fwd_opt *opt_find(int val);
+
+/* getopt_long()'s tables, made from fwd_opts (NULL-terminated). */
 extern const struct option opt_long[];
-/* The short options matching opt_long's 'i', 'l', 'v', 'c' and 'h'. */
 extern const char opt_short[];
+
+/* --help's option lines, wrapped at 80 columns. */
+void opt_print_help(FILE *f);
 
 #endif /* OPTIONS_H */

@@ -30,7 +30,29 @@ struct buf {
 	size_t len;
 };
 
-static const char usage[] =
+/* fwdctl's options, one list: the getopt tables and --help come from it. */
+#define FWDCTL_OPTIONS(X)                                                      \
+	X("socket", 'S', "PATH",                                               \
+	  "fwd's control socket (default " DEFAULT_SOCKET ", or $FWD_SOCKET)") \
+	X("server", 's', "URL",                                                \
+	  "fwd's TCP API instead, e.g. http://127.0.0.1:5555/ (or "            \
+	  "$FWD_SERVER); needs the token")                                     \
+	X("token-file", 't', "FILE", "send the bearer token in FILE")          \
+	X("json", 'j', NULL, "print the server's JSON reply as is")            \
+	X("help", 'h', NULL, "this text")
+
+#define AS_LONG(n, c, a, h) {n, a ? required_argument : no_argument, NULL, c},
+#define AS_ROW(n, c, a, h) {n, c, a, h},
+
+static const struct option opts[] = {FWDCTL_OPTIONS(AS_LONG){}};
+
+static const struct {
+	const char *name;
+	int c;
+	const char *arg, *help;
+} rows[] = {FWDCTL_OPTIONS(AS_ROW)};
+
+static const char commands[] =
 	"usage: fwdctl [--socket PATH | --server URL] [--token-file FILE] "
 	"[--json]\n"
 	"              COMMAND\n"
@@ -41,16 +63,47 @@ static const char usage[] =
 	"                                 or name) to DSTMAC\n"
 	"  del IP                         remove the override of IP\n"
 	"  stats                          data-path counters, agent figures\n"
-	"\n"
-	"  -S, --socket PATH      fwd's control socket (default " DEFAULT_SOCKET
-	",\n"
-	"                         or $FWD_SOCKET)\n"
-	"  -s, --server URL       fwd's TCP API instead, e.g. "
-	"http://127.0.0.1:5555/\n"
-	"                         (or $FWD_SERVER); needs the token\n"
-	"  -t, --token-file FILE  send the bearer token in FILE\n"
-	"  -j, --json             print the server's JSON reply as is\n"
-	"  -h, --help             this text\n";
+	"\n";
+
+static void usage(FILE *f)
+{
+	fputs(commands, f);
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		char head[48];
+
+		snprintf(head, sizeof(head), "-%c, --%s%s%s", rows[i].c,
+			 rows[i].name, rows[i].arg ? " " : "",
+			 rows[i].arg ? rows[i].arg : "");
+		fprintf(f, "  %-21s", head);
+		/* the help from column 25, wrapped before column 80 */
+		for (const char *p = rows[i].help; *p;) {
+			int n = (int)strlen(p);
+
+			if (n > 54) {
+				for (n = 54; n > 0 && p[n] != ' '; n--)
+					;
+				if (!n)
+					n = 54; /* one long word: cut it */
+			}
+			fprintf(f, "%*s%.*s\n", p == rows[i].help ? 2 : 25, "",
+				n, p);
+			p += n;
+			while (*p == ' ')
+				p++;
+		}
+	}
+}
+
+/* getopt's short options, from the same list. */
+static void short_opts(char *out)
+{
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		*out++ = (char)rows[i].c;
+		if (rows[i].arg)
+			*out++ = ':';
+	}
+	*out = '\0';
+}
 
 static size_t on_data(char *p, size_t sz, size_t n, void *arg)
 {
@@ -287,13 +340,7 @@ static cJSON *build(int argc, char **argv, const char **action)
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"socket", required_argument, NULL, 'S'},
-		{"server", required_argument, NULL, 's'},
-		{"token-file", required_argument, NULL, 't'},
-		{"json", no_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'},
-		{}};
+	char shorts[2 * sizeof(rows) / sizeof(rows[0]) + 1];
 	const char *server = getenv("FWD_SERVER"), *token_file = NULL;
 	const char *sock = getenv("FWD_SOCKET");
 	const char *action = NULL;
@@ -304,7 +351,8 @@ int main(int argc, char **argv)
 	bool json = false;
 	int c, err, code, ret = 1;
 
-	while ((c = getopt_long(argc, argv, "S:s:t:jh", opts, NULL)) != -1) {
+	short_opts(shorts);
+	while ((c = getopt_long(argc, argv, shorts, opts, NULL)) != -1) {
 		switch (c) {
 		case 'S':
 			sock = optarg;
@@ -320,15 +368,15 @@ int main(int argc, char **argv)
 			json = true;
 			break;
 		case 'h':
-			fputs(usage, stdout);
+			usage(stdout);
 			return 0;
 		default:
-			fputs(usage, stderr);
+			usage(stderr);
 			return 2;
 		}
 	}
 	if (optind >= argc) {
-		fputs(usage, stderr);
+		usage(stderr);
 		return 2;
 	}
 	if (server && !*server)
@@ -337,7 +385,7 @@ int main(int argc, char **argv)
 		sock = DEFAULT_SOCKET;
 	req = build(argc - optind, argv + optind, &action);
 	if (!req) {
-		fputs(usage, stderr);
+		usage(stderr);
 		return 2;
 	}
 	if (token_file) {

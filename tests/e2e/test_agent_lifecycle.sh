@@ -847,7 +847,8 @@ else
 fi
 help=$("$fwd" --help)
 missing=
-for o in iface listen bpffs state xdp-mode max-entries no-learn token-file \
+for o in iface control control-group listen bpffs state xdp-mode max-entries \
+	no-learn token-file \
 	insecure-listen bpf-object keep verbose config version help; do
 	echo "$help" | grep -q -- "--$o" || missing="$missing $o"
 done
