@@ -30,7 +30,7 @@ fi
 seconds=5
 trials=5
 cpu=1
-cases=kernel,table,fib,generic,bare,table-rpf
+cases=kernel,table,fib,generic,bare,table-rpf,kernel-8000,table-8000
 changes=2000
 cold=10000,100000
 api_seconds=5

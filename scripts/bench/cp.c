@@ -45,9 +45,11 @@
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 #include <bpf/bpf.h>
+#include <cjson/cJSON.h>
 
 #include "fwd.h"
 #include "dp.h"
+#include "util.h"
 
 #define MAX_ROWS 32
 #define NEIGH_IP "10.200.2.50"
@@ -77,7 +79,7 @@ struct cp {
 	int hfwd;
 	struct row rows[MAX_ROWS];
 	int nrows;
-	FILE *extra; /* raw figures for results.json */
+	cJSON *raw; /* raw figures for results.json */
 };
 
 static void add_row(struct cp *cp, const char *name, const char *target,
@@ -362,11 +364,16 @@ static void report_lat(struct cp *cp, const char *name, const char *key,
 		pct(lat, n, 50) / 1e3, pct(lat, n, 90) / 1e3,
 		pct(lat, n, 99) / 1e3, lat[n - 1] / 1e3, n, slow,
 		lost ? ", some timed out" : "");
-	fprintf(cp->extra,
-		",\"%s\":{\"n\":%d,\"timeouts\":%d,\"p50_us\":%.1f,"
-		"\"p90_us\":%.1f,\"p99_us\":%.1f,\"max_us\":%.1f}",
-		key, n, lost, pct(lat, n, 50) / 1e3, pct(lat, n, 90) / 1e3,
-		pct(lat, n, 99) / 1e3, lat[n - 1] / 1e3);
+	{
+		cJSON *o = cJSON_AddObjectToObject(cp->raw, key);
+
+		cJSON_AddNumberToObject(o, "n", n);
+		cJSON_AddNumberToObject(o, "timeouts", lost);
+		cJSON_AddNumberToObject(o, "p50_us", pct(lat, n, 50) / 1e3);
+		cJSON_AddNumberToObject(o, "p90_us", pct(lat, n, 90) / 1e3);
+		cJSON_AddNumberToObject(o, "p99_us", pct(lat, n, 99) / 1e3);
+		cJSON_AddNumberToObject(o, "max_us", lat[n - 1] / 1e3);
+	}
 }
 
 /* What the floor's listener shares with the bench: arrival times. */
@@ -506,12 +513,15 @@ static int neigh_latency(struct cp *cp, int ifindex, uint32_t ip)
 			   n, lost, "p50<=60us p99<=200us");
 	else
 		err = -ETIMEDOUT;
-out:
-	fprintf(cp->extra, ",\"neigh_slow_at_ms_us\":[");
-	for (int i = 0; i < nslow; i++)
-		fprintf(cp->extra, "%s[%.1f,%.0f]", i ? "," : "", slow[i][0],
-			slow[i][1]);
-	fprintf(cp->extra, "]");
+out : {
+	cJSON *a = cJSON_AddArrayToObject(cp->raw, "neigh_slow_at_ms_us");
+
+	for (int i = 0; i < nslow; i++) {
+		const double pair[2] = {slow[i][0], slow[i][1]};
+
+		cJSON_AddItemToArray(a, cJSON_CreateDoubleArray(pair, 2));
+	}
+}
 	free(lat);
 	return err;
 }
@@ -582,10 +592,14 @@ static void api_wrk(struct cp *cp, const char *name, const char *key,
 	else
 		add_row(cp, name, ">=20k req/s", "%.0f req/s, p99 %.2f ms", rps,
 			p99 / 1e3);
-	fprintf(cp->extra,
-		",\"%s\":{\"rps\":%.0f,\"p99_ms\":%.3f,\"non2xx\":%ld,"
-		"\"requests\":%ld}",
-		key, rps, p99 / 1e3, non2xx, total);
+	{
+		cJSON *o = cJSON_AddObjectToObject(cp->raw, key);
+
+		cJSON_AddNumberToObject(o, "rps", rps);
+		cJSON_AddNumberToObject(o, "p99_ms", p99 / 1e3);
+		cJSON_AddNumberToObject(o, "non2xx", non2xx);
+		cJSON_AddNumberToObject(o, "requests", total);
+	}
 }
 
 static void api_bench(struct cp *cp)
@@ -659,8 +673,8 @@ static int cold_start(struct cp *cp, int ifindex, int n, int *have)
 	add_row(cp, what, n >= 100000 ? "<=1s" : NULL,
 		"%.0f ms to a complete hfwd (%ld of its entries)",
 		(bench_now_ns() - t0) / 1e6, cnt);
-	fprintf(cp->extra, ",\"cold_%d_ms\":%.1f", n,
-		(bench_now_ns() - t0) / 1e6);
+	snprintf(what, sizeof(what), "cold_%d_ms", n);
+	cJSON_AddNumberToObject(cp->raw, what, (bench_now_ns() - t0) / 1e6);
 	/* Let the daemon settle (deferred frees, pending work) first. */
 	sleep_us(300000);
 	{
@@ -675,10 +689,14 @@ static int cold_start(struct cp *cp, int ifindex, int n, int *have)
 			"VmRSS %.1f MB (anon %.1f, file %.1f; peak %.1f)",
 			rss / 1024.0, anon / 1024.0, file / 1024.0,
 			hwm / 1024.0);
-		fprintf(cp->extra,
-			",\"rss_%d_kb\":%ld,\"hwm_%d_kb\":%ld,"
-			"\"rss_anon_%d_kb\":%ld,\"rss_file_%d_kb\":%ld",
-			n, rss, n, hwm, n, anon, n, file);
+		static const char *const keys[4] = {"rss", "hwm", "rss_anon",
+						    "rss_file"};
+		const long kb[4] = {rss, hwm, anon, file};
+
+		for (int i = 0; i < 4; i++) {
+			snprintf(what, sizeof(what), "%s_%d_kb", keys[i], n);
+			cJSON_AddNumberToObject(cp->raw, what, kb[i]);
+		}
 	}
 	daemon_stop(cp);
 	return 0;
@@ -686,26 +704,32 @@ static int cold_start(struct cp *cp, int ifindex, int n, int *have)
 
 /* ---- main ------------------------------------------------------------- */
 
-static void write_json(struct cp *cp, const char *extra)
+static void write_json(struct cp *cp)
 {
-	FILE *f = fopen(cp->json, "w");
+	cJSON *root = cJSON_CreateObject(), *rows, *o;
+	char *text;
+	FILE *f;
 
-	if (!f)
-		return;
-	fprintf(f, "{\"rows\":[");
+	rows = cJSON_AddArrayToObject(root, "rows");
 	for (int i = 0; i < cp->nrows; i++) {
-		fprintf(f, "%s{\"name\":", i ? "," : "");
-		bench_json_str(f, cp->rows[i].name);
-		fprintf(f, ",\"value\":");
-		bench_json_str(f, cp->rows[i].value);
-		if (cp->rows[i].target[0]) {
-			fprintf(f, ",\"target\":");
-			bench_json_str(f, cp->rows[i].target);
-		}
-		fprintf(f, "}");
+		o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "name", cp->rows[i].name);
+		cJSON_AddStringToObject(o, "value", cp->rows[i].value);
+		if (cp->rows[i].target[0])
+			cJSON_AddStringToObject(o, "target",
+						cp->rows[i].target);
+		cJSON_AddItemToArray(rows, o);
 	}
-	fprintf(f, "],\"raw\":{\"changes\":%d%s}}\n", cp->changes, extra);
-	fclose(f);
+	cJSON_AddNumberToObject(cp->raw, "changes", cp->changes);
+	cJSON_AddItemReferenceToObject(root, "raw", cp->raw);
+	text = cJSON_PrintUnformatted(root);
+	f = text ? fopen(cp->json, "w") : NULL;
+	if (f) {
+		fprintf(f, "%s\n", text);
+		fclose(f);
+	}
+	free(text);
+	cJSON_Delete(root);
 }
 
 static void run(struct cp *cp)
@@ -765,8 +789,7 @@ int cp_main(int argc, char **argv)
 		{"api-seconds", required_argument, NULL, 'a'},
 		{}};
 	static struct cp cp;
-	char *extra = NULL, *tok, *save = NULL, *dir;
-	size_t extra_len = 0;
+	char *tok, *save = NULL, *dir;
 	int opt, err;
 
 	cp.changes = 2000;
@@ -825,15 +848,14 @@ int cp_main(int argc, char **argv)
 	/* Room for a batch's acks; an overrun would lose some of them. */
 	setsockopt(mnl_socket_get_fd(cp.nl), SOL_SOCKET, SO_RCVBUFFORCE,
 		   &(int){8 << 20}, sizeof(int));
-	cp.extra = open_memstream(&extra, &extra_len);
-	if (!cp.extra)
+	cp.raw = cJSON_CreateObject();
+	if (!cp.raw)
 		return 1;
 	printf("\ncontrol plane (daemon on CPU 0, bench on CPU 1):\n");
 	run(&cp);
 	daemon_stop(&cp);
-	fclose(cp.extra);
-	write_json(&cp, extra);
-	free(extra);
+	write_json(&cp);
+	cJSON_Delete(cp.raw);
 	mnl_socket_close(cp.nl);
 	return 0;
 bad:

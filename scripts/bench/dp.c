@@ -6,7 +6,10 @@
  * gen netns --veth--> fwd netns --veth--> sink netns
  *
  * The generator is gen.bpf.c run by BPF_PROG_TEST_RUN in live-frames mode
- * (AF_PACKET tops out near 1.3 Mpps here, below what XDP forwards); the
+ * (AF_PACKET tops out near 1.3 Mpps here, below what XDP forwards). The
+ * jumbo cases (8000-byte IPv4 packets) use AF_PACKET instead: live frames
+ * are at most a page. Their veths get MTU 9000 for the trial; the
+ * forwarder's program (xdp.frags) then sees multi-buffer frames. The
  * sink is sink.bpf.c counting per CPU and dropping. The figure reported is
  * what reaches the sink per second of wall time, so frames the pipeline
  * drops do not count. The whole pipeline (generator, both veth NAPI polls,
@@ -34,17 +37,27 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <linux/if_link.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <cjson/cJSON.h>
 
 #include "fwd.h"
 #include "bench.h"
 #include "dp.h"
+#include "util.h"
 #include "gen.skel.h"
 #include "sink.skel.h"
 #include "bare.skel.h"
 
 #define MAX_TRIALS 100
+/* The jumbo cases: 8000-byte IPv4 packets over veths of MTU 9000. */
+#define JUMBO_IP_LEN 8000
+#define JUMBO_FRAME_LEN (JUMBO_IP_LEN + 14)
+#define JUMBO_MTU 9000
+#define STD_MTU 1500
+#define JUMBO_BATCH 32 /* frames per sendmmsg() */
 
 enum dp_case {
 	CASE_KERNEL,
@@ -53,6 +66,8 @@ enum dp_case {
 	CASE_GENERIC,
 	CASE_BARE,
 	CASE_TABLE_RPF,
+	CASE_KERNEL_JUMBO,
+	CASE_TABLE_JUMBO,
 	CASE_MAX
 };
 
@@ -67,7 +82,29 @@ static const struct {
 	[CASE_BARE] = {"bare", "bare devmap redirect, no parsing or rewrite"},
 	[CASE_TABLE_RPF] = {"table-rpf",
 			    "as table, strict rp_filter on the ingress"},
+	[CASE_KERNEL_JUMBO] =
+		{"kernel-8000",
+		 "kernel forwarding, 8000-byte packets, MTU 9000"},
+	[CASE_TABLE_JUMBO] = {"table-8000",
+			      "fwd, hfwd hit, 8000-byte packets, MTU 9000"},
 };
+
+static bool is_jumbo(int c)
+{
+	return c == CASE_KERNEL_JUMBO || c == CASE_TABLE_JUMBO;
+}
+
+/* Bytes of a case's frames, without FCS. */
+static int frame_len(int c)
+{
+	return is_jumbo(c) ? JUMBO_FRAME_LEN : BENCH_FRAME_LEN;
+}
+
+/* Gbit/s of @pps frames of case @c, FCS included (not preamble, IFG). */
+static double gbps(int c, double pps)
+{
+	return pps * (frame_len(c) + 4) * 8 / 1e9;
+}
 
 struct trial {
 	double pps;	    /* delivered to the sink per second */
@@ -106,6 +143,8 @@ struct dp {
 	struct bpf_program *fwd_prog;
 	int hfwd, fwd_ifaces, fwd_ports, fwd_stats; /* map fds */
 	struct fwd_iface in_fi; /* the ingress's fwd_ifaces entry */
+	int pkt_fd;		/* AF_PACKET on the generator's veth: jumbo */
+	uint32_t mtu_now;	/* the veths' MTU now */
 	int ncpus;
 	double est_pps[CASE_MAX]; /* last rate seen, sizes the next call */
 	struct trial res[CASE_MAX][MAX_TRIALS];
@@ -114,53 +153,6 @@ struct dp {
 	bool have_prof[CASE_MAX];
 };
 
-uint64_t bench_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
-int bench_enter_ns(const char *path)
-{
-	int fd, err = 0;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (setns(fd, CLONE_NEWNET))
-		err = -errno;
-	close(fd);
-	return err;
-}
-
-int bench_pin_cpu(int cpu)
-{
-	cpu_set_t set;
-
-	if (cpu < 0)
-		return 0;
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	return sched_setaffinity(0, sizeof(set), &set) ? -errno : 0;
-}
-
-void bench_json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fputc('\\', f);
-		if ((unsigned char)*s < 0x20)
-			fprintf(f, "\\u%04x", *s);
-		else
-			fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
-/* Resolve @ifc->name in the current namespace: ifindex and MAC. */
 static int iface_resolve(struct iface *ifc)
 {
 	struct ifreq ifr = {};
@@ -200,13 +192,16 @@ static uint16_t csum16(const void *p, size_t len)
 	return (uint16_t)~sum;
 }
 
-/* Ethernet + IPv4 + UDP to dst, addressed to the forwarder's ingress MAC. */
-static void build_frame(const struct dp *dp, uint8_t *f)
+/*
+ * Ethernet + IPv4 + UDP to dst, addressed to the forwarder's ingress MAC,
+ * @len bytes in all.
+ */
+static void build_frame(const struct dp *dp, uint8_t *f, int len)
 {
 	uint8_t *ip = f + 14, *udp = ip + 20;
-	uint16_t tot = BENCH_FRAME_LEN - 14, ulen = tot - 20, c;
+	uint16_t tot = len - 14, ulen = tot - 20, c;
 
-	memset(f, 0, BENCH_FRAME_LEN);
+	memset(f, 0, len);
 	memcpy(f, dp->fwd_in.mac, 6);
 	memcpy(f + 6, dp->gen_if.mac, 6);
 	f[12] = 0x08;
@@ -299,6 +294,58 @@ static int set_route(struct dp *dp, bool in_table)
 								     : 0;
 }
 
+static int set_mtu_in(const char *ns, const char *name, uint32_t mtu)
+{
+	struct ifreq ifr = {.ifr_mtu = (int)mtu};
+	int fd, err;
+
+	err = bench_enter_ns(ns);
+	if (err)
+		return err;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	err = ioctl(fd, SIOCSIFMTU, &ifr) ? -errno : 0;
+	close(fd);
+	if (err)
+		fprintf(stderr, "bench: mtu %u on %s: %s\n", mtu, name,
+			strerror(-err));
+	return err;
+}
+
+/*
+ * Every veth of the pipeline at @mtu (the ingress program detached: a
+ * veth refuses an MTU its peer's program cannot take), and fwd_ifaces
+ * told, as the daemon would be: the table path checks the egress MTU.
+ */
+static int set_mtu(struct dp *dp, uint32_t mtu)
+{
+	struct fwd_iface out = {.flags = dp->in_fi.flags, .mtu = mtu};
+	int err;
+
+	if (dp->mtu_now == mtu)
+		return 0;
+	err = set_mtu_in(dp->ns_gen, dp->gen_if.name, mtu);
+	if (!err)
+		err = set_mtu_in(dp->ns_sink, dp->sink_if.name, mtu);
+	if (!err)
+		err = set_mtu_in(dp->ns_fwd, dp->fwd_in.name, mtu);
+	if (!err)
+		err = set_mtu_in(dp->ns_fwd, dp->fwd_out.name, mtu);
+	if (err)
+		return err;
+	dp->mtu_now = mtu;
+	dp->in_fi.mtu = mtu;
+	memcpy(out.mac, dp->fwd_out.mac, 6);
+	if (bpf_map_update_elem(dp->fwd_ifaces, &dp->fwd_in.ifindex, &dp->in_fi,
+				BPF_ANY) ||
+	    bpf_map_update_elem(dp->fwd_ifaces, &dp->fwd_out.ifindex, &out,
+				BPF_ANY))
+		return -errno;
+	return 0;
+}
+
 /* Put the forwarder's ingress in the state case @c measures. */
 static int setup_case(struct dp *dp, enum dp_case c)
 {
@@ -312,8 +359,14 @@ static int setup_case(struct dp *dp, enum dp_case c)
 	/* Only one mode can hold a program at a time: clear both. */
 	bpf_xdp_detach(in, XDP_FLAGS_DRV_MODE, NULL);
 	bpf_xdp_detach(in, XDP_FLAGS_SKB_MODE, NULL);
+	err = set_mtu(dp, is_jumbo(c) ? JUMBO_MTU : STD_MTU);
+	if (!err)
+		err = bench_enter_ns(dp->ns_fwd);
+	if (err)
+		return err;
 	switch (c) {
 	case CASE_KERNEL:
+	case CASE_KERNEL_JUMBO:
 		return 0;
 	case CASE_BARE:
 		prog = bpf_program__fd(dp->bare->progs.xdp_bare);
@@ -356,7 +409,7 @@ static int gen_run(struct dp *dp, uint32_t repeat)
 		    .flags = BPF_F_TEST_XDP_LIVE_FRAMES);
 	int err;
 
-	build_frame(dp, frame);
+	build_frame(dp, frame, sizeof(frame));
 	err = bpf_prog_test_run_opts(bpf_program__fd(dp->gen->progs.xdp_gen),
 				     &opts);
 	if (err) {
@@ -364,6 +417,65 @@ static int gen_run(struct dp *dp, uint32_t repeat)
 		fprintf(stderr, "bench: generator run: %s\n", strerror(-err));
 	}
 	return err;
+}
+
+/*
+ * The jumbo generator: AF_PACKET, JUMBO_BATCH frames per sendmmsg(), for
+ * @secs. Frames sent in *sent. The socket bypasses the qdisc, so each
+ * frame goes straight to veth_xmit() and, on this CPU, through the
+ * pipeline before the call returns.
+ */
+static int gen_pkt_run(struct dp *dp, double secs, uint64_t *sent)
+{
+	static uint8_t frame[JUMBO_FRAME_LEN];
+	struct mmsghdr msg[JUMBO_BATCH];
+	struct iovec iov = {.iov_base = frame, .iov_len = sizeof(frame)};
+	uint64_t t0 = bench_now_ns(), n = 0;
+
+	build_frame(dp, frame, sizeof(frame));
+	memset(msg, 0, sizeof(msg));
+	for (int i = 0; i < JUMBO_BATCH; i++) {
+		msg[i].msg_hdr.msg_iov = &iov;
+		msg[i].msg_hdr.msg_iovlen = 1;
+	}
+	while ((bench_now_ns() - t0) / 1e9 < secs) {
+		int r = sendmmsg(dp->pkt_fd, msg, JUMBO_BATCH, 0);
+
+		if (r < 0 && errno != ENOBUFS && errno != EAGAIN &&
+		    errno != EINTR) {
+			int err = -errno;
+
+			fprintf(stderr, "bench: AF_PACKET send: %s\n",
+				strerror(-err));
+			return err;
+		}
+		if (r > 0)
+			n += r;
+	}
+	*sent = n;
+	return 0;
+}
+
+/* A socket that sends raw frames out of the generator's veth. */
+static int pkt_open(struct dp *dp)
+{
+	struct sockaddr_ll sll = {.sll_family = AF_PACKET,
+				  .sll_ifindex = dp->gen_if.ifindex};
+	int one = 1, buf = 4 << 20, err;
+
+	dp->pkt_fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+	if (dp->pkt_fd < 0)
+		return -errno;
+	if (setsockopt(dp->pkt_fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one,
+		       sizeof(one)) ||
+	    setsockopt(dp->pkt_fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf)) ||
+	    bind(dp->pkt_fd, (struct sockaddr *)&sll, sizeof(sll))) {
+		err = -errno;
+		close(dp->pkt_fd);
+		dp->pkt_fd = -1;
+		return err;
+	}
+	return 0;
 }
 
 static int run_trial(struct dp *dp, enum dp_case c, struct trial *t)
@@ -380,9 +492,10 @@ static int run_trial(struct dp *dp, enum dp_case c, struct trial *t)
 	if (err)
 		return err;
 	/* Warm-up: attach transients and cold caches out of the figure. */
-	err = gen_run(dp, 100000);
+	err = is_jumbo(c) ? gen_pkt_run(dp, 0.05, &sent) : gen_run(dp, 100000);
 	if (err)
 		return err;
+	sent = 0;
 
 	s0 = sink_count(dp);
 	tab0 = fwd_count(dp, FWD_CNT_FWD_TABLE);
@@ -391,8 +504,14 @@ static int run_trial(struct dp *dp, enum dp_case c, struct trial *t)
 	prog_stats(pfd, &pc0, &pn0);
 	prog_stats(gfd, &gc0, &gn0);
 	t0 = bench_now_ns();
-	now = t0;
-	do {
+	now = t1 = t0;
+	if (is_jumbo(c)) {
+		err = gen_pkt_run(dp, dp->seconds, &sent);
+		if (err)
+			return err;
+		now = t1 = bench_now_ns();
+	}
+	while (!is_jumbo(c) && (now - t0) / 1e9 < dp->seconds * 0.98) {
 		left = dp->seconds - (now - t0) / 1e9;
 		if (left > 0.5)
 			left = 0.5;
@@ -406,7 +525,7 @@ static int run_trial(struct dp *dp, enum dp_case c, struct trial *t)
 		t1 = bench_now_ns();
 		dp->est_pps[c] = repeat / ((t1 - now) / 1e9);
 		now = t1;
-	} while ((now - t0) / 1e9 < dp->seconds * 0.98);
+	}
 	s1 = sink_count(dp);
 	prog_stats(pfd, &pc1, &pn1);
 	prog_stats(gfd, &gc1, &gn1);
@@ -529,9 +648,15 @@ static int load_all(struct dp *dp)
 				&oif, BPF_ANY))
 		return -errno;
 
-	build_frame(dp, frame);
+	build_frame(dp, frame, sizeof(frame));
 	memcpy(dp->gen->bss->gen_hdr, frame, BENCH_HDR_LEN);
-	return 0;
+	dp->mtu_now = dp->fwd_in.mtu;
+	if (dp->want[CASE_KERNEL_JUMBO] || dp->want[CASE_TABLE_JUMBO]) {
+		err = bench_enter_ns(dp->ns_gen);
+		if (!err)
+			err = pkt_open(dp);
+	}
+	return err;
 }
 
 struct prog_size {
@@ -603,22 +728,103 @@ static const struct {
 	{"table/bare", CASE_TABLE, CASE_BARE, 0.92},
 	{"native/generic", CASE_TABLE, CASE_GENERIC, 0},
 	{"table-rpf/table", CASE_TABLE_RPF, CASE_TABLE, 0},
+	{"table-8000/kernel-8000", CASE_TABLE_JUMBO, CASE_KERNEL_JUMBO, 0},
 };
+
+/* dp.json, for report.sh: the figures and the runs behind them. */
+static void write_json(const struct dp *dp, const struct summary *s,
+		       const struct prog_size *ps)
+{
+	cJSON *root = cJSON_CreateObject(), *arr, *o, *r;
+	char *text;
+	FILE *f;
+
+	cJSON_AddNumberToObject(root, "cpu", dp->cpu);
+	cJSON_AddNumberToObject(root, "seconds", dp->seconds);
+	cJSON_AddNumberToObject(root, "trials", dp->trials);
+	cJSON_AddNumberToObject(root, "frame_bytes", BENCH_FRAME_LEN + 4);
+	arr = cJSON_AddArrayToObject(root, "cases");
+	for (int c = 0; c < CASE_MAX; c++) {
+		if (!dp->nres[c])
+			continue;
+		o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "name", cases[c].name);
+		cJSON_AddStringToObject(o, "what", cases[c].what);
+		/* on the wire, with the FCS */
+		cJSON_AddNumberToObject(o, "frame_bytes", frame_len(c) + 4);
+		cJSON_AddNumberToObject(o, "pps_median", s[c].med);
+		cJSON_AddNumberToObject(o, "pps_min", s[c].min);
+		cJSON_AddNumberToObject(o, "pps_max", s[c].max);
+		cJSON_AddNumberToObject(o, "gbps_median", gbps(c, s[c].med));
+		cJSON_AddNumberToObject(o, "offered_median", s[c].offered);
+		cJSON_AddNumberToObject(o, "via_table", (double)s[c].via_table);
+		cJSON_AddNumberToObject(o, "via_fib", (double)s[c].via_fib);
+		cJSON_AddNumberToObject(o, "passed", (double)s[c].passed);
+		r = cJSON_AddArrayToObject(o, "pps");
+		for (int i = 0; i < dp->nres[c]; i++)
+			cJSON_AddItemToArray(
+				r, cJSON_CreateNumber(dp->res[c][i].pps));
+		cJSON_AddItemToArray(arr, o);
+	}
+	o = cJSON_AddObjectToObject(root, "ratios");
+	for (size_t i = 0; i < sizeof(ratios) / sizeof(ratios[0]); i++) {
+		if (!dp->nres[ratios[i].num] || !dp->nres[ratios[i].den])
+			continue;
+		r = cJSON_AddObjectToObject(o, ratios[i].name);
+		cJSON_AddNumberToObject(r, "value",
+					s[ratios[i].num].med /
+						s[ratios[i].den].med);
+		cJSON_AddNumberToObject(r, "target", ratios[i].target);
+	}
+	arr = cJSON_AddArrayToObject(root, "programs");
+	for (int i = 0; i < 4; i++) {
+		o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "name",
+					ps[i].name ? ps[i].name : "");
+		cJSON_AddNumberToObject(o, "verified_insns", ps[i].verified);
+		cJSON_AddNumberToObject(o, "xlated_insns", ps[i].xlated);
+		cJSON_AddNumberToObject(o, "jited_bytes", ps[i].jited);
+		cJSON_AddItemToArray(arr, o);
+	}
+	arr = cJSON_AddArrayToObject(root, "profile");
+	for (int c = 0; c < CASE_MAX; c++) {
+		if (!dp->have_prof[c])
+			continue;
+		o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "name", cases[c].name);
+		cJSON_AddNumberToObject(o, "pps", dp->prof[c].pps);
+		cJSON_AddNumberToObject(o, "ns_per_packet",
+					1e9 / dp->prof[c].pps);
+		cJSON_AddNumberToObject(o, "ingress_prog_ns",
+					dp->prof[c].prog_ns);
+		cJSON_AddNumberToObject(o, "gen_prog_ns", dp->prof[c].gen_ns);
+		cJSON_AddItemToArray(arr, o);
+	}
+	text = cJSON_PrintUnformatted(root);
+	f = text ? fopen(dp->json, "w") : NULL;
+	if (f) {
+		fprintf(f, "%s\n", text);
+		fclose(f);
+	} else {
+		fprintf(stderr, "bench: cannot write %s\n", dp->json);
+	}
+	free(text);
+	cJSON_Delete(root);
+}
 
 static void report(const struct dp *dp)
 {
 	struct summary s[CASE_MAX];
 	struct prog_size ps[4] = {};
-	FILE *f = NULL;
 	bool first = true;
 
-	printf("\n%-8s %10s %10s %10s %10s  %s\n", "case", "Mpps", "min", "max",
-	       "offered", "path check (fwd_stats over all trials)");
+	printf("\n%-11s %10s %10s %10s %10s  %s\n", "case", "Mpps", "min",
+	       "max", "offered", "path check (fwd_stats over all trials)");
 	for (int c = 0; c < CASE_MAX; c++) {
 		if (!dp->nres[c])
 			continue;
 		summarize(dp, c, &s[c]);
-		printf("%-8s %10.3f %10.3f %10.3f %10.3f  table=%llu fib=%llu "
+		printf("%-11s %10.3f %10.3f %10.3f %10.3f  table=%llu fib=%llu "
 		       "pass=%llu\n",
 		       cases[c].name, s[c].med / 1e6, s[c].min / 1e6,
 		       s[c].max / 1e6, s[c].offered / 1e6,
@@ -626,6 +832,13 @@ static void report(const struct dp *dp)
 		       (unsigned long long)s[c].via_fib,
 		       (unsigned long long)s[c].passed);
 	}
+	for (int c = 0; c < CASE_MAX; c++)
+		if (dp->nres[c] && is_jumbo(c))
+			printf("%-11s %d-byte frames: %.2f Gbit/s (min %.2f, "
+			       "max %.2f)\n",
+			       cases[c].name, frame_len(c) + 4,
+			       gbps(c, s[c].med), gbps(c, s[c].min),
+			       gbps(c, s[c].max));
 	printf("\n");
 	for (size_t i = 0; i < sizeof(ratios) / sizeof(ratios[0]); i++) {
 		if (!dp->nres[ratios[i].num] || !dp->nres[ratios[i].den])
@@ -664,69 +877,8 @@ static void report(const struct dp *dp)
 				       dp->prof[CASE_BARE].prog_ns);
 		printf("\n");
 	}
-	first = true;
-
 	if (dp->json)
-		f = fopen(dp->json, "w");
-	if (!f)
-		return;
-	fprintf(f,
-		"{\"cpu\":%d,\"seconds\":%.2f,\"trials\":%d,"
-		"\"frame_bytes\":%d,\"cases\":[",
-		dp->cpu, dp->seconds, dp->trials, BENCH_FRAME_LEN + 4);
-	for (int c = 0; c < CASE_MAX; c++) {
-		if (!dp->nres[c])
-			continue;
-		fprintf(f, "%s{\"name\":\"%s\",\"what\":", first ? "" : ",",
-			cases[c].name);
-		bench_json_str(f, cases[c].what);
-		fprintf(f,
-			",\"pps_median\":%.0f,\"pps_min\":%.0f,"
-			"\"pps_max\":%.0f,\"offered_median\":%.0f,"
-			"\"via_table\":%llu,\"via_fib\":%llu,"
-			"\"passed\":%llu,\"pps\":[",
-			s[c].med, s[c].min, s[c].max, s[c].offered,
-			(unsigned long long)s[c].via_table,
-			(unsigned long long)s[c].via_fib,
-			(unsigned long long)s[c].passed);
-		for (int i = 0; i < dp->nres[c]; i++)
-			fprintf(f, "%s%.0f", i ? "," : "", dp->res[c][i].pps);
-		fprintf(f, "]}");
-		first = false;
-	}
-	fprintf(f, "],\"ratios\":{");
-	first = true;
-	for (size_t i = 0; i < sizeof(ratios) / sizeof(ratios[0]); i++) {
-		if (!dp->nres[ratios[i].num] || !dp->nres[ratios[i].den])
-			continue;
-		fprintf(f, "%s\"%s\":{\"value\":%.3f,\"target\":%.2f}",
-			first ? "" : ",", ratios[i].name,
-			s[ratios[i].num].med / s[ratios[i].den].med,
-			ratios[i].target);
-		first = false;
-	}
-	fprintf(f, "},\"programs\":[");
-	for (int i = 0; i < 4; i++)
-		fprintf(f,
-			"%s{\"name\":\"%s\",\"verified_insns\":%u,"
-			"\"xlated_insns\":%u,\"jited_bytes\":%u}",
-			i ? "," : "", ps[i].name, ps[i].verified, ps[i].xlated,
-			ps[i].jited);
-	fprintf(f, "],\"profile\":[");
-	first = true;
-	for (int c = 0; c < CASE_MAX; c++) {
-		if (!dp->have_prof[c])
-			continue;
-		fprintf(f,
-			"%s{\"name\":\"%s\",\"pps\":%.0f,\"ns_per_packet\":"
-			"%.1f,\"ingress_prog_ns\":%.1f,\"gen_prog_ns\":%.1f}",
-			first ? "" : ",", cases[c].name, dp->prof[c].pps,
-			1e9 / dp->prof[c].pps, dp->prof[c].prog_ns,
-			dp->prof[c].gen_ns);
-		first = false;
-	}
-	fprintf(f, "]}\n");
-	fclose(f);
+		write_json(dp, s, ps);
 }
 
 static int parse_cases(struct dp *dp, char *list)
@@ -765,7 +917,7 @@ static int profile_pass(struct dp *dp)
 	if (fd < 0)
 		return -errno;
 	for (int c = 0; c < CASE_MAX && !err; c++) {
-		if (!dp->want[c] || c == CASE_KERNEL)
+		if (!dp->want[c] || c == CASE_KERNEL || c == CASE_KERNEL_JUMBO)
 			continue;
 		err = run_trial(dp, c, &dp->prof[c]);
 		dp->have_prof[c] = !err;
@@ -780,7 +932,8 @@ static void usage(void)
 		"usage: bench dp --ns GEN,FWD,SINK --ifs GEN,IN,OUT,SINK "
 		"--src IP --dst IP\n"
 		"       [--seconds S] [--trials N] [--cpu N] "
-		"[--cases kernel,table,fib,generic,bare,table-rpf] [--json "
+		"[--cases kernel,table,fib,generic,bare,table-rpf,"
+		"kernel-8000,table-8000] [--json "
 		"FILE] "
 		"[--profile]\n");
 }
@@ -805,6 +958,7 @@ int dp_main(int argc, char **argv)
 	int opt, err, start = 0;
 
 	dp.fwd_path = "build/fwd.bpf.o";
+	dp.pkt_fd = -1;
 	dp.seconds = 5;
 	dp.trials = 5;
 	dp.cpu = 1;
@@ -895,7 +1049,7 @@ int dp_main(int argc, char **argv)
 				return 1;
 			}
 			dp.nres[c]++;
-			printf("round %d/%d %-8s %7.3f Mpps (offered %.3f)\n",
+			printf("round %d/%d %-11s %7.3f Mpps (offered %.3f)\n",
 			       r + 1, dp.trials, cases[c].name, t->pps / 1e6,
 			       t->offered / 1e6);
 			fflush(stdout);

@@ -31,7 +31,7 @@ md=$dir/results.md
 	jq -r '"Machine: \(.machine.vcpus) vCPUs (\(.machine.cpu)), kernel \(.machine.kernel), veth pairs; \(.date); load average (1/5/15 min) at start and end: \(.machine.loadavg_start_end)."' \
 		"$dir/results.json"
 	echo
-	echo "## Data path (64-byte UDP frames, one flow)"
+	echo "## Data path (UDP frames of one flow, 64 bytes unless a case says otherwise)"
 	echo
 	if jq -e '.dataplane.na' "$dir/results.json" >/dev/null; then
 		jq -r '"n/a (\(.dataplane.na))"' "$dir/results.json"
@@ -39,9 +39,9 @@ md=$dir/results.md
 		jq -r '.dataplane | "Pipeline pinned to CPU \(.cpu); \(.trials) trials of \(.seconds) s per case, interleaved round-robin; median (min-max) of packets reaching the sink per second."' \
 			"$dir/results.json"
 		echo
-		echo "| case | what | Mpps median | min | max |"
-		echo "|---|---|---:|---:|---:|"
-		jq -r '.dataplane.cases[] | "| \(.name) | \(.what) | \(.pps_median/1e6*1000|round/1000) | \(.pps_min/1e6*1000|round/1000) | \(.pps_max/1e6*1000|round/1000) |"' \
+		echo "| case | what | frame B | Mpps median | min | max | Gbit/s |"
+		echo "|---|---|---:|---:|---:|---:|---:|"
+		jq -r '.dataplane.cases[] | "| \(.name) | \(.what) | \(.frame_bytes) | \(.pps_median/1e6*1000|round/1000) | \(.pps_min/1e6*1000|round/1000) | \(.pps_max/1e6*1000|round/1000) | \(.gbps_median*100|round/100) |"' \
 			"$dir/results.json"
 		echo
 		echo "| ratio | value | target |"
@@ -86,7 +86,7 @@ if jq -e '.dataplane.cases' "$dir/results.json" >/dev/null && command -v gnuplot
 	gnuplot <<EOF
 set terminal pngcairo size 800,480 noenhanced
 set output "$dir/pps.png"
-set title "fwd: packets per second reaching the sink (one CPU, veth, 64 B)"
+set title "fwd: packets per second reaching the sink (one CPU, veth; 64 B but the -8000 cases)"
 set ylabel "Mpps (median, min-max bars)"
 set yrange [0:*]
 set style fill solid 0.6 border -1

@@ -18,7 +18,7 @@ struct {
 
 /* cppcheck cannot see libbpf's SEC() without the BPF include path. */
 // cppcheck-suppress unknownMacro
-SEC("xdp")
+SEC("xdp.frags") /* jumbo cases: multi-buffer frames, MTU 9000 */
 int xdp_sink(struct xdp_md *ctx)
 {
 	__u32 key = 0;
