@@ -36,6 +36,7 @@
 #include "rtnl.h"
 #include "store.h"
 #include "table.h"
+#include "util.h"
 #include "xdp.h"
 
 /* A managed interface as rtnetlink last described it. */
@@ -222,14 +223,14 @@ static void on_iface_update(void *arg, const struct rtnl_iface *ri)
 	if (err)
 		pr_err("%s: cannot update the interface maps: %s", ri->name,
 		       strerror(-err));
-	if (changed)
-		pr_info("%s (ifindex %u): %s, forwarding %s, mac "
-			"%02x:%02x:%02x:%02x:%02x:%02x",
-			ri->name, ri->ifindex,
-			ri->flags & FWD_IF_UP ? "up" : "down",
-			ri->flags & FWD_IF_FORWARDING ? "on" : "off",
-			ri->mac[0], ri->mac[1], ri->mac[2], ri->mac[3],
-			ri->mac[4], ri->mac[5]);
+	if (changed) {
+		char mac[API_MAC_STRLEN];
+
+		api_format_mac(ri->mac, mac);
+		pr_info("%s (ifindex %u): %s, forwarding %s, mac %s", ri->name,
+			ri->ifindex, ri->flags & FWD_IF_UP ? "up" : "down",
+			ri->flags & FWD_IF_FORWARDING ? "on" : "off", mac);
+	}
 }
 
 static void on_iface_gone(void *arg, uint32_t ifindex, const char *name)
@@ -513,7 +514,9 @@ static int signals_open(struct daemon *d)
 
 static int api_start(struct daemon *d)
 {
-	static const struct api_ops ops_tmpl = {
+	/* api_open() keeps its own copy */
+	const struct api_ops ops = {
+		.arg = d,
 		.iface_resolve = op_iface_resolve,
 		.override_set = op_override_set,
 		.override_del = op_override_del,
@@ -522,7 +525,6 @@ static int api_start(struct daemon *d)
 		.stats = op_stats,
 		.flush = op_flush,
 	};
-	static struct api_ops ops;
 	struct api_opts ao = {
 		.control = d->o->control,
 		.control_gid = d->o->control_gid,
@@ -531,8 +533,6 @@ static int api_start(struct daemon *d)
 		.insecure_listen = d->o->insecure_listen,
 	};
 
-	ops = ops_tmpl;
-	ops.arg = d;
 	return api_open(&d->api, d->loop, &ao, &ops);
 }
 
@@ -546,7 +546,8 @@ static void api_stop(struct daemon *d)
 
 static int rtnl_start(struct daemon *d)
 {
-	static struct rtnl_hooks hooks = {
+	const struct rtnl_hooks hooks = {
+		.arg = d,
 		.iface_update = on_iface_update,
 		.iface_gone = on_iface_gone,
 		.learn_set = on_learn_set,
@@ -564,7 +565,6 @@ static int rtnl_start(struct daemon *d)
 	};
 	int err;
 
-	hooks.arg = d;
 	/* The initial sync is one resync: one reconcile at its end. */
 	table_resync_begin(d->table);
 	err = rtnl_open(&d->rtnl, d->loop, &ro, &hooks);

@@ -347,7 +347,7 @@ static bool link_usable(const struct link *l)
 	       !(l->flags & IFF_NOARP);
 }
 
-/* The rule of DESIGN.md §4 for one destination. */
+/* The derivation rule (docs/design.md) for one destination. */
 static bool derive_one(const struct derive *d, uint32_t ip, struct fwd_entry *e,
 		       uint32_t *nh)
 {

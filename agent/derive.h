@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * derive.h - the rule of DESIGN.md §4, applied incrementally.
+ * derive.h - the derivation rule (docs/design.md, "The derivation rule"),
+ * applied incrementally.
  *
  * Mirrors what the rule depends on (links, the main and local routing
  * tables, IPv4 neighbours, per-interface forwarding) from parsed rtnetlink

@@ -5,7 +5,7 @@
  *
  * A fast-pathed packet never reaches netfilter, so while a base chain that
  * could drop, reject or change a forwarded packet exists, the fast path
- * must hand every packet to the kernel (DESIGN.md §1). Such a chain is a
+ * must hand every packet to the kernel (docs/design.md, "The rule"). Such a chain is a
  * base chain of family ip or inet on the prerouting, forward or postrouting
  * hook (filter, NAT, mangle alike), or of family netdev on ingress or
  * egress, that holds a rule or has a policy other than accept. An empty

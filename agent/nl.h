@@ -102,7 +102,5 @@ int nl_parse_netconf(const void *buf, size_t len, struct nl_netconf *out);
 
 /* Format a network-order IPv4 address into @buf (16 bytes) for logs. */
 const char *nl_ip_str(uint32_t ip, char *buf);
-/* Format a 6-byte MAC into @buf (18 bytes) for logs. */
-const char *nl_mac_str(const uint8_t *mac, char *buf);
 
 #endif /* NL_H */

@@ -5,7 +5,7 @@
  * Subscribes to rtnetlink (links, IPv4 addresses and routes, neighbours,
  * IPv4 netconf), dumps, then follows events; on ENOBUFS or SIGHUP it does a
  * full resync. It mirrors what it needs and derives learned entries by the
- * rule of DESIGN.md §4; it tells the rest of the daemon through hooks, so
+ * rule (docs/design.md); it tells the rest of the daemon through hooks, so
  * it never touches a BPF map itself and unit tests can drive it.
  */
 #ifndef RTNL_H

@@ -11,6 +11,7 @@
 #                         [--cases LIST] [--changes N] [--cold N,N]
 #                         [--no-dp] [--no-cp] [--no-profile]
 #                         [--fwd-obj FILE]   (a modified fwd.bpf.o to compare)
+#                         [--record]         (prepend the results to docs/bench.md)
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -39,6 +40,8 @@ do_dp=1
 do_cp=1
 profile=--profile
 fwd_obj=$top/build/fwd.bpf.o
+record=0
+given="$*"
 while [ $# -gt 0 ]; do
 	case $1 in
 	--seconds) seconds=$2; shift ;;
@@ -52,6 +55,7 @@ while [ $# -gt 0 ]; do
 	--no-cp) do_cp=0 ;;
 	--no-profile) profile= ;;
 	--fwd-obj) fwd_obj=$2; shift ;;
+	--record) record=1 ;;
 	-h | --help)
 		sed -n '/^# usage/,/^set/p' "$0" | sed '$d; s/^# \{0,1\}//'
 		exit 0
@@ -166,3 +170,16 @@ fi
 
 cut -d' ' -f1-3 /proc/loadavg >>"$out/loadavg"
 "$top/scripts/bench/report.sh" "$out"
+if [ "$record" = 1 ]; then
+	# The dated figures file: this run first, under the file's header.
+	doc=$top/docs/bench.md
+	{
+		sed '/^## /,$d' "$doc"
+		sed -e 's/^## /### /' \
+			-e "1s/^# fwd benchmark/## $(date -u +%F): scripts\/bench.sh ${given//\//\\/}/" \
+			"$out/results.md"
+		echo
+		sed -n '/^## /,$p' "$doc"
+	} >"$out/bench.md.new" && mv "$out/bench.md.new" "$doc"
+	echo "bench: recorded in $doc"
+fi

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # test_agent_learn.sh - the daemon keeps the pinned hfwd equal to what the
-# kernel would do (DESIGN.md §4), read back the way a user would: with
+# kernel would do (docs/design.md, "The derivation rule"), read back the way a user would: with
 # bpftool from the pinned map, never from the daemon's own word.
 #
 # Topology (run under tests/isolate.sh; this shell's namespace is the

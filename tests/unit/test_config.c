@@ -3,8 +3,8 @@
  * test_config.c - the config file turns into the long options it names,
  * in order, and every malformed line is refused with its line number.
  *
- * The parser is checked against fwd(8)'s own option table (options.h,
- * DESIGN §4) the way main() uses it, by running getopt_long over the
+ * The parser is checked against fwd(8)'s own option table (options.h)
+ * the way main() uses it, by running getopt_long over the
  * file's options followed by the command line's.
  */
 #include <errno.h>

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * test_derive.c - the learning rule of DESIGN.md §4, driven with parsed
+ * test_derive.c - the derivation rule (docs/design.md), driven with parsed
  * messages; fake hooks keep the "map" the daemon would hold and count
  * every call, so each test asserts both the final table and that nothing
  * superfluous was written.
