@@ -12,6 +12,8 @@
 #                         [--no-dp] [--no-cp] [--no-profile]
 #                         [--fwd-obj FILE]   (a modified fwd.bpf.o to compare)
 #                         [--record]         (prepend the results to docs/bench.md)
+#                         [--scale | --no-scale] (the scaling sweep: on but
+#                                            with --quick)
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -41,6 +43,7 @@ do_cp=1
 profile=--profile
 fwd_obj=$top/build/fwd.bpf.o
 record=0
+scale=
 given="$*"
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -56,6 +59,8 @@ while [ $# -gt 0 ]; do
 	--no-profile) profile= ;;
 	--fwd-obj) fwd_obj=$2; shift ;;
 	--record) record=1 ;;
+	--scale) scale=1 ;;
+	--no-scale) scale=0 ;;
 	-h | --help)
 		sed -n '/^# usage/,/^set/p' "$0" | sed '$d; s/^# \{0,1\}//'
 		exit 0
@@ -67,6 +72,9 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
+if [ -z "$scale" ]; then
+	scale=$((quick == 1 ? 0 : 1))
+fi
 if [ "$quick" = 1 ]; then
 	seconds=0.8
 	trials=5
@@ -79,7 +87,8 @@ if [ "$(nproc)" -le "$cpu" ]; then
 fi
 
 mkdir -p "$out"
-rm -f "$out"/dp.json "$out"/cp.json "$out"/pps.* "$out"/results.* "$out"/fwd-*.log
+rm -f "$out"/dp.json "$out"/cp.json "$out"/pps.* "$out"/results.* "$out"/fwd-*.log \
+	"$out"/scale-*.json "$out"/scale.*
 
 ns() {
 	ip netns exec "$@"
@@ -123,6 +132,8 @@ topology() {
 		nud permanent
 	ns fwd ip neigh replace 10.200.1.2 lladdr 02:00:00:00:01:02 dev f0 \
 		nud permanent
+	# the scaling cases' destinations, 10.64.0.0 + k and 10.80.0.0 + k
+	ns fwd ip route add 10.64.0.0/11 via 10.200.2.2 dev f1
 	# Frames redirected into g0 arrive on f0 only if f0 has NAPI: an XDP
 	# program or GRO. The kernel and generic cases have no native program.
 	ns fwd ethtool -K f0 gro on
@@ -149,6 +160,33 @@ if [ "$do_dp" = 1 ]; then
 		$profile; then
 		echo '{"na":"data-path driver failed (its message is above)"}' \
 			>"$out/dp.json"
+	fi
+	if [ "$scale" = 1 ]; then
+		# active destinations : hfwd entries, then a full routing table
+		for point in 1:1000 1000:100000 100000:1000000; do
+			echo "scaling: ${point%:*} active destinations, hfwd of ${point#*:}"
+			"$drv" dp --ns /run/netns/gen,/run/netns/fwd,/run/netns/sink \
+				--ifs g0,f0,f1,s0 --src 10.200.1.2 --dst 10.200.2.2 \
+				--seconds "$seconds" --trials "$trials" --cpu "$cpu" \
+				--cases kernel,table,fib --fwd-obj "$fwd_obj" \
+				--dests "${point%:*}" --hfwd-entries "${point#*:}" \
+				--json "$out/scale-${point%:*}-${point#*:}.json" |
+				grep -v '^round' || true
+		done
+		echo "scaling: 800000 routes (ip -batch), 100000 active destinations"
+		awk 'BEGIN { for (k = 0; k < 800000; k++)
+			printf "route add 10.%d.%d.%d/32 via 10.200.2.2 dev f1\n",
+				64 + int(k / 65536), int(k / 256) % 256, k % 256 }' \
+			>"$out/routes.batch"
+		ns fwd ip -batch "$out/routes.batch"
+		"$drv" dp --ns /run/netns/gen,/run/netns/fwd,/run/netns/sink \
+			--ifs g0,f0,f1,s0 --src 10.200.1.2 --dst 10.200.2.2 \
+			--seconds "$seconds" --trials "$trials" --cpu "$cpu" \
+			--cases kernel,fib --fwd-obj "$fwd_obj" --dests 100000 \
+			--json "$out/scale-routes.json" | grep -v '^round' || true
+		ns fwd ip route flush root 10.64.0.0/11
+		ns fwd ip route add 10.64.0.0/11 via 10.200.2.2 dev f1
+		rm -f "$out/routes.batch"
 	fi
 	# Leave the forwarder ingress clean for the control plane.
 	ns fwd ip link set f0 xdpgeneric off 2>/dev/null || true

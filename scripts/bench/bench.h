@@ -14,4 +14,10 @@
 /* Whole frame without FCS: 64 bytes on the wire, the usual small packet. */
 #define BENCH_FRAME_LEN 60
 
+/*
+ * The scaling cases: the generator cycles through up to this many
+ * destinations (gen_dsts), in the random order the driver wrote them.
+ */
+#define BENCH_MAX_DSTS 131072
+
 #endif /* BENCH_H */

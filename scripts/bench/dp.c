@@ -17,6 +17,12 @@
  * is pinned to: two-vCPU figures swing ~2x with the host's placement of
  * the vCPUs, one-CPU figures do not.
  *
+ * Scaling (--dests N, --hfwd-entries M): hfwd holds M destinations,
+ * 10.64.0.0 + k, and the generator cycles through N of them, a random
+ * subset in a random order, so the hash buckets and the neighbour MACs miss
+ * the caches as real traffic makes them. The fib case sends to N others,
+ * 10.80.0.0 + k, that hfwd lacks; 10.64.0.0/11 is routed to the sink.
+ *
  * The driver loads build/fwd.bpf.o itself (from the file, so --fwd-obj can
  * measure a modified build) and fills hfwd, fwd_ifaces and fwd_ports as
  * the daemon would for a static neighbour, so the data path is measured
@@ -144,6 +150,10 @@ struct dp {
 	int hfwd, fwd_ifaces, fwd_ports, fwd_stats; /* map fds */
 	struct fwd_iface in_fi; /* the ingress's fwd_ifaces entry */
 	int pkt_fd;		/* AF_PACKET on the generator's veth: jumbo */
+	uint32_t ndst;		/* --dests: active destinations */
+	uint32_t nhfwd;		/* --hfwd-entries: what hfwd holds */
+	uint32_t *perm;		/* a random order of [0, max(ndst, nhfwd)) */
+	int dsts_for;		/* whose destinations gen_dsts holds: -1 none */
 	uint32_t mtu_now;	/* the veths' MTU now */
 	int ncpus;
 	double est_pps[CASE_MAX]; /* last rate seen, sizes the next call */
@@ -284,6 +294,9 @@ static int set_route(struct dp *dp, bool in_table)
 	struct fwd_entry e = {.ifindex = dp->fwd_out.ifindex};
 	int err;
 
+	/* scaling: the table stays full, the fib case's destinations miss */
+	if (dp->nhfwd > 1)
+		return 0;
 	if (!in_table) {
 		err = bpf_map_delete_elem(fd, &dp->dst.s_addr);
 		return err && errno != ENOENT ? -errno : 0;
@@ -346,6 +359,84 @@ static int set_mtu(struct dp *dp, uint32_t mtu)
 	return 0;
 }
 
+/* The k-th scaling destination: the table's, or the fib case's. */
+static uint32_t scale_dst(uint32_t k, bool fib)
+{
+	return htonl((fib ? 0x0a500000 : 0x0a400000) + k);
+}
+
+/* A fixed-seed random permutation: the same order in every run. */
+static int make_perm(struct dp *dp)
+{
+	uint32_t n = dp->ndst > dp->nhfwd ? dp->ndst : dp->nhfwd;
+	uint64_t x = 0x9e3779b97f4a7c15ULL;
+
+	dp->perm = malloc(n * sizeof(*dp->perm));
+	if (!dp->perm)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < n; i++)
+		dp->perm[i] = i;
+	for (uint32_t i = n - 1; i > 0; i--) {
+		uint32_t j, t;
+
+		x ^= x << 13; /* xorshift64 */
+		x ^= x >> 7;
+		x ^= x << 17;
+		j = x % (i + 1);
+		t = dp->perm[i];
+		dp->perm[i] = dp->perm[j];
+		dp->perm[j] = t;
+	}
+	return 0;
+}
+
+/* hfwd holds 10.64.0.0 + k for k < nhfwd, all out to the sink. */
+static int fill_hfwd(struct dp *dp)
+{
+	enum { CHUNK = 8192 };
+	static uint32_t keys[CHUNK];
+	static struct fwd_entry vals[CHUNK];
+	struct fwd_entry e = {.ifindex = dp->fwd_out.ifindex};
+	LIBBPF_OPTS(bpf_map_batch_opts, o);
+
+	memcpy(e.smac, dp->fwd_out.mac, 6);
+	memcpy(e.dmac, dp->sink_if.mac, 6);
+	for (uint32_t k = 0; k < dp->nhfwd; k += CHUNK) {
+		uint32_t n = dp->nhfwd - k < CHUNK ? dp->nhfwd - k : CHUNK;
+
+		for (uint32_t i = 0; i < n; i++) {
+			keys[i] = scale_dst(k + i, false);
+			vals[i] = e;
+		}
+		if (bpf_map_update_batch(dp->hfwd, keys, vals, &n, &o))
+			return -errno;
+	}
+	return 0;
+}
+
+/*
+ * gen_dsts for case @c: N of the table's destinations in random order, or
+ * as many the table lacks for the fib case. Rewritten only on a change.
+ */
+static int load_dsts(struct dp *dp, enum dp_case c)
+{
+	int fd = bpf_map__fd(dp->gen->maps.gen_dsts);
+	bool fib = c == CASE_FIB && dp->nhfwd > 1;
+
+	if ((dp->ndst <= 1 && dp->nhfwd <= 1) || dp->dsts_for == fib)
+		return 0;
+	for (uint32_t k = 0; k < dp->ndst; k++) {
+		uint32_t d = scale_dst(dp->perm[k], fib);
+
+		if (bpf_map_update_elem(fd, &k, &d, BPF_ANY))
+			return -errno;
+	}
+	dp->gen->bss->gen_ndst = dp->ndst;
+	dp->gen->bss->gen_next = 0;
+	dp->dsts_for = fib;
+	return 0;
+}
+
 /* Put the forwarder's ingress in the state case @c measures. */
 static int setup_case(struct dp *dp, enum dp_case c)
 {
@@ -362,6 +453,9 @@ static int setup_case(struct dp *dp, enum dp_case c)
 	err = set_mtu(dp, is_jumbo(c) ? JUMBO_MTU : STD_MTU);
 	if (!err)
 		err = bench_enter_ns(dp->ns_fwd);
+	if (err)
+		return err;
+	err = load_dsts(dp, c);
 	if (err)
 		return err;
 	switch (c) {
@@ -556,6 +650,14 @@ static int fwd_load(struct dp *dp)
 			strerror(-err));
 		return err;
 	}
+	if (dp->nhfwd > FWD_DEFAULT_MAX_ENTRIES) {
+		struct bpf_map *m =
+			bpf_object__find_map_by_name(dp->fwd, "hfwd");
+
+		err = m ? bpf_map__set_max_entries(m, dp->nhfwd) : -ENOENT;
+		if (err)
+			return err;
+	}
 	err = bpf_object__load(dp->fwd);
 	if (err) {
 		fprintf(stderr, "bench: loading %s: %s\n", dp->fwd_path,
@@ -651,6 +753,14 @@ static int load_all(struct dp *dp)
 	build_frame(dp, frame, sizeof(frame));
 	memcpy(dp->gen->bss->gen_hdr, frame, BENCH_HDR_LEN);
 	dp->mtu_now = dp->fwd_in.mtu;
+	dp->dsts_for = -1;
+	if (dp->ndst > 1 || dp->nhfwd > 1) {
+		err = make_perm(dp);
+		if (!err)
+			err = fill_hfwd(dp);
+		if (err)
+			return err;
+	}
 	if (dp->want[CASE_KERNEL_JUMBO] || dp->want[CASE_TABLE_JUMBO]) {
 		err = bench_enter_ns(dp->ns_gen);
 		if (!err)
@@ -743,6 +853,8 @@ static void write_json(const struct dp *dp, const struct summary *s,
 	cJSON_AddNumberToObject(root, "seconds", dp->seconds);
 	cJSON_AddNumberToObject(root, "trials", dp->trials);
 	cJSON_AddNumberToObject(root, "frame_bytes", BENCH_FRAME_LEN + 4);
+	cJSON_AddNumberToObject(root, "dests", dp->ndst);
+	cJSON_AddNumberToObject(root, "hfwd_entries", dp->nhfwd);
 	arr = cJSON_AddArrayToObject(root, "cases");
 	for (int c = 0; c < CASE_MAX; c++) {
 		if (!dp->nres[c])
@@ -933,7 +1045,8 @@ static void usage(void)
 		"--src IP --dst IP\n"
 		"       [--seconds S] [--trials N] [--cpu N] "
 		"[--cases kernel,table,fib,generic,bare,table-rpf,"
-		"kernel-8000,table-8000] [--json "
+		"kernel-8000,table-8000] [--dests N] [--hfwd-entries M] "
+		"[--json "
 		"FILE] "
 		"[--profile]\n");
 }
@@ -952,6 +1065,8 @@ int dp_main(int argc, char **argv)
 		{"json", required_argument, NULL, 'j'},
 		{"profile", no_argument, NULL, 'P'},
 		{"fwd-obj", required_argument, NULL, 'o'},
+		{"dests", required_argument, NULL, 'D'},
+		{"hfwd-entries", required_argument, NULL, 'H'},
 		{}};
 	static struct dp dp; /* results arrays: keep off the stack */
 	char *ns = NULL, *ifs = NULL, *save = NULL;
@@ -959,6 +1074,8 @@ int dp_main(int argc, char **argv)
 
 	dp.fwd_path = "build/fwd.bpf.o";
 	dp.pkt_fd = -1;
+	dp.ndst = 1;
+	dp.nhfwd = 1;
 	dp.seconds = 5;
 	dp.trials = 5;
 	dp.cpu = 1;
@@ -1004,12 +1121,19 @@ int dp_main(int argc, char **argv)
 		case 'o':
 			dp.fwd_path = optarg;
 			break;
+		case 'D':
+			dp.ndst = strtoul(optarg, NULL, 10);
+			break;
+		case 'H':
+			dp.nhfwd = strtoul(optarg, NULL, 10);
+			break;
 		default:
 			goto bad;
 		}
 	}
 	if (!ns || !ifs || !dp.dst.s_addr || dp.seconds <= 0 || dp.trials < 1 ||
-	    dp.trials > MAX_TRIALS)
+	    dp.trials > MAX_TRIALS || dp.ndst > BENCH_MAX_DSTS ||
+	    dp.nhfwd > (1U << 24) || (dp.nhfwd > 1 && dp.ndst > dp.nhfwd))
 		goto bad;
 	dp.ns_gen = strtok_r(ns, ",", &save);
 	dp.ns_fwd = strtok_r(NULL, ",", &save);

@@ -13,15 +13,26 @@ dp=$dir/dp.json
 cp=$dir/cp.json
 [ -s "$dp" ] || echo '{"na":"data path not run"}' >"$dp"
 [ -s "$cp" ] || echo '{"na":"control plane not run"}' >"$cp"
+# The scaling sweep's runs, one file per point (routes: 800k host routes).
+scale=$dir/scaling.json
+if ls "$dir"/scale-*.json >/dev/null 2>&1; then
+	for f in "$dir"/scale-*.json; do
+		jq --arg r "$(case $f in *routes*) echo 800000 ;; *) echo 1 ;; esac)" \
+			'. + {routes: ($r | tonumber)}' "$f"
+	done | jq -s 'sort_by(.routes, .dests)' >"$scale"
+else
+	echo '[]' >"$scale"
+fi
 
-jq -n --slurpfile dp "$dp" --slurpfile cp "$cp" \
+jq -n --slurpfile dp "$dp" --slurpfile cp "$cp" --slurpfile scale "$scale" \
 	--arg kernel "$(uname -r)" --arg cpus "$(nproc)" \
 	--arg model "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)" \
 	--arg load "$(paste -sd' ' "$dir/loadavg" 2>/dev/null || true)" \
 	--arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
 	'{date: $date, machine: {kernel: $kernel, vcpus: ($cpus | tonumber),
 	  cpu: $model, links: "veth",
-	  loadavg_start_end: $load}, dataplane: $dp[0], controlplane: $cp[0]}' \
+	  loadavg_start_end: $load}, dataplane: $dp[0], scaling: $scale[0],
+	  controlplane: $cp[0]}' \
 	>"$dir/results.json"
 
 md=$dir/results.md
@@ -65,6 +76,20 @@ md=$dir/results.md
 				"$dir/results.json"
 		fi
 	fi
+	if jq -e '.scaling | length > 0' "$dir/results.json" >/dev/null; then
+		echo
+		echo "## Scaling: many destinations, big tables"
+		echo
+		echo "64-byte frames to N active destinations of hfwd, in a random order (the fib case to N destinations hfwd lacks); the last row has 800k host routes in the kernel's FIB. Mpps, median (min-max)."
+		echo
+		echo "| active destinations | hfwd entries | routes | kernel | table | fib | table/kernel | fib/kernel |"
+		echo "|---:|---:|---:|---:|---:|---:|---:|---:|"
+		jq -r '.scaling[] | (.cases | map({(.name): .}) | add) as $c |
+			def f(n): if $c[n] then "\($c[n].pps_median/1e4|round/100) (\($c[n].pps_min/1e4|round/100)-\($c[n].pps_max/1e4|round/100))" else "-" end;
+			def r(n): if $c[n] and $c.kernel then "\($c[n].pps_median/$c.kernel.pps_median*100|round/100)x" else "-" end;
+			"| \(.dests) | \(.hfwd_entries) | \(.routes) | \(f("kernel")) | \(f("table")) | \(f("fib")) | \(r("table")) | \(r("fib")) |"' \
+			"$dir/results.json"
+	fi
 	echo
 	echo "## Control plane"
 	echo
@@ -96,5 +121,32 @@ unset key
 plot "$dir/pps.dat" using 1:3:xtic(2) with boxes lc rgb "#4477aa", \
      "" using 1:3:4:5 with yerrorbars lc rgb "black" pt 0 lw 1.5, \
      "" using 1:(\$5):(sprintf("%.2f", \$3)) with labels offset 0,1
+EOF
+fi
+
+# Mpps against active destinations, kernel, table, fib.
+if jq -e '.scaling | length > 0' "$dir/results.json" >/dev/null && command -v gnuplot >/dev/null; then
+	for c in kernel table fib; do
+		jq -r --arg c "$c" '.scaling[] | select(.routes == 1) | .dests as $d |
+			.cases[] | select(.name == $c) | "\($d) \(.pps_median/1e6) \(.pps_min/1e6) \(.pps_max/1e6)"' \
+			"$dir/results.json" >"$dir/scale-$c.dat"
+	done
+	jq -r '.scaling[] | select(.routes > 1) | .dests as $d | .cases[] |
+		"\($d) \(.pps_median/1e6) \(.name)"' "$dir/results.json" >"$dir/scale-routes.dat"
+	gnuplot <<EOF
+set terminal pngcairo size 800,480 noenhanced
+set output "$dir/scale.png"
+set title "fwd: Mpps against active destinations (one CPU, veth, 64 B, random order)"
+set xlabel "active destinations (hfwd holds 1k, 100k, 1M)"
+set ylabel "Mpps (median, min-max bars)"
+set logscale x
+set xrange [0.5:300000]
+set yrange [0:*]
+set grid
+set key top right
+plot "$dir/scale-kernel.dat" using 1:2:3:4 with yerrorlines title "kernel", \
+     "$dir/scale-table.dat" using 1:2:3:4 with yerrorlines title "table (hfwd hit)", \
+     "$dir/scale-fib.dat" using 1:2:3:4 with yerrorlines title "fib (bpf_fib_lookup)", \
+     "$dir/scale-routes.dat" using 1:2 with points pt 7 ps 1.5 title "800k routes: kernel, fib"
 EOF
 fi
