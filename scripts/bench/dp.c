@@ -664,6 +664,17 @@ static int fwd_load(struct dp *dp)
 			strerror(-err));
 		return err;
 	}
+	/* a steps.sh variant reads its next hop from here, not hfwd */
+	{
+		int pfd = bpf_object__find_map_fd_by_name(dp->fwd, "prof_nh");
+		struct fwd_entry e = {.ifindex = dp->fwd_out.ifindex};
+		uint32_t zero = 0;
+
+		memcpy(e.smac, dp->fwd_out.mac, 6);
+		memcpy(e.dmac, dp->sink_if.mac, 6);
+		if (pfd >= 0 && bpf_map_update_elem(pfd, &zero, &e, BPF_ANY))
+			return -errno;
+	}
 	dp->fwd_prog =
 		bpf_object__find_program_by_name(dp->fwd, "xdp_handle_fwd");
 	dp->hfwd = bpf_object__find_map_fd_by_name(dp->fwd, "hfwd");
