@@ -42,12 +42,12 @@
 #ifndef FWD_PROFILE_SKIP
 #define FWD_PROFILE_SKIP 0
 #endif
-#define SKIP_CSUM 1	/* the header checksum check */
-#define SKIP_HFWD 2	/* hfwd: a one-slot array read instead */
-#define SKIP_REWRITE 4	/* MACs, TTL, checksum */
-#define SKIP_COUNT 8	/* fwd_stats */
-#define SKIP_LEN 16	/* bpf_xdp_get_buff_len(): the linear length */
-#define SKIP_SOURCE 32	/* the own-source check (fwd_local) */
+#define SKIP_CSUM 1    /* the header checksum check */
+#define SKIP_HFWD 2    /* hfwd: a one-slot array read instead */
+#define SKIP_REWRITE 4 /* MACs, TTL, checksum */
+#define SKIP_COUNT 8   /* fwd_stats */
+#define SKIP_LEN 16    /* bpf_xdp_get_buff_len(): the linear length */
+#define SKIP_SOURCE 32 /* the own-source check (fwd_local) */
 #define SKIP(step) (FWD_PROFILE_SKIP & (step))
 
 #if SKIP(SKIP_HFWD)
@@ -499,9 +499,9 @@ int xdp_handle_fwd(struct xdp_md *ctx)
 				   : bpf_xdp_get_buff_len(ctx);
 	__u32 counter = FWD_CNT_PASS_NOT_IPV4;
 	int verdict = fwd_packet(ctx, &counter, &len);
-	struct fwd_count *c = SKIP(SKIP_COUNT)
-				      ? NULL
-				      : bpf_map_lookup_elem(&fwd_stats, &counter);
+	struct fwd_count *c =
+		SKIP(SKIP_COUNT) ? NULL
+				 : bpf_map_lookup_elem(&fwd_stats, &counter);
 
 	if (c) {
 		c->packets++;
