@@ -78,16 +78,18 @@ router_topology() {
 }
 
 # start_fwd LOG ARGS...: fwd on m1 and m2 until synced (0), or 1 if it
-# exited first (pid then empty).
+# exited first (pid then empty). FWD_STATE: its --state (default
+# $tmp/fwd.db); FWD_READY: the log line to wait for (default "synced";
+# "ready in" once the API listens too).
 start_fwd() {
 	local log=$1 i
 	shift
 	tap_log=$log
-	"$fwd" --iface m1 --iface m2 --bpffs $bpffs --state "$tmp/fwd.db" \
-		-v "$@" >"$log" 2>&1 &
+	"$fwd" --iface m1 --iface m2 --bpffs $bpffs \
+		--state "${FWD_STATE:-$tmp/fwd.db}" -v "$@" >"$log" 2>&1 &
 	pid=$!
 	for ((i = 0; i < 250; i++)); do
-		grep -q "synced" "$log" && return 0
+		grep -q "${FWD_READY:-synced}" "$log" && return 0
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.02
 	done

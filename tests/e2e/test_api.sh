@@ -97,14 +97,18 @@ stop_fwd() {
 	fwd_pid=
 }
 
-# post BODY [CURL ARGS...]: status in $status, reply in $work/reply
-post() {
+# send BODY CURL-ARGS...: POST BODY; status in $status, reply in $work/reply
+send() {
 	local body=$1
 	shift
 	printf '%s' "$body" >"$work/req"
 	status=$(curl -s -o "$work/reply" -w '%{http_code}' --max-time 10 \
 		-H 'Content-Type: application/json' --data-binary "@$work/req" \
-		--unix-socket "$sock" "$@" "$url")
+		"$@")
+}
+# post BODY [CURL ARGS...]: send() over the control socket
+post() {
+	send "$1" --unix-socket "$sock" "${@:2}" "$url"
 }
 
 # The 16 value bytes hfwd holds for IP ("" if none), as "04 00 00 00 ...".
@@ -350,14 +354,9 @@ t_refuse_open_listen() {
 }
 check tcp_listen_without_token_is_refused_loopback_too t_refuse_open_listen
 
-# post_tcp BODY [CURL ARGS...]: post() to the TCP listener
+# post_tcp BODY [CURL ARGS...]: send() to the TCP listener
 post_tcp() {
-	local body=$1
-	shift
-	printf '%s' "$body" >"$work/req"
-	status=$(curl -s -o "$work/reply" -w '%{http_code}' --max-time 10 \
-		-H 'Content-Type: application/json' --data-binary "@$work/req" \
-		"$@" http://127.0.0.1:5555/)
+	send "$1" "${@:2}" http://127.0.0.1:5555/
 }
 
 t_token() {

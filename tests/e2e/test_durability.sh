@@ -20,20 +20,9 @@ router_tools="curl sqlite3"
 sock=/run/fwd/fwd.sock
 router_topology 1500
 
-# up LOG ARGS...: fwd with --state $db, until its API answers.
+# up LOG ARGS...: fwd with --state $db, until its API listens.
 up() {
-	local log=$1 i
-	shift
-	"$fwd" --iface m1 --iface m2 --bpffs $bpffs --state "$db" -v "$@" \
-		>"$log" 2>&1 &
-	pid=$!
-	for ((i = 0; i < 250; i++)); do
-		grep -q "ready in" "$log" && return 0
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.02
-	done
-	pid=
-	return 1
+	FWD_STATE=$db FWD_READY="ready in" start_fwd "$@"
 }
 # update IP: UpdateForward IP out of m2, dstMac derived from IP (so that
 # a row whose MAC does not match its address is a half-applied one); the

@@ -27,52 +27,39 @@ fi
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-mkdir "$work/corpus"
+# harness PREFIX BIN SEEDS SECONDS ARGS...: replay the seed corpus, then
+# fuzz for SECONDS; two TAP lines, test names starting with PREFIX.
+harness() {
+	local name=$1 exe=$2 seeds=$3 t=$4 runs n f d
+	shift 4
+	d=$work/${name:-api_}
+	mkdir "$d"
+	if "$exe" -runs=0 -artifact_prefix="$d-" "$seeds" \
+		>"$d.replay" 2>&1 && ! ls "$d"-crash-* >/dev/null 2>&1; then
+		n=$(find "$seeds" -type f | wc -l)
+		ok "${name}seed_corpus_of_${n}_inputs_replays_clean"
+	else
+		sed 's/^/# /' "$d.replay" | tail -30
+		not_ok "${name}seed_corpus_replays_clean"
+	fi
+	if "$exe" -max_total_time="$t" -timeout=10 -rss_limit_mb=1024 "$@" \
+		-artifact_prefix="$d-" "$d" "$seeds" >"$d.fuzz" 2>&1; then
+		runs=$(sed -n 's/^Done \([0-9]*\) runs.*/\1/p' "$d.fuzz")
+		echo "# ${runs:-?} inputs in ${t}s"
+		ok "${name}fuzzing_${t}s_finds_no_crash_or_contract_break"
+	else
+		grep -v '^#' "$d.fuzz" | tail -40 | sed 's/^/# /'
+		for f in "$d"-crash-* "$d"-leak-* "$d"-timeout-*; do
+			[ -e "$f" ] || continue
+			echo "# input $(basename "$f"): $(head -c 300 "$f" | od -An -c | head -5 | tr -s ' ')"
+		done
+		not_ok "${name}fuzzing_${t}s_finds_no_crash_or_contract_break"
+	fi
+}
 
-if "$bin" -runs=0 -artifact_prefix="$work/" "$top/tests/fuzz/corpus" \
-	>"$work/replay.log" 2>&1 && ! ls "$work"/crash-* >/dev/null 2>&1; then
-	n=$(find "$top/tests/fuzz/corpus" -type f | wc -l)
-	ok "seed_corpus_of_${n}_inputs_replays_clean"
-else
-	sed 's/^/# /' "$work/replay.log" | tail -30
-	not_ok seed_corpus_replays_clean
-fi
-
-if "$bin" -max_total_time="$secs" -max_len=70000 -timeout=10 \
-	-rss_limit_mb=1024 -dict="$top/tests/fuzz/api.dict" \
-	-artifact_prefix="$work/" "$work/corpus" "$top/tests/fuzz/corpus" \
-	>"$work/fuzz.log" 2>&1; then
-	runs=$(sed -n 's/^Done \([0-9]*\) runs.*/\1/p' "$work/fuzz.log")
-	echo "# ${runs:-?} inputs in ${secs}s"
-	ok "fuzzing_${secs}s_finds_no_crash_or_contract_break"
-else
-	grep -v '^#' "$work/fuzz.log" | tail -40 | sed 's/^/# /'
-	for f in "$work"/crash-* "$work"/leak-* "$work"/timeout-*; do
-		[ -e "$f" ] || continue
-		echo "# input $(basename "$f"): $(head -c 300 "$f" | od -An -c | head -5 | tr -s ' ')"
-	done
-	not_ok "fuzzing_${secs}s_finds_no_crash_or_contract_break"
-fi
-
-# --- the import of fwd 0.1's files -------------------------------------
-legacy=$top/build/tests/fuzz/fuzz_legacy
-lsecs=$((secs / 3 > 0 ? secs / 3 : 1))
-mkdir "$work/lcorpus"
-if "$legacy" -runs=0 -artifact_prefix="$work/" "$top/tests/fuzz/corpus_legacy" \
-	>"$work/lreplay.log" 2>&1 && ! ls "$work"/crash-* >/dev/null 2>&1; then
-	n=$(find "$top/tests/fuzz/corpus_legacy" -type f | wc -l)
-	ok "import_seed_corpus_of_${n}_inputs_replays_clean"
-else
-	sed 's/^/# /' "$work/lreplay.log" | tail -30
-	not_ok import_seed_corpus_replays_clean
-fi
-if "$legacy" -max_total_time="$lsecs" -max_len=8192 -timeout=10 \
-	-rss_limit_mb=1024 -artifact_prefix="$work/" "$work/lcorpus" \
-	"$top/tests/fuzz/corpus_legacy" >"$work/lfuzz.log" 2>&1; then
-	runs=$(sed -n 's/^Done \([0-9]*\) runs.*/\1/p' "$work/lfuzz.log")
-	echo "# ${runs:-?} inputs in ${lsecs}s"
-	ok "import_fuzzing_${lsecs}s_finds_no_crash_or_contract_break"
-else
-	grep -v '^#' "$work/lfuzz.log" | tail -40 | sed 's/^/# /'
-	not_ok "import_fuzzing_${lsecs}s_finds_no_crash_or_contract_break"
-fi
+harness "" "$bin" "$top/tests/fuzz/corpus" "$secs" -max_len=70000 \
+	-dict="$top/tests/fuzz/api.dict"
+# the import of fwd 0.1's files
+harness import_ "$top/build/tests/fuzz/fuzz_legacy" \
+	"$top/tests/fuzz/corpus_legacy" $((secs / 3 > 0 ? secs / 3 : 1)) \
+	-max_len=8192

@@ -404,17 +404,16 @@ static void test_huge_headers_are_refused(void **st)
 	assert_int_equal(http("GET", "/healthz", NULL, NULL, &r), 200);
 }
 
-static void test_token_is_required_when_configured(void **st)
+/* Restart the server with TCP behind the token "s3cret-token". */
+static void restart_with_token(long control_gid)
 {
 	char path[] = "/tmp/fwd-token-XXXXXX";
 	struct api_opts o = {.control = CTL,
-			     .control_gid = -1,
+			     .control_gid = control_gid,
 			     .listen = "127.0.0.1:" PORT,
 			     .token_file = path};
-	struct resp r;
 	int fd;
 
-	(void)st;
 	stop(&srv);
 	fd = mkstemp(path);
 	assert_true(fd >= 0);
@@ -422,6 +421,14 @@ static void test_token_is_required_when_configured(void **st)
 	close(fd);
 	assert_int_equal(start(&srv, &o), 0);
 	unlink(path);
+}
+
+static void test_token_is_required_when_configured(void **st)
+{
+	struct resp r;
+
+	(void)st;
+	restart_with_token(-1);
 
 	assert_int_equal(http("POST", "/", NULL, SEED_UPDATE, &r), 401);
 	assert_non_null(strstr(r.body, "\"code\":1002"));
@@ -717,23 +724,11 @@ static void test_control_socket_is_0660_in_a_0750_directory(void **st)
 
 static void test_control_socket_needs_no_token(void **st)
 {
-	char path[] = "/tmp/fwd-token-XXXXXX";
-	struct api_opts o = {.control = CTL,
-			     .control_gid = 4242,
-			     .listen = "127.0.0.1:" PORT,
-			     .token_file = path};
 	struct resp r;
 	struct stat sb;
-	int fd;
 
 	(void)st;
-	stop(&srv);
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, "s3cret-token\n", 13), 13);
-	close(fd);
-	assert_int_equal(start(&srv, &o), 0);
-	unlink(path);
+	restart_with_token(4242);
 	/* the socket's mode guards it; TCP wants the token */
 	assert_int_equal(ctl_get(CTL, "/metrics"), 200);
 	assert_int_equal(http("GET", "/metrics", NULL, NULL, &r), 401);

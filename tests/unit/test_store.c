@@ -21,6 +21,7 @@
 #include <sqlite3.h>
 
 #include "store.h"
+#include "test_util.h"
 
 struct fix {
 	char dir[64];
@@ -34,22 +35,6 @@ struct rows {
 	uint32_t ip[16];
 	struct fwd_entry e[16];
 };
-
-static uint32_t ip4(const char *s)
-{
-	struct in_addr a;
-
-	assert_int_equal(inet_pton(AF_INET, s, &a), 1);
-	return a.s_addr;
-}
-
-static struct fwd_entry ent(uint32_t ifindex, uint8_t tag)
-{
-	struct fwd_entry e = {.ifindex = ifindex,
-			      .smac = {2, 0, 0, 0, 0, 1},
-			      .dmac = {2, 0, 0, 0, 0xd, tag}};
-	return e;
-}
 
 static int setup(void **state)
 {

@@ -25,6 +25,7 @@
 #include "loop.h"
 #include "store.h"
 #include "table.h"
+#include "test_util.h"
 
 struct fixture {
 	int hfwd, ovr;
@@ -33,22 +34,6 @@ struct fixture {
 	struct store *store;
 	struct table *t;
 };
-
-static uint32_t ip4(const char *s)
-{
-	struct in_addr a;
-
-	assert_int_equal(inet_pton(AF_INET, s, &a), 1);
-	return a.s_addr;
-}
-
-static struct fwd_entry ent(uint32_t ifindex, uint8_t tag)
-{
-	struct fwd_entry e = {.ifindex = ifindex,
-			      .smac = {2, 0, 0, 0, 0, 1},
-			      .dmac = {2, 0, 0, 0, 0xd, tag}};
-	return e;
-}
 
 static int make_maps(struct fixture *f, uint32_t max_entries)
 {
