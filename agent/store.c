@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -382,6 +383,25 @@ out:
 	return err;
 }
 
+/*
+ * The database's directory, 0700, if it is missing and its parent is not
+ * (/var/lib/fwd outside the unit, whose StateDirectory= makes it). Any
+ * failure shows when SQLite opens the file, with the reason.
+ */
+static void make_dir(const char *path)
+{
+	char dir[PATH_MAX];
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return;
+	*slash = '\0';
+	if (!mkdir(dir, 0700))
+		pr_info("state: created %s", dir);
+}
+
 /* The file exists and is fwd 0.1's JSON, not a database. */
 static bool is_json(const char *path)
 {
@@ -481,6 +501,7 @@ int store_open(struct store **out, const char *path)
 		       path);
 		return -EINVAL;
 	}
+	make_dir(path);
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -160,6 +161,26 @@ static void test_commit_is_what_a_restart_finds(void **state)
 	assert_true(has(&r, "10.0.0.3", &a));
 	assert_false(has(&r, "10.0.0.2", NULL));
 	assert_false(has(&r, "10.0.0.4", NULL));
+}
+
+static void test_a_missing_directory_is_made(void **state)
+{
+	struct fix *f = *state;
+	char db[160];
+	struct rows r;
+
+	/* /var/lib/fwd outside the unit: made 0700; deeper, not */
+	snprintf(f->db, sizeof(f->db), "%s/lib/fwd.db", f->dir);
+	assert_int_equal(reopen(f, &r), 0);
+	snprintf(db, sizeof(db), "%s/lib", f->dir);
+	{
+		struct stat st;
+
+		assert_int_equal(stat(db, &st), 0);
+		assert_int_equal(st.st_mode & 0777, 0700);
+	}
+	snprintf(f->db, sizeof(f->db), "%s/no/such/fwd.db", f->dir);
+	assert_int_not_equal(reopen(f, &r), 0);
 }
 
 static void test_rows_read_as_the_api_writes_them(void **state)
@@ -441,6 +462,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 		T(test_commit_is_what_a_restart_finds),
+		T(test_a_missing_directory_is_made),
 		T(test_rows_read_as_the_api_writes_them),
 		T(test_a_bad_row_stops_the_start),
 		T(test_strangers_and_damage_are_refused),
