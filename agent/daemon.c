@@ -614,8 +614,7 @@ int daemon_run(const struct daemon_opts *o)
 	d->poll_fd = -1;
 	d->start_us = loop_now_us();
 	/* Not 0: that is what an adopted fwd_local's addresses get. */
-	d->local_gen = 1;
-	localset_init(&d->locals);
+	d->local_gen = 1; /* d->locals: empty, d is calloc()ed */
 	d->loop = loop_new();
 	if (!d->loop) {
 		err = -errno;

@@ -53,11 +53,6 @@ static void unspill(struct localset *s)
 			i++;
 }
 
-void localset_init(struct localset *s)
-{
-	memset(s, 0, sizeof(*s));
-}
-
 void localset_free(struct localset *s)
 {
 	free(s->spill);

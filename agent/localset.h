@@ -33,8 +33,11 @@ struct localset {
 	uint32_t n_spill, cap_spill;
 };
 
-/* An empty set, nothing dirty. */
-void localset_init(struct localset *s);
+/*
+ * A set is empty when its memory is zero: calloc() it, or embed it in
+ * zeroed memory, so that the 128 KiB of buckets nothing uses stay pages
+ * the kernel never had to provide (the daemon's RSS has a budget).
+ */
 void localset_free(struct localset *s);
 
 /*

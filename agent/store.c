@@ -25,8 +25,11 @@
 /* PRAGMA application_id: "fwd1", so that file(1) and fwd know the file. */
 #define STORE_APP_ID 0x66776431
 #define STORE_VERSION 1 /* PRAGMA user_version: the schema below */
-/* Page cache, KiB: the database is read once, at start. */
-#define STORE_CACHE_KIB 512
+/*
+ * Page cache, KiB: the database is read once, at start, and written a few
+ * pages per commit. Small, as the daemon's whole RSS has a budget.
+ */
+#define STORE_CACHE_KIB 64
 
 static const char schema[] = "CREATE TABLE IF NOT EXISTS overrides ("
 			     " ip TEXT PRIMARY KEY NOT NULL,"
@@ -519,6 +522,8 @@ int store_open(struct store **out, const char *path)
 		goto err;
 	}
 	sqlite3_extended_result_codes(s->db, 1);
+	/* no lookaside arena (~120 KiB): one connection, few statements */
+	sqlite3_db_config(s->db, SQLITE_DBCONFIG_LOOKASIDE, NULL, 0, 0);
 	err = check(s);
 	if (err)
 		goto err;

@@ -60,10 +60,9 @@ static void colliding(uint32_t *out, int n)
 
 static struct localset *set_new(void)
 {
-	struct localset *s = malloc(sizeof(*s));
+	struct localset *s = calloc(1, sizeof(*s));
 
 	assert_non_null(s);
-	localset_init(s);
 	return s;
 }
 
