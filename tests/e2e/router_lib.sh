@@ -37,8 +37,8 @@ pid=
 router_cleanup() {
 	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
 	for p in $(jobs -p); do kill "$p" 2>/dev/null || true; done
-	ip netns del h1 2>/dev/null || true
-	ip netns del h2 2>/dev/null || true
+	# every namespace here is the suite's own (isolate.sh's /run/netns)
+	ip -all netns delete 2>/dev/null || true
 	rm -rf "$tmp"
 }
 trap router_cleanup EXIT
@@ -46,11 +46,11 @@ trap router_cleanup EXIT
 MAC_M1=02:00:00:00:01:01 MAC_P1=02:00:00:00:01:02
 MAC_M2=02:00:00:00:02:01 MAC_P2=02:00:00:00:02:02
 
-# router_veth LOCAL LOCALMAC NS PEER PEERMAC MTU
+# router_veth LOCAL LOCALMAC NS PEER PEERMAC [MTU]: NS made if need be.
 router_veth() {
-	ip netns add "$3"
-	ip link add "$1" mtu "$6" address "$2" type veth peer name "$4" \
-		mtu "$6" address "$5" netns "$3"
+	ip netns add "$3" 2>/dev/null || true
+	ip link add "$1" mtu "${6:-1500}" address "$2" type veth peer name "$4" \
+		mtu "${6:-1500}" address "$5" netns "$3"
 	ip link set "$1" up
 	ip -n "$3" link set "$4" up
 	ip -n "$3" link set lo up

@@ -17,56 +17,16 @@
 set -eu
 
 top=${FWD_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
-fwd=${FWD_BIN:-$top/build/fwd}
-bpffs=/sys/fs/bpf
-# shellcheck source=tests/tap.sh
-. "$top/tests/tap.sh"
-
-# an empty plan, not tap.sh's one skipped test
-skip_all() {
-	echo "1..0 # SKIP $1"
-	exit 0
-}
-
-[ "$(id -u)" -eq 0 ] || skip_all "needs root"
-[ -x "$fwd" ] || skip_all "build/fwd not built"
-for t in bpftool jq tcpdump ip; do
-	command -v $t >/dev/null || skip_all "$t not installed"
-done
-# Only ever inside a namespace of our own (tests/isolate.sh).
-[ "$(ip -o link show | grep -vc ': lo:')" -eq 0 ] ||
-	skip_all "not in a fresh network namespace (run under tests/isolate.sh)"
-mountpoint -q "$bpffs" || skip_all "no private bpffs at $bpffs"
-
-tmp=$(mktemp -d)
-pid=
-cleanup() {
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-	for p in $(jobs -p); do kill "$p" 2>/dev/null || true; done
-	ip netns del h1 2>/dev/null || true
-	ip netns del h2 2>/dev/null || true
-	ip netns del h3 2>/dev/null || true
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-MAC_M1=02:00:00:00:01:01 MAC_P1=02:00:00:00:01:02
-MAC_M2=02:00:00:00:02:01 MAC_P2=02:00:00:00:02:02
+router_tools="tcpdump"
+# skip checks, $tmp, cleanup, MAC_*, router_veth: the shared preamble
+# shellcheck source=tests/e2e/router_lib.sh
+. "$top/tests/e2e/router_lib.sh"
 MAC_M4=02:00:00:00:04:01 MAC_P4=02:00:00:00:04:02
 
-veth() { # veth LOCAL LOCALMAC NS PEER PEERMAC
-	ip netns add "$3" 2>/dev/null || true
-	ip link add "$1" address "$2" type veth peer name "$4" address "$5" \
-		netns "$3"
-	ip link set "$1" up
-	ip -n "$3" link set "$4" up
-	ip -n "$3" link set lo up
-}
-
-veth m1 $MAC_M1 h1 p1 $MAC_P1
-veth m2 $MAC_M2 h2 p2 $MAC_P2
-veth m4 $MAC_M4 h2 p4 $MAC_P4
-veth u3 02:00:00:00:03:01 h3 p3 02:00:00:00:03:02
+router_veth m1 $MAC_M1 h1 p1 $MAC_P1
+router_veth m2 $MAC_M2 h2 p2 $MAC_P2
+router_veth m4 $MAC_M4 h2 p4 $MAC_P4
+router_veth u3 02:00:00:00:03:01 h3 p3 02:00:00:00:03:02
 ip addr add 10.1.0.1/16 dev m1
 ip addr add 10.2.0.1/24 dev m2
 ip addr add 10.4.0.1/24 dev m4
