@@ -14,14 +14,20 @@
 #include <linux/if_ether.h>
 #include <linux/in.h>
 #include <linux/ip.h>
+#include <linux/ipv6.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 
 #include "fwd.h"
 
 #define AF_INET 2
-#define IP_MF 0x2000	 /* more fragments */
-#define IP_OFFSET 0x1fff /* fragment offset */
+#define AF_INET6 10
+#define IPV6_FLOWINFO_MASK 0x0fffffff /* traffic class and flow label */
+/* IPv6 next headers (linux/ipv6.h has the struct, not these) */
+#define NEXTHDR_ICMP 58
+#define ICMPV6_INFOMSG 128 /* types below are errors */
+#define IP_MF 0x2000	   /* more fragments */
+#define IP_OFFSET 0x1fff   /* fragment offset */
 /*
  * Bytes of IPv4 the linear part of a multi-buffer frame must hold: the
  * header and what the program reads after it (AH's SPI and ports end at 36).
@@ -390,6 +396,176 @@ static __always_inline __u32 source_invalid(struct xdp_md *ctx,
 	return 0;
 }
 
+/*
+ * IPv6 addresses ip6_forward() and ip6_rcv_core() never forward as
+ * unicast, either side (ipv6_addr_type()): multicast (ff00::/8, also
+ * multicast routing's), the unspecified and the loopback address and the
+ * rest of ::/96 (IPv4-compatible), IPv4-mapped ::ffff:0:0/96 (RFC 4291
+ * 2.5.5.2: never on the wire) and link-local fe80::/10 (its scope is the
+ * link: the kernel answers ICMPv6 beyond-scope).
+ */
+static __always_inline int addr6_special(const struct in6_addr *a)
+{
+	const __u32 *w = a->in6_u.u6_addr32;
+
+	if (a->in6_u.u6_addr8[0] == 0xff)
+		return 1;
+	if (a->in6_u.u6_addr8[0] == 0xfe &&
+	    (a->in6_u.u6_addr8[1] & 0xc0) == 0x80)
+		return 1;
+	return w[0] == 0 && w[1] == 0 &&
+	       (w[2] == 0 || w[2] == bpf_htonl(0xffff));
+}
+
+/*
+ * The ports of an IPv6 packet for bpf_fib_lookup(), as for IPv4 (see
+ * fib_set_ports()). 0: none to give; -1: an extension header stands first,
+ * whose chain the kernel's flow dissector walks and we do not: the kernel
+ * takes the packet.
+ */
+static __always_inline int fib6_set_ports(struct bpf_fib_lookup *p,
+					  struct ipv6hdr *ip6, void *data_end)
+{
+	__be16 *ports = (void *)(ip6 + 1);
+
+	switch (ip6->nexthdr) {
+	case IPPROTO_TCP:
+	case IPPROTO_UDP:
+	case IPPROTO_DCCP:
+	case IPPROTO_ESP:
+	case IPPROTO_SCTP:
+	case IPPROTO_UDPLITE:
+		break;
+	case IPPROTO_AH:
+		ports += 2;
+		break;
+	case NEXTHDR_ICMP:
+	case 59: /* no next header */
+		return 0;
+	default: /* hop-by-hop, routing, fragment, destination options ... */
+		return -1;
+	}
+	if ((void *)(ports + 2) > data_end ||
+	    (void *)(ports + 2) >
+		    (void *)(ip6 + 1) + bpf_ntohs(ip6->payload_len))
+		return 0;
+	p->sport = ports[0];
+	p->dport = ports[1];
+	return 0;
+}
+
+/* fib_pass_reason() for IPv6: its own counters. */
+static __always_inline __u32 fib6_pass_reason(int rc)
+{
+	switch (rc) {
+	case BPF_FIB_LKUP_RET_NO_NEIGH:
+		return FWD_CNT_PASS6_FIB_NO_NEIGH;
+	case BPF_FIB_LKUP_RET_NOT_FWDED:
+		return FWD_CNT_PASS6_FIB_NOT_FWDED;
+	case BPF_FIB_LKUP_RET_FWD_DISABLED:
+		return FWD_CNT_PASS6_FIB_FWD_DISABLED;
+	case BPF_FIB_LKUP_RET_BLACKHOLE:
+	case BPF_FIB_LKUP_RET_UNREACHABLE:
+	case BPF_FIB_LKUP_RET_PROHIBIT:
+		return FWD_CNT_PASS6_FIB_DROP;
+	case BPF_FIB_LKUP_RET_FRAG_NEEDED:
+		return FWD_CNT_PASS6_MTU;
+	default:
+		return FWD_CNT_PASS6_FIB_OTHER;
+	}
+}
+
+/*
+ * IPv6, on an ingress with FWD_IF_IPV6: the fib path. What the kernel
+ * does not forward, or forwards otherwise, goes to it (ip6_rcv_core(),
+ * ip6_forward()): a bad version or a payload length beyond the frame;
+ * hop-by-hop options (router alert, jumbograms) and other extension
+ * headers first; special addresses; hop limit <= 1 (time exceeded);
+ * ICMPv6 errors (ECMP hashes their inner header); and whatever
+ * bpf_fib_lookup() does not answer with a neighbour: local delivery, no
+ * route, forwarding off on the ingress, beyond the egress MTU (routers
+ * send Packet Too Big, never fragment). Padding beyond the payload length
+ * is trimmed, as ip6_rcv_core() does; the hop limit goes down by one.
+ */
+static __always_inline int fwd_packet6(struct xdp_md *ctx, __u32 *counter,
+				       __u32 *len)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct ethhdr *eth = data;
+	struct ipv6hdr *ip6 = (void *)(eth + 1);
+	__u32 ifindex = ctx->ingress_ifindex, plen;
+	struct bpf_fib_lookup p = {};
+	struct fwd_iface *in;
+	__u8 *type;
+	long linear, trim;
+	int rc, verdict;
+
+	in = bpf_map_lookup_elem(&fwd_ifaces, &ifindex);
+	/* Not (yet) ours: the kernel's, counted as before IPv6 was. */
+	if (!in || !(in->flags & FWD_IF_MANAGED) || !(in->flags & FWD_IF_IPV6))
+		return pass(counter, FWD_CNT_PASS_NOT_IPV4);
+	if (!mac_eq(eth->h_dest, in->mac))
+		return pass(counter, FWD_CNT_PASS_NOT_FOR_US);
+	if (in->flags & FWD_IF_NF_HOLD)
+		return pass(counter, FWD_CNT_PASS_NETFILTER);
+	if ((void *)(ip6 + 1) > data_end)
+		return pass(counter, FWD_CNT_PASS_TRUNCATED);
+	if (ip6->version != 6)
+		return pass(counter, FWD_CNT_PASS6_BAD_HEADER);
+	if (ip6->nexthdr == 0) /* NEXTHDR_HOP */
+		return pass(counter, FWD_CNT_PASS6_EXT_HEADER);
+	plen = bpf_ntohs(ip6->payload_len) + sizeof(*ip6);
+	if (plen > *len - ETH_HLEN)
+		return pass(counter, FWD_CNT_PASS6_BAD_HEADER);
+	linear = data_end - (void *)ip6;
+	if (linear < plen && linear < FWD_LINEAR_MIN)
+		return pass(counter, FWD_CNT_PASS_TRUNCATED);
+	if (addr6_special(&ip6->daddr) || addr6_special(&ip6->saddr))
+		return pass(counter, FWD_CNT_PASS6_NOT_UNICAST);
+	if (ip6->hop_limit <= 1)
+		return pass(counter, FWD_CNT_PASS6_HOP_LIMIT);
+	type = (void *)(ip6 + 1);
+	if (ip6->nexthdr == NEXTHDR_ICMP && (void *)(type + 1) <= data_end &&
+	    *type < ICMPV6_INFOMSG)
+		return pass(counter, FWD_CNT_PASS6_ICMP_ERROR);
+
+	p.family = AF_INET6;
+	p.flowinfo = *(__be32 *)ip6 & bpf_htonl(IPV6_FLOWINFO_MASK);
+	p.l4_protocol = ip6->nexthdr;
+	p.tot_len = plen; /* the lookup checks the MTU */
+	__builtin_memcpy(p.ipv6_src, &ip6->saddr, sizeof(p.ipv6_src));
+	__builtin_memcpy(p.ipv6_dst, &ip6->daddr, sizeof(p.ipv6_dst));
+	p.ifindex = ifindex;
+	if (fib6_set_ports(&p, ip6, data_end))
+		return pass(counter, FWD_CNT_PASS6_EXT_HEADER);
+	rc = bpf_fib_lookup(ctx, &p, sizeof(p), 0);
+	if (rc != BPF_FIB_LKUP_RET_SUCCESS)
+		return pass(counter, fib6_pass_reason(rc));
+
+	if (p.ifindex == ctx->ingress_ifindex)
+		return pass(counter, FWD_CNT_PASS_HAIRPIN);
+	verdict = bpf_redirect_map(&fwd_ports, p.ifindex, XDP_PASS);
+	if (verdict != XDP_REDIRECT)
+		return pass(counter, FWD_CNT_PASS_EGRESS);
+	trim = (long)*len - ETH_HLEN - plen;
+	if (trim > 0) {
+		if (bpf_xdp_adjust_tail(ctx, -(int)trim))
+			return pass(counter, FWD_CNT_PASS6_BAD_HEADER);
+		*len -= trim;
+	}
+	data = (void *)(long)ctx->data;
+	data_end = (void *)(long)ctx->data_end;
+	eth = data;
+	ip6 = (void *)(eth + 1);
+	if ((void *)(ip6 + 1) > data_end)
+		return pass(counter, FWD_CNT_PASS_TRUNCATED);
+	__builtin_memcpy(eth->h_dest, p.dmac, ETH_ALEN);
+	__builtin_memcpy(eth->h_source, p.smac, ETH_ALEN);
+	ip6->hop_limit--; /* no header checksum in IPv6 */
+	return verdict_of(counter, FWD_CNT_FWD_FIB6, verdict);
+}
+
 static __always_inline int fwd_packet(struct xdp_md *ctx, __u32 *counter,
 				      __u32 *len)
 {
@@ -408,6 +584,8 @@ static __always_inline int fwd_packet(struct xdp_md *ctx, __u32 *counter,
 
 	if ((void *)(eth + 1) > data_end)
 		return pass(counter, FWD_CNT_PASS_TRUNCATED);
+	if (eth->h_proto == bpf_htons(ETH_P_IPV6))
+		return fwd_packet6(ctx, counter, len);
 	if (eth->h_proto != bpf_htons(ETH_P_IP))
 		return pass(counter, FWD_CNT_PASS_NOT_IPV4);
 

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <linux/if_ether.h>
 #include <linux/ip.h>
+#include <linux/ipv6.h>
 
 /*
  * Large enough for the MTU cases and jumbo frames: a 9000-byte packet
@@ -157,6 +158,55 @@ static inline void pkt_forwarded(struct pkt *out, const struct pkt *in,
 	pkt_ip(out)->ttl--;
 	pkt_ip_csum(out);
 	out->len = ETH_HLEN + ntohs(pkt_ip(out)->tot_len);
+}
+
+static inline struct ipv6hdr *pkt_ip6(struct pkt *p)
+{
+	return (struct ipv6hdr *)(p->b + ETH_HLEN);
+}
+
+/*
+ * An Ethernet/IPv6/UDP frame: @payload bytes after the 40-byte header
+ * (UDP 4242 -> 5353, then a counting pattern), traffic class 0x10, flow
+ * label 0x12345. Addresses as text, for readability at the call sites.
+ */
+static inline void pkt_ipv6(struct pkt *p, const uint8_t dst[ETH_ALEN],
+			    const uint8_t src[ETH_ALEN], const char *saddr,
+			    const char *daddr, uint8_t hop_limit,
+			    size_t payload)
+{
+	struct ethhdr *eth = pkt_eth(p);
+	struct ipv6hdr *ip6 = pkt_ip6(p);
+	uint8_t *l4 = (uint8_t *)(ip6 + 1);
+
+	memset(p, 0, sizeof(*p));
+	memcpy(eth->h_dest, dst, ETH_ALEN);
+	memcpy(eth->h_source, src, ETH_ALEN);
+	eth->h_proto = htons(ETH_P_IPV6);
+	*(uint32_t *)ip6 = htonl(6U << 28 | 0x10U << 20 | 0x12345);
+	ip6->payload_len = htons((uint16_t)payload);
+	ip6->nexthdr = IPPROTO_UDP;
+	ip6->hop_limit = hop_limit;
+	inet_pton(AF_INET6, saddr, &ip6->saddr);
+	inet_pton(AF_INET6, daddr, &ip6->daddr);
+	for (size_t i = 0; i < payload; i++)
+		l4[i] = (uint8_t)i;
+	if (payload >= 8) {
+		l4[0] = 0x10, l4[1] = 0x92, l4[2] = 0x14, l4[3] = 0xe9;
+		l4[4] = (uint8_t)(payload >> 8), l4[5] = (uint8_t)payload;
+	}
+	p->len = ETH_HLEN + sizeof(*ip6) + payload;
+}
+
+/* What a router sends for @in: new MACs, hop limit one less. */
+static inline void pkt_forwarded6(struct pkt *out, const struct pkt *in,
+				  const uint8_t dmac[ETH_ALEN],
+				  const uint8_t smac[ETH_ALEN])
+{
+	*out = *in;
+	memcpy(out->b, dmac, ETH_ALEN);
+	memcpy(out->b + ETH_ALEN, smac, ETH_ALEN);
+	pkt_ip6(out)->hop_limit--;
 }
 
 #endif /* PKT_H */

@@ -50,6 +50,9 @@ static const uint8_t mac_client[ETH_ALEN] = {2, 0, 0, 0, 1, 2};
 /* MACs set on the interfaces at setup (and read back from the kernel). */
 static const uint8_t mac_in0[ETH_ALEN] = {2, 0, 0, 0, 1, 1};
 static const uint8_t mac_in1[ETH_ALEN] = {2, 0, 0, 0, 6, 1};
+static const uint8_t mac_in6[ETH_ALEN] = {2, 0, 0, 0, 7, 1};
+static const uint8_t mac_client6[ETH_ALEN] = {2, 0, 0, 0, 7, 2};
+static const uint8_t mac_gw6[ETH_ALEN] = {2, 0, 0, 0, 8, 2};
 static const uint8_t mac_eg2_in[ETH_ALEN] = {2, 0, 0, 0, 4, 1};
 /* Neighbours the test installs on the egress side. */
 static const uint8_t mac_gw[ETH_ALEN] = {2, 0, 0, 0, 2, 2};
@@ -150,6 +153,31 @@ static const char *const net_setup[] = {
 	"ip route add blackhole 10.97.0.0/16",
 	"ip route add unreachable 10.98.0.0/16",
 	"ip route add prohibit 10.96.0.0/16",
+	/*
+	 * IPv6: in6 and eg6 only (the other interfaces stay without it: the
+	 * live tests capture their wires), no DAD, no router solicitations.
+	 */
+	"ip link add in6 address 02:00:00:00:07:01 type veth peer name in6p"
+	" address 02:00:00:00:07:02",
+	"ip link add eg6 address 02:00:00:00:08:01 type veth peer name eg6p"
+	" address 02:00:00:00:08:02",
+	"ethtool -K eg6p gro on >/dev/null",
+	"for i in in6 in6p eg6 eg6p; do"
+	" sysctl -qw net.ipv6.conf.$i.disable_ipv6=0"
+	" net.ipv6.conf.$i.accept_dad=0"
+	" net.ipv6.conf.$i.router_solicitations=0 || exit 1;"
+	" ip link set $i up || exit 1; done",
+	"sysctl -qw net.ipv6.conf.all.forwarding=1",
+	"ip -6 addr add 2001:db8:7::1/64 dev in6 nodad",
+	"ip -6 addr add 2001:db8:8::1/64 dev eg6 nodad",
+	"ip -6 neigh replace 2001:db8:8::2 lladdr 02:00:00:00:08:02 dev eg6"
+	" nud permanent",
+	"ip -6 route add 2001:db8:9::/64 via 2001:db8:8::2 dev eg6",
+	"ip -6 route add 2001:db8:a::/64 via 2001:db8:8::3 dev eg6",
+	"ip -6 route add blackhole 2001:db8:c::/64",
+	"ip -6 route add 2001:db8:d::/64 via 2001:db8:7::2 dev in6",
+	"ip -6 neigh replace 2001:db8:7::2 lladdr 02:00:00:00:07:02 dev in6"
+	" nud permanent",
 };
 
 static struct {
@@ -158,7 +186,8 @@ static struct {
 	int ncpus;
 	const char *skip_reason; /* no root: every case skips with this */
 	char fail_reason[256];	 /* root, but setup broke: every case fails */
-	int in0, in1, eg0, eg1, eg2, lo;
+	int in0, in1, eg0, eg1, eg2, lo, in6, eg6;
+	uint8_t eg6_mac[ETH_ALEN];
 	uint8_t eg0_mac[ETH_ALEN]; /* read back from the kernel */
 	uint8_t eg2_mac[ETH_ALEN];
 	unsigned int frames; /* golden frames checked, for the log */
@@ -248,12 +277,15 @@ static int setup_net(void)
 	env.eg1 = if_nametoindex("eg1");
 	env.eg2 = if_nametoindex("eg2");
 	env.lo = if_nametoindex("lo");
+	env.in6 = if_nametoindex("in6");
+	env.eg6 = if_nametoindex("eg6");
 	if (!env.in0 || !env.in1 || !env.eg0 || !env.eg1 || !env.eg2 ||
 	    !env.lo) {
 		setup_fail("an interface created at setup has no ifindex");
 		return -ENODEV;
 	}
-	if (read_mac("eg0", env.eg0_mac) || read_mac("eg2", env.eg2_mac)) {
+	if (read_mac("eg0", env.eg0_mac) || read_mac("eg2", env.eg2_mac) ||
+	    read_mac("eg6", env.eg6_mac)) {
 		setup_fail("cannot read egress MACs: %s", strerror(errno));
 		return -EIO;
 	}
@@ -275,6 +307,10 @@ static int setup_maps(void)
 	err |= port_put(env.in1);
 	err |= port_put(env.eg0);
 	err |= port_put(env.eg2);
+	err |= iface_put(env.in6, mac_in6, fwd | FWD_IF_IPV6, 1500);
+	err |= iface_put(env.eg6, env.eg6_mac, fwd | FWD_IF_IPV6, 1500);
+	err |= port_put(env.in6);
+	err |= port_put(env.eg6);
 
 	err |= route_put(TBL_HIT, env.eg0, mac_tbl_src, mac_tbl, 0);
 	err |= route_put(TBL_UNMANAGED, env.eg1, mac_tbl_src, mac_tbl, 0);
@@ -1844,6 +1880,177 @@ static void test_frags_fib_path_forwards_and_checks_mtu(void **state)
 		    FWD_CNT_PASS_MTU);
 }
 
+/* ---- IPv6: the fib path ------------------------------------------- */
+
+#define SRC6 "2001:db8:7::2"
+
+/* From the client on in6 to @daddr, @payload bytes after IPv6. */
+static struct pkt *frame6(const char *daddr, uint8_t hop_limit, size_t payload)
+{
+	static struct pkt p;
+
+	pkt_ipv6(&p, mac_in6, mac_client6, SRC6, daddr, hop_limit, payload);
+	return &p;
+}
+
+static void test_ipv6_fib_rewrites_macs_and_hop_limit(void **state)
+{
+	struct pkt want, *in = frame6("2001:db8:9::5", 64, 64);
+
+	(void)state;
+	REQUIRE_ENV();
+	pkt_forwarded6(&want, in, mac_gw6, env.eg6_mac);
+	/* Spell out what pkt_forwarded6() promises, independent of it. */
+	assert_memory_equal(want.b, mac_gw6, ETH_ALEN);
+	assert_int_equal(pkt_ip6(&want)->hop_limit, 63);
+	expect(in, env.in6, XDP_REDIRECT, &want, FWD_CNT_FWD_FIB6);
+	/* hop limit 2 leaves with 1 */
+	in = frame6("2001:db8:9::5", 2, 8);
+	pkt_forwarded6(&want, in, mac_gw6, env.eg6_mac);
+	expect(in, env.in6, XDP_REDIRECT, &want, FWD_CNT_FWD_FIB6);
+}
+
+static void test_ipv6_padding_is_trimmed(void **state)
+{
+	struct pkt want, *in = frame6("2001:db8:9::5", 64, 8);
+
+	(void)state;
+	REQUIRE_ENV();
+	pkt_forwarded6(&want, in, mac_gw6, env.eg6_mac);
+	in->len += 6; /* Ethernet padding past the payload length */
+	expect(in, env.in6, XDP_REDIRECT, &want, FWD_CNT_FWD_FIB6);
+}
+
+static void test_ipv6_without_the_flag_is_the_kernels(void **state)
+{
+	struct pkt *in;
+
+	(void)state;
+	REQUIRE_ENV();
+	/* in0 is managed for IPv4 only: as before IPv6 was handled */
+	in = frame6("2001:db8:9::5", 64, 64);
+	memcpy(in->b, mac_in0, ETH_ALEN);
+	expect_pass(in, env.in0, FWD_CNT_PASS_NOT_IPV4);
+}
+
+static void test_ipv6_hop_limit_1_and_0_are_the_kernels(void **state)
+{
+	(void)state;
+	REQUIRE_ENV();
+	expect_pass(frame6("2001:db8:9::5", 1, 64), env.in6,
+		    FWD_CNT_PASS6_HOP_LIMIT);
+	expect_pass(frame6("2001:db8:9::5", 0, 64), env.in6,
+		    FWD_CNT_PASS6_HOP_LIMIT);
+}
+
+static void test_ipv6_special_addresses_are_the_kernels(void **state)
+{
+	static const char *const dst[] = {
+		"ff02::1", "ff0e::1", "fe80::1",	 "febf::1",
+		"::1",	   "::",      "::ffff:10.2.0.2", "::10.2.0.2"};
+	struct pkt *in;
+
+	(void)state;
+	REQUIRE_ENV();
+	for (size_t i = 0; i < sizeof(dst) / sizeof(dst[0]); i++)
+		expect_pass(frame6(dst[i], 64, 64), env.in6,
+			    FWD_CNT_PASS6_NOT_UNICAST);
+	/* the same as sources */
+	for (size_t i = 0; i < sizeof(dst) / sizeof(dst[0]); i++) {
+		in = frame6("2001:db8:9::5", 64, 64);
+		inet_pton(AF_INET6, dst[i], &pkt_ip6(in)->saddr);
+		expect_pass(in, env.in6, FWD_CNT_PASS6_NOT_UNICAST);
+	}
+}
+
+static void test_ipv6_bad_headers_are_the_kernels(void **state)
+{
+	struct pkt *in;
+
+	(void)state;
+	REQUIRE_ENV();
+	in = frame6("2001:db8:9::5", 64, 64);
+	*(uint8_t *)pkt_ip6(in) = 0x40; /* version 4 in an IPv6 frame */
+	expect_pass(in, env.in6, FWD_CNT_PASS6_BAD_HEADER);
+	in = frame6("2001:db8:9::5", 64, 64);
+	pkt_ip6(in)->payload_len = htons(65); /* one byte past the frame */
+	expect_pass(in, env.in6, FWD_CNT_PASS6_BAD_HEADER);
+	in = frame6("2001:db8:9::5", 64, 64);
+	in->len = ETH_HLEN + 39; /* shorter than the header */
+	expect_pass(in, env.in6, FWD_CNT_PASS_TRUNCATED);
+}
+
+static void test_ipv6_extension_headers_are_the_kernels(void **state)
+{
+	static const uint8_t ext[] = {0, 43, 44, 60, 135};
+	struct pkt *in;
+
+	(void)state;
+	REQUIRE_ENV();
+	for (size_t i = 0; i < sizeof(ext); i++) {
+		in = frame6("2001:db8:9::5", 64, 64);
+		pkt_ip6(in)->nexthdr = ext[i]; /* hop-by-hop: router alert */
+		expect_pass(in, env.in6, FWD_CNT_PASS6_EXT_HEADER);
+	}
+}
+
+static void test_ipv6_icmp_errors_are_the_kernels(void **state)
+{
+	struct pkt want, *in;
+
+	(void)state;
+	REQUIRE_ENV();
+	in = frame6("2001:db8:9::5", 64, 64);
+	pkt_ip6(in)->nexthdr = 58;
+	((uint8_t *)(pkt_ip6(in) + 1))[0] = 3; /* time exceeded */
+	expect_pass(in, env.in6, FWD_CNT_PASS6_ICMP_ERROR);
+	/* an echo request is not an error: forwarded */
+	((uint8_t *)(pkt_ip6(in) + 1))[0] = 128;
+	pkt_forwarded6(&want, in, mac_gw6, env.eg6_mac);
+	expect(in, env.in6, XDP_REDIRECT, &want, FWD_CNT_FWD_FIB6);
+}
+
+static void test_ipv6_fib_answers_the_kernel_keeps(void **state)
+{
+	(void)state;
+	REQUIRE_ENV();
+	/* a route whose gateway has no neighbour: the kernel resolves it */
+	expect_pass(frame6("2001:db8:a::5", 64, 64), env.in6,
+		    FWD_CNT_PASS6_FIB_NO_NEIGH);
+	/* our own address, and no route at all (fib6_null_entry) */
+	expect_pass(frame6("2001:db8:7::1", 64, 64), env.in6,
+		    FWD_CNT_PASS6_FIB_NOT_FWDED);
+	expect_pass(frame6("2001:db8:99::5", 64, 64), env.in6,
+		    FWD_CNT_PASS6_FIB_NOT_FWDED);
+	/* a blackhole route */
+	expect_pass(frame6("2001:db8:c::5", 64, 64), env.in6,
+		    FWD_CNT_PASS6_FIB_DROP);
+	/* beyond eg6's MTU: Packet Too Big is the kernel's; at it: ours */
+	expect_pass(frame6("2001:db8:9::5", 64, 1500 - 40 + 1), env.in6,
+		    FWD_CNT_PASS6_MTU);
+	{
+		struct pkt want, *in = frame6("2001:db8:9::5", 64, 1500 - 40);
+
+		pkt_forwarded6(&want, in, mac_gw6, env.eg6_mac);
+		expect(in, env.in6, XDP_REDIRECT, &want, FWD_CNT_FWD_FIB6);
+	}
+	/* back out of the ingress: the kernel sends a redirect */
+	expect_pass(frame6("2001:db8:d::5", 64, 64), env.in6,
+		    FWD_CNT_PASS_HAIRPIN);
+}
+
+static void test_ipv6_forwarding_off_on_the_ingress(void **state)
+{
+	(void)state;
+	REQUIRE_ENV();
+	assert_int_equal(system("sysctl -qw net.ipv6.conf.in6.forwarding=0"),
+			 0);
+	expect_pass(frame6("2001:db8:9::5", 64, 64), env.in6,
+		    FWD_CNT_PASS6_FIB_FWD_DISABLED);
+	assert_int_equal(system("sysctl -qw net.ipv6.conf.in6.forwarding=1"),
+			 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1883,6 +2090,16 @@ int main(void)
 		cmocka_unit_test(test_arp_is_passed),
 		cmocka_unit_test(test_ipv6_is_passed),
 		cmocka_unit_test(test_vlan_tagged_is_passed),
+		cmocka_unit_test(test_ipv6_fib_rewrites_macs_and_hop_limit),
+		cmocka_unit_test(test_ipv6_padding_is_trimmed),
+		cmocka_unit_test(test_ipv6_without_the_flag_is_the_kernels),
+		cmocka_unit_test(test_ipv6_hop_limit_1_and_0_are_the_kernels),
+		cmocka_unit_test(test_ipv6_special_addresses_are_the_kernels),
+		cmocka_unit_test(test_ipv6_bad_headers_are_the_kernels),
+		cmocka_unit_test(test_ipv6_extension_headers_are_the_kernels),
+		cmocka_unit_test(test_ipv6_icmp_errors_are_the_kernels),
+		cmocka_unit_test(test_ipv6_fib_answers_the_kernel_keeps),
+		cmocka_unit_test(test_ipv6_forwarding_off_on_the_ingress),
 		cmocka_unit_test(test_broadcast_mac_is_passed),
 		cmocka_unit_test(test_multicast_mac_is_passed),
 		cmocka_unit_test(test_frame_to_another_mac_is_passed),
