@@ -65,7 +65,8 @@ struct daemon {
 	struct daemon_iface ifaces[FWD_MAX_IFACES];
 	int n_ifaces;
 	struct nft *nft;
-	bool nf_hold;	    /* a netfilter chain could see forwarded packets */
+	bool nf_hold;	    /* a netfilter chain could see forwarded IPv4 */
+	bool nf_hold6;	    /* ... IPv6 */
 	bool accept_all;    /* net.ipv4.conf.all.accept_local */
 	int poll_fd;	    /* accept_local timer, -1 if none */
 	uint32_t local_gen; /* fwd_local sync generation */
@@ -125,6 +126,8 @@ static int iface_push(struct daemon *d, const struct daemon_iface *di)
 		flags |= FWD_IF_ACCEPT_LOCAL;
 	if (d->nf_hold && !d->o->bypass_netfilter)
 		flags |= FWD_IF_NF_HOLD;
+	if (d->nf_hold6 && !d->o->bypass_netfilter)
+		flags |= FWD_IF_NF_HOLD6;
 	/* A source of ours could be taken for another's. */
 	if (d->local_unknown)
 		flags |= FWD_IF_LOCAL_UNKNOWN;
@@ -172,7 +175,7 @@ static void accept_local_poll(struct loop *loop, int fd, uint32_t events,
 		push_all(d);
 }
 
-static void on_nft_hold(void *arg, bool hold, const char *why)
+static void on_nft_hold(void *arg, unsigned int hold, const char *why)
 {
 	struct daemon *d = arg;
 
@@ -184,10 +187,11 @@ static void on_nft_hold(void *arg, bool hold, const char *why)
 		pr_warn("netfilter: %s could see forwarded packets: every "
 			"packet goes to the kernel until it is gone",
 			why);
-	else if (d->nf_hold)
+	else if (d->nf_hold || d->nf_hold6)
 		pr_info("netfilter: no chain sees forwarded packets: fast "
 			"path on");
-	d->nf_hold = hold;
+	d->nf_hold = hold & NFT_HOLD_IPV4;
+	d->nf_hold6 = hold & NFT_HOLD_IPV6;
 	push_all(d);
 }
 
@@ -446,7 +450,7 @@ static int op_stats(void *arg, struct api_stats *out)
 	out->resyncs = rs.resyncs;
 	out->nl_events = rs.events;
 	out->uptime_s = (loop_now_us() - d->start_us) / 1000000;
-	out->netfilter_hold = d->nf_hold;
+	out->netfilter_hold = d->nf_hold || d->nf_hold6;
 	out->netfilter_bypassed = d->o->bypass_netfilter;
 	return 0;
 }

@@ -51,8 +51,8 @@ struct nft {
 	bool intr; /* a dump message had NLM_F_DUMP_INTR */
 	struct nft_chain *c;
 	size_t n, cap;
-	bool known; /* @hold and @why were reported */
-	bool hold;
+	bool known;	   /* @hold and @why were reported */
+	unsigned int hold; /* NFT_HOLD_* */
 	char why[NFT_WHY_LEN];
 	char buf[65536];
 };
@@ -64,6 +64,8 @@ static const char *family_name(uint8_t f)
 		return "inet";
 	case NFPROTO_IPV4:
 		return "ip";
+	case NFPROTO_IPV6:
+		return "ip6";
 	case NFPROTO_NETDEV:
 		return "netdev";
 	}
@@ -85,12 +87,13 @@ static const char *hook_name(uint8_t family, uint8_t hook)
 	return "?";
 }
 
-/* Hooks a routed IPv4 packet passes, by family (see nft.h). */
+/* Hooks a routed packet passes, by family (see nft.h). */
 static bool sees_forwarded(uint8_t family, uint32_t hook)
 {
 	switch (family) {
 	case NFPROTO_INET:
 	case NFPROTO_IPV4:
+	case NFPROTO_IPV6:
 		return hook == NF_INET_PRE_ROUTING || hook == NF_INET_FORWARD ||
 		       hook == NF_INET_POST_ROUTING;
 	case NFPROTO_NETDEV:
@@ -250,11 +253,24 @@ static int dump(struct nft *n, uint16_t type)
 	return ret < 0 ? -errno : 0;
 }
 
-/* The chains that hold the fast path, into @why; true if any. */
-static bool holders(const struct nft *n, char *why, size_t len)
+/* The families a chain of @family holds. */
+static unsigned int holds(uint8_t family)
 {
+	switch (family) {
+	case NFPROTO_IPV4:
+		return NFT_HOLD_IPV4;
+	case NFPROTO_IPV6:
+		return NFT_HOLD_IPV6;
+	default: /* inet, netdev */
+		return NFT_HOLD_IPV4 | NFT_HOLD_IPV6;
+	}
+}
+
+/* The chains that hold the fast path, into @why; the families held. */
+static unsigned int holders(const struct nft *n, char *why, size_t len)
+{
+	unsigned int any = 0;
 	size_t i, off = 0;
-	bool any = false;
 
 	why[0] = '\0';
 	for (i = 0; i < n->n; i++) {
@@ -263,7 +279,7 @@ static bool holders(const struct nft *n, char *why, size_t len)
 
 		if (!c->rules && c->accept)
 			continue;
-		any = true;
+		any |= holds(c->family);
 		if (off >= len)
 			continue;
 		w = snprintf(why + off, len - off,
@@ -277,7 +293,7 @@ static bool holders(const struct nft *n, char *why, size_t len)
 	return any;
 }
 
-static void report(struct nft *n, bool hold, const char *why)
+static void report(struct nft *n, unsigned int hold, const char *why)
 {
 	if (n->known && n->hold == hold && !strcmp(n->why, why))
 		return;
@@ -306,13 +322,13 @@ static void nft_sync(struct nft *n)
 	 * failure leaves us blind: fail closed.
 	 */
 	if (err == -EOPNOTSUPP || err == -EPROTONOSUPPORT) {
-		report(n, false, "");
+		report(n, 0, "");
 		return;
 	}
 	if (err) {
 		snprintf(why, sizeof(why), "the ruleset cannot be read (%s)",
 			 strerror(-err));
-		report(n, true, why);
+		report(n, NFT_HOLD_IPV4 | NFT_HOLD_IPV6, why);
 		return;
 	}
 	report(n, holders(n, why, sizeof(why)), why);

@@ -507,7 +507,7 @@ static __always_inline int fwd_packet6(struct xdp_md *ctx, __u32 *counter,
 		return pass(counter, FWD_CNT_PASS_NOT_IPV4);
 	if (!mac_eq(eth->h_dest, in->mac))
 		return pass(counter, FWD_CNT_PASS_NOT_FOR_US);
-	if (in->flags & FWD_IF_NF_HOLD)
+	if (in->flags & FWD_IF_NF_HOLD6)
 		return pass(counter, FWD_CNT_PASS_NETFILTER);
 	if ((void *)(ip6 + 1) > data_end)
 		return pass(counter, FWD_CNT_PASS_TRUNCATED);

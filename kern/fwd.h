@@ -62,6 +62,8 @@ _Static_assert(sizeof(struct fwd_entry) == 16, "hfwd value must be 16 bytes");
  * agent sets it once it follows IPv6 (issue 10), the tests already do.
  */
 #define FWD_IF_IPV6 (1U << 8)
+/* FWD_IF_NF_HOLD for IPv6: an ip6, inet or netdev chain could see it. */
+#define FWD_IF_NF_HOLD6 (1U << 9)
 
 /*
  * fwd_ifaces value: per interface, at index ifindex. An all-zero entry

@@ -2039,6 +2039,34 @@ static void test_ipv6_fib_answers_the_kernel_keeps(void **state)
 		    FWD_CNT_PASS_HAIRPIN);
 }
 
+static void test_netfilter_holds_each_family_apart(void **state)
+{
+	const __u16 fwd = FWD_IF_MANAGED | FWD_IF_FORWARDING | FWD_IF_UP |
+			  FWD_IF_IPV6;
+	struct pkt want, *in;
+
+	(void)state;
+	REQUIRE_ENV();
+	/* an ip6 chain: IPv6 to the kernel ... */
+	assert_int_equal(
+		iface_put(env.in6, mac_in6, fwd | FWD_IF_NF_HOLD6, 1500), 0);
+	expect_pass(frame6("2001:db8:9::5", 64, 64), env.in6,
+		    FWD_CNT_PASS_NETFILTER);
+	/* ... IPv4 not */
+	set_in0(FWD_IF_NF_HOLD6);
+	in = frame_from(CLIENT_IP, TBL_HIT);
+	pkt_forwarded(&want, in, mac_tbl, mac_tbl_src);
+	expect(in, env.in0, XDP_REDIRECT, &want, FWD_CNT_FWD_TABLE);
+	restore_in0();
+	/* an ip chain holds IPv4 only */
+	assert_int_equal(
+		iface_put(env.in6, mac_in6, fwd | FWD_IF_NF_HOLD, 1500), 0);
+	in = frame6("2001:db8:9::5", 64, 64);
+	pkt_forwarded6(&want, in, mac_gw6, env.eg6_mac);
+	expect(in, env.in6, XDP_REDIRECT, &want, FWD_CNT_FWD_FIB6);
+	assert_int_equal(iface_put(env.in6, mac_in6, fwd, 1500), 0);
+}
+
 static void test_ipv6_forwarding_off_on_the_ingress(void **state)
 {
 	(void)state;
@@ -2100,6 +2128,7 @@ int main(void)
 		cmocka_unit_test(test_ipv6_icmp_errors_are_the_kernels),
 		cmocka_unit_test(test_ipv6_fib_answers_the_kernel_keeps),
 		cmocka_unit_test(test_ipv6_forwarding_off_on_the_ingress),
+		cmocka_unit_test(test_netfilter_holds_each_family_apart),
 		cmocka_unit_test(test_broadcast_mac_is_passed),
 		cmocka_unit_test(test_multicast_mac_is_passed),
 		cmocka_unit_test(test_frame_to_another_mac_is_passed),

@@ -77,6 +77,7 @@ wait_flags() {
 	return 1
 }
 RPF_STRICT=8 RPF_LOOSE=16 ACCEPT_LOCAL=32 NF_HOLD=64 LOCAL_UNKNOWN=128
+NF_HOLD6=512
 # lbucket A.B.C.D: the fwd_local bucket of an address, fwd_local_hash() of
 # kern/fwd.h (its network-order bytes read as a little-endian u32).
 lbucket() {
@@ -96,7 +97,7 @@ crowd() {
 	done
 }
 
-echo "1..21"
+echo "1..23"
 
 start_fwd "$tmp/fwd.log" || { not_ok "fwd starts"; exit 1; }
 wait_flags m1 $((RPF_STRICT | RPF_LOOSE | NF_HOLD)) 0 || true
@@ -190,6 +191,26 @@ fi
 nft delete table inet f
 wait_flags m1 $NF_HOLD 0 || true
 probe "the rule gone, the fast path is back" 10.1.0.2 10 fwd_table 20 10
+# Each family apart: an ip6 chain holds IPv6 only, an ip chain IPv4 only.
+nft add table ip6 f6
+nft add chain ip6 f6 fw '{ type filter hook forward priority 0; policy accept; }'
+nft add rule ip6 f6 fw drop
+if wait_flags m1 $((NF_HOLD | NF_HOLD6)) $NF_HOLD6; then
+	probe "an ip6 forward chain holds IPv6 only: IPv4 is fast-pathed" \
+		10.1.0.2 10 fwd_table 20 10
+else
+	not_ok "an ip6 forward chain holds IPv6 only" "flags $(flags m1)"
+fi
+nft delete table ip6 f6
+nft add table ip f4
+nft add chain ip f4 fw '{ type filter hook forward priority 0; policy drop; }'
+if wait_flags m1 $((NF_HOLD | NF_HOLD6)) $NF_HOLD; then
+	ok "an ip forward chain holds IPv4 only (fwd_ifaces flags $(flags m1))"
+else
+	not_ok "an ip forward chain holds IPv4 only" "flags $(flags m1)"
+fi
+nft delete table ip f4
+wait_flags m1 $NF_HOLD 0 || true
 stop_fwd
 
 nft add table inet f
