@@ -25,6 +25,7 @@
 #define IPV6_FLOWINFO_MASK 0x0fffffff /* traffic class and flow label */
 /* IPv6 next headers (linux/ipv6.h has the struct, not these) */
 #define NEXTHDR_ICMP 58
+#define NEXTHDR_NONE 59
 #define ICMPV6_INFOMSG 128 /* types below are errors */
 #define IP_MF 0x2000	   /* more fragments */
 #define IP_OFFSET 0x1fff   /* fragment offset */
@@ -182,15 +183,18 @@ static __always_inline int addr_special(__be32 addr)
  * call. Ethernet padding beyond the IPv4 total length (@len is the whole
  * frame, fragments of a multi-buffer one included; it becomes the length
  * sent) is dropped, as ip_rcv() trims it, so the bytes sent are the bytes
- * the kernel would send. Inlined once: both paths end here.
+ * the kernel would send. @v6: an IPv6 frame (hop limit, no checksum).
+ * Inlined at each path's end; @v6 and @check_mtu are constants there.
  */
 static __always_inline int forward(struct xdp_md *ctx, __u32 *counter,
 				   const struct fwd_entry *nh, __u32 tot_len,
-				   __u32 *len, int check_mtu, __u32 which)
+				   __u32 *len, int check_mtu, __u32 which,
+				   int v6)
 {
 	__u32 egress = nh->ifindex;
 	const struct fwd_iface *out;
 	void *data, *data_end;
+	struct ipv6hdr *ip6;
 	struct ethhdr *eth;
 	struct iphdr *iph;
 	__u32 check;
@@ -216,7 +220,8 @@ static __always_inline int forward(struct xdp_md *ctx, __u32 *counter,
 	trim = (long)*len - ETH_HLEN - tot_len;
 	if (trim > 0) {
 		if (bpf_xdp_adjust_tail(ctx, -(int)trim))
-			return pass(counter, FWD_CNT_PASS_BAD_HEADER);
+			return pass(counter, v6 ? FWD_CNT_PASS6_BAD_HEADER
+						: FWD_CNT_PASS_BAD_HEADER);
 		*len -= trim;
 	}
 
@@ -225,13 +230,18 @@ static __always_inline int forward(struct xdp_md *ctx, __u32 *counter,
 	data_end = (void *)(long)ctx->data_end;
 	eth = data;
 	iph = (void *)(eth + 1);
-	if ((void *)(iph + 1) > data_end)
+	ip6 = (void *)(eth + 1);
+	if (v6 ? (void *)(ip6 + 1) > data_end : (void *)(iph + 1) > data_end)
 		return pass(counter, FWD_CNT_PASS_TRUNCATED);
 
 	if (SKIP(SKIP_REWRITE))
 		return verdict_of(counter, which, verdict);
 	__builtin_memcpy(eth->h_dest, nh->dmac, ETH_ALEN);
 	__builtin_memcpy(eth->h_source, nh->smac, ETH_ALEN);
+	if (v6) {
+		ip6->hop_limit--; /* IPv6 has no header checksum */
+		return verdict_of(counter, which, verdict);
+	}
 	/* RFC 1624 incremental update, the arithmetic of ip_decrease_ttl() */
 	check = iph->check;
 	check += bpf_htons(0x0100);
@@ -248,15 +258,11 @@ static __always_inline int forward(struct xdp_md *ctx, __u32 *counter,
  * them. Fragments, first ones included, carry none for the dissector, and
  * neither does an L4 header cut short by the total length.
  */
-static __always_inline void fib_set_ports(struct bpf_fib_lookup *p,
-					  struct iphdr *iph, void *data_end,
-					  __u16 tot_len)
+static __always_inline int fib_set_ports(struct bpf_fib_lookup *p, __u8 proto,
+					 __be16 *ports, void *data_end,
+					 void *end, int v6)
 {
-	__be16 *ports = (void *)(iph + 1);
-
-	if (iph->frag_off & bpf_htons(IP_MF | IP_OFFSET))
-		return;
-	switch (iph->protocol) {
+	switch (proto) {
 	case IPPROTO_TCP:
 	case IPPROTO_UDP:
 	case IPPROTO_DCCP:
@@ -267,14 +273,22 @@ static __always_inline void fib_set_ports(struct bpf_fib_lookup *p,
 	case IPPROTO_AH:
 		ports += 2;
 		break;
+	case NEXTHDR_ICMP:
+	case NEXTHDR_NONE:
+		return 0;
 	default:
-		return;
+		/*
+		 * IPv6: an extension header first (routing, fragment,
+		 * destination options ...), whose chain the kernel's flow
+		 * dissector walks and we do not: -1, the kernel's packet.
+		 */
+		return v6 ? -1 : 0;
 	}
-	if ((void *)(ports + 2) > data_end ||
-	    (void *)(ports + 2) > (void *)iph + tot_len)
-		return;
+	if ((void *)(ports + 2) > data_end || (void *)(ports + 2) > end)
+		return 0;
 	p->sport = ports[0];
 	p->dport = ports[1];
+	return 0;
 }
 
 /*
@@ -316,25 +330,37 @@ static __always_inline int icmp_error(struct iphdr *iph, void *data_end)
  *                 ICMP fragmentation needed.
  *  UNSUPP_LWT and any other code: encapsulation or cases not modelled.
  */
-static __always_inline __u32 fib_pass_reason(int rc)
+static __always_inline __u32 fib_pass_reason(int rc, int v6)
 {
+	/* the five fib counters of each family are in the same order */
+	__u32 base = v6 ? FWD_CNT_PASS6_FIB_NO_NEIGH
+			: FWD_CNT_PASS_FIB_NO_NEIGH;
+
 	switch (rc) {
 	case BPF_FIB_LKUP_RET_NO_NEIGH:
-		return FWD_CNT_PASS_FIB_NO_NEIGH;
+		return base;
 	case BPF_FIB_LKUP_RET_NOT_FWDED:
-		return FWD_CNT_PASS_FIB_NOT_FWDED;
+		return base + 1;
 	case BPF_FIB_LKUP_RET_FWD_DISABLED:
-		return FWD_CNT_PASS_FIB_FWD_DISABLED;
+		return base + 2;
 	case BPF_FIB_LKUP_RET_BLACKHOLE:
 	case BPF_FIB_LKUP_RET_UNREACHABLE:
 	case BPF_FIB_LKUP_RET_PROHIBIT:
-		return FWD_CNT_PASS_FIB_DROP;
+		return base + 3;
 	case BPF_FIB_LKUP_RET_FRAG_NEEDED:
-		return FWD_CNT_PASS_MTU;
+		return v6 ? FWD_CNT_PASS6_MTU : FWD_CNT_PASS_MTU;
 	default:
-		return FWD_CNT_PASS_FIB_OTHER;
+		return base + 4;
 	}
 }
+
+#define FIB_ORDER(f)                                                 \
+	(FWD_CNT_##f##_NOT_FWDED == FWD_CNT_##f##_NO_NEIGH + 1 &&    \
+	 FWD_CNT_##f##_FWD_DISABLED == FWD_CNT_##f##_NO_NEIGH + 2 && \
+	 FWD_CNT_##f##_DROP == FWD_CNT_##f##_NO_NEIGH + 3 &&         \
+	 FWD_CNT_##f##_OTHER == FWD_CNT_##f##_NO_NEIGH + 4)
+_Static_assert(FIB_ORDER(PASS_FIB) && FIB_ORDER(PASS6_FIB),
+	       "fib_pass_reason() counts on the fib counters' order");
 
 /* @addr is one of this host's addresses, as far as fwd_local knows. */
 static __always_inline int local_addr(__be32 addr)
@@ -418,64 +444,6 @@ static __always_inline int addr6_special(const struct in6_addr *a)
 }
 
 /*
- * The ports of an IPv6 packet for bpf_fib_lookup(), as for IPv4 (see
- * fib_set_ports()). 0: none to give; -1: an extension header stands first,
- * whose chain the kernel's flow dissector walks and we do not: the kernel
- * takes the packet.
- */
-static __always_inline int fib6_set_ports(struct bpf_fib_lookup *p,
-					  struct ipv6hdr *ip6, void *data_end)
-{
-	__be16 *ports = (void *)(ip6 + 1);
-
-	switch (ip6->nexthdr) {
-	case IPPROTO_TCP:
-	case IPPROTO_UDP:
-	case IPPROTO_DCCP:
-	case IPPROTO_ESP:
-	case IPPROTO_SCTP:
-	case IPPROTO_UDPLITE:
-		break;
-	case IPPROTO_AH:
-		ports += 2;
-		break;
-	case NEXTHDR_ICMP:
-	case 59: /* no next header */
-		return 0;
-	default: /* hop-by-hop, routing, fragment, destination options ... */
-		return -1;
-	}
-	if ((void *)(ports + 2) > data_end ||
-	    (void *)(ports + 2) >
-		    (void *)(ip6 + 1) + bpf_ntohs(ip6->payload_len))
-		return 0;
-	p->sport = ports[0];
-	p->dport = ports[1];
-	return 0;
-}
-
-/* fib_pass_reason() for IPv6: its own counters. */
-static __always_inline __u32 fib6_pass_reason(int rc)
-{
-	switch (rc) {
-	case BPF_FIB_LKUP_RET_NO_NEIGH:
-		return FWD_CNT_PASS6_FIB_NO_NEIGH;
-	case BPF_FIB_LKUP_RET_NOT_FWDED:
-		return FWD_CNT_PASS6_FIB_NOT_FWDED;
-	case BPF_FIB_LKUP_RET_FWD_DISABLED:
-		return FWD_CNT_PASS6_FIB_FWD_DISABLED;
-	case BPF_FIB_LKUP_RET_BLACKHOLE:
-	case BPF_FIB_LKUP_RET_UNREACHABLE:
-	case BPF_FIB_LKUP_RET_PROHIBIT:
-		return FWD_CNT_PASS6_FIB_DROP;
-	case BPF_FIB_LKUP_RET_FRAG_NEEDED:
-		return FWD_CNT_PASS6_MTU;
-	default:
-		return FWD_CNT_PASS6_FIB_OTHER;
-	}
-}
-
-/*
  * IPv6, on an ingress with FWD_IF_IPV6: the fib path. What the kernel
  * does not forward, or forwards otherwise, goes to it (ip6_rcv_core(),
  * ip6_forward()): a bad version or a payload length beyond the frame;
@@ -497,9 +465,10 @@ static __always_inline int fwd_packet6(struct xdp_md *ctx, __u32 *counter,
 	__u32 ifindex = ctx->ingress_ifindex, plen;
 	struct bpf_fib_lookup p = {};
 	struct fwd_iface *in;
+	struct fwd_entry nh;
 	__u8 *type;
-	long linear, trim;
-	int rc, verdict;
+	long linear;
+	int rc;
 
 	in = bpf_map_lookup_elem(&fwd_ifaces, &ifindex);
 	/* Not (yet) ours: the kernel's, counted as before IPv6 was. */
@@ -537,33 +506,16 @@ static __always_inline int fwd_packet6(struct xdp_md *ctx, __u32 *counter,
 	__builtin_memcpy(p.ipv6_src, &ip6->saddr, sizeof(p.ipv6_src));
 	__builtin_memcpy(p.ipv6_dst, &ip6->daddr, sizeof(p.ipv6_dst));
 	p.ifindex = ifindex;
-	if (fib6_set_ports(&p, ip6, data_end))
+	if (fib_set_ports(&p, ip6->nexthdr, (void *)(ip6 + 1), data_end,
+			  (void *)ip6 + plen, 1))
 		return pass(counter, FWD_CNT_PASS6_EXT_HEADER);
 	rc = bpf_fib_lookup(ctx, &p, sizeof(p), 0);
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS)
-		return pass(counter, fib6_pass_reason(rc));
-
-	if (p.ifindex == ctx->ingress_ifindex)
-		return pass(counter, FWD_CNT_PASS_HAIRPIN);
-	verdict = bpf_redirect_map(&fwd_ports, p.ifindex, XDP_PASS);
-	if (verdict != XDP_REDIRECT)
-		return pass(counter, FWD_CNT_PASS_EGRESS);
-	trim = (long)*len - ETH_HLEN - plen;
-	if (trim > 0) {
-		if (bpf_xdp_adjust_tail(ctx, -(int)trim))
-			return pass(counter, FWD_CNT_PASS6_BAD_HEADER);
-		*len -= trim;
-	}
-	data = (void *)(long)ctx->data;
-	data_end = (void *)(long)ctx->data_end;
-	eth = data;
-	ip6 = (void *)(eth + 1);
-	if ((void *)(ip6 + 1) > data_end)
-		return pass(counter, FWD_CNT_PASS_TRUNCATED);
-	__builtin_memcpy(eth->h_dest, p.dmac, ETH_ALEN);
-	__builtin_memcpy(eth->h_source, p.smac, ETH_ALEN);
-	ip6->hop_limit--; /* no header checksum in IPv6 */
-	return verdict_of(counter, FWD_CNT_FWD_FIB6, verdict);
+		return pass(counter, fib_pass_reason(rc, 1));
+	nh.ifindex = p.ifindex;
+	__builtin_memcpy(nh.smac, p.smac, ETH_ALEN);
+	__builtin_memcpy(nh.dmac, p.dmac, ETH_ALEN);
+	return forward(ctx, counter, &nh, plen, len, 0, FWD_CNT_FWD_FIB6, 1);
 }
 
 static __always_inline int fwd_packet(struct xdp_md *ctx, __u32 *counter,
@@ -650,10 +602,13 @@ static __always_inline int fwd_packet(struct xdp_md *ctx, __u32 *counter,
 		p.ipv4_src = iph->saddr;
 		p.ipv4_dst = iph->daddr;
 		p.ifindex = ifindex;
-		fib_set_ports(&p, iph, data_end, tot_len);
+		/* fragments, first ones too, carry none for the dissector */
+		if (!(iph->frag_off & bpf_htons(IP_MF | IP_OFFSET)))
+			fib_set_ports(&p, iph->protocol, (void *)(iph + 1),
+				      data_end, (void *)iph + tot_len, 0);
 		rc = bpf_fib_lookup(ctx, &p, sizeof(p), 0);
 		if (rc != BPF_FIB_LKUP_RET_SUCCESS)
-			return pass(counter, fib_pass_reason(rc));
+			return pass(counter, fib_pass_reason(rc, 0));
 		nh.ifindex = p.ifindex;
 		__builtin_memcpy(nh.smac, p.smac, ETH_ALEN);
 		__builtin_memcpy(nh.dmac, p.dmac, ETH_ALEN);
@@ -664,7 +619,7 @@ static __always_inline int fwd_packet(struct xdp_md *ctx, __u32 *counter,
 	if (which2)
 		return pass(counter, which2);
 	return forward(ctx, counter, &nh, tot_len, len,
-		       which == FWD_CNT_FWD_TABLE, which);
+		       which == FWD_CNT_FWD_TABLE, which, 0);
 }
 
 /* cppcheck cannot see libbpf's SEC() without the BPF include path. */
