@@ -423,6 +423,36 @@ static __always_inline __u32 source_invalid(struct xdp_md *ctx,
 }
 
 /*
+ * The ingress's fwd_ifaces entry, when a frame arriving there may be
+ * forwarded at all: the interface is managed (for IPv6, with FWD_IF_IPV6;
+ * without it IPv6 counts as it always did, pass_not_ipv4), the frame is
+ * sent to its MAC, and no netfilter chain of the family holds it. NULL,
+ * with *counter set, otherwise.
+ */
+static __always_inline struct fwd_iface *
+ingress(struct xdp_md *ctx, __u32 *counter, const struct ethhdr *eth, int v6)
+{
+	__u32 ifindex = ctx->ingress_ifindex;
+	struct fwd_iface *in = bpf_map_lookup_elem(&fwd_ifaces, &ifindex);
+
+	if (!in || !(in->flags & FWD_IF_MANAGED) ||
+	    (v6 && !(in->flags & FWD_IF_IPV6))) {
+		pass(counter,
+		     v6 ? FWD_CNT_PASS_NOT_IPV4 : FWD_CNT_PASS_NOT_MANAGED);
+		return NULL;
+	}
+	if (!mac_eq(eth->h_dest, in->mac)) {
+		pass(counter, FWD_CNT_PASS_NOT_FOR_US);
+		return NULL;
+	}
+	if (in->flags & (v6 ? FWD_IF_NF_HOLD6 : FWD_IF_NF_HOLD)) {
+		pass(counter, FWD_CNT_PASS_NETFILTER);
+		return NULL;
+	}
+	return in;
+}
+
+/*
  * IPv6 addresses ip6_forward() and ip6_rcv_core() never forward as
  * unicast, either side (ipv6_addr_type()): multicast (ff00::/8, also
  * multicast routing's), the unspecified and the loopback address and the
@@ -464,20 +494,13 @@ static __always_inline int fwd_packet6(struct xdp_md *ctx, __u32 *counter,
 	struct ipv6hdr *ip6 = (void *)(eth + 1);
 	__u32 ifindex = ctx->ingress_ifindex, plen;
 	struct bpf_fib_lookup p = {};
-	struct fwd_iface *in;
 	struct fwd_entry nh;
 	__u8 *type;
 	long linear;
 	int rc;
 
-	in = bpf_map_lookup_elem(&fwd_ifaces, &ifindex);
-	/* Not (yet) ours: the kernel's, counted as before IPv6 was. */
-	if (!in || !(in->flags & FWD_IF_MANAGED) || !(in->flags & FWD_IF_IPV6))
-		return pass(counter, FWD_CNT_PASS_NOT_IPV4);
-	if (!mac_eq(eth->h_dest, in->mac))
-		return pass(counter, FWD_CNT_PASS_NOT_FOR_US);
-	if (in->flags & FWD_IF_NF_HOLD6)
-		return pass(counter, FWD_CNT_PASS_NETFILTER);
+	if (!ingress(ctx, counter, eth, 1))
+		return XDP_PASS;
 	if ((void *)(ip6 + 1) > data_end)
 		return pass(counter, FWD_CNT_PASS_TRUNCATED);
 	if (ip6->version != 6)
@@ -541,14 +564,9 @@ static __always_inline int fwd_packet(struct xdp_md *ctx, __u32 *counter,
 	if (eth->h_proto != bpf_htons(ETH_P_IP))
 		return pass(counter, FWD_CNT_PASS_NOT_IPV4);
 
-	in = bpf_map_lookup_elem(&fwd_ifaces, &ifindex);
-	if (!in || !(in->flags & FWD_IF_MANAGED))
-		return pass(counter, FWD_CNT_PASS_NOT_MANAGED);
-	if (!mac_eq(eth->h_dest, in->mac))
-		return pass(counter, FWD_CNT_PASS_NOT_FOR_US);
-	if (in->flags & FWD_IF_NF_HOLD)
-		return pass(counter, FWD_CNT_PASS_NETFILTER);
-
+	in = ingress(ctx, counter, eth, 0);
+	if (!in)
+		return XDP_PASS;
 	if ((void *)(iph + 1) > data_end)
 		return pass(counter, FWD_CNT_PASS_TRUNCATED);
 	if (iph->version != 4 || iph->ihl < 5)
