@@ -333,11 +333,15 @@ static void on_resync_end(void *arg)
 /* A previous instance's fwd_local, kept until the first sync sweeps it. */
 static void locals_adopt(struct daemon *d)
 {
-	struct fwd_local b;
+	uint32_t *keys = calloc(FWD_LOCAL_BUCKETS, sizeof(*keys));
+	struct fwd_local *vals = calloc(FWD_LOCAL_BUCKETS, sizeof(*vals));
+	int n = keys && vals ? xdp_local_adopt(d->xdp, keys, vals) : -ENOMEM;
 
-	for (uint32_t idx = 0; idx < FWD_LOCAL_BUCKETS; idx++)
-		if (!xdp_local_read(d->xdp, idx, &b))
-			localset_load(&d->locals, idx, &b);
+	/* nothing adopted: the first sync writes every address anyway */
+	for (int i = 0; i < n; i++)
+		localset_load(&d->locals, keys[i], &vals[i]);
+	free(keys);
+	free(vals);
 }
 
 /* ---- API operations ---------------------------------------------------- */

@@ -1026,11 +1026,19 @@ void xdp_iface_del(struct xdp *x, uint32_t ifindex)
 	*a = x->att[--x->n_att];
 }
 
-int xdp_local_read(const struct xdp *x, uint32_t idx, struct fwd_local *b)
+int xdp_local_adopt(const struct xdp *x, uint32_t *keys, struct fwd_local *vals)
 {
-	if (bpf_map_lookup_elem(x->map_fd[MAP_LOCAL], &idx, b))
+	__u32 count = FWD_LOCAL_BUCKETS, out;
+	LIBBPF_OPTS(bpf_map_batch_opts, o);
+
+	/* a map of our own making is all zero: nothing to adopt */
+	if (!x->reused[MAP_LOCAL])
+		return 0;
+	if (bpf_map_lookup_batch(x->map_fd[MAP_LOCAL], NULL, &out, keys, vals,
+				 &count, &o) &&
+	    errno != ENOENT)
 		return -errno;
-	return 0;
+	return (int)count;
 }
 
 int xdp_local_write(struct xdp *x, uint32_t idx, const struct fwd_local *b)

@@ -78,8 +78,14 @@ int xdp_iface_set(struct xdp *x, uint32_t ifindex, const char *name,
  * entry is zeroed: an array has no delete). */
 void xdp_iface_del(struct xdp *x, uint32_t ifindex);
 
-/* fwd_local bucket @idx (see agent/localset.h). 0 or -errno. */
-int xdp_local_read(const struct xdp *x, uint32_t idx, struct fwd_local *b);
+/*
+ * fwd_local as a previous instance left it (see agent/localset.h): up to
+ * FWD_LOCAL_BUCKETS buckets into @keys and @vals, in one batch; how many,
+ * 0 if the map is new, or -errno.
+ */
+int xdp_local_adopt(const struct xdp *x, uint32_t *keys,
+		    struct fwd_local *vals);
+/* Write fwd_local bucket @idx. 0 or -errno. */
 int xdp_local_write(struct xdp *x, uint32_t idx, const struct fwd_local *b);
 /* Counters summed over CPUs. 0 or -errno. */
 int xdp_stats(const struct xdp *x, struct fwd_count out[FWD_CNT_MAX]);
