@@ -39,6 +39,13 @@
 #include "util.h"
 #include "xdp.h"
 
+/* Per-interface settings the kernel reads and rtnetlink does not carry. */
+struct if_conf {
+	bool accept_local;     /* net.ipv4.conf.<if>.accept_local */
+	bool force_forwarding; /* net.ipv6.conf.<if>.force_forwarding */
+	uint32_t mtu6;	       /* net.ipv6.conf.<if>.mtu, 0 if unreadable */
+};
+
 /* A managed interface as rtnetlink last described it. */
 struct daemon_iface {
 	uint32_t ifindex;
@@ -46,11 +53,14 @@ struct daemon_iface {
 	uint8_t mac[6];
 	uint16_t flags; /* rtnetlink's: FWD_IF_UP, _FORWARDING, _RPF_* */
 	uint32_t mtu;
-	bool accept_local; /* net.ipv4.conf.<if>.accept_local */
+	struct if_conf conf; /* what only /proc/sys says */
 };
 
-/* How often accept_local is read: netconf does not announce it. */
-#define ACCEPT_LOCAL_POLL_MS 1000
+/*
+ * How often the settings below are read: netconf does not announce them
+ * (force_forwarding is announced without its value, and read at once).
+ */
+#define CONF_POLL_MS 1000
 
 struct daemon {
 	const struct daemon_opts *o;
@@ -68,7 +78,7 @@ struct daemon {
 	bool nf_hold;	    /* a netfilter chain could see forwarded IPv4 */
 	bool nf_hold6;	    /* ... IPv6 */
 	bool accept_all;    /* net.ipv4.conf.all.accept_local */
-	int poll_fd;	    /* accept_local timer, -1 if none */
+	int poll_fd;	    /* CONF_POLL_MS timer, -1 if none */
 	uint32_t local_gen; /* fwd_local sync generation */
 	bool local_unknown; /* fwd_local lacks an address of ours */
 	struct localset locals;
@@ -96,34 +106,56 @@ static struct daemon_iface *iface_by_name(struct daemon *d, const char *name)
 
 /* ---- the kernel's policy on each interface ----------------------------- */
 
-/* net.ipv4.conf.@name.accept_local, false if it cannot be read. */
-static bool read_accept_local(const char *name)
+/* net.@fam.conf.@name.@key; 0 if it cannot be read (an older kernel). */
+static int read_conf(const char *fam, const char *name, const char *key)
 {
 	char path[64 + IF_NAMESIZE];
 	FILE *f;
 	int v = 0;
 
-	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/accept_local",
-		 name);
+	snprintf(path, sizeof(path), "/proc/sys/net/%s/conf/%s/%s", fam, name,
+		 key);
 	f = fopen(path, "re");
 	if (!f)
-		return false;
+		return 0;
 	if (fscanf(f, "%d", &v) != 1)
 		v = 0;
 	fclose(f);
-	return v != 0;
+	return v;
+}
+
+static bool read_accept_local(const char *name)
+{
+	return read_conf("ipv4", name, "accept_local") != 0;
+}
+
+static struct if_conf read_if_conf(const char *name)
+{
+	int mtu6 = read_conf("ipv6", name, "mtu");
+
+	return (struct if_conf){
+		.accept_local = read_accept_local(name),
+		.force_forwarding =
+			read_conf("ipv6", name, "force_forwarding") != 0,
+		.mtu6 = mtu6 > 0 ? (uint32_t)mtu6 : 0,
+	};
 }
 
 /*
  * fwd_ifaces for @di: what rtnetlink said plus what only the daemon knows
- * (accept_local, netfilter).
+ * (accept_local, force_forwarding, the IPv6 MTU, netfilter).
  */
 static int iface_push(struct daemon *d, const struct daemon_iface *di)
 {
 	uint16_t flags = di->flags;
+	uint32_t mtu6 = di->mtu;
 
-	if (di->accept_local || d->accept_all)
+	if (di->conf.accept_local || d->accept_all)
 		flags |= FWD_IF_ACCEPT_LOCAL;
+	if (di->conf.force_forwarding)
+		flags |= FWD_IF_FORWARDING6;
+	if (di->conf.mtu6 && di->conf.mtu6 < mtu6)
+		mtu6 = di->conf.mtu6;
 	if (d->nf_hold && !d->o->bypass_netfilter)
 		flags |= FWD_IF_NF_HOLD;
 	if (d->nf_hold6 && !d->o->bypass_netfilter)
@@ -132,7 +164,7 @@ static int iface_push(struct daemon *d, const struct daemon_iface *di)
 	if (d->local_unknown)
 		flags |= FWD_IF_LOCAL_UNKNOWN;
 	return xdp_iface_set(d->xdp, di->ifindex, di->name, di->mac, flags,
-			     di->mtu);
+			     di->mtu, mtu6);
 }
 
 static void push_all(struct daemon *d)
@@ -147,8 +179,7 @@ static void push_all(struct daemon *d)
 	}
 }
 
-static void accept_local_poll(struct loop *loop, int fd, uint32_t events,
-			      void *arg)
+static void conf_poll(struct loop *loop, int fd, uint32_t events, void *arg)
 {
 	struct daemon *d = arg;
 	bool all = read_accept_local("all"), changed = all != d->accept_all;
@@ -163,13 +194,20 @@ static void accept_local_poll(struct loop *loop, int fd, uint32_t events,
 	d->accept_all = all;
 	for (i = 0; i < d->n_ifaces; i++) {
 		struct daemon_iface *di = &d->ifaces[i];
-		bool v = read_accept_local(di->name);
+		struct if_conf v = read_if_conf(di->name);
 
-		if (v == di->accept_local)
+		if (!memcmp(&v, &di->conf, sizeof(v)))
 			continue;
-		di->accept_local = v;
+		if (v.accept_local != di->conf.accept_local)
+			pr_info("%s: accept_local %s", di->name,
+				v.accept_local ? "on" : "off");
+		if (v.mtu6 != di->conf.mtu6)
+			pr_info("%s: IPv6 MTU %u", di->name, v.mtu6);
+		if (v.force_forwarding != di->conf.force_forwarding)
+			pr_info("%s: IPv6 force_forwarding %s", di->name,
+				v.force_forwarding ? "on" : "off");
+		di->conf = v;
 		changed = true;
-		pr_info("%s: accept_local %s", di->name, v ? "on" : "off");
 	}
 	if (changed)
 		push_all(d);
@@ -222,7 +260,7 @@ static void on_iface_update(void *arg, const struct rtnl_iface *ri)
 	memcpy(di->mac, ri->mac, 6);
 	di->flags = ri->flags;
 	di->mtu = ri->mtu;
-	di->accept_local = read_accept_local(ri->name);
+	di->conf = read_if_conf(ri->name);
 	err = iface_push(d, di);
 	if (err)
 		pr_err("%s: cannot update the interface maps: %s", ri->name,
@@ -654,8 +692,8 @@ int daemon_run(const struct daemon_opts *o)
 	if (err)
 		goto err_xdp;
 	d->accept_all = read_accept_local("all");
-	d->poll_fd = loop_timer_add(d->loop, ACCEPT_LOCAL_POLL_MS,
-				    ACCEPT_LOCAL_POLL_MS, accept_local_poll, d);
+	d->poll_fd = loop_timer_add(d->loop, CONF_POLL_MS, CONF_POLL_MS,
+				    conf_poll, d);
 	if (d->poll_fd < 0) {
 		err = d->poll_fd;
 		goto err_nft;

@@ -218,13 +218,24 @@ struct link {
 	uint16_t type;	/* ARPHRD_* */
 	uint32_t flags; /* IFF_* */
 	uint32_t mtu;
-	int forwarding;	  /* netconf: 1, 0, or -1 not known yet */
-	int rp_filter;	  /* netconf: 0, 1, 2, or -1 not known yet */
-	bool managed;	  /* named by --iface */
-	bool seen;	  /* shown by the current resync's dump */
-	bool reported;	  /* iface_update() called, @last valid */
-	uint32_t n_addrs; /* IPv4 addresses on it */
+	int forwarding;	   /* netconf: 1, 0, or -1 not known yet */
+	int rp_filter;	   /* netconf: 0, 1, 2, or -1 not known yet */
+	bool managed;	   /* named by --iface */
+	bool seen;	   /* shown by the current resync's dump */
+	bool reported;	   /* iface_update() called, @last valid */
+	uint32_t n_addrs;  /* IPv4 addresses on it */
+	uint32_t n_addrs6; /* IPv6 addresses on it: IPv6 is on */
 	struct rtnl_iface last;
+};
+
+/*
+ * An IPv6 address of a link. Only counted: while a link has one, IPv6 is
+ * on there (disable_ipv6 removes every one, and says nothing else).
+ */
+struct addr6 {
+	struct hnode h; /* key: a6key() */
+	uint32_t ifindex;
+	uint8_t a[16];
 };
 
 struct lcount {
@@ -262,6 +273,8 @@ struct derive {
 	struct htab links, neighs, routes, gws, addrs;
 	struct htab locals; /* key: IPv4 address, val: how many links have it */
 	int rpf_all;	    /* net.ipv4.conf.all.rp_filter, -1 not known */
+	int fwd6_all;	    /* net.ipv6.conf.all.forwarding, -1 not known */
+	struct htab addrs6; /* struct addr6 */
 	struct pool neigh_pool;
 	/* Addresses whose candidates a flush removed, to re-derive after. */
 	uint32_t *redo;
@@ -689,11 +702,17 @@ static uint16_t rpf_flags(const struct derive *d, const struct link *l)
 	return m >= 2 ? FWD_IF_RPF_LOOSE : 0;
 }
 
-static void link_report(struct derive *d, struct link *l)
+/*
+ * Tell the daemon what @l is now, if it changed or @again (the daemon
+ * then reads again what only /proc says). Not during a resync's dump,
+ * whose end reports every link once it has seen their addresses.
+ */
+static void link_report(struct derive *d, struct link *l, bool again)
 {
 	struct rtnl_iface ri = {0};
+	bool same;
 
-	if (!l->managed)
+	if (!l->managed || d->batch)
 		return;
 	ri.ifindex = (uint32_t)l->h.key;
 	memcpy(ri.name, l->name, sizeof(ri.name));
@@ -705,17 +724,25 @@ static void link_report(struct derive *d, struct link *l)
 	if (l->forwarding == 1)
 		ri.flags |= FWD_IF_FORWARDING;
 	ri.flags |= rpf_flags(d, l);
-	if (l->reported && !memcmp(&ri, &l->last, sizeof(ri)))
+	if (l->n_addrs6)
+		ri.flags |= FWD_IF_IPV6;
+	if (d->fwd6_all == 1)
+		ri.flags |= FWD_IF_FORWARDING6;
+	same = l->reported && !memcmp(&ri, &l->last, sizeof(ri));
+	if (same && !again)
 		return;
 	l->last = ri;
 	l->reported = true;
-	pr_info("rtnl: interface %s (%u)%s%s%s mtu %u\n", ri.name, ri.ifindex,
-		ri.flags & FWD_IF_UP ? " up" : " down",
-		ri.flags & FWD_IF_FORWARDING ? " forwarding" : "",
-		ri.flags & FWD_IF_RPF_STRICT  ? " rp_filter strict"
-		: ri.flags & FWD_IF_RPF_LOOSE ? " rp_filter loose"
-					      : "",
-		ri.mtu);
+	if (!same)
+		pr_info("rtnl: interface %s (%u)%s%s%s%s%s mtu %u\n", ri.name,
+			ri.ifindex, ri.flags & FWD_IF_UP ? " up" : " down",
+			ri.flags & FWD_IF_FORWARDING ? " forwarding" : "",
+			ri.flags & FWD_IF_RPF_STRICT  ? " rp_filter strict"
+			: ri.flags & FWD_IF_RPF_LOOSE ? " rp_filter loose"
+						      : "",
+			ri.flags & FWD_IF_IPV6 ? " ipv6" : "",
+			ri.flags & FWD_IF_FORWARDING6 ? " ipv6-forwarding" : "",
+			ri.mtu);
 	d->hooks.iface_update(d->hooks.arg, &ri);
 }
 
@@ -735,6 +762,7 @@ static struct link *link_new(struct derive *d, uint32_t ifindex)
 }
 
 static void local_count(struct derive *d, uint32_t ip, bool up);
+static void addrs6_flush(struct derive *d, uint32_t ifindex, bool all);
 
 static void addrs_flush(struct derive *d, uint32_t ifindex, bool all)
 {
@@ -761,6 +789,7 @@ static void link_remove(struct derive *d, struct link *l)
 	routes_flush_oif(d, ifindex);
 	neighs_flush_dev(d, ifindex);
 	addrs_flush(d, ifindex, false);
+	addrs6_flush(d, ifindex, false);
 	ht_del(&d->links, &l->h);
 	free(l);
 }
@@ -810,7 +839,7 @@ void derive_link(struct derive *d, const struct nl_link *nl, bool del)
 				    l->last.name);
 		l->reported = false;
 	}
-	link_report(d, l);
+	link_report(d, l, false);
 	relevant =
 		was_managed != l->managed || was_type != l->type ||
 		memcmp(was_mac, l->mac, 6) ||
@@ -859,10 +888,89 @@ static void local_count(struct derive *d, uint32_t ip, bool up)
 		d->hooks.local_del(d->hooks.arg, ip);
 }
 
+static uint64_t a6key(uint32_t ifindex, const uint8_t a[16])
+{
+	uint64_t hi, lo;
+
+	memcpy(&hi, a, 8);
+	memcpy(&lo, a + 8, 8);
+	return (hi * 0x9e3779b97f4a7c15ULL) ^ lo ^ (uint64_t)ifindex << 48;
+}
+
+static struct addr6 *addr6_find(const struct derive *d, uint32_t ifindex,
+				const uint8_t a[16])
+{
+	struct hnode *n = ht_find(&d->addrs6, a6key(ifindex, a));
+
+	for (; n; n = ht_next_same(n)) {
+		struct addr6 *x = container_of(n, struct addr6, h);
+
+		if (x->ifindex == ifindex && !memcmp(x->a, a, 16))
+			return x;
+	}
+	return NULL;
+}
+
+/* An IPv6 address came or went: IPv6 is on while a link has one. */
+static void addr6_update(struct derive *d, const struct nl_addr *a, bool del)
+{
+	struct addr6 *x = addr6_find(d, a->ifindex, a->local6);
+	struct link *l = link_get(d, a->ifindex);
+
+	if (del) {
+		if (!x)
+			return;
+		ht_del(&d->addrs6, &x->h);
+		free(x);
+		if (l && l->n_addrs6 && !--l->n_addrs6)
+			link_report(d, l, false);
+		return;
+	}
+	if (x)
+		return;
+	if (!l) {
+		/* before its RTM_NEWLINK: count it for the link to come */
+		l = link_new(d, a->ifindex);
+		if (!l)
+			return;
+	}
+	x = calloc(1, sizeof(*x));
+	if (!x)
+		return;
+	x->ifindex = a->ifindex;
+	memcpy(x->a, a->local6, 16);
+	x->h.key = a6key(a->ifindex, a->local6);
+	ht_add(&d->addrs6, &x->h);
+	if (!l->n_addrs6++)
+		link_report(d, l, false);
+}
+
+static void addrs6_flush(struct derive *d, uint32_t ifindex, bool all)
+{
+	struct hnode *n, *tmp;
+	uint32_t i;
+
+	ht_for_each(&d->addrs6, i, n, tmp)
+	{
+		struct addr6 *x = container_of(n, struct addr6, h);
+
+		if (all || x->ifindex == ifindex) {
+			ht_del(&d->addrs6, n);
+			free(x);
+		}
+	}
+}
+
 void derive_addr(struct derive *d, const struct nl_addr *a, bool del)
 {
-	struct hnode *n = ht_find(&d->addrs, akey(a));
+	struct hnode *n;
 	struct link *l = link_get(d, a->ifindex);
+
+	if (a->family == AF_INET6) {
+		addr6_update(d, a, del);
+		return;
+	}
+	n = ht_find(&d->addrs, akey(a));
 
 	/*
 	 * Addresses act through the routes the kernel derives from them
@@ -897,9 +1005,39 @@ void derive_addr(struct derive *d, const struct nl_addr *a, bool del)
 	}
 }
 
+/*
+ * IPv6: the global forwarding (all that ip6_forward() reads besides
+ * force_forwarding). A message for one link, whatever it says, makes the
+ * daemon read that link's force_forwarding again: a change of it comes
+ * as a netconf message without its value.
+ */
+static void netconf6(struct derive *d, const struct nl_netconf *c)
+{
+	struct hnode *n, *tmp;
+	struct link *l;
+	uint32_t i;
+
+	if (c->ifindex == NETCONFA_IFINDEX_ALL) {
+		if (c->forwarding < 0 || c->forwarding == d->fwd6_all)
+			return;
+		d->fwd6_all = c->forwarding;
+		ht_for_each(&d->links, i, n, tmp)
+			link_report(d, container_of(n, struct link, h), false);
+		return;
+	}
+	l = c->ifindex > 0 ? link_get(d, c->ifindex) : NULL;
+	if (l)
+		link_report(d, l, true);
+}
+
 void derive_netconf(struct derive *d, const struct nl_netconf *c)
 {
 	struct link *l;
+
+	if (c->family == AF_INET6) {
+		netconf6(d, c);
+		return;
+	}
 
 	if (c->ifindex == NETCONFA_IFINDEX_ALL && c->rp_filter >= 0) {
 		struct hnode *n, *tmp;
@@ -909,7 +1047,7 @@ void derive_netconf(struct derive *d, const struct nl_netconf *c)
 			return;
 		d->rpf_all = c->rp_filter;
 		ht_for_each(&d->links, i, n, tmp)
-			link_report(d, container_of(n, struct link, h));
+			link_report(d, container_of(n, struct link, h), false);
 		return;
 	}
 	if (c->ifindex <= 0 || (c->forwarding < 0 && c->rp_filter < 0))
@@ -925,7 +1063,7 @@ void derive_netconf(struct derive *d, const struct nl_netconf *c)
 		l->forwarding = c->forwarding;
 	if (c->rp_filter >= 0)
 		l->rp_filter = c->rp_filter;
-	link_report(d, l);
+	link_report(d, l, false);
 }
 
 /* ---- resync ---- */
@@ -949,8 +1087,14 @@ static void clear_mirror(struct derive *d)
 		ht_del(&d->locals, n);
 		free(container_of(n, struct lcount, h));
 	}
-	ht_for_each(&d->links, i, n, tmp) container_of(n, struct link, h)
-		->n_addrs = 0;
+	addrs6_flush(d, 0, true);
+	ht_for_each(&d->links, i, n, tmp)
+	{
+		struct link *l = container_of(n, struct link, h);
+
+		l->n_addrs = 0;
+		l->n_addrs6 = 0;
+	}
 }
 
 void derive_resync_begin(struct derive *d)
@@ -982,6 +1126,8 @@ void derive_resync_end(struct derive *d)
 	}
 	d->n_redo = 0; /* the daemon sweeps what is not set again */
 	d->batch = false;
+	ht_for_each(&d->links, i, n, tmp)
+		link_report(d, container_of(n, struct link, h), false);
 	apply_all(d);
 	if (d->hooks.resync_end)
 		d->hooks.resync_end(d->hooks.arg);
@@ -1117,9 +1263,14 @@ struct derive *derive_new(const struct rtnl_hooks *hooks, char **ifaces,
 		goto err_gws;
 	if (ht_init(&d->locals))
 		goto err_addrs;
+	if (ht_init(&d->addrs6))
+		goto err_locals;
 	d->rpf_all = -1;
+	d->fwd6_all = -1;
 	return d;
 
+err_locals:
+	free(d->locals.b);
 err_addrs:
 	free(d->addrs.b);
 err_gws:
@@ -1147,6 +1298,7 @@ void derive_free(struct derive *d)
 	clear_mirror(d);
 	ht_for_each(&d->links, i, n, tmp) free(container_of(n, struct link, h));
 	free(d->addrs.b);
+	free(d->addrs6.b);
 	free(d->locals.b);
 	free(d->links.b);
 	free(d->neighs.b);

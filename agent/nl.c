@@ -133,6 +133,38 @@ int nl_parse_link(const void *buf, size_t len, struct nl_link *out)
 	return 0;
 }
 
+/* An IPv6 address attribute: exactly 16 bytes, copied to @out. */
+static int nl_in6(const struct nlattr *a, uint8_t out[16])
+{
+	if (mnl_attr_get_payload_len(a) != 16)
+		return -EBADMSG;
+	memcpy(out, mnl_attr_get_payload(a), 16);
+	return 0;
+}
+
+static int nl_parse_addr6(const struct nlmsghdr *nlh,
+			  const struct ifaddrmsg *ifa, struct nl_addr *out)
+{
+	static const struct nl_policy pol[IFA_LOCAL + 1] = {
+		[IFA_ADDRESS] = {MNL_TYPE_BINARY, 16},
+		[IFA_LOCAL] = {MNL_TYPE_BINARY, 16},
+	};
+	const struct nlattr *tb[IFA_LOCAL + 1];
+	int err;
+
+	err = nl_attrs(nlh, sizeof(*ifa), pol, IFA_LOCAL, tb);
+	if (err)
+		return err;
+	if ((!tb[IFA_LOCAL] && !tb[IFA_ADDRESS]) || ifa->ifa_prefixlen > 128)
+		return -EBADMSG;
+	memset(out, 0, sizeof(*out));
+	out->family = AF_INET6;
+	out->ifindex = ifa->ifa_index;
+	out->prefixlen = ifa->ifa_prefixlen;
+	return nl_in6(tb[IFA_LOCAL] ? tb[IFA_LOCAL] : tb[IFA_ADDRESS],
+		      out->local6);
+}
+
 int nl_parse_addr(const void *buf, size_t len, struct nl_addr *out)
 {
 	static const struct nl_policy pol[IFA_LOCAL + 1] = {
@@ -148,6 +180,8 @@ int nl_parse_addr(const void *buf, size_t len, struct nl_addr *out)
 	if (err)
 		return err;
 	ifa = mnl_nlmsg_get_payload(nlh);
+	if (ifa->ifa_family == AF_INET6)
+		return nl_parse_addr6(nlh, ifa, out);
 	if (ifa->ifa_family != AF_INET)
 		return -EAFNOSUPPORT;
 	err = nl_attrs(nlh, sizeof(*ifa), pol, IFA_LOCAL, tb);
@@ -158,6 +192,7 @@ int nl_parse_addr(const void *buf, size_t len, struct nl_addr *out)
 	if (ifa->ifa_prefixlen > 32)
 		return -EBADMSG;
 	memset(out, 0, sizeof(*out));
+	out->family = AF_INET;
 	out->ifindex = ifa->ifa_index;
 	out->prefixlen = ifa->ifa_prefixlen;
 	out->address = nl_in4(tb[IFA_ADDRESS]);
@@ -265,13 +300,14 @@ int nl_parse_netconf(const void *buf, size_t len, struct nl_netconf *out)
 	if (err)
 		return err;
 	ncm = mnl_nlmsg_get_payload(nlh);
-	if (ncm->ncm_family != AF_INET)
+	if (ncm->ncm_family != AF_INET && ncm->ncm_family != AF_INET6)
 		return -EAFNOSUPPORT;
 	err = nl_attrs(nlh, sizeof(*ncm), pol, NETCONFA_RP_FILTER, tb);
 	if (err)
 		return err;
 	if (!tb[NETCONFA_IFINDEX])
 		return -EBADMSG;
+	out->family = ncm->ncm_family;
 	out->ifindex = (int32_t)mnl_attr_get_u32(tb[NETCONFA_IFINDEX]);
 	out->forwarding = tb[NETCONFA_FORWARDING]
 				  ? !!mnl_attr_get_u32(tb[NETCONFA_FORWARDING])

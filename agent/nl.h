@@ -33,12 +33,14 @@ struct nl_link {
 	uint32_t mtu;		     /* 0 if absent */
 };
 
-/* RTM_NEWADDR / RTM_DELADDR (AF_INET) */
+/* RTM_NEWADDR / RTM_DELADDR (AF_INET, AF_INET6) */
 struct nl_addr {
+	uint8_t family; /* AF_INET or AF_INET6 */
 	uint32_t ifindex;
 	uint8_t prefixlen;
-	uint32_t local;	  /* IFA_LOCAL, else IFA_ADDRESS: our address */
-	uint32_t address; /* IFA_ADDRESS: peer on point-to-point links */
+	uint32_t local;	    /* IFA_LOCAL, else IFA_ADDRESS: our address */
+	uint32_t address;   /* IFA_ADDRESS: peer on point-to-point links */
+	uint8_t local6[16]; /* AF_INET6: IFA_LOCAL, else IFA_ADDRESS */
 };
 
 /* RTM_NEWROUTE / RTM_DELROUTE (AF_INET) */
@@ -74,8 +76,13 @@ struct nl_neigh {
 	uint8_t lladdr_len; /* 0 if absent */
 };
 
-/* RTM_NEWNETCONF (AF_INET) */
+/*
+ * RTM_NEWNETCONF (AF_INET, AF_INET6). An AF_INET6 one may carry nothing
+ * but the index: the kernel announces a change of force_forwarding so,
+ * whose value only /proc/sys tells.
+ */
 struct nl_netconf {
+	uint8_t family;	    /* AF_INET or AF_INET6 */
 	int32_t ifindex;    /* or NETCONFA_IFINDEX_ALL/_DEFAULT */
 	int32_t forwarding; /* -1 if absent */
 	int32_t rp_filter;  /* 0, 1, 2; -1 if absent */

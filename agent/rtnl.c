@@ -188,29 +188,32 @@ static int rtnl_dump_one(struct rtnl *r, uint16_t type, size_t fam_len,
 static int rtnl_dump_all(struct rtnl *r)
 {
 	static const struct {
-		uint16_t type;
 		size_t len;
 		const char *what;
+		uint16_t type;
+		uint8_t family;
 	} dumps[] = {
 		/*
 		 * Netconf before links, so that a link's first report
 		 * carries its forwarding and rp_filter (unknown, rp_filter
 		 * counts as strict); then links: the rest refers to them.
 		 */
-		{RTM_GETNETCONF, sizeof(struct netconfmsg), "netconf"},
-		{RTM_GETLINK, sizeof(struct ifinfomsg), "links"},
-		{RTM_GETADDR, sizeof(struct ifaddrmsg), "addresses"},
-		{RTM_GETROUTE, sizeof(struct rtmsg), "routes"},
-		{RTM_GETNEIGH, sizeof(struct ndmsg), "neighbours"},
+		{sizeof(struct netconfmsg), "netconf", RTM_GETNETCONF, AF_INET},
+		{sizeof(struct netconfmsg), "IPv6 netconf", RTM_GETNETCONF,
+		 AF_INET6},
+		{sizeof(struct ifinfomsg), "links", RTM_GETLINK, AF_UNSPEC},
+		{sizeof(struct ifaddrmsg), "addresses", RTM_GETADDR, AF_INET},
+		{sizeof(struct ifaddrmsg), "IPv6 addresses", RTM_GETADDR,
+		 AF_INET6},
+		{sizeof(struct rtmsg), "routes", RTM_GETROUTE, AF_INET},
+		{sizeof(struct ndmsg), "neighbours", RTM_GETNEIGH, AF_INET},
 	};
 	size_t i;
 	int err;
 
 	for (i = 0; i < sizeof(dumps) / sizeof(dumps[0]); i++) {
-		uint8_t fam = dumps[i].type == RTM_GETLINK ? AF_UNSPEC
-							   : AF_INET;
-
-		err = rtnl_dump_one(r, dumps[i].type, dumps[i].len, fam);
+		err = rtnl_dump_one(r, dumps[i].type, dumps[i].len,
+				    dumps[i].family);
 		if (err) {
 			pr_err("rtnl: dumping %s: %s\n", dumps[i].what,
 			       strerror(-err));
@@ -409,8 +412,9 @@ static struct mnl_socket *rtnl_dump_socket(void)
 static int rtnl_subscribe(struct rtnl *r, int rcvbuf)
 {
 	static const unsigned int groups[] = {
-		RTNLGRP_LINK,  RTNLGRP_IPV4_IFADDR,  RTNLGRP_IPV4_ROUTE,
-		RTNLGRP_NEIGH, RTNLGRP_IPV4_NETCONF, RTNLGRP_IPV4_RULE,
+		RTNLGRP_LINK,	     RTNLGRP_IPV4_IFADDR,  RTNLGRP_IPV4_ROUTE,
+		RTNLGRP_NEIGH,	     RTNLGRP_IPV4_NETCONF, RTNLGRP_IPV4_RULE,
+		RTNLGRP_IPV6_IFADDR, RTNLGRP_IPV6_NETCONF,
 	};
 	int fd = mnl_socket_get_fd(r->ev);
 	size_t i;

@@ -48,6 +48,8 @@ enum xdp_map_id {
 	MAP_IFACES,
 	MAP_STATS,
 	MAP_LOCAL,
+	MAP_HFWD6,
+	MAP_OVR6,
 	N_MAPS
 };
 
@@ -56,6 +58,7 @@ static const char *const map_names[N_MAPS] = {
 	[MAP_HFWD] = "hfwd",	   [MAP_OVR] = "fwd_ovr",
 	[MAP_PORTS] = "fwd_ports", [MAP_IFACES] = "fwd_ifaces",
 	[MAP_STATS] = "fwd_stats", [MAP_LOCAL] = "fwd_local",
+	[MAP_HFWD6] = "hfwd6",	   [MAP_OVR6] = "fwd_ovr6",
 };
 
 #define PROG_PIN "fwd_prog"
@@ -270,7 +273,8 @@ static int load_object(struct xdp *x, const char *path)
 			       map_names[i]);
 			return -ENOENT;
 		}
-		if (i == MAP_HFWD || i == MAP_OVR) {
+		if (i == MAP_HFWD || i == MAP_OVR || i == MAP_HFWD6 ||
+		    i == MAP_OVR6) {
 			err = bpf_map__set_max_entries(map, x->max_entries);
 			if (err)
 				return err;
@@ -973,9 +977,11 @@ uint32_t xdp_max_entries(const struct xdp *x)
 }
 
 int xdp_iface_set(struct xdp *x, uint32_t ifindex, const char *name,
-		  const uint8_t mac[6], uint16_t flags, uint32_t mtu)
+		  const uint8_t mac[6], uint16_t flags, uint32_t mtu,
+		  uint32_t mtu6)
 {
-	struct fwd_iface v = {.flags = flags | FWD_IF_MANAGED, .mtu = mtu};
+	struct fwd_iface v = {
+		.flags = flags | FWD_IF_MANAGED, .mtu = mtu, .mtu6 = mtu6};
 	struct xdp_att *a = att_find(x, ifindex);
 	int err;
 

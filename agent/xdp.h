@@ -67,13 +67,15 @@ uint32_t xdp_max_entries(const struct xdp *x);
 
 /*
  * A managed interface appeared or changed: fill fwd_ifaces (MAC, flags |
- * FWD_IF_MANAGED, MTU: the table path checks the egress MTU against it)
+ * FWD_IF_MANAGED, MTU and IPv6 MTU: the table path checks the egress
+ * against them)
  * and fwd_ports (only while FWD_IF_UP: redirecting to a down device would
  * drop), attaching first if this ifindex is new (a managed interface
  * re-created). 0 or -errno; -ERANGE: ifindex >= FWD_MAX_IFINDEX (logged).
  */
 int xdp_iface_set(struct xdp *x, uint32_t ifindex, const char *name,
-		  const uint8_t mac[6], uint16_t flags, uint32_t mtu);
+		  const uint8_t mac[6], uint16_t flags, uint32_t mtu,
+		  uint32_t mtu6);
 /* A managed interface went away or was renamed: forget it (its fwd_ifaces
  * entry is zeroed: an array has no delete). */
 void xdp_iface_del(struct xdp *x, uint32_t ifindex);

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * fwd.bpf.c - the XDP fast path: forward IPv4 exactly as the kernel would.
+ * fwd.bpf.c - the XDP fast path: forward IPv4 and IPv6 exactly as the
+ * kernel would.
  *
- * A frame goes on only if it is IPv4, unicast to the MAC of the managed
- * interface it arrived on, and carries a header the kernel would forward
- * unchanged apart from TTL and checksum. The next hop comes from hfwd (filled
- * by the agent from the kernel's neighbour and route tables, or set by an
- * override) and, on a miss, from bpf_fib_lookup(). Anything the program
+ * A frame goes on only if it is IPv4 (or IPv6, where it is on), unicast to
+ * the MAC of the managed interface it arrived on, and carries a header the
+ * kernel would forward unchanged apart from TTL (hop limit) and checksum.
+ * The next hop comes from hfwd or hfwd6 (filled by the agent from the
+ * kernel's neighbour and route tables, or set by an override) and, on a
+ * miss, from bpf_fib_lookup(). Anything the program
  * cannot decide with certainty is handed to the kernel with XDP_PASS, never
  * dropped, and counted by reason in fwd_stats.
  */
@@ -81,6 +83,21 @@ struct {
 	__type(key, __be32);
 	__type(value, struct fwd_ovr);
 } fwd_ovr SEC(".maps");
+
+/* The same two for IPv6, keyed by the 16-byte destination. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, FWD_DEFAULT_MAX_ENTRIES);
+	__type(key, struct in6_addr);
+	__type(value, struct fwd_entry);
+} hfwd6 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, FWD_DEFAULT_MAX_ENTRIES);
+	__type(key, struct in6_addr);
+	__type(value, struct fwd_ovr);
+} fwd_ovr6 SEC(".maps");
 
 /*
  * Egress interfaces. DEVMAP_HASH, keyed by ifindex: a plain DEVMAP is an
@@ -209,11 +226,17 @@ static __always_inline int forward(struct xdp_md *ctx, __u32 *counter,
 		return pass(counter, FWD_CNT_PASS_EGRESS);
 	if (check_mtu) {
 		out = bpf_map_lookup_elem(&fwd_ifaces, &egress);
-		/* in fwd_ports but not (or no longer) managed: a race */
-		if (!out || !(out->flags & FWD_IF_MANAGED))
+		/*
+		 * In fwd_ports but not (or no longer) managed: a race. IPv6
+		 * leaves only by an interface that has it on, within its
+		 * IPv6 MTU (ip6_dst_mtu_maybe_forward(): conf.<if>.mtu).
+		 */
+		if (!out || !(out->flags & FWD_IF_MANAGED) ||
+		    (v6 && !(out->flags & FWD_IF_IPV6)))
 			return pass(counter, FWD_CNT_PASS_EGRESS);
-		if (tot_len > out->mtu)
-			return pass(counter, FWD_CNT_PASS_MTU);
+		if (tot_len > (v6 ? out->mtu6 : out->mtu))
+			return pass(counter,
+				    v6 ? FWD_CNT_PASS6_MTU : FWD_CNT_PASS_MTU);
 	}
 
 	/* From the tail: a multi-buffer frame loses fragments first. */
@@ -474,16 +497,28 @@ static __always_inline int addr6_special(const struct in6_addr *a)
 }
 
 /*
- * IPv6, on an ingress with FWD_IF_IPV6: the fib path. What the kernel
- * does not forward, or forwards otherwise, goes to it (ip6_rcv_core(),
- * ip6_forward()): a bad version or a payload length beyond the frame;
- * hop-by-hop options (router alert, jumbograms) and other extension
- * headers first; special addresses; hop limit <= 1 (time exceeded);
- * ICMPv6 errors (ECMP hashes their inner header); and whatever
- * bpf_fib_lookup() does not answer with a neighbour: local delivery, no
- * route, forwarding off on the ingress, beyond the egress MTU (routers
- * send Packet Too Big, never fragment). Padding beyond the payload length
- * is trimmed, as ip6_rcv_core() does; the hop limit goes down by one.
+ * Neighbour discovery (RFC 4861: router and neighbour solicitations and
+ * advertisements, redirects) is the kernel's even when sent to a unicast
+ * address that is not ours: ip6_forward() hands it to ip6_input() when
+ * proxy_ndp answers for the target, and we do not mirror the proxy table.
+ */
+static __always_inline int icmp6_ndp(__u8 type)
+{
+	return type >= 133 && type <= 137;
+}
+
+/*
+ * IPv6, on an ingress with FWD_IF_IPV6. What the kernel does not forward,
+ * or forwards otherwise, goes to it (ip6_rcv_core(), ip6_forward()): a bad
+ * version or a payload length beyond the frame; hop-by-hop options (router
+ * alert, jumbograms) and, on the fib path, other extension headers first;
+ * special addresses; hop limit <= 1 (time exceeded); neighbour discovery;
+ * forwarding off (FWD_IF_FORWARDING6); on the fib path ICMPv6 errors (ECMP
+ * hashes their inner header) and whatever bpf_fib_lookup() does not answer
+ * with a neighbour: local delivery, no route, beyond the egress MTU
+ * (routers send Packet Too Big, never fragment). hfwd6 is read first, as
+ * hfwd is for IPv4. Padding beyond the payload length is trimmed, as
+ * ip6_rcv_core() does; the hop limit goes down by one.
  */
 static __always_inline int fwd_packet6(struct xdp_md *ctx, __u32 *counter,
 				       __u32 *len)
@@ -494,12 +529,15 @@ static __always_inline int fwd_packet6(struct xdp_md *ctx, __u32 *counter,
 	struct ipv6hdr *ip6 = (void *)(eth + 1);
 	__u32 ifindex = ctx->ingress_ifindex, plen;
 	struct bpf_fib_lookup p = {};
+	const struct fwd_iface *in;
+	const struct fwd_entry *e;
 	struct fwd_entry nh;
-	__u8 *type;
+	__u8 *type = NULL;
 	long linear;
 	int rc;
 
-	if (!ingress(ctx, counter, eth, 1))
+	in = ingress(ctx, counter, eth, 1);
+	if (!in)
 		return XDP_PASS;
 	if ((void *)(ip6 + 1) > data_end)
 		return pass(counter, FWD_CNT_PASS_TRUNCATED);
@@ -517,9 +555,23 @@ static __always_inline int fwd_packet6(struct xdp_md *ctx, __u32 *counter,
 		return pass(counter, FWD_CNT_PASS6_NOT_UNICAST);
 	if (ip6->hop_limit <= 1)
 		return pass(counter, FWD_CNT_PASS6_HOP_LIMIT);
-	type = (void *)(ip6 + 1);
-	if (ip6->nexthdr == NEXTHDR_ICMP && (void *)(type + 1) <= data_end &&
-	    *type < ICMPV6_INFOMSG)
+	if (ip6->nexthdr == NEXTHDR_ICMP && (void *)(ip6 + 1) + 1 <= data_end)
+		type = (void *)(ip6 + 1);
+	if (type && icmp6_ndp(*type))
+		return pass(counter, FWD_CNT_PASS6_NDP);
+
+	e = bpf_map_lookup_elem(&hfwd6, &ip6->daddr);
+	if (e) {
+		/* Learned entries follow the kernel's rule; overrides don't. */
+		if (!(in->flags & FWD_IF_FORWARDING6) &&
+		    !bpf_map_lookup_elem(&fwd_ovr6, &ip6->daddr))
+			return pass(counter, FWD_CNT_PASS6_FWD_OFF);
+		return forward(ctx, counter, e, plen, len, 1,
+			       FWD_CNT_FWD_TABLE6, 1);
+	}
+	if (!(in->flags & FWD_IF_FORWARDING6))
+		return pass(counter, FWD_CNT_PASS6_FWD_OFF);
+	if (type && *type < ICMPV6_INFOMSG)
 		return pass(counter, FWD_CNT_PASS6_ICMP_ERROR);
 
 	p.family = AF_INET6;

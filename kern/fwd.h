@@ -23,7 +23,7 @@
 #define FWD_MAX_IFINDEX 65536
 
 /*
- * hfwd value: where to send packets for one IPv4 destination.
+ * hfwd and hfwd6 value: where to send packets for one destination.
  * Layout fixed by the original system: 16 bytes, no padding.
  */
 struct fwd_entry {
@@ -57,13 +57,20 @@ _Static_assert(sizeof(struct fwd_entry) == 16, "hfwd value must be 16 bytes");
  */
 #define FWD_IF_LOCAL_UNKNOWN (1U << 7)
 /*
- * IPv6 arriving here is fast-pathed (the fib path; see kern/fwd.bpf.c).
- * Without it IPv6 goes to the kernel as pass_not_ipv4, as before; the
- * agent sets it once it follows IPv6 (issue 10), the tests already do.
+ * IPv6 is on here: the interface holds an IPv6 address (disable_ipv6
+ * removes them all), so IPv6 arriving here may be fast-pathed and IPv6
+ * may leave by it. Without it IPv6 goes to the kernel as pass_not_ipv4.
  */
 #define FWD_IF_IPV6 (1U << 8)
 /* FWD_IF_NF_HOLD for IPv6: an ip6, inet or netdev chain could see it. */
 #define FWD_IF_NF_HOLD6 (1U << 9)
+/*
+ * The kernel forwards IPv6 arriving here (ip6_forward()): the global
+ * net.ipv6.conf.all.forwarding, or this interface's force_forwarding. Not
+ * conf.<if>.forwarding, which ip6_forward() does not read (bpf_fib_lookup()
+ * does, so the fib path also needs that one).
+ */
+#define FWD_IF_FORWARDING6 (1U << 10)
 
 /*
  * fwd_ifaces value: per interface, at index ifindex. An all-zero entry
@@ -73,16 +80,16 @@ struct fwd_iface {
 	__u8 mac[6]; /* the interface's own MAC: frames must be sent to it */
 	__u16 flags; /* FWD_IF_* */
 	__u32 mtu;   /* device MTU (L3, as `ip link` shows it) */
-	__u32 pad;   /* zero */
+	__u32 mtu6;  /* IPv6 MTU, net.ipv6.conf.<if>.mtu (<= mtu) */
 };
 _Static_assert(sizeof(struct fwd_iface) == 16, "fwd_iface must be 16 bytes");
 
 /*
  * fwd_ovr value: presence of a key in fwd_ovr marks the hfwd entry of the
- * same key as an override. The 16-byte hfwd value stays as the original had
- * it; the program consults fwd_ovr only when the ingress interface has IPv4
- * forwarding off, where a learned entry must not be used but an override
- * must.
+ * same key as an override (fwd_ovr6: hfwd6's). The 16-byte hfwd value stays
+ * as the original had it; the program consults fwd_ovr only when the
+ * ingress interface has forwarding off, where a learned entry must not be
+ * used but an override must.
  */
 struct fwd_ovr {
 	__u8 set; /* always 1 */
@@ -157,7 +164,10 @@ static inline __u32 fwd_local_hash(__be32 addr)
 	X(PASS6_FIB_NOT_FWDED, "pass6_fib_not_fwded")                          \
 	X(PASS6_FIB_FWD_DISABLED, "pass6_fib_fwd_disabled")                    \
 	X(PASS6_FIB_DROP, "pass6_fib_drop")                                    \
-	X(PASS6_FIB_OTHER, "pass6_fib_other")
+	X(PASS6_FIB_OTHER, "pass6_fib_other")                                  \
+	X(FWD_TABLE6, "fwd_table6")		 /* IPv6 by a hfwd6 hit */     \
+	X(PASS6_FWD_OFF, "pass6_forwarding_off") /* not FWD_IF_FORWARDING6 */  \
+	X(PASS6_NDP, "pass6_ndp") /* neighbour discovery, proxy_ndp's too */
 
 #define FWD_COUNTER_ENUM(id, name) FWD_CNT_##id,
 enum fwd_counter { FWD_COUNTERS(FWD_COUNTER_ENUM) FWD_CNT_MAX };

@@ -53,6 +53,15 @@ static const uint8_t mac_in1[ETH_ALEN] = {2, 0, 0, 0, 6, 1};
 static const uint8_t mac_in6[ETH_ALEN] = {2, 0, 0, 0, 7, 1};
 static const uint8_t mac_client6[ETH_ALEN] = {2, 0, 0, 0, 7, 2};
 static const uint8_t mac_gw6[ETH_ALEN] = {2, 0, 0, 0, 8, 2};
+/* IPv6 on, forwarded as the kernel would (all.forwarding 1) */
+#define FWD6                                                            \
+	(FWD_IF_MANAGED | FWD_IF_FORWARDING | FWD_IF_UP | FWD_IF_IPV6 | \
+	 FWD_IF_FORWARDING6)
+#define TBL6_HIT "2001:db8:5::1"
+#define TBL6_UNDER_FIB "2001:db8:9::7"
+#define TBL6_OVERRIDE "2001:db8:5::2"
+#define TBL6_V4_ONLY "2001:db8:5::3" /* out of eg0: IPv6 is off there */
+#define TBL6_HAIRPIN "2001:db8:5::4" /* back out of in6 */
 static const uint8_t mac_eg2_in[ETH_ALEN] = {2, 0, 0, 0, 4, 1};
 /* Neighbours the test installs on the egress side. */
 static const uint8_t mac_gw[ETH_ALEN] = {2, 0, 0, 0, 2, 2};
@@ -229,7 +238,7 @@ static int map_put(struct bpf_map *map, const void *key, const void *val)
 static int iface_put(int ifindex, const uint8_t mac[ETH_ALEN], __u16 flags,
 		     __u32 mtu)
 {
-	struct fwd_iface v = {.flags = flags, .mtu = mtu};
+	struct fwd_iface v = {.flags = flags, .mtu = mtu, .mtu6 = mtu};
 	__u32 key = ifindex;
 
 	memcpy(v.mac, mac, ETH_ALEN);
@@ -256,6 +265,26 @@ static int route_put(uint32_t dst, int ifindex, const uint8_t smac[ETH_ALEN],
 	err = map_put(env.skel->maps.hfwd, &key, &e);
 	if (!err && override)
 		err = map_put(env.skel->maps.fwd_ovr, &key, &o);
+	return err;
+}
+
+/* hfwd6 (and fwd_ovr6 if @override): @dst, as text, out of @ifindex. */
+static int route6_put(const char *dst, int ifindex,
+		      const uint8_t smac[ETH_ALEN],
+		      const uint8_t dmac[ETH_ALEN], int override)
+{
+	struct fwd_entry e = {.ifindex = ifindex};
+	struct fwd_ovr o = {.set = 1};
+	struct in6_addr key;
+	int err;
+
+	if (inet_pton(AF_INET6, dst, &key) != 1)
+		return -EINVAL;
+	memcpy(e.smac, smac, ETH_ALEN);
+	memcpy(e.dmac, dmac, ETH_ALEN);
+	err = map_put(env.skel->maps.hfwd6, &key, &e);
+	if (!err && override)
+		err = map_put(env.skel->maps.fwd_ovr6, &key, &o);
 	return err;
 }
 
@@ -307,10 +336,19 @@ static int setup_maps(void)
 	err |= port_put(env.in1);
 	err |= port_put(env.eg0);
 	err |= port_put(env.eg2);
-	err |= iface_put(env.in6, mac_in6, fwd | FWD_IF_IPV6, 1500);
-	err |= iface_put(env.eg6, env.eg6_mac, fwd | FWD_IF_IPV6, 1500);
+	err |= iface_put(env.in6, mac_in6, FWD6, 1500);
+	err |= iface_put(env.eg6, env.eg6_mac, FWD6, 1500);
 	err |= port_put(env.in6);
 	err |= port_put(env.eg6);
+	/* IPv6 table entries; the egress is eg6 unless said */
+	err |= route6_put(TBL6_HIT, env.eg6, mac_tbl_src, mac_tbl, 0);
+	/* under 2001:db8:9::/64, whose fib answer has other MACs */
+	err |= route6_put(TBL6_UNDER_FIB, env.eg6, mac_tbl_src, mac_tbl, 0);
+	err |= route6_put(TBL6_OVERRIDE, env.eg6, mac_tbl_src, mac_tbl, 1);
+	err |= route6_put(TBL6_V4_ONLY, env.eg0, mac_tbl_src, mac_tbl, 0);
+	err |= route6_put(TBL6_HAIRPIN, env.in6, mac_tbl_src, mac_tbl, 0);
+	err |= route6_put("ff02::1", env.eg6, mac_tbl_src, mac_tbl, 1);
+	err |= route6_put("fe80::1", env.eg6, mac_tbl_src, mac_tbl, 1);
 
 	err |= route_put(TBL_HIT, env.eg0, mac_tbl_src, mac_tbl, 0);
 	err |= route_put(TBL_UNMANAGED, env.eg1, mac_tbl_src, mac_tbl, 0);
@@ -2041,8 +2079,7 @@ static void test_ipv6_fib_answers_the_kernel_keeps(void **state)
 
 static void test_netfilter_holds_each_family_apart(void **state)
 {
-	const __u16 fwd = FWD_IF_MANAGED | FWD_IF_FORWARDING | FWD_IF_UP |
-			  FWD_IF_IPV6;
+	const __u16 fwd = FWD6;
 	struct pkt want, *in;
 
 	(void)state;
@@ -2065,6 +2102,137 @@ static void test_netfilter_holds_each_family_apart(void **state)
 	pkt_forwarded6(&want, in, mac_gw6, env.eg6_mac);
 	expect(in, env.in6, XDP_REDIRECT, &want, FWD_CNT_FWD_FIB6);
 	assert_int_equal(iface_put(env.in6, mac_in6, fwd, 1500), 0);
+}
+
+/* in6 with @flags (FWD6 less or more) until in6_restore(). */
+static void in6_set(__u16 flags)
+{
+	assert_int_equal(iface_put(env.in6, mac_in6, flags, 1500), 0);
+}
+
+static void in6_restore(void)
+{
+	in6_set(FWD6);
+}
+
+static void test_ipv6_table_hit_rewrites_macs_and_hop_limit(void **state)
+{
+	struct pkt want, *in = frame6(TBL6_HIT, 64, 64);
+
+	(void)state;
+	REQUIRE_ENV();
+	pkt_forwarded6(&want, in, mac_tbl, mac_tbl_src);
+	assert_memory_equal(want.b, mac_tbl, ETH_ALEN);
+	assert_memory_equal(want.b + ETH_ALEN, mac_tbl_src, ETH_ALEN);
+	assert_int_equal(pkt_ip6(&want)->hop_limit, 63);
+	expect(in, env.in6, XDP_REDIRECT, &want, FWD_CNT_FWD_TABLE6);
+	/* padding trimmed on this path too */
+	in = frame6(TBL6_HIT, 2, 8);
+	pkt_forwarded6(&want, in, mac_tbl, mac_tbl_src);
+	in->len += 10;
+	expect(in, env.in6, XDP_REDIRECT, &want, FWD_CNT_FWD_TABLE6);
+}
+
+static void test_ipv6_table_entry_beats_fib(void **state)
+{
+	struct pkt want, *in = frame6(TBL6_UNDER_FIB, 64, 64);
+
+	(void)state;
+	REQUIRE_ENV();
+	pkt_forwarded6(&want, in, mac_tbl, mac_tbl_src);
+	expect(in, env.in6, XDP_REDIRECT, &want, FWD_CNT_FWD_TABLE6);
+	/* its neighbour under the same route goes by the fib */
+	in = frame6("2001:db8:9::8", 64, 64);
+	pkt_forwarded6(&want, in, mac_gw6, env.eg6_mac);
+	expect(in, env.in6, XDP_REDIRECT, &want, FWD_CNT_FWD_FIB6);
+}
+
+/*
+ * all.forwarding 0 (and no force_forwarding): ip6_forward() refuses even
+ * where conf.<if>.forwarding is 1, which bpf_fib_lookup() alone would
+ * accept. Learned entries and the fib path stop; overrides go on.
+ */
+static void test_ipv6_forwarding_off_stops_all_but_overrides(void **state)
+{
+	struct pkt want, *in;
+
+	(void)state;
+	REQUIRE_ENV();
+	in6_set(FWD6 & ~FWD_IF_FORWARDING6);
+	expect_pass(frame6(TBL6_HIT, 64, 64), env.in6, FWD_CNT_PASS6_FWD_OFF);
+	expect_pass(frame6("2001:db8:9::5", 64, 64), env.in6,
+		    FWD_CNT_PASS6_FWD_OFF);
+	in = frame6(TBL6_OVERRIDE, 64, 64);
+	pkt_forwarded6(&want, in, mac_tbl, mac_tbl_src);
+	expect(in, env.in6, XDP_REDIRECT, &want, FWD_CNT_FWD_TABLE6);
+	in6_restore();
+}
+
+static void test_ipv6_table_egress_needs_ipv6_and_its_mtu(void **state)
+{
+	struct pkt want, *in;
+
+	(void)state;
+	REQUIRE_ENV();
+	/* eg0 is managed, IPv6 off: not an IPv6 egress */
+	expect_pass(frame6(TBL6_V4_ONLY, 64, 64), env.in6, FWD_CNT_PASS_EGRESS);
+	expect_pass(frame6(TBL6_HAIRPIN, 64, 64), env.in6,
+		    FWD_CNT_PASS_HAIRPIN);
+	/* eg6's IPv6 MTU 1400 below its device MTU 1500 */
+	{
+		struct fwd_iface v = {.flags = FWD6, .mtu = 1500, .mtu6 = 1400};
+		__u32 key = env.eg6;
+
+		memcpy(v.mac, env.eg6_mac, ETH_ALEN);
+		assert_int_equal(map_put(env.skel->maps.fwd_ifaces, &key, &v),
+				 0);
+	}
+	expect_pass(frame6(TBL6_HIT, 64, 1400 - 40 + 1), env.in6,
+		    FWD_CNT_PASS6_MTU);
+	in = frame6(TBL6_HIT, 64, 1400 - 40);
+	pkt_forwarded6(&want, in, mac_tbl, mac_tbl_src);
+	expect(in, env.in6, XDP_REDIRECT, &want, FWD_CNT_FWD_TABLE6);
+	assert_int_equal(iface_put(env.eg6, env.eg6_mac, FWD6, 1500), 0);
+}
+
+static void test_ipv6_table_never_reaches_special_addresses(void **state)
+{
+	(void)state;
+	REQUIRE_ENV();
+	expect_pass(frame6("ff02::1", 64, 64), env.in6,
+		    FWD_CNT_PASS6_NOT_UNICAST);
+	expect_pass(frame6("fe80::1", 64, 64), env.in6,
+		    FWD_CNT_PASS6_NOT_UNICAST);
+	expect_pass(frame6(TBL6_HIT, 1, 64), env.in6, FWD_CNT_PASS6_HOP_LIMIT);
+}
+
+static void test_ipv6_neighbour_discovery_is_the_kernels(void **state)
+{
+	struct pkt want, *in;
+
+	(void)state;
+	REQUIRE_ENV();
+	/* unicast RS, RA, NS, NA, redirect: to a table and a fib address */
+	for (uint8_t t = 133; t <= 137; t++) {
+		in = frame6(TBL6_HIT, 255, 64);
+		pkt_ip6(in)->nexthdr = 58;
+		((uint8_t *)(pkt_ip6(in) + 1))[0] = t;
+		expect_pass(in, env.in6, FWD_CNT_PASS6_NDP);
+		in = frame6("2001:db8:9::5", 255, 64);
+		pkt_ip6(in)->nexthdr = 58;
+		((uint8_t *)(pkt_ip6(in) + 1))[0] = t;
+		expect_pass(in, env.in6, FWD_CNT_PASS6_NDP);
+	}
+	/* the types around them are not NDP */
+	in = frame6(TBL6_HIT, 64, 64);
+	pkt_ip6(in)->nexthdr = 58;
+	((uint8_t *)(pkt_ip6(in) + 1))[0] = 138;
+	pkt_forwarded6(&want, in, mac_tbl, mac_tbl_src);
+	expect(in, env.in6, XDP_REDIRECT, &want, FWD_CNT_FWD_TABLE6);
+	/* an ICMPv6 error to a host entry: no ECMP to mind, forwarded */
+	((uint8_t *)(pkt_ip6(in) + 1))[0] = 1;
+	pkt_forwarded6(&want, in, mac_tbl, mac_tbl_src);
+	expect(in, env.in6, XDP_REDIRECT, &want, FWD_CNT_FWD_TABLE6);
 }
 
 static void test_ipv6_forwarding_off_on_the_ingress(void **state)
@@ -2128,6 +2296,15 @@ int main(void)
 		cmocka_unit_test(test_ipv6_icmp_errors_are_the_kernels),
 		cmocka_unit_test(test_ipv6_fib_answers_the_kernel_keeps),
 		cmocka_unit_test(test_ipv6_forwarding_off_on_the_ingress),
+		cmocka_unit_test(
+			test_ipv6_table_hit_rewrites_macs_and_hop_limit),
+		cmocka_unit_test(test_ipv6_table_entry_beats_fib),
+		cmocka_unit_test(
+			test_ipv6_forwarding_off_stops_all_but_overrides),
+		cmocka_unit_test(test_ipv6_table_egress_needs_ipv6_and_its_mtu),
+		cmocka_unit_test(
+			test_ipv6_table_never_reaches_special_addresses),
+		cmocka_unit_test(test_ipv6_neighbour_discovery_is_the_kernels),
 		cmocka_unit_test(test_netfilter_holds_each_family_apart),
 		cmocka_unit_test(test_broadcast_mac_is_passed),
 		cmocka_unit_test(test_multicast_mac_is_passed),

@@ -751,11 +751,110 @@ static void test_refresh_only_stale_neighbours_behind_entries(void **s)
 	assert_int_equal(derive_refresh(d, on_refresh, NULL, 1), 1);
 }
 
+static void addr6_msg(struct derive *d, uint32_t ifindex, const char *a,
+		      bool del)
+{
+	struct nl_addr m = {
+		.family = AF_INET6, .ifindex = ifindex, .prefixlen = 64};
+
+	assert_int_equal(inet_pton(AF_INET6, a, m.local6), 1);
+	derive_addr(d, &m, del);
+}
+
+static void netconf6_msg(struct derive *d, int32_t ifindex, int32_t fwd)
+{
+	struct nl_netconf c = {.family = AF_INET6,
+			       .ifindex = ifindex,
+			       .forwarding = fwd,
+			       .rp_filter = -1};
+
+	derive_netconf(d, &c);
+}
+
+static void test_ipv6_is_on_while_a_link_has_an_ipv6_address(void **state)
+{
+	struct derive *d = *state;
+	int u = fk.updates;
+
+	addr6_msg(d, 2, "fe80::1", false);
+	assert_int_equal(fk.updates, u + 1);
+	assert_int_equal(fk.last_iface.ifindex, 2);
+	assert_true(fk.last_iface.flags & FWD_IF_IPV6);
+	/* a second one, the first announced again: nothing to say */
+	addr6_msg(d, 2, "2001:db8::1", false);
+	addr6_msg(d, 2, "fe80::1", false);
+	assert_int_equal(fk.updates, u + 1);
+	/* IPv4 addresses and unmanaged links do not count */
+	addr6_msg(d, 4, "2001:db8:4::1", false);
+	addr_msg(d, 3, "10.2.0.1", 24, false);
+	assert_int_equal(fk.updates, u + 1);
+	/* the last one gone (disable_ipv6 removes them all): off */
+	addr6_msg(d, 2, "fe80::1", true);
+	addr6_msg(d, 2, "fe80::1", true);
+	assert_int_equal(fk.updates, u + 1);
+	addr6_msg(d, 2, "2001:db8::1", true);
+	assert_int_equal(fk.updates, u + 2);
+	assert_false(fk.last_iface.flags & FWD_IF_IPV6);
+}
+
+static void test_ipv6_forwarding_is_the_global_switch(void **state)
+{
+	struct derive *d = *state;
+	int u = fk.updates;
+
+	netconf6_msg(d, NETCONFA_IFINDEX_ALL, 1);
+	assert_int_equal(fk.updates, u + 2); /* eth0, eth1 */
+	assert_true(fk.last_iface.flags & FWD_IF_FORWARDING6);
+	netconf6_msg(d, NETCONFA_IFINDEX_ALL, 1);
+	assert_int_equal(fk.updates, u + 2);
+	/*
+	 * Per link, whatever it says, the daemon is told again (it reads
+	 * force_forwarding); ip6_forward() does not read conf.<if>.forwarding.
+	 */
+	netconf6_msg(d, 3, 0);
+	assert_int_equal(fk.updates, u + 3);
+	assert_int_equal(fk.last_iface.ifindex, 3);
+	assert_true(fk.last_iface.flags & FWD_IF_FORWARDING6);
+	netconf6_msg(d, 3, -1);
+	assert_int_equal(fk.updates, u + 4);
+	netconf6_msg(d, 4, -1); /* not managed */
+	assert_int_equal(fk.updates, u + 4);
+	netconf6_msg(d, NETCONFA_IFINDEX_ALL, 0);
+	assert_int_equal(fk.updates, u + 6);
+	assert_false(fk.last_iface.flags & FWD_IF_FORWARDING6);
+}
+
+/* A resync shows links before addresses: no report in between. */
+static void test_resync_does_not_flap_ipv6(void **state)
+{
+	struct derive *d = *state;
+	int u;
+
+	addr6_msg(d, 2, "fe80::1", false);
+	u = fk.updates;
+	derive_resync_begin(d);
+	link_msg(d, 2, "eth0", mac0, UPRUN, ARPHRD_ETHER);
+	link_msg(d, 3, "eth1", mac1, UPRUN, ARPHRD_ETHER);
+	addr6_msg(d, 2, "fe80::1", false);
+	derive_resync_end(d);
+	assert_int_equal(fk.updates, u);
+	/* and one that lost it in between is told once */
+	derive_resync_begin(d);
+	link_msg(d, 2, "eth0", mac0, UPRUN, ARPHRD_ETHER);
+	link_msg(d, 3, "eth1", mac1, UPRUN, ARPHRD_ETHER);
+	derive_resync_end(d);
+	assert_int_equal(fk.updates, u + 1);
+	assert_false(fk.last_iface.flags & FWD_IF_IPV6);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_managed_links_are_reported),
+		T(test_ipv6_is_on_while_a_link_has_an_ipv6_address),
+		T(test_ipv6_forwarding_is_the_global_switch),
+		T(test_resync_does_not_flap_ipv6),
 		T(test_neighbour_added_gives_entry),
 		T(test_neighbour_lladdr_replaced_entry_follows),
 		T(test_neighbour_failed_or_deleted_removes_entry),

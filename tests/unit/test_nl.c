@@ -354,11 +354,78 @@ static void test_other_family_is_not_an_error(void **state)
 	assert_int_equal(nl_parse_neigh(mbuf, len, &n), -EAFNOSUPPORT);
 }
 
+/* An RTM_NEWADDR (AF_INET6) for @addr/@plen on ifindex 5, into mbuf. */
+static size_t addr6_msg(const char *addr, uint8_t plen, uint16_t alen)
+{
+	struct nlmsghdr *nlh = (void *)mbuf;
+	struct ifaddrmsg *ifa = (void *)(mbuf + NLMSG_HDRLEN);
+	struct nlattr *a =
+		(void *)(mbuf + NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(*ifa)));
+
+	memset(mbuf, 0, sizeof(mbuf));
+	nlh->nlmsg_type = RTM_NEWADDR;
+	ifa->ifa_family = AF_INET6;
+	ifa->ifa_prefixlen = plen;
+	ifa->ifa_index = 5;
+	a->nla_type = IFA_ADDRESS;
+	a->nla_len = (uint16_t)(NLA_HDRLEN + alen);
+	assert_int_equal(inet_pton(AF_INET6, addr, a + 1), 1);
+	nlh->nlmsg_len =
+		(uint32_t)((uint8_t *)a - mbuf) + NLA_ALIGN(a->nla_len);
+	return nlh->nlmsg_len;
+}
+
+static void test_addr6_gives_the_16_bytes(void **state)
+{
+	struct nl_addr a;
+	uint8_t want[16];
+	size_t len = addr6_msg("2001:db8::1", 64, 16);
+
+	(void)state;
+	inet_pton(AF_INET6, "2001:db8::1", want);
+	assert_int_equal(nl_parse_addr(mbuf, len, &a), 0);
+	assert_int_equal(a.family, AF_INET6);
+	assert_int_equal(a.ifindex, 5);
+	assert_int_equal(a.prefixlen, 64);
+	assert_memory_equal(a.local6, want, 16);
+	/* not 16 bytes, prefix beyond 128: malformed */
+	len = addr6_msg("2001:db8::1", 64, 4);
+	assert_int_equal(nl_parse_addr(mbuf, len, &a), -EBADMSG);
+	len = addr6_msg("2001:db8::1", 129, 16);
+	assert_int_equal(nl_parse_addr(mbuf, len, &a), -EBADMSG);
+}
+
+/* What the kernel sends when force_forwarding changes: the index only. */
+static void test_netconf6_with_only_an_index(void **state)
+{
+	struct nlmsghdr *nlh = (void *)mbuf;
+	struct netconfmsg *ncm = (void *)(mbuf + NLMSG_HDRLEN);
+	struct nlattr *a =
+		(void *)(mbuf + NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(*ncm)));
+	struct nl_netconf c;
+
+	(void)state;
+	memset(mbuf, 0, sizeof(mbuf));
+	nlh->nlmsg_type = RTM_NEWNETCONF;
+	ncm->ncm_family = AF_INET6;
+	a->nla_type = NETCONFA_IFINDEX;
+	a->nla_len = NLA_HDRLEN + 4;
+	*(int32_t *)(a + 1) = 7;
+	nlh->nlmsg_len = (uint32_t)((uint8_t *)a - mbuf) + 8;
+	assert_int_equal(nl_parse_netconf(mbuf, nlh->nlmsg_len, &c), 0);
+	assert_int_equal(c.family, AF_INET6);
+	assert_int_equal(c.ifindex, 7);
+	assert_int_equal(c.forwarding, -1);
+	assert_int_equal(c.rp_filter, -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_link_new_gives_name_type_flags_mac_mtu),
 		cmocka_unit_test(test_link_del_gives_ifindex),
+		cmocka_unit_test(test_addr6_gives_the_16_bytes),
+		cmocka_unit_test(test_netconf6_with_only_an_index),
 		cmocka_unit_test(test_netconf_gives_forwarding_per_ifindex),
 		cmocka_unit_test(test_addr_new_and_del_give_ipv4_address),
 		cmocka_unit_test(test_route_connected_has_no_gateway),

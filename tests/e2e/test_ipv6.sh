@@ -1,0 +1,181 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# test_ipv6.sh - the daemon turns the IPv6 fast path on where the kernel
+# forwards IPv6, and off where it would not: an interface with an IPv6
+# address (disable_ipv6 removes them), the global forwarding switch or the
+# interface's force_forwarding (what ip6_forward() reads), its IPv6 MTU;
+# packets forwarded through bpf_fib_lookup() leave with the kernel's bytes.
+#
+# Topology (run under tests/isolate.sh; this shell's namespace is the
+# router running build/fwd), IPv4 as in router_lib.sh and:
+#   h1 p1 2001:db8:1::2/64 --- m1 2001:db8:1::1/64  r
+#                              m2 2001:db8:2::1/64 --- p2 2001:db8:2::2/64 h2
+set -eu
+
+top=${FWD_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
+router_tools="tcpdump"
+# shellcheck source=tests/e2e/router_lib.sh
+. "$top/tests/e2e/router_lib.sh"
+
+router_topology 1500
+for i in m1 m2; do
+	sysctl -qw net.ipv6.conf.$i.accept_dad=0 net.ipv6.conf.$i.accept_ra=0
+done
+for n in h1:p1 h2:p2; do
+	ip netns exec "${n%:*}" sysctl -qw "net.ipv6.conf.${n#*:}.accept_dad=0"
+done
+ip addr add 2001:db8:1::1/64 dev m1 nodad
+ip addr add 2001:db8:2::1/64 dev m2 nodad
+ip -n h1 addr add 2001:db8:1::2/64 dev p1 nodad
+ip -n h2 addr add 2001:db8:2::2/64 dev p2 nodad
+ip -n h1 route add default via 2001:db8:1::1
+ip -n h2 route add default via 2001:db8:2::1
+ip -n h1 neigh replace 2001:db8:1::1 lladdr $MAC_M1 dev p1 nud permanent
+ip -n h2 neigh replace 2001:db8:2::1 lladdr $MAC_M2 dev p2 nud permanent
+ip neigh replace 2001:db8:1::2 lladdr $MAC_P1 dev m1 nud permanent
+ip neigh replace 2001:db8:2::2 lladdr $MAC_P2 dev m2 nud permanent
+sysctl -qw net.ipv6.conf.all.forwarding=1
+# h1 also sends from the router's own address (2001:db8:2::1)
+ip -n h1 addr add 2001:db8:2::1/128 dev p1 nodad
+
+# cnt NAME: packets of fwd_stats counter NAME, summed over CPUs.
+cnt() {
+	local key
+	key=$(grep -o 'X([A-Z_0-9]*, *"[a-z_0-9]*")' "$top/kern/fwd.h" |
+		grep -n "\"$1\"" | cut -d: -f1)
+	bpftool map dump pinned $bpffs/fwd_stats -j |
+		jq "[.[] | .formatted | select(.key == $((key - 1))) | .values[].value.packets] | add"
+}
+# iface IF FIELD: a field of IF's fwd_ifaces entry.
+iface() {
+	# shellcheck disable=SC2046 # the key is four words
+	bpftool map lookup pinned $bpffs/fwd_ifaces key \
+		$(printf "%d 0 0 0" "$(ip -j link show "$1" | jq ".[0].ifindex")") -j |
+		jq ".formatted.value.$2"
+}
+# wait_flags IF MASK WANT: until flags & MASK == WANT (3 s).
+wait_flags() {
+	local i
+	for ((i = 0; i < 150; i++)); do
+		[ $(($(iface "$1" flags) & $2)) -eq "$3" ] && return 0
+		sleep 0.02
+	done
+	return 1
+}
+IPV6=256 FWD6=1024
+# Echo requests h2 received over IPv6.
+# shellcheck disable=SC2016 # an awk program
+echoes() { ip netns exec h2 awk '$1 == "Icmp6InEchos" { print $2 }' /proc/net/snmp6; }
+# probe NAME SRC N COUNTER DELTA ECHOES: N pings from h1's SRC to h2;
+# COUNTER must grow by DELTA and h2 get ECHOES requests.
+probe() {
+	local c0 e0 c1 e1
+	c0=$(cnt "$4") e0=$(echoes)
+	ip netns exec h1 ping -6 -I "$2" -c "$3" -i 0.02 -W 0.3 -q 2001:db8:2::2 \
+		>/dev/null 2>&1 || true
+	sleep 0.2
+	c1=$(cnt "$4") e1=$(echoes)
+	if [ $((c1 - c0)) -eq "$5" ] && [ $((e1 - e0)) -eq "$6" ]; then
+		ok "$1 ($4 +$((c1 - c0)), h2 got $((e1 - e0)))"
+	else
+		not_ok "$1" "$4 +$((c1 - c0)) (want $5), h2 got $((e1 - e0)) (want $6)"
+	fi
+}
+
+echo "1..12"
+
+start_fwd "$tmp/fwd.log" || { not_ok "fwd starts"; exit 1; }
+if wait_flags m1 $((IPV6 | FWD6)) $((IPV6 | FWD6)) &&
+	wait_flags m2 $((IPV6 | FWD6)) $((IPV6 | FWD6)) &&
+	grep -q "m1 ([0-9]*) up forwarding.* ipv6 ipv6-forwarding" "$tmp/fwd.log"; then
+	ok "IPv6 on and forwarded on m1 and m2 (flags $(iface m1 flags), logged)"
+else
+	not_ok "IPv6 on m1 and m2" "flags $(iface m1 flags) $(iface m2 flags)"
+fi
+
+# Requests and replies by the fib path; the bytes h2 gets are h1's but
+# for the MACs and the hop limit, one less.
+ip netns exec h1 timeout 10 tcpdump --immediate-mode -nn -U -c 1 -i p1 \
+	-w "$tmp/p1.pcap" icmp6 and dst host 2001:db8:2::2 2>"$tmp/td1.err" &
+td1=$!
+ip netns exec h2 timeout 10 tcpdump --immediate-mode -nn -U -c 1 -i p2 \
+	-w "$tmp/p2.pcap" icmp6 and dst host 2001:db8:2::2 2>"$tmp/td2.err" &
+td2=$!
+for ((i = 0; i < 100; i++)); do
+	grep -q listening "$tmp/td1.err" && grep -q listening "$tmp/td2.err" && break
+	sleep 0.05
+done
+probe "IPv6 echoes fast-pathed both ways" 2001:db8:1::2 10 fwd_fib6 20 10
+wait $td1 $td2 2>/dev/null || true # each stops after one frame
+sent=$(pcap_frames "$tmp/p1.pcap" | head -1)
+got=$(pcap_frames "$tmp/p2.pcap" | head -1)
+hl_sent=$((16#${sent:42:2})) hl_got=$((16#${got:42:2}))
+if [ -n "$got" ] && [ ${#got} -eq ${#sent} ] &&
+	[ "$(f_dmac "$got")" = $MAC_P2 ] && [ "$(f_smac "$got")" = $MAC_M2 ] &&
+	[ $hl_got -eq $((hl_sent - 1)) ] && [ "${got:28:14}" = "${sent:28:14}" ] &&
+	[ "${got:44}" = "${sent:44}" ]; then
+	ok "the frame h2 got is h1's with the router's MACs and hop limit $hl_got"
+else
+	not_ok "the forwarded frame's bytes" "sent $sent" "got  $got"
+fi
+
+# ip6_forward() has no martian source check: an own address is forwarded.
+probe "IPv6 from the router's own address is forwarded, as the kernel does" \
+	2001:db8:2::1 3 fwd_fib6 3 3
+
+# all.forwarding 0: the kernel stops even where conf.<if>.forwarding is 1
+# (which bpf_fib_lookup() reads); so do we.
+sysctl -qw net.ipv6.conf.all.forwarding=0
+sysctl -qw net.ipv6.conf.m1.forwarding=1 net.ipv6.conf.m2.forwarding=1
+if wait_flags m1 $FWD6 0; then
+	ok "all.forwarding 0 followed (m1 flags $(iface m1 flags))"
+else
+	not_ok "all.forwarding 0 followed" "flags $(iface m1 flags)"
+fi
+probe "forwarding off: to the kernel, which drops" 2001:db8:1::2 5 \
+	pass6_forwarding_off 5 0
+# force_forwarding: the kernel forwards what arrives there again
+sysctl -qw net.ipv6.conf.m1.force_forwarding=1 \
+	net.ipv6.conf.m2.force_forwarding=1
+sysctl -qw net.ipv6.conf.m1.forwarding=1 net.ipv6.conf.m2.forwarding=1
+if wait_flags m1 $FWD6 $FWD6 && wait_flags m2 $FWD6 $FWD6; then
+	ok "force_forwarding followed (m1 flags $(iface m1 flags))"
+else
+	not_ok "force_forwarding followed" "flags $(iface m1 flags)"
+fi
+probe "force_forwarding: fast-pathed again" 2001:db8:1::2 5 fwd_fib6 10 5
+sysctl -qw net.ipv6.conf.m1.force_forwarding=0 \
+	net.ipv6.conf.m2.force_forwarding=0 net.ipv6.conf.all.forwarding=1
+wait_flags m1 $FWD6 $FWD6 || true
+
+# The IPv6 MTU: read where no message tells it.
+sysctl -qw net.ipv6.conf.m2.mtu=1400
+for ((i = 0; i < 150; i++)); do
+	[ "$(iface m2 mtu6)" = 1400 ] && break
+	sleep 0.02
+done
+if [ "$(iface m2 mtu6)" = 1400 ] && [ "$(iface m2 mtu)" = 1500 ]; then
+	ok "conf.m2.mtu 1400 reaches fwd_ifaces (mtu6 1400, mtu 1500)"
+else
+	not_ok "IPv6 MTU followed" "mtu6 $(iface m2 mtu6), mtu $(iface m2 mtu)"
+fi
+sysctl -qw net.ipv6.conf.m2.mtu=1500
+
+# disable_ipv6 on m1: its addresses go, and with them the fast path.
+sysctl -qw net.ipv6.conf.m1.disable_ipv6=1
+if wait_flags m1 $IPV6 0; then
+	ok "disable_ipv6 on m1 followed (flags $(iface m1 flags))"
+else
+	not_ok "disable_ipv6 followed" "flags $(iface m1 flags)"
+fi
+probe "IPv6 on m1 off: to the kernel, which drops" 2001:db8:1::2 5 \
+	pass_not_ipv4 5 0
+sysctl -qw net.ipv6.conf.m1.disable_ipv6=0
+ip addr add 2001:db8:1::1/64 dev m1 nodad
+ip neigh replace 2001:db8:1::2 lladdr $MAC_P1 dev m1 nud permanent
+if wait_flags m1 $IPV6 $IPV6; then
+	ok "IPv6 back on m1 (flags $(iface m1 flags))"
+else
+	not_ok "IPv6 back on m1" "flags $(iface m1 flags)"
+fi
