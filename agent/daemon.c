@@ -289,15 +289,17 @@ static void on_iface_gone(void *arg, uint32_t ifindex, const char *name)
 static int on_learn_set(void *arg, uint32_t ip, const struct fwd_entry *e)
 {
 	struct daemon *d = arg;
+	struct ip_addr a = ip_addr4(ip);
 
-	return table_learn_set(d->table, ip, e);
+	return table_learn_set(d->table, &a, e);
 }
 
 static int on_learn_del(void *arg, uint32_t ip)
 {
 	struct daemon *d = arg;
+	struct ip_addr a = ip_addr4(ip);
 
-	return table_learn_del(d->table, ip);
+	return table_learn_del(d->table, &a);
 }
 
 static int local_write(void *arg, uint32_t idx, const struct fwd_local *b)
@@ -415,14 +417,15 @@ static int op_iface_resolve(void *arg, const char *iface, uint32_t *ifindex,
 	return 0;
 }
 
-static int op_override_set(void *arg, uint32_t ip, const struct fwd_entry *e)
+static int op_override_set(void *arg, const struct ip_addr *ip,
+			   const struct fwd_entry *e)
 {
 	struct daemon *d = arg;
 
 	return table_override_set(d->table, ip, e);
 }
 
-static int op_override_del(void *arg, uint32_t ip)
+static int op_override_del(void *arg, const struct ip_addr *ip)
 {
 	struct daemon *d = arg;
 
@@ -436,7 +439,7 @@ static void row_to_api(const struct table_row *tr, struct api_row *ar)
 	ar->override = tr->override;
 }
 
-static int op_lookup(void *arg, uint32_t ip, struct api_row *row)
+static int op_lookup(void *arg, const struct ip_addr *ip, struct api_row *row)
 {
 	struct daemon *d = arg;
 	struct table_row tr;
@@ -488,6 +491,9 @@ static int op_stats(void *arg, struct api_stats *out)
 	out->learned = ts.learned;
 	out->overrides = ts.overrides;
 	out->hfwd_entries = ts.entries;
+	out->learned6 = ts.learned6;
+	out->overrides6 = ts.overrides6;
+	out->hfwd6_entries = ts.entries6;
 	out->max_entries = xdp_max_entries(d->xdp);
 	out->resyncs = rs.resyncs;
 	out->nl_events = rs.events;
@@ -630,9 +636,12 @@ static void log_ready(struct daemon *d, uint64_t t0)
 
 	table_get_stats(d->table, &ts);
 	snprintf(status, sizeof(status),
-		 "STATUS=%d interface(s), %llu learned, %llu override(s)",
-		 d->o->n_ifaces, (unsigned long long)ts.learned,
-		 (unsigned long long)ts.overrides);
+		 "STATUS=%d interface(s), %llu learned, %llu override(s) "
+		 "(IPv6: %llu, %llu)",
+		 d->o->n_ifaces, (unsigned long long)(ts.learned + ts.learned6),
+		 (unsigned long long)(ts.overrides + ts.overrides6),
+		 (unsigned long long)ts.learned6,
+		 (unsigned long long)ts.overrides6);
 	pr_info("ready in %llu ms: %s",
 		(unsigned long long)(loop_now_us() - t0) / 1000, status + 7);
 	sd_notifyf(0, "READY=1\n%s", status);
@@ -649,7 +658,7 @@ int daemon_run(const struct daemon_opts *o)
 		.ifaces = o->ifaces,
 		.n_ifaces = o->n_ifaces,
 	};
-	struct table_opts to = {.hfwd_fd = -1, .ovr_fd = -1};
+	struct table_opts to = {.v4 = {-1, -1}, .v6 = {-1, -1}};
 	int err;
 
 	d = calloc(1, sizeof(*d));
@@ -682,7 +691,14 @@ int daemon_run(const struct daemon_opts *o)
 	err = xdp_open(&d->xdp, &xo);
 	if (err)
 		goto err_table;
-	table_set_maps(d->table, xdp_hfwd_fd(d->xdp), xdp_ovr_fd(d->xdp));
+	{
+		struct table_maps v4 = {xdp_map_fd(d->xdp, "hfwd"),
+					xdp_map_fd(d->xdp, "fwd_ovr")};
+		struct table_maps v6 = {xdp_map_fd(d->xdp, "hfwd6"),
+					xdp_map_fd(d->xdp, "fwd_ovr6")};
+
+		table_set_maps(d->table, &v4, &v6);
+	}
 	locals_adopt(d);
 	if (o->bypass_netfilter)
 		pr_warn("--bypass-netfilter: netfilter rules do not apply to "

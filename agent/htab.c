@@ -10,42 +10,85 @@
 
 #define HTAB_MIN_SLOTS 64
 
-static uint32_t htab_home(const struct htab *h, uint32_t ip)
+void htab_init(struct htab *h, unsigned int klen)
 {
-	uint32_t x = ip * 0x9e3779b1u; /* Fibonacci hashing */
+	memset(h, 0, sizeof(*h));
+	h->klen = (uint8_t)klen;
+	h->stride = (uint8_t)(sizeof(struct slot) + klen);
+}
 
+static uint32_t word(const uint8_t *p)
+{
+	uint32_t w;
+
+	memcpy(&w, p, 4);
+	return w;
+}
+
+static bool key_eq(const struct htab *h, const uint8_t *a, const uint8_t *b)
+{
+	if (h->klen == 4)
+		return word(a) == word(b);
+	return !memcmp(a, b, h->klen);
+}
+
+static bool key_zero(const struct htab *h, const uint8_t *k)
+{
+	if (h->klen == 4)
+		return !word(k);
+	return !(word(k) | word(k + 4) | word(k + 8) | word(k + 12));
+}
+
+bool htab_used(const struct htab *h, const struct slot *s)
+{
+	return !key_zero(h, s->key);
+}
+
+/* Fibonacci hashing of the key's words. */
+static uint32_t htab_home(const struct htab *h, const uint8_t *key)
+{
+	uint32_t x = word(key) * 0x9e3779b1u;
+
+	if (h->klen == 16)
+		x ^= (word(key + 4) * 0x85ebca6bu) ^
+		     (word(key + 8) * 0xc2b2ae35u) ^
+		     (word(key + 12) * 0x27d4eb2fu);
 	return (x ^ (x >> 15)) & h->mask;
 }
 
-struct slot *htab_find(const struct htab *h, uint32_t ip)
+struct slot *htab_find(const struct htab *h, const void *key)
 {
 	uint32_t i;
 
-	if (!h->slots || !ip)
+	if (!h->slots || key_zero(h, key))
 		return NULL;
-	for (i = htab_home(h, ip);; i = (i + 1) & h->mask) {
-		if (h->slots[i].ip == ip)
-			return &h->slots[i];
-		if (!h->slots[i].ip)
+	for (i = htab_home(h, key);; i = (i + 1) & h->mask) {
+		struct slot *s = htab_slot(h, i);
+
+		if (key_eq(h, s->key, key))
+			return s;
+		if (!htab_used(h, s))
 			return NULL;
 	}
 }
 
 static int htab_resize(struct htab *h, uint32_t nslots)
 {
-	struct htab nh = {.mask = nslots - 1};
+	struct htab nh = *h;
+	struct slot *s;
 	uint32_t i, j;
 
-	nh.slots = calloc(nslots, sizeof(*nh.slots));
+	nh.mask = nslots - 1;
+	nh.n = 0;
+	nh.slots = calloc(nslots, h->stride);
 	if (!nh.slots)
 		return -ENOMEM;
-	for (i = 0; h->slots && i <= h->mask; i++) {
-		if (!h->slots[i].ip)
-			continue;
-		for (j = htab_home(&nh, h->slots[i].ip); nh.slots[j].ip;
-		     j = (j + 1) & nh.mask)
+	htab_for_each(h, i, s)
+	{
+		for (j = htab_home(&nh, s->key);
+		     htab_used(&nh, htab_slot(&nh, j)); j = (j + 1) & nh.mask)
 			;
-		nh.slots[j] = h->slots[i];
+		memcpy(htab_slot(&nh, j), s, h->stride);
 		nh.n++;
 	}
 	free(h->slots);
@@ -53,10 +96,9 @@ static int htab_resize(struct htab *h, uint32_t nslots)
 	return 0;
 }
 
-/* Find or add @ip; *created says which. NULL on -ENOMEM. */
-struct slot *htab_insert(struct htab *h, uint32_t ip, bool *created)
+struct slot *htab_insert(struct htab *h, const void *key, bool *created)
 {
-	struct slot *s = htab_find(h, ip);
+	struct slot *s = htab_find(h, key);
 	uint32_t i, nslots = h->slots ? h->mask + 1 : 0;
 
 	*created = false;
@@ -66,11 +108,12 @@ struct slot *htab_insert(struct htab *h, uint32_t ip, bool *created)
 		if (htab_resize(h, nslots ? nslots * 2 : HTAB_MIN_SLOTS))
 			return NULL;
 	}
-	for (i = htab_home(h, ip); h->slots[i].ip; i = (i + 1) & h->mask)
+	for (i = htab_home(h, key); htab_used(h, htab_slot(h, i));
+	     i = (i + 1) & h->mask)
 		;
-	s = &h->slots[i];
-	memset(s, 0, sizeof(*s));
-	s->ip = ip;
+	s = htab_slot(h, i);
+	memset(s, 0, h->stride);
+	memcpy(s->key, key, h->klen);
 	h->n++;
 	*created = true;
 	return s;
@@ -84,33 +127,36 @@ struct slot *htab_insert(struct htab *h, uint32_t ip, bool *created)
  */
 void htab_remove(struct htab *h, struct slot *s)
 {
-	uint32_t i = s - h->slots, j = i, k;
+	uint32_t i = (uint32_t)(((uint8_t *)s - h->slots) / h->stride), j = i;
+	uint32_t k;
 
 	for (;;) {
 		j = (j + 1) & h->mask;
-		if (!h->slots[j].ip)
+		if (!htab_used(h, htab_slot(h, j)))
 			break;
-		k = htab_home(h, h->slots[j].ip);
+		k = htab_home(h, htab_slot(h, j)->key);
 		/* slot j may move to i only if its home is not in (i, j] */
 		if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
 			continue;
-		h->slots[i] = h->slots[j];
+		memcpy(htab_slot(h, i), htab_slot(h, j), h->stride);
 		i = j;
 	}
-	h->slots[i].ip = 0;
+	memset(htab_slot(h, i)->key, 0, h->klen);
 	h->n--;
 }
 
 void htab_clear_flags(struct htab *h, uint8_t flags)
 {
+	struct slot *s;
 	uint32_t i;
 
-	for (i = 0; h->slots && i <= h->mask; i++)
-		h->slots[i].flags &= ~flags;
+	htab_for_each(h, i, s) s->flags &= ~flags;
 }
 
 void htab_free(struct htab *h)
 {
 	free(h->slots);
-	memset(h, 0, sizeof(*h));
+	h->slots = NULL;
+	h->mask = 0;
+	h->n = 0;
 }

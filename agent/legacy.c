@@ -160,7 +160,7 @@ static int load_snapshot(struct legacy *t)
 			err = -EINVAL;
 			goto out_free;
 		}
-		s = htab_insert(t->ovr, ip, &created);
+		s = htab_insert(t->ovr, &ip, &created);
 		if (!s) {
 			err = -ENOMEM;
 			goto out_free;
@@ -227,12 +227,12 @@ static const char *apply_record(struct legacy *t, const char *line, size_t len)
 	if (why && *why)
 		return why;
 	if (why) { /* no override */
-		s = htab_find(t->ovr, ip);
+		s = htab_find(t->ovr, &ip);
 		if (s)
 			htab_remove(t->ovr, s);
 		return NULL;
 	}
-	s = htab_insert(t->ovr, ip, &created);
+	s = htab_insert(t->ovr, &ip, &created);
 	if (!s)
 		return "out of memory";
 	s->e = e;

@@ -18,7 +18,8 @@
 
 /*
  * Read <@state_path>, then replay <@state_path>.journal.old and
- * <@state_path>.journal, into @ovr (address -> override). *found: any of
+ * <@state_path>.journal, into @ovr (IPv4 address -> override: fwd 0.1
+ * knew no other; htab_init()ed with 4-byte keys). *found: any of
  * the three existed. 0, or -EINVAL (logged with the reason) or -errno.
  */
 int legacy_load(const char *state_path, struct htab *ovr, bool *found);

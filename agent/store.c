@@ -145,16 +145,17 @@ static void abort_txn(struct store *s)
 	s->in_txn = false;
 }
 
-int store_put(struct store *s, uint32_t ip, const struct fwd_entry *e)
+int store_put(struct store *s, const struct ip_addr *ip,
+	      const struct fwd_entry *e)
 {
-	char ipb[INET_ADDRSTRLEN], sm[API_MAC_STRLEN], dm[API_MAC_STRLEN];
+	char ipb[API_IP_STRLEN], sm[API_MAC_STRLEN], dm[API_MAC_STRLEN];
 	const char *name = cached_name(&s->nc, e->ifindex);
 	int err, rc;
 
 	err = begin(s);
 	if (err)
 		return err;
-	inet_ntop(AF_INET, &ip, ipb, sizeof(ipb));
+	api_format_ip(ip, ipb);
 	api_format_mac(e->smac, sm);
 	api_format_mac(e->dmac, dm);
 	sqlite3_bind_text(s->put, 1, ipb, -1, SQLITE_STATIC);
@@ -175,15 +176,15 @@ int store_put(struct store *s, uint32_t ip, const struct fwd_entry *e)
 	return err;
 }
 
-int store_del(struct store *s, uint32_t ip)
+int store_del(struct store *s, const struct ip_addr *ip)
 {
-	char ipb[INET_ADDRSTRLEN];
+	char ipb[API_IP_STRLEN];
 	int err, rc;
 
 	err = begin(s);
 	if (err)
 		return err;
-	inet_ntop(AF_INET, &ip, ipb, sizeof(ipb));
+	api_format_ip(ip, ipb);
 	sqlite3_bind_text(s->del, 1, ipb, -1, SQLITE_STATIC);
 	rc = sqlite3_step(s->del);
 	sqlite3_reset(s->del);
@@ -217,10 +218,15 @@ void store_abort(struct store *s)
 		abort_txn(s);
 }
 
-/* One row, checked as strictly as the API checks a request. */
-static const char *parse_row(sqlite3_stmt *st, uint32_t *ip,
+/*
+ * One row, checked as strictly as the API checks a request; the address
+ * as fwd writes it (RFC 5952 for IPv6), or two rows could name one.
+ */
+static const char *parse_row(sqlite3_stmt *st, struct ip_addr *ip,
 			     struct fwd_entry *e)
 {
+	char canon[API_IP_STRLEN];
+	const char *why;
 	const char *tip = (const char *)sqlite3_column_text(st, 0);
 	sqlite3_int64 idx = sqlite3_column_int64(st, 1);
 	const char *name = (const char *)sqlite3_column_text(st, 2);
@@ -228,8 +234,11 @@ static const char *parse_row(sqlite3_stmt *st, uint32_t *ip,
 	const char *dm = (const char *)sqlite3_column_text(st, 4);
 
 	memset(e, 0, sizeof(*e));
-	if (!tip || api_parse_ipv4(tip, ip) || !*ip)
+	if (!tip || api_parse_ip(tip, ip, &why) || api_ip_not_unicast(ip))
 		return "bad ip";
+	api_format_ip(ip, canon);
+	if (strcmp(canon, tip))
+		return "ip not written as fwd writes it (RFC 5952)";
 	if (sqlite3_column_type(st, 1) != SQLITE_INTEGER || idx < 1 ||
 	    idx > UINT32_MAX)
 		return "bad ifindex";
@@ -248,7 +257,8 @@ static const char *parse_row(sqlite3_stmt *st, uint32_t *ip,
 }
 
 int store_load(struct store *s,
-	       int (*fn)(void *arg, uint32_t ip, const struct fwd_entry *e),
+	       int (*fn)(void *arg, const struct ip_addr *ip,
+			 const struct fwd_entry *e),
 	       void *arg)
 {
 	sqlite3_stmt *st;
@@ -262,8 +272,8 @@ int store_load(struct store *s,
 		return fail(s, rc, "read");
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct fwd_entry e;
+		struct ip_addr ip;
 		const char *why;
-		uint32_t ip;
 
 		why = parse_row(st, &ip, &e);
 		if (why) {
@@ -273,7 +283,7 @@ int store_load(struct store *s,
 			ret = -EINVAL;
 			break;
 		}
-		ret = fn(arg, ip, &e);
+		ret = fn(arg, &ip, &e);
 		if (ret)
 			break;
 		n++;
@@ -319,10 +329,14 @@ static void legacy_aside(const char *legacy)
 static int import_legacy(struct store *s)
 {
 	char dir[PATH_MAX], legacy[PATH_MAX], done[PATH_MAX + 64] = "";
-	struct htab ovr = {};
+	struct htab ovr;
 	bool found = false;
+	struct slot *sl;
 	char *slash;
+	uint32_t i;
 	int err, n = 0;
+
+	htab_init(&ovr, 4);
 
 	snprintf(dir, sizeof(dir), "%s", s->path);
 	slash = strrchr(dir, '/');
@@ -348,10 +362,14 @@ static int import_legacy(struct store *s)
 	if (!found)
 		goto out;
 	err = begin(s);
-	for (uint32_t i = 0; !err && ovr.slots && i <= ovr.mask; i++) {
-		if (!ovr.slots[i].ip)
-			continue;
-		err = store_put(s, ovr.slots[i].ip, &ovr.slots[i].e);
+	htab_for_each(&ovr, i, sl)
+	{
+		struct ip_addr ip = {.family = AF_INET};
+
+		if (err)
+			break;
+		memcpy(&ip.v4, sl->key, 4);
+		err = store_put(s, &ip, &sl->e);
 		n++;
 	}
 	if (!err) {

@@ -6,7 +6,7 @@
  * One table, readable with sqlite3(1):
  *   overrides(ip TEXT PRIMARY KEY, ifindex INTEGER, iface TEXT,
  *             smac TEXT, dmac TEXT)
- * addresses and MACs as the API shows them. WAL mode, synchronous=FULL:
+ * addresses (IPv4 and IPv6, RFC 5952) and MACs as the API shows them. WAL mode, synchronous=FULL:
  * a commit is on disk when store_commit() returns, and a crash at any
  * other moment loses only what was not committed. Changes are grouped:
  * store_put() and store_del() open a transaction if none is, and
@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "fwd.h"
+#include "util.h"
 
 struct store;
 
@@ -37,18 +38,19 @@ int store_open(struct store **out, const char *path);
 void store_close(struct store *s);
 
 /*
- * Every override, in address order. @fn gets the address (network order)
- * and the entry, its ifindex taken from the stored interface name when
+ * Every override. @fn gets the address and the entry, its ifindex taken from the stored interface name when
  * that still exists (interfaces re-created get new indexes); a non-zero
  * return stops the walk and is returned.
  */
 int store_load(struct store *s,
-	       int (*fn)(void *arg, uint32_t ip, const struct fwd_entry *e),
+	       int (*fn)(void *arg, const struct ip_addr *ip,
+			 const struct fwd_entry *e),
 	       void *arg);
 
 /* @ip now has override @e / none. Part of the open transaction. 0 or -errno. */
-int store_put(struct store *s, uint32_t ip, const struct fwd_entry *e);
-int store_del(struct store *s, uint32_t ip);
+int store_put(struct store *s, const struct ip_addr *ip,
+	      const struct fwd_entry *e);
+int store_del(struct store *s, const struct ip_addr *ip);
 /*
  * Make the open transaction durable. 0 (also with none open), or -errno
  * (-ENOSPC for a full disk): then it is rolled back, and the caller, who

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * table.c - learned entries and overrides, and the only writer of hfwd and
- * fwd_ovr. See table.h for the contract.
+ * table.c - learned entries and overrides, and the only writer of hfwd,
+ * hfwd6, fwd_ovr and fwd_ovr6. See table.h for the contract.
  *
  * Map write order keeps the data path right at every instant: fwd_ovr
  * marks a key as an override, and the program only consults it when the
@@ -32,35 +32,62 @@
 #include "util.h"
 
 #define SLOT_MARK 0x1	  /* confirmed since the resync began */
-#define SLOT_SEEN 0x2	  /* reconcile: hfwd already holds this value */
-#define SLOT_OVR_SEEN 0x4 /* reconcile: key present in fwd_ovr */
-#define STATE_VERSION 1
+#define SLOT_SEEN 0x2	  /* reconcile: the map already holds this value */
+#define SLOT_OVR_SEEN 0x4 /* reconcile: key present in the override map */
 
-struct table {
+/* One family's half: its maps and its two tables. */
+struct fam {
 	int hfwd_fd;
 	int ovr_fd;
-	struct store *store; /* NULL: overrides are not persisted */
-	uint32_t *pend;	     /* overrides changed since the last flush */
-	uint32_t npend, pend_cap;
+	uint8_t family;	 /* AF_INET or AF_INET6 */
+	const char *map; /* "hfwd" or "hfwd6", for the logs */
 	struct htab learned;
 	struct htab ovr;
+};
+
+struct table {
+	struct fam f[2];      /* IPv4, IPv6 */
+	struct store *store;  /* NULL: overrides are not persisted */
+	struct ip_addr *pend; /* overrides changed since the last flush */
+	uint32_t npend, pend_cap;
 	int defer;	  /* open resync brackets: map writes wait */
 	bool dirty;	  /* overrides changed since the last flush */
-	bool full_warned; /* "hfwd full" already logged since last success */
+	bool full_warned; /* "map full" already logged since last success */
 	struct table_stats st;
 };
 
+static struct fam *fam_of(struct table *t, const struct ip_addr *ip)
+{
+	return &t->f[ip->family == AF_INET6];
+}
+
+static const struct fam *cfam_of(const struct table *t,
+				 const struct ip_addr *ip)
+{
+	return &t->f[ip->family == AF_INET6];
+}
+
+/* The address of a map key (or slot key) of @f. */
+static struct ip_addr key_ip(const struct fam *f, const void *key)
+{
+	struct ip_addr ip = {.family = f->family};
+
+	memcpy(f->family == AF_INET6 ? (void *)ip.v6 : (void *)&ip.v4, key,
+	       f->learned.klen);
+	return ip;
+}
+
 /* ---- formatting and logging ------------------------------------------- */
 
-static void log_entry(enum log_level level, const char *what, uint32_t ip,
-		      const struct fwd_entry *e)
+static void log_entry(enum log_level level, const char *what,
+		      const struct ip_addr *ip, const struct fwd_entry *e)
 {
-	char ipb[INET_ADDRSTRLEN], sm[API_MAC_STRLEN], dm[API_MAC_STRLEN];
+	char ipb[API_IP_STRLEN], sm[API_MAC_STRLEN], dm[API_MAC_STRLEN];
 	char ifn[IF_NAMESIZE];
 
 	if (log_get_level() < level)
 		return;
-	inet_ntop(AF_INET, &ip, ipb, sizeof(ipb));
+	api_format_ip(ip, ipb);
 	if (!e) {
 		log_msg(level, "%s %s", what, ipb);
 		return;
@@ -74,52 +101,55 @@ static void log_entry(enum log_level level, const char *what, uint32_t ip,
 
 /* ---- map writes -------------------------------------------------------- */
 
-static void note_full(struct table *t, uint64_t n)
+static void note_full(struct table *t, const struct fam *f, uint64_t n)
 {
 	t->st.map_full += n;
 	if (!t->full_warned)
-		pr_warn("hfwd is full: %llu destination(s) not installed "
+		pr_warn("%s is full: %llu destination(s) not installed "
 			"(raise --max-entries)",
-			(unsigned long long)n);
+			f->map, (unsigned long long)n);
 	t->full_warned = true;
 }
 
-static int hfwd_put(struct table *t, uint32_t ip, const struct fwd_entry *e)
+static int hfwd_put(struct table *t, struct fam *f, const void *key,
+		    const struct fwd_entry *e)
 {
+	struct ip_addr ip;
 	int err;
 
-	if (!bpf_map_update_elem(t->hfwd_fd, &ip, e, BPF_ANY)) {
+	if (!bpf_map_update_elem(f->hfwd_fd, key, e, BPF_ANY)) {
 		t->full_warned = false;
 		return 0;
 	}
 	err = -errno;
 	if (err == -E2BIG || err == -ENOSPC) {
-		note_full(t, 1);
+		note_full(t, f, 1);
 		return -E2BIG;
 	}
-	log_entry(LOG_LEVEL_ERR, "cannot write hfwd entry", ip, e);
+	ip = key_ip(f, key);
+	log_entry(LOG_LEVEL_ERR, "cannot write the map entry", &ip, e);
 	return err;
 }
 
-static int hfwd_drop(struct table *t, uint32_t ip)
+static int hfwd_drop(const struct fam *f, const void *key)
 {
-	if (!bpf_map_delete_elem(t->hfwd_fd, &ip) || errno == ENOENT)
+	if (!bpf_map_delete_elem(f->hfwd_fd, key) || errno == ENOENT)
 		return 0;
 	return -errno;
 }
 
-static int ovr_mark(struct table *t, uint32_t ip)
+static int ovr_mark(const struct fam *f, const void *key)
 {
 	struct fwd_ovr v = {.set = 1};
 
-	if (!bpf_map_update_elem(t->ovr_fd, &ip, &v, BPF_ANY))
+	if (!bpf_map_update_elem(f->ovr_fd, key, &v, BPF_ANY))
 		return 0;
 	return -errno;
 }
 
-static int ovr_unmark(struct table *t, uint32_t ip)
+static int ovr_unmark(const struct fam *f, const void *key)
 {
-	if (!bpf_map_delete_elem(t->ovr_fd, &ip) || errno == ENOENT)
+	if (!bpf_map_delete_elem(f->ovr_fd, key) || errno == ENOENT)
 		return 0;
 	return -errno;
 }
@@ -129,42 +159,67 @@ static int ovr_unmark(struct table *t, uint32_t ip)
 int table_new(struct table **out, const struct table_opts *o)
 {
 	struct table *t = calloc(1, sizeof(*t));
+	int i;
 
 	if (!t)
 		return -ENOMEM;
-	t->hfwd_fd = o->hfwd_fd;
-	t->ovr_fd = o->ovr_fd;
+	for (i = 0; i < 2; i++) {
+		struct fam *f = &t->f[i];
+
+		f->family = i ? AF_INET6 : AF_INET;
+		f->map = i ? "hfwd6" : "hfwd";
+		htab_init(&f->learned, i ? 16 : 4);
+		htab_init(&f->ovr, i ? 16 : 4);
+	}
+	table_set_maps(t, &o->v4, &o->v6);
 	t->store = o->store;
 	*out = t;
 	return 0;
 }
 
-void table_set_maps(struct table *t, int hfwd_fd, int ovr_fd)
+void table_set_maps(struct table *t, const struct table_maps *v4,
+		    const struct table_maps *v6)
 {
-	t->hfwd_fd = hfwd_fd;
-	t->ovr_fd = ovr_fd;
+	t->f[0].hfwd_fd = v4->hfwd_fd;
+	t->f[0].ovr_fd = v4->ovr_fd;
+	t->f[1].hfwd_fd = v6->hfwd_fd;
+	t->f[1].ovr_fd = v6->ovr_fd;
 }
 
 void table_free(struct table *t)
 {
+	int i;
+
 	if (!t)
 		return;
-	htab_free(&t->learned);
-	htab_free(&t->ovr);
+	for (i = 0; i < 2; i++) {
+		htab_free(&t->f[i].learned);
+		htab_free(&t->f[i].ovr);
+	}
 	free(t->pend);
 	free(t);
 }
 
 /* ---- learned entries --------------------------------------------------- */
 
-int table_learn_set(struct table *t, uint32_t ip, const struct fwd_entry *e)
+static bool ip_zero(const struct ip_addr *ip)
 {
+	static const uint8_t zero[16];
+
+	return !memcmp(ip_addr_key(ip), zero, ip_addr_len(ip));
+}
+
+int table_learn_set(struct table *t, const struct ip_addr *ip,
+		    const struct fwd_entry *e)
+{
+	struct fam *f = fam_of(t, ip);
+	const void *key = ip_addr_key(ip);
 	struct slot *s;
 	bool created;
 
-	if (!ip)
+	if (ip_zero(ip))
 		return -EINVAL;
-	s = htab_insert(&t->learned, ip, &created);
+	s = htab_insert(&f->learned, key, &created);
 	if (!s)
 		return -ENOMEM;
 	s->flags |= SLOT_MARK;
@@ -175,35 +230,39 @@ int table_learn_set(struct table *t, uint32_t ip, const struct fwd_entry *e)
 		log_entry(LOG_LEVEL_DEBUG, "learned", ip, e);
 		return 0;
 	}
-	if (htab_find(&t->ovr, ip)) {
+	if (htab_find(&f->ovr, key)) {
 		log_entry(LOG_LEVEL_INFO, "learned (shadowed by override)", ip,
 			  e);
 		return 0;
 	}
 	log_entry(LOG_LEVEL_INFO, created ? "learned" : "relearned", ip, e);
-	return hfwd_put(t, ip, e);
+	return hfwd_put(t, f, key, e);
 }
 
-int table_learn_del(struct table *t, uint32_t ip)
+int table_learn_del(struct table *t, const struct ip_addr *ip)
 {
-	struct slot *s = htab_find(&t->learned, ip);
+	struct fam *f = fam_of(t, ip);
+	const void *key = ip_addr_key(ip);
+	struct slot *s = htab_find(&f->learned, key);
 
 	if (!s)
 		return -ENOENT;
-	htab_remove(&t->learned, s);
+	htab_remove(&f->learned, s);
 	if (t->defer) {
 		log_entry(LOG_LEVEL_DEBUG, "forgot", ip, NULL);
 		return 0;
 	}
-	if (htab_find(&t->ovr, ip))
+	if (htab_find(&f->ovr, key))
 		return 0;
 	log_entry(LOG_LEVEL_INFO, "forgot", ip, NULL);
-	return hfwd_drop(t, ip);
+	return hfwd_drop(f, key);
 }
 
-int table_learned(const struct table *t, uint32_t ip, struct fwd_entry *e)
+int table_learned(const struct table *t, const struct ip_addr *ip,
+		  struct fwd_entry *e)
 {
-	const struct slot *s = htab_find(&t->learned, ip);
+	const struct slot *s =
+		htab_find(&cfam_of(t, ip)->learned, ip_addr_key(ip));
 
 	if (!s)
 		return -ENOENT;
@@ -217,7 +276,7 @@ int table_learned(const struct table *t, uint32_t ip, struct fwd_entry *e)
  * Remember that @ip's override changed: the next flush journals its state
  * then (duplicates are harmless, each record says the state at the flush).
  */
-static int note_change(struct table *t, uint32_t ip)
+static int note_change(struct table *t, const struct ip_addr *ip)
 {
 	if (!t->store) {
 		t->dirty = true;
@@ -225,104 +284,109 @@ static int note_change(struct table *t, uint32_t ip)
 	}
 	if (t->npend == t->pend_cap) {
 		uint32_t cap = t->pend_cap ? t->pend_cap * 2 : 64;
-		uint32_t *p = realloc(t->pend, cap * sizeof(*p));
+		struct ip_addr *p = realloc(t->pend, cap * sizeof(*p));
 
 		if (!p)
 			return -ENOMEM;
 		t->pend = p;
 		t->pend_cap = cap;
 	}
-	t->pend[t->npend++] = ip;
+	t->pend[t->npend++] = *ip;
 	t->dirty = true;
 	return 0;
 }
 
-int table_override_set(struct table *t, uint32_t ip, const struct fwd_entry *e)
+int table_override_set(struct table *t, const struct ip_addr *ip,
+		       const struct fwd_entry *e)
 {
+	struct fam *f = fam_of(t, ip);
+	const void *key = ip_addr_key(ip);
 	struct fwd_entry old;
 	struct slot *s, *l;
 	bool created;
 	int err;
 
-	if (!ip)
+	if (ip_zero(ip))
 		return -EINVAL;
 	if (note_change(t, ip))
 		return -ENOMEM;
-	s = htab_insert(&t->ovr, ip, &created);
+	s = htab_insert(&f->ovr, key, &created);
 	if (!s)
 		return -ENOMEM;
 	old = s->e;
 	s->e = *e;
 	if (t->defer)
 		return 0;
-	err = hfwd_put(t, ip, e);
+	err = hfwd_put(t, f, key, e);
 	if (!err)
-		err = ovr_mark(t, ip);
+		err = ovr_mark(f, key);
 	if (!err) {
 		log_entry(LOG_LEVEL_INFO, "override", ip, e);
 		return 0;
 	}
 	/* Undo, so the table keeps saying what the maps hold. */
-	l = htab_find(&t->learned, ip);
+	l = htab_find(&f->learned, key);
 	if (created) {
-		htab_remove(&t->ovr, s);
-		ovr_unmark(t, ip);
+		htab_remove(&f->ovr, s);
+		ovr_unmark(f, key);
 		if (l)
-			hfwd_put(t, ip, &l->e);
+			hfwd_put(t, f, key, &l->e);
 		else
-			hfwd_drop(t, ip);
+			hfwd_drop(f, key);
 	} else {
 		s->e = old;
-		hfwd_put(t, ip, &old);
+		hfwd_put(t, f, key, &old);
 	}
 	return err;
 }
 
-int table_override_del(struct table *t, uint32_t ip)
+int table_override_del(struct table *t, const struct ip_addr *ip)
 {
-	struct slot *s = htab_find(&t->ovr, ip), *l;
+	struct fam *f = fam_of(t, ip);
+	const void *key = ip_addr_key(ip);
+	struct slot *s = htab_find(&f->ovr, key), *l;
 	int err;
 
 	if (!s)
 		return -ENOENT;
 	if (note_change(t, ip))
 		return -ENOMEM;
-	htab_remove(&t->ovr, s);
+	htab_remove(&f->ovr, s);
 	if (t->defer)
 		return 0;
-	err = ovr_unmark(t, ip);
+	err = ovr_unmark(f, key);
 	if (err)
 		return err;
-	l = htab_find(&t->learned, ip);
+	l = htab_find(&f->learned, key);
 	if (l) {
 		log_entry(LOG_LEVEL_INFO, "override removed, learned back", ip,
 			  &l->e);
-		return hfwd_put(t, ip, &l->e);
+		return hfwd_put(t, f, key, &l->e);
 	}
 	log_entry(LOG_LEVEL_INFO, "override removed", ip, NULL);
-	return hfwd_drop(t, ip);
+	return hfwd_drop(f, key);
 }
 
 /* ---- queries ----------------------------------------------------------- */
 
-static const struct slot *effective(const struct table *t, uint32_t ip,
-				    bool *ovr)
+static struct slot *effective(const struct fam *f, const void *key, bool *ovr)
 {
-	const struct slot *s = htab_find(&t->ovr, ip);
+	struct slot *s = htab_find(&f->ovr, key);
 
 	*ovr = s;
-	return s ? s : htab_find(&t->learned, ip);
+	return s ? s : htab_find(&f->learned, key);
 }
 
-int table_lookup(const struct table *t, uint32_t ip, struct table_row *row)
+int table_lookup(const struct table *t, const struct ip_addr *ip,
+		 struct table_row *row)
 {
 	const struct slot *s;
 	bool ovr;
 
-	s = effective(t, ip, &ovr);
+	s = effective(cfam_of(t, ip), ip_addr_key(ip), &ovr);
 	if (!s)
 		return -ENOENT;
-	row->ip = ip;
+	row->ip = *ip;
 	row->entry = s->e;
 	row->override = ovr;
 	return 0;
@@ -330,37 +394,40 @@ int table_lookup(const struct table *t, uint32_t ip, struct table_row *row)
 
 static int row_cmp(const void *a, const void *b)
 {
-	uint32_t x = ntohl(((const struct table_row *)a)->ip);
-	uint32_t y = ntohl(((const struct table_row *)b)->ip);
-
-	return x < y ? -1 : x > y;
+	return api_ip_cmp(&((const struct table_row *)a)->ip,
+			  &((const struct table_row *)b)->ip);
 }
 
 int table_walk(const struct table *t,
 	       int (*fn)(const struct table_row *row, void *ctx), void *ctx)
 {
-	size_t n = 0, max = (size_t)t->learned.n + t->ovr.n, i;
+	size_t n = 0, max = 0, i;
 	struct table_row *rows;
 	const struct htab *h;
+	const struct fam *f;
+	struct slot *s;
+	uint32_t j;
 	int rc = 0;
 
+	for (f = t->f; f < t->f + 2; f++)
+		max += (size_t)f->learned.n + f->ovr.n;
 	if (!max)
 		return 0;
 	rows = malloc(max * sizeof(*rows));
 	if (!rows)
 		return -ENOMEM;
-	for (h = &t->ovr; h; h = h == &t->ovr ? &t->learned : NULL) {
-		for (i = 0; h->slots && i <= h->mask; i++) {
-			const struct slot *s = &h->slots[i];
-
-			if (!s->ip)
-				continue;
-			if (h == &t->learned && htab_find(&t->ovr, s->ip))
-				continue;
-			rows[n].ip = s->ip;
-			rows[n].entry = s->e;
-			rows[n].override = h == &t->ovr;
-			n++;
+	for (f = t->f; f < t->f + 2; f++) {
+		for (h = &f->ovr; h; h = h == &f->ovr ? &f->learned : NULL) {
+			htab_for_each(h, j, s)
+			{
+				if (h == &f->learned &&
+				    htab_find(&f->ovr, s->key))
+					continue;
+				rows[n].ip = key_ip(f, s->key);
+				rows[n].entry = s->e;
+				rows[n].override = h == &f->ovr;
+				n++;
+			}
 		}
 	}
 	qsort(rows, n, sizeof(*rows), row_cmp);
@@ -370,82 +437,96 @@ int table_walk(const struct table *t,
 	return rc;
 }
 
-static uint64_t distinct_entries(const struct table *t)
+static uint64_t distinct_entries(const struct fam *f)
 {
-	uint64_t n = t->learned.n;
+	uint64_t n = f->learned.n;
+	struct slot *s;
 	uint32_t i;
 
-	for (i = 0; t->ovr.slots && i <= t->ovr.mask; i++)
-		if (t->ovr.slots[i].ip &&
-		    !htab_find(&t->learned, t->ovr.slots[i].ip))
-			n++;
+	htab_for_each(&f->ovr, i, s) if (!htab_find(&f->learned, s->key)) n++;
 	return n;
 }
 
 void table_get_stats(const struct table *t, struct table_stats *out)
 {
 	*out = t->st;
-	out->learned = t->learned.n;
-	out->overrides = t->ovr.n;
-	out->entries = distinct_entries(t);
+	out->learned = t->f[0].learned.n;
+	out->overrides = t->f[0].ovr.n;
+	out->entries = distinct_entries(&t->f[0]);
+	out->learned6 = t->f[1].learned.n;
+	out->overrides6 = t->f[1].ovr.n;
+	out->entries6 = distinct_entries(&t->f[1]);
 }
 
 /* ---- resync and reconcile ---------------------------------------------- */
 
 void table_resync_begin(struct table *t)
 {
-	if (!t->defer++)
-		htab_clear_flags(&t->learned, SLOT_MARK);
+	if (!t->defer++) {
+		htab_clear_flags(&t->f[0].learned, SLOT_MARK);
+		htab_clear_flags(&t->f[1].learned, SLOT_MARK);
+	}
 }
 
-int table_resync_end(struct table *t)
+/* Drop @f's learned entries that the resync did not confirm. */
+static uint32_t sweep(struct fam *f)
 {
+	struct htab *h = &f->learned;
 	uint32_t i, swept = 0;
-	struct htab *h = &t->learned;
 
-	if (!t->defer)
-		return -EINVAL;
-	if (--t->defer)
-		return 0;
 	/*
-	 * Sweep. Removal shifts later entries back into slot i, so i is
-	 * examined again; entries never move forward past the scan.
+	 * Removal shifts later entries back into slot i, so i is examined
+	 * again; entries never move forward past the scan.
 	 */
 	for (i = 0; h->slots && i <= h->mask;) {
-		struct slot *s = &h->slots[i];
+		struct slot *s = htab_slot(h, i);
 
-		if (s->ip && !(s->flags & SLOT_MARK)) {
-			log_entry(LOG_LEVEL_DEBUG, "stale, forgot", s->ip,
-				  NULL);
+		if (htab_used(h, s) && !(s->flags & SLOT_MARK)) {
+			struct ip_addr ip = key_ip(f, s->key);
+
+			log_entry(LOG_LEVEL_DEBUG, "stale, forgot", &ip, NULL);
 			htab_remove(h, s);
 			swept++;
 			continue;
 		}
 		i++;
 	}
+	return swept;
+}
+
+int table_resync_end(struct table *t)
+{
+	uint32_t swept;
+
+	if (!t->defer)
+		return -EINVAL;
+	if (--t->defer)
+		return 0;
+	swept = sweep(&t->f[0]) + sweep(&t->f[1]);
 	if (swept)
 		pr_info("resync: %u stale learned entries dropped", swept);
 	return table_reconcile(t);
 }
 
-/* Keys and values moved to or from hfwd in one batch syscall. */
+/* Keys (4 or 16 bytes each) and values moved in one batch syscall. */
 #define TABLE_CHUNK 1024
 struct table_chunk {
-	uint32_t keys[TABLE_CHUNK];
+	uint8_t keys[TABLE_CHUNK * 16];
 	struct fwd_entry vals[TABLE_CHUNK];
 };
 
 struct kv_list {
-	uint32_t *keys;
+	uint8_t *keys;		/* n keys of klen bytes */
 	struct fwd_entry *vals; /* NULL for a list of keys only */
-	uint32_t n, cap;
+	uint32_t n, cap, klen;
 };
 
-static int kv_push(struct kv_list *l, uint32_t key, const struct fwd_entry *v)
+static int kv_push(struct kv_list *l, const void *key,
+		   const struct fwd_entry *v)
 {
 	if (l->n == l->cap) {
 		uint32_t cap = l->cap ? l->cap * 2 : 256;
-		uint32_t *k = realloc(l->keys, cap * sizeof(*k));
+		uint8_t *k = realloc(l->keys, (size_t)cap * l->klen);
 
 		if (!k)
 			return -ENOMEM;
@@ -460,11 +541,16 @@ static int kv_push(struct kv_list *l, uint32_t key, const struct fwd_entry *v)
 		}
 		l->cap = cap;
 	}
-	l->keys[l->n] = key;
+	memcpy(l->keys + (size_t)l->n * l->klen, key, l->klen);
 	if (v)
 		l->vals[l->n] = *v;
 	l->n++;
 	return 0;
+}
+
+static const void *kv_key(const struct kv_list *l, uint32_t i)
+{
+	return l->keys + (size_t)i * l->klen;
 }
 
 static void kv_free(struct kv_list *l)
@@ -473,17 +559,18 @@ static void kv_free(struct kv_list *l)
 	free(l->vals);
 }
 
-/* Keys of fwd_ovr that are not overrides; flags the ones that are. */
-static int scan_ovr(struct table *t, struct kv_list *del)
+/* Keys of the override map that are not overrides; flags the ones that are. */
+static int scan_ovr(struct fam *f, struct kv_list *del)
 {
-	uint32_t key, next, *prev = NULL;
+	uint8_t key[16], next[16];
+	const void *prev = NULL;
 	struct slot *s;
 	int err;
 
-	while (!bpf_map_get_next_key(t->ovr_fd, prev, &next)) {
-		key = next;
-		prev = &key;
-		s = htab_find(&t->ovr, key);
+	while (!bpf_map_get_next_key(f->ovr_fd, prev, next)) {
+		memcpy(key, next, f->ovr.klen);
+		prev = key;
+		s = htab_find(&f->ovr, key);
 		if (s)
 			s->flags |= SLOT_OVR_SEEN;
 		else if ((err = kv_push(del, key, NULL)))
@@ -492,15 +579,15 @@ static int scan_ovr(struct table *t, struct kv_list *del)
 	return errno == ENOENT ? 0 : -errno;
 }
 
-/* Compare one key of hfwd with the table (see scan_hfwd()). */
-static int scan_one(struct table *t, uint32_t key, const struct fwd_entry *v,
+/* Compare one key of the map with the table (see scan_hfwd()). */
+static int scan_one(struct fam *f, const void *key, const struct fwd_entry *v,
 		    struct kv_list *del, struct kv_list *upd)
 {
 	struct slot *s;
 	bool ovr;
 	int err = 0;
 
-	s = (struct slot *)effective(t, key, &ovr);
+	s = effective(f, key, &ovr);
 	if (!s)
 		return kv_push(del, key, NULL);
 	if (memcmp(&s->e, v, sizeof(*v)))
@@ -510,19 +597,20 @@ static int scan_one(struct table *t, uint32_t key, const struct fwd_entry *v,
 }
 
 /* One key at a time: two syscalls per key, for kernels without batches. */
-static int scan_hfwd_walk(struct table *t, struct kv_list *del,
+static int scan_hfwd_walk(struct fam *f, struct kv_list *del,
 			  struct kv_list *upd)
 {
-	uint32_t key, next, *prev = NULL;
+	uint8_t key[16], next[16];
+	const void *prev = NULL;
 	struct fwd_entry v;
 	int err;
 
-	while (!bpf_map_get_next_key(t->hfwd_fd, prev, &next)) {
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(t->hfwd_fd, &key, &v))
+	while (!bpf_map_get_next_key(f->hfwd_fd, prev, next)) {
+		memcpy(key, next, f->learned.klen);
+		prev = key;
+		if (bpf_map_lookup_elem(f->hfwd_fd, key, &v))
 			continue; /* vanished: nothing to compare */
-		err = scan_one(t, key, &v, del, upd);
+		err = scan_one(f, key, &v, del, upd);
 		if (err)
 			return err;
 	}
@@ -530,27 +618,28 @@ static int scan_hfwd_walk(struct table *t, struct kv_list *del,
 }
 
 /*
- * Read hfwd: keys the table lacks go to @del, different values to @upd,
+ * Read the map: keys the table lacks go to @del, different values to @upd,
  * matching ones are flagged SEEN. Only reads: deleting while walking a BPF
  * hash can restart the walk. Batched lookups read 100k entries in ~100
  * syscalls instead of 200k (an adopted full table: ~20 ms instead of 400).
  */
-static int scan_hfwd(struct table *t, struct kv_list *del, struct kv_list *upd,
+static int scan_hfwd(struct fam *f, struct kv_list *del, struct kv_list *upd,
 		     struct table_chunk *c)
 {
 	struct bpf_map_batch_opts opts = {.sz = sizeof(opts)};
-	uint32_t in = 0, out = 0, count, i;
+	uint32_t in = 0, out = 0, count, i, klen = f->learned.klen;
 	void *inp = NULL;
 	int err;
 
 	for (;;) {
 		count = TABLE_CHUNK;
-		err = bpf_map_lookup_batch(t->hfwd_fd, inp, &out, c->keys,
+		err = bpf_map_lookup_batch(f->hfwd_fd, inp, &out, c->keys,
 					   c->vals, &count, &opts);
 		if (err && err != -ENOENT)
 			break;
 		for (i = 0; i < count; i++) {
-			int rc = scan_one(t, c->keys[i], &c->vals[i], del, upd);
+			int rc = scan_one(f, c->keys + i * klen, &c->vals[i],
+					  del, upd);
 
 			if (rc)
 				return rc;
@@ -565,13 +654,13 @@ static int scan_hfwd(struct table *t, struct kv_list *del, struct kv_list *upd,
 	/* no batch ops (EINVAL/ENOTSUPP), or a bucket above TABLE_CHUNK */
 	del->n = 0;
 	upd->n = 0;
-	htab_clear_flags(&t->learned, SLOT_SEEN);
-	htab_clear_flags(&t->ovr, SLOT_SEEN);
-	return scan_hfwd_walk(t, del, upd);
+	htab_clear_flags(&f->learned, SLOT_SEEN);
+	htab_clear_flags(&f->ovr, SLOT_SEEN);
+	return scan_hfwd_walk(f, del, upd);
 }
 
 /* Write @n entries: one batch, or one by one to learn which failed. */
-static int hfwd_write(struct table *t, const uint32_t *keys,
+static int hfwd_write(struct table *t, struct fam *f, const uint8_t *keys,
 		      const struct fwd_entry *vals, uint32_t n)
 {
 	struct bpf_map_batch_opts opts = {.sz = sizeof(opts),
@@ -581,15 +670,16 @@ static int hfwd_write(struct table *t, const uint32_t *keys,
 
 	if (!n)
 		return 0;
-	if (!bpf_map_update_batch(t->hfwd_fd, keys, vals, &count, &opts)) {
+	if (!bpf_map_update_batch(f->hfwd_fd, keys, vals, &count, &opts)) {
 		t->full_warned = false;
 		return 0;
 	}
 	/* count now says how many went in; finish one by one for the why */
 	for (done = count <= n ? count : 0; done < n; done++) {
-		err = hfwd_put(t, keys[done], &vals[done]);
+		err = hfwd_put(t, f, keys + (size_t)done * f->learned.klen,
+			       &vals[done]);
 		if (err == -E2BIG) {
-			note_full(t, n - done - 1);
+			note_full(t, f, n - done - 1);
 			break;
 		}
 		if (err)
@@ -599,101 +689,126 @@ static int hfwd_write(struct table *t, const uint32_t *keys,
 }
 
 /*
- * Write what hfwd lacks, in chunks (a cold start writes 100k entries with
- * ~100 syscalls and never holds a second copy of the table). Overrides
- * first, so that a full map refuses learned entries first.
+ * Write what the map lacks, in chunks (a cold start writes 100k entries
+ * with ~100 syscalls and never holds a second copy of the table).
+ * Overrides first, so that a full map refuses learned entries first.
  */
-static int write_missing(struct table *t, struct table_chunk *c,
+static int write_missing(struct table *t, struct fam *f, struct table_chunk *c,
 			 uint32_t *written)
 {
+	uint32_t i, n = 0, klen = f->learned.klen;
 	struct htab *h;
-	uint32_t i, n = 0;
+	struct slot *s;
 	int err;
 
-	for (h = &t->ovr; h; h = h == &t->ovr ? &t->learned : NULL) {
-		for (i = 0; h->slots && i <= h->mask; i++) {
-			struct slot *s = &h->slots[i];
-
-			if (!s->ip || (s->flags & SLOT_SEEN))
+	for (h = &f->ovr; h; h = h == &f->ovr ? &f->learned : NULL) {
+		htab_for_each(h, i, s)
+		{
+			if (s->flags & SLOT_SEEN)
 				continue;
-			if (h == &t->learned && htab_find(&t->ovr, s->ip))
+			if (h == &f->learned && htab_find(&f->ovr, s->key))
 				continue;
-			c->keys[n] = s->ip;
+			memcpy(c->keys + n * klen, s->key, klen);
 			c->vals[n] = s->e;
 			if (++n < TABLE_CHUNK)
 				continue;
-			err = hfwd_write(t, c->keys, c->vals, n);
+			err = hfwd_write(t, f, c->keys, c->vals, n);
 			if (err)
 				return err;
 			*written += n;
 			n = 0;
 		}
 	}
-	err = hfwd_write(t, c->keys, c->vals, n);
+	err = hfwd_write(t, f, c->keys, c->vals, n);
 	if (!err)
 		*written += n;
 	return err;
 }
 
-int table_reconcile(struct table *t)
+/* Reconcile one family's maps; the counts are added to @n. */
+struct rec_counts {
+	uint32_t written, changed, removed, marked, unmarked;
+};
+
+static int reconcile_fam(struct table *t, struct fam *f, struct table_chunk *c,
+			 struct rec_counts *n)
 {
-	struct kv_list ovr_del = {}, hfwd_del = {}, upd = {};
-	uint64_t t0 = loop_now_us();
-	uint32_t i, ovr_add = 0, written = 0;
-	struct table_chunk *c;
+	uint32_t klen = f->learned.klen;
+	struct kv_list ovr_del = {.klen = klen}, hfwd_del = {.klen = klen},
+		       upd = {.klen = klen};
 	struct fwd_entry v;
+	struct slot *s;
+	uint32_t i;
 	int err, rc;
 
-	c = malloc(sizeof(*c));
-	if (!c)
-		return -ENOMEM;
-	htab_clear_flags(&t->learned, SLOT_SEEN | SLOT_OVR_SEEN);
-	htab_clear_flags(&t->ovr, SLOT_SEEN | SLOT_OVR_SEEN);
-	err = scan_ovr(t, &ovr_del);
+	if (f->hfwd_fd < 0 || f->ovr_fd < 0)
+		return 0; /* no maps yet (tests, or before xdp_open()) */
+	htab_clear_flags(&f->learned, SLOT_SEEN | SLOT_OVR_SEEN);
+	htab_clear_flags(&f->ovr, SLOT_SEEN | SLOT_OVR_SEEN);
+	err = scan_ovr(f, &ovr_del);
 	if (!err)
-		err = scan_hfwd(t, &hfwd_del, &upd, c);
+		err = scan_hfwd(f, &hfwd_del, &upd, c);
 	if (err) {
-		pr_err("reconcile: cannot read the maps: %s", strerror(-err));
+		pr_err("reconcile: cannot read %s: %s", f->map, strerror(-err));
 		goto out_free;
 	}
 
 	/* Unmark first, delete to make room, write, then mark. */
 	for (i = 0; i < ovr_del.n && !err; i++)
-		err = ovr_unmark(t, ovr_del.keys[i]);
+		err = ovr_unmark(f, kv_key(&ovr_del, i));
 	for (i = 0; i < hfwd_del.n && !err; i++)
-		err = hfwd_drop(t, hfwd_del.keys[i]);
+		err = hfwd_drop(f, kv_key(&hfwd_del, i));
 	if (!err)
-		err = hfwd_write(t, upd.keys, upd.vals, upd.n);
+		err = hfwd_write(t, f, upd.keys, upd.vals, upd.n);
 	if (!err)
-		err = write_missing(t, c, &written);
-	for (i = 0; t->ovr.slots && i <= t->ovr.mask; i++) {
-		struct slot *s = &t->ovr.slots[i];
-
-		if (!s->ip || (s->flags & SLOT_OVR_SEEN))
+		err = write_missing(t, f, c, &n->written);
+	htab_for_each(&f->ovr, i, s)
+	{
+		if (s->flags & SLOT_OVR_SEEN)
 			continue;
-		/* an override hfwd had no room for must not mark a learned value */
-		if (bpf_map_lookup_elem(t->hfwd_fd, &s->ip, &v) ||
+		/* an override the map had no room for must not mark a
+		 * learned value */
+		if (bpf_map_lookup_elem(f->hfwd_fd, s->key, &v) ||
 		    memcmp(&v, &s->e, sizeof(v)))
 			continue;
-		rc = ovr_mark(t, s->ip);
+		rc = ovr_mark(f, s->key);
 		if (rc)
 			err = rc;
-		ovr_add++;
+		n->marked++;
 	}
-	t->st.reconciles++;
-	t->st.last_reconcile_us = loop_now_us() - t0;
-	pr_info("reconcile: hfwd %u written, %u changed, %u removed; fwd_ovr "
-		"%u marked, %u unmarked; %llu us",
-		written, upd.n, hfwd_del.n, ovr_add, ovr_del.n,
-		(unsigned long long)t->st.last_reconcile_us);
+	n->changed += upd.n;
+	n->removed += hfwd_del.n;
+	n->unmarked += ovr_del.n;
 	if (err && err != -E2BIG)
-		pr_err("reconcile: cannot write the maps: %s", strerror(-err));
+		pr_err("reconcile: cannot write %s: %s", f->map,
+		       strerror(-err));
 out_free:
 	kv_free(&ovr_del);
 	kv_free(&hfwd_del);
 	kv_free(&upd);
-	free(c);
 	return err;
+}
+
+int table_reconcile(struct table *t)
+{
+	uint64_t t0 = loop_now_us();
+	struct rec_counts n = {};
+	struct table_chunk *c;
+	int err, err6;
+
+	c = malloc(sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	err = reconcile_fam(t, &t->f[0], c, &n);
+	err6 = reconcile_fam(t, &t->f[1], c, &n);
+	free(c);
+	t->st.reconciles++;
+	t->st.last_reconcile_us = loop_now_us() - t0;
+	pr_info("reconcile: hfwd/hfwd6 %u written, %u changed, %u removed; "
+		"overrides %u marked, %u unmarked; %llu us",
+		n.written, n.changed, n.removed, n.marked, n.unmarked,
+		(unsigned long long)t->st.last_reconcile_us);
+	return err ? err : err6;
 }
 
 /* ---- persistence ------------------------------------------------------ */
@@ -703,11 +818,13 @@ bool table_dirty(const struct table *t)
 	return t->dirty;
 }
 
-static int load_one(void *arg, uint32_t ip, const struct fwd_entry *e)
+static int load_one(void *arg, const struct ip_addr *ip,
+		    const struct fwd_entry *e)
 {
 	struct table *t = arg;
 	bool created;
-	struct slot *s = htab_insert(&t->ovr, ip, &created);
+	struct slot *s =
+		htab_insert(&fam_of(t, ip)->ovr, ip_addr_key(ip), &created);
 
 	if (!s)
 		return -ENOMEM;
@@ -733,10 +850,12 @@ int table_flush(struct table *t)
 	if (!t->dirty)
 		return 0;
 	for (i = 0; t->store && !err && i < t->npend; i++) {
-		const struct slot *s = htab_find(&t->ovr, t->pend[i]);
+		const struct ip_addr *ip = &t->pend[i];
+		const struct slot *s =
+			htab_find(&fam_of(t, ip)->ovr, ip_addr_key(ip));
 
-		err = s ? store_put(t->store, s->ip, &s->e)
-			: store_del(t->store, t->pend[i]);
+		err = s ? store_put(t->store, ip, &s->e)
+			: store_del(t->store, ip);
 	}
 	if (!err && t->store)
 		err = store_commit(t->store);

@@ -1,20 +1,20 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * table.h - the forwarding table: the one place that writes hfwd and
- * fwd_ovr, and the one place that knows that an override beats a learned
- * entry.
+ * table.h - the forwarding table: the one place that writes hfwd, hfwd6,
+ * fwd_ovr and fwd_ovr6, and the one place that knows that an override
+ * beats a learned entry.
  *
- * It keeps two user-space tables keyed by IPv4 destination: learned entries
- * (from rtnetlink, through the daemon) and overrides (from the API). hfwd
- * holds, for every destination in either, the override if there is one,
- * else the learned entry; fwd_ovr holds the keys that are overrides. Single
- * changes are written to the maps at once; a resync (or the daemon's start)
- * defers map writes and ends with one reconcile that makes the maps equal
- * to the table, removing stray keys and writing the rest in batches.
- * Overrides are made durable by the store (store.h), one transaction per
- * flush.
+ * It keeps, per family, two user-space tables keyed by destination:
+ * learned entries (from rtnetlink, through the daemon) and overrides (from
+ * the API). hfwd (hfwd6 for IPv6) holds, for every destination in either,
+ * the override if there is one, else the learned entry; fwd_ovr (fwd_ovr6)
+ * holds the keys that are overrides. Single changes are written to the
+ * maps at once; a resync (or the daemon's start) defers map writes and ends
+ * with one reconcile that makes the maps equal to the table, removing stray
+ * keys and writing the rest in batches. Overrides are made durable by the
+ * store (store.h), one transaction per flush.
  *
- * Addresses are IPv4 in network byte order throughout.
+ * Addresses are struct ip_addr (api/util.h), network byte order.
  */
 #ifndef TABLE_H
 #define TABLE_H
@@ -23,30 +23,37 @@
 #include <stdint.h>
 
 #include "fwd.h"
+#include "util.h"
 
 struct table;
 
 struct store;
 
-struct table_opts {
-	int hfwd_fd;	     /* the hfwd map */
-	int ovr_fd;	     /* the fwd_ovr map */
-	struct store *store; /* where overrides persist; NULL: nowhere */
+/* The maps of one family: hfwd and fwd_ovr, or hfwd6 and fwd_ovr6. */
+struct table_maps {
+	int hfwd_fd;
+	int ovr_fd;
 };
 
-/* One destination as hfwd holds it, and where the value came from. */
+struct table_opts {
+	struct table_maps v4, v6; /* -1 fds: not there (yet) */
+	struct store *store;	  /* where overrides persist; NULL: nowhere */
+};
+
+/* One destination as hfwd (hfwd6) holds it, and where it came from. */
 struct table_row {
-	uint32_t ip;
+	struct ip_addr ip;
 	struct fwd_entry entry;
 	bool override;
 };
 
 struct table_stats {
-	uint64_t learned;    /* learned entries in the table */
-	uint64_t overrides;  /* overrides in the table */
-	uint64_t entries;    /* distinct destinations = what hfwd holds */
-	uint64_t map_full;   /* writes refused because hfwd was full */
-	uint64_t reconciles; /* reconcile passes done */
+	uint64_t learned;   /* IPv4 learned entries in the table */
+	uint64_t overrides; /* IPv4 overrides in the table */
+	uint64_t entries;   /* distinct IPv4 destinations = what hfwd holds */
+	uint64_t learned6, overrides6, entries6; /* the same for IPv6 */
+	uint64_t map_full;	    /* writes refused because hfwd was full */
+	uint64_t reconciles;	    /* reconcile passes done */
 	uint64_t last_reconcile_us; /* duration of the last one */
 };
 
@@ -58,7 +65,8 @@ void table_free(struct table *t);
  * daemon reads the state file before it touches XDP, so a bad file never
  * costs a running data path anything).
  */
-void table_set_maps(struct table *t, int hfwd_fd, int ovr_fd);
+void table_set_maps(struct table *t, const struct table_maps *v4,
+		    const struct table_maps *v6);
 
 /*
  * Read the overrides from the store into the table (the maps follow at the
@@ -68,20 +76,23 @@ void table_set_maps(struct table *t, int hfwd_fd, int ovr_fd);
 int table_load(struct table *t);
 
 /*
- * Learned entries, from the rtnetlink side. Written to hfwd at once unless
- * an override shadows the destination or a resync is open. -EINVAL for
- * address 0, -E2BIG if hfwd is full (the entry stays in the table and is
- * retried at the next reconcile). learn_del: -ENOENT if there was none.
+ * Learned entries, from the rtnetlink side. Written to the map at once
+ * unless an override shadows the destination or a resync is open. -EINVAL
+ * for 0.0.0.0 or ::, -E2BIG if the map is full (the entry stays in the
+ * table and is retried at the next reconcile). learn_del: -ENOENT if there
+ * was none.
  */
-int table_learn_set(struct table *t, uint32_t ip, const struct fwd_entry *e);
-int table_learn_del(struct table *t, uint32_t ip);
+int table_learn_set(struct table *t, const struct ip_addr *ip,
+		    const struct fwd_entry *e);
+int table_learn_del(struct table *t, const struct ip_addr *ip);
 
 /*
  * Overrides. Take effect in hfwd at once; durable only after
  * table_flush(). override_del brings back the learned entry, if any.
  */
-int table_override_set(struct table *t, uint32_t ip, const struct fwd_entry *e);
-int table_override_del(struct table *t, uint32_t ip);
+int table_override_set(struct table *t, const struct ip_addr *ip,
+		       const struct fwd_entry *e);
+int table_override_del(struct table *t, const struct ip_addr *ip);
 
 /*
  * Make every override change since the last flush durable: one store
@@ -101,22 +112,25 @@ void table_resync_begin(struct table *t);
 int table_resync_end(struct table *t);
 
 /*
- * Make hfwd and fwd_ovr hold exactly what the table says: keys the table
- * lacks are deleted, missing or different values written. Cost: one walk
- * of each map (two syscalls per key) and batched writes.
+ * Make the maps of both families hold exactly what the table says: keys
+ * the table lacks are deleted, missing or different values written. Cost:
+ * batched reads of each map and batched writes.
  */
 int table_reconcile(struct table *t);
 
 /* The row hfwd holds for @ip. -ENOENT if none. */
-int table_lookup(const struct table *t, uint32_t ip, struct table_row *row);
+int table_lookup(const struct table *t, const struct ip_addr *ip,
+		 struct table_row *row);
 /*
- * Every row, ordered by address (host order). Stops when @fn returns
- * non-zero and returns that value. -ENOMEM if the sort buffer fails.
+ * Every row, IPv4 then IPv6, each by address (api_ip_cmp()). Stops when
+ * @fn returns non-zero and returns that value. -ENOMEM if the sort buffer
+ * fails.
  */
 int table_walk(const struct table *t,
 	       int (*fn)(const struct table_row *row, void *ctx), void *ctx);
 /* The learned entry for @ip, shadowed or not. -ENOENT if none. */
-int table_learned(const struct table *t, uint32_t ip, struct fwd_entry *e);
+int table_learned(const struct table *t, const struct ip_addr *ip,
+		  struct fwd_entry *e);
 
 void table_get_stats(const struct table *t, struct table_stats *out);
 

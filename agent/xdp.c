@@ -961,14 +961,14 @@ bool xdp_adopted(const struct xdp *x)
 	return x->adopted;
 }
 
-int xdp_hfwd_fd(const struct xdp *x)
+int xdp_map_fd(const struct xdp *x, const char *name)
 {
-	return x->map_fd[MAP_HFWD];
-}
+	int i;
 
-int xdp_ovr_fd(const struct xdp *x)
-{
-	return x->map_fd[MAP_OVR];
+	for (i = 0; i < N_MAPS; i++)
+		if (!strcmp(map_names[i], name))
+			return x->map_fd[i];
+	return -ENOENT;
 }
 
 uint32_t xdp_max_entries(const struct xdp *x)

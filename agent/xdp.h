@@ -61,8 +61,8 @@ void xdp_close(struct xdp *x, bool keep);
 
 /* True when the maps came from a previous instance's pins. */
 bool xdp_adopted(const struct xdp *x);
-int xdp_hfwd_fd(const struct xdp *x);
-int xdp_ovr_fd(const struct xdp *x);
+/* The fd of map @name ("hfwd", "fwd_ovr6" ...), -ENOENT if none is. */
+int xdp_map_fd(const struct xdp *x, const char *name);
 uint32_t xdp_max_entries(const struct xdp *x);
 
 /*

@@ -242,18 +242,17 @@ static int get_string(struct act *a, const char *name, bool required,
 	return 0;
 }
 
-static int get_ip(struct act *a, bool required, bool *present, uint32_t *ip)
+static int get_ip(struct act *a, bool required, bool *present,
+		  struct ip_addr *ip)
 {
-	const char *s;
+	const char *s, *why;
 
 	if (get_string(a, "ip", required, &s))
 		return -1;
 	*present = s != NULL;
-	if (s && api_parse_ipv4(s, ip))
-		return fail(a, API_ERR_JSON,
-			    JSON_ERR "ip: \"%.64s\" is not a dotted-quad IPv4 "
-				     "address",
-			    s);
+	if (s && api_parse_ip(s, ip, &why))
+		return fail(a, API_ERR_JSON, JSON_ERR "ip: \"%.64s\": %s", s,
+			    why);
 	return 0;
 }
 
@@ -328,29 +327,22 @@ static int get_iface(struct act *a, uint32_t *ifindex, uint8_t mac[6])
 	return 0;
 }
 
-static bool ip_is_unicast(uint32_t ip)
-{
-	uint32_t h = ntohl(ip);
-
-	/* "this network", loopback, multicast, class E and broadcast */
-	return (h >> 24) != 0 && (h >> 24) != 127 && h < 0xe0000000;
-}
-
 static int do_update(struct act *a)
 {
 	struct fwd_entry e = {};
+	char ipstr[API_IP_STRLEN];
+	struct ip_addr ip;
+	const char *why;
 	uint8_t ifmac[6];
-	char ipstr[INET_ADDRSTRLEN];
 	bool present, src;
-	uint32_t ip = 0;
 	int err;
 
 	if (get_ip(a, true, &present, &ip))
 		return -1;
-	if (!ip_is_unicast(ip))
-		return fail(a, API_ERR_JSON,
-			    JSON_ERR "ip: %s is not a unicast address",
-			    inet_ntop(AF_INET, &ip, ipstr, sizeof(ipstr)));
+	api_format_ip(&ip, ipstr);
+	why = api_ip_not_unicast(&ip);
+	if (why)
+		return fail(a, API_ERR_JSON, JSON_ERR "ip: %s: %s", ipstr, why);
 	if (get_mac(a, "dstMac", true, &present, e.dmac) ||
 	    get_mac(a, "srcMac", false, &src, e.smac))
 		return -1;
@@ -360,8 +352,7 @@ static int do_update(struct act *a)
 	if (!src)
 		memcpy(e.smac, ifmac, 6);
 
-	err = a->ops->override_set(a->ops->arg, ip, &e);
-	inet_ntop(AF_INET, &ip, ipstr, sizeof(ipstr));
+	err = a->ops->override_set(a->ops->arg, &ip, &e);
 	if (err == -ENOSPC || err == -E2BIG)
 		return fail(a, API_ERR_UPDATE,
 			    "update error: %s: the table is full", ipstr);
@@ -374,15 +365,15 @@ static int do_update(struct act *a)
 
 static int do_delete(struct act *a)
 {
-	char ipstr[INET_ADDRSTRLEN];
+	char ipstr[API_IP_STRLEN];
+	struct ip_addr ip;
 	bool present;
-	uint32_t ip = 0;
 	int err;
 
 	if (get_ip(a, true, &present, &ip))
 		return -1;
-	inet_ntop(AF_INET, &ip, ipstr, sizeof(ipstr));
-	err = a->ops->override_del(a->ops->arg, ip);
+	api_format_ip(&ip, ipstr);
+	err = a->ops->override_del(a->ops->arg, &ip);
 	if (err == -ENOENT)
 		return fail(a, API_ERR_NO_OVERRIDE, "override not found: %s",
 			    ipstr);
@@ -396,7 +387,7 @@ static int do_delete(struct act *a)
 static int add_row(const struct api_row *row, void *ctx)
 {
 	cJSON *tables = ctx, *o = cJSON_CreateObject();
-	char ip[INET_ADDRSTRLEN], smac[API_MAC_STRLEN], dmac[API_MAC_STRLEN];
+	char ip[API_IP_STRLEN], smac[API_MAC_STRLEN], dmac[API_MAC_STRLEN];
 
 	if (!o)
 		return -ENOMEM;
@@ -405,7 +396,7 @@ static int add_row(const struct api_row *row, void *ctx)
 		cJSON_Delete(o);
 		return -ENOMEM;
 	}
-	inet_ntop(AF_INET, &row->ip, ip, sizeof(ip));
+	api_format_ip(&row->ip, ip);
 	api_format_mac(row->entry.smac, smac);
 	api_format_mac(row->entry.dmac, dmac);
 	if (!cJSON_AddStringToObject(o, "Ip", ip) ||
@@ -422,8 +413,8 @@ static int do_query(struct act *a)
 {
 	struct api_row row;
 	cJSON *obj, *tables;
+	struct ip_addr ip;
 	bool present, ok;
-	uint32_t ip;
 	int err;
 
 	if (get_ip(a, false, &present, &ip))
@@ -436,7 +427,7 @@ static int do_query(struct act *a)
 		return -1;
 	}
 	if (present) {
-		err = a->ops->lookup(a->ops->arg, ip, &row);
+		err = a->ops->lookup(a->ops->arg, &ip, &row);
 		if (err == 0)
 			err = add_row(&row, tables);
 		else if (err == -ENOENT)
@@ -485,6 +476,9 @@ static int do_stats(struct act *a)
 	ok = ag && cJSON_AddNumberToObject(ag, "learned", st.learned) &&
 	     cJSON_AddNumberToObject(ag, "overrides", st.overrides) &&
 	     cJSON_AddNumberToObject(ag, "hfwdEntries", st.hfwd_entries) &&
+	     cJSON_AddNumberToObject(ag, "learned6", st.learned6) &&
+	     cJSON_AddNumberToObject(ag, "overrides6", st.overrides6) &&
+	     cJSON_AddNumberToObject(ag, "hfwd6Entries", st.hfwd6_entries) &&
 	     cJSON_AddNumberToObject(ag, "maxEntries", st.max_entries) &&
 	     cJSON_AddNumberToObject(ag, "resyncs", st.resyncs) &&
 	     cJSON_AddNumberToObject(ag, "netlinkEvents", st.nl_events) &&

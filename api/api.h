@@ -15,23 +15,25 @@
 #include <stdint.h>
 
 #include "fwd.h"
+#include "util.h"
 
 struct loop;
 struct api;
 
 struct api_row {
-	uint32_t ip;		/* network order */
+	struct ip_addr ip;
 	struct fwd_entry entry; /* as in hfwd */
 	bool override;		/* Source: "override" or "learned" */
 };
 
 struct api_stats {
 	struct fwd_count counters[FWD_CNT_MAX]; /* summed over CPUs */
-	uint64_t learned;   /* learned entries in the table */
-	uint64_t overrides; /* overrides in the table */
+	uint64_t learned;   /* IPv4 learned entries in the table */
+	uint64_t overrides; /* IPv4 overrides in the table */
 	uint64_t
 		hfwd_entries; /* keys in hfwd (learned not shadowed + overrides) */
-	uint64_t max_entries; /* hfwd capacity */
+	uint64_t learned6, overrides6, hfwd6_entries; /* the same for IPv6 */
+	uint64_t max_entries; /* capacity of hfwd, and of hfwd6 */
 	uint64_t resyncs;
 	uint64_t nl_events;
 	uint64_t uptime_s;
@@ -49,12 +51,16 @@ struct api_ops {
 	int (*iface_resolve)(void *arg, const char *iface, uint32_t *ifindex,
 			     uint8_t mac[6]);
 	/* Set an override in hfwd at once. Not yet durable (see flush). */
-	int (*override_set)(void *arg, uint32_t ip, const struct fwd_entry *e);
+	int (*override_set)(void *arg, const struct ip_addr *ip,
+			    const struct fwd_entry *e);
 	/* Remove an override; the learned entry, if any, comes back. -ENOENT */
-	int (*override_del)(void *arg, uint32_t ip);
-	/* One row, the one hfwd holds for @ip. -ENOENT if none. */
-	int (*lookup)(void *arg, uint32_t ip, struct api_row *row);
-	/* Every row, ordered by address; stops early if @fn returns != 0. */
+	int (*override_del)(void *arg, const struct ip_addr *ip);
+	/* One row, the one hfwd (hfwd6) holds for @ip. -ENOENT if none. */
+	int (*lookup)(void *arg, const struct ip_addr *ip, struct api_row *row);
+	/*
+	 * Every row, IPv4 then IPv6, each by address; stops early if @fn
+	 * returns != 0.
+	 */
 	int (*walk)(void *arg, int (*fn)(const struct api_row *row, void *ctx),
 		    void *ctx);
 	int (*stats)(void *arg, struct api_stats *out);

@@ -2,7 +2,11 @@
 /*
  * metrics.c - see metrics.h. Counters end in _total, as Prometheus'
  * naming rules want; one label, outcome, whose values are
- * fwd_counter_names[], the same names QueryStats uses.
+ * fwd_counter_names[], the same names QueryStats uses. IPv6 outcomes have
+ * names of their own (fwd_fib6, pass6_*): several outcomes (pass_truncated,
+ * pass_not_for_us, pass_netfilter ...) are counted for both families as
+ * one, which a family label could not say, and the IPv4 series keep the
+ * names and meaning they had.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -51,14 +55,23 @@ int api_metrics_render(const struct api_ops *ops, const struct api_counts *c,
 			fwd_counter_names[i], (uint64_t)st.counters[i].bytes);
 
 	family(f, "fwd_table_entries", "gauge",
-	       "Forwarding entries the agent holds, by source.");
+	       "IPv4 forwarding entries the agent holds, by source.");
 	fprintf(f, "fwd_table_entries{source=\"learned\"} %" PRIu64 "\n",
 		st.learned);
 	fprintf(f, "fwd_table_entries{source=\"override\"} %" PRIu64 "\n",
 		st.overrides);
 	family(f, "fwd_hfwd_entries", "gauge", "Keys in the hfwd map.");
 	value(f, "fwd_hfwd_entries", st.hfwd_entries);
-	family(f, "fwd_hfwd_max_entries", "gauge", "Capacity of hfwd.");
+	family(f, "fwd_table6_entries", "gauge",
+	       "IPv6 forwarding entries the agent holds, by source.");
+	fprintf(f, "fwd_table6_entries{source=\"learned\"} %" PRIu64 "\n",
+		st.learned6);
+	fprintf(f, "fwd_table6_entries{source=\"override\"} %" PRIu64 "\n",
+		st.overrides6);
+	family(f, "fwd_hfwd6_entries", "gauge", "Keys in the hfwd6 map.");
+	value(f, "fwd_hfwd6_entries", st.hfwd6_entries);
+	family(f, "fwd_hfwd_max_entries", "gauge",
+	       "Capacity of hfwd, and of hfwd6.");
 	value(f, "fwd_hfwd_max_entries", st.max_entries);
 	family(f, "fwd_resyncs_total", "counter",
 	       "Full resyncs with the kernel's tables.");

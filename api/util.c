@@ -41,6 +41,67 @@ int api_parse_ipv4(const char *s, uint32_t *ip)
 	return 0;
 }
 
+int api_parse_ip(const char *s, struct ip_addr *a, const char **why)
+{
+	memset(a, 0, sizeof(*a));
+	if (!api_parse_ipv4(s, &a->v4)) {
+		a->family = AF_INET;
+		return 0;
+	}
+	if (strchr(s, '%')) {
+		*why = "a zone index (%) names an interface, not an address";
+		return -EINVAL;
+	}
+	if (inet_pton(AF_INET6, s, a->v6) != 1) {
+		*why = "not an IPv4 (dotted quad) or IPv6 address";
+		return -EINVAL;
+	}
+	if (IN6_IS_ADDR_V4MAPPED(a->v6)) {
+		*why = "an IPv4-mapped IPv6 address: write the IPv4 address";
+		return -EINVAL;
+	}
+	a->family = AF_INET6;
+	return 0;
+}
+
+void api_format_ip(const struct ip_addr *a, char out[API_IP_STRLEN])
+{
+	if (!inet_ntop(a->family == AF_INET6 ? AF_INET6 : AF_INET,
+		       ip_addr_key(a), out, API_IP_STRLEN))
+		snprintf(out, API_IP_STRLEN, "?");
+}
+
+const char *api_ip_not_unicast(const struct ip_addr *a)
+{
+	const struct in6_addr *v6 = (const struct in6_addr *)a->v6;
+	uint32_t h = ntohl(a->v4);
+
+	if (a->family != AF_INET6)
+		/* "this network", loopback, multicast, class E, broadcast */
+		return (h >> 24) == 0 || (h >> 24) == 127 || h >= 0xe0000000
+			       ? "not a unicast address"
+			       : NULL;
+	if (IN6_IS_ADDR_MULTICAST(v6))
+		return "a multicast address";
+	if (IN6_IS_ADDR_LINKLOCAL(v6))
+		return "link-local: the kernel never forwards it off its link";
+	if (!v6->s6_addr32[0] && !v6->s6_addr32[1] && !v6->s6_addr32[2])
+		return "not a unicast address (unspecified, loopback or "
+		       "IPv4-compatible)";
+	return NULL;
+}
+
+int api_ip_cmp(const struct ip_addr *a, const struct ip_addr *b)
+{
+	uint32_t x = ntohl(a->v4), y = ntohl(b->v4);
+
+	if (a->family != b->family)
+		return a->family == AF_INET6 ? 1 : -1;
+	if (a->family == AF_INET6)
+		return memcmp(a->v6, b->v6, 16);
+	return x < y ? -1 : x > y;
+}
+
 static int hexval(char c)
 {
 	if (c >= '0' && c <= '9')

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * util.h - strict parsers and formatters shared by the API server and
- * fwdctl: IPv4 addresses, MAC addresses, UUIDs, UTF-8.
+ * fwdctl: IP and MAC addresses, UUIDs, UTF-8.
  *
  * Everything here is pure (no I/O but getrandom) so that the action code
  * built on it can be unit-tested and fuzzed.
@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include <sys/socket.h>
+#include <netinet/in.h>
 
 /* "xx:xx:xx:xx:xx:xx" plus the NUL. */
 #define API_MAC_STRLEN 18
@@ -26,6 +27,59 @@
  * 0 or -EINVAL.
  */
 int api_parse_ipv4(const char *s, uint32_t *ip);
+
+/*
+ * A destination of either family, network order: how user space keys
+ * hfwd and hfwd6 (4 or 16 bytes of it are the map key).
+ */
+struct ip_addr {
+	uint8_t family; /* AF_INET or AF_INET6 */
+	union {
+		uint32_t v4;
+		uint8_t v6[16];
+	};
+};
+
+/* The longest text api_format_ip() writes, with the NUL. */
+#define API_IP_STRLEN 46
+
+static inline struct ip_addr ip_addr4(uint32_t v4)
+{
+	return (struct ip_addr){.family = AF_INET, .v4 = v4};
+}
+
+/* The map key: 4 or 16 bytes at ip_addr_key(). */
+static inline unsigned int ip_addr_len(const struct ip_addr *a)
+{
+	return a->family == AF_INET6 ? 16 : 4;
+}
+
+static inline const void *ip_addr_key(const struct ip_addr *a)
+{
+	return a->family == AF_INET6 ? (const void *)a->v6
+				     : (const void *)&a->v4;
+}
+
+/*
+ * A dotted quad (api_parse_ipv4()) or IPv6 text in any form RFC 4291
+ * allows. Refused, with the reason in *@why: a zone index ("fe80::1%eth0"
+ * names an interface, not an address), an IPv4-mapped address
+ * (::ffff:a.b.c.d is IPv4, never on the wire: write a.b.c.d), anything
+ * else inet_pton() does not take ("1::2::3"). 0 or -EINVAL.
+ */
+int api_parse_ip(const char *s, struct ip_addr *a, const char **why);
+/* Dotted quad, or RFC 5952 text (lower case, the longest zero run as ::). */
+void api_format_ip(const struct ip_addr *a, char out[API_IP_STRLEN]);
+/*
+ * Why the kernel would never forward to @a as unicast, or NULL if it
+ * could: what an override may not name. IPv4: 0/8, 127/8, 224/3 and
+ * broadcast. IPv6 (ipv6_addr_type() as ip6_forward() reads it): multicast,
+ * link-local (never beyond its link), unspecified, loopback, the rest of
+ * ::/96.
+ */
+const char *api_ip_not_unicast(const struct ip_addr *a);
+/* Order for listings: IPv4 before IPv6, each by numeric value. */
+int api_ip_cmp(const struct ip_addr *a, const struct ip_addr *b);
 
 /*
  * Six hex pairs separated by ':' (or all by '-'), either case.

@@ -29,7 +29,10 @@ static void check(int ok, const char *what)
 static void check_parsers(const uint8_t *data, size_t size)
 {
 	char s[64], out[API_MAC_STRLEN], back[INET_ADDRSTRLEN];
+	char text[API_IP_STRLEN], text2[API_IP_STRLEN];
+	struct ip_addr a, a2;
 	uint8_t mac[6], mac2[6];
+	const char *why;
 	uint32_t ip;
 
 	if (size >= sizeof(s))
@@ -40,6 +43,19 @@ static void check_parsers(const uint8_t *data, size_t size)
 		/* only the one canonical spelling is accepted */
 		inet_ntop(AF_INET, &ip, back, sizeof(back));
 		check(!strcmp(back, s), "ipv4 not canonical");
+	}
+	if (api_parse_ip(s, &a, &why) == 0) {
+		/* RFC 5952 text: parses back to the same, formats the same */
+		api_format_ip(&a, text);
+		check(api_parse_ip(text, &a2, &why) == 0 &&
+			      !api_ip_cmp(&a, &a2),
+		      "ip round trip");
+		api_format_ip(&a2, text2);
+		check(!strcmp(text, text2), "ip text not canonical");
+		check(a.family != AF_INET || !strcmp(text, s),
+		      "ipv4 accepted in another spelling");
+		check(a.family != AF_INET6 || !IN6_IS_ADDR_V4MAPPED(a.v6),
+		      "v4-mapped accepted");
 	}
 	if (api_parse_mac(s, mac) == 0) {
 		api_format_mac(mac, out);
@@ -63,9 +79,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&fk, 0, sizeof(fk));
 	fake_learn(&fk, "10.10.3.10", 4, "08:00:27:f2:cb:f9");
 	fake_learn(&fk, "10.10.2.7", 2, "08:00:27:aa:bb:01");
+	fake_learn(&fk, "2001:db8::7", 2, "08:00:27:aa:bb:02");
 	ops = fake_ops(&fk);
 	fake_override_set(
-		&fk, htonl(0x0a0a0305),
+		&fk,
+		&(struct ip_addr){.family = AF_INET, .v4 = htonl(0x0a0a0305)},
 		&(struct fwd_entry){.ifindex = 4, .dmac = {2, 0, 0, 0, 0, 1}});
 	fk.gen = 0;
 	before = fk;

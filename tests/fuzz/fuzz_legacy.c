@@ -73,12 +73,16 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char *const suffix[3] = {"", ".journal", ".journal.old"};
-	struct htab a = {}, b = {};
+	struct htab a, b;
+	const struct slot *sa, *t;
+	uint32_t i;
 	const uint8_t *p = data, *end = data + size;
 	bool found_a, found_b;
 	int ra, rb;
 
-	for (int i = 0; i < 3; i++) {
+	htab_init(&a, 4);
+	htab_init(&b, 4);
+	for (i = 0; i < 3; i++) {
 		const uint8_t *nul = p < end ? memchr(p, 0, end - p) : NULL;
 		size_t len = nul ? (size_t)(nul - p) : (size_t)(end - p);
 
@@ -91,14 +95,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check(ra == rb && found_a == found_b, "the same files, another answer");
 	if (!ra) {
 		check(a.n == b.n, "replayed twice, another count");
-		for (uint32_t i = 0; a.slots && i <= a.mask; i++) {
-			const struct slot *s = &a.slots[i], *t;
-
-			if (!s->ip)
-				continue;
-			check(s->e.ifindex >= 1, "an override without ifindex");
-			t = htab_find(&b, s->ip);
-			check(t && !memcmp(&t->e, &s->e, sizeof(s->e)),
+		htab_for_each(&a, i, sa)
+		{
+			check(sa->e.ifindex >= 1,
+			      "an override without ifindex");
+			t = htab_find(&b, sa->key);
+			check(t && !memcmp(&t->e, &sa->e, sizeof(sa->e)),
 			      "replayed twice, another override");
 		}
 	}

@@ -68,12 +68,13 @@ static inline int fake_iface_resolve(void *arg, const char *iface,
 	return -ENODEV;
 }
 
-static inline int fake_find(struct api_row *rows, int n, uint32_t ip)
+static inline int fake_find(struct api_row *rows, int n,
+			    const struct ip_addr *ip)
 {
 	int i;
 
 	for (i = 0; i < n; i++)
-		if (rows[i].ip == ip)
+		if (!api_ip_cmp(&rows[i].ip, ip))
 			return i;
 	return -1;
 }
@@ -81,10 +82,10 @@ static inline int fake_find(struct api_row *rows, int n, uint32_t ip)
 static inline void fake_put(struct api_row *rows, int *n,
 			    const struct api_row *row)
 {
-	int i = fake_find(rows, *n, row->ip);
+	int i = fake_find(rows, *n, &row->ip);
 
 	if (i < 0) {
-		for (i = *n; i > 0 && ntohl(rows[i - 1].ip) > ntohl(row->ip);
+		for (i = *n; i > 0 && api_ip_cmp(&rows[i - 1].ip, &row->ip) > 0;
 		     i--)
 			rows[i] = rows[i - 1];
 		(*n)++;
@@ -98,11 +99,11 @@ static inline void fake_remove(struct api_row *rows, int *n, int i)
 	(*n)--;
 }
 
-static inline int fake_override_set(void *arg, uint32_t ip,
+static inline int fake_override_set(void *arg, const struct ip_addr *ip,
 				    const struct fwd_entry *e)
 {
 	struct fake *f = arg;
-	struct api_row row = {.ip = ip, .entry = *e, .override = true};
+	struct api_row row = {.ip = *ip, .entry = *e, .override = true};
 
 	if (f->fail_set)
 		return f->fail_set;
@@ -113,7 +114,7 @@ static inline int fake_override_set(void *arg, uint32_t ip,
 	return 0;
 }
 
-static inline int fake_override_del(void *arg, uint32_t ip)
+static inline int fake_override_del(void *arg, const struct ip_addr *ip)
 {
 	struct fake *f = arg;
 	int i = fake_find(f->rows, f->nrows, ip), l;
@@ -134,9 +135,11 @@ static inline void fake_learn(struct fake *f, const char *ip, uint32_t ifindex,
 			      const char *dmac)
 {
 	struct api_row row = {.entry.ifindex = ifindex};
+	const char *why;
 	int i;
 
-	inet_pton(AF_INET, ip, &row.ip);
+	if (api_parse_ip(ip, &row.ip, &why))
+		abort();
 	for (i = 0; i < 6; i++) {
 		unsigned int b;
 
@@ -145,11 +148,12 @@ static inline void fake_learn(struct fake *f, const char *ip, uint32_t ifindex,
 	}
 	memcpy(row.entry.smac, fake_ifaces[ifindex - 1].mac, 6);
 	fake_put(f->learned, &f->nlearned, &row);
-	if (fake_find(f->rows, f->nrows, row.ip) < 0)
+	if (fake_find(f->rows, f->nrows, &row.ip) < 0)
 		fake_put(f->rows, &f->nrows, &row);
 }
 
-static inline int fake_lookup(void *arg, uint32_t ip, struct api_row *row)
+static inline int fake_lookup(void *arg, const struct ip_addr *ip,
+			      struct api_row *row)
 {
 	struct fake *f = arg;
 	int i;
@@ -192,11 +196,15 @@ static inline int fake_stats(void *arg, struct api_stats *out)
 		out->counters[i].bytes = 1000 * i + 64;
 	}
 	for (i = 0; i < f->nrows; i++) {
+		bool v6 = f->rows[i].ip.family == AF_INET6;
+
 		if (f->rows[i].override)
-			out->overrides++;
+			(*(v6 ? &out->overrides6 : &out->overrides))++;
+		(*(v6 ? &out->hfwd6_entries : &out->hfwd_entries))++;
 	}
-	out->learned = f->nlearned;
-	out->hfwd_entries = f->nrows;
+	for (i = 0; i < f->nlearned; i++)
+		(*(f->learned[i].ip.family == AF_INET6 ? &out->learned6
+						       : &out->learned))++;
 	out->max_entries = FAKE_ROWS;
 	out->resyncs = 2;
 	out->nl_events = 345;

@@ -39,11 +39,12 @@ static void req(const char *body, size_t len, struct api_reply *r)
 
 static const struct api_row *row_of(const char *ip)
 {
-	uint32_t a;
+	struct ip_addr a;
+	const char *why;
 	int i;
 
-	inet_pton(AF_INET, ip, &a);
-	i = fake_find(fk.rows, fk.nrows, a);
+	assert_int_equal(api_parse_ip(ip, &a, &why), 0);
+	i = fake_find(fk.rows, fk.nrows, &a);
 	return i < 0 ? NULL : &fk.rows[i];
 }
 
@@ -337,6 +338,33 @@ static const struct bad bad[] = {
 	{UPD "\"ip\":\"127.0.0.1\",\"iface\":4" DST "}", 0, 1100, "unicast"},
 	{UPD "\"ip\":\"255.255.255.255\",\"iface\":4" DST "}", 0, 1100,
 	 "unicast"},
+	/* IPv6: each refusal names the field and why (docs/api.md) */
+	{UPD "\"ip\":\"fe80::1%eth0\",\"iface\":4" DST "}", 0, 1100,
+	 "ip: \\\"fe80::1%eth0\\\": a zone index"},
+	{"{\"action\":\"QueryForward\",\"ip\":\"fe80::1%4\"}", 0, 1100,
+	 "a zone index"},
+	{UPD "\"ip\":\"::ffff:1.2.3.4\",\"iface\":4" DST "}", 0, 1100,
+	 "IPv4-mapped IPv6 address: write the IPv4 address"},
+	{"{\"action\":\"DeleteForward\",\"ip\":\"::ffff:1.2.3.4\"}", 0, 1100,
+	 "IPv4-mapped"},
+	{UPD "\"ip\":\"1::2::3\",\"iface\":4" DST "}", 0, 1100,
+	 "ip: \\\"1::2::3\\\": not an IPv4 (dotted quad) or IPv6 address"},
+	{UPD "\"ip\":\"2001:db8::g\",\"iface\":4" DST "}", 0, 1100,
+	 "not an IPv4 (dotted quad) or IPv6"},
+	{UPD "\"ip\":\"2001:db8:0:0:0:0:0:0:1\",\"iface\":4" DST "}", 0, 1100,
+	 "not an IPv4 (dotted quad) or IPv6"},
+	{UPD "\"ip\":\"[2001:db8::1]\",\"iface\":4" DST "}", 0, 1100,
+	 "not an IPv4 (dotted quad) or IPv6"},
+	{UPD "\"ip\":\"ff02::1\",\"iface\":4" DST "}", 0, 1100,
+	 "ip: ff02::1: a multicast address"},
+	{UPD "\"ip\":\"FE80::1\",\"iface\":4" DST "}", 0, 1100,
+	 "ip: fe80::1: link-local: the kernel never forwards it off its link"},
+	{UPD "\"ip\":\"::\",\"iface\":4" DST "}", 0, 1100,
+	 "ip: ::: not a unicast address"},
+	{UPD "\"ip\":\"::1\",\"iface\":4" DST "}", 0, 1100,
+	 "ip: ::1: not a unicast address"},
+	{UPD "\"ip\":\"::10.1.2.3\",\"iface\":4" DST "}", 0, 1100,
+	 "IPv4-compatible"},
 	{UPD "\"ip\":\"10.10.3.5\"" DST "}", 0, 1100, "iface: missing"},
 	{UPD "\"ip\":\"10.10.3.5\",\"iface\":4.7" DST "}", 0, 1100,
 	 "iface: 4.7 is not"},
@@ -514,6 +542,55 @@ static void test_unknown_fields_are_ignored(void **s)
 	api_reply_free(&r);
 }
 
+/* IPv6: any RFC 4291 text in, RFC 5952 text out, in the same list. */
+static void test_ipv6_update_query_delete(void **s)
+{
+	static const uint8_t want[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0,
+					 0,    0,    0,	   0,	 0, 0, 0, 5};
+	const struct api_row *row;
+	struct api_reply r;
+
+	(void)s;
+	REQ("{\"action\":\"UpdateForward\",\"traceId\":\"t\","
+	    "\"ip\":\"2001:DB8:0:0:0:0:0:0005\",\"iface\":\"enp0s9\","
+	    "\"dstMac\":\"08:00:27:f2:cb:f9\"}",
+	    &r);
+	assert_string_equal(r.body, "{\"code\":200,\"traceId\":\"t\"}");
+	assert_true(r.flush);
+	api_reply_free(&r);
+	row = row_of("2001:db8::5");
+	assert_non_null(row);
+	assert_int_equal(row->ip.family, AF_INET6);
+	assert_memory_equal(row->ip.v6, want, 16);
+	assert_true(row->override);
+	assert_int_equal(row->entry.ifindex, 4);
+	/* the whole list: IPv4 first, then IPv6, canonical text */
+	REQ("{\"action\":\"QueryForward\",\"traceId\":\"q\"}", &r);
+	assert_string_equal(
+		r.body,
+		"{\"code\":200,\"traceId\":\"q\",\"Tables\":["
+		"{\"Ip\":\"10.10.2.7\",\"Iface\":2,"
+		"\"SrcMac\":\"08:00:27:f0:1e:41\","
+		"\"DstMac\":\"08:00:27:aa:bb:01\",\"Source\":\"learned\"},"
+		"{\"Ip\":\"10.10.3.10\",\"Iface\":4,"
+		"\"SrcMac\":\"08:00:27:13:df:b6\","
+		"\"DstMac\":\"08:00:27:f2:cb:f9\",\"Source\":\"learned\"},"
+		"{\"Ip\":\"2001:db8::5\",\"Iface\":4,"
+		"\"SrcMac\":\"08:00:27:13:df:b6\","
+		"\"DstMac\":\"08:00:27:f2:cb:f9\",\"Source\":\"override\"}]}");
+	api_reply_free(&r);
+	/* one address, in another spelling */
+	REQ("{\"action\":\"QueryForward\",\"traceId\":\"q\","
+	    "\"ip\":\"2001:0db8::0:5\"}",
+	    &r);
+	assert_non_null(strstr(r.body, "\"Tables\":[{\"Ip\":\"2001:db8::5\""));
+	api_reply_free(&r);
+	REQ("{\"action\":\"DeleteForward\",\"ip\":\"2001:db8::5\"}", &r);
+	assert_int_equal(r.code, 200);
+	api_reply_free(&r);
+	assert_null(row_of("2001:db8::5"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -548,6 +625,7 @@ int main(void)
 			test_error_reply_maps_every_added_code_to_its_status,
 			setup),
 		cmocka_unit_test_setup(test_unknown_fields_are_ignored, setup),
+		cmocka_unit_test_setup(test_ipv6_update_query_delete, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * test_api_util.c - the API's strict parsers: IPv4, MAC, UTF-8, tokens,
+ * test_api_util.c - the API's strict parsers: IPv4 and IPv6, MAC, UTF-8, tokens,
  * the constant-time compare and UUIDs.
  */
 #include <errno.h>
@@ -159,10 +159,133 @@ static void test_token_file_trims_one_line_and_rejects_junk(void **st)
 			 -ENOENT);
 }
 
+static void test_ip_takes_any_rfc4291_text_and_prints_rfc5952(void **st)
+{
+	static const struct {
+		const char *in, *out;
+	} ok[] = {
+		{"10.10.3.5", "10.10.3.5"},
+		{"2001:db8::1", "2001:db8::1"},
+		{"2001:DB8:0000:0000:0000:0000:0000:0001", "2001:db8::1"},
+		{"2001:db8:0:0:1:0:0:1", "2001:db8::1:0:0:1"}, /* first run */
+		{"2001:db8:0:1:1:1:1:1",
+		 "2001:db8:0:1:1:1:1:1"},		 /* no :: for one */
+		{"2001:0:0:1:0:0:0:1", "2001:0:0:1::1"}, /* longest run */
+		{"::2:3:4:5:6:7:8", "0:2:3:4:5:6:7:8"}, /* one 0 field: no :: */
+		{"fe80::1", "fe80::1"},
+		{"::", "::"},
+		{"::1.2.3.4", "::1.2.3.4"},
+		{"64:ff9b::192.0.2.33", "64:ff9b::c000:221"},
+	};
+	static const struct {
+		const char *in, *why;
+	} bad[] = {
+		{"fe80::1%eth0", "zone index"},
+		{"fe80::1%4", "zone index"},
+		{"::ffff:1.2.3.4", "IPv4-mapped"},
+		{"::FFFF:102:304", "IPv4-mapped"},
+		{"1::2::3", "not an IPv4"},
+		{"2001:db8::12345", "not an IPv4"},
+		{"2001:db8:::1", "not an IPv4"},
+		{"[2001:db8::1]", "not an IPv4"},
+		{" 2001:db8::1", "not an IPv4"},
+		{"2001:db8::1 ", "not an IPv4"},
+		{"::01.2.3.4", "not an IPv4"},
+		{"10.10.3", "not an IPv4"},
+		{"", "not an IPv4"},
+	};
+	char out[API_IP_STRLEN];
+	struct ip_addr a;
+	const char *why;
+	size_t i;
+
+	(void)st;
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		if (api_parse_ip(ok[i].in, &a, &why)) {
+			print_error("refused \"%s\": %s\n", ok[i].in, why);
+			fail();
+		}
+		assert_int_equal(a.family,
+				 strchr(ok[i].in, ':') ? AF_INET6 : AF_INET);
+		api_format_ip(&a, out);
+		assert_string_equal(out, ok[i].out);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		why = NULL;
+		if (api_parse_ip(bad[i].in, &a, &why) != -EINVAL || !why ||
+		    !strstr(why, bad[i].why)) {
+			print_error("\"%s\": %s\n", bad[i].in,
+				    why ? why : "ok");
+			fail();
+		}
+	}
+}
+
+static void test_ip_not_unicast_names_each_kind(void **st)
+{
+	static const struct {
+		const char *in, *why; /* NULL: an override may name it */
+	} c[] = {
+		{"10.10.3.5", NULL},
+		{"2001:db8::1", NULL},
+		{"fc00::1", NULL},
+		{"fec0::1",
+		 NULL}, /* deprecated site-local: the kernel forwards */
+		{"0.1.2.3", "unicast"},
+		{"127.0.0.1", "unicast"},
+		{"224.0.0.1", "unicast"},
+		{"255.255.255.255", "unicast"},
+		{"ff02::1", "multicast"},
+		{"ff0e::1", "multicast"},
+		{"fe80::1", "link-local"},
+		{"febf::1", "link-local"},
+		{"::", "unspecified"},
+		{"::1", "loopback"},
+		{"::1.2.3.4", "IPv4-compatible"},
+	};
+	struct ip_addr a;
+	const char *why;
+	size_t i;
+
+	(void)st;
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		assert_int_equal(api_parse_ip(c[i].in, &a, &why), 0);
+		why = api_ip_not_unicast(&a);
+		if (!c[i].why) {
+			assert_null(why);
+			continue;
+		}
+		if (!why || !strstr(why, c[i].why)) {
+			print_error("%s: %s\n", c[i].in, why ? why : "unicast");
+			fail();
+		}
+	}
+}
+
+static void test_ip_order_is_ipv4_then_ipv6_numeric(void **st)
+{
+	struct ip_addr a, b;
+	const char *why;
+
+	(void)st;
+	assert_int_equal(api_parse_ip("9.255.0.1", &a, &why), 0);
+	assert_int_equal(api_parse_ip("10.0.0.1", &b, &why), 0);
+	assert_true(api_ip_cmp(&a, &b) < 0);
+	assert_int_equal(api_parse_ip("2001:db8::1", &b, &why), 0);
+	assert_true(api_ip_cmp(&a, &b) < 0 && api_ip_cmp(&b, &a) > 0);
+	assert_int_equal(api_parse_ip("2001:db8::2", &a, &why), 0);
+	assert_true(api_ip_cmp(&b, &a) < 0);
+	assert_int_equal(api_ip_cmp(&a, &a), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ipv4_accepts_only_canonical_dotted_quads),
+		cmocka_unit_test(
+			test_ip_takes_any_rfc4291_text_and_prints_rfc5952),
+		cmocka_unit_test(test_ip_not_unicast_names_each_kind),
+		cmocka_unit_test(test_ip_order_is_ipv4_then_ipv6_numeric),
 		cmocka_unit_test(
 			test_mac_accepts_either_case_and_prints_lower_colon),
 		cmocka_unit_test(

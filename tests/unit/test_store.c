@@ -33,7 +33,7 @@ struct fix {
 
 struct rows {
 	int n;
-	uint32_t ip[16];
+	struct ip_addr ip[16];
 	struct fwd_entry e[16];
 };
 
@@ -61,12 +61,13 @@ static int teardown(void **state)
 	return 0;
 }
 
-static int collect(void *arg, uint32_t ip, const struct fwd_entry *e)
+static int collect(void *arg, const struct ip_addr *ip,
+		   const struct fwd_entry *e)
 {
 	struct rows *r = arg;
 
 	if (r->n < 16) {
-		r->ip[r->n] = ip;
+		r->ip[r->n] = *ip;
 		r->e[r->n] = *e;
 	}
 	r->n++;
@@ -91,7 +92,7 @@ static int reopen(struct fix *f, struct rows *r)
 static bool has(const struct rows *r, const char *ip, const struct fwd_entry *e)
 {
 	for (int i = 0; i < r->n && i < 16; i++)
-		if (r->ip[i] == ip4(ip))
+		if (!api_ip_cmp(&r->ip[i], IPA(ip)))
 			return !e || !memcmp(&r->e[i], e, sizeof(*e));
 	return false;
 }
@@ -140,20 +141,20 @@ static void test_commit_is_what_a_restart_finds(void **state)
 
 	(void)state;
 	assert_int_equal(store_open(&s, f->db), 0);
-	assert_int_equal(store_put(s, ip4("10.0.0.1"), &a), 0);
-	assert_int_equal(store_put(s, ip4("10.0.0.2"), &b), 0);
+	assert_int_equal(store_put(s, IPA("10.0.0.1"), &a), 0);
+	assert_int_equal(store_put(s, IPA("10.0.0.2"), &b), 0);
 	assert_int_equal(store_commit(s), 0);
 	/* a second transaction: change one, delete one, never committed */
-	assert_int_equal(store_put(s, ip4("10.0.0.1"), &b), 0);
-	assert_int_equal(store_del(s, ip4("10.0.0.2")), 0);
+	assert_int_equal(store_put(s, IPA("10.0.0.1"), &b), 0);
+	assert_int_equal(store_del(s, IPA("10.0.0.2")), 0);
 	store_abort(s);
 	assert_int_equal(store_commit(s), 0); /* nothing open: fine */
 	/* a third, committed */
-	assert_int_equal(store_put(s, ip4("10.0.0.3"), &a), 0);
-	assert_int_equal(store_del(s, ip4("10.0.0.2")), 0);
+	assert_int_equal(store_put(s, IPA("10.0.0.3"), &a), 0);
+	assert_int_equal(store_del(s, IPA("10.0.0.2")), 0);
 	assert_int_equal(store_commit(s), 0);
 	/* open, not committed at close: gone, as after kill -9 */
-	assert_int_equal(store_put(s, ip4("10.0.0.4"), &a), 0);
+	assert_int_equal(store_put(s, IPA("10.0.0.4"), &a), 0);
 	store_close(s);
 	assert_int_equal(reopen(f, &r), 0);
 	assert_int_equal(r.n, 2);
@@ -191,7 +192,7 @@ static void test_rows_read_as_the_api_writes_them(void **state)
 	struct rows r;
 
 	assert_int_equal(store_open(&s, f->db), 0);
-	assert_int_equal(store_put(s, ip4("10.0.0.7"), &e), 0);
+	assert_int_equal(store_put(s, IPA("10.0.0.7"), &e), 0);
 	assert_int_equal(store_commit(s), 0);
 	store_close(s);
 	/* text an operator reads with sqlite3: the interface by name too */
@@ -227,6 +228,35 @@ static void test_rows_read_as_the_api_writes_them(void **state)
 	assert_int_equal(r.e[0].ifindex, 77);
 }
 
+static void test_ipv6_rows_are_rfc5952_text(void **state)
+{
+	struct fix *f = *state;
+	struct fwd_entry e = ent(1, 2);
+	struct store *s;
+	struct rows r;
+
+	assert_int_equal(store_open(&s, f->db), 0);
+	assert_int_equal(store_put(s, IPA("2001:DB8:0:0::7"), &e), 0);
+	assert_int_equal(store_put(s, IPA("10.0.0.7"), &e), 0);
+	assert_int_equal(store_commit(s), 0);
+	store_close(s);
+	assert_int_equal(reopen(f, &r), 0);
+	assert_int_equal(r.n, 2);
+	assert_true(has(&r, "2001:db8::7", &e));
+	assert_true(has(&r, "10.0.0.7", &e));
+	/* the text an operator finds, and deletes by */
+	sql(f->db, "DELETE FROM overrides WHERE ip = '2001:db8::7'");
+	assert_int_equal(reopen(f, &r), 0);
+	assert_int_equal(r.n, 1);
+	assert_int_equal(store_open(&s, f->db), 0);
+	assert_int_equal(store_put(s, IPA("2001:db8::8"), &e), 0);
+	assert_int_equal(store_del(s, IPA("2001:0db8::8")), 0);
+	assert_int_equal(store_commit(s), 0);
+	store_close(s);
+	assert_int_equal(reopen(f, &r), 0);
+	assert_int_equal(r.n, 1);
+}
+
 static void test_a_bad_row_stops_the_start(void **state)
 {
 	static const char *const bad[] = {
@@ -235,6 +265,12 @@ static void test_a_bad_row_stops_the_start(void **state)
 		"UPDATE overrides SET ifindex = '4x'",
 		"UPDATE overrides SET dmac = '02:00:00:00:00'",
 		"UPDATE overrides SET smac = 'zz:00:00:00:00:01'",
+		/* IPv6: not as fwd writes it (two rows could name one) */
+		"UPDATE overrides SET ip = '2001:DB8::7'",
+		"UPDATE overrides SET ip = '2001:db8:0::7'",
+		"UPDATE overrides SET ip = 'fe80::7'",
+		"UPDATE overrides SET ip = '::ffff:10.0.0.7'",
+		"UPDATE overrides SET ip = '224.0.0.7'",
 	};
 	struct fix *f = *state;
 	struct fwd_entry e = ent(1, 2);
@@ -244,7 +280,7 @@ static void test_a_bad_row_stops_the_start(void **state)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		rm_db(f);
 		assert_int_equal(store_open(&s, f->db), 0);
-		assert_int_equal(store_put(s, ip4("10.0.0.7"), &e), 0);
+		assert_int_equal(store_put(s, IPA("10.0.0.7"), &e), 0);
 		assert_int_equal(store_commit(s), 0);
 		store_close(s);
 		sql(f->db, bad[i]);
@@ -283,7 +319,7 @@ static void test_strangers_and_damage_are_refused(void **state)
 		char ip[16];
 
 		snprintf(ip, sizeof(ip), "10.0.%d.%d", i / 250, 1 + i % 250);
-		assert_int_equal(store_put(s, ip4(ip), &e), 0);
+		assert_int_equal(store_put(s, IPA(ip), &e), 0);
 	}
 	assert_int_equal(store_commit(s), 0);
 	store_close(s);
@@ -464,6 +500,7 @@ int main(void)
 		T(test_commit_is_what_a_restart_finds),
 		T(test_a_missing_directory_is_made),
 		T(test_rows_read_as_the_api_writes_them),
+		T(test_ipv6_rows_are_rfc5952_text),
 		T(test_a_bad_row_stops_the_start),
 		T(test_strangers_and_damage_are_refused),
 		T(test_state_json_and_journals_are_imported_once),

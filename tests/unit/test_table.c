@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * test_table.c - the table module against real BPF hash maps shaped like
- * hfwd and fwd_ovr: every test asserts what the maps hold, read back with
+ * hfwd and fwd_ovr (and hfwd6, fwd_ovr6): every test asserts what the maps hold, read back with
  * bpf syscalls, not what the table says about itself; what it makes
  * durable is read back through a store of its own. Needs root (or
  * CAP_BPF); skips otherwise. The store's own rules: test_store.c.
@@ -27,8 +27,11 @@
 #include "table.h"
 #include "test_util.h"
 
+/* An IPv4 destination as the table takes it. */
+#define A4(x) (&(struct ip_addr){.family = AF_INET, .v4 = (x)})
+
 struct fixture {
-	int hfwd, ovr;
+	int hfwd, ovr, hfwd6, ovr6;
 	char dir[64];
 	char state[128];
 	struct store *store;
@@ -45,6 +48,14 @@ static int make_maps(struct fixture *f, uint32_t max_entries)
 				sizeof(struct fwd_ovr), max_entries, NULL);
 	if (f->ovr < 0)
 		return -errno;
+	f->hfwd6 = bpf_map_create(BPF_MAP_TYPE_HASH, "hfwd6", 16,
+				  sizeof(struct fwd_entry), max_entries, NULL);
+	if (f->hfwd6 < 0)
+		return -errno;
+	f->ovr6 = bpf_map_create(BPF_MAP_TYPE_HASH, "fwd_ovr6", 16,
+				 sizeof(struct fwd_ovr), max_entries, NULL);
+	if (f->ovr6 < 0)
+		return -errno;
 	return 0;
 }
 
@@ -53,6 +64,7 @@ static int setup_n(void **state, uint32_t max_entries)
 	struct fixture *f = calloc(1, sizeof(*f));
 	struct table_opts o = {};
 
+	f->hfwd = f->ovr = f->hfwd6 = f->ovr6 = -1;
 	strcpy(f->dir, "/tmp/fwd-test-table.XXXXXX");
 	assert_non_null(mkdtemp(f->dir));
 	snprintf(f->state, sizeof(f->state), "%s/fwd.db", f->dir);
@@ -60,8 +72,8 @@ static int setup_n(void **state, uint32_t max_entries)
 		*state = f;
 		return 0; /* tests skip on f->hfwd < 0 */
 	}
-	o.hfwd_fd = f->hfwd;
-	o.ovr_fd = f->ovr;
+	o.v4 = (struct table_maps){f->hfwd, f->ovr};
+	o.v6 = (struct table_maps){f->hfwd6, f->ovr6};
 	assert_int_equal(store_open(&f->store, f->state), 0);
 	o.store = f->store;
 	assert_int_equal(table_new(&f->t, &o), 0);
@@ -95,6 +107,10 @@ static int teardown(void **state)
 		close(f->hfwd);
 	if (f->ovr >= 0)
 		close(f->ovr);
+	if (f->hfwd6 >= 0)
+		close(f->hfwd6);
+	if (f->ovr6 >= 0)
+		close(f->ovr6);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
 	assert_int_equal(system(cmd), 0);
 	free(f);
@@ -103,7 +119,7 @@ static int teardown(void **state)
 
 #define NEED_BPF(f)                                                 \
 	do {                                                        \
-		if ((f)->hfwd < 0 || (f)->ovr < 0)                  \
+		if ((f)->ovr6 < 0)                                  \
 			skip(); /* no BPF: not root / no CAP_BPF */ \
 	} while (0)
 
@@ -150,11 +166,11 @@ static void test_learned_entry_is_written_to_hfwd_at_once(void **state)
 	struct fwd_entry a = ent(3, 1), b = ent(3, 2);
 
 	NEED_BPF(f);
-	assert_int_equal(table_learn_set(f->t, ip4("10.0.0.1"), &a), 0);
+	assert_int_equal(table_learn_set(f->t, A4(ip4("10.0.0.1")), &a), 0);
 	assert_true(hfwd_is(f, ip4("10.0.0.1"), &a));
 	assert_false(ovr_has(f, ip4("10.0.0.1")));
 	/* lladdr change follows */
-	assert_int_equal(table_learn_set(f->t, ip4("10.0.0.1"), &b), 0);
+	assert_int_equal(table_learn_set(f->t, A4(ip4("10.0.0.1")), &b), 0);
 	assert_true(hfwd_is(f, ip4("10.0.0.1"), &b));
 	assert_int_equal(map_count(f->hfwd), 1);
 }
@@ -165,12 +181,12 @@ static void test_learn_del_removes_the_key(void **state)
 	struct fwd_entry a = ent(3, 1);
 
 	NEED_BPF(f);
-	assert_int_equal(table_learn_set(f->t, ip4("10.0.0.1"), &a), 0);
-	assert_int_equal(table_learn_set(f->t, ip4("10.0.0.2"), &a), 0);
-	assert_int_equal(table_learn_del(f->t, ip4("10.0.0.1")), 0);
+	assert_int_equal(table_learn_set(f->t, A4(ip4("10.0.0.1")), &a), 0);
+	assert_int_equal(table_learn_set(f->t, A4(ip4("10.0.0.2")), &a), 0);
+	assert_int_equal(table_learn_del(f->t, A4(ip4("10.0.0.1"))), 0);
 	assert_false(hfwd_has(f, ip4("10.0.0.1")));
 	assert_true(hfwd_has(f, ip4("10.0.0.2")));
-	assert_int_equal(table_learn_del(f->t, ip4("10.0.0.1")), -ENOENT);
+	assert_int_equal(table_learn_del(f->t, A4(ip4("10.0.0.1"))), -ENOENT);
 	assert_int_equal(map_count(f->hfwd), 1);
 }
 
@@ -180,8 +196,8 @@ static void test_address_zero_is_refused(void **state)
 	struct fwd_entry a = ent(3, 1);
 
 	NEED_BPF(f);
-	assert_int_equal(table_learn_set(f->t, 0, &a), -EINVAL);
-	assert_int_equal(table_override_set(f->t, 0, &a), -EINVAL);
+	assert_int_equal(table_learn_set(f->t, A4(0), &a), -EINVAL);
+	assert_int_equal(table_override_set(f->t, A4(0), &a), -EINVAL);
 	assert_int_equal(map_count(f->hfwd), 0);
 }
 
@@ -193,20 +209,20 @@ static void test_override_beats_learned_and_marks_fwd_ovr(void **state)
 	struct table_row row;
 
 	NEED_BPF(f);
-	assert_int_equal(table_learn_set(f->t, ip, &l1), 0);
-	assert_int_equal(table_override_set(f->t, ip, &o), 0);
+	assert_int_equal(table_learn_set(f->t, A4(ip), &l1), 0);
+	assert_int_equal(table_override_set(f->t, A4(ip), &o), 0);
 	assert_true(hfwd_is(f, ip, &o));
 	assert_true(ovr_has(f, ip));
 	/* a learned change under an override leaves hfwd alone */
-	assert_int_equal(table_learn_set(f->t, ip, &l2), 0);
+	assert_int_equal(table_learn_set(f->t, A4(ip), &l2), 0);
 	assert_true(hfwd_is(f, ip, &o));
-	assert_int_equal(table_learned(f->t, ip, &got), 0);
+	assert_int_equal(table_learned(f->t, A4(ip), &got), 0);
 	assert_memory_equal(&got, &l2, sizeof(got));
-	assert_int_equal(table_lookup(f->t, ip, &row), 0);
+	assert_int_equal(table_lookup(f->t, A4(ip), &row), 0);
 	assert_true(row.override);
 	assert_memory_equal(&row.entry, &o, sizeof(o));
 	/* and a learned delete too */
-	assert_int_equal(table_learn_del(f->t, ip), 0);
+	assert_int_equal(table_learn_del(f->t, A4(ip)), 0);
 	assert_true(hfwd_is(f, ip, &o));
 	assert_true(ovr_has(f, ip));
 }
@@ -219,15 +235,15 @@ static void test_deleting_override_restores_latest_learned(void **state)
 	struct table_row row;
 
 	NEED_BPF(f);
-	assert_int_equal(table_learn_set(f->t, ip, &l1), 0);
-	assert_int_equal(table_override_set(f->t, ip, &o), 0);
-	assert_int_equal(table_learn_set(f->t, ip, &l2), 0);
-	assert_int_equal(table_override_del(f->t, ip), 0);
+	assert_int_equal(table_learn_set(f->t, A4(ip), &l1), 0);
+	assert_int_equal(table_override_set(f->t, A4(ip), &o), 0);
+	assert_int_equal(table_learn_set(f->t, A4(ip), &l2), 0);
+	assert_int_equal(table_override_del(f->t, A4(ip)), 0);
 	assert_true(hfwd_is(f, ip, &l2));
 	assert_false(ovr_has(f, ip));
-	assert_int_equal(table_lookup(f->t, ip, &row), 0);
+	assert_int_equal(table_lookup(f->t, A4(ip), &row), 0);
 	assert_false(row.override);
-	assert_int_equal(table_override_del(f->t, ip), -ENOENT);
+	assert_int_equal(table_override_del(f->t, A4(ip)), -ENOENT);
 }
 
 static void test_deleting_override_without_learned_removes_key(void **state)
@@ -238,12 +254,12 @@ static void test_deleting_override_without_learned_removes_key(void **state)
 	struct table_row row;
 
 	NEED_BPF(f);
-	assert_int_equal(table_override_set(f->t, ip, &o), 0);
+	assert_int_equal(table_override_set(f->t, A4(ip), &o), 0);
 	assert_true(hfwd_is(f, ip, &o));
-	assert_int_equal(table_override_del(f->t, ip), 0);
+	assert_int_equal(table_override_del(f->t, A4(ip)), 0);
 	assert_false(hfwd_has(f, ip));
 	assert_false(ovr_has(f, ip));
-	assert_int_equal(table_lookup(f->t, ip, &row), -ENOENT);
+	assert_int_equal(table_lookup(f->t, A4(ip), &row), -ENOENT);
 	assert_int_equal(map_count(f->hfwd), 0);
 	assert_int_equal(map_count(f->ovr), 0);
 }
@@ -255,11 +271,11 @@ static void test_resync_defers_writes_and_sweeps_unconfirmed(void **state)
 	struct table_stats st;
 
 	NEED_BPF(f);
-	assert_int_equal(table_learn_set(f->t, ip4("10.0.0.1"), &a), 0);
-	assert_int_equal(table_learn_set(f->t, ip4("10.0.0.2"), &b), 0);
+	assert_int_equal(table_learn_set(f->t, A4(ip4("10.0.0.1")), &a), 0);
+	assert_int_equal(table_learn_set(f->t, A4(ip4("10.0.0.2")), &b), 0);
 	table_resync_begin(f->t);
-	assert_int_equal(table_learn_set(f->t, ip4("10.0.0.1"), &a2), 0);
-	assert_int_equal(table_learn_set(f->t, ip4("10.0.0.3"), &b), 0);
+	assert_int_equal(table_learn_set(f->t, A4(ip4("10.0.0.1")), &a2), 0);
+	assert_int_equal(table_learn_set(f->t, A4(ip4("10.0.0.3")), &b), 0);
 	/* nothing written while the resync is open: no half-synced map */
 	assert_true(hfwd_is(f, ip4("10.0.0.1"), &a));
 	assert_true(hfwd_has(f, ip4("10.0.0.2")));
@@ -280,7 +296,7 @@ static void test_resync_never_sweeps_overrides(void **state)
 	struct fwd_entry o = ent(4, 9);
 
 	NEED_BPF(f);
-	assert_int_equal(table_override_set(f->t, ip4("10.9.9.9"), &o), 0);
+	assert_int_equal(table_override_set(f->t, A4(ip4("10.9.9.9")), &o), 0);
 	table_resync_begin(f->t);
 	assert_int_equal(table_resync_end(f->t), 0);
 	assert_true(hfwd_is(f, ip4("10.9.9.9"), &o));
@@ -296,7 +312,7 @@ static void test_nested_resync_reconciles_once_at_outer_end(void **state)
 	NEED_BPF(f);
 	table_resync_begin(f->t);
 	table_resync_begin(f->t);
-	assert_int_equal(table_learn_set(f->t, ip4("10.0.0.1"), &a), 0);
+	assert_int_equal(table_learn_set(f->t, A4(ip4("10.0.0.1")), &a), 0);
 	assert_int_equal(table_resync_end(f->t), 0);
 	assert_false(hfwd_has(f, ip4("10.0.0.1")));
 	assert_int_equal(table_resync_end(f->t), 0);
@@ -321,8 +337,8 @@ static void test_reconcile_removes_stray_and_fixes_values(void **state)
 	assert_int_equal(bpf_map_update_elem(f->hfwd, &ip_a, &wrong, 0), 0);
 	assert_int_equal(bpf_map_update_elem(f->ovr, &ip_a, &mark, 0), 0);
 	table_resync_begin(f->t);
-	assert_int_equal(table_learn_set(f->t, ip_a, &a), 0);
-	assert_int_equal(table_override_set(f->t, ip_o, &o), 0);
+	assert_int_equal(table_learn_set(f->t, A4(ip_a), &a), 0);
+	assert_int_equal(table_override_set(f->t, A4(ip_o), &o), 0);
 	assert_int_equal(table_resync_end(f->t), 0);
 	assert_false(hfwd_has(f, stray));
 	assert_false(ovr_has(f, stray));
@@ -339,7 +355,7 @@ static int collect(const struct table_row *row, void *ctx)
 	struct table_row *rows = ctx;
 	int i = 0;
 
-	while (rows[i].ip)
+	while (rows[i].ip.family)
 		i++;
 	rows[i] = *row;
 	return 0;
@@ -352,37 +368,38 @@ static void test_walk_is_ordered_and_tells_the_source(void **state)
 	struct table_row rows[8] = {};
 
 	NEED_BPF(f);
-	assert_int_equal(table_learn_set(f->t, ip4("10.0.0.200"), &a), 0);
-	assert_int_equal(table_learn_set(f->t, ip4("9.255.0.1"), &a), 0);
-	assert_int_equal(table_learn_set(f->t, ip4("10.0.0.3"), &a), 0);
-	assert_int_equal(table_override_set(f->t, ip4("10.0.0.3"), &o), 0);
-	assert_int_equal(table_override_set(f->t, ip4("10.0.0.20"), &o), 0);
+	assert_int_equal(table_learn_set(f->t, A4(ip4("10.0.0.200")), &a), 0);
+	assert_int_equal(table_learn_set(f->t, A4(ip4("9.255.0.1")), &a), 0);
+	assert_int_equal(table_learn_set(f->t, A4(ip4("10.0.0.3")), &a), 0);
+	assert_int_equal(table_override_set(f->t, A4(ip4("10.0.0.3")), &o), 0);
+	assert_int_equal(table_override_set(f->t, A4(ip4("10.0.0.20")), &o), 0);
 	assert_int_equal(table_walk(f->t, collect, rows), 0);
-	assert_int_equal(rows[0].ip, ip4("9.255.0.1"));
+	assert_int_equal(rows[0].ip.v4, ip4("9.255.0.1"));
 	assert_false(rows[0].override);
-	assert_int_equal(rows[1].ip, ip4("10.0.0.3"));
+	assert_int_equal(rows[1].ip.v4, ip4("10.0.0.3"));
 	assert_true(rows[1].override);
 	assert_memory_equal(&rows[1].entry, &o, sizeof(o));
-	assert_int_equal(rows[2].ip, ip4("10.0.0.20"));
+	assert_int_equal(rows[2].ip.v4, ip4("10.0.0.20"));
 	assert_true(rows[2].override);
-	assert_int_equal(rows[3].ip, ip4("10.0.0.200"));
+	assert_int_equal(rows[3].ip.v4, ip4("10.0.0.200"));
 	assert_false(rows[3].override);
-	assert_int_equal(rows[4].ip, 0);
+	assert_int_equal(rows[4].ip.family, 0);
 }
 
 /* The rows a fresh store on the fixture's database holds. */
 struct rows {
 	int n;
-	uint32_t ip[8];
+	struct ip_addr ip[8];
 	struct fwd_entry e[8];
 };
 
-static int collect_row(void *arg, uint32_t ip, const struct fwd_entry *e)
+static int collect_row(void *arg, const struct ip_addr *ip,
+		       const struct fwd_entry *e)
 {
 	struct rows *r = arg;
 
 	if (r->n < 8) {
-		r->ip[r->n] = ip;
+		r->ip[r->n] = *ip;
 		r->e[r->n] = *e;
 	}
 	r->n++;
@@ -407,8 +424,8 @@ static void test_flush_commits_the_overrides_only(void **state)
 	struct rows r;
 
 	NEED_BPF(f);
-	assert_int_equal(table_learn_set(f->t, ip4("10.0.0.1"), &a), 0);
-	assert_int_equal(table_override_set(f->t, ip4("10.0.0.9"), &o), 0);
+	assert_int_equal(table_learn_set(f->t, A4(ip4("10.0.0.1")), &a), 0);
+	assert_int_equal(table_override_set(f->t, A4(ip4("10.0.0.9")), &o), 0);
 	assert_true(table_dirty(f->t));
 	/* not durable before flush */
 	assert_int_equal(on_disk(f).n, 0);
@@ -416,10 +433,10 @@ static void test_flush_commits_the_overrides_only(void **state)
 	assert_false(table_dirty(f->t));
 	r = on_disk(f);
 	assert_int_equal(r.n, 1); /* learned not saved */
-	assert_int_equal(r.ip[0], ip4("10.0.0.9"));
+	assert_int_equal(r.ip[0].v4, ip4("10.0.0.9"));
 	assert_memory_equal(&r.e[0], &o, sizeof(o));
 	/* a delete is a change too; a clean table commits nothing */
-	assert_int_equal(table_override_del(f->t, ip4("10.0.0.9")), 0);
+	assert_int_equal(table_override_del(f->t, A4(ip4("10.0.0.9"))), 0);
 	assert_int_equal(table_flush(f->t), 0);
 	assert_int_equal(on_disk(f).n, 0);
 	assert_int_equal(table_flush(f->t), 0);
@@ -429,18 +446,22 @@ static void test_overrides_survive_a_restart(void **state)
 {
 	struct fixture *f = *state;
 	struct fwd_entry o1 = ent(4, 9), o2 = ent(5, 8);
-	struct table_opts opts = {.hfwd_fd = f->hfwd, .ovr_fd = f->ovr};
+	struct table_opts opts = {.v4 = {f->hfwd, f->ovr},
+				  .v6 = {f->hfwd6, f->ovr6}};
 	struct table_row row;
 	uint32_t k = ip4("10.0.0.9"), empty;
 
 	NEED_BPF(f);
-	assert_int_equal(table_override_set(f->t, ip4("10.0.0.9"), &o1), 0);
-	assert_int_equal(table_override_set(f->t, ip4("10.0.0.10"), &o2), 0);
-	assert_int_equal(table_override_set(f->t, ip4("10.0.0.11"), &o2), 0);
-	assert_int_equal(table_override_del(f->t, ip4("10.0.0.11")), 0);
+	assert_int_equal(table_override_set(f->t, A4(ip4("10.0.0.9")), &o1), 0);
+	assert_int_equal(table_override_set(f->t, A4(ip4("10.0.0.10")), &o2),
+			 0);
+	assert_int_equal(table_override_set(f->t, A4(ip4("10.0.0.11")), &o2),
+			 0);
+	assert_int_equal(table_override_del(f->t, A4(ip4("10.0.0.11"))), 0);
 	assert_int_equal(table_flush(f->t), 0);
 	/* applied, never flushed: not acknowledged, not kept */
-	assert_int_equal(table_override_set(f->t, ip4("10.0.0.12"), &o2), 0);
+	assert_int_equal(table_override_set(f->t, A4(ip4("10.0.0.12")), &o2),
+			 0);
 	table_free(f->t);
 	f->t = NULL;
 	store_close(f->store);
@@ -457,7 +478,7 @@ static void test_overrides_survive_a_restart(void **state)
 	assert_int_equal(table_new(&f->t, &opts), 0);
 	assert_int_equal(table_load(f->t), 0);
 	assert_false(table_dirty(f->t));
-	assert_int_equal(table_lookup(f->t, ip4("10.0.0.9"), &row), 0);
+	assert_int_equal(table_lookup(f->t, A4(ip4("10.0.0.9")), &row), 0);
 	assert_true(row.override);
 	assert_memory_equal(&row.entry, &o1, sizeof(o1));
 	assert_int_equal(table_reconcile(f->t), 0);
@@ -483,20 +504,23 @@ static void test_full_map_refuses_and_keeps_table_honest(void **state)
 	NEED_BPF(f); /* max_entries 4 */
 	for (i = 1; i <= 4; i++) {
 		snprintf(ip, sizeof(ip), "10.0.0.%d", i);
-		assert_int_equal(table_learn_set(f->t, ip4(ip), &a), 0);
+		assert_int_equal(table_learn_set(f->t, A4(ip4(ip)), &a), 0);
 	}
-	assert_int_equal(table_learn_set(f->t, ip4("10.0.0.5"), &a), -E2BIG);
+	assert_int_equal(table_learn_set(f->t, A4(ip4("10.0.0.5")), &a),
+			 -E2BIG);
 	table_get_stats(f->t, &st);
 	assert_int_equal(st.map_full, 1);
 	/* an override for a new key cannot fit: refused and rolled back */
-	assert_int_not_equal(table_override_set(f->t, ip4("10.0.0.6"), &o), 0);
-	assert_int_equal(table_lookup(f->t, ip4("10.0.0.6"), &row), -ENOENT);
+	assert_int_not_equal(table_override_set(f->t, A4(ip4("10.0.0.6")), &o),
+			     0);
+	assert_int_equal(table_lookup(f->t, A4(ip4("10.0.0.6")), &row),
+			 -ENOENT);
 	assert_false(ovr_has(f, ip4("10.0.0.6")));
 	/* an override of an installed key fits */
-	assert_int_equal(table_override_set(f->t, ip4("10.0.0.2"), &o), 0);
+	assert_int_equal(table_override_set(f->t, A4(ip4("10.0.0.2")), &o), 0);
 	assert_true(hfwd_is(f, ip4("10.0.0.2"), &o));
 	/* room made: the next reconcile installs the refused learned entry */
-	assert_int_equal(table_learn_del(f->t, ip4("10.0.0.1")), 0);
+	assert_int_equal(table_learn_del(f->t, A4(ip4("10.0.0.1"))), 0);
 	assert_int_equal(table_reconcile(f->t), 0);
 	assert_true(hfwd_is(f, ip4("10.0.0.5"), &a));
 	assert_int_equal(map_count(f->hfwd), 4);
@@ -528,10 +552,10 @@ static void test_hash_matches_reference_through_churn(void **state)
 			uint8_t tag = 1 + rand_r(&seed) % 250;
 
 			e = ent(3, tag);
-			assert_int_equal(table_learn_set(f->t, ip, &e), 0);
+			assert_int_equal(table_learn_set(f->t, A4(ip), &e), 0);
 			ref[k] = tag;
 		} else {
-			assert_int_equal(table_learn_del(f->t, ip),
+			assert_int_equal(table_learn_del(f->t, A4(ip)),
 					 ref[k] ? 0 : -ENOENT);
 			ref[k] = 0;
 		}
@@ -540,10 +564,10 @@ static void test_hash_matches_reference_through_churn(void **state)
 		uint32_t ip = htonl(0x0a000000 | (k + 1));
 
 		if (ref[k]) {
-			assert_int_equal(table_learned(f->t, ip, &got), 0);
+			assert_int_equal(table_learned(f->t, A4(ip), &got), 0);
 			assert_int_equal(got.dmac[5], ref[k]);
 		} else {
-			assert_int_equal(table_learned(f->t, ip, &got),
+			assert_int_equal(table_learned(f->t, A4(ip), &got),
 					 -ENOENT);
 		}
 	}
@@ -581,9 +605,10 @@ static void test_cold_start_of_100k_entries_fills_hfwd(void **state)
 	for (i = 0; i < 100000; i++) {
 		e.dmac[4] = i >> 8;
 		e.dmac[5] = i;
-		assert_int_equal(
-			table_learn_set(f->t, htonl(0x0a000000 + i + 1), &e),
-			0);
+		assert_int_equal(table_learn_set(f->t,
+						 A4(htonl(0x0a000000 + i + 1)),
+						 &e),
+				 0);
 	}
 	assert_int_equal(table_resync_end(f->t), 0);
 	t1 = loop_now_us();
@@ -625,10 +650,146 @@ static void test_cold_start_of_100k_entries_fills_hfwd(void **state)
 	assert_true(hfwd_is(f, htonl(0x0a000000 + 777), &e));
 }
 
+/* ---- IPv6: hfwd6 and fwd_ovr6, by the same rules ---------------------- */
+
+static bool hfwd6_is(struct fixture *f, const char *ip,
+		     const struct fwd_entry *e)
+{
+	struct fwd_entry v;
+
+	if (bpf_map_lookup_elem(f->hfwd6, IPA(ip)->v6, &v))
+		return false;
+	return !e || !memcmp(&v, e, sizeof(v));
+}
+
+static bool ovr6_has(struct fixture *f, const char *ip)
+{
+	struct fwd_ovr v;
+
+	return !bpf_map_lookup_elem(f->ovr6, IPA(ip)->v6, &v) && v.set == 1;
+}
+
+static uint32_t map6_count(int fd)
+{
+	uint8_t key[16], next[16];
+	const void *prev = NULL;
+	uint32_t n = 0;
+
+	while (!bpf_map_get_next_key(fd, prev, next)) {
+		memcpy(key, next, 16);
+		prev = key;
+		n++;
+	}
+	return n;
+}
+
+static void test_ipv6_learned_and_override_go_to_hfwd6(void **state)
+{
+	struct fixture *f = *state;
+	struct fwd_entry l = ent(3, 1), o = ent(4, 9);
+	struct table_row row;
+	struct table_stats st;
+
+	NEED_BPF(f);
+	assert_int_equal(table_learn_set(f->t, IPA("2001:db8::5"), &l), 0);
+	assert_int_equal(table_learn_set(f->t, IPA("10.0.0.5"), &l), 0);
+	assert_true(hfwd6_is(f, "2001:db8::5", &l));
+	assert_false(ovr6_has(f, "2001:db8::5"));
+	assert_int_equal(map_count(f->hfwd), 1);
+	assert_int_equal(map6_count(f->hfwd6), 1);
+	/* an override wins, marked in fwd_ovr6 only */
+	assert_int_equal(table_override_set(f->t, IPA("2001:db8::5"), &o), 0);
+	assert_true(hfwd6_is(f, "2001:db8::5", &o));
+	assert_true(ovr6_has(f, "2001:db8::5"));
+	assert_int_equal(map_count(f->ovr), 0);
+	assert_int_equal(table_lookup(f->t, IPA("2001:db8::5"), &row), 0);
+	assert_true(row.override);
+	table_get_stats(f->t, &st);
+	assert_int_equal(st.learned, 1);
+	assert_int_equal(st.overrides, 0);
+	assert_int_equal(st.entries, 1);
+	assert_int_equal(st.learned6, 1);
+	assert_int_equal(st.overrides6, 1);
+	assert_int_equal(st.entries6, 1);
+	/* removed, the learned one comes back; then it goes too */
+	assert_int_equal(table_override_del(f->t, IPA("2001:db8::5")), 0);
+	assert_true(hfwd6_is(f, "2001:db8::5", &l));
+	assert_false(ovr6_has(f, "2001:db8::5"));
+	assert_int_equal(table_learn_del(f->t, IPA("2001:db8::5")), 0);
+	assert_false(hfwd6_is(f, "2001:db8::5", NULL));
+	assert_int_equal(table_learn_set(f->t, IPA("::"), &l), -EINVAL);
+	assert_int_equal(map6_count(f->hfwd6), 0);
+}
+
+static void test_ipv6_reconcile_and_walk(void **state)
+{
+	struct fixture *f = *state;
+	struct fwd_entry a = ent(3, 1), wrong = ent(5, 5), o = ent(4, 9);
+	struct fwd_ovr mark = {.set = 1};
+	struct table_row rows[8] = {};
+
+	NEED_BPF(f);
+	/* strays and a wrong value left in the maps by someone else */
+	assert_int_equal(bpf_map_update_elem(f->hfwd6, IPA("2001:db8::99")->v6,
+					     &a, BPF_ANY),
+			 0);
+	assert_int_equal(bpf_map_update_elem(f->ovr6, IPA("2001:db8::98")->v6,
+					     &mark, BPF_ANY),
+			 0);
+	assert_int_equal(bpf_map_update_elem(f->hfwd6, IPA("2001:db8::1")->v6,
+					     &wrong, BPF_ANY),
+			 0);
+	table_resync_begin(f->t);
+	assert_int_equal(table_learn_set(f->t, IPA("2001:db8::1"), &a), 0);
+	assert_int_equal(table_override_set(f->t, IPA("2001:db8::2"), &o), 0);
+	assert_int_equal(table_learn_set(f->t, IPA("10.0.0.1"), &a), 0);
+	assert_int_equal(table_resync_end(f->t), 0);
+	assert_true(hfwd6_is(f, "2001:db8::1", &a));
+	assert_true(hfwd6_is(f, "2001:db8::2", &o));
+	assert_true(ovr6_has(f, "2001:db8::2"));
+	assert_false(hfwd6_is(f, "2001:db8::99", NULL));
+	assert_false(ovr6_has(f, "2001:db8::98"));
+	assert_int_equal(map6_count(f->hfwd6), 2);
+	assert_int_equal(map6_count(f->ovr6), 1);
+	/* IPv4 first, then IPv6 by value */
+	assert_int_equal(table_walk(f->t, collect, rows), 0);
+	assert_int_equal(rows[0].ip.family, AF_INET);
+	assert_int_equal(api_ip_cmp(&rows[1].ip, IPA("2001:db8::1")), 0);
+	assert_false(rows[1].override);
+	assert_int_equal(api_ip_cmp(&rows[2].ip, IPA("2001:db8::2")), 0);
+	assert_true(rows[2].override);
+	assert_int_equal(rows[3].ip.family, 0);
+}
+
+static void test_ipv6_override_is_durable(void **state)
+{
+	struct fixture *f = *state;
+	struct fwd_entry o = ent(4, 9);
+	struct rows r;
+
+	NEED_BPF(f);
+	assert_int_equal(table_override_set(f->t, IPA("2001:DB8:0::7"), &o), 0);
+	assert_int_equal(table_override_set(f->t, IPA("10.0.0.7"), &o), 0);
+	assert_int_equal(table_flush(f->t), 0);
+	r = on_disk(f);
+	assert_int_equal(r.n, 2);
+	assert_int_equal(r.ip[0].family + r.ip[1].family, AF_INET + AF_INET6);
+	assert_true(!api_ip_cmp(&r.ip[0], IPA("2001:db8::7")) ||
+		    !api_ip_cmp(&r.ip[1], IPA("2001:db8::7")));
+	assert_int_equal(table_override_del(f->t, IPA("2001:db8::7")), 0);
+	assert_int_equal(table_flush(f->t), 0);
+	r = on_disk(f);
+	assert_int_equal(r.n, 1);
+	assert_int_equal(r.ip[0].family, AF_INET);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+		T(test_ipv6_learned_and_override_go_to_hfwd6),
+		T(test_ipv6_reconcile_and_walk),
+		T(test_ipv6_override_is_durable),
 		T(test_learned_entry_is_written_to_hfwd_at_once),
 		T(test_learn_del_removes_the_key),
 		T(test_address_zero_is_refused),
