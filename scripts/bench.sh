@@ -33,7 +33,7 @@ fi
 seconds=5
 trials=5
 cpu=1
-cases=kernel,table,fib,generic,bare,table-rpf,kernel-8000,table-8000
+cases=kernel,table,fib,generic,bare,table-rpf,kernel-8000,table-8000,kernel6,table6,fib6
 changes=2000
 cold=10000,100000
 api_seconds=5
@@ -125,6 +125,18 @@ topology() {
 		set -- $n
 		ns "$1" ip link set "$2" up
 	done
+	# IPv6 on the forwarder's two veths only (the IPv6 cases): no DAD,
+	# no router solicitations, no RAs; the generator and sink need none.
+	for n in f0 f1; do
+		ns fwd sysctl -qw net.ipv6.conf.$n.disable_ipv6=0 \
+			net.ipv6.conf.$n.accept_dad=0 net.ipv6.conf.$n.accept_ra=0 \
+			net.ipv6.conf.$n.router_solicitations=0
+	done
+	ns fwd ip -6 addr add 2001:db8:200:1::1/64 dev f0 nodad
+	ns fwd ip -6 addr add 2001:db8:200:2::1/64 dev f1 nodad
+	ns fwd ip -6 neigh replace 2001:db8:200:2::2 lladdr 02:00:00:00:02:02 \
+		dev f1 nud permanent
+	ns fwd sysctl -qw net.ipv6.conf.all.forwarding=1
 	ns fwd sysctl -qw net.ipv4.ip_forward=1
 	ns fwd sysctl -qw net.ipv4.conf.all.rp_filter=0
 	ns fwd sysctl -qw net.ipv4.conf.f0.rp_filter=0
@@ -155,6 +167,7 @@ if [ "$do_dp" = 1 ]; then
 	# shellcheck disable=SC2086 # $profile is one word or none
 	if ! "$drv" dp --ns /run/netns/gen,/run/netns/fwd,/run/netns/sink \
 		--ifs g0,f0,f1,s0 --src 10.200.1.2 --dst 10.200.2.2 \
+		--src6 2001:db8:200:1::2 --dst6 2001:db8:200:2::2 \
 		--seconds "$seconds" --trials "$trials" --cpu "$cpu" \
 		--cases "$cases" --fwd-obj "$fwd_obj" --json "$out/dp.json" \
 		$profile; then

@@ -13,6 +13,13 @@
 #define BENCH_HDR_WORDS (BENCH_HDR_LEN / 2)
 /* Whole frame without FCS: 64 bytes on the wire, the usual small packet. */
 #define BENCH_FRAME_LEN 60
+/*
+ * The IPv6 cases: Ethernet + IPv6 + UDP, no payload, the smallest UDP
+ * over IPv6 (66 bytes on the wire), all of it header.
+ */
+#define BENCH_HDR6_LEN 62
+#define BENCH_HDR6_WORDS (BENCH_HDR6_LEN / 2)
+#define BENCH_FRAME6_LEN BENCH_HDR6_LEN
 
 /*
  * The scaling cases: the generator cycles through up to this many

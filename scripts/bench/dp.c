@@ -17,6 +17,10 @@
  * is pinned to: two-vCPU figures swing ~2x with the host's placement of
  * the vCPUs, one-CPU figures do not.
  *
+ * The IPv6 cases (kernel6, table6, fib6) send one UDP flow to --dst6, 66
+ * bytes on the wire (the smallest UDP over IPv6), through the same
+ * pipeline; hfwd6 holds the destination in table6 only.
+ *
  * Scaling (--dests N, --hfwd-entries M): hfwd holds M destinations,
  * 10.64.0.0 + k, and the generator cycles through N of them, a random
  * subset in a random order, so the hash buckets and the neighbour MACs miss
@@ -74,6 +78,9 @@ enum dp_case {
 	CASE_TABLE_RPF,
 	CASE_KERNEL_JUMBO,
 	CASE_TABLE_JUMBO,
+	CASE_KERNEL6,
+	CASE_TABLE6,
+	CASE_FIB6,
 	CASE_MAX
 };
 
@@ -93,7 +100,15 @@ static const struct {
 		 "kernel forwarding, 8000-byte packets, MTU 9000"},
 	[CASE_TABLE_JUMBO] = {"table-8000",
 			      "fwd, hfwd hit, 8000-byte packets, MTU 9000"},
+	[CASE_KERNEL6] = {"kernel6", "IPv6: kernel forwarding, no XDP"},
+	[CASE_TABLE6] = {"table6", "IPv6: fwd, destination in hfwd6"},
+	[CASE_FIB6] = {"fib6", "IPv6: fwd, hfwd6 empty, bpf_fib_lookup"},
 };
+
+static bool is_v6(int c)
+{
+	return c == CASE_KERNEL6 || c == CASE_TABLE6 || c == CASE_FIB6;
+}
 
 static bool is_jumbo(int c)
 {
@@ -103,7 +118,9 @@ static bool is_jumbo(int c)
 /* Bytes of a case's frames, without FCS. */
 static int frame_len(int c)
 {
-	return is_jumbo(c) ? JUMBO_FRAME_LEN : BENCH_FRAME_LEN;
+	return is_jumbo(c) ? JUMBO_FRAME_LEN
+	       : is_v6(c)  ? BENCH_FRAME6_LEN
+			   : BENCH_FRAME_LEN;
 }
 
 /* Gbit/s of @pps frames of case @c, FCS included (not preamble, IFG). */
@@ -134,6 +151,7 @@ struct dp {
 	const char *ns_gen, *ns_fwd, *ns_sink;
 	struct iface gen_if, fwd_in, fwd_out, sink_if;
 	struct in_addr src, dst;
+	struct in6_addr src6, dst6; /* the IPv6 cases' */
 	double seconds;
 	int trials;
 	int cpu;
@@ -147,7 +165,7 @@ struct dp {
 	const char *fwd_path; /* build/fwd.bpf.o, or a variant to compare */
 	struct bpf_object *fwd;
 	struct bpf_program *fwd_prog;
-	int hfwd, fwd_ifaces, fwd_ports, fwd_stats; /* map fds */
+	int hfwd, hfwd6, fwd_ifaces, fwd_ports, fwd_stats; /* map fds */
 	struct fwd_iface in_fi; /* the ingress's fwd_ifaces entry */
 	int pkt_fd;		/* AF_PACKET on the generator's veth: jumbo */
 	uint32_t ndst;		/* --dests: active destinations */
@@ -232,6 +250,47 @@ static void build_frame(const struct dp *dp, uint8_t *f, int len)
 	udp[5] = ulen & 0xff;
 }
 
+/* UDP's checksum over IPv6 (RFC 8200 8.1: never zero). */
+static uint16_t udp6_csum(const uint8_t *ip6, const uint8_t *udp, int ulen)
+{
+	uint32_t sum = 0;
+
+	for (int i = 8; i < 40; i += 2) /* source and destination */
+		sum += (uint32_t)ip6[i] << 8 | ip6[i + 1];
+	sum += ulen + 17;
+	for (int i = 0; i < ulen; i += 2)
+		sum += (uint32_t)udp[i] << 8 | (i + 1 < ulen ? udp[i + 1] : 0);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	sum = ~sum & 0xffff;
+	return htons(sum ? sum : 0xffff);
+}
+
+/* Ethernet + IPv6 + UDP to dst6, no payload: BENCH_FRAME6_LEN bytes. */
+static void build_frame6(const struct dp *dp, uint8_t *f)
+{
+	uint8_t *ip6 = f + 14, *udp = ip6 + 40;
+	uint16_t c;
+
+	memset(f, 0, BENCH_FRAME6_LEN);
+	memcpy(f, dp->fwd_in.mac, 6);
+	memcpy(f + 6, dp->gen_if.mac, 6);
+	f[12] = 0x86;
+	f[13] = 0xdd;
+	ip6[0] = 0x60;
+	ip6[5] = 8;  /* payload length: the UDP header */
+	ip6[6] = 17; /* UDP */
+	ip6[7] = 64; /* hop limit */
+	memcpy(ip6 + 8, &dp->src6, 16);
+	memcpy(ip6 + 24, &dp->dst6, 16);
+	udp[0] = 0x30; /* ports 12345 -> 9 (discard) */
+	udp[1] = 0x39;
+	udp[3] = 9;
+	udp[5] = 8;
+	c = udp6_csum(ip6, udp, 8);
+	memcpy(udp + 6, &c, 2);
+}
+
 static uint64_t sink_count(const struct dp *dp)
 {
 	uint64_t v[dp->ncpus], sum = 0;
@@ -256,12 +315,15 @@ static uint64_t fwd_count(const struct dp *dp, uint32_t which)
 	return sum;
 }
 
+/* Every counter but the four that say forwarded. */
 static uint64_t fwd_passed(const struct dp *dp)
 {
 	uint64_t sum = 0;
 
-	for (uint32_t i = FWD_CNT_PASS_NOT_IPV4; i < FWD_CNT_MAX; i++)
-		sum += fwd_count(dp, i);
+	for (uint32_t i = 0; i < FWD_CNT_MAX; i++)
+		if (i != FWD_CNT_FWD_TABLE && i != FWD_CNT_FWD_FIB &&
+		    i != FWD_CNT_FWD_TABLE6 && i != FWD_CNT_FWD_FIB6)
+			sum += fwd_count(dp, i);
 	return sum;
 }
 
@@ -280,7 +342,7 @@ static void prog_stats(int fd, uint64_t *cnt, uint64_t *ns)
 
 static int ingress_prog(const struct dp *dp, enum dp_case c)
 {
-	if (c == CASE_KERNEL)
+	if (c == CASE_KERNEL || c == CASE_KERNEL6)
 		return -1;
 	if (c == CASE_BARE)
 		return bpf_program__fd(dp->bare->progs.xdp_bare);
@@ -305,6 +367,22 @@ static int set_route(struct dp *dp, bool in_table)
 	memcpy(e.dmac, dp->sink_if.mac, 6);
 	return bpf_map_update_elem(fd, &dp->dst.s_addr, &e, BPF_ANY) ? -errno
 								     : 0;
+}
+
+/* hfwd6 holds dst6 in the table6 case only. */
+static int set_route6(struct dp *dp, bool in_table)
+{
+	struct fwd_entry e = {.ifindex = dp->fwd_out.ifindex};
+	int err;
+
+	if (!in_table) {
+		err = bpf_map_delete_elem(dp->hfwd6, &dp->dst6);
+		return err && errno != ENOENT ? -errno : 0;
+	}
+	memcpy(e.smac, dp->fwd_out.mac, 6);
+	memcpy(e.dmac, dp->sink_if.mac, 6);
+	return bpf_map_update_elem(dp->hfwd6, &dp->dst6, &e, BPF_ANY) ? -errno
+								      : 0;
 }
 
 static int set_mtu_in(const char *ns, const char *name, uint32_t mtu)
@@ -334,7 +412,8 @@ static int set_mtu_in(const char *ns, const char *name, uint32_t mtu)
  */
 static int set_mtu(struct dp *dp, uint32_t mtu)
 {
-	struct fwd_iface out = {.flags = dp->in_fi.flags, .mtu = mtu};
+	struct fwd_iface out = {
+		.flags = dp->in_fi.flags, .mtu = mtu, .mtu6 = mtu};
 	int err;
 
 	if (dp->mtu_now == mtu)
@@ -350,6 +429,7 @@ static int set_mtu(struct dp *dp, uint32_t mtu)
 		return err;
 	dp->mtu_now = mtu;
 	dp->in_fi.mtu = mtu;
+	dp->in_fi.mtu6 = mtu;
 	memcpy(out.mac, dp->fwd_out.mac, 6);
 	if (bpf_map_update_elem(dp->fwd_ifaces, &dp->fwd_in.ifindex, &dp->in_fi,
 				BPF_ANY) ||
@@ -458,10 +538,33 @@ static int setup_case(struct dp *dp, enum dp_case c)
 	err = load_dsts(dp, c);
 	if (err)
 		return err;
+	/* the generator's headers: IPv4's, or IPv6's */
+	{
+		uint8_t f[BENCH_FRAME6_LEN];
+
+		if (is_v6(c))
+			build_frame6(dp, f);
+		else
+			build_frame(dp, f, BENCH_FRAME_LEN);
+		memcpy(dp->gen->bss->gen_hdr, f,
+		       is_v6(c) ? BENCH_HDR6_LEN : BENCH_HDR_LEN);
+		dp->gen->bss->gen_v6 = is_v6(c);
+	}
 	switch (c) {
 	case CASE_KERNEL:
 	case CASE_KERNEL_JUMBO:
+	case CASE_KERNEL6:
 		return 0;
+	case CASE_TABLE6:
+	case CASE_FIB6:
+		err = set_route6(dp, c == CASE_TABLE6);
+		if (err)
+			return err;
+		if (bpf_map_update_elem(dp->fwd_ifaces, &dp->fwd_in.ifindex,
+					&dp->in_fi, BPF_ANY))
+			return -errno;
+		prog = bpf_program__fd(dp->fwd_prog);
+		break;
 	case CASE_BARE:
 		prog = bpf_program__fd(dp->bare->progs.xdp_bare);
 		break;
@@ -494,16 +597,19 @@ static int setup_case(struct dp *dp, enum dp_case c)
  * out, so calls are sized to last ~0.5 s: millions of frames, not
  * thousands, or the generator would sleep most of the time.
  */
-static int gen_run(struct dp *dp, uint32_t repeat)
+static int gen_run(struct dp *dp, enum dp_case c, uint32_t repeat)
 {
-	uint8_t frame[BENCH_FRAME_LEN];
+	uint8_t frame[BENCH_FRAME6_LEN];
 	// cppcheck-suppress unknownMacro
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame,
-		    .data_size_in = sizeof(frame), .repeat = repeat,
+		    .data_size_in = (__u32)frame_len(c), .repeat = repeat,
 		    .flags = BPF_F_TEST_XDP_LIVE_FRAMES);
 	int err;
 
-	build_frame(dp, frame, sizeof(frame));
+	if (is_v6(c))
+		build_frame6(dp, frame);
+	else
+		build_frame(dp, frame, BENCH_FRAME_LEN);
 	err = bpf_prog_test_run_opts(bpf_program__fd(dp->gen->progs.xdp_gen),
 				     &opts);
 	if (err) {
@@ -586,14 +692,16 @@ static int run_trial(struct dp *dp, enum dp_case c, struct trial *t)
 	if (err)
 		return err;
 	/* Warm-up: attach transients and cold caches out of the figure. */
-	err = is_jumbo(c) ? gen_pkt_run(dp, 0.05, &sent) : gen_run(dp, 100000);
+	err = is_jumbo(c) ? gen_pkt_run(dp, 0.05, &sent)
+			  : gen_run(dp, c, 100000);
 	if (err)
 		return err;
 	sent = 0;
 
 	s0 = sink_count(dp);
-	tab0 = fwd_count(dp, FWD_CNT_FWD_TABLE);
-	fib0 = fwd_count(dp, FWD_CNT_FWD_FIB);
+	tab0 = fwd_count(dp, FWD_CNT_FWD_TABLE) +
+	       fwd_count(dp, FWD_CNT_FWD_TABLE6);
+	fib0 = fwd_count(dp, FWD_CNT_FWD_FIB) + fwd_count(dp, FWD_CNT_FWD_FIB6);
 	pas0 = fwd_passed(dp);
 	prog_stats(pfd, &pc0, &pn0);
 	prog_stats(gfd, &gc0, &gn0);
@@ -612,7 +720,7 @@ static int run_trial(struct dp *dp, enum dp_case c, struct trial *t)
 		repeat = (uint32_t)(dp->est_pps[c] * left);
 		if (repeat < 65536)
 			repeat = 65536;
-		err = gen_run(dp, repeat);
+		err = gen_run(dp, c, repeat);
 		if (err)
 			return err;
 		sent += repeat;
@@ -629,8 +737,10 @@ static int run_trial(struct dp *dp, enum dp_case c, struct trial *t)
 	secs = (t1 - t0) / 1e9;
 	t->pps = (s1 - s0) / secs;
 	t->offered = sent / secs;
-	t->via_table = fwd_count(dp, FWD_CNT_FWD_TABLE) - tab0;
-	t->via_fib = fwd_count(dp, FWD_CNT_FWD_FIB) - fib0;
+	t->via_table = fwd_count(dp, FWD_CNT_FWD_TABLE) +
+		       fwd_count(dp, FWD_CNT_FWD_TABLE6) - tab0;
+	t->via_fib = fwd_count(dp, FWD_CNT_FWD_FIB) +
+		     fwd_count(dp, FWD_CNT_FWD_FIB6) - fib0;
 	t->passed = fwd_passed(dp) - pas0;
 	return 0;
 }
@@ -678,6 +788,8 @@ static int fwd_load(struct dp *dp)
 	dp->fwd_prog =
 		bpf_object__find_program_by_name(dp->fwd, "xdp_handle_fwd");
 	dp->hfwd = bpf_object__find_map_fd_by_name(dp->fwd, "hfwd");
+	/* an older --fwd-obj has none: its IPv6 cases fail, not the rest */
+	dp->hfwd6 = bpf_object__find_map_fd_by_name(dp->fwd, "hfwd6");
 	dp->fwd_ifaces = bpf_object__find_map_fd_by_name(dp->fwd, "fwd_ifaces");
 	dp->fwd_ports = bpf_object__find_map_fd_by_name(dp->fwd, "fwd_ports");
 	dp->fwd_stats = bpf_object__find_map_fd_by_name(dp->fwd, "fwd_stats");
@@ -693,7 +805,8 @@ static int fwd_load(struct dp *dp)
 static int load_all(struct dp *dp)
 {
 	struct fwd_iface fi = {.flags = FWD_IF_MANAGED | FWD_IF_FORWARDING |
-					FWD_IF_UP};
+					FWD_IF_UP | FWD_IF_IPV6 |
+					FWD_IF_FORWARDING6};
 	uint8_t frame[BENCH_FRAME_LEN];
 	uint32_t key = 0, oif;
 	int err;
@@ -736,13 +849,13 @@ static int load_all(struct dp *dp)
 	 * only its value size, and mac and flags lead the struct in both.
 	 */
 	memcpy(fi.mac, dp->fwd_in.mac, 6);
-	fi.mtu = dp->fwd_in.mtu;
+	fi.mtu = fi.mtu6 = dp->fwd_in.mtu;
 	dp->in_fi = fi;
 	if (bpf_map_update_elem(dp->fwd_ifaces, &dp->fwd_in.ifindex, &fi,
 				BPF_ANY))
 		return -errno;
 	memcpy(fi.mac, dp->fwd_out.mac, 6);
-	fi.mtu = dp->fwd_out.mtu;
+	fi.mtu = fi.mtu6 = dp->fwd_out.mtu;
 	if (bpf_map_update_elem(dp->fwd_ifaces, &dp->fwd_out.ifindex, &fi,
 				BPF_ANY))
 		return -errno;
@@ -763,6 +876,10 @@ static int load_all(struct dp *dp)
 
 	build_frame(dp, frame, sizeof(frame));
 	memcpy(dp->gen->bss->gen_hdr, frame, BENCH_HDR_LEN);
+	if ((dp->want[CASE_TABLE6] || dp->want[CASE_FIB6]) && dp->hfwd6 < 0) {
+		fprintf(stderr, "bench: %s has no hfwd6\n", dp->fwd_path);
+		return -ENOENT;
+	}
 	dp->mtu_now = dp->fwd_in.mtu;
 	dp->dsts_for = -1;
 	if (dp->ndst > 1 || dp->nhfwd > 1) {
@@ -850,6 +967,9 @@ static const struct {
 	{"native/generic", CASE_TABLE, CASE_GENERIC, 0},
 	{"table-rpf/table", CASE_TABLE_RPF, CASE_TABLE, 0},
 	{"table-8000/kernel-8000", CASE_TABLE_JUMBO, CASE_KERNEL_JUMBO, 0},
+	{"table6/kernel6", CASE_TABLE6, CASE_KERNEL6, 3.5},
+	{"fib6/kernel6", CASE_FIB6, CASE_KERNEL6, 2.6},
+	{"table6/table", CASE_TABLE6, CASE_TABLE, 0},
 };
 
 /* dp.json, for report.sh: the figures and the runs behind them. */
@@ -1040,7 +1160,8 @@ static int profile_pass(struct dp *dp)
 	if (fd < 0)
 		return -errno;
 	for (int c = 0; c < CASE_MAX && !err; c++) {
-		if (!dp->want[c] || c == CASE_KERNEL || c == CASE_KERNEL_JUMBO)
+		if (!dp->want[c] || c == CASE_KERNEL ||
+		    c == CASE_KERNEL_JUMBO || c == CASE_KERNEL6)
 			continue;
 		err = run_trial(dp, c, &dp->prof[c]);
 		dp->have_prof[c] = !err;
@@ -1054,9 +1175,11 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: bench dp --ns GEN,FWD,SINK --ifs GEN,IN,OUT,SINK "
 		"--src IP --dst IP\n"
-		"       [--seconds S] [--trials N] [--cpu N] "
+		"       [--src6 IP6 --dst6 IP6] [--seconds S] [--trials N] "
+		"[--cpu N] "
 		"[--cases kernel,table,fib,generic,bare,table-rpf,"
-		"kernel-8000,table-8000] [--dests N] [--hfwd-entries M] "
+		"kernel-8000,table-8000,kernel6,table6,fib6] [--dests N] "
+		"[--hfwd-entries M] "
 		"[--json "
 		"FILE] "
 		"[--profile]\n");
@@ -1069,6 +1192,8 @@ int dp_main(int argc, char **argv)
 		{"ifs", required_argument, NULL, 'i'},
 		{"src", required_argument, NULL, 's'},
 		{"dst", required_argument, NULL, 'd'},
+		{"src6", required_argument, NULL, '6'},
+		{"dst6", required_argument, NULL, '7'},
 		{"seconds", required_argument, NULL, 't'},
 		{"trials", required_argument, NULL, 'r'},
 		{"cpu", required_argument, NULL, 'c'},
@@ -1110,6 +1235,14 @@ int dp_main(int argc, char **argv)
 			if (inet_pton(AF_INET, optarg, &dp.dst) != 1)
 				goto bad;
 			break;
+		case '6':
+			if (inet_pton(AF_INET6, optarg, &dp.src6) != 1)
+				goto bad;
+			break;
+		case '7':
+			if (inet_pton(AF_INET6, optarg, &dp.dst6) != 1)
+				goto bad;
+			break;
 		case 't':
 			dp.seconds = atof(optarg);
 			break;
@@ -1141,6 +1274,12 @@ int dp_main(int argc, char **argv)
 		default:
 			goto bad;
 		}
+	}
+	if ((dp.want[CASE_KERNEL6] || dp.want[CASE_TABLE6] ||
+	     dp.want[CASE_FIB6]) &&
+	    IN6_IS_ADDR_UNSPECIFIED(&dp.dst6)) {
+		fprintf(stderr, "bench: the IPv6 cases need --src6, --dst6\n");
+		goto bad;
 	}
 	if (!ns || !ifs || !dp.dst.s_addr || dp.seconds <= 0 || dp.trials < 1 ||
 	    dp.trials > MAX_TRIALS || dp.ndst > BENCH_MAX_DSTS ||

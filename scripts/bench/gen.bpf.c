@@ -10,6 +10,7 @@
  * as TTL-exceeded. The headers are therefore rewritten from gen_hdr on
  * every run; the copy costs a few ns, far below the forwarder's work.
  *
+ * With gen_v6 set the frames are IPv6 (one destination, no scaling).
  * With gen_ndst set each frame gets the next destination of gen_dsts (the
  * driver shuffled them), the header checksum updated incrementally: real
  * traffic's many destinations, in an order no cache predicts.
@@ -20,7 +21,8 @@
 #include "bench.h"
 
 /* Written by the driver through the skeleton's mmaped .bss before a run. */
-__u16 gen_hdr[BENCH_HDR_WORDS];
+__u16 gen_hdr[BENCH_HDR6_WORDS]; /* BENCH_HDR_WORDS of it, or 6's */
+__u32 gen_v6;			 /* IPv6 frames: BENCH_HDR6_LEN of header */
 __u32 gen_ndst; /* destinations in gen_dsts; 0: gen_hdr's own */
 __u32 gen_next; /* the next one: one CPU runs the generator, no race */
 
@@ -63,6 +65,14 @@ int xdp_gen(struct xdp_md *ctx)
 	void *data_end = (void *)(long)ctx->data_end;
 	__u16 *w = data;
 
+	if (gen_v6) {
+		if (data + BENCH_HDR6_LEN > data_end)
+			return XDP_DROP;
+#pragma unroll
+		for (int i = 0; i < BENCH_HDR6_WORDS; i++)
+			w[i] = gen_hdr[i];
+		return bpf_redirect_map(&gen_out, 0, XDP_DROP);
+	}
 	if (data + BENCH_HDR_LEN > data_end)
 		return XDP_DROP;
 #pragma unroll
