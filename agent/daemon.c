@@ -294,6 +294,25 @@ static int on_learn_set(void *arg, uint32_t ip, const struct fwd_entry *e)
 	return table_learn_set(d->table, &a, e);
 }
 
+static int on_learn_set6(void *arg, const uint8_t ip[16],
+			 const struct fwd_entry *e)
+{
+	struct daemon *d = arg;
+	struct ip_addr a = {.family = AF_INET6};
+
+	memcpy(a.v6, ip, 16);
+	return table_learn_set(d->table, &a, e);
+}
+
+static int on_learn_del6(void *arg, const uint8_t ip[16])
+{
+	struct daemon *d = arg;
+	struct ip_addr a = {.family = AF_INET6};
+
+	memcpy(a.v6, ip, 16);
+	return table_learn_del(d->table, &a);
+}
+
 static int on_learn_del(void *arg, uint32_t ip)
 {
 	struct daemon *d = arg;
@@ -604,6 +623,8 @@ static int rtnl_start(struct daemon *d)
 		.iface_gone = on_iface_gone,
 		.learn_set = on_learn_set,
 		.learn_del = on_learn_del,
+		.learn_set6 = on_learn_set6,
+		.learn_del6 = on_learn_del6,
 		.resync_begin = on_resync_begin,
 		.resync_end = on_resync_end,
 		.local_add = on_local_add,

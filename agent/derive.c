@@ -38,6 +38,7 @@
 
 #include "derive.h"
 #include "log.h"
+#include "util.h"
 
 #define container_of(p, type, member) \
 	((type *)((char *)(p)-offsetof(type, member)))
@@ -275,6 +276,16 @@ struct derive {
 	int rpf_all;	    /* net.ipv4.conf.all.rp_filter, -1 not known */
 	int fwd6_all;	    /* net.ipv6.conf.all.forwarding, -1 not known */
 	struct htab addrs6; /* struct addr6 */
+	/* IPv6 learning (see "IPv6" below) */
+	struct htab neighs6; /* struct neigh6, key a6key(ifindex, addr) */
+	struct htab cands6;  /* struct cand6 by h (dst) and g (next hop) */
+	struct htab nhs6;    /* cand6.g: key a6key(oif, next hop) */
+	struct htab hosts6;  /* struct route6: /128 routes in main */
+	struct htab srcrt6;  /* struct route6: routes with a source prefix */
+	derive_resolve6_fn resolve6;
+	void *resolve6_arg;
+	unsigned int custom_rules6;
+	bool dirty6; /* every IPv6 candidate to derive again */
 	struct pool neigh_pool;
 	/* Addresses whose candidates a flush removed, to re-derive after. */
 	uint32_t *redo;
@@ -283,7 +294,8 @@ struct derive {
 	unsigned int custom_rules; /* policy rules beyond the default three */
 	int64_t route_seq;	   /* last route_set() insertion number */
 	uint32_t tick;
-	uint32_t cursor; /* derive_refresh() resumes at this bucket */
+	uint32_t cursor;  /* derive_refresh() resumes at this bucket */
+	uint32_t cursor6; /* ... derive_refresh6() at this one */
 	uint64_t set_errors;
 };
 
@@ -459,6 +471,7 @@ static void apply_all(struct derive *d)
 	struct hnode *n, *tmp;
 	uint32_t i;
 
+	d->dirty6 = true; /* what changes every IPv4 answer changes IPv6's */
 	if (d->batch)
 		return;
 	ht_for_each(&d->neighs, i, n, tmp) apply(d, (uint32_t)n->key);
@@ -594,11 +607,18 @@ static bool routes_flush_oif(struct derive *d, uint32_t oif)
 	return any;
 }
 
+static void route6(struct derive *d, const struct nl_route *nr, bool del);
+static void neigh6(struct derive *d, const struct nl_neigh *nn, bool del);
+
 void derive_route(struct derive *d, const struct nl_route *nr, bool del)
 {
 	int tbl = tbl_idx(nr->table);
 	struct route *r;
 
+	if (nr->family == AF_INET6) {
+		route6(d, nr, del);
+		return;
+	}
 	/* Cached clones are results of lookups, not routes. */
 	if (tbl < 0 || (nr->rtm_flags & RTM_F_CLONED))
 		return;
@@ -641,9 +661,14 @@ static void neighs_flush_dev(struct derive *d, uint32_t ifindex)
 
 void derive_neigh(struct derive *d, const struct nl_neigh *nn, bool del)
 {
-	struct neigh *n = neigh_get(d, nn->ifindex, nn->ip);
+	struct neigh *n;
 	struct hnode *g;
 
+	if (nn->family == AF_INET6) {
+		neigh6(d, nn, del);
+		return;
+	}
+	n = neigh_get(d, nn->ifindex, nn->ip);
 	/* Proxy entries answer for others; they are no next hop. */
 	if (nn->flags & NTF_PROXY)
 		return;
@@ -763,6 +788,7 @@ static struct link *link_new(struct derive *d, uint32_t ifindex)
 
 static void local_count(struct derive *d, uint32_t ip, bool up);
 static void addrs6_flush(struct derive *d, uint32_t ifindex, bool all);
+static void neighs6_flush_dev(struct derive *d, uint32_t ifindex);
 
 static void addrs_flush(struct derive *d, uint32_t ifindex, bool all)
 {
@@ -790,6 +816,7 @@ static void link_remove(struct derive *d, struct link *l)
 	neighs_flush_dev(d, ifindex);
 	addrs_flush(d, ifindex, false);
 	addrs6_flush(d, ifindex, false);
+	neighs6_flush_dev(d, ifindex);
 	ht_del(&d->links, &l->h);
 	free(l);
 }
@@ -1066,6 +1093,442 @@ void derive_netconf(struct derive *d, const struct nl_netconf *c)
 	link_report(d, l, false);
 }
 
+/* ---- IPv6 ---- */
+
+/*
+ * The derivation rule for IPv6, with the kernel as the route table: for a
+ * candidate D the kernel tells the route it matches (derive_resolve6_fn),
+ * and D has an entry when that is a unicast route out of a managed, up
+ * interface O, a connected one or a /128 through a gateway, and the next
+ * hop (D, or the gateway) is a usable neighbour on O with a MAC. Routes
+ * are not mirrored, so nothing about them can go stale here (IPv6 deletes
+ * routes on link down by itself, and says so or not: the answer is the
+ * kernel's either way); what is mirrored is the neighbours and which
+ * destinations are candidates. A candidate remembers the next hop of its
+ * last answer, so a neighbour change re-derives exactly the candidates
+ * that go through it. Any route, link or rule change derives every
+ * candidate again, once per batch of messages (derive_flush6()).
+ *
+ * Not learned while the answer could depend on more than the destination:
+ * IPv6 policy rules besides the default ones, or a route with a source
+ * prefix (an IPv6 subtree: the packet's source picks it).
+ */
+struct neigh6 {
+	struct hnode h; /* key: a6key(ifindex, addr) */
+	uint32_t ifindex;
+	uint8_t addr[16];
+	uint8_t lladdr[6];
+	uint8_t llen;
+	uint8_t flags;	/* NTF_*: NTF_ROUTER too, a router is a neighbour */
+	uint16_t state; /* NUD_* */
+	uint32_t tick;	/* derive_refresh() pass that last refreshed it */
+};
+
+struct cand6 {
+	struct hnode h; /* key: a6key(0, dst) */
+	struct hnode g; /* key: a6key(oif, nh) of the last answer */
+	bool in_g;
+	uint8_t dst[16];
+	uint32_t refs; /* neighbours with this address, /128 routes to it */
+	uint32_t oif;
+	uint8_t nh[16];
+};
+
+/* A route remembered by its identity: a /128 in main, or a source one. */
+struct route6 {
+	struct hnode h; /* key: a6key of the fields below */
+	uint32_t table, prio;
+	uint8_t dst[16], src_len, dst_len;
+};
+
+void derive_set_resolver6(struct derive *d, derive_resolve6_fn fn, void *arg)
+{
+	d->resolve6 = fn;
+	d->resolve6_arg = arg;
+}
+
+static struct neigh6 *neigh6_get(const struct derive *d, uint32_t ifindex,
+				 const uint8_t addr[16])
+{
+	struct hnode *n = ht_find(&d->neighs6, a6key(ifindex, addr));
+
+	for (; n; n = ht_next_same(n)) {
+		struct neigh6 *x = container_of(n, struct neigh6, h);
+
+		if (x->ifindex == ifindex && !memcmp(x->addr, addr, 16))
+			return x;
+	}
+	return NULL;
+}
+
+static struct cand6 *cand6_get(const struct derive *d, const uint8_t dst[16])
+{
+	struct hnode *n = ht_find(&d->cands6, a6key(0, dst));
+
+	for (; n; n = ht_next_same(n)) {
+		struct cand6 *c = container_of(n, struct cand6, h);
+
+		if (!memcmp(c->dst, dst, 16))
+			return c;
+	}
+	return NULL;
+}
+
+/* An address an entry may be for: what an override may name too. */
+static bool unicast6(const uint8_t a[16])
+{
+	struct ip_addr ip = {.family = AF_INET6};
+
+	memcpy(ip.v6, a, 16);
+	return !api_ip_not_unicast(&ip);
+}
+
+static void cand6_unlink_g(struct derive *d, struct cand6 *c)
+{
+	if (c->in_g)
+		ht_del(&d->nhs6, &c->g);
+	c->in_g = false;
+}
+
+/* The entry for @c, and the next hop it went through, from the kernel. */
+static bool derive6_one(struct derive *d, struct cand6 *c, struct fwd_entry *e)
+{
+	const struct neigh6 *n;
+	const struct link *l;
+	struct nl_route rt;
+
+	cand6_unlink_g(d, c);
+	if (!d->learn || !d->resolve6 || d->custom_rules6 || d->srcrt6.n ||
+	    d->resolve6(d->resolve6_arg, c->dst, &rt))
+		return false;
+	if (rt.type != RTN_UNICAST || rt.complex || !rt.oif ||
+	    (rt.has_gw && rt.dst_len != 128))
+		return false; /* local, a drop, ECMP; a prefix via a gateway */
+	c->oif = rt.oif;
+	memcpy(c->nh, rt.has_gw ? rt.gw6 : c->dst, 16);
+	c->g.key = a6key(c->oif, c->nh);
+	ht_add(&d->nhs6, &c->g);
+	c->in_g = true;
+	l = link_get(d, c->oif);
+	if (!l || !l->managed || l->mac_len != 6 ||
+	    (l->flags & (IFF_UP | IFF_RUNNING)) != (IFF_UP | IFF_RUNNING) ||
+	    (l->flags & IFF_NOARP))
+		return false;
+	n = neigh6_get(d, c->oif, c->nh);
+	if (!n || !(n->state & DERIVE_NUD_USABLE) || n->llen != 6)
+		return false;
+	e->ifindex = c->oif;
+	memcpy(e->smac, l->mac, 6);
+	memcpy(e->dmac, n->lladdr, 6);
+	return true;
+}
+
+static void apply6(struct derive *d, struct cand6 *c)
+{
+	struct fwd_entry e = {0};
+	char ips[INET6_ADDRSTRLEN];
+	int err;
+
+	if (d->batch || !d->hooks.learn_set6)
+		return;
+	if (!derive6_one(d, c, &e)) {
+		err = d->hooks.learn_del6(d->hooks.arg, c->dst);
+		if (err && err != -ENOENT)
+			pr_warn("rtnl: forgetting %s: %s\n",
+				inet_ntop(AF_INET6, c->dst, ips, sizeof(ips)),
+				strerror(-err));
+		return;
+	}
+	err = d->hooks.learn_set6(d->hooks.arg, c->dst, &e);
+	if (err) {
+		d->set_errors++;
+		pr_warn("rtnl: learning %s: %s\n",
+			inet_ntop(AF_INET6, c->dst, ips, sizeof(ips)),
+			strerror(-err));
+	}
+}
+
+/* One reference more (@up) or less on candidate @dst. */
+static void cand6_ref(struct derive *d, const uint8_t dst[16], bool up)
+{
+	struct cand6 *c = cand6_get(d, dst);
+
+	if (up) {
+		if (!c) {
+			c = calloc(1, sizeof(*c));
+			if (!c) {
+				pr_err("rtnl: out of memory for an IPv6 "
+				       "candidate\n");
+				return;
+			}
+			memcpy(c->dst, dst, 16);
+			c->h.key = a6key(0, dst);
+			ht_add(&d->cands6, &c->h);
+		}
+		c->refs++;
+		apply6(d, c);
+		return;
+	}
+	if (!c || --c->refs)
+		return;
+	if (!d->batch && d->hooks.learn_del6)
+		d->hooks.learn_del6(d->hooks.arg, dst);
+	cand6_unlink_g(d, c);
+	ht_del(&d->cands6, &c->h);
+	free(c);
+}
+
+static void neigh6(struct derive *d, const struct nl_neigh *nn, bool del)
+{
+	struct neigh6 *n = neigh6_get(d, nn->ifindex, nn->ip6);
+	bool cand = unicast6(nn->ip6);
+	struct hnode *g;
+	struct cand6 *c;
+
+	if (nn->flags & NTF_PROXY)
+		return;
+	if (del) {
+		if (!n)
+			return;
+		ht_del(&d->neighs6, &n->h);
+		free(n);
+		if (cand)
+			cand6_ref(d, nn->ip6, false);
+	} else if (!n) {
+		n = calloc(1, sizeof(*n));
+		if (!n) {
+			pr_err("rtnl: out of memory for a neighbour\n");
+			return;
+		}
+		n->ifindex = nn->ifindex;
+		memcpy(n->addr, nn->ip6, 16);
+		n->h.key = a6key(nn->ifindex, nn->ip6);
+		ht_add(&d->neighs6, &n->h);
+		if (cand)
+			cand6_ref(d, nn->ip6, true);
+	}
+	if (!del) {
+		n->state = nn->state;
+		n->flags = nn->flags;
+		n->llen = nn->lladdr_len == 6 ? 6 : 0;
+		memcpy(n->lladdr, nn->lladdr, n->llen);
+	}
+	if (d->batch)
+		return;
+	/* the candidate itself, and those whose next hop it is */
+	c = cand ? cand6_get(d, nn->ip6) : NULL;
+	if (c)
+		apply6(d, c);
+	g = ht_find(&d->nhs6, a6key(nn->ifindex, nn->ip6));
+	while (g) {
+		struct hnode *next = ht_next_same(g);
+
+		c = container_of(g, struct cand6, g);
+		if (c->oif == nn->ifindex && !memcmp(c->nh, nn->ip6, 16))
+			apply6(d, c); /* may move c out of this chain */
+		g = next;
+	}
+}
+
+static uint64_t r6key(const struct nl_route *nr)
+{
+	return a6key(nr->table ^ nr->priority << 8 ^
+			     (uint32_t)nr->dst_len << 24,
+		     nr->dst6) ^
+	       nr->src_len;
+}
+
+static struct route6 *route6_find(struct htab *t, const struct nl_route *nr)
+{
+	struct hnode *n = ht_find(t, r6key(nr));
+
+	for (; n; n = ht_next_same(n)) {
+		struct route6 *r = container_of(n, struct route6, h);
+
+		if (r->table == nr->table && r->prio == nr->priority &&
+		    r->dst_len == nr->dst_len && r->src_len == nr->src_len &&
+		    !memcmp(r->dst, nr->dst6, 16))
+			return r;
+	}
+	return NULL;
+}
+
+/* Remember (or forget) @nr in @t; true if @t changed. */
+static bool route6_track(struct htab *t, const struct nl_route *nr, bool del)
+{
+	struct route6 *r = route6_find(t, nr);
+
+	if (del || r) {
+		if (!del || !r)
+			return false;
+		ht_del(t, &r->h);
+		free(r);
+		return true;
+	}
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return false;
+	r->table = nr->table;
+	r->prio = nr->priority;
+	r->dst_len = nr->dst_len;
+	r->src_len = nr->src_len;
+	memcpy(r->dst, nr->dst6, 16);
+	r->h.key = r6key(nr);
+	ht_add(t, &r->h);
+	return true;
+}
+
+static void route6(struct derive *d, const struct nl_route *nr, bool del)
+{
+	unsigned int before = d->srcrt6.n;
+
+	/* Cached clones (PMTU exceptions) are results, not routes. */
+	if (nr->rtm_flags & RTM_F_CLONED)
+		return;
+	if (nr->src_len) {
+		route6_track(&d->srcrt6, nr, del);
+		if (!before != !d->srcrt6.n)
+			pr_info("rtnl: %s IPv6 route(s) with a source "
+				"prefix: IPv6 learning %s\n",
+				d->srcrt6.n ? "some" : "no",
+				d->srcrt6.n ? "suspended" : "on");
+	} else if (nr->table == RT_TABLE_MAIN && nr->dst_len == 128 &&
+		   nr->type == RTN_UNICAST && unicast6(nr->dst6) &&
+		   route6_track(&d->hosts6, nr, del)) {
+		cand6_ref(d, nr->dst6, !del);
+	}
+	d->dirty6 = true;
+}
+
+void derive_flush6(struct derive *d)
+{
+	struct hnode *n, *tmp;
+	uint32_t i;
+
+	if (!d->dirty6 || d->batch)
+		return;
+	d->dirty6 = false;
+	ht_for_each(&d->cands6, i, n, tmp)
+		apply6(d, container_of(n, struct cand6, h));
+}
+
+void derive_rules6(struct derive *d, unsigned int custom)
+{
+	if (!custom != !d->custom_rules6) {
+		if (custom)
+			pr_warn("rtnl: %u IPv6 policy rule(s) besides the "
+				"default ones: IPv6 learning suspended, the "
+				"fib fallback decides\n",
+				custom);
+		else
+			pr_info("rtnl: only default IPv6 policy rules: "
+				"learning\n");
+		d->dirty6 = true;
+	}
+	d->custom_rules6 = custom;
+	derive_flush6(d);
+}
+
+/* @n is the next hop of a candidate that goes out of a managed link. */
+static bool neigh6_in_use(const struct derive *d, const struct neigh6 *n)
+{
+	const struct link *l = link_get(d, n->ifindex);
+	struct hnode *g;
+
+	if (!l || !l->managed)
+		return false;
+	for (g = ht_find(&d->nhs6, a6key(n->ifindex, n->addr)); g;
+	     g = ht_next_same(g)) {
+		const struct cand6 *c = container_of(g, struct cand6, g);
+
+		if (c->oif == n->ifindex && !memcmp(c->nh, n->addr, 16))
+			return true;
+	}
+	return false;
+}
+
+unsigned int derive_refresh6(struct derive *d,
+			     void (*fn)(void *arg, uint32_t ifindex,
+					const uint8_t ip[16]),
+			     void *arg, unsigned int max)
+{
+	uint32_t b, nb = d->neighs6.mask + 1;
+	unsigned int sent = 0, seen = 0;
+
+	if (!d->learn || !nb)
+		return 0;
+	d->tick++;
+	for (b = 0; b < nb && sent < max && seen < 16 * max; b++) {
+		uint32_t bi = (d->cursor6 + b) % nb;
+		struct hnode *h;
+
+		for (h = d->neighs6.b[bi]; h; h = h->next) {
+			struct neigh6 *n = container_of(h, struct neigh6, h);
+
+			seen++;
+			if (n->state != NUD_STALE || n->tick == d->tick ||
+			    !neigh6_in_use(d, n))
+				continue;
+			n->tick = d->tick;
+			fn(arg, n->ifindex, n->addr);
+			sent++;
+		}
+	}
+	d->cursor6 = (d->cursor6 + b) % nb;
+	return sent;
+}
+
+/* Forget IPv6 neighbours and candidates silently (a resync begins). */
+static void clear6(struct derive *d)
+{
+	struct hnode *n, *tmp;
+	uint32_t i;
+
+	ht_for_each(&d->neighs6, i, n, tmp)
+	{
+		ht_del(&d->neighs6, n);
+		free(container_of(n, struct neigh6, h));
+	}
+	ht_for_each(&d->cands6, i, n, tmp)
+	{
+		struct cand6 *c = container_of(n, struct cand6, h);
+
+		cand6_unlink_g(d, c);
+		ht_del(&d->cands6, n);
+		free(c);
+	}
+	ht_for_each(&d->hosts6, i, n, tmp)
+	{
+		ht_del(&d->hosts6, n);
+		free(container_of(n, struct route6, h));
+	}
+	ht_for_each(&d->srcrt6, i, n, tmp)
+	{
+		ht_del(&d->srcrt6, n);
+		free(container_of(n, struct route6, h));
+	}
+}
+
+/* A link's IPv6 neighbours went with it. */
+static void neighs6_flush_dev(struct derive *d, uint32_t ifindex)
+{
+	struct hnode *n, *tmp;
+	uint32_t i;
+
+	ht_for_each(&d->neighs6, i, n, tmp)
+	{
+		struct neigh6 *x = container_of(n, struct neigh6, h);
+
+		if (x->ifindex != ifindex)
+			continue;
+		ht_del(&d->neighs6, n);
+		if (unicast6(x->addr))
+			cand6_ref(d, x->addr, false);
+		free(x);
+	}
+	d->dirty6 = true;
+}
+
 /* ---- resync ---- */
 
 /* Forget routes, neighbours, addresses; no hook calls. */
@@ -1088,6 +1551,7 @@ static void clear_mirror(struct derive *d)
 		free(container_of(n, struct lcount, h));
 	}
 	addrs6_flush(d, 0, true);
+	clear6(d);
 	ht_for_each(&d->links, i, n, tmp)
 	{
 		struct link *l = container_of(n, struct link, h);
@@ -1129,6 +1593,7 @@ void derive_resync_end(struct derive *d)
 	ht_for_each(&d->links, i, n, tmp)
 		link_report(d, container_of(n, struct link, h), false);
 	apply_all(d);
+	derive_flush6(d);
 	if (d->hooks.resync_end)
 		d->hooks.resync_end(d->hooks.arg);
 }
@@ -1265,10 +1730,20 @@ struct derive *derive_new(const struct rtnl_hooks *hooks, char **ifaces,
 		goto err_addrs;
 	if (ht_init(&d->addrs6))
 		goto err_locals;
+	if (ht_init(&d->neighs6) || ht_init(&d->cands6) || ht_init(&d->nhs6) ||
+	    ht_init(&d->hosts6) || ht_init(&d->srcrt6))
+		goto err_v6;
 	d->rpf_all = -1;
 	d->fwd6_all = -1;
 	return d;
 
+err_v6:
+	free(d->neighs6.b);
+	free(d->cands6.b);
+	free(d->nhs6.b);
+	free(d->hosts6.b);
+	free(d->srcrt6.b);
+	free(d->addrs6.b);
 err_locals:
 	free(d->locals.b);
 err_addrs:
@@ -1299,6 +1774,11 @@ void derive_free(struct derive *d)
 	ht_for_each(&d->links, i, n, tmp) free(container_of(n, struct link, h));
 	free(d->addrs.b);
 	free(d->addrs6.b);
+	free(d->neighs6.b);
+	free(d->cands6.b);
+	free(d->nhs6.b);
+	free(d->hosts6.b);
+	free(d->srcrt6.b);
 	free(d->locals.b);
 	free(d->links.b);
 	free(d->neighs.b);

@@ -4,8 +4,8 @@
  * applied incrementally.
  *
  * Mirrors what the rule depends on (links, the main and local routing
- * tables, IPv4 neighbours, per-interface forwarding) from parsed rtnetlink
- * messages, and tells the daemon through the rtnl hooks which learned
+ * tables, IPv4 and IPv6 neighbours, per-interface forwarding) from parsed
+ * rtnetlink messages, and tells the daemon through the rtnl hooks which learned
  * entries exist. No sockets here: rtnl.c feeds it, unit tests feed it
  * structs and watch the hook calls.
  *
@@ -64,6 +64,24 @@ bool derive_rule_is_default(const struct nl_rule *r);
  */
 void derive_rules(struct derive *d, unsigned int custom);
 
+/*
+ * IPv6 routes are not mirrored: the kernel answers "where does D go" for
+ * each IPv6 candidate (a neighbour's address, a /128 route's destination)
+ * with the route it matched (RTM_GETROUTE, RTM_F_FIB_MATCH). @fn fills
+ * @out with it: 0, -ENOENT for no route, another -errno on failure (no
+ * entry either way). Without a resolver nothing is learned for IPv6.
+ */
+typedef int (*derive_resolve6_fn)(void *arg, const uint8_t dst[16],
+				  struct nl_route *out);
+void derive_set_resolver6(struct derive *d, derive_resolve6_fn fn, void *arg);
+/*
+ * IPv6 routes changed: every IPv6 candidate is derived again, once per
+ * batch of messages. Call after each batch (rtnl.c does).
+ */
+void derive_flush6(struct derive *d);
+/* As derive_rules(), for the IPv6 policy rules. */
+void derive_rules6(struct derive *d, unsigned int custom);
+
 /* First managed name no link carries, or NULL. */
 const char *derive_missing_iface(const struct derive *d);
 
@@ -78,6 +96,12 @@ unsigned int derive_refresh(struct derive *d,
 			    void (*fn)(void *arg, uint32_t ifindex,
 				       uint32_t ip),
 			    void *arg, unsigned int max);
+
+/* The same for the IPv6 neighbours that are a candidate's next hop. */
+unsigned int derive_refresh6(struct derive *d,
+			     void (*fn)(void *arg, uint32_t ifindex,
+					const uint8_t ip[16]),
+			     void *arg, unsigned int max);
 
 void derive_stats(const struct derive *d, struct derive_stats *out);
 

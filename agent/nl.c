@@ -202,9 +202,20 @@ int nl_parse_addr(const void *buf, size_t len, struct nl_addr *out)
 
 int nl_parse_route(const void *buf, size_t len, struct nl_route *out)
 {
-	static const struct nl_policy pol[RTA_MAX + 1] = {
+	static const struct nl_policy pol4[RTA_MAX + 1] = {
 		[RTA_DST] = NL_IN4,
 		[RTA_GATEWAY] = NL_IN4,
+		[RTA_OIF] = {MNL_TYPE_U32, 0},
+		[RTA_PRIORITY] = {MNL_TYPE_U32, 0},
+		[RTA_TABLE] = {MNL_TYPE_U32, 0},
+		[RTA_MULTIPATH] = {MNL_TYPE_BINARY, 0},
+		[RTA_VIA] = {MNL_TYPE_BINARY, 0},
+		[RTA_NH_ID] = {MNL_TYPE_U32, 0},
+		[RTA_ENCAP] = {MNL_TYPE_BINARY, 0},
+	};
+	static const struct nl_policy pol6[RTA_MAX + 1] = {
+		[RTA_DST] = {MNL_TYPE_BINARY, 16},
+		[RTA_GATEWAY] = {MNL_TYPE_BINARY, 16},
 		[RTA_OIF] = {MNL_TYPE_U32, 0},
 		[RTA_PRIORITY] = {MNL_TYPE_U32, 0},
 		[RTA_TABLE] = {MNL_TYPE_U32, 0},
@@ -216,20 +227,29 @@ int nl_parse_route(const void *buf, size_t len, struct nl_route *out)
 	const struct nlattr *tb[RTA_MAX + 1];
 	const struct nlmsghdr *nlh;
 	const struct rtmsg *rtm;
+	bool v6;
 	int err;
 
 	err = nl_check(buf, len, sizeof(*rtm), &nlh);
 	if (err)
 		return err;
 	rtm = mnl_nlmsg_get_payload(nlh);
-	if (rtm->rtm_family != AF_INET)
+	if (rtm->rtm_family != AF_INET && rtm->rtm_family != AF_INET6)
 		return -EAFNOSUPPORT;
-	err = nl_attrs(nlh, sizeof(*rtm), pol, RTA_MAX, tb);
+	v6 = rtm->rtm_family == AF_INET6;
+	err = nl_attrs(nlh, sizeof(*rtm), v6 ? pol6 : pol4, RTA_MAX, tb);
 	if (err)
 		return err;
-	if (rtm->rtm_dst_len > 32)
+	if (rtm->rtm_dst_len > (v6 ? 128 : 32) ||
+	    rtm->rtm_src_len > (v6 ? 128 : 32))
 		return -EBADMSG;
 	memset(out, 0, sizeof(*out));
+	out->family = rtm->rtm_family;
+	out->src_len = rtm->rtm_src_len;
+	if (v6 && ((tb[RTA_DST] && nl_in6(tb[RTA_DST], out->dst6)) ||
+		   (tb[RTA_GATEWAY] && nl_in6(tb[RTA_GATEWAY], out->gw6))))
+		return -EBADMSG;
+	out->has_gw = tb[RTA_GATEWAY] != NULL;
 	out->table = nl_u32(tb[RTA_TABLE], rtm->rtm_table);
 	out->type = rtm->rtm_type;
 	out->scope = rtm->rtm_scope;
@@ -238,8 +258,10 @@ int nl_parse_route(const void *buf, size_t len, struct nl_route *out)
 	out->dst_len = rtm->rtm_dst_len;
 	out->rtm_flags = rtm->rtm_flags;
 	out->nlmsg_flags = nlh->nlmsg_flags;
-	out->dst = nl_in4(tb[RTA_DST]);
-	out->gw = nl_in4(tb[RTA_GATEWAY]);
+	if (!v6) {
+		out->dst = nl_in4(tb[RTA_DST]);
+		out->gw = nl_in4(tb[RTA_GATEWAY]);
+	}
 	out->oif = nl_u32(tb[RTA_OIF], 0);
 	out->priority = nl_u32(tb[RTA_PRIORITY], 0);
 	out->complex = tb[RTA_MULTIPATH] || tb[RTA_VIA] || tb[RTA_NH_ID] ||
@@ -249,30 +271,40 @@ int nl_parse_route(const void *buf, size_t len, struct nl_route *out)
 
 int nl_parse_neigh(const void *buf, size_t len, struct nl_neigh *out)
 {
-	static const struct nl_policy pol[NDA_FLAGS_EXT + 1] = {
+	static const struct nl_policy pol4[NDA_FLAGS_EXT + 1] = {
 		[NDA_DST] = NL_IN4,
+		[NDA_LLADDR] = {MNL_TYPE_BINARY, NL_LLADDR_MAX},
+		[NDA_FLAGS_EXT] = {MNL_TYPE_U32, 0},
+	};
+	static const struct nl_policy pol6[NDA_FLAGS_EXT + 1] = {
+		[NDA_DST] = {MNL_TYPE_BINARY, 16},
 		[NDA_LLADDR] = {MNL_TYPE_BINARY, NL_LLADDR_MAX},
 		[NDA_FLAGS_EXT] = {MNL_TYPE_U32, 0},
 	};
 	const struct nlattr *tb[NDA_FLAGS_EXT + 1];
 	const struct nlmsghdr *nlh;
 	const struct ndmsg *ndm;
+	bool v6;
 	int err;
 
 	err = nl_check(buf, len, sizeof(*ndm), &nlh);
 	if (err)
 		return err;
 	ndm = mnl_nlmsg_get_payload(nlh);
-	if (ndm->ndm_family != AF_INET)
+	if (ndm->ndm_family != AF_INET && ndm->ndm_family != AF_INET6)
 		return -EAFNOSUPPORT;
-	err = nl_attrs(nlh, sizeof(*ndm), pol, NDA_FLAGS_EXT, tb);
+	v6 = ndm->ndm_family == AF_INET6;
+	err = nl_attrs(nlh, sizeof(*ndm), v6 ? pol6 : pol4, NDA_FLAGS_EXT, tb);
 	if (err)
 		return err;
 	if (!tb[NDA_DST] || ndm->ndm_ifindex <= 0)
 		return -EBADMSG;
 	memset(out, 0, sizeof(*out));
+	out->family = ndm->ndm_family;
+	if (v6 && nl_in6(tb[NDA_DST], out->ip6))
+		return -EBADMSG;
 	out->ifindex = ndm->ndm_ifindex;
-	out->ip = nl_in4(tb[NDA_DST]);
+	out->ip = v6 ? 0 : nl_in4(tb[NDA_DST]);
 	out->state = ndm->ndm_state;
 	out->flags = ndm->ndm_flags;
 	out->ext_flags = nl_u32(tb[NDA_FLAGS_EXT], 0);
@@ -338,12 +370,13 @@ int nl_parse_rule(const void *buf, size_t len, struct nl_rule *out)
 	if (err)
 		return err;
 	frh = mnl_nlmsg_get_payload(nlh);
-	if (frh->family != AF_INET)
+	if (frh->family != AF_INET && frh->family != AF_INET6)
 		return -EAFNOSUPPORT;
 	err = nl_attrs(nlh, sizeof(*frh), pol, FRA_PROTOCOL, tb);
 	if (err)
 		return err;
 	memset(out, 0, sizeof(*out));
+	out->family = frh->family;
 	out->table = nl_u32(tb[FRA_TABLE], frh->table);
 	out->priority = nl_u32(tb[FRA_PRIORITY], 0);
 	out->action = frh->action;

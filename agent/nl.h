@@ -43,8 +43,13 @@ struct nl_addr {
 	uint8_t local6[16]; /* AF_INET6: IFA_LOCAL, else IFA_ADDRESS */
 };
 
-/* RTM_NEWROUTE / RTM_DELROUTE (AF_INET) */
+/* RTM_NEWROUTE / RTM_DELROUTE (AF_INET, AF_INET6) */
 struct nl_route {
+	uint8_t family;	  /* AF_INET or AF_INET6 */
+	uint8_t src_len;  /* a source prefix (IPv6 subtrees): not one answer */
+	bool has_gw;	  /* RTA_GATEWAY given */
+	uint8_t dst6[16]; /* AF_INET6: RTA_DST, :: if absent */
+	uint8_t gw6[16];  /* AF_INET6: RTA_GATEWAY */
 	uint32_t table;	  /* RTA_TABLE, else rtm_table */
 	uint8_t type;	  /* RTN_* */
 	uint8_t scope;	  /* RT_SCOPE_* */
@@ -53,8 +58,8 @@ struct nl_route {
 	uint8_t dst_len;
 	uint32_t rtm_flags;   /* RTM_F_*, RTNH_F_* */
 	uint16_t nlmsg_flags; /* NLM_F_REPLACE/APPEND/MULTI: alias order */
-	uint32_t dst;	      /* 0 if absent (default route) */
-	uint32_t gw;	      /* RTA_GATEWAY, 0 if absent */
+	uint32_t dst;	      /* AF_INET: 0 if absent (default route) */
+	uint32_t gw;	      /* AF_INET: RTA_GATEWAY, 0 if absent */
 	uint32_t oif;	      /* RTA_OIF, 0 if absent */
 	uint32_t priority;    /* RTA_PRIORITY (metric) */
 	/*
@@ -65,10 +70,12 @@ struct nl_route {
 	bool complex;
 };
 
-/* RTM_NEWNEIGH / RTM_DELNEIGH (AF_INET) */
+/* RTM_NEWNEIGH / RTM_DELNEIGH (AF_INET, AF_INET6) */
 struct nl_neigh {
+	uint8_t family; /* AF_INET or AF_INET6 */
 	uint32_t ifindex;
-	uint32_t ip;
+	uint32_t ip;	    /* AF_INET */
+	uint8_t ip6[16];    /* AF_INET6 */
 	uint16_t state;	    /* NUD_* */
 	uint8_t flags;	    /* NTF_* */
 	uint32_t ext_flags; /* NDA_FLAGS_EXT: NTF_EXT_* */
@@ -88,8 +95,9 @@ struct nl_netconf {
 	int32_t rp_filter;  /* 0, 1, 2; -1 if absent */
 };
 
-/* RTM_NEWRULE / RTM_DELRULE (AF_INET) */
+/* RTM_NEWRULE / RTM_DELRULE (AF_INET, AF_INET6) */
 struct nl_rule {
+	uint8_t family;	   /* AF_INET or AF_INET6 */
 	uint32_t table;	   /* FRA_TABLE, else frh table */
 	uint32_t priority; /* FRA_PRIORITY */
 	uint8_t action;	   /* FR_ACT_* */

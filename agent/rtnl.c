@@ -56,13 +56,15 @@ struct rtnl {
 	struct mnl_socket *req;	 /* NTF_USE requests; replies drained */
 	int timer_fd;		 /* refresh timer, -1 if none */
 	uint32_t seq;
-	bool intr;		   /* a dump message had NLM_F_DUMP_INTR */
-	bool rules_dirty;	   /* a rule changed: recount them */
-	bool in_rule_dump;	   /* rule messages are being counted */
-	unsigned int custom_rules; /* count of the rule dump in progress */
+	bool intr;		    /* a dump message had NLM_F_DUMP_INTR */
+	bool rules_dirty;	    /* a rule changed: recount them */
+	bool in_rule_dump;	    /* rule messages are being counted */
+	unsigned int custom_rules;  /* count of the rule dump in progress */
+	unsigned int custom_rules6; /* ... of its IPv6 rules */
 	struct rtnl_stats st;
 	uint64_t bad_msgs;
 	char buf[RTNL_BUF_SIZE];
+	char rbuf[8192]; /* IPv6 route queries, while buf is being parsed */
 };
 
 static void rtnl_warn_bad(struct rtnl *r, const struct nlmsghdr *nlh, int err)
@@ -137,7 +139,8 @@ static int rtnl_msg(const struct nlmsghdr *nlh, void *arg)
 		}
 		err = nl_parse_rule(nlh, nlh->nlmsg_len, &ru);
 		if (!err && !derive_rule_is_default(&ru))
-			r->custom_rules++;
+			(*(ru.family == AF_INET6 ? &r->custom_rules6
+						 : &r->custom_rules))++;
 		break;
 	}
 	case RTM_NEWNETCONF: {
@@ -206,7 +209,10 @@ static int rtnl_dump_all(struct rtnl *r)
 		{sizeof(struct ifaddrmsg), "IPv6 addresses", RTM_GETADDR,
 		 AF_INET6},
 		{sizeof(struct rtmsg), "routes", RTM_GETROUTE, AF_INET},
+		{sizeof(struct rtmsg), "IPv6 routes", RTM_GETROUTE, AF_INET6},
 		{sizeof(struct ndmsg), "neighbours", RTM_GETNEIGH, AF_INET},
+		{sizeof(struct ndmsg), "IPv6 neighbours", RTM_GETNEIGH,
+		 AF_INET6},
 	};
 	size_t i;
 	int err;
@@ -223,23 +229,76 @@ static int rtnl_dump_all(struct rtnl *r)
 	return 0;
 }
 
-/* Count the IPv4 policy rules that are not the default three. */
+/* Count the policy rules of each family that are not the default ones. */
 static int rtnl_rules_sync(struct rtnl *r)
 {
 	int err;
 
 	r->in_rule_dump = true;
 	r->custom_rules = 0;
+	r->custom_rules6 = 0;
 	r->rules_dirty = false;
 	err = rtnl_dump_one(r, RTM_GETRULE, sizeof(struct fib_rule_hdr),
 			    AF_INET);
+	if (!err)
+		err = rtnl_dump_one(r, RTM_GETRULE, sizeof(struct fib_rule_hdr),
+				    AF_INET6);
 	r->in_rule_dump = false;
 	if (err) {
 		pr_err("rtnl: dumping rules: %s\n", strerror(-err));
 		return err;
 	}
 	derive_rules(r->d, r->custom_rules);
+	derive_rules6(r->d, r->custom_rules6);
 	return 0;
+}
+
+/*
+ * The route the kernel matches for IPv6 destination @dst (ip -6 route
+ * get fibmatch): the FIB entry, with its type, gateway or nexthops, not
+ * the one path a flow would take. On the dump socket, which is idle
+ * outside dumps, into rbuf: buf may hold the batch being applied.
+ */
+static int rtnl_resolve6(void *arg, const uint8_t dst[16], struct nl_route *out)
+{
+	struct rtnl *r = arg;
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(r->rbuf);
+	uint32_t seq = ++r->seq;
+	struct rtmsg *rtm;
+	ssize_t n;
+
+	nlh->nlmsg_type = RTM_GETROUTE;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	nlh->nlmsg_seq = seq;
+	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	rtm->rtm_family = AF_INET6;
+	rtm->rtm_dst_len = 128;
+	rtm->rtm_flags = RTM_F_FIB_MATCH;
+	mnl_attr_put(nlh, RTA_DST, 16, dst);
+	if (mnl_socket_sendto(r->dump, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	for (;;) {
+		n = mnl_socket_recvfrom(r->dump, r->rbuf, sizeof(r->rbuf));
+		if (n < 0)
+			return errno == EINTR ? -EAGAIN : -errno;
+		nlh = (struct nlmsghdr *)r->rbuf;
+		if (!mnl_nlmsg_ok(nlh, (int)n))
+			return -EBADMSG;
+		if (nlh->nlmsg_seq != seq)
+			continue; /* a late answer to an earlier question */
+		if (nlh->nlmsg_type == NLMSG_ERROR) {
+			const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+
+			if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*e)))
+				return -EBADMSG;
+			/* no route: ENETUNREACH (fib6_null_entry) */
+			return e->error == -ENETUNREACH ||
+					       e->error == -EHOSTUNREACH
+				       ? -ENOENT
+				       : (e->error ? e->error : -EBADMSG);
+		}
+		return nl_parse_route(nlh, nlh->nlmsg_len, out);
+	}
 }
 
 /*
@@ -318,6 +377,7 @@ static void rtnl_ev_read(struct rtnl *r, int max)
 		mnl_cb_run(r->buf, n, 0, 0, rtnl_msg, r);
 		if (r->rules_dirty)
 			rtnl_rules_sync(r);
+		derive_flush6(r->d);
 	}
 }
 
@@ -342,9 +402,10 @@ static void rtnl_req_cb(struct loop *loop, int fd, uint32_t events, void *arg)
 		;
 }
 
-static void rtnl_send_use(void *arg, uint32_t ifindex, uint32_t ip)
+/* RTM_NEWNEIGH with NTF_USE for (@ifindex, @ip, @len bytes of @family). */
+static void rtnl_use(struct rtnl *r, uint8_t family, uint32_t ifindex,
+		     const void *ip, size_t len)
 {
-	struct rtnl *r = arg;
 	char buf[128] __attribute__((aligned(4)));
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct ndmsg *ndm;
@@ -353,15 +414,25 @@ static void rtnl_send_use(void *arg, uint32_t ifindex, uint32_t ip)
 	nlh->nlmsg_flags = NLM_F_REQUEST;
 	nlh->nlmsg_seq = ++r->seq;
 	ndm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ndm));
-	ndm->ndm_family = AF_INET;
+	ndm->ndm_family = family;
 	ndm->ndm_ifindex = ifindex;
 	/* NTF_USE: neigh_event_send() as if the kernel sent a packet. */
 	ndm->ndm_flags = NTF_USE;
-	mnl_attr_put(nlh, NDA_DST, 4, &ip);
+	mnl_attr_put(nlh, NDA_DST, len, ip);
 	if (mnl_socket_sendto(r->req, nlh, nlh->nlmsg_len) < 0)
 		pr_debug("rtnl: NTF_USE: %s\n", strerror(errno));
 	else
 		r->st.refreshes++;
+}
+
+static void rtnl_send_use(void *arg, uint32_t ifindex, uint32_t ip)
+{
+	rtnl_use(arg, AF_INET, ifindex, &ip, 4);
+}
+
+static void rtnl_send_use6(void *arg, uint32_t ifindex, const uint8_t ip[16])
+{
+	rtnl_use(arg, AF_INET6, ifindex, ip, 16);
 }
 
 static void rtnl_refresh_cb(struct loop *loop, int fd, uint32_t events,
@@ -373,6 +444,7 @@ static void rtnl_refresh_cb(struct loop *loop, int fd, uint32_t events,
 	(void)fd;
 	(void)events;
 	derive_refresh(r->d, rtnl_send_use, r, RTNL_REFRESH_MAX);
+	derive_refresh6(r->d, rtnl_send_use6, r, RTNL_REFRESH_MAX);
 }
 
 static struct mnl_socket *rtnl_socket(void)
@@ -414,7 +486,8 @@ static int rtnl_subscribe(struct rtnl *r, int rcvbuf)
 	static const unsigned int groups[] = {
 		RTNLGRP_LINK,	     RTNLGRP_IPV4_IFADDR,  RTNLGRP_IPV4_ROUTE,
 		RTNLGRP_NEIGH,	     RTNLGRP_IPV4_NETCONF, RTNLGRP_IPV4_RULE,
-		RTNLGRP_IPV6_IFADDR, RTNLGRP_IPV6_NETCONF,
+		RTNLGRP_IPV6_IFADDR, RTNLGRP_IPV6_NETCONF, RTNLGRP_IPV6_ROUTE,
+		RTNLGRP_IPV6_RULE,
 	};
 	int fd = mnl_socket_get_fd(r->ev);
 	size_t i;
@@ -456,6 +529,7 @@ int rtnl_open(struct rtnl **out, struct loop *loop, const struct rtnl_opts *o,
 		err = -errno;
 		goto err_free;
 	}
+	derive_set_resolver6(r->d, rtnl_resolve6, r);
 	r->ev = rtnl_socket();
 	if (!r->ev) {
 		err = -errno;

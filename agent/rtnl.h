@@ -39,6 +39,10 @@ struct rtnl_hooks {
 	int (*learn_set)(void *arg, uint32_t ip, const struct fwd_entry *e);
 	/* Learned entry for @ip no longer exists. 0 or -errno (-ENOENT ok). */
 	int (*learn_del)(void *arg, uint32_t ip);
+	/* The same for an IPv6 destination (16 bytes). Optional. */
+	int (*learn_set6)(void *arg, const uint8_t ip[16],
+			  const struct fwd_entry *e);
+	int (*learn_del6)(void *arg, const uint8_t ip[16]);
 	/*
 	 * @ip (network order) became, or stopped being, an IPv4 address of
 	 * this host on some interface (managed or not). Optional.

@@ -187,6 +187,11 @@ static const char *const net_setup[] = {
 	"ip -6 route add 2001:db8:d::/64 via 2001:db8:7::2 dev in6",
 	"ip -6 neigh replace 2001:db8:7::2 lladdr 02:00:00:00:07:02 dev in6"
 	" nud permanent",
+	/* ECMP over two next hops on eg6 */
+	"ip -6 neigh replace 2001:db8:8::4 lladdr 02:00:00:00:08:04 dev eg6"
+	" nud permanent",
+	"ip -6 route add 2001:db8:e::/64 nexthop via 2001:db8:8::2 dev eg6"
+	" nexthop via 2001:db8:8::4 dev eg6",
 };
 
 static struct {
@@ -2235,6 +2240,90 @@ static void test_ipv6_neighbour_discovery_is_the_kernels(void **state)
 	expect(in, env.in6, XDP_REDIRECT, &want, FWD_CNT_FWD_TABLE6);
 }
 
+/*
+ * The next hop the kernel's input routing picks for an IPv6 flow (`ip -6
+ * route get ... iif in6`, which runs ip6_route_input() on a packet it
+ * builds, flow label 0): "2001:db8:8::2" or "2001:db8:8::4".
+ */
+static void kernel_route6_via(const char *saddr, const char *daddr,
+			      uint16_t sport, uint16_t dport, char via[64])
+{
+	char cmd[256], line[512], *p;
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd),
+		 "ip -6 -o route get %s from %s iif in6 ipproto udp sport %u "
+		 "dport %u",
+		 daddr, saddr, sport, dport);
+	f = popen(cmd, "r");
+	assert_non_null(f);
+	line[0] = 0;
+	if (!fgets(line, sizeof(line), f))
+		line[0] = 0;
+	pclose(f);
+	p = strstr(line, " via ");
+	if (!p || sscanf(p, " via %63s", via) != 1)
+		fail_msg("'%s' gave '%s'", cmd, line);
+}
+
+/*
+ * IPv6 ECMP: the program leaves by the next hop the kernel would pick,
+ * flow by flow. Policy 0 hashes addresses, flow label and next header
+ * (vary the source), policy 1 the five-tuple (vary the source port);
+ * policy 2, without encapsulation, is policy 0. Frames carry flow label
+ * 0, the one `ip route get` can ask about; both paths must turn up.
+ */
+static void ecmp6_check(int policy)
+{
+	static const uint8_t mac_nh4[ETH_ALEN] = {2, 0, 0, 0, 8, 4};
+	int seen2 = 0, seen4 = 0;
+	char cmd[96], via[64], src[64];
+	struct pkt want, *in;
+
+	snprintf(cmd, sizeof(cmd),
+		 "sysctl -qw net.ipv6.fib_multipath_hash_policy=%d", policy);
+	assert_int_equal(system(cmd), 0);
+	for (int i = 0; i < 32; i++) {
+		uint16_t sport = policy == 1 ? 1000 + 7 * i : 4242;
+		uint8_t *l4;
+
+		snprintf(src, sizeof(src), "2001:db8:7::%x",
+			 policy == 1 ? 2 : 0x10 + i);
+		kernel_route6_via(src, "2001:db8:e::1", sport, 80, via);
+		in = frame6("2001:db8:e::1", 64, 64);
+		*(uint32_t *)pkt_ip6(in) = htonl(6U << 28); /* flow label 0 */
+		inet_pton(AF_INET6, src, &pkt_ip6(in)->saddr);
+		l4 = (uint8_t *)(pkt_ip6(in) + 1);
+		l4[0] = sport >> 8, l4[1] = (uint8_t)sport;
+		l4[2] = 0, l4[3] = 80;
+		if (!strcmp(via, "2001:db8:8::2")) {
+			pkt_forwarded6(&want, in, mac_gw6, env.eg6_mac);
+			seen2++;
+		} else if (!strcmp(via, "2001:db8:8::4")) {
+			pkt_forwarded6(&want, in, mac_nh4, env.eg6_mac);
+			seen4++;
+		} else {
+			fail_msg("kernel routes 2001:db8:e::1 via %s", via);
+		}
+		expect(in, env.in6, XDP_REDIRECT, &want, FWD_CNT_FWD_FIB6);
+	}
+	assert_int_equal(system("sysctl -qw "
+				"net.ipv6.fib_multipath_hash_policy=0"),
+			 0);
+	if (!seen2 || !seen4)
+		fail_msg("policy %d: 32 flows all took one path (%d/%d)",
+			 policy, seen2, seen4);
+}
+
+static void test_ipv6_fib_ecmp_picks_the_kernels_next_hop(void **state)
+{
+	(void)state;
+	REQUIRE_ENV();
+	ecmp6_check(0);
+	ecmp6_check(1);
+	ecmp6_check(2);
+}
+
 static void test_ipv6_forwarding_off_on_the_ingress(void **state)
 {
 	(void)state;
@@ -2296,6 +2385,7 @@ int main(void)
 		cmocka_unit_test(test_ipv6_icmp_errors_are_the_kernels),
 		cmocka_unit_test(test_ipv6_fib_answers_the_kernel_keeps),
 		cmocka_unit_test(test_ipv6_forwarding_off_on_the_ingress),
+		cmocka_unit_test(test_ipv6_fib_ecmp_picks_the_kernels_next_hop),
 		cmocka_unit_test(
 			test_ipv6_table_hit_rewrites_macs_and_hop_limit),
 		cmocka_unit_test(test_ipv6_table_entry_beats_fib),

@@ -1,16 +1,21 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# test_ipv6.sh - the daemon turns the IPv6 fast path on where the kernel
-# forwards IPv6, and off where it would not: an interface with an IPv6
-# address (disable_ipv6 removes them), the global forwarding switch or the
-# interface's force_forwarding (what ip6_forward() reads), its IPv6 MTU;
-# packets forwarded through bpf_fib_lookup() leave with the kernel's bytes.
+# test_ipv6.sh - IPv6 end to end: the daemon turns the fast path on where
+# the kernel forwards IPv6 and off where it would not (an IPv6 address on
+# the interface, which disable_ipv6 removes; all.forwarding or the
+# interface's force_forwarding, what ip6_forward() reads; its IPv6 MTU),
+# learns hfwd6 entries from IPv6 neighbours and /128 routes and follows
+# every change of them, link down included (IPv6 deletes its addresses,
+# routes and neighbours there, and does not bring them back), takes
+# IPv6 overrides; and what it forwards leaves with the kernel's bytes.
 #
 # Topology (run under tests/isolate.sh; this shell's namespace is the
 # router running build/fwd), IPv4 as in router_lib.sh and:
 #   h1 p1 2001:db8:1::2/64 --- m1 2001:db8:1::1/64  r
 #                              m2 2001:db8:2::1/64 --- p2 2001:db8:2::2/64 h2
+# h2 also holds 2001:db8:3::2, routed by the prefix 2001:db8:3::/64 via
+# 2001:db8:2::2: a prefix through a gateway is not learned (the fib's).
 set -eu
 
 top=${FWD_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -38,6 +43,8 @@ ip neigh replace 2001:db8:2::2 lladdr $MAC_P2 dev m2 nud permanent
 sysctl -qw net.ipv6.conf.all.forwarding=1
 # h1 also sends from the router's own address (2001:db8:2::1)
 ip -n h1 addr add 2001:db8:2::1/128 dev p1 nodad
+ip -n h2 addr add 2001:db8:3::2/64 dev p2 nodad
+ip route add 2001:db8:3::/64 via 2001:db8:2::2 dev m2
 
 # cnt NAME: packets of fwd_stats counter NAME, summed over CPUs.
 cnt() {
@@ -65,13 +72,36 @@ wait_flags() {
 }
 IPV6=256 FWD6=1024
 fwdctl=$top/build/fwdctl
-# 2001:db8:2::2, h2's address, as a map key
-KEY6="hex 20 01 0d b8 00 02 00 00 00 00 00 00 00 00 00 02"
-# map6 MAP: the value bytes of MAP[2001:db8:2::2] as hex, "" if none.
+# key6 ADDR: an IPv6 address as bpftool's key words ("hex 20 01 ...").
+key6() {
+	local a=${1/::/:x:} out="" g n i
+	n=$(echo "$a" | tr ':' '\n' | grep -vc '^x$')
+	for g in ${a//:/ }; do
+		if [ "$g" = x ]; then
+			for ((i = n; i < 8; i++)); do out+="0000"; done
+		else
+			out+=$(printf '%04x' "0x$g")
+		fi
+	done
+	# shellcheck disable=SC2001 # one space after every byte
+	echo "hex $(echo "$out" | sed 's/../& /g')"
+}
+# map6 MAP [ADDR]: the value bytes of MAP[ADDR] (default 2001:db8:2::2)
+# as hex, "" if none.
 map6() {
-	# shellcheck disable=SC2086 # the key is words
-	bpftool map lookup pinned "$bpffs/$1" key $KEY6 -j 2>/dev/null |
+	# shellcheck disable=SC2046 # the key is words
+	bpftool map lookup pinned "$bpffs/$1" key $(key6 "${2:-2001:db8:2::2}") \
+		-j 2>/dev/null |
 		jq -r '.value | map(ltrimstr("0x")) | join("")' 2>/dev/null
+}
+# wait_map6 MAP ADDR WANT: until map6 says WANT (3 s).
+wait_map6() {
+	local i
+	for ((i = 0; i < 150; i++)); do
+		[ "$(map6 "$1" "$2")" = "$3" ] && return 0
+		sleep 0.02
+	done
+	return 1
 }
 # entry IFINDEX SMAC DMAC: a map value's bytes (ifindex in host order).
 entry() {
@@ -79,18 +109,20 @@ entry() {
 		$((($1 >> 16) & 255)) $((($1 >> 24) & 255)) \
 		"$(echo "$2" | tr -d :)" "$(echo "$3" | tr -d :)"
 }
+IX_M1=$(ip -j link show m1 | jq '.[0].ifindex')
 IX_M2=$(ip -j link show m2 | jq '.[0].ifindex')
+L1=$(entry "$IX_M1" $MAC_M1 $MAC_P1) L2=$(entry "$IX_M2" $MAC_M2 $MAC_P2)
 # Echo requests h2 received over IPv6.
 # shellcheck disable=SC2016 # an awk program
 echoes() { ip netns exec h2 awk '$1 == "Icmp6InEchos" { print $2 }' /proc/net/snmp6; }
 # probe NAME SRC N COUNTER DELTA ECHOES [MIN]: N pings from h1's SRC to
-# h2; COUNTER must grow by DELTA (at least DELTA with MIN: a counter that
+# h2 ($TO, default 2001:db8:2::2); COUNTER must grow by DELTA (at least DELTA with MIN: a counter that
 # other IPv6 frames, MLD and the like, may reach too) and h2 get ECHOES
 # requests; the IPv6 fast path's counters no more than COUNTER says.
 probe() {
 	local c0 e0 c1 e1 f0 f1 d
 	c0=$(cnt "$4") e0=$(echoes) f0=$(($(cnt fwd_fib6) + $(cnt fwd_table6)))
-	ip netns exec h1 ping -6 -I "$2" -c "$3" -i 0.02 -W 0.3 -q 2001:db8:2::2 \
+	ip netns exec h1 ping -6 -I "$2" -c "$3" -i 0.02 -W 0.3 -q "${TO:-2001:db8:2::2}" \
 		>/dev/null 2>&1 || true
 	sleep 0.2
 	c1=$(cnt "$4") e1=$(echoes) f1=$(($(cnt fwd_fib6) + $(cnt fwd_table6)))
@@ -104,7 +136,7 @@ probe() {
 	fi
 }
 
-echo "1..18"
+echo "1..25"
 
 start_fwd "$tmp/fwd.log" || { not_ok "fwd starts"; exit 1; }
 if wait_flags m1 $((IPV6 | FWD6)) $((IPV6 | FWD6)) &&
@@ -115,8 +147,19 @@ else
 	not_ok "IPv6 on m1 and m2" "flags $(iface m1 flags) $(iface m2 flags)"
 fi
 
-# Requests and replies by the fib path; the bytes h2 gets are h1's but
-# for the MACs and the hop limit, one less.
+# --- learning -----------------------------------------------------------
+if [ "$(map6 hfwd6 2001:db8:2::2)" = "$L2" ] &&
+	[ "$(map6 hfwd6 2001:db8:1::2)" = "$L1" ] &&
+	[ -z "$(map6 hfwd6 2001:db8:3::2)" ] &&
+	"$fwdctl" get 2001:db8:2::2 | grep -q "^2001:db8:2::2 .* learned$"; then
+	ok "both neighbours learned into hfwd6 (their MACs), the prefix via a gateway not"
+else
+	not_ok "IPv6 neighbours learned" "hfwd6[2::2] $(map6 hfwd6) (want $L2)" \
+		"hfwd6[1::2] $(map6 hfwd6 2001:db8:1::2) (want $L1)"
+fi
+
+# Requests and replies by the table; the bytes h2 gets are h1's but for
+# the MACs and the hop limit, one less.
 ip netns exec h1 timeout 10 tcpdump --immediate-mode -nn -U -c 1 -i p1 \
 	-w "$tmp/p1.pcap" icmp6 and dst host 2001:db8:2::2 2>"$tmp/td1.err" &
 td1=$!
@@ -127,7 +170,8 @@ for ((i = 0; i < 100; i++)); do
 	grep -q listening "$tmp/td1.err" && grep -q listening "$tmp/td2.err" && break
 	sleep 0.05
 done
-probe "IPv6 echoes fast-pathed both ways" 2001:db8:1::2 10 fwd_fib6 20 10
+probe "IPv6 echoes fast-pathed both ways by hfwd6" 2001:db8:1::2 10 \
+	fwd_table6 20 10
 wait $td1 $td2 2>/dev/null || true # each stops after one frame
 sent=$(pcap_frames "$tmp/p1.pcap" | head -1)
 got=$(pcap_frames "$tmp/p2.pcap" | head -1)
@@ -140,11 +184,35 @@ if [ -n "$got" ] && [ ${#got} -eq ${#sent} ] &&
 else
 	not_ok "the forwarded frame's bytes" "sent $sent" "got  $got"
 fi
+TO=2001:db8:3::2 probe "a destination behind a gateway prefix: the fib path" \
+	2001:db8:1::2 10 fwd_fib6 10 10
 
 # ip6_forward() has no martian source check: an own address is forwarded.
 probe "IPv6 from the router's own address is forwarded, as the kernel does" \
-	2001:db8:2::1 3 fwd_fib6 3 3
+	2001:db8:2::1 3 fwd_table6 3 3
 
+ip neigh replace 2001:db8:2::2 lladdr 02:00:00:00:02:99 dev m2 nud permanent
+if wait_map6 hfwd6 2001:db8:2::2 "$(entry "$IX_M2" $MAC_M2 02:00:00:00:02:99)"; then
+	ok "a neighbour's new MAC reaches hfwd6"
+else
+	not_ok "IPv6 neighbour MAC followed" "hfwd6 $(map6 hfwd6)"
+fi
+ip neigh replace 2001:db8:2::2 lladdr $MAC_P2 dev m2 nud permanent
+wait_map6 hfwd6 2001:db8:2::2 "$L2" || true
+ip route add 2001:db8:9::9/128 via 2001:db8:2::2 dev m2
+if wait_map6 hfwd6 2001:db8:9::9 "$L2"; then
+	ip route del 2001:db8:9::9/128 via 2001:db8:2::2 dev m2
+	if wait_map6 hfwd6 2001:db8:9::9 ""; then
+		ok "a /128 route via a neighbour is learned, and forgotten with it"
+	else
+		not_ok "/128 route withdrawn" "hfwd6 $(map6 hfwd6 2001:db8:9::9)"
+	fi
+else
+	not_ok "/128 route via a neighbour learned" \
+		"hfwd6 $(map6 hfwd6 2001:db8:9::9) (want $L2)"
+fi
+
+# --- what ip6_forward() reads -------------------------------------------
 # all.forwarding 0: the kernel stops even where conf.<if>.forwarding is 1
 # (which bpf_fib_lookup() reads); so do we.
 sysctl -qw net.ipv6.conf.all.forwarding=0
@@ -154,8 +222,10 @@ if wait_flags m1 $FWD6 0; then
 else
 	not_ok "all.forwarding 0 followed" "flags $(iface m1 flags)"
 fi
-probe "forwarding off: to the kernel, which drops" 2001:db8:1::2 5 \
-	pass6_forwarding_off 5 0
+probe "forwarding off: learned entries to the kernel, which drops" \
+	2001:db8:1::2 5 pass6_forwarding_off 5 0
+TO=2001:db8:3::2 probe "forwarding off: the fib path too" \
+	2001:db8:1::2 5 pass6_forwarding_off 5 0
 # force_forwarding: the kernel forwards what arrives there again
 sysctl -qw net.ipv6.conf.m1.force_forwarding=1 \
 	net.ipv6.conf.m2.force_forwarding=1
@@ -165,7 +235,7 @@ if wait_flags m1 $FWD6 $FWD6 && wait_flags m2 $FWD6 $FWD6; then
 else
 	not_ok "force_forwarding followed" "flags $(iface m1 flags)"
 fi
-probe "force_forwarding: fast-pathed again" 2001:db8:1::2 5 fwd_fib6 10 5
+probe "force_forwarding: fast-pathed again" 2001:db8:1::2 5 fwd_table6 10 5
 sysctl -qw net.ipv6.conf.m1.force_forwarding=0 \
 	net.ipv6.conf.m2.force_forwarding=0 net.ipv6.conf.all.forwarding=1
 wait_flags m1 $FWD6 $FWD6 || true
@@ -183,39 +253,37 @@ else
 fi
 sysctl -qw net.ipv6.conf.m2.mtu=1500
 
-# --- an IPv6 override: hfwd6, fwd_ovr6 and the table path -------------
-want=$(entry "$IX_M2" $MAC_M2 $MAC_P2)
-if "$fwdctl" set 2001:DB8:2:0:0::2 m2 $MAC_P2 >/dev/null &&
+# --- an IPv6 override over the learned entry ---------------------------
+want=$(entry "$IX_M2" 02:00:00:00:02:55 $MAC_P2)
+if "$fwdctl" set 2001:DB8:2:0:0::2 m2 $MAC_P2 02:00:00:00:02:55 >/dev/null &&
 	"$fwdctl" get 2001:db8:2::2 |
-	grep -q "^2001:db8:2::2  *$IX_M2  *$MAC_M2  *$MAC_P2  *override$" &&
+	grep -q "^2001:db8:2::2  *$IX_M2  *02:00:00:00:02:55  *$MAC_P2  *override$" &&
 	[ "$(map6 hfwd6)" = "$want" ] && [ "$(map6 fwd_ovr6)" = 01000000 ]; then
-	ok "fwdctl set over IPv6: hfwd6 and fwd_ovr6 hold it, shown as RFC 5952"
+	ok "fwdctl set over IPv6 beats the learned entry: hfwd6, fwd_ovr6, RFC 5952 text"
 else
 	not_ok "IPv6 override set" "hfwd6 $(map6 hfwd6) (want $want)," \
 		"fwd_ovr6 $(map6 fwd_ovr6)" "$("$fwdctl" list 2>&1)"
 fi
-probe "requests by the override (table path), replies by the fib" \
-	2001:db8:1::2 5 fwd_table6 5 5
 sysctl -qw net.ipv6.conf.all.forwarding=0
 wait_flags m1 $FWD6 0 || true
-probe "forwarding off: the override still forwards, as for IPv4" \
+probe "forwarding off: the override still forwards, the learned ones not" \
 	2001:db8:1::2 5 fwd_table6 5 5
 sysctl -qw net.ipv6.conf.all.forwarding=1
 wait_flags m1 $FWD6 $FWD6 || true
 stop_fwd
 if start_fwd "$tmp/fwd2.log" && [ "$(map6 hfwd6)" = "$want" ] &&
 	[ "$(map6 fwd_ovr6)" = 01000000 ] &&
-	grep -q "1 override(s) (IPv6: 0, 1)" "$tmp/fwd2.log"; then
+	grep -q "1 override(s) (IPv6: 2, 1)" "$tmp/fwd2.log"; then
 	ok "the IPv6 override survives a restart (SQLite), back in hfwd6"
 else
 	not_ok "IPv6 override after a restart" "hfwd6 $(map6 hfwd6)" \
 		"$(grep -i "ready\|state" "$tmp/fwd2.log")"
 fi
-if "$fwdctl" del 2001:db8:2::2 >/dev/null && [ -z "$(map6 hfwd6)" ] &&
+if "$fwdctl" del 2001:db8:2::2 >/dev/null && [ "$(map6 hfwd6)" = "$L2" ] &&
 	[ -z "$(map6 fwd_ovr6)" ]; then
-	ok "fwdctl del over IPv6 empties hfwd6 and fwd_ovr6"
+	ok "fwdctl del over IPv6: the learned entry is back, fwd_ovr6 empty"
 else
-	not_ok "IPv6 override deleted" "hfwd6 $(map6 hfwd6)"
+	not_ok "IPv6 override deleted" "hfwd6 $(map6 hfwd6) (want $L2)"
 fi
 err=$("$fwdctl" set fe80::1%m2 m2 $MAC_P2 2>&1) && rc=0 || rc=$?
 if [ "$rc" -ne 0 ] && echo "$err" | grep -q "zone index" &&
@@ -226,10 +294,36 @@ else
 	not_ok "bad IPv6 overrides refused" "$err"
 fi
 
+# --- link down: IPv6 deletes its addresses, routes, neighbours there -----
+ip link set m2 down
+if wait_map6 hfwd6 2001:db8:2::2 "" &&
+	[ -z "$(ip -6 addr show dev m2 scope global)" ] &&
+	[ -z "$(ip -6 route show 2001:db8:2::/64)" ] &&
+	[ -z "$(ip -6 neigh show 2001:db8:2::2 dev m2)" ]; then
+	ok "m2 down: the kernel drops m2's IPv6 address, route, neighbour; hfwd6 follows"
+else
+	not_ok "m2 down followed" "hfwd6 $(map6 hfwd6)" \
+		"$(ip -6 addr show dev m2; ip -6 route; ip -6 neigh)"
+fi
+ip link set m2 up
+sleep 0.5
+if [ -z "$(map6 hfwd6)" ] && [ -z "$(ip -6 route show 2001:db8:2::/64)" ]; then
+	ok "m2 up: the kernel brings none of it back, and no entry comes back"
+else
+	not_ok "m2 up followed" "hfwd6 $(map6 hfwd6)" "$(ip -6 route)"
+fi
+ip addr add 2001:db8:2::1/64 dev m2 nodad
+ip neigh replace 2001:db8:2::2 lladdr $MAC_P2 dev m2 nud permanent
+if wait_map6 hfwd6 2001:db8:2::2 "$L2"; then
+	ok "address and neighbour configured again: learned again"
+else
+	not_ok "relearned after m2 up" "hfwd6 $(map6 hfwd6)"
+fi
+
 # disable_ipv6 on m1: its addresses go, and with them the fast path.
 sysctl -qw net.ipv6.conf.m1.disable_ipv6=1
-if wait_flags m1 $IPV6 0; then
-	ok "disable_ipv6 on m1 followed (flags $(iface m1 flags))"
+if wait_flags m1 $IPV6 0 && wait_map6 hfwd6 2001:db8:1::2 ""; then
+	ok "disable_ipv6 on m1 followed (flags $(iface m1 flags), its entry gone)"
 else
 	not_ok "disable_ipv6 followed" "flags $(iface m1 flags)"
 fi
@@ -238,8 +332,8 @@ probe "IPv6 on m1 off: to the kernel, which drops" 2001:db8:1::2 5 \
 sysctl -qw net.ipv6.conf.m1.disable_ipv6=0
 ip addr add 2001:db8:1::1/64 dev m1 nodad
 ip neigh replace 2001:db8:1::2 lladdr $MAC_P1 dev m1 nud permanent
-if wait_flags m1 $IPV6 $IPV6; then
-	ok "IPv6 back on m1 (flags $(iface m1 flags))"
+if wait_flags m1 $IPV6 $IPV6 && wait_map6 hfwd6 2001:db8:1::2 "$L1"; then
+	ok "IPv6 back on m1 (flags $(iface m1 flags)), its neighbour learned"
 else
 	not_ok "IPv6 back on m1" "flags $(iface m1 flags)"
 fi

@@ -129,7 +129,56 @@ static void h_local_del(void *a, uint32_t ip)
 	fk.last_local = ip;
 }
 
+/* IPv6: the learned entries the daemon would hold, by destination. */
+static struct {
+	uint8_t ip[MAXE][16];
+	struct fwd_entry e[MAXE];
+	int n, sets, dels;
+} fk6;
+
+static int find6(const uint8_t ip[16])
+{
+	for (int i = 0; i < fk6.n; i++)
+		if (!memcmp(fk6.ip[i], ip, 16))
+			return i;
+	return -1;
+}
+
+static int h_learn_set6(void *a, const uint8_t ip[16],
+			const struct fwd_entry *e)
+{
+	int i = find6(ip);
+
+	(void)a;
+	if (i >= 0 && !memcmp(&fk6.e[i], e, sizeof(*e)))
+		return 0;
+	fk6.sets++;
+	if (i < 0) {
+		assert_true(fk6.n < MAXE);
+		i = fk6.n++;
+	}
+	memcpy(fk6.ip[i], ip, 16);
+	fk6.e[i] = *e;
+	return 0;
+}
+
+static int h_learn_del6(void *a, const uint8_t ip[16])
+{
+	int i = find6(ip);
+
+	(void)a;
+	if (i < 0)
+		return -ENOENT;
+	fk6.dels++;
+	fk6.n--;
+	memcpy(fk6.ip[i], fk6.ip[fk6.n], 16);
+	fk6.e[i] = fk6.e[fk6.n];
+	return 0;
+}
+
 static const struct rtnl_hooks hooks = {
+	.learn_set6 = h_learn_set6,
+	.learn_del6 = h_learn_del6,
 	.local_add = h_local_add,
 	.local_del = h_local_del,
 	.iface_update = h_iface_update,
@@ -847,11 +896,330 @@ static void test_resync_does_not_flap_ipv6(void **state)
 	assert_false(fk.last_iface.flags & FWD_IF_IPV6);
 }
 
+/* ---- IPv6: the kernel as route table, faked -------------------------- */
+
+/* The fake kernel's IPv6 routes: longest prefix wins, as fibmatch says. */
+static struct {
+	struct {
+		uint8_t dst[16], len, type;
+		uint32_t oif;
+		const char *gw;
+		bool complex;
+	} r[16];
+	int n, calls;
+} k6;
+
+static void a6(const char *s, uint8_t out[16])
+{
+	assert_int_equal(inet_pton(AF_INET6, s, out), 1);
+}
+
+static void k6_route(const char *dst, uint8_t len, uint8_t type, uint32_t oif,
+		     const char *gw)
+{
+	assert_true(k6.n < 16);
+	a6(dst, k6.r[k6.n].dst);
+	k6.r[k6.n].len = len;
+	k6.r[k6.n].type = type;
+	k6.r[k6.n].oif = oif;
+	k6.r[k6.n].gw = gw;
+	k6.r[k6.n].complex = false;
+	k6.n++;
+}
+
+static bool pfx_match(const uint8_t *a, const uint8_t *b, unsigned int len)
+{
+	unsigned int i;
+
+	for (i = 0; i < len / 8; i++)
+		if (a[i] != b[i])
+			return false;
+	return len % 8 == 0 ||
+	       !((a[i] ^ b[i]) & (uint8_t)(0xff << (8 - len % 8)));
+}
+
+static int k6_resolve(void *arg, const uint8_t dst[16], struct nl_route *out)
+{
+	int best = -1;
+
+	(void)arg;
+	k6.calls++;
+	for (int i = 0; i < k6.n; i++)
+		if (pfx_match(k6.r[i].dst, dst, k6.r[i].len) &&
+		    (best < 0 || k6.r[i].len > k6.r[best].len))
+			best = i;
+	if (best < 0)
+		return -ENOENT;
+	memset(out, 0, sizeof(*out));
+	out->family = AF_INET6;
+	out->table = RT_TABLE_MAIN;
+	out->type = k6.r[best].type;
+	out->dst_len = k6.r[best].len;
+	out->oif = k6.r[best].oif;
+	out->complex = k6.r[best].complex;
+	memcpy(out->dst6, k6.r[best].dst, 16);
+	if (k6.r[best].gw) {
+		out->has_gw = true;
+		a6(k6.r[best].gw, out->gw6);
+	}
+	return 0;
+}
+
+static void neigh6_msg(struct derive *d, uint32_t ifindex, const char *addr,
+		       uint16_t state, const uint8_t *mac, bool del)
+{
+	struct nl_neigh n = {
+		.family = AF_INET6, .ifindex = ifindex, .state = state};
+
+	a6(addr, n.ip6);
+	if (mac) {
+		memcpy(n.lladdr, mac, 6);
+		n.lladdr_len = 6;
+	}
+	derive_neigh(d, &n, del);
+}
+
+/* A route message: what the daemon is told, the fake kernel updated too. */
+static void route6_msg(struct derive *d, const char *dst, uint8_t len,
+		       const char *gw, uint32_t oif, bool del)
+{
+	struct nl_route r = {.family = AF_INET6,
+			     .table = RT_TABLE_MAIN,
+			     .type = RTN_UNICAST,
+			     .dst_len = len,
+			     .oif = oif,
+			     .has_gw = gw != NULL};
+
+	a6(dst, r.dst6);
+	if (gw)
+		a6(gw, r.gw6);
+	if (del) {
+		for (int i = 0; i < k6.n; i++)
+			if (!memcmp(k6.r[i].dst, r.dst6, 16) &&
+			    k6.r[i].len == len)
+				k6.r[i--] = k6.r[--k6.n];
+	} else {
+		k6_route(dst, len, RTN_UNICAST, oif, gw);
+	}
+	derive_route(d, &r, del);
+	derive_flush6(d);
+}
+
+static const struct fwd_entry *entry6(const char *addr)
+{
+	uint8_t a[16];
+	int i;
+
+	a6(addr, a);
+	i = find6(a);
+	return i < 0 ? NULL : &fk6.e[i];
+}
+
+static void assert_entry6(const char *addr, uint32_t ifindex,
+			  const uint8_t *smac, const uint8_t *dmac)
+{
+	const struct fwd_entry *e = entry6(addr);
+
+	if (!e)
+		fail_msg("no entry for %s", addr);
+	assert_int_equal(e->ifindex, ifindex);
+	assert_memory_equal(e->smac, smac, 6);
+	assert_memory_equal(e->dmac, dmac, 6);
+}
+
+/* setup() and the kernel's routes for eth0 (2), eth1 (3), eth9 (4). */
+static int setup6(void **state)
+{
+	setup(state);
+	memset(&fk6, 0, sizeof(fk6));
+	memset(&k6, 0, sizeof(k6));
+	derive_set_resolver6(*state, k6_resolve, NULL);
+	k6_route("2001:db8:1::", 64, RTN_UNICAST, 2, NULL);
+	k6_route("2001:db8:2::", 64, RTN_UNICAST, 3, NULL);
+	k6_route("2001:db8:4::", 64, RTN_UNICAST, 4, NULL);
+	k6_route("2001:db8:1::1", 128, RTN_LOCAL, 2, NULL);
+	return 0;
+}
+
+static void test_ipv6_neighbour_gives_entry_and_follows(void **state)
+{
+	struct derive *d = *state;
+
+	neigh6_msg(d, 2, "2001:db8:1::7", NUD_REACHABLE, macA, false);
+	assert_entry6("2001:db8:1::7", 2, mac0, macA);
+	assert_int_equal(fk6.sets, 1);
+	/* lladdr replaced, NTF_ROUTER and all: the entry follows */
+	neigh6_msg(d, 2, "2001:db8:1::7", NUD_STALE, macB, false);
+	assert_entry6("2001:db8:1::7", 2, mac0, macB);
+	/* not usable: gone; usable again: back; deleted: gone */
+	neigh6_msg(d, 2, "2001:db8:1::7", NUD_FAILED, macB, false);
+	assert_null(entry6("2001:db8:1::7"));
+	neigh6_msg(d, 2, "2001:db8:1::7", NUD_PERMANENT, macA, false);
+	assert_entry6("2001:db8:1::7", 2, mac0, macA);
+	neigh6_msg(d, 2, "2001:db8:1::7", NUD_PERMANENT, macA, true);
+	assert_null(entry6("2001:db8:1::7"));
+	/* no lladdr (INCOMPLETE) */
+	neigh6_msg(d, 2, "2001:db8:1::8", NUD_INCOMPLETE, NULL, false);
+	assert_null(entry6("2001:db8:1::8"));
+	/* IPv4 is not disturbed */
+	assert_int_equal(fk.sets, 0);
+}
+
+static void test_ipv6_what_the_kernel_would_not_send_there(void **state)
+{
+	struct derive *d = *state;
+
+	/* our own address (local), unmanaged eth9, no route at all */
+	neigh6_msg(d, 2, "2001:db8:1::1", NUD_PERMANENT, macA, false);
+	neigh6_msg(d, 4, "2001:db8:4::7", NUD_REACHABLE, macA, false);
+	neigh6_msg(d, 2, "2001:db8:99::7", NUD_REACHABLE, macA, false);
+	/* link-local and multicast neighbours are no destinations */
+	neigh6_msg(d, 2, "fe80::7", NUD_REACHABLE, macA, false);
+	neigh6_msg(d, 2, "ff02::1", NUD_NOARP, macA, false);
+	assert_int_equal(fk6.sets, 0);
+	/* the kernel's route for it leaves by another interface */
+	neigh6_msg(d, 2, "2001:db8:2::7", NUD_REACHABLE, macA, false);
+	assert_null(entry6("2001:db8:2::7"));
+	neigh6_msg(d, 3, "2001:db8:2::7", NUD_REACHABLE, macB, false);
+	assert_entry6("2001:db8:2::7", 3, mac1, macB);
+	/* a more specific route through a gateway: left to the fib */
+	route6_msg(d, "2001:db8:2::", 112, "2001:db8:2::1", 3, false);
+	assert_null(entry6("2001:db8:2::7"));
+	route6_msg(d, "2001:db8:2::", 112, "2001:db8:2::1", 3, true);
+	assert_entry6("2001:db8:2::7", 3, mac1, macB);
+	/* ECMP: no single next hop */
+	k6.r[1].complex = true;
+	route6_msg(d, "2001:db8:77::", 64, NULL, 3, false); /* any change */
+	assert_null(entry6("2001:db8:2::7"));
+	k6.r[1].complex = false;
+	route6_msg(d, "2001:db8:77::", 64, NULL, 3, true);
+	assert_entry6("2001:db8:2::7", 3, mac1, macB);
+}
+
+static void test_ipv6_host_route_through_a_link_local_gateway(void **state)
+{
+	struct derive *d = *state;
+	int calls;
+
+	neigh6_msg(d, 3, "fe80::1", NUD_REACHABLE, macA, false);
+	route6_msg(d, "2001:db8:9::9", 128, "fe80::1", 3, false);
+	assert_entry6("2001:db8:9::9", 3, mac1, macA);
+	/* the gateway's MAC changes: its dependents follow, no new query */
+	calls = k6.calls;
+	neigh6_msg(d, 3, "fe80::1", NUD_REACHABLE, macB, false);
+	assert_entry6("2001:db8:9::9", 3, mac1, macB);
+	assert_int_equal(k6.calls, calls + 1); /* 2001:db8:9::9 only */
+	neigh6_msg(d, 3, "fe80::1", NUD_FAILED, macB, false);
+	assert_null(entry6("2001:db8:9::9"));
+	neigh6_msg(d, 3, "fe80::1", NUD_REACHABLE, macA, false);
+	assert_entry6("2001:db8:9::9", 3, mac1, macA);
+	/* the route withdrawn: no candidate, no entry */
+	route6_msg(d, "2001:db8:9::9", 128, "fe80::1", 3, true);
+	assert_null(entry6("2001:db8:9::9"));
+}
+
+static void test_ipv6_link_down_and_suspension(void **state)
+{
+	struct derive *d = *state;
+	struct nl_route src = {.family = AF_INET6,
+			       .table = RT_TABLE_MAIN,
+			       .type = RTN_UNICAST,
+			       .dst_len = 64,
+			       .src_len = 64,
+			       .oif = 3};
+
+	neigh6_msg(d, 3, "2001:db8:2::7", NUD_REACHABLE, macB, false);
+	assert_entry6("2001:db8:2::7", 3, mac1, macB);
+	link_msg(d, 3, "eth1", mac1, IFF_UP, ARPHRD_ETHER); /* no carrier */
+	derive_flush6(d);
+	assert_null(entry6("2001:db8:2::7"));
+	link_msg(d, 3, "eth1", mac1, UPRUN, ARPHRD_ETHER);
+	derive_flush6(d);
+	assert_entry6("2001:db8:2::7", 3, mac1, macB);
+	/* custom IPv6 rules: nothing learned for IPv6; IPv4 untouched */
+	derive_rules6(d, 1);
+	assert_null(entry6("2001:db8:2::7"));
+	derive_rules6(d, 0);
+	assert_entry6("2001:db8:2::7", 3, mac1, macB);
+	/* a route with a source prefix: the source picks, not the table */
+	a6("2001:db8:5::", src.dst6);
+	derive_route(d, &src, false);
+	derive_flush6(d);
+	assert_null(entry6("2001:db8:2::7"));
+	derive_route(d, &src, true);
+	derive_flush6(d);
+	assert_entry6("2001:db8:2::7", 3, mac1, macB);
+	/* the link deleted: its neighbours with it */
+	link_msg_del(d, 3);
+	derive_flush6(d);
+	assert_null(entry6("2001:db8:2::7"));
+}
+
+static void test_ipv6_resync_derives_once_at_the_end(void **state)
+{
+	struct derive *d = *state;
+	int calls;
+
+	neigh6_msg(d, 3, "2001:db8:2::7", NUD_REACHABLE, macB, false);
+	derive_resync_begin(d);
+	calls = k6.calls;
+	link_msg(d, 2, "eth0", mac0, UPRUN, ARPHRD_ETHER);
+	link_msg(d, 3, "eth1", mac1, UPRUN, ARPHRD_ETHER);
+	link_msg(d, 4, "eth9", macB, UPRUN, ARPHRD_ETHER);
+	neigh6_msg(d, 3, "2001:db8:2::7", NUD_REACHABLE, macA, false);
+	neigh6_msg(d, 3, "2001:db8:2::8", NUD_REACHABLE, macA, false);
+	assert_int_equal(k6.calls, calls); /* nothing asked during the dump */
+	derive_resync_end(d);
+	assert_int_equal(k6.calls, calls + 2);
+	assert_entry6("2001:db8:2::7", 3, mac1, macA);
+	assert_entry6("2001:db8:2::8", 3, mac1, macA);
+}
+
+static int n_refreshed6;
+static uint8_t refreshed6[8][16];
+
+static void on_refresh6(void *arg, uint32_t ifindex, const uint8_t ip[16])
+{
+	(void)arg;
+	assert_int_equal(ifindex, 3);
+	if (n_refreshed6 < 8)
+		memcpy(refreshed6[n_refreshed6], ip, 16);
+	n_refreshed6++;
+}
+
+/* STALE next hops of candidates are kept verified, nothing else. */
+static void test_ipv6_refresh_only_stale_next_hops(void **state)
+{
+	struct derive *d = *state;
+	uint8_t gw[16];
+
+	neigh6_msg(d, 3, "2001:db8:2::7", NUD_STALE, macB, false);
+	neigh6_msg(d, 3, "2001:db8:2::8", NUD_REACHABLE, macB, false);
+	neigh6_msg(d, 3, "fe80::1", NUD_STALE, macA, false);
+	neigh6_msg(d, 3, "fe80::2", NUD_STALE, macA, false); /* nobody's */
+	route6_msg(d, "2001:db8:9::9", 128, "fe80::1", 3, false);
+	n_refreshed6 = 0;
+	assert_int_equal(derive_refresh6(d, on_refresh6, NULL, 100), 2);
+	a6("fe80::1", gw);
+	assert_true(!memcmp(refreshed6[0], gw, 16) ||
+		    !memcmp(refreshed6[1], gw, 16));
+	a6("2001:db8:2::7", gw);
+	assert_true(!memcmp(refreshed6[0], gw, 16) ||
+		    !memcmp(refreshed6[1], gw, 16));
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T6(f) cmocka_unit_test_setup_teardown(f, setup6, teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_managed_links_are_reported),
+		T6(test_ipv6_neighbour_gives_entry_and_follows),
+		T6(test_ipv6_what_the_kernel_would_not_send_there),
+		T6(test_ipv6_host_route_through_a_link_local_gateway),
+		T6(test_ipv6_link_down_and_suspension),
+		T6(test_ipv6_resync_derives_once_at_the_end),
+		T6(test_ipv6_refresh_only_stale_next_hops),
 		T(test_ipv6_is_on_while_a_link_has_an_ipv6_address),
 		T(test_ipv6_forwarding_is_the_global_switch),
 		T(test_resync_does_not_flap_ipv6),

@@ -350,7 +350,7 @@ static void test_other_family_is_not_an_error(void **state)
 	struct ndmsg *ndm = (void *)(mbuf + NLMSG_HDRLEN);
 
 	(void)state;
-	ndm->ndm_family = AF_INET6;
+	ndm->ndm_family = AF_BRIDGE; /* the FDB: not ours */
 	assert_int_equal(nl_parse_neigh(mbuf, len, &n), -EAFNOSUPPORT);
 }
 
@@ -419,12 +419,83 @@ static void test_netconf6_with_only_an_index(void **state)
 	assert_int_equal(c.rp_filter, -1);
 }
 
+/* Appends attribute @type with @len bytes of @data to the message. */
+static void put_attr(uint16_t type, const void *data, uint16_t len)
+{
+	struct nlmsghdr *nlh = (void *)mbuf;
+	struct nlattr *a = (void *)(mbuf + NLMSG_ALIGN(nlh->nlmsg_len));
+
+	a->nla_type = type;
+	a->nla_len = (uint16_t)(NLA_HDRLEN + len);
+	memcpy(a + 1, data, len);
+	nlh->nlmsg_len = NLMSG_ALIGN(nlh->nlmsg_len) + NLA_ALIGN(a->nla_len);
+}
+
+static void test_route6_and_neigh6_give_the_16_bytes(void **state)
+{
+	struct nlmsghdr *nlh = (void *)mbuf;
+	struct rtmsg *rtm = (void *)(mbuf + NLMSG_HDRLEN);
+	struct ndmsg *ndm = (void *)(mbuf + NLMSG_HDRLEN);
+	uint8_t dst[16], gw[16];
+	uint32_t oif = 3;
+	struct nl_route r;
+	struct nl_neigh n;
+
+	(void)state;
+	inet_pton(AF_INET6, "2001:db8:9::9", dst);
+	inet_pton(AF_INET6, "fe80::1", gw);
+	memset(mbuf, 0, sizeof(mbuf));
+	nlh->nlmsg_type = RTM_NEWROUTE;
+	nlh->nlmsg_len = NLMSG_HDRLEN + sizeof(*rtm);
+	rtm->rtm_family = AF_INET6;
+	rtm->rtm_dst_len = 128;
+	rtm->rtm_table = RT_TABLE_MAIN;
+	rtm->rtm_type = RTN_UNICAST;
+	put_attr(RTA_DST, dst, 16);
+	put_attr(RTA_GATEWAY, gw, 16);
+	put_attr(RTA_OIF, &oif, 4);
+	assert_int_equal(nl_parse_route(mbuf, nlh->nlmsg_len, &r), 0);
+	assert_int_equal(r.family, AF_INET6);
+	assert_int_equal(r.dst_len, 128);
+	assert_true(r.has_gw);
+	assert_memory_equal(r.dst6, dst, 16);
+	assert_memory_equal(r.gw6, gw, 16);
+	assert_int_equal(r.oif, 3);
+	assert_int_equal(r.dst, 0);
+	/* a 4-byte destination in an IPv6 route, a prefix beyond 128 */
+	rtm->rtm_dst_len = 129;
+	assert_int_equal(nl_parse_route(mbuf, nlh->nlmsg_len, &r), -EBADMSG);
+	rtm->rtm_dst_len = 128;
+	nlh->nlmsg_len = NLMSG_HDRLEN + sizeof(*rtm);
+	put_attr(RTA_DST, dst, 4);
+	assert_int_equal(nl_parse_route(mbuf, nlh->nlmsg_len, &r), -EBADMSG);
+
+	memset(mbuf, 0, sizeof(mbuf));
+	nlh->nlmsg_type = RTM_NEWNEIGH;
+	nlh->nlmsg_len = NLMSG_HDRLEN + sizeof(*ndm);
+	ndm->ndm_family = AF_INET6;
+	ndm->ndm_ifindex = 3;
+	ndm->ndm_state = NUD_STALE;
+	ndm->ndm_flags = NTF_ROUTER;
+	put_attr(NDA_DST, gw, 16);
+	put_attr(NDA_LLADDR, mac_n2, 6);
+	assert_int_equal(nl_parse_neigh(mbuf, nlh->nlmsg_len, &n), 0);
+	assert_int_equal(n.family, AF_INET6);
+	assert_memory_equal(n.ip6, gw, 16);
+	assert_int_equal(n.flags, NTF_ROUTER);
+	assert_int_equal(n.lladdr_len, 6);
+	nlh->nlmsg_len = NLMSG_HDRLEN + sizeof(*ndm);
+	put_attr(NDA_DST, gw, 15);
+	assert_int_equal(nl_parse_neigh(mbuf, nlh->nlmsg_len, &n), -EBADMSG);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_link_new_gives_name_type_flags_mac_mtu),
 		cmocka_unit_test(test_link_del_gives_ifindex),
 		cmocka_unit_test(test_addr6_gives_the_16_bytes),
+		cmocka_unit_test(test_route6_and_neigh6_give_the_16_bytes),
 		cmocka_unit_test(test_netconf6_with_only_an_index),
 		cmocka_unit_test(test_netconf_gives_forwarding_per_ifindex),
 		cmocka_unit_test(test_addr_new_and_del_give_ipv4_address),
