@@ -29,6 +29,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 #include <linux/if_packet.h>
+#include <linux/rtnetlink.h>
 
 #include <setjmp.h>
 #include <stddef.h>
@@ -2240,58 +2241,101 @@ static void test_ipv6_neighbour_discovery_is_the_kernels(void **state)
 	expect(in, env.in6, XDP_REDIRECT, &want, FWD_CNT_FWD_TABLE6);
 }
 
+/* RTA_FLOWLABEL (Linux 6.12), which older uapi headers lack. */
+#define RTA_FLOWLABEL_ (RTA_NH_ID + 1)
+
+/* Appends rtattr @type of @len bytes to the request @h. */
+static void nl_put(struct nlmsghdr *h, uint16_t type, const void *v,
+		   uint16_t len)
+{
+	struct rtattr *a = (void *)((char *)h + NLMSG_ALIGN(h->nlmsg_len));
+
+	a->rta_type = type;
+	a->rta_len = RTA_LENGTH(len);
+	memcpy(RTA_DATA(a), v, len);
+	h->nlmsg_len = NLMSG_ALIGN(h->nlmsg_len) + RTA_ALIGN(a->rta_len);
+}
+
 /*
- * The next hop the kernel's input routing picks for an IPv6 flow (`ip -6
- * route get ... iif in6`, which runs ip6_route_input() on a packet it
- * builds, flow label 0): "2001:db8:8::2" or "2001:db8:8::4".
+ * The next hop the kernel's input routing picks for an IPv6 UDP flow
+ * arriving on in6: RTM_GETROUTE with RTA_IIF runs ip6_route_input_lookup()
+ * on the flow, flow label included (RTA_FLOWLABEL, which `ip route get`
+ * cannot pass). Its RTA_GATEWAY, as text, into @via.
  */
 static void kernel_route6_via(const char *saddr, const char *daddr,
-			      uint16_t sport, uint16_t dport, char via[64])
+			      uint16_t sport, uint16_t dport, uint32_t label,
+			      char via[64])
 {
-	char cmd[256], line[512], *p;
-	FILE *f;
+	union {
+		struct nlmsghdr h;
+		char b[4096];
+	} m = {};
+	struct rtmsg *rtm = NLMSG_DATA(&m.h);
+	uint8_t a[16], proto = IPPROTO_UDP;
+	uint16_t sp = htons(sport), dp = htons(dport);
+	uint32_t iif = env.in6, fl = htonl(label);
+	struct rtattr *rta;
+	int fd, n, len;
 
-	snprintf(cmd, sizeof(cmd),
-		 "ip -6 -o route get %s from %s iif in6 ipproto udp sport %u "
-		 "dport %u",
-		 daddr, saddr, sport, dport);
-	f = popen(cmd, "r");
-	assert_non_null(f);
-	line[0] = 0;
-	if (!fgets(line, sizeof(line), f))
-		line[0] = 0;
-	pclose(f);
-	p = strstr(line, " via ");
-	if (!p || sscanf(p, " via %63s", via) != 1)
-		fail_msg("'%s' gave '%s'", cmd, line);
+	m.h.nlmsg_len = NLMSG_LENGTH(sizeof(*rtm));
+	m.h.nlmsg_type = RTM_GETROUTE;
+	m.h.nlmsg_flags = NLM_F_REQUEST;
+	rtm->rtm_family = AF_INET6;
+	rtm->rtm_dst_len = rtm->rtm_src_len = 128;
+	inet_pton(AF_INET6, daddr, a);
+	nl_put(&m.h, RTA_DST, a, 16);
+	inet_pton(AF_INET6, saddr, a);
+	nl_put(&m.h, RTA_SRC, a, 16);
+	nl_put(&m.h, RTA_IIF, &iif, 4);
+	nl_put(&m.h, RTA_IP_PROTO, &proto, 1);
+	nl_put(&m.h, RTA_SPORT, &sp, 2);
+	nl_put(&m.h, RTA_DPORT, &dp, 2);
+	nl_put(&m.h, RTA_FLOWLABEL_, &fl, 4);
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	assert_true(fd >= 0);
+	assert_int_equal(send(fd, &m, m.h.nlmsg_len, 0),
+			 (ssize_t)m.h.nlmsg_len);
+	n = (int)recv(fd, &m, sizeof(m), 0);
+	close(fd);
+	if (n <= 0 || !NLMSG_OK(&m.h, n) || m.h.nlmsg_type != RTM_NEWROUTE)
+		fail_msg("RTM_GETROUTE %s from %s: no route (type %u)", daddr,
+			 saddr, n > 0 ? m.h.nlmsg_type : 0);
+	len = RTM_PAYLOAD(&m.h);
+	for (rta = RTM_RTA(rtm); RTA_OK(rta, len); rta = RTA_NEXT(rta, len))
+		if (rta->rta_type == RTA_GATEWAY &&
+		    inet_ntop(AF_INET6, RTA_DATA(rta), via, 64))
+			return;
+	fail_msg("RTM_GETROUTE %s: no gateway", daddr);
 }
 
 /*
  * IPv6 ECMP: the program leaves by the next hop the kernel would pick,
  * flow by flow. Policy 0 hashes addresses, flow label and next header
- * (vary the source), policy 1 the five-tuple (vary the source port);
- * policy 2, without encapsulation, is policy 0. Frames carry flow label
- * 0, the one `ip route get` can ask about; both paths must turn up.
+ * (vary the source, then the flow label alone), policy 1 the five-tuple
+ * (vary the source port); policy 2, without encapsulation, is policy 0.
+ * Both paths must turn up, or the check proves nothing.
  */
 static void ecmp6_check(int policy)
 {
 	static const uint8_t mac_nh4[ETH_ALEN] = {2, 0, 0, 0, 8, 4};
-	int seen2 = 0, seen4 = 0;
+	int seen2 = 0, seen4 = 0, label2 = 0, label4 = 0;
 	char cmd[96], via[64], src[64];
 	struct pkt want, *in;
 
 	snprintf(cmd, sizeof(cmd),
 		 "sysctl -qw net.ipv6.fib_multipath_hash_policy=%d", policy);
 	assert_int_equal(system(cmd), 0);
-	for (int i = 0; i < 32; i++) {
+	for (int i = 0; i < 64; i++) {
 		uint16_t sport = policy == 1 ? 1000 + 7 * i : 4242;
+		/* policy 0: the second half varies the flow label only */
+		uint32_t label = policy == 1 || i < 32 ? 0 : 0x1000 + 77 * i;
 		uint8_t *l4;
 
 		snprintf(src, sizeof(src), "2001:db8:7::%x",
-			 policy == 1 ? 2 : 0x10 + i);
-		kernel_route6_via(src, "2001:db8:e::1", sport, 80, via);
+			 policy == 1 || i >= 32 ? 2 : 0x10 + i);
+		kernel_route6_via(src, "2001:db8:e::1", sport, 80, label, via);
 		in = frame6("2001:db8:e::1", 64, 64);
-		*(uint32_t *)pkt_ip6(in) = htonl(6U << 28); /* flow label 0 */
+		*(uint32_t *)pkt_ip6(in) = htonl(6U << 28 | label);
 		inet_pton(AF_INET6, src, &pkt_ip6(in)->saddr);
 		l4 = (uint8_t *)(pkt_ip6(in) + 1);
 		l4[0] = sport >> 8, l4[1] = (uint8_t)sport;
@@ -2299,9 +2343,11 @@ static void ecmp6_check(int policy)
 		if (!strcmp(via, "2001:db8:8::2")) {
 			pkt_forwarded6(&want, in, mac_gw6, env.eg6_mac);
 			seen2++;
+			label2 += label != 0;
 		} else if (!strcmp(via, "2001:db8:8::4")) {
 			pkt_forwarded6(&want, in, mac_nh4, env.eg6_mac);
 			seen4++;
+			label4 += label != 0;
 		} else {
 			fail_msg("kernel routes 2001:db8:e::1 via %s", via);
 		}
@@ -2311,8 +2357,12 @@ static void ecmp6_check(int policy)
 				"net.ipv6.fib_multipath_hash_policy=0"),
 			 0);
 	if (!seen2 || !seen4)
-		fail_msg("policy %d: 32 flows all took one path (%d/%d)",
+		fail_msg("policy %d: 64 flows all took one path (%d/%d)",
 			 policy, seen2, seen4);
+	if (policy != 1 && (!label2 || !label4))
+		fail_msg(
+			"policy %d: the flow label alone moved no flow (%d/%d)",
+			policy, label2, label4);
 }
 
 static void test_ipv6_fib_ecmp_picks_the_kernels_next_hop(void **state)
