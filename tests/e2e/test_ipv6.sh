@@ -136,7 +136,7 @@ probe() {
 	fi
 }
 
-echo "1..25"
+echo "1..27"
 
 start_fwd "$tmp/fwd.log" || { not_ok "fwd starts"; exit 1; }
 if wait_flags m1 $((IPV6 | FWD6)) $((IPV6 | FWD6)) &&
@@ -337,3 +337,44 @@ if wait_flags m1 $IPV6 $IPV6 && wait_map6 hfwd6 2001:db8:1::2 "$L1"; then
 else
 	not_ok "IPv6 back on m1" "flags $(iface m1 flags)"
 fi
+
+ip -6 neigh del 2001:db8:2::2 dev m2
+if wait_map6 hfwd6 2001:db8:2::2 ""; then
+	ok "a neighbour deleted: its entry goes"
+else
+	not_ok "IPv6 neighbour deleted" "hfwd6 $(map6 hfwd6)"
+fi
+
+# Silent MAC change of a fast-pathed IPv6 neighbour. Short timers on m2
+# (reachable <= 1.5 s, delay 1 s, 3 unicast probes x 0.2 s). h2 must not
+# tell the router itself: a MAC change flushes h2's neighbours, and the
+# solicitation h2 then sends would carry its new MAC; so the stream stops
+# while h2 changes its MAC and gets its router back as permanent. Then
+# only the refresh (NTF_USE) moves the router's STALE entry on to a probe
+# of the old MAC, which fails, and the kernel resolves h2 afresh; without
+# it the entry stays STALE with the old MAC while the stream is
+# fast-pathed, into the void.
+for k in base_reachable_time_ms=1000 delay_first_probe_time=1 \
+	retrans_time_ms=200 ucast_solicit=3; do
+	sysctl -qw "net.ipv6.neigh.m2.$k"
+done
+ip netns exec h1 ping -6 -i 0.05 -c 20 -W 1 2001:db8:2::2 >/dev/null 2>&1 || true
+wait_map6 hfwd6 2001:db8:2::2 "$L2" || true
+ip -n h2 link set p2 address 02:00:00:00:02:77
+ip -n h2 neigh replace 2001:db8:2::1 lladdr $MAC_M2 dev p2 nud permanent
+ip netns exec h1 ping -6 -i 0.05 -c 400 -W 1 2001:db8:2::2 >/dev/null 2>&1 &
+ping_pid=$!
+t0=$(date +%s%N)
+new=$(entry "$IX_M2" $MAC_M2 02:00:00:00:02:77)
+for ((i = 0; i < 400; i++)); do
+	[ "$(map6 hfwd6)" = "$new" ] && break
+	sleep 0.02
+done
+if [ "$(map6 hfwd6)" = "$new" ]; then
+	ok "silent MAC change of an IPv6 neighbour re-learned in $((($(date +%s%N) - t0) / 1000000)) ms"
+else
+	not_ok "silent IPv6 MAC change re-learned within 8 s" \
+		"hfwd6 $(map6 hfwd6) (want $new)" "$(ip -6 neigh show dev m2)"
+fi
+kill "$ping_pid" 2>/dev/null || true
+wait "$ping_pid" 2>/dev/null || true
