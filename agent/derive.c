@@ -1700,6 +1700,8 @@ void derive_stats(const struct derive *d, struct derive_stats *out)
 	out->links = d->links.n;
 	out->routes = d->routes.n;
 	out->neighs = d->neighs.n;
+	out->neighs6 = d->neighs6.n;
+	out->cands6 = d->cands6.n;
 	out->set_errors = d->set_errors;
 }
 

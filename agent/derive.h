@@ -30,6 +30,8 @@ struct derive_stats {
 	uint64_t links;
 	uint64_t routes;
 	uint64_t neighs;
+	uint64_t neighs6;    /* IPv6 neighbours */
+	uint64_t cands6;     /* IPv6 destinations that could have an entry */
 	uint64_t learned;    /* entries currently learned */
 	uint64_t set_errors; /* learn_set() failures (retried on next change) */
 };

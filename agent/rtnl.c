@@ -328,10 +328,11 @@ static int rtnl_full_sync(struct rtnl *r)
 	derive_resync_end(r->d);
 	derive_stats(r->d, &ds);
 	pr_info("rtnl: synced in %llu us: %llu links, %llu routes, %llu "
-		"neighbours\n",
+		"neighbours; IPv6: %llu neighbours, %llu candidates\n",
 		(unsigned long long)(loop_now_us() - t0),
 		(unsigned long long)ds.links, (unsigned long long)ds.routes,
-		(unsigned long long)ds.neighs);
+		(unsigned long long)ds.neighs, (unsigned long long)ds.neighs6,
+		(unsigned long long)ds.cands6);
 	return err;
 }
 

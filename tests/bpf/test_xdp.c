@@ -188,6 +188,9 @@ static const char *const net_setup[] = {
 	"ip -6 route add 2001:db8:d::/64 via 2001:db8:7::2 dev in6",
 	"ip -6 neigh replace 2001:db8:7::2 lladdr 02:00:00:00:07:02 dev in6"
 	" nud permanent",
+	/* a lightweight tunnel: bpf_fib_lookup() says UNSUPP_LWT */
+	"ip -6 route add 2001:db8:f::/64 encap ip6 id 100 dst 2001:db8:8::2"
+	" dev eg6",
 	/* ECMP over two next hops on eg6 */
 	"ip -6 neigh replace 2001:db8:8::4 lladdr 02:00:00:00:08:04 dev eg6"
 	" nud permanent",
@@ -2081,6 +2084,9 @@ static void test_ipv6_fib_answers_the_kernel_keeps(void **state)
 	/* back out of the ingress: the kernel sends a redirect */
 	expect_pass(frame6("2001:db8:d::5", 64, 64), env.in6,
 		    FWD_CNT_PASS_HAIRPIN);
+	/* an encapsulating route: the kernel's */
+	expect_pass(frame6("2001:db8:f::5", 64, 64), env.in6,
+		    FWD_CNT_PASS6_FIB_OTHER);
 }
 
 static void test_netfilter_holds_each_family_apart(void **state)

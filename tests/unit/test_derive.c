@@ -1048,8 +1048,18 @@ static void test_ipv6_neighbour_gives_entry_and_follows(void **state)
 	neigh6_msg(d, 2, "2001:db8:1::7", NUD_REACHABLE, macA, false);
 	assert_entry6("2001:db8:1::7", 2, mac0, macA);
 	assert_int_equal(fk6.sets, 1);
-	/* lladdr replaced, NTF_ROUTER and all: the entry follows */
-	neigh6_msg(d, 2, "2001:db8:1::7", NUD_STALE, macB, false);
+	/* lladdr replaced, a router now (NTF_ROUTER): the entry follows */
+	{
+		struct nl_neigh n = {.family = AF_INET6,
+				     .ifindex = 2,
+				     .state = NUD_STALE,
+				     .flags = NTF_ROUTER,
+				     .lladdr_len = 6};
+
+		a6("2001:db8:1::7", n.ip6);
+		memcpy(n.lladdr, macB, 6);
+		derive_neigh(d, &n, false);
+	}
 	assert_entry6("2001:db8:1::7", 2, mac0, macB);
 	/* not usable: gone; usable again: back; deleted: gone */
 	neigh6_msg(d, 2, "2001:db8:1::7", NUD_FAILED, macB, false);
