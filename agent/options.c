@@ -53,7 +53,8 @@
 	  "auto")                                                              \
 	X("max-entries", OPT_MAX_ENTRIES, required_argument, "N", 1,           \
 	  OPT_MAX_ENTRIES_LIMIT, OPT_ANYWHERE,                                 \
-	  "size of hfwd, the destinations it can hold (default %s)",           \
+	  "size of hfwd and of hfwd6, the destinations each holds (default "   \
+	  "%s)",                                                               \
 	  STR(FWD_DEFAULT_MAX_ENTRIES))                                        \
 	X("no-learn", OPT_NO_LEARN, no_argument, NULL, 0, 0, OPT_ANYWHERE,     \
 	  "learn nothing from the kernel: overrides and the fib fallback "     \
