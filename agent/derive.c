@@ -230,13 +230,15 @@ struct link {
 };
 
 /*
- * An IPv6 address of a link. Only counted: while a link has one, IPv6 is
- * on there (disable_ipv6 removes every one, and says nothing else).
+ * What the IPv6 tables hold at their start: an address on an interface
+ * (0 for none), hashed by a6key(). An IPv6 address of a link is just this:
+ * only counted (while a link has one, IPv6 is on there; disable_ipv6
+ * removes every one and says nothing else).
  */
-struct addr6 {
-	struct hnode h; /* key: a6key() */
+struct node6 {
+	struct hnode h; /* key: a6key(ifindex, addr) */
 	uint32_t ifindex;
-	uint8_t a[16];
+	uint8_t addr[16];
 };
 
 struct lcount {
@@ -924,24 +926,33 @@ static uint64_t a6key(uint32_t ifindex, const uint8_t a[16])
 	return (hi * 0x9e3779b97f4a7c15ULL) ^ lo ^ (uint64_t)ifindex << 48;
 }
 
-static struct addr6 *addr6_find(const struct derive *d, uint32_t ifindex,
-				const uint8_t a[16])
+static struct node6 *node6_find(const struct htab *t, uint32_t ifindex,
+				const uint8_t addr[16])
 {
-	struct hnode *n = ht_find(&d->addrs6, a6key(ifindex, a));
+	struct hnode *n = ht_find(t, a6key(ifindex, addr));
 
 	for (; n; n = ht_next_same(n)) {
-		struct addr6 *x = container_of(n, struct addr6, h);
+		struct node6 *x = container_of(n, struct node6, h);
 
-		if (x->ifindex == ifindex && !memcmp(x->a, a, 16))
+		if (x->ifindex == ifindex && !memcmp(x->addr, addr, 16))
 			return x;
 	}
 	return NULL;
 }
 
+static void node6_add(struct htab *t, struct node6 *x, uint32_t ifindex,
+		      const uint8_t addr[16])
+{
+	x->ifindex = ifindex;
+	memcpy(x->addr, addr, 16);
+	x->h.key = a6key(ifindex, addr);
+	ht_add(t, &x->h);
+}
+
 /* An IPv6 address came or went: IPv6 is on while a link has one. */
 static void addr6_update(struct derive *d, const struct nl_addr *a, bool del)
 {
-	struct addr6 *x = addr6_find(d, a->ifindex, a->local6);
+	struct node6 *x = node6_find(&d->addrs6, a->ifindex, a->local6);
 	struct link *l = link_get(d, a->ifindex);
 
 	if (del) {
@@ -964,10 +975,7 @@ static void addr6_update(struct derive *d, const struct nl_addr *a, bool del)
 	x = calloc(1, sizeof(*x));
 	if (!x)
 		return;
-	x->ifindex = a->ifindex;
-	memcpy(x->a, a->local6, 16);
-	x->h.key = a6key(a->ifindex, a->local6);
-	ht_add(&d->addrs6, &x->h);
+	node6_add(&d->addrs6, x, a->ifindex, a->local6);
 	if (!l->n_addrs6++)
 		link_report(d, l, false);
 }
@@ -979,7 +987,7 @@ static void addrs6_flush(struct derive *d, uint32_t ifindex, bool all)
 
 	ht_for_each(&d->addrs6, i, n, tmp)
 	{
-		struct addr6 *x = container_of(n, struct addr6, h);
+		struct node6 *x = container_of(n, struct node6, h);
 
 		if (all || x->ifindex == ifindex) {
 			ht_del(&d->addrs6, n);
@@ -1114,9 +1122,7 @@ void derive_netconf(struct derive *d, const struct nl_netconf *c)
  * prefix (an IPv6 subtree: the packet's source picks it).
  */
 struct neigh6 {
-	struct hnode h; /* key: a6key(ifindex, addr) */
-	uint32_t ifindex;
-	uint8_t addr[16];
+	struct node6 k; /* first: what node6_find() returns */
 	uint8_t lladdr[6];
 	uint8_t llen;
 	uint8_t flags;	/* NTF_*: NTF_ROUTER too, a router is a neighbour */
@@ -1125,10 +1131,9 @@ struct neigh6 {
 };
 
 struct cand6 {
-	struct hnode h; /* key: a6key(0, dst) */
+	struct node6 k; /* first; k.addr: the destination, k.ifindex 0 */
 	struct hnode g; /* key: a6key(oif, nh) of the last answer */
 	bool in_g;
-	uint8_t dst[16];
 	uint32_t refs; /* neighbours with this address, /128 routes to it */
 	uint32_t oif;
 	uint8_t nh[16];
@@ -1150,28 +1155,16 @@ void derive_set_resolver6(struct derive *d, derive_resolve6_fn fn, void *arg)
 static struct neigh6 *neigh6_get(const struct derive *d, uint32_t ifindex,
 				 const uint8_t addr[16])
 {
-	struct hnode *n = ht_find(&d->neighs6, a6key(ifindex, addr));
+	struct node6 *x = node6_find(&d->neighs6, ifindex, addr);
 
-	for (; n; n = ht_next_same(n)) {
-		struct neigh6 *x = container_of(n, struct neigh6, h);
-
-		if (x->ifindex == ifindex && !memcmp(x->addr, addr, 16))
-			return x;
-	}
-	return NULL;
+	return x ? container_of(x, struct neigh6, k) : NULL;
 }
 
 static struct cand6 *cand6_get(const struct derive *d, const uint8_t dst[16])
 {
-	struct hnode *n = ht_find(&d->cands6, a6key(0, dst));
+	struct node6 *x = node6_find(&d->cands6, 0, dst);
 
-	for (; n; n = ht_next_same(n)) {
-		struct cand6 *c = container_of(n, struct cand6, h);
-
-		if (!memcmp(c->dst, dst, 16))
-			return c;
-	}
-	return NULL;
+	return x ? container_of(x, struct cand6, k) : NULL;
 }
 
 /* An address an entry may be for: what an override may name too. */
@@ -1199,13 +1192,13 @@ static bool derive6_one(struct derive *d, struct cand6 *c, struct fwd_entry *e)
 
 	cand6_unlink_g(d, c);
 	if (!d->learn || !d->resolve6 || d->custom_rules6 || d->srcrt6.n ||
-	    d->resolve6(d->resolve6_arg, c->dst, &rt))
+	    d->resolve6(d->resolve6_arg, c->k.addr, &rt))
 		return false;
 	if (rt.type != RTN_UNICAST || rt.complex || !rt.oif ||
 	    (rt.has_gw && rt.dst_len != 128))
 		return false; /* local, a drop, ECMP; a prefix via a gateway */
 	c->oif = rt.oif;
-	memcpy(c->nh, rt.has_gw ? rt.gw6 : c->dst, 16);
+	memcpy(c->nh, rt.has_gw ? rt.gw6 : c->k.addr, 16);
 	c->g.key = a6key(c->oif, c->nh);
 	ht_add(&d->nhs6, &c->g);
 	c->in_g = true;
@@ -1232,18 +1225,19 @@ static void apply6(struct derive *d, struct cand6 *c)
 	if (d->batch || !d->hooks.learn_set6)
 		return;
 	if (!derive6_one(d, c, &e)) {
-		err = d->hooks.learn_del6(d->hooks.arg, c->dst);
+		err = d->hooks.learn_del6(d->hooks.arg, c->k.addr);
 		if (err && err != -ENOENT)
 			pr_warn("rtnl: forgetting %s: %s\n",
-				inet_ntop(AF_INET6, c->dst, ips, sizeof(ips)),
+				inet_ntop(AF_INET6, c->k.addr, ips,
+					  sizeof(ips)),
 				strerror(-err));
 		return;
 	}
-	err = d->hooks.learn_set6(d->hooks.arg, c->dst, &e);
+	err = d->hooks.learn_set6(d->hooks.arg, c->k.addr, &e);
 	if (err) {
 		d->set_errors++;
 		pr_warn("rtnl: learning %s: %s\n",
-			inet_ntop(AF_INET6, c->dst, ips, sizeof(ips)),
+			inet_ntop(AF_INET6, c->k.addr, ips, sizeof(ips)),
 			strerror(-err));
 	}
 }
@@ -1261,9 +1255,7 @@ static void cand6_ref(struct derive *d, const uint8_t dst[16], bool up)
 				       "candidate\n");
 				return;
 			}
-			memcpy(c->dst, dst, 16);
-			c->h.key = a6key(0, dst);
-			ht_add(&d->cands6, &c->h);
+			node6_add(&d->cands6, &c->k, 0, dst);
 		}
 		c->refs++;
 		apply6(d, c);
@@ -1274,7 +1266,7 @@ static void cand6_ref(struct derive *d, const uint8_t dst[16], bool up)
 	if (!d->batch && d->hooks.learn_del6)
 		d->hooks.learn_del6(d->hooks.arg, dst);
 	cand6_unlink_g(d, c);
-	ht_del(&d->cands6, &c->h);
+	ht_del(&d->cands6, &c->k.h);
 	free(c);
 }
 
@@ -1290,7 +1282,7 @@ static void neigh6(struct derive *d, const struct nl_neigh *nn, bool del)
 	if (del) {
 		if (!n)
 			return;
-		ht_del(&d->neighs6, &n->h);
+		ht_del(&d->neighs6, &n->k.h);
 		free(n);
 		if (cand)
 			cand6_ref(d, nn->ip6, false);
@@ -1300,10 +1292,7 @@ static void neigh6(struct derive *d, const struct nl_neigh *nn, bool del)
 			pr_err("rtnl: out of memory for a neighbour\n");
 			return;
 		}
-		n->ifindex = nn->ifindex;
-		memcpy(n->addr, nn->ip6, 16);
-		n->h.key = a6key(nn->ifindex, nn->ip6);
-		ht_add(&d->neighs6, &n->h);
+		node6_add(&d->neighs6, &n->k, nn->ifindex, nn->ip6);
 		if (cand)
 			cand6_ref(d, nn->ip6, true);
 	}
@@ -1409,7 +1398,7 @@ void derive_flush6(struct derive *d)
 		return;
 	d->dirty6 = false;
 	ht_for_each(&d->cands6, i, n, tmp)
-		apply6(d, container_of(n, struct cand6, h));
+		apply6(d, container_of(n, struct cand6, k.h));
 }
 
 void derive_rules6(struct derive *d, unsigned int custom)
@@ -1432,50 +1421,19 @@ void derive_rules6(struct derive *d, unsigned int custom)
 /* @n is the next hop of a candidate that goes out of a managed link. */
 static bool neigh6_in_use(const struct derive *d, const struct neigh6 *n)
 {
-	const struct link *l = link_get(d, n->ifindex);
+	const struct link *l = link_get(d, n->k.ifindex);
 	struct hnode *g;
 
 	if (!l || !l->managed)
 		return false;
-	for (g = ht_find(&d->nhs6, a6key(n->ifindex, n->addr)); g;
+	for (g = ht_find(&d->nhs6, a6key(n->k.ifindex, n->k.addr)); g;
 	     g = ht_next_same(g)) {
 		const struct cand6 *c = container_of(g, struct cand6, g);
 
-		if (c->oif == n->ifindex && !memcmp(c->nh, n->addr, 16))
+		if (c->oif == n->k.ifindex && !memcmp(c->nh, n->k.addr, 16))
 			return true;
 	}
 	return false;
-}
-
-unsigned int derive_refresh6(struct derive *d,
-			     void (*fn)(void *arg, uint32_t ifindex,
-					const uint8_t ip[16]),
-			     void *arg, unsigned int max)
-{
-	uint32_t b, nb = d->neighs6.mask + 1;
-	unsigned int sent = 0, seen = 0;
-
-	if (!d->learn || !nb)
-		return 0;
-	d->tick++;
-	for (b = 0; b < nb && sent < max && seen < 16 * max; b++) {
-		uint32_t bi = (d->cursor6 + b) % nb;
-		struct hnode *h;
-
-		for (h = d->neighs6.b[bi]; h; h = h->next) {
-			struct neigh6 *n = container_of(h, struct neigh6, h);
-
-			seen++;
-			if (n->state != NUD_STALE || n->tick == d->tick ||
-			    !neigh6_in_use(d, n))
-				continue;
-			n->tick = d->tick;
-			fn(arg, n->ifindex, n->addr);
-			sent++;
-		}
-	}
-	d->cursor6 = (d->cursor6 + b) % nb;
-	return sent;
 }
 
 /* Forget IPv6 neighbours and candidates silently (a resync begins). */
@@ -1487,11 +1445,11 @@ static void clear6(struct derive *d)
 	ht_for_each(&d->neighs6, i, n, tmp)
 	{
 		ht_del(&d->neighs6, n);
-		free(container_of(n, struct neigh6, h));
+		free(container_of(n, struct neigh6, k.h));
 	}
 	ht_for_each(&d->cands6, i, n, tmp)
 	{
-		struct cand6 *c = container_of(n, struct cand6, h);
+		struct cand6 *c = container_of(n, struct cand6, k.h);
 
 		cand6_unlink_g(d, c);
 		ht_del(&d->cands6, n);
@@ -1517,13 +1475,13 @@ static void neighs6_flush_dev(struct derive *d, uint32_t ifindex)
 
 	ht_for_each(&d->neighs6, i, n, tmp)
 	{
-		struct neigh6 *x = container_of(n, struct neigh6, h);
+		struct neigh6 *x = container_of(n, struct neigh6, k.h);
 
-		if (x->ifindex != ifindex)
+		if (x->k.ifindex != ifindex)
 			continue;
 		ht_del(&d->neighs6, n);
-		if (unicast6(x->addr))
-			cand6_ref(d, x->addr, false);
+		if (unicast6(x->k.addr))
+			cand6_ref(d, x->k.addr, false);
 		free(x);
 	}
 	d->dirty6 = true;
@@ -1660,39 +1618,88 @@ static bool neigh_in_use(const struct derive *d, const struct neigh *n)
 	return false;
 }
 
-unsigned int derive_refresh(struct derive *d,
-			    void (*fn)(void *arg, uint32_t ifindex,
-				       uint32_t ip),
-			    void *arg, unsigned int max)
+/* What a refresh pass hands its due neighbours to. */
+struct refresh_ctx {
+	void (*fn4)(void *arg, uint32_t ifindex, uint32_t ip);
+	void (*fn6)(void *arg, uint32_t ifindex, const uint8_t ip[16]);
+	void *arg;
+};
+
+/*
+ * One refresh pass over the neighbour table @t, resuming at bucket
+ * *@cursor: @due(@h) says whether the neighbour at @h needs a refresh
+ * (and asks for it), at most @max of them. Bound the walk too, not only
+ * the requests: most neighbours may be STALE without being anybody's next
+ * hop.
+ */
+static unsigned int refresh_walk(struct derive *d, const struct htab *t,
+				 uint32_t *cursor, unsigned int max,
+				 bool (*due)(struct derive *d, struct hnode *h,
+					     const struct refresh_ctx *c),
+				 const struct refresh_ctx *c)
 {
-	uint32_t b, nb = d->neighs.mask + 1;
+	uint32_t b, nb = t->mask + 1;
 	unsigned int sent = 0, seen = 0;
 
 	if (!d->learn || !nb)
 		return 0;
 	d->tick++;
-	/* Bound the walk too, not only the requests: most neighbours may
-	 * be STALE without being anybody's next hop. */
 	for (b = 0; b < nb && sent < max && seen < 16 * max; b++) {
-		uint32_t bi = (d->cursor + b) % nb;
 		struct hnode *h;
 
-		for (h = d->neighs.b[bi]; h; h = h->next) {
-			struct neigh *n = container_of(h, struct neigh, h);
-
+		for (h = t->b[(*cursor + b) % nb]; h; h = h->next) {
 			seen++;
-			/* Only STALE needs us: DELAY/PROBE are being
-			 * verified, REACHABLE was just now. */
-			if (n->state != NUD_STALE || n->tick == d->tick ||
-			    !neigh_in_use(d, n))
-				continue;
-			n->tick = d->tick;
-			fn(arg, h->key >> 32, (uint32_t)h->key);
-			sent++;
+			sent += due(d, h, c);
 		}
 	}
-	d->cursor = (d->cursor + b) % nb;
+	*cursor = (*cursor + b) % nb;
 	return sent;
+}
+
+/*
+ * Only STALE needs us: DELAY/PROBE are being verified, REACHABLE was
+ * just now; once per pass, and only behind an entry.
+ */
+static bool due4(struct derive *d, struct hnode *h, const struct refresh_ctx *c)
+{
+	struct neigh *n = container_of(h, struct neigh, h);
+
+	if (n->state != NUD_STALE || n->tick == d->tick || !neigh_in_use(d, n))
+		return false;
+	n->tick = d->tick;
+	c->fn4(c->arg, h->key >> 32, (uint32_t)h->key);
+	return true;
+}
+
+static bool due6(struct derive *d, struct hnode *h, const struct refresh_ctx *c)
+{
+	struct neigh6 *n = container_of(h, struct neigh6, k.h);
+
+	if (n->state != NUD_STALE || n->tick == d->tick || !neigh6_in_use(d, n))
+		return false;
+	n->tick = d->tick;
+	c->fn6(c->arg, n->k.ifindex, n->k.addr);
+	return true;
+}
+
+unsigned int derive_refresh(struct derive *d,
+			    void (*fn)(void *arg, uint32_t ifindex,
+				       uint32_t ip),
+			    void *arg, unsigned int max)
+{
+	const struct refresh_ctx c = {.fn4 = fn, .arg = arg};
+
+	return refresh_walk(d, &d->neighs, &d->cursor, max, due4, &c);
+}
+
+unsigned int derive_refresh6(struct derive *d,
+			     void (*fn)(void *arg, uint32_t ifindex,
+					const uint8_t ip[16]),
+			     void *arg, unsigned int max)
+{
+	const struct refresh_ctx c = {.fn6 = fn, .arg = arg};
+
+	return refresh_walk(d, &d->neighs6, &d->cursor6, max, due6, &c);
 }
 
 void derive_stats(const struct derive *d, struct derive_stats *out)

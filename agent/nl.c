@@ -133,6 +133,12 @@ int nl_parse_link(const void *buf, size_t len, struct nl_link *out)
 	return 0;
 }
 
+/* IPv6 addresses: at most 16 bytes here, exactly 16 in nl_in6(). */
+#define NL_IN6                      \
+	{                           \
+		MNL_TYPE_BINARY, 16 \
+	}
+
 /* An IPv6 address attribute: exactly 16 bytes, copied to @out. */
 static int nl_in6(const struct nlattr *a, uint8_t out[16])
 {
@@ -146,8 +152,8 @@ static int nl_parse_addr6(const struct nlmsghdr *nlh,
 			  const struct ifaddrmsg *ifa, struct nl_addr *out)
 {
 	static const struct nl_policy pol[IFA_LOCAL + 1] = {
-		[IFA_ADDRESS] = {MNL_TYPE_BINARY, 16},
-		[IFA_LOCAL] = {MNL_TYPE_BINARY, 16},
+		[IFA_ADDRESS] = NL_IN6,
+		[IFA_LOCAL] = NL_IN6,
 	};
 	const struct nlattr *tb[IFA_LOCAL + 1];
 	int err;
@@ -202,28 +208,20 @@ int nl_parse_addr(const void *buf, size_t len, struct nl_addr *out)
 
 int nl_parse_route(const void *buf, size_t len, struct nl_route *out)
 {
-	static const struct nl_policy pol4[RTA_MAX + 1] = {
-		[RTA_DST] = NL_IN4,
-		[RTA_GATEWAY] = NL_IN4,
-		[RTA_OIF] = {MNL_TYPE_U32, 0},
-		[RTA_PRIORITY] = {MNL_TYPE_U32, 0},
-		[RTA_TABLE] = {MNL_TYPE_U32, 0},
-		[RTA_MULTIPATH] = {MNL_TYPE_BINARY, 0},
-		[RTA_VIA] = {MNL_TYPE_BINARY, 0},
-		[RTA_NH_ID] = {MNL_TYPE_U32, 0},
-		[RTA_ENCAP] = {MNL_TYPE_BINARY, 0},
-	};
-	static const struct nl_policy pol6[RTA_MAX + 1] = {
-		[RTA_DST] = {MNL_TYPE_BINARY, 16},
-		[RTA_GATEWAY] = {MNL_TYPE_BINARY, 16},
-		[RTA_OIF] = {MNL_TYPE_U32, 0},
-		[RTA_PRIORITY] = {MNL_TYPE_U32, 0},
-		[RTA_TABLE] = {MNL_TYPE_U32, 0},
-		[RTA_MULTIPATH] = {MNL_TYPE_BINARY, 0},
-		[RTA_VIA] = {MNL_TYPE_BINARY, 0},
-		[RTA_NH_ID] = {MNL_TYPE_U32, 0},
-		[RTA_ENCAP] = {MNL_TYPE_BINARY, 0},
-	};
+#define ROUTE_POLICY(addr)                              \
+	{                                               \
+		[RTA_DST] = addr, [RTA_GATEWAY] = addr, \
+		[RTA_OIF] = {MNL_TYPE_U32, 0},          \
+		[RTA_PRIORITY] = {MNL_TYPE_U32, 0},     \
+		[RTA_TABLE] = {MNL_TYPE_U32, 0},        \
+		[RTA_MULTIPATH] = {MNL_TYPE_BINARY, 0}, \
+		[RTA_VIA] = {MNL_TYPE_BINARY, 0},       \
+		[RTA_NH_ID] = {MNL_TYPE_U32, 0},        \
+		[RTA_ENCAP] = {MNL_TYPE_BINARY, 0},     \
+	}
+	static const struct nl_policy pol4[RTA_MAX + 1] = ROUTE_POLICY(NL_IN4);
+	static const struct nl_policy pol6[RTA_MAX + 1] = ROUTE_POLICY(NL_IN6);
+#undef ROUTE_POLICY
 	const struct nlattr *tb[RTA_MAX + 1];
 	const struct nlmsghdr *nlh;
 	const struct rtmsg *rtm;
@@ -271,16 +269,17 @@ int nl_parse_route(const void *buf, size_t len, struct nl_route *out)
 
 int nl_parse_neigh(const void *buf, size_t len, struct nl_neigh *out)
 {
-	static const struct nl_policy pol4[NDA_FLAGS_EXT + 1] = {
-		[NDA_DST] = NL_IN4,
-		[NDA_LLADDR] = {MNL_TYPE_BINARY, NL_LLADDR_MAX},
-		[NDA_FLAGS_EXT] = {MNL_TYPE_U32, 0},
-	};
-	static const struct nl_policy pol6[NDA_FLAGS_EXT + 1] = {
-		[NDA_DST] = {MNL_TYPE_BINARY, 16},
-		[NDA_LLADDR] = {MNL_TYPE_BINARY, NL_LLADDR_MAX},
-		[NDA_FLAGS_EXT] = {MNL_TYPE_U32, 0},
-	};
+#define NEIGH_POLICY(addr)                                       \
+	{                                                        \
+		[NDA_DST] = addr,                                \
+		[NDA_LLADDR] = {MNL_TYPE_BINARY, NL_LLADDR_MAX}, \
+		[NDA_FLAGS_EXT] = {MNL_TYPE_U32, 0},             \
+	}
+	static const struct nl_policy pol4[NDA_FLAGS_EXT + 1] =
+		NEIGH_POLICY(NL_IN4);
+	static const struct nl_policy pol6[NDA_FLAGS_EXT + 1] =
+		NEIGH_POLICY(NL_IN6);
+#undef NEIGH_POLICY
 	const struct nlattr *tb[NDA_FLAGS_EXT + 1];
 	const struct nlmsghdr *nlh;
 	const struct ndmsg *ndm;

@@ -98,6 +98,34 @@ start_fwd() {
 	return 1
 }
 
+# cnt NAME: packets of fwd_stats counter NAME, summed over CPUs. The key
+# is NAME's place in kern/fwd.h's FWD_COUNTERS list.
+cnt() {
+	local key
+	key=$(grep -o 'X([A-Z_0-9]*, *"[a-z_0-9]*")' "$top/kern/fwd.h" |
+		grep -n "\"$1\"" | cut -d: -f1)
+	bpftool map dump pinned $bpffs/fwd_stats -j |
+		jq "[.[] | .formatted | select(.key == $((key - 1))) | .values[].value.packets] | add"
+}
+
+# iface IF FIELD: a field of IF's fwd_ifaces entry (flags, mtu, mtu6).
+iface() {
+	# shellcheck disable=SC2046 # the key is four words
+	bpftool map lookup pinned $bpffs/fwd_ifaces key \
+		$(printf "%d 0 0 0" "$(ip -j link show "$1" | jq ".[0].ifindex")") -j |
+		jq ".formatted.value.$2"
+}
+
+# wait_flags IF MASK WANT: until IF's flags & MASK == WANT (3 s).
+wait_flags() {
+	local i
+	for ((i = 0; i < 150; i++)); do
+		[ $(($(iface "$1" flags) & $2)) -eq "$3" ] && return 0
+		sleep 0.02
+	done
+	return 1
+}
+
 stop_fwd() {
 	kill -TERM "$pid" 2>/dev/null || true
 	wait "$pid" 2>/dev/null || true

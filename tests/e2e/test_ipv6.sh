@@ -46,30 +46,6 @@ ip -n h1 addr add 2001:db8:2::1/128 dev p1 nodad
 ip -n h2 addr add 2001:db8:3::2/64 dev p2 nodad
 ip route add 2001:db8:3::/64 via 2001:db8:2::2 dev m2
 
-# cnt NAME: packets of fwd_stats counter NAME, summed over CPUs.
-cnt() {
-	local key
-	key=$(grep -o 'X([A-Z_0-9]*, *"[a-z_0-9]*")' "$top/kern/fwd.h" |
-		grep -n "\"$1\"" | cut -d: -f1)
-	bpftool map dump pinned $bpffs/fwd_stats -j |
-		jq "[.[] | .formatted | select(.key == $((key - 1))) | .values[].value.packets] | add"
-}
-# iface IF FIELD: a field of IF's fwd_ifaces entry.
-iface() {
-	# shellcheck disable=SC2046 # the key is four words
-	bpftool map lookup pinned $bpffs/fwd_ifaces key \
-		$(printf "%d 0 0 0" "$(ip -j link show "$1" | jq ".[0].ifindex")") -j |
-		jq ".formatted.value.$2"
-}
-# wait_flags IF MASK WANT: until flags & MASK == WANT (3 s).
-wait_flags() {
-	local i
-	for ((i = 0; i < 150; i++)); do
-		[ $(($(iface "$1" flags) & $2)) -eq "$3" ] && return 0
-		sleep 0.02
-	done
-	return 1
-}
 IPV6=256 FWD6=1024
 fwdctl=$top/build/fwdctl
 # key6 ADDR: an IPv6 address as bpftool's key words ("hex 20 01 ...").

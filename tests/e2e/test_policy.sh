@@ -24,15 +24,6 @@ sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.m1.rp_filter=0 \
 ip -n h1 addr add 10.2.0.1/32 dev p1
 ip -n h1 addr add 10.9.9.9/32 dev p1
 
-# cnt NAME: packets of fwd_stats counter NAME, summed over CPUs. The key
-# is NAME's place in kern/fwd.h's FWD_COUNTERS list.
-cnt() {
-	local key
-	key=$(grep -o 'X([A-Z_0-9]*, *"[a-z_0-9]*")' "$top/kern/fwd.h" |
-		grep -n "\"$1\"" | cut -d: -f1)
-	bpftool map dump pinned $bpffs/fwd_stats -j |
-		jq "[.[] | .formatted | select(.key == $((key - 1))) | .values[].value.packets] | add"
-}
 # Echo requests h2 received.
 # shellcheck disable=SC2016 # an awk program
 echoes() {
@@ -61,21 +52,7 @@ probe() {
 	fi
 }
 # flags IF: fwd_ifaces flags of interface IF.
-flags() {
-	# shellcheck disable=SC2046 # the key is four words
-	bpftool map lookup pinned $bpffs/fwd_ifaces key \
-		$(printf "%d 0 0 0" "$(ip -j link show "$1" | jq ".[0].ifindex")") -j |
-		jq '.formatted.value.flags'
-}
-# wait_flags IF MASK WANT: until flags & MASK == WANT (2 s).
-wait_flags() {
-	local i
-	for ((i = 0; i < 100; i++)); do
-		[ $(($(flags "$1") & $2)) -eq "$3" ] && return 0
-		sleep 0.02
-	done
-	return 1
-}
+flags() { iface "$1" flags; }
 RPF_STRICT=8 RPF_LOOSE=16 ACCEPT_LOCAL=32 NF_HOLD=64 LOCAL_UNKNOWN=128
 NF_HOLD6=512
 # lbucket A.B.C.D: the fwd_local bucket of an address, fwd_local_hash() of
