@@ -374,6 +374,31 @@ static bool link_usable(const struct link *l)
 	       !(l->flags & IFF_NOARP);
 }
 
+/*
+ * The entry out of @l to a neighbour in @state with @llen bytes of
+ * @lladdr, if the kernel would send to it: a usable state, a MAC.
+ */
+static bool entry_to(const struct link *l, uint16_t state,
+		     const uint8_t *lladdr, uint8_t llen, struct fwd_entry *e)
+{
+	if (!(state & DERIVE_NUD_USABLE) || llen != 6)
+		return false;
+	e->ifindex = (uint32_t)l->h.key;
+	memcpy(e->smac, l->mac, 6);
+	memcpy(e->dmac, lladdr, 6);
+	return true;
+}
+
+/* A neighbour message's lladdr into @lladdr: its length, 0 if not 6. */
+static uint8_t lladdr_copy(uint8_t lladdr[6], const struct nl_neigh *nn)
+{
+	/* No lladdr in the message: the kernel has none (yet). */
+	if (nn->lladdr_len != 6)
+		return 0;
+	memcpy(lladdr, nn->lladdr, 6);
+	return 6;
+}
+
 /* The derivation rule (docs/design.md) for one destination. */
 static bool derive_one(const struct derive *d, uint32_t ip, struct fwd_entry *e,
 		       uint32_t *nh)
@@ -401,12 +426,7 @@ static bool derive_one(const struct derive *d, uint32_t ip, struct fwd_entry *e,
 	if (!link_usable(l))
 		return false;
 	n = neigh_get(d, r->oif, *nh);
-	if (!n || !(n->state & DERIVE_NUD_USABLE) || n->llen != 6)
-		return false;
-	e->ifindex = r->oif;
-	memcpy(e->smac, l->mac, 6);
-	memcpy(e->dmac, n->lladdr, 6);
-	return true;
+	return n && entry_to(l, n->state, n->lladdr, n->llen, e);
 }
 
 /*
@@ -691,9 +711,7 @@ void derive_neigh(struct derive *d, const struct nl_neigh *nn, bool del)
 		}
 		n->state = nn->state;
 		n->flags = nn->flags;
-		/* No lladdr in the message: the kernel has none (yet). */
-		n->llen = nn->lladdr_len == 6 ? 6 : 0;
-		memcpy(n->lladdr, nn->lladdr, n->llen);
+		n->llen = lladdr_copy(n->lladdr, nn);
 	}
 	if (d->batch)
 		return;
@@ -1203,17 +1221,10 @@ static bool derive6_one(struct derive *d, struct cand6 *c, struct fwd_entry *e)
 	ht_add(&d->nhs6, &c->g);
 	c->in_g = true;
 	l = link_get(d, c->oif);
-	if (!l || !l->managed || l->mac_len != 6 ||
-	    (l->flags & (IFF_UP | IFF_RUNNING)) != (IFF_UP | IFF_RUNNING) ||
-	    (l->flags & IFF_NOARP))
+	if (!link_usable(l))
 		return false;
 	n = neigh6_get(d, c->oif, c->nh);
-	if (!n || !(n->state & DERIVE_NUD_USABLE) || n->llen != 6)
-		return false;
-	e->ifindex = c->oif;
-	memcpy(e->smac, l->mac, 6);
-	memcpy(e->dmac, n->lladdr, 6);
-	return true;
+	return n && entry_to(l, n->state, n->lladdr, n->llen, e);
 }
 
 static void apply6(struct derive *d, struct cand6 *c)
@@ -1299,8 +1310,7 @@ static void neigh6(struct derive *d, const struct nl_neigh *nn, bool del)
 	if (!del) {
 		n->state = nn->state;
 		n->flags = nn->flags;
-		n->llen = nn->lladdr_len == 6 ? 6 : 0;
-		memcpy(n->lladdr, nn->lladdr, n->llen);
+		n->llen = lladdr_copy(n->lladdr, nn);
 	}
 	if (d->batch)
 		return;
