@@ -43,6 +43,12 @@
 #define container_of(p, type, member) \
 	((type *)((char *)(p)-offsetof(type, member)))
 
+/*
+ * Route changes remembered per batch: only the IPv6 candidates inside a
+ * changed prefix can get another answer. More in one batch: all of them.
+ */
+#define DIRTY6_PREFIXES 64
+
 /* Neighbour states whose lladdr the kernel would use to send (§4). */
 #define DERIVE_NUD_USABLE \
 	(NUD_REACHABLE | NUD_STALE | NUD_DELAY | NUD_PROBE | NUD_PERMANENT)
@@ -288,6 +294,12 @@ struct derive {
 	void *resolve6_arg;
 	unsigned int custom_rules6;
 	bool dirty6; /* every IPv6 candidate to derive again */
+	/* ... or those inside these prefixes (routes changed for them) */
+	struct {
+		uint8_t addr[16];
+		uint8_t len;
+	} dirty6_pfx[DIRTY6_PREFIXES];
+	unsigned int n_dirty6_pfx;
 	struct pool neigh_pool;
 	/* Addresses whose candidates a flush removed, to re-derive after. */
 	uint32_t *redo;
@@ -1377,6 +1389,31 @@ static bool route6_track(struct htab *t, const struct nl_route *nr, bool del)
 	return true;
 }
 
+/* @a is inside @p/@len. */
+static bool in_prefix6(const uint8_t a[16], const uint8_t p[16],
+		       unsigned int len)
+{
+	unsigned int i;
+
+	for (i = 0; i < len / 8; i++)
+		if (a[i] != p[i])
+			return false;
+	return len % 8 == 0 ||
+	       !((a[i] ^ p[i]) & (uint8_t)(0xff << (8 - len % 8)));
+}
+
+/* A route for @p/@len changed: its candidates are derived again. */
+static void dirty6_prefix(struct derive *d, const uint8_t p[16],
+			  unsigned int len)
+{
+	if (d->dirty6 || !len || d->n_dirty6_pfx == DIRTY6_PREFIXES) {
+		d->dirty6 = true;
+		return;
+	}
+	memcpy(d->dirty6_pfx[d->n_dirty6_pfx].addr, p, 16);
+	d->dirty6_pfx[d->n_dirty6_pfx++].len = (uint8_t)len;
+}
+
 static void route6(struct derive *d, const struct nl_route *nr, bool del)
 {
 	unsigned int before = d->srcrt6.n;
@@ -1386,29 +1423,44 @@ static void route6(struct derive *d, const struct nl_route *nr, bool del)
 		return;
 	if (nr->src_len) {
 		route6_track(&d->srcrt6, nr, del);
-		if (!before != !d->srcrt6.n)
-			pr_info("rtnl: %s IPv6 route(s) with a source "
-				"prefix: IPv6 learning %s\n",
-				d->srcrt6.n ? "some" : "no",
-				d->srcrt6.n ? "suspended" : "on");
-	} else if (nr->table == RT_TABLE_MAIN && nr->dst_len == 128 &&
-		   nr->type == RTN_UNICAST && unicast6(nr->dst6) &&
-		   route6_track(&d->hosts6, nr, del)) {
-		cand6_ref(d, nr->dst6, !del);
+		if (!before == !d->srcrt6.n)
+			return;
+		pr_info("rtnl: %s IPv6 route(s) with a source prefix: IPv6 "
+			"learning %s\n",
+			d->srcrt6.n ? "some" : "no",
+			d->srcrt6.n ? "suspended" : "on");
+		d->dirty6 = true;
+		return;
 	}
-	d->dirty6 = true;
+	if (nr->table == RT_TABLE_MAIN && nr->dst_len == 128 &&
+	    nr->type == RTN_UNICAST && unicast6(nr->dst6) &&
+	    route6_track(&d->hosts6, nr, del))
+		cand6_ref(d, nr->dst6, !del);
+	/* only a destination inside the prefix can match it */
+	dirty6_prefix(d, nr->dst6, nr->dst_len);
 }
 
 void derive_flush6(struct derive *d)
 {
 	struct hnode *n, *tmp;
+	unsigned int k;
 	uint32_t i;
 
-	if (!d->dirty6 || d->batch)
+	if ((!d->dirty6 && !d->n_dirty6_pfx) || d->batch)
 		return;
-	d->dirty6 = false;
 	ht_for_each(&d->cands6, i, n, tmp)
-		apply6(d, container_of(n, struct cand6, k.h));
+	{
+		struct cand6 *c = container_of(n, struct cand6, k.h);
+
+		for (k = 0; !d->dirty6 && k < d->n_dirty6_pfx; k++)
+			if (in_prefix6(c->k.addr, d->dirty6_pfx[k].addr,
+				       d->dirty6_pfx[k].len))
+				break;
+		if (d->dirty6 || k < d->n_dirty6_pfx)
+			apply6(d, c);
+	}
+	d->dirty6 = false;
+	d->n_dirty6_pfx = 0;
 }
 
 void derive_rules6(struct derive *d, unsigned int custom)

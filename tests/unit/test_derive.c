@@ -1005,6 +1005,20 @@ static void route6_msg(struct derive *d, const char *dst, uint8_t len,
 	derive_flush6(d);
 }
 
+/* The kernel replaced its route @dst/@len (k6 already says how). */
+static void route6_replaced(struct derive *d, const char *dst, uint8_t len)
+{
+	struct nl_route r = {.family = AF_INET6,
+			     .table = RT_TABLE_MAIN,
+			     .type = RTN_UNICAST,
+			     .dst_len = len,
+			     .oif = 3};
+
+	a6(dst, r.dst6);
+	derive_route(d, &r, false);
+	derive_flush6(d);
+}
+
 static const struct fwd_entry *entry6(const char *addr)
 {
 	uint8_t a[16];
@@ -1038,6 +1052,7 @@ static int setup6(void **state)
 	k6_route("2001:db8:2::", 64, RTN_UNICAST, 3, NULL);
 	k6_route("2001:db8:4::", 64, RTN_UNICAST, 4, NULL);
 	k6_route("2001:db8:1::1", 128, RTN_LOCAL, 2, NULL);
+	derive_flush6(*state); /* as rtnl.c after each batch */
 	return 0;
 }
 
@@ -1097,13 +1112,36 @@ static void test_ipv6_what_the_kernel_would_not_send_there(void **state)
 	assert_null(entry6("2001:db8:2::7"));
 	route6_msg(d, "2001:db8:2::", 112, "2001:db8:2::1", 3, true);
 	assert_entry6("2001:db8:2::7", 3, mac1, macB);
-	/* ECMP: no single next hop */
+	/* the /64 replaced by ECMP: no single next hop */
 	k6.r[1].complex = true;
-	route6_msg(d, "2001:db8:77::", 64, NULL, 3, false); /* any change */
+	route6_replaced(d, "2001:db8:2::", 64);
 	assert_null(entry6("2001:db8:2::7"));
 	k6.r[1].complex = false;
-	route6_msg(d, "2001:db8:77::", 64, NULL, 3, true);
+	route6_replaced(d, "2001:db8:2::", 64);
 	assert_entry6("2001:db8:2::7", 3, mac1, macB);
+}
+
+/* A route change asks again for the candidates inside its prefix only. */
+static void test_ipv6_route_change_asks_only_inside_its_prefix(void **state)
+{
+	struct derive *d = *state;
+	int calls;
+
+	neigh6_msg(d, 2, "2001:db8:1::7", NUD_REACHABLE, macA, false);
+	neigh6_msg(d, 3, "2001:db8:2::7", NUD_REACHABLE, macB, false);
+	neigh6_msg(d, 3, "2001:db8:2::1:7", NUD_REACHABLE, macB, false);
+	calls = k6.calls;
+	route6_msg(d, "2001:db8:2::", 112, "2001:db8:2::1:7", 3, false);
+	assert_int_equal(k6.calls, calls + 1); /* 2001:db8:2::7 alone */
+	assert_null(entry6("2001:db8:2::7"));
+	assert_entry6("2001:db8:2::1:7", 3, mac1, macB);
+	calls = k6.calls;
+	route6_msg(d, "2001:db8:99::", 48, NULL, 3, false);
+	assert_int_equal(k6.calls, calls); /* nobody inside */
+	/* a default route covers everyone */
+	route6_msg(d, "::", 0, "2001:db8:2::1:7", 3, false);
+	assert_int_equal(k6.calls, calls + 3);
+	assert_entry6("2001:db8:1::7", 2, mac0, macA);
 }
 
 static void test_ipv6_host_route_through_a_link_local_gateway(void **state)
@@ -1230,6 +1268,7 @@ int main(void)
 		T6(test_ipv6_link_down_and_suspension),
 		T6(test_ipv6_resync_derives_once_at_the_end),
 		T6(test_ipv6_refresh_only_stale_next_hops),
+		T6(test_ipv6_route_change_asks_only_inside_its_prefix),
 		T(test_ipv6_is_on_while_a_link_has_an_ipv6_address),
 		T(test_ipv6_forwarding_is_the_global_switch),
 		T(test_resync_does_not_flap_ipv6),
