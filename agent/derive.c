@@ -1213,20 +1213,32 @@ static void cand6_unlink_g(struct derive *d, struct cand6 *c)
 	c->in_g = false;
 }
 
-/* The entry for @c, and the next hop it went through, from the kernel. */
-static bool derive6_one(struct derive *d, struct cand6 *c, struct fwd_entry *e)
+/*
+ * The entry for @c, and the next hop it went through, from the kernel:
+ * 1 (in @e), 0 (none), or -errno when the kernel could not be asked (a
+ * failed query says nothing: the entry stays as it was, and the next
+ * batch asks again).
+ */
+static int derive6_one(struct derive *d, struct cand6 *c, struct fwd_entry *e)
 {
 	const struct neigh6 *n;
 	const struct link *l;
 	struct nl_route rt;
+	int err;
 
+	if (!d->learn || !d->resolve6 || d->custom_rules6 || d->srcrt6.n) {
+		cand6_unlink_g(d, c);
+		return 0;
+	}
+	err = d->resolve6(d->resolve6_arg, c->k.addr, &rt);
+	if (err && err != -ENOENT)
+		return err;
 	cand6_unlink_g(d, c);
-	if (!d->learn || !d->resolve6 || d->custom_rules6 || d->srcrt6.n ||
-	    d->resolve6(d->resolve6_arg, c->k.addr, &rt))
-		return false;
+	if (err)
+		return 0; /* no route */
 	if (rt.type != RTN_UNICAST || rt.complex || !rt.oif ||
 	    (rt.has_gw && rt.dst_len != 128))
-		return false; /* local, a drop, ECMP; a prefix via a gateway */
+		return 0; /* local, a drop, ECMP; a prefix via a gateway */
 	c->oif = rt.oif;
 	memcpy(c->nh, rt.has_gw ? rt.gw6 : c->k.addr, 16);
 	c->g.key = a6key(c->oif, c->nh);
@@ -1234,7 +1246,7 @@ static bool derive6_one(struct derive *d, struct cand6 *c, struct fwd_entry *e)
 	c->in_g = true;
 	l = link_get(d, c->oif);
 	if (!link_usable(l))
-		return false;
+		return 0;
 	n = neigh6_get(d, c->oif, c->nh);
 	return n && entry_to(l, n->state, n->lladdr, n->llen, e);
 }
@@ -1247,7 +1259,16 @@ static void apply6(struct derive *d, struct cand6 *c)
 
 	if (d->batch || !d->hooks.learn_set6)
 		return;
-	if (!derive6_one(d, c, &e)) {
+	err = derive6_one(d, c, &e);
+	if (err < 0) {
+		d->dirty6 = true; /* retried with the next batch */
+		d->set_errors++;
+		pr_warn("rtnl: asking the route of %s: %s\n",
+			inet_ntop(AF_INET6, c->k.addr, ips, sizeof(ips)),
+			strerror(-err));
+		return;
+	}
+	if (!err) {
 		err = d->hooks.learn_del6(d->hooks.arg, c->k.addr);
 		if (err && err != -ENOENT)
 			pr_warn("rtnl: forgetting %s: %s\n",
@@ -1446,21 +1467,25 @@ void derive_flush6(struct derive *d)
 	unsigned int k;
 	uint32_t i;
 
-	if ((!d->dirty6 && !d->n_dirty6_pfx) || d->batch)
+	bool all = d->dirty6;
+	unsigned int np = d->n_dirty6_pfx;
+
+	if ((!all && !np) || d->batch)
 		return;
+	/* cleared first: a query failing below asks for the next batch */
+	d->dirty6 = false;
+	d->n_dirty6_pfx = 0;
 	ht_for_each(&d->cands6, i, n, tmp)
 	{
 		struct cand6 *c = container_of(n, struct cand6, k.h);
 
-		for (k = 0; !d->dirty6 && k < d->n_dirty6_pfx; k++)
+		for (k = 0; !all && k < np; k++)
 			if (in_prefix6(c->k.addr, d->dirty6_pfx[k].addr,
 				       d->dirty6_pfx[k].len))
 				break;
-		if (d->dirty6 || k < d->n_dirty6_pfx)
+		if (all || k < np)
 			apply6(d, c);
 	}
-	d->dirty6 = false;
-	d->n_dirty6_pfx = 0;
 }
 
 void derive_rules6(struct derive *d, unsigned int custom)

@@ -907,6 +907,7 @@ static struct {
 		bool complex;
 	} r[16];
 	int n, calls;
+	int fail; /* -errno every query answers with, 0: none */
 } k6;
 
 static void a6(const char *s, uint8_t out[16])
@@ -944,6 +945,8 @@ static int k6_resolve(void *arg, const uint8_t dst[16], struct nl_route *out)
 
 	(void)arg;
 	k6.calls++;
+	if (k6.fail)
+		return k6.fail;
 	for (int i = 0; i < k6.n; i++)
 		if (pfx_match(k6.r[i].dst, dst, k6.r[i].len) &&
 		    (best < 0 || k6.r[i].len > k6.r[best].len))
@@ -1256,6 +1259,22 @@ static void test_ipv6_refresh_only_stale_next_hops(void **state)
 		    !memcmp(refreshed6[1], gw, 16));
 }
 
+/* A query that fails says nothing: the entry stays, the next batch asks. */
+static void test_ipv6_failed_query_keeps_the_entry(void **state)
+{
+	struct derive *d = *state;
+
+	neigh6_msg(d, 3, "2001:db8:2::7", NUD_REACHABLE, macB, false);
+	assert_entry6("2001:db8:2::7", 3, mac1, macB);
+	k6.fail = -ENOBUFS;
+	route6_replaced(d, "2001:db8:2::", 64);
+	assert_entry6("2001:db8:2::7", 3, mac1, macB);
+	k6.fail = 0;
+	k6.r[1].complex = true; /* meanwhile: ECMP */
+	derive_flush6(d);	/* the next batch */
+	assert_null(entry6("2001:db8:2::7"));
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -1269,6 +1288,7 @@ int main(void)
 		T6(test_ipv6_resync_derives_once_at_the_end),
 		T6(test_ipv6_refresh_only_stale_next_hops),
 		T6(test_ipv6_route_change_asks_only_inside_its_prefix),
+		T6(test_ipv6_failed_query_keeps_the_entry),
 		T(test_ipv6_is_on_while_a_link_has_an_ipv6_address),
 		T(test_ipv6_forwarding_is_the_global_switch),
 		T(test_resync_does_not_flap_ipv6),
