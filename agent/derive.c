@@ -301,6 +301,7 @@ struct derive {
 	} dirty6_pfx[DIRTY6_PREFIXES];
 	unsigned int n_dirty6_pfx;
 	struct pool neigh_pool;
+	struct pool neigh6_pool, cand6_pool;
 	/* Addresses whose candidates a flush removed, to re-derive after. */
 	uint32_t *redo;
 	size_t n_redo, redo_cap;
@@ -1293,7 +1294,7 @@ static void cand6_ref(struct derive *d, const uint8_t dst[16], bool up)
 
 	if (up) {
 		if (!c) {
-			c = calloc(1, sizeof(*c));
+			c = pool_get(&d->cand6_pool);
 			if (!c) {
 				pr_err("rtnl: out of memory for an IPv6 "
 				       "candidate\n");
@@ -1311,7 +1312,7 @@ static void cand6_ref(struct derive *d, const uint8_t dst[16], bool up)
 		d->hooks.learn_del6(d->hooks.arg, dst);
 	cand6_unlink_g(d, c);
 	ht_del(&d->cands6, &c->k.h);
-	free(c);
+	pool_put(&d->cand6_pool, c);
 }
 
 static void neigh6(struct derive *d, const struct nl_neigh *nn, bool del)
@@ -1327,11 +1328,11 @@ static void neigh6(struct derive *d, const struct nl_neigh *nn, bool del)
 		if (!n)
 			return;
 		ht_del(&d->neighs6, &n->k.h);
-		free(n);
+		pool_put(&d->neigh6_pool, n);
 		if (cand)
 			cand6_ref(d, nn->ip6, false);
 	} else if (!n) {
-		n = calloc(1, sizeof(*n));
+		n = pool_get(&d->neigh6_pool);
 		if (!n) {
 			pr_err("rtnl: out of memory for a neighbour\n");
 			return;
@@ -1532,7 +1533,7 @@ static void clear6(struct derive *d)
 	ht_for_each(&d->neighs6, i, n, tmp)
 	{
 		ht_del(&d->neighs6, n);
-		free(container_of(n, struct neigh6, k.h));
+		pool_put(&d->neigh6_pool, container_of(n, struct neigh6, k.h));
 	}
 	ht_for_each(&d->cands6, i, n, tmp)
 	{
@@ -1540,7 +1541,7 @@ static void clear6(struct derive *d)
 
 		cand6_unlink_g(d, c);
 		ht_del(&d->cands6, n);
-		free(c);
+		pool_put(&d->cand6_pool, c);
 	}
 	ht_for_each(&d->hosts6, i, n, tmp)
 	{
@@ -1569,7 +1570,7 @@ static void neighs6_flush_dev(struct derive *d, uint32_t ifindex)
 		ht_del(&d->neighs6, n);
 		if (unicast6(x->k.addr))
 			cand6_ref(d, x->k.addr, false);
-		free(x);
+		pool_put(&d->neigh6_pool, x);
 	}
 	d->dirty6 = true;
 }
@@ -1812,6 +1813,8 @@ struct derive *derive_new(const struct rtnl_hooks *hooks, char **ifaces,
 	d->n_ifaces = n_ifaces;
 	d->learn = learn;
 	d->neigh_pool.size = sizeof(struct neigh);
+	d->neigh6_pool.size = sizeof(struct neigh6);
+	d->cand6_pool.size = sizeof(struct cand6);
 	if (ht_init(&d->links))
 		goto err_free;
 	if (ht_init(&d->neighs))
@@ -1882,5 +1885,7 @@ void derive_free(struct derive *d)
 	free(d->gws.b);
 	free(d->redo);
 	pool_destroy(&d->neigh_pool);
+	pool_destroy(&d->neigh6_pool);
+	pool_destroy(&d->cand6_pool);
 	free(d);
 }
