@@ -506,7 +506,6 @@ static void apply_all(struct derive *d)
 	struct hnode *n, *tmp;
 	uint32_t i;
 
-	d->dirty6 = true; /* what changes every IPv4 answer changes IPv6's */
 	if (d->batch)
 		return;
 	ht_for_each(&d->neighs, i, n, tmp) apply(d, (uint32_t)n->key);
@@ -864,7 +863,7 @@ void derive_link(struct derive *d, const struct nl_link *nl, bool del)
 
 	if (del) {
 		if (l) {
-			link_remove(d, l);
+			link_remove(d, l); /* its IPv6 neighbours: dirty6 */
 			redo_apply(d);
 			apply_all(d);
 		}
@@ -907,8 +906,10 @@ void derive_link(struct derive *d, const struct nl_link *nl, bool del)
 	if ((was_flags & IFF_UP) && !(l->flags & IFF_UP))
 		routes_flush_oif(d, (uint32_t)l->h.key);
 	redo_apply(d);
-	if (relevant)
+	if (relevant) {
 		apply_all(d);
+		d->dirty6 = true; /* a link's change is IPv6's too */
+	}
 }
 
 static uint64_t akey(const struct nl_addr *a)
@@ -1639,6 +1640,7 @@ void derive_resync_end(struct derive *d)
 	ht_for_each(&d->links, i, n, tmp)
 		link_report(d, container_of(n, struct link, h), false);
 	apply_all(d);
+	d->dirty6 = true; /* the dump fed candidates without asking */
 	derive_flush6(d);
 	if (d->hooks.resync_end)
 		d->hooks.resync_end(d->hooks.arg);
