@@ -27,6 +27,27 @@ static void value(FILE *f, const char *name, uint64_t v)
 	fprintf(f, "%s %" PRIu64 "\n", name, v);
 }
 
+/*
+ * One family's table gauges: fwd_table<@sfx>_entries by source and
+ * fwd_hfwd<@sfx>_entries, the names the IPv4 ones always had.
+ */
+static void table_gauges(FILE *f, const char *sfx, const char *fam,
+			 uint64_t learned, uint64_t overrides, uint64_t keys)
+{
+	char name[40], help[80];
+
+	snprintf(name, sizeof(name), "fwd_table%s_entries", sfx);
+	snprintf(help, sizeof(help),
+		 "%s forwarding entries the agent holds, by source.", fam);
+	family(f, name, "gauge", help);
+	fprintf(f, "%s{source=\"learned\"} %" PRIu64 "\n", name, learned);
+	fprintf(f, "%s{source=\"override\"} %" PRIu64 "\n", name, overrides);
+	snprintf(name, sizeof(name), "fwd_hfwd%s_entries", sfx);
+	snprintf(help, sizeof(help), "Keys in the hfwd%s map.", sfx);
+	family(f, name, "gauge", help);
+	value(f, name, keys);
+}
+
 int api_metrics_render(const struct api_ops *ops, const struct api_counts *c,
 		       char **text, size_t *len)
 {
@@ -54,22 +75,9 @@ int api_metrics_render(const struct api_ops *ops, const struct api_counts *c,
 		fprintf(f, "fwd_bytes_total{outcome=\"%s\"} %" PRIu64 "\n",
 			fwd_counter_names[i], (uint64_t)st.counters[i].bytes);
 
-	family(f, "fwd_table_entries", "gauge",
-	       "IPv4 forwarding entries the agent holds, by source.");
-	fprintf(f, "fwd_table_entries{source=\"learned\"} %" PRIu64 "\n",
-		st.learned);
-	fprintf(f, "fwd_table_entries{source=\"override\"} %" PRIu64 "\n",
-		st.overrides);
-	family(f, "fwd_hfwd_entries", "gauge", "Keys in the hfwd map.");
-	value(f, "fwd_hfwd_entries", st.hfwd_entries);
-	family(f, "fwd_table6_entries", "gauge",
-	       "IPv6 forwarding entries the agent holds, by source.");
-	fprintf(f, "fwd_table6_entries{source=\"learned\"} %" PRIu64 "\n",
-		st.learned6);
-	fprintf(f, "fwd_table6_entries{source=\"override\"} %" PRIu64 "\n",
-		st.overrides6);
-	family(f, "fwd_hfwd6_entries", "gauge", "Keys in the hfwd6 map.");
-	value(f, "fwd_hfwd6_entries", st.hfwd6_entries);
+	table_gauges(f, "", "IPv4", st.learned, st.overrides, st.hfwd_entries);
+	table_gauges(f, "6", "IPv6", st.learned6, st.overrides6,
+		     st.hfwd6_entries);
 	family(f, "fwd_hfwd_max_entries", "gauge",
 	       "Capacity of hfwd, and of hfwd6.");
 	value(f, "fwd_hfwd_max_entries", st.max_entries);
