@@ -196,8 +196,10 @@ static void conf_poll(struct loop *loop, int fd, uint32_t events, void *arg)
 		struct daemon_iface *di = &d->ifaces[i];
 		struct if_conf v = read_if_conf(di->name);
 
-		if (!memcmp(&v, &di->conf, sizeof(v)))
-			continue;
+		if (v.accept_local == di->conf.accept_local &&
+		    v.force_forwarding == di->conf.force_forwarding &&
+		    v.mtu6 == di->conf.mtu6)
+			continue; /* fields, not bytes: the struct has padding */
 		if (v.accept_local != di->conf.accept_local)
 			pr_info("%s: accept_local %s", di->name,
 				v.accept_local ? "on" : "off");
