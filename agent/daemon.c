@@ -52,7 +52,8 @@ struct daemon_iface {
 	char name[IF_NAMESIZE];
 	uint8_t mac[6];
 	uint16_t flags; /* rtnetlink's: FWD_IF_UP, _FORWARDING, _RPF_* */
-	uint32_t mtu;
+	uint32_t mtu;	/* IPv4: the device's, or a route MTU below it */
+	uint32_t mtu6;	/* IPv6: the same, before conf.<if>.mtu */
 	struct if_conf conf; /* what only /proc/sys says */
 };
 
@@ -148,7 +149,7 @@ static struct if_conf read_if_conf(const char *name)
 static int iface_push(struct daemon *d, const struct daemon_iface *di)
 {
 	uint16_t flags = di->flags;
-	uint32_t mtu6 = di->mtu;
+	uint32_t mtu6 = di->mtu6;
 
 	if (di->conf.accept_local || d->accept_all)
 		flags |= FWD_IF_ACCEPT_LOCAL;
@@ -262,6 +263,7 @@ static void on_iface_update(void *arg, const struct rtnl_iface *ri)
 	memcpy(di->mac, ri->mac, 6);
 	di->flags = ri->flags;
 	di->mtu = ri->mtu;
+	di->mtu6 = ri->mtu6;
 	di->conf = read_if_conf(ri->name);
 	err = iface_push(d, di);
 	if (err)

@@ -262,15 +262,49 @@ struct neigh {
 };
 
 enum { TBL_MAIN, TBL_LOCAL, TBL_N };
+enum { FAM4, FAM6, FAM_N };
 
+/* One way out: a gateway (all zero: none, the destination is on-link). */
+struct path {
+	uint32_t oif;
+	struct ip_addr gw;
+};
+
+/*
+ * A route of table main or local, either family. IPv4 keeps aliases of
+ * one prefix apart (same TOS and metric, another next hop: the first is
+ * used); IPv6 routes of one prefix and metric are siblings, one route
+ * here with @n_sib more paths, which the kernel hashes over (ECMP).
+ */
 struct route {
-	struct hnode h; /* key: table << 40 | len << 32 | dst */
-	struct hnode g; /* key: oif << 32 | gw; /32 via gw in main only */
+	struct hnode h; /* key: rkey(tbl, len, dst) */
+	struct hnode g; /* IPv4: nkey(oif, gw) of a /32 via a gateway in main */
 	bool in_g;
 	uint8_t tbl, len, tos, type;
-	bool complex;
-	uint32_t dst, gw, oif, prio;
-	int64_t seq; /* alias order: lower is used first (prepend: < 0) */
+	bool complex;	/* multipath (IPv4), RTA_VIA, a tunnel: no entry */
+	uint16_t n_sib; /* IPv6: siblings in @sib besides @p */
+	uint32_t prio, nhid, mtu;
+	struct ip_addr dst;
+	struct path p;	  /* the next hop (nhid 0) */
+	struct path *sib; /* IPv6: @n_sib more */
+	int64_t seq;	  /* alias order: lower is used first (prepend: < 0) */
+};
+
+/*
+ * A nexthop object (ip nexthop). Routes name it by id; while @refs > 0
+ * a change of it moves their entries.
+ */
+struct nexthop {
+	struct hnode h; /* key: id */
+	uint32_t refs;	/* routes with this nhid */
+	bool group, blackhole, complex;
+	struct path p;
+};
+
+/* A route with an MTU metric: what bounds the MTU of its egress. */
+struct mturoute {
+	struct hnode h; /* key: the route's address */
+	struct route *r;
 };
 
 struct derive {
@@ -280,6 +314,8 @@ struct derive {
 	bool learn;
 	bool batch; /* in a resync dump: mirror only, derive at the end */
 	struct htab links, neighs, routes, gws, addrs;
+	struct htab nhs;      /* struct nexthop */
+	struct htab mtus;     /* struct mturoute: routes with an MTU */
 	struct htab locals; /* key: IPv4 address, val: how many links have it */
 	int rpf_all;	    /* net.ipv4.conf.all.rp_filter, -1 not known */
 	int fwd6_all;	    /* net.ipv6.conf.all.forwarding, -1 not known */
@@ -288,11 +324,10 @@ struct derive {
 	struct htab neighs6; /* struct neigh6, key a6key(ifindex, addr) */
 	struct htab cands6;  /* struct cand6 by h (dst) and g (next hop) */
 	struct htab nhs6;    /* cand6.g: key a6key(oif, next hop) */
-	struct htab hosts6;  /* struct route6: /128 routes in main */
 	struct htab srcrt6;  /* struct route6: routes with a source prefix */
-	derive_resolve6_fn resolve6;
-	void *resolve6_arg;
 	unsigned int custom_rules6;
+	bool dirty4; /* every IPv4 candidate to derive again (nexthops) */
+	bool mtus_dirty; /* a route MTU changed: links to report again */
 	bool dirty6; /* every IPv6 candidate to derive again */
 	/* ... or those inside these prefixes (routes changed for them) */
 	struct {
@@ -305,13 +340,14 @@ struct derive {
 	/* Addresses whose candidates a flush removed, to re-derive after. */
 	uint32_t *redo;
 	size_t n_redo, redo_cap;
-	uint32_t plen[TBL_N][33];  /* routes per table and prefix length */
+	uint32_t plen[TBL_N][FAM_N][129]; /* routes per prefix length */
 	unsigned int custom_rules; /* policy rules beyond the default three */
 	int64_t route_seq;	   /* last route_set() insertion number */
 	uint32_t tick;
 	uint32_t cursor;  /* derive_refresh() resumes at this bucket */
 	uint32_t cursor6; /* ... derive_refresh6() at this one */
 	uint64_t set_errors;
+	uint64_t derivations; /* apply() and apply6() calls */
 };
 
 static uint64_t nkey(uint32_t ifindex, uint32_t ip)
@@ -324,9 +360,19 @@ static uint32_t mask_n(unsigned int len)
 	return len ? htonl(~0U << (32 - len)) : 0;
 }
 
-static uint64_t rkey(unsigned int tbl, unsigned int len, uint32_t dst)
+/* Routes of one prefix share it; an IPv6 one may share another's too. */
+static uint64_t rkey(unsigned int tbl, unsigned int len,
+		     const struct ip_addr *dst)
 {
-	return (uint64_t)tbl << 40 | (uint64_t)len << 32 | dst;
+	if (dst->family == AF_INET)
+		return (uint64_t)tbl << 40 | (uint64_t)len << 32 | dst->v4;
+	return ip_addr_hash(dst, (uint64_t)tbl << 56 | (uint64_t)len << 48 |
+					 1ULL << 47);
+}
+
+static unsigned int fam_idx(uint8_t family)
+{
+	return family == AF_INET6 ? FAM6 : FAM4;
 }
 
 static struct link *link_get(const struct derive *d, uint32_t ifindex)
@@ -347,24 +393,30 @@ static struct neigh *neigh_get(const struct derive *d, uint32_t ifindex,
 /*
  * The route the kernel picks for @ip in one table: longest prefix, then
  * lowest metric. *@tos is set when a TOS-specific route sits at that
- * prefix: the answer then depends on the packet.
+ * prefix: the answer then depends on the packet. Only the prefix lengths
+ * some route has are probed.
  */
 static const struct route *lpm(const struct derive *d, unsigned int tbl,
-			       uint32_t ip, bool *tos)
+			       const struct ip_addr *ip, bool *tos)
 {
+	const uint32_t *plen = d->plen[tbl][fam_idx(ip->family)];
 	int len;
 
-	for (len = 32; len >= 0; len--) {
+	for (len = (int)ip_addr_bits(ip->family); len >= 0; len--) {
 		const struct route *best = NULL;
+		struct ip_addr pfx;
 		struct hnode *n;
 
-		if (!d->plen[tbl][len])
+		if (!plen[len])
 			continue;
-		n = ht_find(&d->routes, rkey(tbl, len, ip & mask_n(len)));
+		pfx = ip_addr_mask(ip, len);
+		n = ht_find(&d->routes, rkey(tbl, len, &pfx));
 		for (; n; n = ht_next_same(n)) {
 			const struct route *r =
 				container_of(n, struct route, h);
 
+			if (r->len != len || !ip_addr_eq(&r->dst, &pfx))
+				continue; /* an IPv6 key's collision */
 			if (r->tos) {
 				*tos = true;
 				continue;
@@ -378,6 +430,70 @@ static const struct route *lpm(const struct derive *d, unsigned int tbl,
 			return best;
 	}
 	return NULL;
+}
+
+static struct nexthop *nh_get(const struct derive *d, uint32_t id)
+{
+	struct hnode *n = ht_find(&d->nhs, id);
+
+	return n ? container_of(n, struct nexthop, h) : NULL;
+}
+
+/*
+ * The one way out of @r into @out, or false when there is not exactly
+ * one the kernel would always take: several (ECMP siblings, a multipath
+ * route, a nexthop group), a tunnel, a blackhole nexthop, an object we do
+ * not know, an IPv4 route via an IPv6 gateway.
+ */
+static bool route_path(const struct derive *d, const struct route *r,
+		       struct path *out)
+{
+	const struct nexthop *nh;
+
+	if (!r->nhid) {
+		if (r->complex || r->n_sib)
+			return false;
+		*out = r->p;
+		return true;
+	}
+	nh = nh_get(d, r->nhid);
+	if (!nh || nh->group || nh->blackhole || nh->complex ||
+	    (!ip_addr_zero(&nh->p.gw) && nh->p.gw.family != r->dst.family))
+		return false;
+	out->oif = nh->p.oif;
+	out->gw = ip_addr_zero(&nh->p.gw) ? (struct ip_addr){
+		.family = r->dst.family} : nh->p.gw;
+	return true;
+}
+
+/*
+ * The route main has for @ip, and its one way out, if the kernel would
+ * forward @ip by it (default rules; local and main tables): a unicast
+ * route without an MTU metric (ip_forward() would check that MTU; the
+ * entry leaves such packets to the fib path, which the agent bounds by
+ * the same MTU) that is no prefix via a gateway unless it is a host
+ * route. *@nh: the neighbour to send to.
+ */
+static const struct route *route_of(const struct derive *d,
+				    const struct ip_addr *ip, struct path *out,
+				    struct ip_addr *nh)
+{
+	const struct route *r;
+	bool tos = false;
+
+	/* Local addresses, broadcasts: the local table answers first. */
+	if (lpm(d, TBL_LOCAL, ip, &tos) || tos)
+		return NULL;
+	r = lpm(d, TBL_MAIN, ip, &tos);
+	if (!r || r->type != RTN_UNICAST || r->mtu || !route_path(d, r, out))
+		return NULL;
+	if (ip_addr_zero(&out->gw))
+		*nh = *ip;
+	else if (r->len == ip_addr_bits(ip->family))
+		*nh = out->gw;
+	else
+		return NULL; /* prefix via a gateway: fib fallback */
+	return r;
 }
 
 static bool link_usable(const struct link *l)
@@ -412,33 +528,22 @@ static uint8_t lladdr_copy(uint8_t lladdr[6], const struct nl_neigh *nn)
 	return 6;
 }
 
-/* The derivation rule (docs/design.md) for one destination. */
+/* The derivation rule (docs/design.md) for one IPv4 destination. */
 static bool derive_one(const struct derive *d, uint32_t ip, struct fwd_entry *e,
 		       uint32_t *nh)
 {
-	const struct route *r;
+	struct ip_addr dst = ip_addr4(ip), next;
 	const struct neigh *n;
 	const struct link *l;
-	bool tos = false;
+	struct path p;
 
-	if (d->custom_rules)
+	if (d->custom_rules || !route_of(d, &dst, &p, &next))
 		return false;
-	/* Local addresses, broadcasts: the local table answers first. */
-	if (lpm(d, TBL_LOCAL, ip, &tos) || tos)
-		return false;
-	r = lpm(d, TBL_MAIN, ip, &tos);
-	if (!r || r->type != RTN_UNICAST || r->complex)
-		return false;
-	if (!r->gw)
-		*nh = ip;
-	else if (r->len == 32)
-		*nh = r->gw;
-	else
-		return false; /* prefix via a gateway: fib fallback */
-	l = link_get(d, r->oif);
+	*nh = next.v4;
+	l = link_get(d, p.oif);
 	if (!link_usable(l))
 		return false;
-	n = neigh_get(d, r->oif, *nh);
+	n = neigh_get(d, p.oif, *nh);
 	return n && entry_to(l, n->state, n->lladdr, n->llen, e);
 }
 
@@ -457,6 +562,7 @@ static void apply(struct derive *d, uint32_t ip)
 
 	if (d->batch)
 		return;
+	d->derivations++;
 	if (!d->learn || !derive_one(d, ip, &e, &nh)) {
 		err = d->hooks.learn_del(d->hooks.arg, ip);
 		if (err && err != -ENOENT)
@@ -510,7 +616,7 @@ static void apply_all(struct derive *d)
 		return;
 	ht_for_each(&d->neighs, i, n, tmp) apply(d, (uint32_t)n->key);
 	ht_for_each(&d->gws, i, n, tmp)
-		apply(d, container_of(n, struct route, g)->dst);
+		apply(d, container_of(n, struct route, g)->dst.v4);
 }
 
 /* Candidates inside @dst/@len, after a route of that prefix changed. */
@@ -523,14 +629,14 @@ static void apply_prefix(struct derive *d, uint32_t dst, unsigned int len)
 		apply(d, (uint32_t)n->key);
 	ht_for_each(&d->gws, i, n, tmp)
 	{
-		uint32_t rd = container_of(n, struct route, g)->dst;
+		uint32_t rd = container_of(n, struct route, g)->dst.v4;
 
 		if ((rd & m) == dst)
 			apply(d, rd);
 	}
 }
 
-/* ---- routes ---- */
+/* ---- routes and nexthop objects ---- */
 
 static int tbl_idx(uint32_t table)
 {
@@ -541,36 +647,197 @@ static int tbl_idx(uint32_t table)
 	return -1;
 }
 
-static void route_free(struct derive *d, struct route *r)
+static void cand6_ref(struct derive *d, const uint8_t dst[16], bool up);
+static bool unicast6(const uint8_t a[16]);
+static void route_src6(struct derive *d, const struct nl_route *nr, bool del);
+static void mtus_report(struct derive *d);
+static void dirty6_prefix(struct derive *d, const uint8_t p[16],
+			  unsigned int len);
+
+/* An IPv6 /128 of main: its destination is a candidate while it lives. */
+static bool route_host6(const struct route *r)
 {
-	if (r->len == 32)
-		redo_add(d, r->dst);
-	ht_del(&d->routes, &r->h);
-	if (r->in_g)
-		ht_del(&d->gws, &r->g);
-	d->plen[r->tbl][r->len]--;
-	free(r);
+	return r->dst.family == AF_INET6 && r->tbl == TBL_MAIN &&
+	       r->len == 128 && unicast6(r->dst.v6);
+}
+
+static struct path path_of(const struct nl_path *np, uint8_t family)
+{
+	struct path p = {.oif = np->oif, .gw = {.family = family}};
+
+	if (np->has_gw)
+		memcpy((void *)ip_addr_key(&p.gw), np->gw, ip_addr_len(&p.gw));
+	return p;
+}
+
+static bool path_eq(const struct path *a, const struct path *b)
+{
+	return a->oif == b->oif && ip_addr_eq(&a->gw, &b->gw);
+}
+
+/* The first next hop a message names (none: oif 0, no gateway). */
+static struct path msg_path(const struct nl_route *nr)
+{
+	struct nl_path top = {.oif = nr->oif};
+
+	if (nr->n_paths)
+		return path_of(&nr->paths[0], nr->family);
+	top.has_gw = nr->has_gw || (nr->family == AF_INET && nr->gw);
+	if (nr->family == AF_INET6)
+		memcpy(top.gw, nr->gw6, 16);
+	else
+		memcpy(top.gw, &nr->gw, 4);
+	return path_of(&top, nr->family);
 }
 
 /*
- * The route @nr names: same prefix, TOS and metric, and the same next hop
- * if one matches; else (@exact false) the first such alias, the one the
- * kernel uses and replaces.
+ * Remember (@on) or forget that @r has an MTU metric: the set
+ * mtu_floor() reads. Routes with one are few; their set is walked whole.
  */
-static struct route *route_find(const struct derive *d, unsigned int tbl,
-				const struct nl_route *nr, bool exact)
+static void mtu_track(struct derive *d, struct route *r, bool on)
 {
+	struct hnode *n = ht_find(&d->mtus, (uintptr_t)r);
+	struct mturoute *m;
+
+	if (on == !!n)
+		return;
+	d->mtus_dirty = true;
+	if (!on) {
+		ht_del(&d->mtus, n);
+		free(container_of(n, struct mturoute, h));
+		return;
+	}
+	m = calloc(1, sizeof(*m));
+	if (!m) {
+		/* Not bounded then: no entry is learned for it all the same. */
+		pr_err("rtnl: out of memory for a route MTU\n");
+		return;
+	}
+	m->h.key = (uintptr_t)r;
+	m->r = r;
+	ht_add(&d->mtus, &m->h);
+}
+
+/* The IPv4 gateway index: a /32 of main via a gateway, by that gateway. */
+static void route_index(struct derive *d, struct route *r)
+{
+	struct path p;
+
+	if (r->in_g)
+		ht_del(&d->gws, &r->g);
+	r->in_g = false;
+	if (r->dst.family != AF_INET || r->tbl != TBL_MAIN || r->len != 32 ||
+	    r->type != RTN_UNICAST || !route_path(d, r, &p) ||
+	    ip_addr_zero(&p.gw))
+		return;
+	r->g.key = nkey(p.oif, p.gw.v4);
+	ht_add(&d->gws, &r->g);
+	r->in_g = true;
+}
+
+static void nh_ref(struct derive *d, uint32_t id, bool up)
+{
+	struct nexthop *nh = id ? nh_get(d, id) : NULL;
+
+	if (nh)
+		nh->refs += up ? 1 : (nh->refs ? -1 : 0);
+}
+
+static void route_free(struct derive *d, struct route *r)
+{
+	if (r->dst.family == AF_INET && r->len == 32)
+		redo_add(d, r->dst.v4);
+	ht_del(&d->routes, &r->h);
+	if (r->in_g)
+		ht_del(&d->gws, &r->g);
+	nh_ref(d, r->nhid, false);
+	mtu_track(d, r, false);
+	d->plen[r->tbl][fam_idx(r->dst.family)][r->len]--;
+	if (route_host6(r))
+		cand6_ref(d, r->dst.v6, false);
+	free(r->sib);
+	free(r);
+}
+
+static struct route *route_new(struct derive *d, unsigned int tbl,
+			       const struct nl_route *nr,
+			       const struct ip_addr *dst)
+{
+	struct route *r = calloc(1, sizeof(*r));
+
+	if (!r) {
+		pr_err("rtnl: out of memory for a route\n");
+		return NULL;
+	}
+	r->tbl = tbl;
+	r->len = nr->dst_len;
+	r->dst = *dst;
+	r->tos = nr->tos;
+	r->prio = nr->priority;
+	r->seq = ++d->route_seq;
+	if (!(nr->nlmsg_flags & (NLM_F_APPEND | NLM_F_MULTI)))
+		r->seq = -r->seq;
+	r->h.key = rkey(tbl, r->len, dst);
+	ht_add(&d->routes, &r->h);
+	d->plen[tbl][fam_idx(dst->family)][r->len]++;
+	return r;
+}
+
+/* @r takes what @nr says: type, next hops, nexthop object, MTU. */
+static void route_fill(struct derive *d, struct route *r,
+		       const struct nl_route *nr)
+{
+	unsigned int i, n = nr->n_paths;
+
+	if (r->nhid != nr->nhid) {
+		nh_ref(d, r->nhid, false);
+		nh_ref(d, nr->nhid, true);
+	}
+	r->nhid = nr->nhid;
+	r->type = nr->type;
+	if (r->mtu != nr->mtu)
+		d->mtus_dirty = true;
+	r->mtu = nr->mtu;
+	/* next hops beyond what a message keeps: which, we cannot know */
+	r->complex = nr->complex || n > NL_ROUTE_PATHS;
+	r->p = msg_path(nr);
+	free(r->sib);
+	r->sib = NULL;
+	r->n_sib = 0;
+	if (n > NL_ROUTE_PATHS)
+		n = NL_ROUTE_PATHS;
+	if (n > 1) {
+		r->sib = calloc(n - 1, sizeof(*r->sib));
+		if (!r->sib)
+			r->complex = true; /* several, unknown: no entry */
+		for (i = 1; r->sib && i < n; i++)
+			r->sib[r->n_sib++] = path_of(&nr->paths[i], nr->family);
+	}
+	mtu_track(d, r, r->mtu && r->tbl == TBL_MAIN);
+	route_index(d, r);
+}
+
+/*
+ * The IPv4 route @nr names: same prefix, TOS and metric, and the same next
+ * hop if one matches; else (@exact false) the first such alias, the one
+ * the kernel uses and replaces.
+ */
+static struct route *route_find4(const struct derive *d, unsigned int tbl,
+				 const struct nl_route *nr,
+				 const struct ip_addr *dst, bool exact)
+{
+	struct path p = msg_path(nr);
 	struct route *first = NULL;
 	struct hnode *n;
 
-	n = ht_find(&d->routes, rkey(tbl, nr->dst_len, nr->dst));
+	n = ht_find(&d->routes, rkey(tbl, nr->dst_len, dst));
 	for (; n; n = ht_next_same(n)) {
 		struct route *r = container_of(n, struct route, h);
 
 		if (r->tos != nr->tos || r->prio != nr->priority)
 			continue;
 		/* Appended duplicates differ only in the next hop. */
-		if (r->gw == nr->gw && r->oif == nr->oif)
+		if (path_eq(&r->p, &p) && r->nhid == nr->nhid)
 			return r;
 		if (!first || r->seq < first->seq)
 			first = r;
@@ -578,52 +845,125 @@ static struct route *route_find(const struct derive *d, unsigned int tbl,
 	return exact ? NULL : first;
 }
 
-static void route_set(struct derive *d, unsigned int tbl,
-		      const struct nl_route *nr)
+static void route4_msg(struct derive *d, unsigned int tbl,
+		       const struct nl_route *nr, const struct ip_addr *dst,
+		       bool del)
 {
 	bool replace = nr->nlmsg_flags & NLM_F_REPLACE;
-	struct route *r = route_find(d, tbl, nr, !replace);
+	struct route *r = route_find4(d, tbl, nr, dst, del ? false : !replace);
 
 	/*
 	 * Without REPLACE a different next hop is a second alias (append,
 	 * or prepend: a plain create that found the prefix taken, which
 	 * goes in front). Dumps list aliases in the kernel's order.
 	 */
-	if (!r) {
-		r = calloc(1, sizeof(*r));
-		if (!r) {
-			pr_err("rtnl: out of memory for a route\n");
-			return;
-		}
-		r->tbl = tbl;
-		r->len = nr->dst_len;
-		r->dst = nr->dst;
-		r->tos = nr->tos;
-		r->prio = nr->priority;
-		r->seq = ++d->route_seq;
-		if (!(nr->nlmsg_flags & (NLM_F_APPEND | NLM_F_MULTI)))
-			r->seq = -r->seq;
-		r->h.key = rkey(tbl, r->len, r->dst);
-		ht_add(&d->routes, &r->h);
-		d->plen[tbl][r->len]++;
-	} else if (r->in_g) {
-		ht_del(&d->gws, &r->g);
-		r->in_g = false;
+	if (del) {
+		if (r)
+			route_free(d, r);
+		d->n_redo = 0; /* applied by the caller */
+		return;
 	}
-	r->type = nr->type;
-	r->complex = nr->complex;
-	r->gw = nr->gw;
-	r->oif = nr->oif;
-	if (tbl == TBL_MAIN && r->len == 32 && r->type == RTN_UNICAST &&
-	    !r->complex && r->gw) {
-		r->g.key = nkey(r->oif, r->gw);
-		ht_add(&d->gws, &r->g);
-		r->in_g = true;
-	}
+	if (!r)
+		r = route_new(d, tbl, nr, dst);
+	if (r)
+		route_fill(d, r, nr);
 }
 
-/* IPv4 flushes a link's routes silently when it goes down or away. */
-static bool routes_flush_oif(struct derive *d, uint32_t oif)
+/* The IPv6 route of this prefix and metric in @tbl (siblings in one). */
+static struct route *route_find6(const struct derive *d, unsigned int tbl,
+				 const struct nl_route *nr,
+				 const struct ip_addr *dst)
+{
+	struct hnode *n = ht_find(&d->routes, rkey(tbl, nr->dst_len, dst));
+
+	for (; n; n = ht_next_same(n)) {
+		struct route *r = container_of(n, struct route, h);
+
+		if (r->len == nr->dst_len && r->prio == nr->priority &&
+		    ip_addr_eq(&r->dst, dst))
+			return r;
+	}
+	return NULL;
+}
+
+/* Drop the sibling @p of @r (the route stays: others are left). */
+static void route_sib_del(struct route *r, const struct path *p)
+{
+	uint16_t i;
+
+	if (path_eq(&r->p, p)) {
+		r->p = r->sib[--r->n_sib];
+		return;
+	}
+	for (i = 0; i < r->n_sib; i++)
+		if (path_eq(&r->sib[i], p)) {
+			r->sib[i] = r->sib[--r->n_sib];
+			return;
+		}
+}
+
+static void route_sib_add(struct route *r, const struct path *p)
+{
+	struct path *v;
+	uint16_t i;
+
+	if (path_eq(&r->p, p))
+		return;
+	for (i = 0; i < r->n_sib; i++)
+		if (path_eq(&r->sib[i], p))
+			return;
+	v = realloc(r->sib, (r->n_sib + 1) * sizeof(*v));
+	if (!v) {
+		r->complex = true; /* several, one unknown: no entry */
+		return;
+	}
+	r->sib = v;
+	r->sib[r->n_sib++] = *p;
+}
+
+/*
+ * IPv6 has no aliases: a route of the same prefix and metric with another
+ * gateway is a sibling the kernel hashes over (ip -6 route append; the
+ * notification then lists them all, RTA_MULTIPATH), a deletion naming one
+ * gateway takes only that sibling, REPLACE replaces them all.
+ */
+static void route6_msg(struct derive *d, unsigned int tbl,
+		       const struct nl_route *nr, const struct ip_addr *dst,
+		       bool del)
+{
+	struct route *r = route_find6(d, tbl, nr, dst);
+	struct path p = msg_path(nr);
+	bool one_gw = !nr->nhid && nr->n_paths == 1 && nr->has_gw;
+
+	if (del) {
+		if (r && one_gw && r->n_sib && !r->nhid)
+			route_sib_del(r, &p);
+		else if (r)
+			route_free(d, r);
+		return;
+	}
+	if (r && !(nr->nlmsg_flags & NLM_F_REPLACE) && one_gw && !r->nhid &&
+	    r->type == RTN_UNICAST && nr->type == RTN_UNICAST &&
+	    !ip_addr_zero(&r->p.gw)) {
+		route_sib_add(r, &p);
+		return;
+	}
+	if (!r) {
+		r = route_new(d, tbl, nr, dst);
+		if (!r)
+			return;
+		route_fill(d, r, nr);
+		if (route_host6(r))
+			cand6_ref(d, r->dst.v6, true);
+		return;
+	}
+	route_fill(d, r, nr);
+}
+
+/* Routes for which @match(@r, @arg) go, as the kernel drops them. */
+static bool routes_flush(struct derive *d,
+			 bool (*match)(const struct route *r, uint32_t arg),
+			 uint32_t arg)
 {
 	struct hnode *n, *tmp;
 	bool any = false;
@@ -633,7 +973,7 @@ static bool routes_flush_oif(struct derive *d, uint32_t oif)
 	{
 		struct route *r = container_of(n, struct route, h);
 
-		if (r->oif == oif) {
+		if (match(r, arg)) {
 			route_free(d, r);
 			any = true;
 		}
@@ -641,39 +981,152 @@ static bool routes_flush_oif(struct derive *d, uint32_t oif)
 	return any;
 }
 
-static void route6(struct derive *d, const struct nl_route *nr, bool del);
-static void neigh6(struct derive *d, const struct nl_neigh *nn, bool del);
+/* IPv4 flushes a link's routes silently when it goes down or away. */
+static bool route_out4(const struct route *r, uint32_t oif)
+{
+	return r->dst.family == AF_INET && !r->nhid && r->p.oif == oif;
+}
+
+/* IPv4 drops the routes of a deleted nexthop silently; IPv6 says so
+ * only under nexthop_compat_mode 1. */
+static bool route_by_nh(const struct route *r, uint32_t id)
+{
+	return r->nhid == id;
+}
+
+/* A deleted link takes every route through it, of both families. */
+static bool route_out(const struct route *r, uint32_t oif)
+{
+	uint16_t i;
+
+	if (r->nhid)
+		return false; /* its nexthop object goes, and it with it */
+	for (i = 0; i < r->n_sib; i++)
+		if (r->sib[i].oif == oif)
+			return true;
+	return r->p.oif == oif;
+}
+
+static bool routes_flush_oif(struct derive *d, uint32_t oif)
+{
+	return routes_flush(d, route_out4, oif);
+}
+
+/* Everything a change of the routes could move gets derived again. */
+static void dirty_all(struct derive *d)
+{
+	d->dirty4 = true;
+	d->dirty6 = true;
+}
+
+static void nh_free(struct derive *d, struct nexthop *nh)
+{
+	if (nh->refs && routes_flush(d, route_by_nh, (uint32_t)nh->h.key))
+		dirty_all(d);
+	ht_del(&d->nhs, &nh->h);
+	free(nh);
+}
+
+/* A link went down or away: so did the nexthop objects through it. */
+static void nhs_flush_oif(struct derive *d, uint32_t oif)
+{
+	struct hnode *n, *tmp;
+	uint32_t i;
+
+	ht_for_each(&d->nhs, i, n, tmp)
+	{
+		struct nexthop *nh = container_of(n, struct nexthop, h);
+
+		if (!nh->group && nh->p.oif == oif)
+			nh_free(d, nh);
+	}
+}
+
+void derive_nexthop(struct derive *d, const struct nl_nexthop *m, bool del)
+{
+	struct nexthop *nh = nh_get(d, m->id);
+	struct hnode *n, *tmp;
+	uint32_t i;
+
+	if (del) {
+		if (nh)
+			nh_free(d, nh);
+		redo_apply(d);
+		derive_flush(d);
+		return;
+	}
+	if (!nh) {
+		nh = calloc(1, sizeof(*nh));
+		if (!nh) {
+			pr_err("rtnl: out of memory for a nexthop\n");
+			return;
+		}
+		nh->h.key = m->id;
+		ht_add(&d->nhs, &nh->h);
+	}
+	nh->group = m->group;
+	nh->blackhole = m->blackhole;
+	nh->complex = m->complex;
+	nh->p.oif = m->oif;
+	nh->p.gw.family = m->family == AF_INET6 ? AF_INET6 : AF_INET;
+	memset(nh->p.gw.v6, 0, 16);
+	if (m->has_gw)
+		memcpy((void *)ip_addr_key(&nh->p.gw), m->gw,
+		       ip_addr_len(&nh->p.gw));
+	if (!nh->refs)
+		return; /* no route uses it yet: nothing moves */
+	/* `ip nexthop replace`: its routes move, announced or not */
+	ht_for_each(&d->routes, i, n, tmp)
+	{
+		struct route *r = container_of(n, struct route, h);
+
+		if (r->nhid != m->id)
+			continue;
+		route_index(d, r);
+		/* out of the gateway index maybe: not reached by apply_all() */
+		if (r->dst.family == AF_INET && r->len == 32)
+			redo_add(d, r->dst.v4);
+	}
+	d->mtus_dirty = true;
+	dirty_all(d);
+	derive_flush(d);
+	redo_apply(d);
+}
 
 void derive_route(struct derive *d, const struct nl_route *nr, bool del)
 {
 	int tbl = tbl_idx(nr->table);
-	struct route *r;
+	struct ip_addr dst, net;
 
-	if (nr->family == AF_INET6) {
-		route6(d, nr, del);
+	/* Cached clones are results of lookups (PMTU), not routes. */
+	if (nr->rtm_flags & RTM_F_CLONED)
+		return;
+	if (nr->family == AF_INET6 && nr->src_len) {
+		route_src6(d, nr, del);
 		return;
 	}
-	/* Cached clones are results of lookups, not routes. */
-	if (tbl < 0 || (nr->rtm_flags & RTM_F_CLONED))
+	if (tbl < 0)
 		return;
-	if (nr->dst & ~mask_n(nr->dst_len))
+	dst = nr->family == AF_INET6 ? ip_addr6(nr->dst6) : ip_addr4(nr->dst);
+	net = ip_addr_mask(&dst, nr->dst_len);
+	if (!ip_addr_eq(&net, &dst))
 		return; /* the kernel never sends one; never trust one */
-	if (del) {
-		r = route_find(d, tbl, nr, false);
-		if (!r)
-			return;
-		route_free(d, r);
-		d->n_redo = 0; /* applied just below */
-	} else {
-		route_set(d, tbl, nr);
-	}
+	if (nr->family == AF_INET6)
+		route6_msg(d, tbl, nr, &dst, del);
+	else
+		route4_msg(d, tbl, nr, &dst, del);
 	if (d->batch)
 		return;
-	if (nr->dst_len == 32)
-		apply(d, nr->dst);
+	mtus_report(d);
+	if (nr->family == AF_INET6)
+		dirty6_prefix(d, dst.v6, nr->dst_len);
+	else if (nr->dst_len == 32)
+		apply(d, dst.v4);
 	else
-		apply_prefix(d, nr->dst, nr->dst_len);
+		apply_prefix(d, dst.v4, nr->dst_len);
 }
+
+static void neigh6(struct derive *d, const struct nl_neigh *nn, bool del);
 
 /* ---- neighbours ---- */
 
@@ -730,7 +1183,7 @@ void derive_neigh(struct derive *d, const struct nl_neigh *nn, bool del)
 	apply(d, nn->ip);
 	for (g = ht_find(&d->gws, nkey(nn->ifindex, nn->ip)); g;
 	     g = ht_next_same(g))
-		apply(d, container_of(g, struct route, g)->dst);
+		apply(d, container_of(g, struct route, g)->dst.v4);
 }
 
 /* ---- links ---- */
@@ -759,6 +1212,62 @@ static uint16_t rpf_flags(const struct derive *d, const struct link *l)
 	return m >= 2 ? FWD_IF_RPF_LOOSE : 0;
 }
 
+/* May @r send packets out of @oif? Yes when it cannot say which way. */
+static bool route_may_use(const struct derive *d, const struct route *r,
+			  uint32_t oif)
+{
+	struct path p;
+	uint16_t i;
+
+	if (route_path(d, r, &p))
+		return p.oif == oif;
+	if (r->nhid || r->complex)
+		return true; /* a group, a tunnel: not known here */
+	for (i = 0; i < r->n_sib; i++)
+		if (r->sib[i].oif == oif)
+			return true;
+	return r->p.oif == oif;
+}
+
+/*
+ * What a packet of @family out of @l is checked against: the device MTU,
+ * or the smallest route MTU below it of the main routes that may use @l.
+ * ip_forward() and ip6_forward() apply a route's MTU metric, locked or
+ * not; bpf_fib_lookup() only a locked one, and the table path learns no
+ * entry under such a route: this bound keeps both on the kernel's side.
+ */
+static uint32_t mtu_floor(const struct derive *d, const struct link *l,
+			  uint8_t family)
+{
+	uint32_t min = l->mtu, i;
+	struct hnode *n, *tmp;
+
+	ht_for_each(&d->mtus, i, n, tmp)
+	{
+		const struct route *r = container_of(n, struct mturoute, h)->r;
+
+		if (r->dst.family == family && r->type == RTN_UNICAST &&
+		    r->mtu < min && route_may_use(d, r, (uint32_t)l->h.key))
+			min = r->mtu;
+	}
+	return min;
+}
+
+static void link_report(struct derive *d, struct link *l, bool again);
+
+/* Route MTUs changed: every managed link is told its bounds again. */
+static void mtus_report(struct derive *d)
+{
+	struct hnode *n, *tmp;
+	uint32_t i;
+
+	if (!d->mtus_dirty || d->batch)
+		return;
+	d->mtus_dirty = false;
+	ht_for_each(&d->links, i, n, tmp)
+		link_report(d, container_of(n, struct link, h), false);
+}
+
 /*
  * Tell the daemon what @l is now, if it changed or @again (the daemon
  * then reads again what only /proc says). Not during a resync's dump,
@@ -775,7 +1284,8 @@ static void link_report(struct derive *d, struct link *l, bool again)
 	memcpy(ri.name, l->name, sizeof(ri.name));
 	if (l->mac_len == 6)
 		memcpy(ri.mac, l->mac, 6);
-	ri.mtu = l->mtu;
+	ri.mtu = mtu_floor(d, l, AF_INET);
+	ri.mtu6 = mtu_floor(d, l, AF_INET6);
 	if ((l->flags & (IFF_UP | IFF_RUNNING)) == (IFF_UP | IFF_RUNNING))
 		ri.flags |= FWD_IF_UP;
 	if (l->forwarding == 1)
@@ -791,7 +1301,8 @@ static void link_report(struct derive *d, struct link *l, bool again)
 	l->last = ri;
 	l->reported = true;
 	if (!same)
-		pr_info("rtnl: interface %s (%u)%s%s%s%s%s mtu %u\n", ri.name,
+		pr_info("rtnl: interface %s (%u)%s%s%s%s%s mtu %u/%u\n",
+			ri.name,
 			ri.ifindex, ri.flags & FWD_IF_UP ? " up" : " down",
 			ri.flags & FWD_IF_FORWARDING ? " forwarding" : "",
 			ri.flags & FWD_IF_RPF_STRICT  ? " rp_filter strict"
@@ -799,7 +1310,7 @@ static void link_report(struct derive *d, struct link *l, bool again)
 						      : "",
 			ri.flags & FWD_IF_IPV6 ? " ipv6" : "",
 			ri.flags & FWD_IF_FORWARDING6 ? " ipv6-forwarding" : "",
-			ri.mtu);
+			ri.mtu, ri.mtu6);
 	d->hooks.iface_update(d->hooks.arg, &ri);
 }
 
@@ -844,7 +1355,8 @@ static void link_remove(struct derive *d, struct link *l)
 		pr_info("rtnl: interface %s (%u) gone\n", l->name, ifindex);
 		d->hooks.iface_gone(d->hooks.arg, ifindex, l->name);
 	}
-	routes_flush_oif(d, ifindex);
+	routes_flush(d, route_out, ifindex);
+	nhs_flush_oif(d, ifindex);
 	neighs_flush_dev(d, ifindex);
 	addrs_flush(d, ifindex, false);
 	addrs6_flush(d, ifindex, false);
@@ -905,6 +1417,10 @@ void derive_link(struct derive *d, const struct nl_link *nl, bool del)
 		((was_flags ^ l->flags) & (IFF_UP | IFF_RUNNING | IFF_NOARP));
 	if ((was_flags & IFF_UP) && !(l->flags & IFF_UP))
 		routes_flush_oif(d, (uint32_t)l->h.key);
+	/* nexthop_flush_dev(): on down and on carrier loss, unannounced */
+	if ((was_flags & IFF_UP) &&
+	    (l->flags & (IFF_UP | IFF_RUNNING)) != (IFF_UP | IFF_RUNNING))
+		nhs_flush_oif(d, (uint32_t)l->h.key);
 	redo_apply(d);
 	if (relevant) {
 		apply_all(d);
@@ -1136,18 +1652,11 @@ void derive_netconf(struct derive *d, const struct nl_netconf *c)
 /* ---- IPv6 ---- */
 
 /*
- * The derivation rule for IPv6, with the kernel as the route table: for a
- * candidate D the kernel tells the route it matches (derive_resolve6_fn),
- * and D has an entry when that is a unicast route out of a managed, up
- * interface O, a connected one or a /128 through a gateway, and the next
- * hop (D, or the gateway) is a usable neighbour on O with a MAC. Routes
- * are not mirrored, so nothing about them can go stale here (IPv6 deletes
- * routes on link down by itself, and says so or not: the answer is the
- * kernel's either way); what is mirrored is the neighbours and which
- * destinations are candidates. A candidate remembers the next hop of its
- * last answer, so a neighbour change re-derives exactly the candidates
- * that go through it. Any route, link or rule change derives every
- * candidate again, once per batch of messages (derive_flush6()).
+ * IPv6 candidates: an IPv6 neighbour's address, a /128 route's
+ * destination. A candidate remembers the next hop of its last
+ * derivation, so a neighbour change re-derives exactly the candidates
+ * that go through it; a route change re-derives the candidates inside its
+ * prefix, once per batch of messages (derive_flush()).
  *
  * Not learned while the answer could depend on more than the destination:
  * IPv6 policy rules besides the default ones, or a route with a source
@@ -1171,18 +1680,12 @@ struct cand6 {
 	uint8_t nh[16];
 };
 
-/* A route remembered by its identity: a /128 in main, or a source one. */
+/* A route with a source prefix, remembered by its identity. */
 struct route6 {
 	struct hnode h; /* key: a6key of the fields below */
 	uint32_t table, prio;
 	uint8_t dst[16], src_len, dst_len;
 };
-
-void derive_set_resolver6(struct derive *d, derive_resolve6_fn fn, void *arg)
-{
-	d->resolve6 = fn;
-	d->resolve6_arg = arg;
-}
 
 static struct neigh6 *neigh6_get(const struct derive *d, uint32_t ifindex,
 				 const uint8_t addr[16])
@@ -1215,40 +1718,26 @@ static void cand6_unlink_g(struct derive *d, struct cand6 *c)
 	c->in_g = false;
 }
 
-/*
- * The entry for @c, and the next hop it went through, from the kernel:
- * 1 (in @e), 0 (none), or -errno when the kernel could not be asked (a
- * failed query says nothing: the entry stays as it was, and the next
- * batch asks again).
- */
-static int derive6_one(struct derive *d, struct cand6 *c, struct fwd_entry *e)
+/* The entry for @c, if any; @c remembers the next hop it went through. */
+static bool derive6_one(struct derive *d, struct cand6 *c, struct fwd_entry *e)
 {
+	struct ip_addr dst = ip_addr6(c->k.addr), nh;
 	const struct neigh6 *n;
 	const struct link *l;
-	struct nl_route rt;
-	int err;
+	struct path p;
 
-	if (!d->learn || !d->resolve6 || d->custom_rules6 || d->srcrt6.n) {
-		cand6_unlink_g(d, c);
-		return 0;
-	}
-	err = d->resolve6(d->resolve6_arg, c->k.addr, &rt);
-	if (err && err != -ENOENT)
-		return err;
 	cand6_unlink_g(d, c);
-	if (err)
-		return 0; /* no route */
-	if (rt.type != RTN_UNICAST || rt.complex || !rt.oif ||
-	    (rt.has_gw && rt.dst_len != 128))
-		return 0; /* local, a drop, ECMP; a prefix via a gateway */
-	c->oif = rt.oif;
-	memcpy(c->nh, rt.has_gw ? rt.gw6 : c->k.addr, 16);
+	if (!d->learn || d->custom_rules6 || d->srcrt6.n ||
+	    !route_of(d, &dst, &p, &nh))
+		return false;
+	c->oif = p.oif;
+	memcpy(c->nh, nh.v6, 16);
 	c->g.key = a6key(c->oif, c->nh);
 	ht_add(&d->nhs6, &c->g);
 	c->in_g = true;
 	l = link_get(d, c->oif);
 	if (!link_usable(l))
-		return 0;
+		return false;
 	n = neigh6_get(d, c->oif, c->nh);
 	return n && entry_to(l, n->state, n->lladdr, n->llen, e);
 }
@@ -1261,16 +1750,8 @@ static void apply6(struct derive *d, struct cand6 *c)
 
 	if (d->batch || !d->hooks.learn_set6)
 		return;
-	err = derive6_one(d, c, &e);
-	if (err < 0) {
-		d->dirty6 = true; /* retried with the next batch */
-		d->set_errors++;
-		pr_warn("rtnl: asking the route of %s: %s\n",
-			inet_ntop(AF_INET6, c->k.addr, ips, sizeof(ips)),
-			strerror(-err));
-		return;
-	}
-	if (!err) {
+	d->derivations++;
+	if (!derive6_one(d, c, &e)) {
 		err = d->hooks.learn_del6(d->hooks.arg, c->k.addr);
 		if (err && err != -ENOENT)
 			pr_warn("rtnl: forgetting %s: %s\n",
@@ -1437,44 +1918,37 @@ static void dirty6_prefix(struct derive *d, const uint8_t p[16],
 	d->dirty6_pfx[d->n_dirty6_pfx++].len = (uint8_t)len;
 }
 
-static void route6(struct derive *d, const struct nl_route *nr, bool del)
+/* A route with a source prefix: while any exists, IPv6 is not learned. */
+static void route_src6(struct derive *d, const struct nl_route *nr, bool del)
 {
 	unsigned int before = d->srcrt6.n;
 
-	/* Cached clones (PMTU exceptions) are results, not routes. */
-	if (nr->rtm_flags & RTM_F_CLONED)
+	route6_track(&d->srcrt6, nr, del);
+	if (!before == !d->srcrt6.n)
 		return;
-	if (nr->src_len) {
-		route6_track(&d->srcrt6, nr, del);
-		if (!before == !d->srcrt6.n)
-			return;
-		pr_info("rtnl: %s IPv6 route(s) with a source prefix: IPv6 "
-			"learning %s\n",
-			d->srcrt6.n ? "some" : "no",
-			d->srcrt6.n ? "suspended" : "on");
-		d->dirty6 = true;
-		return;
-	}
-	if (nr->table == RT_TABLE_MAIN && nr->dst_len == 128 &&
-	    nr->type == RTN_UNICAST && unicast6(nr->dst6) &&
-	    route6_track(&d->hosts6, nr, del))
-		cand6_ref(d, nr->dst6, !del);
-	/* only a destination inside the prefix can match it */
-	dirty6_prefix(d, nr->dst6, nr->dst_len);
+	pr_info("rtnl: %s IPv6 route(s) with a source prefix: IPv6 "
+		"learning %s\n",
+		d->srcrt6.n ? "some" : "no",
+		d->srcrt6.n ? "suspended" : "on");
+	d->dirty6 = true;
 }
 
-void derive_flush6(struct derive *d)
+void derive_flush(struct derive *d)
 {
 	struct hnode *n, *tmp;
-	unsigned int k;
+	unsigned int k, np = d->n_dirty6_pfx;
+	bool all = d->dirty6;
 	uint32_t i;
 
-	bool all = d->dirty6;
-	unsigned int np = d->n_dirty6_pfx;
-
-	if ((!all && !np) || d->batch)
+	if (d->batch)
 		return;
-	/* cleared first: a query failing below asks for the next batch */
+	mtus_report(d);
+	if (d->dirty4) {
+		d->dirty4 = false;
+		apply_all(d);
+	}
+	if (!all && !np)
+		return;
 	d->dirty6 = false;
 	d->n_dirty6_pfx = 0;
 	ht_for_each(&d->cands6, i, n, tmp)
@@ -1504,7 +1978,7 @@ void derive_rules6(struct derive *d, unsigned int custom)
 		d->dirty6 = true;
 	}
 	d->custom_rules6 = custom;
-	derive_flush6(d);
+	derive_flush(d);
 }
 
 /* @n is the next hop of a candidate that goes out of a managed link. */
@@ -1544,11 +2018,6 @@ static void clear6(struct derive *d)
 		ht_del(&d->cands6, n);
 		pool_put(&d->cand6_pool, c);
 	}
-	ht_for_each(&d->hosts6, i, n, tmp)
-	{
-		ht_del(&d->hosts6, n);
-		free(container_of(n, struct route6, h));
-	}
 	ht_for_each(&d->srcrt6, i, n, tmp)
 	{
 		ht_del(&d->srcrt6, n);
@@ -1586,6 +2055,8 @@ static void clear_mirror(struct derive *d)
 
 	ht_for_each(&d->routes, i, n, tmp)
 		route_free(d, container_of(n, struct route, h));
+	ht_for_each(&d->nhs, i, n, tmp)
+		nh_free(d, container_of(n, struct nexthop, h));
 	ht_for_each(&d->neighs, i, n, tmp)
 		neigh_free(d, container_of(n, struct neigh, h));
 	d->n_redo = 0;
@@ -1614,6 +2085,7 @@ void derive_resync_begin(struct derive *d)
 	uint32_t i;
 
 	/* resync_end() sweeps whatever is not set again: no learn_del. */
+	d->batch = true;
 	clear_mirror(d);
 	ht_for_each(&d->links, i, n, tmp) container_of(n, struct link, h)
 		->seen = false;
@@ -1637,11 +2109,13 @@ void derive_resync_end(struct derive *d)
 	}
 	d->n_redo = 0; /* the daemon sweeps what is not set again */
 	d->batch = false;
+	d->dirty4 = false; /* apply_all() below */
+	d->mtus_dirty = false; /* every link is reported below */
 	ht_for_each(&d->links, i, n, tmp)
 		link_report(d, container_of(n, struct link, h), false);
 	apply_all(d);
 	d->dirty6 = true; /* the dump fed candidates without asking */
-	derive_flush6(d);
+	derive_flush(d);
 	if (d->hooks.resync_end)
 		d->hooks.resync_end(d->hooks.arg);
 }
@@ -1701,7 +2175,7 @@ static bool neigh_in_use(const struct derive *d, const struct neigh *n)
 	if (derive_one(d, ip, &e, &nh) && e.ifindex == ifindex && nh == ip)
 		return true;
 	for (g = ht_find(&d->gws, n->h.key); g; g = ht_next_same(g))
-		if (derive_one(d, container_of(g, struct route, g)->dst, &e,
+		if (derive_one(d, container_of(g, struct route, g)->dst.v4, &e,
 			       &nh) &&
 		    nh == ip)
 			return true;
@@ -1796,10 +2270,12 @@ void derive_stats(const struct derive *d, struct derive_stats *out)
 {
 	out->links = d->links.n;
 	out->routes = d->routes.n;
+	out->nexthops = d->nhs.n;
 	out->neighs = d->neighs.n;
 	out->neighs6 = d->neighs6.n;
 	out->cands6 = d->cands6.n;
 	out->set_errors = d->set_errors;
+	out->derivations = d->derivations;
 }
 
 struct derive *derive_new(const struct rtnl_hooks *hooks, char **ifaces,
@@ -1832,7 +2308,7 @@ struct derive *derive_new(const struct rtnl_hooks *hooks, char **ifaces,
 	if (ht_init(&d->addrs6))
 		goto err_locals;
 	if (ht_init(&d->neighs6) || ht_init(&d->cands6) || ht_init(&d->nhs6) ||
-	    ht_init(&d->hosts6) || ht_init(&d->srcrt6))
+	    ht_init(&d->srcrt6) || ht_init(&d->nhs) || ht_init(&d->mtus))
 		goto err_v6;
 	d->rpf_all = -1;
 	d->fwd6_all = -1;
@@ -1842,8 +2318,9 @@ err_v6:
 	free(d->neighs6.b);
 	free(d->cands6.b);
 	free(d->nhs6.b);
-	free(d->hosts6.b);
 	free(d->srcrt6.b);
+	free(d->nhs.b);
+	free(d->mtus.b);
 	free(d->addrs6.b);
 err_locals:
 	free(d->locals.b);
@@ -1871,6 +2348,7 @@ void derive_free(struct derive *d)
 
 	if (!d)
 		return;
+	d->batch = true; /* no hook calls */
 	clear_mirror(d);
 	ht_for_each(&d->links, i, n, tmp) free(container_of(n, struct link, h));
 	free(d->addrs.b);
@@ -1878,8 +2356,9 @@ void derive_free(struct derive *d)
 	free(d->neighs6.b);
 	free(d->cands6.b);
 	free(d->nhs6.b);
-	free(d->hosts6.b);
 	free(d->srcrt6.b);
+	free(d->nhs.b);
+	free(d->mtus.b);
 	free(d->locals.b);
 	free(d->links.b);
 	free(d->neighs.b);

@@ -28,12 +28,14 @@ struct derive;
 
 struct derive_stats {
 	uint64_t links;
-	uint64_t routes;
+	uint64_t routes;   /* both families, tables main and local */
+	uint64_t nexthops; /* nexthop objects */
 	uint64_t neighs;
 	uint64_t neighs6;    /* IPv6 neighbours */
 	uint64_t cands6;     /* IPv6 destinations that could have an entry */
 	uint64_t learned;    /* entries currently learned */
 	uint64_t set_errors; /* learn_set() failures (retried on next change) */
+	uint64_t derivations; /* destinations derived again, one by one */
 };
 
 /* @ifaces: managed interface names. NULL with errno set on failure. */
@@ -66,21 +68,14 @@ bool derive_rule_is_default(const struct nl_rule *r);
  */
 void derive_rules(struct derive *d, unsigned int custom);
 
+/* A nexthop object (RTM_NEWNEXTHOP / RTM_DELNEXTHOP). */
+void derive_nexthop(struct derive *d, const struct nl_nexthop *nh, bool del);
 /*
- * IPv6 routes are not mirrored: the kernel answers "where does D go" for
- * each IPv6 candidate (a neighbour's address, a /128 route's destination)
- * with the route it matched (RTM_GETROUTE, RTM_F_FIB_MATCH). @fn fills
- * @out with it: 0, -ENOENT for no route, another -errno on failure (no
- * entry either way). Without a resolver nothing is learned for IPv6.
+ * Derive again what the batch of messages just applied moved: the IPv6
+ * candidates inside changed prefixes, everything after a nexthop object
+ * changed. Call after each batch (rtnl.c does).
  */
-typedef int (*derive_resolve6_fn)(void *arg, const uint8_t dst[16],
-				  struct nl_route *out);
-void derive_set_resolver6(struct derive *d, derive_resolve6_fn fn, void *arg);
-/*
- * IPv6 routes changed: every IPv6 candidate is derived again, once per
- * batch of messages. Call after each batch (rtnl.c does).
- */
-void derive_flush6(struct derive *d);
+void derive_flush(struct derive *d);
 /* As derive_rules(), for the IPv6 policy rules. */
 void derive_rules6(struct derive *d, unsigned int custom);
 

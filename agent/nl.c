@@ -12,6 +12,7 @@
 #include <libmnl/libmnl.h>
 #include <linux/fib_rules.h>
 #include <linux/neighbour.h>
+#include <linux/nexthop.h>
 #include <linux/netconf.h>
 #include <linux/rtnetlink.h>
 #include <stdio.h>
@@ -206,6 +207,82 @@ int nl_parse_addr(const void *buf, size_t len, struct nl_addr *out)
 	return 0;
 }
 
+/*
+ * RTAX_MTU of a route's nested RTA_METRICS into *@mtu (left 0 if not
+ * given). The walk stops at an inner attribute that claims more than the
+ * nest holds; an RTAX_MTU of the wrong size is a malformed message.
+ */
+static int nl_route_mtu(const struct nlattr *nest, uint32_t *mtu)
+{
+	const struct nlattr *a;
+
+	mnl_attr_for_each_nested(a, nest)
+	{
+		if (mnl_attr_get_type(a) != RTAX_MTU)
+			continue;
+		if (mnl_attr_validate(a, MNL_TYPE_U32) < 0)
+			return -EBADMSG;
+		*mtu = mnl_attr_get_u32(a);
+	}
+	return 0;
+}
+
+/*
+ * RTA_MULTIPATH's next hops into @out->paths: a struct rtnexthop each,
+ * its attributes (RTA_GATEWAY) after it; every length checked against
+ * what holds it.
+ */
+static int nl_route_paths(const struct nlattr *mp, unsigned int alen,
+			  struct nl_route *out)
+{
+	const char *p = mnl_attr_get_payload(mp);
+	size_t left = mnl_attr_get_payload_len(mp);
+
+	while (left >= sizeof(struct rtnexthop)) {
+		const struct rtnexthop *nh = (const void *)p;
+		size_t off = RTNH_ALIGN(sizeof(*nh)), step;
+		struct nl_path *np = out->n_paths < NL_ROUTE_PATHS
+					     ? &out->paths[out->n_paths]
+					     : NULL;
+
+		if (nh->rtnh_len < sizeof(*nh) || nh->rtnh_len > left)
+			return -EBADMSG;
+		if (np) {
+			memset(np, 0, sizeof(*np));
+			np->oif = (uint32_t)nh->rtnh_ifindex;
+		}
+		while (off + sizeof(struct nlattr) <= nh->rtnh_len) {
+			const struct nlattr *a = (const void *)(p + off);
+
+			if (a->nla_len < sizeof(*a) ||
+			    a->nla_len > nh->rtnh_len - off)
+				return -EBADMSG;
+			/* a path through a tunnel, or via another family */
+			if (mnl_attr_get_type(a) == RTA_ENCAP ||
+			    mnl_attr_get_type(a) == RTA_VIA)
+				out->complex = true;
+			if (mnl_attr_get_type(a) == RTA_GATEWAY) {
+				if (mnl_attr_get_payload_len(a) != alen)
+					return -EBADMSG;
+				if (np) {
+					np->has_gw = true;
+					memcpy(np->gw, mnl_attr_get_payload(a),
+					       alen);
+				}
+			}
+			off += MNL_ALIGN(a->nla_len);
+		}
+		if (out->n_paths < UINT8_MAX)
+			out->n_paths++;
+		step = RTNH_ALIGN(nh->rtnh_len);
+		if (step >= left)
+			break;
+		p += step;
+		left -= step;
+	}
+	return 0;
+}
+
 int nl_parse_route(const void *buf, size_t len, struct nl_route *out)
 {
 #define ROUTE_POLICY(addr)                              \
@@ -218,6 +295,7 @@ int nl_parse_route(const void *buf, size_t len, struct nl_route *out)
 		[RTA_VIA] = {MNL_TYPE_BINARY, 0},       \
 		[RTA_NH_ID] = {MNL_TYPE_U32, 0},        \
 		[RTA_ENCAP] = {MNL_TYPE_BINARY, 0},     \
+		[RTA_METRICS] = {MNL_TYPE_NESTED, 0},   \
 	}
 	static const struct nl_policy pol4[RTA_MAX + 1] = ROUTE_POLICY(NL_IN4);
 	static const struct nl_policy pol6[RTA_MAX + 1] = ROUTE_POLICY(NL_IN6);
@@ -262,9 +340,29 @@ int nl_parse_route(const void *buf, size_t len, struct nl_route *out)
 	}
 	out->oif = nl_u32(tb[RTA_OIF], 0);
 	out->priority = nl_u32(tb[RTA_PRIORITY], 0);
-	out->complex = tb[RTA_MULTIPATH] || tb[RTA_VIA] || tb[RTA_NH_ID] ||
-		       tb[RTA_ENCAP];
-	return 0;
+	out->nhid = nl_u32(tb[RTA_NH_ID], 0);
+	/*
+	 * With a nexthop object the next hop is the object's: what
+	 * nexthop_compat_mode adds beside it (RTA_GATEWAY, RTA_MULTIPATH)
+	 * is a copy that an `ip nexthop replace` does not update in mode 0.
+	 */
+	out->complex = !out->nhid && (tb[RTA_VIA] || tb[RTA_ENCAP]);
+	if (out->nhid) {
+		/* the object's next hops, not these */
+	} else if (tb[RTA_MULTIPATH]) {
+		err = nl_route_paths(tb[RTA_MULTIPATH], v6 ? 16 : 4, out);
+		if (err)
+			return err;
+	} else if (out->oif || out->has_gw) {
+		out->n_paths = 1;
+		out->paths[0].oif = out->oif;
+		out->paths[0].has_gw = out->has_gw;
+		if (v6)
+			memcpy(out->paths[0].gw, out->gw6, 16);
+		else
+			memcpy(out->paths[0].gw, &out->gw, 4);
+	}
+	return tb[RTA_METRICS] ? nl_route_mtu(tb[RTA_METRICS], &out->mtu) : 0;
 }
 
 int nl_parse_neigh(const void *buf, size_t len, struct nl_neigh *out)
@@ -347,6 +445,60 @@ int nl_parse_netconf(const void *buf, size_t len, struct nl_netconf *out)
 		tb[NETCONFA_RP_FILTER]
 			? (int32_t)mnl_attr_get_u32(tb[NETCONFA_RP_FILTER])
 			: -1;
+	return 0;
+}
+
+int nl_parse_nexthop(const void *buf, size_t len, struct nl_nexthop *out)
+{
+	static const struct nl_policy pol[NHA_FDB + 1] = {
+		[NHA_ID] = {MNL_TYPE_U32, 0},
+		[NHA_GROUP] = {MNL_TYPE_BINARY, 0},
+		[NHA_BLACKHOLE] = {MNL_TYPE_FLAG, 0},
+		[NHA_OIF] = {MNL_TYPE_U32, 0},
+		[NHA_GATEWAY] = {MNL_TYPE_BINARY, 16},
+		[NHA_ENCAP] = {MNL_TYPE_BINARY, 0},
+		[NHA_FDB] = {MNL_TYPE_FLAG, 0},
+	};
+	const struct nlattr *tb[NHA_FDB + 1];
+	const struct nlmsghdr *nlh;
+	const struct nhmsg *nhm;
+	size_t glen;
+	int err;
+
+	err = nl_check(buf, len, sizeof(*nhm), &nlh);
+	if (err)
+		return err;
+	nhm = mnl_nlmsg_get_payload(nlh);
+	if (nhm->nh_family != AF_INET && nhm->nh_family != AF_INET6 &&
+	    nhm->nh_family != AF_UNSPEC)
+		return -EAFNOSUPPORT;
+	err = nl_attrs(nlh, sizeof(*nhm), pol, NHA_FDB, tb);
+	if (err)
+		return err;
+	if (!tb[NHA_ID] || !mnl_attr_get_u32(tb[NHA_ID]))
+		return -EBADMSG;
+	memset(out, 0, sizeof(*out));
+	out->id = mnl_attr_get_u32(tb[NHA_ID]);
+	out->family = nhm->nh_family;
+	out->flags = nhm->nh_flags;
+	out->oif = nl_u32(tb[NHA_OIF], 0);
+	out->blackhole = tb[NHA_BLACKHOLE] != NULL;
+	out->complex = tb[NHA_ENCAP] || tb[NHA_FDB];
+	if (tb[NHA_GROUP]) {
+		glen = mnl_attr_get_payload_len(tb[NHA_GROUP]);
+		if (!glen || glen % sizeof(struct nexthop_grp) ||
+		    glen / sizeof(struct nexthop_grp) > UINT16_MAX)
+			return -EBADMSG;
+		out->group = true;
+		out->n_group = glen / sizeof(struct nexthop_grp);
+	}
+	if (tb[NHA_GATEWAY]) {
+		glen = mnl_attr_get_payload_len(tb[NHA_GATEWAY]);
+		if (glen != (nhm->nh_family == AF_INET6 ? 16u : 4u))
+			return -EBADMSG;
+		out->has_gw = true;
+		memcpy(out->gw, mnl_attr_get_payload(tb[NHA_GATEWAY]), glen);
+	}
 	return 0;
 }
 

@@ -43,6 +43,16 @@ struct nl_addr {
 	uint8_t local6[16]; /* AF_INET6: IFA_LOCAL, else IFA_ADDRESS */
 };
 
+/* Next hops of a route kept in struct nl_route; more are only counted. */
+#define NL_ROUTE_PATHS 8
+
+/* One next hop of a route: RTA_OIF/RTA_GATEWAY or one of RTA_MULTIPATH. */
+struct nl_path {
+	uint32_t oif;
+	bool has_gw;
+	uint8_t gw[16]; /* 4 (AF_INET) or 16 bytes */
+};
+
 /* RTM_NEWROUTE / RTM_DELROUTE (AF_INET, AF_INET6) */
 struct nl_route {
 	uint8_t family;	  /* AF_INET or AF_INET6 */
@@ -62,10 +72,39 @@ struct nl_route {
 	uint32_t gw;	      /* AF_INET: RTA_GATEWAY, 0 if absent */
 	uint32_t oif;	      /* RTA_OIF, 0 if absent */
 	uint32_t priority;    /* RTA_PRIORITY (metric) */
+	uint32_t nhid;	      /* RTA_NH_ID: a nexthop object's; 0 if none */
+	uint32_t mtu;	      /* RTA_METRICS' RTAX_MTU, 0 if not set */
 	/*
-	 * The next hop is not one (gateway, oif) pair we can copy into hfwd:
-	 * multipath, nexthop object, RTA_VIA, lightweight tunnel. Such a
-	 * route still shadows shorter prefixes, it just yields no entry.
+	 * Its next hops: the one of RTA_OIF/RTA_GATEWAY (n_paths 1), or
+	 * RTA_MULTIPATH's, of which the first NL_ROUTE_PATHS are kept;
+	 * 0 for none (a blackhole, a nexthop object's route).
+	 */
+	uint8_t n_paths;
+	struct nl_path paths[NL_ROUTE_PATHS];
+	/*
+	 * A next hop is not a (gateway, oif) pair we can copy into hfwd:
+	 * RTA_VIA, a lightweight tunnel (RTA_ENCAP), at the top or in one
+	 * path. Such a route still shadows shorter prefixes, it just yields
+	 * no entry; so does multipath (n_paths > 1). Never set with @nhid:
+	 * the object says what the next hop is.
+	 */
+	bool complex;
+};
+
+/* RTM_NEWNEXTHOP / RTM_DELNEXTHOP */
+struct nl_nexthop {
+	uint32_t id;	   /* NHA_ID */
+	uint8_t family;	   /* AF_INET, AF_INET6; AF_UNSPEC: group, blackhole */
+	uint32_t flags;	   /* RTNH_F_* (DEAD, LINKDOWN, ONLINK) */
+	uint32_t oif;	   /* NHA_OIF, 0 if absent */
+	bool has_gw;	   /* NHA_GATEWAY given */
+	uint8_t gw[16];	   /* its 4 (AF_INET) or 16 bytes */
+	bool blackhole;	   /* NHA_BLACKHOLE */
+	bool group;	   /* NHA_GROUP: several next hops, the kernel hashes */
+	uint16_t n_group;  /* members in NHA_GROUP */
+	/*
+	 * Not one (gateway, oif) pair we could copy into hfwd: a lightweight
+	 * tunnel (NHA_ENCAP), a bridge FDB next hop (NHA_FDB).
 	 */
 	bool complex;
 };
@@ -114,6 +153,7 @@ int nl_parse_addr(const void *buf, size_t len, struct nl_addr *out);
 int nl_parse_route(const void *buf, size_t len, struct nl_route *out);
 int nl_parse_neigh(const void *buf, size_t len, struct nl_neigh *out);
 int nl_parse_netconf(const void *buf, size_t len, struct nl_netconf *out);
+int nl_parse_nexthop(const void *buf, size_t len, struct nl_nexthop *out);
 
 /* Format a network-order IPv4 address into @buf (16 bytes) for logs. */
 const char *nl_ip_str(uint32_t ip, char *buf);

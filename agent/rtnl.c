@@ -26,6 +26,7 @@
 #include <linux/fib_rules.h>
 #include <linux/neighbour.h>
 #include <linux/netconf.h>
+#include <linux/nexthop.h>
 #include <linux/rtnetlink.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,7 +65,6 @@ struct rtnl {
 	struct rtnl_stats st;
 	uint64_t bad_msgs;
 	char buf[RTNL_BUF_SIZE];
-	char rbuf[8192]; /* IPv6 route queries, while buf is being parsed */
 };
 
 static void rtnl_warn_bad(struct rtnl *r, const struct nlmsghdr *nlh, int err)
@@ -115,6 +115,17 @@ static int rtnl_msg(const struct nlmsghdr *nlh, void *arg)
 		err = nl_parse_route(nlh, nlh->nlmsg_len, &rt);
 		if (!err)
 			derive_route(r->d, &rt, del);
+		break;
+	}
+	case RTM_DELNEXTHOP:
+		del = true;
+		/* fallthrough */
+	case RTM_NEWNEXTHOP: {
+		struct nl_nexthop nh;
+
+		err = nl_parse_nexthop(nlh, nlh->nlmsg_len, &nh);
+		if (!err)
+			derive_nexthop(r->d, &nh, del);
 		break;
 	}
 	case RTM_DELNEIGH:
@@ -208,6 +219,8 @@ static int rtnl_dump_all(struct rtnl *r)
 		{sizeof(struct ifaddrmsg), "addresses", RTM_GETADDR, AF_INET},
 		{sizeof(struct ifaddrmsg), "IPv6 addresses", RTM_GETADDR,
 		 AF_INET6},
+		/* Nexthop objects before the routes that name them. */
+		{sizeof(struct nhmsg), "nexthops", RTM_GETNEXTHOP, AF_UNSPEC},
 		{sizeof(struct rtmsg), "routes", RTM_GETROUTE, AF_INET},
 		{sizeof(struct rtmsg), "IPv6 routes", RTM_GETROUTE, AF_INET6},
 		{sizeof(struct ndmsg), "neighbours", RTM_GETNEIGH, AF_INET},
@@ -220,6 +233,10 @@ static int rtnl_dump_all(struct rtnl *r)
 	for (i = 0; i < sizeof(dumps) / sizeof(dumps[0]); i++) {
 		err = rtnl_dump_one(r, dumps[i].type, dumps[i].len,
 				    dumps[i].family);
+		/* A kernel before nexthop objects (5.3) has none to dump. */
+		if (err && dumps[i].type == RTM_GETNEXTHOP &&
+		    (err == -EOPNOTSUPP || err == -EINVAL))
+			continue;
 		if (err) {
 			pr_err("rtnl: dumping %s: %s\n", dumps[i].what,
 			       strerror(-err));
@@ -254,54 +271,6 @@ static int rtnl_rules_sync(struct rtnl *r)
 }
 
 /*
- * The route the kernel matches for IPv6 destination @dst (ip -6 route
- * get fibmatch): the FIB entry, with its type, gateway or nexthops, not
- * the one path a flow would take. On the dump socket, which is idle
- * outside dumps, into rbuf: buf may hold the batch being applied.
- */
-static int rtnl_resolve6(void *arg, const uint8_t dst[16], struct nl_route *out)
-{
-	struct rtnl *r = arg;
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(r->rbuf);
-	uint32_t seq = ++r->seq;
-	struct rtmsg *rtm;
-	ssize_t n;
-
-	nlh->nlmsg_type = RTM_GETROUTE;
-	nlh->nlmsg_flags = NLM_F_REQUEST;
-	nlh->nlmsg_seq = seq;
-	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
-	rtm->rtm_family = AF_INET6;
-	rtm->rtm_dst_len = 128;
-	rtm->rtm_flags = RTM_F_FIB_MATCH;
-	mnl_attr_put(nlh, RTA_DST, 16, dst);
-	if (mnl_socket_sendto(r->dump, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
-	for (;;) {
-		n = mnl_socket_recvfrom(r->dump, r->rbuf, sizeof(r->rbuf));
-		if (n < 0)
-			return errno == EINTR ? -EAGAIN : -errno;
-		nlh = (struct nlmsghdr *)r->rbuf;
-		if (!mnl_nlmsg_ok(nlh, (int)n))
-			return -EBADMSG;
-		if (nlh->nlmsg_seq != seq)
-			continue; /* a late answer to an earlier question */
-		if (nlh->nlmsg_type == NLMSG_ERROR) {
-			const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
-
-			if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*e)))
-				return -EBADMSG;
-			/* no route: ENETUNREACH (fib6_null_entry) */
-			return e->error == -ENETUNREACH ||
-					       e->error == -EHOSTUNREACH
-				       ? -ENOENT
-				       : (e->error ? e->error : -EBADMSG);
-		}
-		return nl_parse_route(nlh, nlh->nlmsg_len, out);
-	}
-}
-
-/*
  * Forget everything and learn it again from dumps. A dump the kernel
  * marks inconsistent (NLM_F_DUMP_INTR: the table changed under it) is
  * redone; so is one that failed.
@@ -328,9 +297,11 @@ static int rtnl_full_sync(struct rtnl *r)
 	derive_resync_end(r->d);
 	derive_stats(r->d, &ds);
 	pr_info("rtnl: synced in %llu us: %llu links, %llu routes, %llu "
-		"neighbours; IPv6: %llu neighbours, %llu candidates\n",
+		"nexthops, %llu neighbours; IPv6: %llu neighbours, %llu "
+		"candidates\n",
 		(unsigned long long)(loop_now_us() - t0),
 		(unsigned long long)ds.links, (unsigned long long)ds.routes,
+		(unsigned long long)ds.nexthops,
 		(unsigned long long)ds.neighs, (unsigned long long)ds.neighs6,
 		(unsigned long long)ds.cands6);
 	return err;
@@ -378,7 +349,7 @@ static void rtnl_ev_read(struct rtnl *r, int max)
 		mnl_cb_run(r->buf, n, 0, 0, rtnl_msg, r);
 		if (r->rules_dirty)
 			rtnl_rules_sync(r);
-		derive_flush6(r->d);
+		derive_flush(r->d);
 	}
 }
 
@@ -488,7 +459,7 @@ static int rtnl_subscribe(struct rtnl *r, int rcvbuf)
 		RTNLGRP_LINK,	     RTNLGRP_IPV4_IFADDR,  RTNLGRP_IPV4_ROUTE,
 		RTNLGRP_NEIGH,	     RTNLGRP_IPV4_NETCONF, RTNLGRP_IPV4_RULE,
 		RTNLGRP_IPV6_IFADDR, RTNLGRP_IPV6_NETCONF, RTNLGRP_IPV6_ROUTE,
-		RTNLGRP_IPV6_RULE,
+		RTNLGRP_IPV6_RULE,   RTNLGRP_NEXTHOP,
 	};
 	int fd = mnl_socket_get_fd(r->ev);
 	size_t i;
@@ -505,6 +476,8 @@ static int rtnl_subscribe(struct rtnl *r, int rcvbuf)
 					  sizeof(groups[i])) < 0) {
 			int err = -errno;
 
+			if (groups[i] == RTNLGRP_NEXTHOP && err == -EINVAL)
+				continue; /* before 5.3: no nexthop objects */
 			pr_err("rtnl: joining group %u: %s\n", groups[i],
 			       strerror(-err));
 			return err;
@@ -530,7 +503,6 @@ int rtnl_open(struct rtnl **out, struct loop *loop, const struct rtnl_opts *o,
 		err = -errno;
 		goto err_free;
 	}
-	derive_set_resolver6(r->d, rtnl_resolve6, r);
 	r->ev = rtnl_socket();
 	if (!r->ev) {
 		err = -errno;

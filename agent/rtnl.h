@@ -25,7 +25,15 @@ struct rtnl_iface {
 	uint32_t ifindex;
 	char name[IF_NAMESIZE];
 	uint8_t mac[6];
+	/*
+	 * What the program checks a packet out of here against: the device
+	 * MTU, or the smallest route MTU below it of the routes that may
+	 * send packets out of here (ip_forward() applies a route's `mtu`,
+	 * locked or not; bpf_fib_lookup() only a locked one). IPv6's is
+	 * bounded again by conf.<if>.mtu.
+	 */
 	uint32_t mtu;
+	uint32_t mtu6;
 	uint16_t flags; /* FWD_IF_UP, FWD_IF_FORWARDING, FWD_IF_RPF_* */
 };
 

@@ -16,6 +16,8 @@
 #include <sys/socket.h>
 #include <netinet/in.h>
 
+#include "addr.h"
+
 /* "xx:xx:xx:xx:xx:xx" plus the NUL. */
 #define API_MAC_STRLEN 18
 /* "xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx" plus the NUL. */
@@ -28,37 +30,8 @@
  */
 int api_parse_ipv4(const char *s, uint32_t *ip);
 
-/*
- * A destination of either family, network order: how user space keys
- * hfwd and hfwd6 (4 or 16 bytes of it are the map key).
- */
-struct ip_addr {
-	uint8_t family; /* AF_INET or AF_INET6 */
-	union {
-		uint32_t v4;
-		uint8_t v6[16];
-	};
-};
-
 /* The longest text api_format_ip() writes, with the NUL. */
 #define API_IP_STRLEN 46
-
-static inline struct ip_addr ip_addr4(uint32_t v4)
-{
-	return (struct ip_addr){.family = AF_INET, .v4 = v4};
-}
-
-/* The map key: 4 or 16 bytes at ip_addr_key(). */
-static inline unsigned int ip_addr_len(const struct ip_addr *a)
-{
-	return a->family == AF_INET6 ? 16 : 4;
-}
-
-static inline const void *ip_addr_key(const struct ip_addr *a)
-{
-	return a->family == AF_INET6 ? (const void *)a->v6
-				     : (const void *)&a->v4;
-}
 
 /*
  * A dotted quad (api_parse_ipv4()) or IPv6 text in any form RFC 4291

@@ -18,13 +18,14 @@ import time
 
 SOL_NETLINK = 270
 NETLINK_ADD_MEMBERSHIP = 1
-GROUPS = (1, 5, 7, 3, 24, 8)  # LINK, IPV4_IFADDR, IPV4_ROUTE, NEIGH,
-#                              IPV4_NETCONF, IPV4_RULE
+GROUPS = (1, 5, 7, 3, 24, 8, 11, 32)  # LINK, IPV4_IFADDR, IPV4_ROUTE,
+#            NEIGH, IPV4_NETCONF, IPV4_RULE, IPV6_ROUTE, NEXTHOP
 
 NAMES = {16: "RTM_NEWLINK", 17: "RTM_DELLINK", 20: "RTM_NEWADDR",
          21: "RTM_DELADDR", 24: "RTM_NEWROUTE", 25: "RTM_DELROUTE",
          28: "RTM_NEWNEIGH", 29: "RTM_DELNEIGH", 80: "RTM_NEWNETCONF",
-         32: "RTM_NEWRULE", 33: "RTM_DELRULE"}
+         32: "RTM_NEWRULE", 33: "RTM_DELRULE", 104: "RTM_NEWNEXTHOP",
+         105: "RTM_DELNEXTHOP"}
 
 # (fixture name, wanted type, substring the message must contain, commands)
 STEPS = [
@@ -47,6 +48,18 @@ STEPS = [
         "ip route add 10.8.0.0/24 nexthop via 10.1.0.2 "
         "nexthop via 10.1.0.3"]),
     ("route_blackhole", 24, b"", ["ip route add blackhole 10.7.0.0/16"]),
+    ("route_mtu", 24, b"", ["ip route add 10.6.0.0/24 via 10.1.0.2 mtu 1300"]),
+    ("nexthop_single", 104, b"", [
+        "ip nexthop add id 5 via 10.1.0.2 dev fxa",
+        "ip nexthop add id 7 via 10.1.0.3 dev fxa"]),
+    ("nexthop_group", 104, b"", ["ip nexthop add id 6 group 5/7"]),
+    ("nexthop_blackhole", 104, b"", ["ip nexthop add id 8 blackhole"]),
+    ("route_nhid", 24, b"", ["ip route add 10.5.0.0/24 nhid 5"]),
+    ("nexthop_del", 105, b"", ["ip nexthop del id 8"]),
+    ("route6_multipath", 24, socket.inet_pton(socket.AF_INET6, "2001:db8:5::"), [
+        "ip -6 addr add 2001:db8:1::1/64 dev fxa nodad",
+        "ip -6 route add 2001:db8:5::/64 nexthop via 2001:db8:1::2 "
+        "nexthop via 2001:db8:1::3"]),
     ("neigh_noarp", 28, b"", [
         "ip neigh replace 10.1.0.4 lladdr 02:00:00:00:00:04 dev fxa "
         "nud noarp"]),

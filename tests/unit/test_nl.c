@@ -137,8 +137,9 @@ static void test_route_host_via_gateway(void **state)
 	assert_int_equal(r.dst, ip("10.9.0.5"));
 }
 
-static void test_route_multipath_is_complex(void **state)
+static void test_route_multipath_lists_its_paths(void **state)
 {
+	uint32_t gw0, gw1;
 	struct nl_route r;
 
 	(void)state;
@@ -146,7 +147,121 @@ static void test_route_multipath_is_complex(void **state)
 					sizeof(fx_route_multipath), &r),
 			 0);
 	assert_int_equal(r.dst, ip("10.8.0.0"));
-	assert_true(r.complex);
+	assert_false(r.complex);
+	assert_int_equal(r.n_paths, 2);
+	memcpy(&gw0, r.paths[0].gw, 4);
+	memcpy(&gw1, r.paths[1].gw, 4);
+	assert_true(r.paths[0].has_gw && r.paths[1].has_gw);
+	assert_int_equal(gw0, ip("10.1.0.2"));
+	assert_int_equal(gw1, ip("10.1.0.3"));
+	assert_int_equal(r.paths[0].oif, fx_ifindex());
+	/* a next hop that claims more than RTA_MULTIPATH holds: refused */
+	{
+		uint8_t buf[sizeof(fx_route_multipath)];
+		size_t off = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct rtmsg));
+
+		memcpy(buf, fx_route_multipath, sizeof(buf));
+		while (off + 4 <= sizeof(buf)) {
+			struct nlattr *a = (void *)(buf + off);
+
+			if (a->nla_type == RTA_MULTIPATH) {
+				struct rtnexthop *nh = (void *)(a + 1);
+
+				nh->rtnh_len = a->nla_len;
+				break;
+			}
+			off += NLA_ALIGN(a->nla_len);
+		}
+		assert_int_equal(nl_parse_route(buf, sizeof(buf), &r),
+				 -EBADMSG);
+	}
+}
+
+static void test_route6_multipath_lists_its_paths(void **state)
+{
+	uint8_t gw[16];
+	struct nl_route r;
+
+	(void)state;
+	assert_int_equal(nl_parse_route(fx_route6_multipath,
+					sizeof(fx_route6_multipath), &r),
+			 0);
+	assert_int_equal(r.family, AF_INET6);
+	assert_int_equal(r.dst_len, 64);
+	assert_int_equal(r.n_paths, 2);
+	assert_int_equal(inet_pton(AF_INET6, "2001:db8:1::3", gw), 1);
+	assert_true(!memcmp(r.paths[0].gw, gw, 16) ||
+		    !memcmp(r.paths[1].gw, gw, 16));
+}
+
+static void test_route_mtu_metric(void **state)
+{
+	struct nl_route r;
+
+	(void)state;
+	assert_int_equal(nl_parse_route(fx_route_mtu, sizeof(fx_route_mtu), &r),
+			 0);
+	assert_int_equal(r.dst, ip("10.6.0.0"));
+	assert_int_equal(r.mtu, 1300);
+	assert_int_equal(nl_parse_route(fx_route_host_gw,
+					sizeof(fx_route_host_gw), &r),
+			 0);
+	assert_int_equal(r.mtu, 0);
+}
+
+static void test_route_through_a_nexthop_object(void **state)
+{
+	struct nl_route r;
+
+	(void)state;
+	assert_int_equal(nl_parse_route(fx_route_nhid, sizeof(fx_route_nhid),
+					&r),
+			 0);
+	assert_int_equal(r.dst, ip("10.5.0.0"));
+	assert_int_equal(r.nhid, 5);
+	assert_false(r.complex);
+	/* what compat mode 1 copies beside it is not taken as a path */
+	assert_int_equal(r.n_paths, 0);
+}
+
+static void test_nexthop_objects(void **state)
+{
+	struct nl_nexthop nh;
+	uint32_t gw;
+
+	(void)state;
+	assert_int_equal(nl_parse_nexthop(fx_nexthop_single,
+					  sizeof(fx_nexthop_single), &nh),
+			 0);
+	assert_int_equal(nh.id, 5);
+	assert_int_equal(nh.family, AF_INET);
+	assert_int_equal(nh.oif, fx_ifindex());
+	assert_true(nh.has_gw);
+	memcpy(&gw, nh.gw, 4);
+	assert_int_equal(gw, ip("10.1.0.2"));
+	assert_false(nh.group || nh.blackhole || nh.complex);
+	assert_int_equal(nl_parse_nexthop(fx_nexthop_group,
+					  sizeof(fx_nexthop_group), &nh),
+			 0);
+	assert_int_equal(nh.id, 6);
+	assert_true(nh.group);
+	assert_int_equal(nh.n_group, 2);
+	assert_int_equal(nl_parse_nexthop(fx_nexthop_blackhole,
+					  sizeof(fx_nexthop_blackhole), &nh),
+			 0);
+	assert_int_equal(nh.id, 8);
+	assert_true(nh.blackhole);
+	assert_int_equal(nl_parse_nexthop(fx_nexthop_del,
+					  sizeof(fx_nexthop_del), &nh),
+			 0);
+	assert_int_equal(nh.id, 8);
+	/* truncated anywhere: refused */
+	for (size_t n = 0; n < sizeof(fx_nexthop_single); n++)
+		assert_int_equal(nl_parse_nexthop(fx_nexthop_single, n, &nh),
+				 -EBADMSG);
+	/* another kind of message is not one */
+	assert_int_not_equal(
+		nl_parse_nexthop(fx_neigh_new, sizeof(fx_neigh_new), &nh), 0);
 }
 
 static void test_route_blackhole_type(void **state)
@@ -501,7 +616,11 @@ int main(void)
 		cmocka_unit_test(test_addr_new_and_del_give_ipv4_address),
 		cmocka_unit_test(test_route_connected_has_no_gateway),
 		cmocka_unit_test(test_route_host_via_gateway),
-		cmocka_unit_test(test_route_multipath_is_complex),
+		cmocka_unit_test(test_route_multipath_lists_its_paths),
+		cmocka_unit_test(test_route6_multipath_lists_its_paths),
+		cmocka_unit_test(test_route_mtu_metric),
+		cmocka_unit_test(test_route_through_a_nexthop_object),
+		cmocka_unit_test(test_nexthop_objects),
 		cmocka_unit_test(test_route_blackhole_type),
 		cmocka_unit_test(test_neigh_states_and_lladdr),
 		cmocka_unit_test(test_rules_default_and_custom),
