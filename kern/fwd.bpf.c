@@ -190,23 +190,22 @@ static __always_inline int addr_special(__be32 addr)
  * Send the frame out of nh->ifindex with nh's MACs, TTL one less. The
  * redirect is set up first, with XDP_PASS as its failure verdict, so that an
  * egress missing from fwd_ports leaves the frame untouched for the kernel.
- * @check_mtu: the table path has no MTU answer yet (the fib path got it from
- * bpf_fib_lookup()); asked only once the egress is known to be managed, so
- * an unmanaged egress is counted as such. It compares against the egress
- * device's MTU as the agent keeps it in fwd_ifaces (rtnl reports every
- * change): ip_forward() checks the device MTU too, unless a route `mtu`
- * metric says otherwise (a known difference, see the README), and an
- * inlined array read costs nothing where bpf_check_mtu() costs a helper
- * call. Ethernet padding beyond the IPv4 total length (@len is the whole
+ * The egress MTU is checked once the egress is known to be managed, so an
+ * unmanaged egress is counted as such, against the MTU the agent keeps in
+ * fwd_ifaces: the device's, or the smallest route MTU below it of the
+ * routes that may leave by it (ip_forward() and ip6_forward() apply a
+ * route's MTU locked or not; bpf_fib_lookup() checks only a locked one, so
+ * the fib path needs this check as much as the table path; an inlined
+ * array read costs nothing where bpf_check_mtu() costs a helper call).
+ * Ethernet padding beyond the IPv4 total length (@len is the whole
  * frame, fragments of a multi-buffer one included; it becomes the length
  * sent) is dropped, as ip_rcv() trims it, so the bytes sent are the bytes
  * the kernel would send. @v6: an IPv6 frame (hop limit, no checksum).
- * Inlined at each path's end; @v6 and @check_mtu are constants there.
+ * Inlined at each path's end; @v6 is a constant there.
  */
 static __always_inline int forward(struct xdp_md *ctx, __u32 *counter,
 				   const struct fwd_entry *nh, __u32 tot_len,
-				   __u32 *len, int check_mtu, __u32 which,
-				   int v6)
+				   __u32 *len, __u32 which, int v6)
 {
 	__u32 egress = nh->ifindex;
 	const struct fwd_iface *out;
@@ -224,20 +223,17 @@ static __always_inline int forward(struct xdp_md *ctx, __u32 *counter,
 	verdict = bpf_redirect_map(&fwd_ports, nh->ifindex, XDP_PASS);
 	if (verdict != XDP_REDIRECT)
 		return pass(counter, FWD_CNT_PASS_EGRESS);
-	if (check_mtu) {
-		out = bpf_map_lookup_elem(&fwd_ifaces, &egress);
-		/*
-		 * In fwd_ports but not (or no longer) managed: a race. IPv6
-		 * leaves only by an interface that has it on, within its
-		 * IPv6 MTU (ip6_dst_mtu_maybe_forward(): conf.<if>.mtu).
-		 */
-		if (!out || !(out->flags & FWD_IF_MANAGED) ||
-		    (v6 && !(out->flags & FWD_IF_IPV6)))
-			return pass(counter, FWD_CNT_PASS_EGRESS);
-		if (tot_len > (v6 ? out->mtu6 : out->mtu))
-			return pass(counter,
-				    v6 ? FWD_CNT_PASS6_MTU : FWD_CNT_PASS_MTU);
-	}
+	out = bpf_map_lookup_elem(&fwd_ifaces, &egress);
+	/*
+	 * In fwd_ports but not (or no longer) managed: a race. IPv6 leaves
+	 * only by an interface that has it on, within its IPv6 MTU
+	 * (ip6_dst_mtu_maybe_forward(): conf.<if>.mtu).
+	 */
+	if (!out || !(out->flags & FWD_IF_MANAGED) ||
+	    (v6 && !(out->flags & FWD_IF_IPV6)))
+		return pass(counter, FWD_CNT_PASS_EGRESS);
+	if (tot_len > (v6 ? out->mtu6 : out->mtu))
+		return pass(counter, v6 ? FWD_CNT_PASS6_MTU : FWD_CNT_PASS_MTU);
 
 	/* From the tail: a multi-buffer frame loses fragments first. */
 	trim = (long)*len - ETH_HLEN - tot_len;
@@ -566,8 +562,8 @@ static __always_inline int fwd_packet6(struct xdp_md *ctx, __u32 *counter,
 		if (!(in->flags & FWD_IF_FORWARDING6) &&
 		    !bpf_map_lookup_elem(&fwd_ovr6, &ip6->daddr))
 			return pass(counter, FWD_CNT_PASS6_FWD_OFF);
-		return forward(ctx, counter, e, plen, len, 1,
-			       FWD_CNT_FWD_TABLE6, 1);
+		return forward(ctx, counter, e, plen, len, FWD_CNT_FWD_TABLE6,
+			       1);
 	}
 	if (!(in->flags & FWD_IF_FORWARDING6))
 		return pass(counter, FWD_CNT_PASS6_FWD_OFF);
@@ -590,7 +586,7 @@ static __always_inline int fwd_packet6(struct xdp_md *ctx, __u32 *counter,
 	nh.ifindex = p.ifindex;
 	__builtin_memcpy(nh.smac, p.smac, ETH_ALEN);
 	__builtin_memcpy(nh.dmac, p.dmac, ETH_ALEN);
-	return forward(ctx, counter, &nh, plen, len, 0, FWD_CNT_FWD_FIB6, 1);
+	return forward(ctx, counter, &nh, plen, len, FWD_CNT_FWD_FIB6, 1);
 }
 
 static __always_inline int fwd_packet(struct xdp_md *ctx, __u32 *counter,
@@ -666,7 +662,7 @@ static __always_inline int fwd_packet(struct xdp_md *ctx, __u32 *counter,
 		 * Non-zero tot_len makes the lookup check the MTU: the
 		 * device's, a PMTU exception or a locked route MTU. An
 		 * unlocked route `mtu`, which ip_forward() does apply, it
-		 * does not see (a documented gap; `mtu lock` closes it).
+		 * does not see: forward() checks the agent's bound.
 		 */
 		p.tot_len = tot_len;
 		p.ipv4_src = iph->saddr;
@@ -688,8 +684,7 @@ static __always_inline int fwd_packet(struct xdp_md *ctx, __u32 *counter,
 	which2 = SKIP(SKIP_SOURCE) ? 0 : source_invalid(ctx, in, iph);
 	if (which2)
 		return pass(counter, which2);
-	return forward(ctx, counter, &nh, tot_len, len,
-		       which == FWD_CNT_FWD_TABLE, which, 0);
+	return forward(ctx, counter, &nh, tot_len, len, which, 0);
 }
 
 /* cppcheck cannot see libbpf's SEC() without the BPF include path. */

@@ -1267,10 +1267,9 @@ static void test_fib_egress_mtu_exactly_full_is_forwarded(void **state)
 
 /*
  * A locked route MTU is honoured by the kernel's forwarding and by
- * bpf_fib_lookup() alike. An unlocked one is not: ip_forward() applies it
- * (ip_dst_mtu_maybe_forward()) but the helper checks the device MTU
- * (ip_mtu_from_fib_result()), and the program cannot see the metric. That
- * gap is documented in the README; `mtu lock` closes it.
+ * bpf_fib_lookup() alike. An unlocked one the helper does not see
+ * (ip_mtu_from_fib_result()) while ip_forward() applies it: the agent's
+ * bound in fwd_ifaces covers it (the test after this one).
  */
 static void test_fib_locked_route_mtu_exceeded_is_passed(void **state)
 {
@@ -1287,6 +1286,32 @@ static void test_fib_locked_route_mtu_exactly_full_is_forwarded(void **state)
 	(void)state;
 	REQUIRE_ENV();
 	in = frame(FIB_ROUTE_MTU, 64, ROUTE_MTU - 20);
+	pkt_forwarded(&want, in, mac_gw, env.eg0_mac);
+	expect(in, env.in0, XDP_REDIRECT, &want, FWD_CNT_FWD_FIB);
+}
+
+/*
+ * An unlocked route MTU: ip_forward() applies it, bpf_fib_lookup() does
+ * not. The agent lowers the egress's MTU in fwd_ifaces to the smallest
+ * route MTU that may leave by it; the fib path checks that bound too.
+ * (eg0's device MTU stays 1500, so the verdict can only come from the
+ * entry.)
+ */
+static void test_fib_route_mtu_bound_from_the_agent_is_honoured(void **state)
+{
+	const __u16 fwd = FWD_IF_MANAGED | FWD_IF_FORWARDING | FWD_IF_UP;
+	struct pkt want, *in;
+
+	(void)state;
+	REQUIRE_ENV();
+	assert_int_equal(iface_put(env.eg0, env.eg0_mac, fwd, 1300), 0);
+	expect_pass(frame(FIB_NEIGH, 64, 1300 - 20 + 1), env.in0,
+		    FWD_CNT_PASS_MTU);
+	in = frame(FIB_NEIGH, 64, 1300 - 20);
+	pkt_forwarded(&want, in, mac_gw, env.eg0_mac);
+	expect(in, env.in0, XDP_REDIRECT, &want, FWD_CNT_FWD_FIB);
+	assert_int_equal(iface_put(env.eg0, env.eg0_mac, fwd, 1500), 0);
+	in = frame(FIB_NEIGH, 64, 1300 - 20 + 1);
 	pkt_forwarded(&want, in, mac_gw, env.eg0_mac);
 	expect(in, env.in0, XDP_REDIRECT, &want, FWD_CNT_FWD_FIB);
 }
@@ -1916,12 +1941,14 @@ static void test_frags_fib_path_forwards_and_checks_mtu(void **state)
 
 	(void)state;
 	REQUIRE_ENV();
-	/* eg0's device has MTU 9000; bpf_fib_lookup() checks it */
+	/* eg0's device has MTU 9000, as the agent tells fwd_ifaces */
+	jumbo_mtu(env.eg0, env.eg0_mac, 9000);
 	in = frame(FIB_NEIGH, 64, JUMBO - 20);
 	pkt_forwarded(&want, in, mac_gw, env.eg0_mac);
 	expect(in, env.in0, XDP_REDIRECT, &want, FWD_CNT_FWD_FIB);
 	in = frame(FIB_NEIGH, 64, 9000 - 20 + 1);
 	expect_pass(in, env.in0, FWD_CNT_PASS_MTU);
+	jumbo_mtu(env.eg0, env.eg0_mac, 1500);
 	/* eg2 has 600 */
 	expect_pass(frame(FIB_SMALL_MTU, 64, JUMBO - 20), env.in0,
 		    FWD_CNT_PASS_MTU);
@@ -1953,6 +1980,30 @@ static void test_ipv6_fib_rewrites_macs_and_hop_limit(void **state)
 	expect(in, env.in6, XDP_REDIRECT, &want, FWD_CNT_FWD_FIB6);
 	/* hop limit 2 leaves with 1 */
 	in = frame6("2001:db8:9::5", 2, 8);
+	pkt_forwarded6(&want, in, mac_gw6, env.eg6_mac);
+	expect(in, env.in6, XDP_REDIRECT, &want, FWD_CNT_FWD_FIB6);
+}
+
+/* The same bound for IPv6 (mtu6): Packet Too Big comes from the kernel. */
+static void test_ipv6_fib_route_mtu_bound_is_honoured(void **state)
+{
+	struct fwd_iface v = {.flags = FWD6, .mtu = 1500, .mtu6 = 1280};
+	__u32 key = (__u32)env.eg6;
+	struct pkt want, *in;
+
+	(void)state;
+	REQUIRE_ENV();
+	memcpy(v.mac, env.eg6_mac, ETH_ALEN);
+	assert_int_equal(bpf_map__update_elem(env.skel->maps.fwd_ifaces, &key,
+					      sizeof(key), &v, sizeof(v), 0),
+			 0);
+	expect_pass(frame6("2001:db8:9::5", 64, 1280 - 40 + 1), env.in6,
+		    FWD_CNT_PASS6_MTU);
+	in = frame6("2001:db8:9::5", 64, 1280 - 40);
+	pkt_forwarded6(&want, in, mac_gw6, env.eg6_mac);
+	expect(in, env.in6, XDP_REDIRECT, &want, FWD_CNT_FWD_FIB6);
+	assert_int_equal(iface_put(env.eg6, env.eg6_mac, FWD6, 1500), 0);
+	in = frame6("2001:db8:9::5", 64, 1280 - 40 + 1);
 	pkt_forwarded6(&want, in, mac_gw6, env.eg6_mac);
 	expect(in, env.in6, XDP_REDIRECT, &want, FWD_CNT_FWD_FIB6);
 }
@@ -2477,6 +2528,9 @@ int main(void)
 		cmocka_unit_test(test_fib_egress_mtu_exceeded_is_passed),
 		cmocka_unit_test(test_fib_egress_mtu_exactly_full_is_forwarded),
 		cmocka_unit_test(test_fib_locked_route_mtu_exceeded_is_passed),
+		cmocka_unit_test(
+			test_fib_route_mtu_bound_from_the_agent_is_honoured),
+		cmocka_unit_test(test_ipv6_fib_route_mtu_bound_is_honoured),
 		cmocka_unit_test(
 			test_fib_locked_route_mtu_exactly_full_is_forwarded),
 		cmocka_unit_test(test_fib_egress_unmanaged_is_passed),
