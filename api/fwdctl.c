@@ -20,6 +20,7 @@
 #include <curl/curl.h>
 
 #include "util.h"
+#include "verify.h"
 
 /* fwd's default --control: the API without TCP, guarded by file mode */
 #define DEFAULT_SOCKET "/run/fwd/fwd.sock"
@@ -39,6 +40,8 @@ struct buf {
 	  "$FWD_SERVER); needs the token")                                     \
 	X("token-file", 't', "FILE", "send the bearer token in FILE")          \
 	X("json", 'j', NULL, "print the server's JSON reply as is")            \
+	X("bpffs", 'b', "DIR",                                                 \
+	  "verify: where fwd pins hfwd and hfwd6 (default /sys/fs/bpf)")      \
 	X("help", 'h', NULL, "this text")
 
 #define AS_LONG(n, c, a, h) {n, a ? required_argument : no_argument, NULL, c},
@@ -63,6 +66,10 @@ static const char commands[] =
 	"                                 or name) to DSTMAC\n"
 	"  del IP                         remove the override of IP\n"
 	"  stats                          data-path counters, agent figures\n"
+	"  verify                         every learned entry against the\n"
+	"                                 kernel's answer and the pinned map;\n"
+	"                                 exit 1 if any differs (run it in\n"
+	"                                 fwd's network namespace)\n"
 	"\n";
 
 static void usage(FILE *f)
@@ -284,6 +291,26 @@ static void print_stats(const cJSON *reply)
 	       up / 3600 % 24, up / 60 % 60, up % 60);
 }
 
+/* fwdctl verify: 0 when every learned entry agrees, else 1. */
+static int verify(const cJSON *reply, const char *bpffs)
+{
+	struct verify_result r;
+	int err;
+
+	err = verify_run(cJSON_GetObjectItemCaseSensitive(reply, "Tables"),
+			 bpffs, stdout, &r);
+	if (err) {
+		fprintf(stderr, "fwdctl: verify: %s\n", strerror(-err));
+		return 1;
+	}
+	if (!r.map_checked)
+		fprintf(stderr, "fwdctl: verify: %s/hfwd, hfwd6 not readable: "
+			"the maps not checked\n", bpffs);
+	printf("%u learned entries checked, %u differ, %u not asked\n",
+	       r.checked, r.differ, r.unknown);
+	return r.differ || r.unknown ? 1 : 0;
+}
+
 /* Build the request for argv[0..]; NULL on a usage error. */
 static cJSON *build(int argc, char **argv, const char **action)
 {
@@ -308,6 +335,9 @@ static cJSON *build(int argc, char **argv, const char **action)
 		want = 2;
 	} else if (!strcmp(cmd, "stats")) {
 		*action = "QueryStats";
+		want = 1;
+	} else if (!strcmp(cmd, "verify")) {
+		*action = "QueryForward";
 		want = 1;
 	} else {
 		fprintf(stderr, "fwdctl: unknown command \"%s\"\n", cmd);
@@ -342,7 +372,7 @@ int main(int argc, char **argv)
 {
 	char shorts[2 * sizeof(rows) / sizeof(rows[0]) + 1];
 	const char *server = getenv("FWD_SERVER"), *token_file = NULL;
-	const char *sock = getenv("FWD_SOCKET");
+	const char *sock = getenv("FWD_SOCKET"), *bpffs = "/sys/fs/bpf";
 	const char *action = NULL;
 	struct buf raw = {};
 	cJSON *req, *reply = NULL;
@@ -366,6 +396,9 @@ int main(int argc, char **argv)
 			break;
 		case 'j':
 			json = true;
+			break;
+		case 'b':
+			bpffs = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -415,7 +448,9 @@ int main(int argc, char **argv)
 		goto out_reply;
 	}
 	ret = 0;
-	if (!strcmp(action, "QueryForward")) {
+	if (!strcmp(argv[optind], "verify")) {
+		ret = verify(reply, bpffs);
+	} else if (!strcmp(action, "QueryForward")) {
 		int n = json ? cJSON_GetArraySize(
 				       cJSON_GetObjectItemCaseSensitive(
 					       reply, "Tables"))
