@@ -12,6 +12,7 @@
 # bpffs, a tool of $router_tools missing) and cleans up on exit.
 : "${top:?source router_lib.sh with top set}"
 fwd=${FWD_BIN:-$top/build/fwd}
+fwdctl=${FWDCTL_BIN:-$top/build/fwdctl}
 bpffs=/sys/fs/bpf
 # shellcheck source=tests/tap.sh
 . "$top/tests/tap.sh"
@@ -77,6 +78,30 @@ router_topology() {
 	sysctl -qw net.ipv4.ip_forward=1
 }
 
+# router_ipv6: IPv6 on the topology, every neighbour permanent, forwarded:
+#   h1 p1 2001:db8:1::2/64 --- m1 2001:db8:1::1/64  r
+#                              m2 2001:db8:2::1/64 --- p2 2001:db8:2::2/64 h2
+router_ipv6() {
+	local i n
+	for i in m1 m2; do
+		sysctl -qw net.ipv6.conf.$i.accept_dad=0 net.ipv6.conf.$i.accept_ra=0
+	done
+	for n in h1:p1 h2:p2; do
+		ip netns exec "${n%:*}" sysctl -qw "net.ipv6.conf.${n#*:}.accept_dad=0"
+	done
+	ip addr add 2001:db8:1::1/64 dev m1 nodad
+	ip addr add 2001:db8:2::1/64 dev m2 nodad
+	ip -n h1 addr add 2001:db8:1::2/64 dev p1 nodad
+	ip -n h2 addr add 2001:db8:2::2/64 dev p2 nodad
+	ip -n h1 route add default via 2001:db8:1::1
+	ip -n h2 route add default via 2001:db8:2::1
+	ip -n h1 neigh replace 2001:db8:1::1 lladdr $MAC_M1 dev p1 nud permanent
+	ip -n h2 neigh replace 2001:db8:2::1 lladdr $MAC_M2 dev p2 nud permanent
+	ip neigh replace 2001:db8:1::2 lladdr $MAC_P1 dev m1 nud permanent
+	ip neigh replace 2001:db8:2::2 lladdr $MAC_P2 dev m2 nud permanent
+	sysctl -qw net.ipv6.conf.all.forwarding=1
+}
+
 # start_fwd LOG ARGS...: fwd on m1 and m2 until synced (0), or 1 if it
 # exited first (pid then empty). FWD_STATE: its --state (default
 # $tmp/fwd.db); FWD_READY: the log line to wait for (default "synced";
@@ -130,4 +155,65 @@ stop_fwd() {
 	kill -TERM "$pid" 2>/dev/null || true
 	wait "$pid" 2>/dev/null || true
 	pid=
+}
+
+# key6 ADDR: an IPv6 address as bpftool's key words ("hex 20 01 ...").
+key6() {
+	local a=${1/::/:x:} out="" g n i
+	n=$(echo "$a" | tr ':' '\n' | grep -vc '^x$')
+	for g in ${a//:/ }; do
+		if [ "$g" = x ]; then
+			for ((i = n; i < 8; i++)); do out+="0000"; done
+		else
+			out+=$(printf '%04x' "0x$g")
+		fi
+	done
+	# shellcheck disable=SC2001 # one space after every byte
+	echo "hex $(echo "$out" | sed 's/../& /g')"
+}
+
+# map_value MAP IP: the value bytes of MAP[IP] (hfwd: IPv4, hfwd6:
+# IPv6) as hex, "" if none.
+map_value() {
+	local key
+	case $2 in
+	*:*) key=$(key6 "$2") ;;
+	*) key=${2//./ } ;;
+	esac
+	# shellcheck disable=SC2086 # the key is words
+	bpftool map lookup pinned "$bpffs/$1" key $key -j 2>/dev/null |
+		jq -r '.value | map(ltrimstr("0x")) | join("")' 2>/dev/null
+}
+
+# wait_map MAP IP WANT: until map_value says WANT (3 s).
+wait_map() {
+	local i
+	for ((i = 0; i < 150; i++)); do
+		[ "$(map_value "$1" "$2")" = "$3" ] && return 0
+		sleep 0.02
+	done
+	return 1
+}
+
+# entry IFINDEX SMAC DMAC: a map value's bytes (ifindex in host order).
+entry() {
+	printf '%02x%02x%02x%02x%s%s' $(($1 & 255)) $((($1 >> 8) & 255)) \
+		$((($1 >> 16) & 255)) $((($1 >> 24) & 255)) \
+		"$(echo "$2" | tr -d :)" "$(echo "$3" | tr -d :)"
+}
+
+# wait_iface IF FIELD WANT: until IF's fwd_ifaces FIELD is WANT (3 s).
+wait_iface() {
+	local i
+	for ((i = 0; i < 150; i++)); do
+		[ "$(iface "$1" "$2")" = "$3" ] && return 0
+		sleep 0.02
+	done
+	return 1
+}
+
+# verify_clean: fwdctl verify finds every learned entry as the kernel
+# says (its output in $tmp/verify).
+verify_clean() {
+	"$fwdctl" verify >"$tmp/verify" 2>&1
 }

@@ -24,67 +24,16 @@ router_tools="tcpdump"
 . "$top/tests/e2e/router_lib.sh"
 
 router_topology 1500
-for i in m1 m2; do
-	sysctl -qw net.ipv6.conf.$i.accept_dad=0 net.ipv6.conf.$i.accept_ra=0
-done
-for n in h1:p1 h2:p2; do
-	ip netns exec "${n%:*}" sysctl -qw "net.ipv6.conf.${n#*:}.accept_dad=0"
-done
-ip addr add 2001:db8:1::1/64 dev m1 nodad
-ip addr add 2001:db8:2::1/64 dev m2 nodad
-ip -n h1 addr add 2001:db8:1::2/64 dev p1 nodad
-ip -n h2 addr add 2001:db8:2::2/64 dev p2 nodad
-ip -n h1 route add default via 2001:db8:1::1
-ip -n h2 route add default via 2001:db8:2::1
-ip -n h1 neigh replace 2001:db8:1::1 lladdr $MAC_M1 dev p1 nud permanent
-ip -n h2 neigh replace 2001:db8:2::1 lladdr $MAC_M2 dev p2 nud permanent
-ip neigh replace 2001:db8:1::2 lladdr $MAC_P1 dev m1 nud permanent
-ip neigh replace 2001:db8:2::2 lladdr $MAC_P2 dev m2 nud permanent
-sysctl -qw net.ipv6.conf.all.forwarding=1
+router_ipv6
 # h1 also sends from the router's own address (2001:db8:2::1)
 ip -n h1 addr add 2001:db8:2::1/128 dev p1 nodad
 ip -n h2 addr add 2001:db8:3::2/64 dev p2 nodad
 ip route add 2001:db8:3::/64 via 2001:db8:2::2 dev m2
 
 IPV6=256 FWD6=1024
-fwdctl=$top/build/fwdctl
-# key6 ADDR: an IPv6 address as bpftool's key words ("hex 20 01 ...").
-key6() {
-	local a=${1/::/:x:} out="" g n i
-	n=$(echo "$a" | tr ':' '\n' | grep -vc '^x$')
-	for g in ${a//:/ }; do
-		if [ "$g" = x ]; then
-			for ((i = n; i < 8; i++)); do out+="0000"; done
-		else
-			out+=$(printf '%04x' "0x$g")
-		fi
-	done
-	# shellcheck disable=SC2001 # one space after every byte
-	echo "hex $(echo "$out" | sed 's/../& /g')"
-}
-# map6 MAP [ADDR]: the value bytes of MAP[ADDR] (default 2001:db8:2::2)
-# as hex, "" if none.
-map6() {
-	# shellcheck disable=SC2046 # the key is words
-	bpftool map lookup pinned "$bpffs/$1" key $(key6 "${2:-2001:db8:2::2}") \
-		-j 2>/dev/null |
-		jq -r '.value | map(ltrimstr("0x")) | join("")' 2>/dev/null
-}
-# wait_map6 MAP ADDR WANT: until map6 says WANT (3 s).
-wait_map6() {
-	local i
-	for ((i = 0; i < 150; i++)); do
-		[ "$(map6 "$1" "$2")" = "$3" ] && return 0
-		sleep 0.02
-	done
-	return 1
-}
-# entry IFINDEX SMAC DMAC: a map value's bytes (ifindex in host order).
-entry() {
-	printf '%02x%02x%02x%02x%s%s' $(($1 & 255)) $((($1 >> 8) & 255)) \
-		$((($1 >> 16) & 255)) $((($1 >> 24) & 255)) \
-		"$(echo "$2" | tr -d :)" "$(echo "$3" | tr -d :)"
-}
+# map6 MAP [ADDR]: map_value for ADDR (default 2001:db8:2::2).
+map6() { map_value "$1" "${2:-2001:db8:2::2}"; }
+wait_map6() { wait_map "$@"; }
 IX_M1=$(ip -j link show m1 | jq '.[0].ifindex')
 IX_M2=$(ip -j link show m2 | jq '.[0].ifindex')
 L1=$(entry "$IX_M1" $MAC_M1 $MAC_P1) L2=$(entry "$IX_M2" $MAC_M2 $MAC_P2)
