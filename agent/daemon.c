@@ -521,6 +521,13 @@ static int op_stats(void *arg, struct api_stats *out)
 	out->resyncs = rs.resyncs;
 	out->nl_events = rs.events;
 	out->uptime_s = (loop_now_us() - d->start_us) / 1000000;
+	{
+		struct loop_stats ls;
+
+		loop_get_stats(d->loop, &ls);
+		out->loop_max_us = ls.max_us;
+		out->loop_slow = ls.slow;
+	}
 	out->netfilter_hold = d->nf_hold || d->nf_hold6;
 	out->netfilter_bypassed = d->o->bypass_netfilter;
 	return 0;

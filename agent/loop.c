@@ -47,6 +47,7 @@ struct loop {
 	struct loop_file *graveyard; /* dead, awaiting end of batch */
 	struct loop_hook hooks[LOOP_MAX_HOOKS];
 	int n_hooks;
+	struct loop_stats st;
 };
 
 struct loop *loop_new(void)
@@ -227,7 +228,7 @@ err_close:
 
 static void dispatch(struct loop *loop, struct loop_file *f, uint32_t events)
 {
-	uint64_t expirations;
+	uint64_t expirations, t0, us;
 
 	if (f->dead)
 		return;
@@ -238,7 +239,19 @@ static void dispatch(struct loop *loop, struct loop_file *f, uint32_t events)
 	if (f->timer && read(f->fd, &expirations, sizeof(expirations)) !=
 				sizeof(expirations))
 		return;
+	t0 = loop_now_us();
 	f->fn(loop, f->fd, events, f->arg);
+	us = loop_now_us() - t0;
+	loop->st.callbacks++;
+	if (us > loop->st.max_us)
+		loop->st.max_us = us;
+	if (us >= LOOP_SLOW_US)
+		loop->st.slow++;
+}
+
+void loop_get_stats(const struct loop *loop, struct loop_stats *out)
+{
+	*out = loop->st;
 }
 
 int loop_run(struct loop *loop)

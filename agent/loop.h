@@ -49,6 +49,18 @@ int loop_timer_set(int timer_fd, uint64_t first_ms, uint64_t interval_ms);
 int loop_run(struct loop *loop);
 void loop_stop(struct loop *loop);
 
+/*
+ * How long callbacks ran: the loop's promise that nothing blocks, kept
+ * count of. A slow one delays every other event, API requests included.
+ */
+#define LOOP_SLOW_US 20000
+struct loop_stats {
+	uint64_t callbacks; /* fd and timer callbacks run */
+	uint64_t max_us;    /* the longest one, in microseconds */
+	uint64_t slow;	    /* ... that ran LOOP_SLOW_US or longer */
+};
+void loop_get_stats(const struct loop *loop, struct loop_stats *out);
+
 /* Monotonic clock in microseconds, for latency figures and timeouts. */
 uint64_t loop_now_us(void);
 

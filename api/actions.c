@@ -482,7 +482,10 @@ static int do_stats(struct act *a)
 	     cJSON_AddNumberToObject(ag, "maxEntries", st.max_entries) &&
 	     cJSON_AddNumberToObject(ag, "resyncs", st.resyncs) &&
 	     cJSON_AddNumberToObject(ag, "netlinkEvents", st.nl_events) &&
-	     cJSON_AddNumberToObject(ag, "uptimeSeconds", st.uptime_s);
+	     cJSON_AddNumberToObject(ag, "uptimeSeconds", st.uptime_s) &&
+	     cJSON_AddNumberToObject(ag, "loopMaxMicroseconds",
+				     st.loop_max_us) &&
+	     cJSON_AddNumberToObject(ag, "loopSlowCallbacks", st.loop_slow);
 	a->err = reply_set(a->r, obj, ok, API_OK);
 	return 0;
 }

@@ -37,6 +37,8 @@ struct api_stats {
 	uint64_t resyncs;
 	uint64_t nl_events;
 	uint64_t uptime_s;
+	uint64_t loop_max_us; /* the event loop's longest callback */
+	uint64_t loop_slow;   /* ... callbacks of 20 ms or more */
 	bool netfilter_hold;	 /* a chain holds the fast path */
 	bool netfilter_bypassed; /* --bypass-netfilter */
 };

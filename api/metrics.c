@@ -89,6 +89,13 @@ int api_metrics_render(const struct api_ops *ops, const struct api_counts *c,
 	value(f, "fwd_netlink_events_total", st.nl_events);
 	family(f, "fwd_uptime_seconds", "gauge", "Seconds since fwd started.");
 	value(f, "fwd_uptime_seconds", st.uptime_s);
+	family(f, "fwd_loop_callback_max_seconds", "gauge",
+	       "The event loop's longest callback since start.");
+	fprintf(f, "fwd_loop_callback_max_seconds %.6f\n",
+		st.loop_max_us / 1e6);
+	family(f, "fwd_loop_slow_callbacks_total", "counter",
+	       "Event loop callbacks that ran 20 ms or longer.");
+	value(f, "fwd_loop_slow_callbacks_total", st.loop_slow);
 	family(f, "fwd_netfilter_hold", "gauge",
 	       "1 while a netfilter chain that could see forwarded packets "
 	       "sends them all to the kernel.");

@@ -211,6 +211,33 @@ static void test_one_shot_timer_fires_once(void **state)
 	loop_free(loop);
 }
 
+static void on_slow(struct loop *loop, int fd, uint32_t events, void *arg)
+{
+	(void)fd;
+	(void)events;
+	(void)arg;
+	usleep(LOOP_SLOW_US + 5000);
+	loop_stop(loop);
+}
+
+/* The loop counts its callbacks, the longest and the slow ones. */
+static void test_slow_callbacks_are_counted(void **state)
+{
+	struct rec once = {.del_fd = -1};
+	struct loop_stats st;
+	struct loop *loop = loop_new();
+
+	(void)state;
+	assert_true(loop_timer_add(loop, 1, 0, on_fd, &once) >= 0);
+	assert_true(loop_timer_add(loop, 30, 0, on_slow, NULL) >= 0);
+	assert_int_equal(loop_run(loop), 0);
+	loop_get_stats(loop, &st);
+	assert_int_equal(st.callbacks, 2);
+	assert_int_equal(st.slow, 1);
+	assert_true(st.max_us >= LOOP_SLOW_US + 5000);
+	loop_free(loop);
+}
+
 static void test_disarmed_timer_never_fires(void **state)
 {
 	struct rec t = {.del_fd = -1};
@@ -365,6 +392,7 @@ int main(void)
 		cmocka_unit_test(test_periodic_timer_fires_repeatedly),
 		cmocka_unit_test(test_one_shot_timer_fires_once),
 		cmocka_unit_test(test_disarmed_timer_never_fires),
+		cmocka_unit_test(test_slow_callbacks_are_counted),
 		cmocka_unit_test(
 			test_fd_deleted_by_another_callback_is_not_called),
 		cmocka_unit_test(
