@@ -258,6 +258,7 @@ struct neigh {
 	uint8_t llen;
 	uint8_t flags;	/* NTF_* */
 	uint16_t state; /* NUD_* */
+	uint8_t blen;	/* its best main route's prefix length (see blk) */
 	uint32_t tick;	/* derive_refresh() pass that last refreshed it */
 };
 
@@ -301,6 +302,18 @@ struct nexthop {
 	struct path p;
 };
 
+/*
+ * Candidates per address block (IPv4 /16, IPv6 /32): a route change in a
+ * block without any is nothing to derive, which keeps a full-table burst
+ * of routes from scanning the neighbours once per route.
+ */
+struct blk {
+	struct hnode h; /* key: the block, with the family in bit 32 */
+	uint32_t n;
+};
+#define BLK4_BITS 16
+#define BLK6_BITS 32
+
 /* A route with an MTU metric: what bounds the MTU of its egress. */
 struct mturoute {
 	struct hnode h; /* key: the route's address */
@@ -316,6 +329,7 @@ struct derive {
 	struct htab links, neighs, routes, gws, addrs;
 	struct htab nhs;      /* struct nexthop */
 	struct htab mtus;     /* struct mturoute: routes with an MTU */
+	struct htab blks;     /* struct blk: candidates per address block */
 	struct htab locals; /* key: IPv4 address, val: how many links have it */
 	int rpf_all;	    /* net.ipv4.conf.all.rp_filter, -1 not known */
 	int fwd6_all;	    /* net.ipv6.conf.all.forwarding, -1 not known */
@@ -328,11 +342,13 @@ struct derive {
 	unsigned int custom_rules6;
 	bool dirty4; /* every IPv4 candidate to derive again (nexthops) */
 	bool mtus_dirty; /* a route MTU changed: links to report again */
+	bool blk_lost;	 /* a block count failed: scan whatever changes */
 	bool dirty6; /* every IPv6 candidate to derive again */
 	/* ... or those inside these prefixes (routes changed for them) */
 	struct {
 		uint8_t addr[16];
 		uint8_t len;
+		bool local; /* of table local: no candidate can be skipped */
 	} dirty6_pfx[DIRTY6_PREFIXES];
 	unsigned int n_dirty6_pfx;
 	struct pool neigh_pool;
@@ -468,7 +484,11 @@ static bool route_path(const struct derive *d, const struct route *r,
 
 /*
  * The route main has for @ip, and its one way out, if the kernel would
+ * forward @ip by it; *@blen: the prefix length of the route main matched
+ * (0 if none, or if table local answered): a route change at a longer
+ * prefix than *@blen cannot change the answer for @ip.
  * forward @ip by it (default rules; local and main tables): a unicast
+ * (Default rules; local and main tables.) A unicast
  * route without an MTU metric (ip_forward() would check that MTU; the
  * entry leaves such packets to the fib path, which the agent bounds by
  * the same MTU) that is no prefix via a gateway unless it is a host
@@ -476,16 +496,21 @@ static bool route_path(const struct derive *d, const struct route *r,
  */
 static const struct route *route_of(const struct derive *d,
 				    const struct ip_addr *ip, struct path *out,
-				    struct ip_addr *nh)
+				    struct ip_addr *nh, uint8_t *blen)
 {
 	const struct route *r;
 	bool tos = false;
 
 	/* Local addresses, broadcasts: the local table answers first. */
+	*blen = 0;
 	if (lpm(d, TBL_LOCAL, ip, &tos) || tos)
 		return NULL;
 	r = lpm(d, TBL_MAIN, ip, &tos);
-	if (!r || r->type != RTN_UNICAST || r->mtu || !route_path(d, r, out))
+	if (r)
+		*blen = r->len;
+	/* a TOS route beside it: the answer depends on the packet */
+	if (!r || tos || r->type != RTN_UNICAST || r->mtu ||
+	    !route_path(d, r, out))
 		return NULL;
 	if (ip_addr_zero(&out->gw))
 		*nh = *ip;
@@ -530,14 +555,15 @@ static uint8_t lladdr_copy(uint8_t lladdr[6], const struct nl_neigh *nn)
 
 /* The derivation rule (docs/design.md) for one IPv4 destination. */
 static bool derive_one(const struct derive *d, uint32_t ip, struct fwd_entry *e,
-		       uint32_t *nh)
+		       uint32_t *nh, uint8_t *blen)
 {
 	struct ip_addr dst = ip_addr4(ip), next;
 	const struct neigh *n;
 	const struct link *l;
 	struct path p;
 
-	if (d->custom_rules || !route_of(d, &dst, &p, &next))
+	*blen = 0;
+	if (d->custom_rules || !route_of(d, &dst, &p, &next, blen))
 		return false;
 	*nh = next.v4;
 	l = link_get(d, p.oif);
@@ -553,22 +579,23 @@ static bool derive_one(const struct derive *d, uint32_t ip, struct fwd_entry *e,
  * delete of nothing), so we keep no second copy: at 100k entries that
  * copy would be a third of our memory.
  */
-static void apply(struct derive *d, uint32_t ip)
+static uint8_t apply(struct derive *d, uint32_t ip)
 {
 	char ips[INET_ADDRSTRLEN];
 	struct fwd_entry e = {0};
 	uint32_t nh = 0;
+	uint8_t blen = 0;
 	int err;
 
 	if (d->batch)
-		return;
+		return 0;
 	d->derivations++;
-	if (!d->learn || !derive_one(d, ip, &e, &nh)) {
+	if (!derive_one(d, ip, &e, &nh, &blen) || !d->learn) {
 		err = d->hooks.learn_del(d->hooks.arg, ip);
 		if (err && err != -ENOENT)
 			pr_warn("rtnl: forgetting %s: %s\n", nl_ip_str(ip, ips),
 				strerror(-err));
-		return;
+		return blen;
 	}
 	err = d->hooks.learn_set(d->hooks.arg, ip, &e);
 	if (err) {
@@ -577,6 +604,7 @@ static void apply(struct derive *d, uint32_t ip)
 		pr_warn("rtnl: learning %s: %s\n", nl_ip_str(ip, ips),
 			strerror(-err));
 	}
+	return blen;
 }
 
 /* Remember @ip for redo_apply(): its candidate is being flushed. */
@@ -614,19 +642,41 @@ static void apply_all(struct derive *d)
 
 	if (d->batch)
 		return;
-	ht_for_each(&d->neighs, i, n, tmp) apply(d, (uint32_t)n->key);
+	ht_for_each(&d->neighs, i, n, tmp)
+		container_of(n, struct neigh, h)->blen = apply(d, (uint32_t)n->key);
 	ht_for_each(&d->gws, i, n, tmp)
 		apply(d, container_of(n, struct route, g)->dst.v4);
 }
 
-/* Candidates inside @dst/@len, after a route of that prefix changed. */
-static void apply_prefix(struct derive *d, uint32_t dst, unsigned int len)
+static bool blk_may_hold(const struct derive *d, const struct ip_addr *p,
+			 unsigned int len);
+
+/*
+ * Candidates inside @dst/@len, after a route of that prefix changed in
+ * table @tbl. A change in main cannot move a neighbour whose best route
+ * is longer (blen), nor a host route (its own /32 is the longest); one
+ * in local can move anything inside.
+ */
+static void apply_prefix(struct derive *d, unsigned int tbl, uint32_t dst,
+			 unsigned int len)
 {
+	struct ip_addr pfx = ip_addr4(dst);
 	uint32_t m = mask_n(len), i;
 	struct hnode *n, *tmp;
 
-	ht_for_each(&d->neighs, i, n, tmp) if (((uint32_t)n->key & m) == dst)
-		apply(d, (uint32_t)n->key);
+	if (!blk_may_hold(d, &pfx, len) && tbl == TBL_MAIN)
+		return;
+	ht_for_each(&d->neighs, i, n, tmp)
+	{
+		struct neigh *x = container_of(n, struct neigh, h);
+
+		if (((uint32_t)n->key & m) != dst ||
+		    (tbl == TBL_MAIN && x->blen > len))
+			continue;
+		x->blen = apply(d, (uint32_t)n->key);
+	}
+	if (tbl == TBL_MAIN)
+		return;
 	ht_for_each(&d->gws, i, n, tmp)
 	{
 		uint32_t rd = container_of(n, struct route, g)->dst.v4;
@@ -652,7 +702,7 @@ static bool unicast6(const uint8_t a[16]);
 static void route_src6(struct derive *d, const struct nl_route *nr, bool del);
 static void mtus_report(struct derive *d);
 static void dirty6_prefix(struct derive *d, const uint8_t p[16],
-			  unsigned int len);
+			  unsigned int len, bool local);
 
 /* An IPv6 /128 of main: its destination is a candidate while it lives. */
 static bool route_host6(const struct route *r)
@@ -1118,20 +1168,87 @@ void derive_route(struct derive *d, const struct nl_route *nr, bool del)
 	if (d->batch)
 		return;
 	mtus_report(d);
-	if (nr->family == AF_INET6)
-		dirty6_prefix(d, dst.v6, nr->dst_len);
-	else if (nr->dst_len == 32)
-		apply(d, dst.v4);
-	else
-		apply_prefix(d, dst.v4, nr->dst_len);
+	if (nr->family == AF_INET6) {
+		dirty6_prefix(d, dst.v6, nr->dst_len, tbl == TBL_LOCAL);
+		return;
+	}
+	if (nr->dst_len == 32)
+		apply(d, dst.v4); /* a host route's own candidate */
+	apply_prefix(d, (unsigned int)tbl, dst.v4, nr->dst_len);
 }
 
 static void neigh6(struct derive *d, const struct nl_neigh *nn, bool del);
+
+/* ---- candidates per address block ---- */
+
+static uint64_t blk_key(const struct ip_addr *a)
+{
+	uint32_t hi;
+
+	if (a->family == AF_INET)
+		return ntohl(a->v4) >> (32 - BLK4_BITS);
+	memcpy(&hi, a->v6, 4);
+	return 1ULL << 32 | ntohl(hi) >> (32 - BLK6_BITS);
+}
+
+static uint32_t blk_n(const struct derive *d, uint64_t key)
+{
+	struct hnode *n = ht_find(&d->blks, key);
+
+	return n ? container_of(n, struct blk, h)->n : 0;
+}
+
+/* One candidate more (@up) or fewer in @a's block. */
+static void blk_count(struct derive *d, const struct ip_addr *a, bool up)
+{
+	uint64_t key = blk_key(a);
+	struct hnode *n = ht_find(&d->blks, key);
+	struct blk *b = n ? container_of(n, struct blk, h) : NULL;
+
+	if (up) {
+		if (!b) {
+			b = calloc(1, sizeof(*b));
+			if (!b) {
+				/* counted nowhere: every block may hold it */
+				d->blk_lost = true;
+				return;
+			}
+			b->h.key = key;
+			ht_add(&d->blks, &b->h);
+		}
+		b->n++;
+		return;
+	}
+	if (!b || --b->n)
+		return;
+	ht_del(&d->blks, &b->h);
+	free(b);
+}
+
+/* May a candidate lie inside @p/@len? Probes at most 256 blocks. */
+static bool blk_may_hold(const struct derive *d, const struct ip_addr *p,
+			 unsigned int len)
+{
+	unsigned int bits = p->family == AF_INET ? BLK4_BITS : BLK6_BITS;
+	uint64_t key = blk_key(p), i;
+
+	if (d->blk_lost || (len < bits && bits - len > 8))
+		return true;
+	if (len >= bits)
+		return blk_n(d, key) > 0;
+	for (i = 0; i < 1ULL << (bits - len); i++)
+		if (blk_n(d, key + i))
+			return true;
+	return false;
+}
 
 /* ---- neighbours ---- */
 
 static void neigh_free(struct derive *d, struct neigh *n)
 {
+	struct ip_addr a = ip_addr4((uint32_t)n->h.key);
+
+	blk_count(d, &a, false);
 	redo_add(d, (uint32_t)n->h.key);
 	ht_del(&d->neighs, &n->h);
 	pool_put(&d->neigh_pool, n);
@@ -1150,6 +1267,7 @@ void derive_neigh(struct derive *d, const struct nl_neigh *nn, bool del)
 {
 	struct neigh *n;
 	struct hnode *g;
+	uint8_t blen;
 
 	if (nn->family == AF_INET6) {
 		neigh6(d, nn, del);
@@ -1173,6 +1291,9 @@ void derive_neigh(struct derive *d, const struct nl_neigh *nn, bool del)
 			}
 			n->h.key = nkey(nn->ifindex, nn->ip);
 			ht_add(&d->neighs, &n->h);
+			blk_count(d, &(struct ip_addr){.family = AF_INET,
+						      .v4 = nn->ip},
+				  true);
 		}
 		n->state = nn->state;
 		n->flags = nn->flags;
@@ -1180,7 +1301,9 @@ void derive_neigh(struct derive *d, const struct nl_neigh *nn, bool del)
 	}
 	if (d->batch)
 		return;
-	apply(d, nn->ip);
+	blen = apply(d, nn->ip);
+	if (!del)
+		n->blen = blen;
 	for (g = ht_find(&d->gws, nkey(nn->ifindex, nn->ip)); g;
 	     g = ht_next_same(g))
 		apply(d, container_of(g, struct route, g)->dst.v4);
@@ -1675,6 +1798,7 @@ struct cand6 {
 	struct node6 k; /* first; k.addr: the destination, k.ifindex 0 */
 	struct hnode g; /* key: a6key(oif, nh) of the last answer */
 	bool in_g;
+	uint8_t blen; /* its best main route's prefix length (see blk) */
 	uint32_t refs; /* neighbours with this address, /128 routes to it */
 	uint32_t oif;
 	uint8_t nh[16];
@@ -1727,8 +1851,9 @@ static bool derive6_one(struct derive *d, struct cand6 *c, struct fwd_entry *e)
 	struct path p;
 
 	cand6_unlink_g(d, c);
+	c->blen = 0;
 	if (!d->learn || d->custom_rules6 || d->srcrt6.n ||
-	    !route_of(d, &dst, &p, &nh))
+	    !route_of(d, &dst, &p, &nh, &c->blen))
 		return false;
 	c->oif = p.oif;
 	memcpy(c->nh, nh.v6, 16);
@@ -1769,6 +1894,16 @@ static void apply6(struct derive *d, struct cand6 *c)
 	}
 }
 
+static void cand6_free(struct derive *d, struct cand6 *c)
+{
+	struct ip_addr a = ip_addr6(c->k.addr);
+
+	blk_count(d, &a, false);
+	cand6_unlink_g(d, c);
+	ht_del(&d->cands6, &c->k.h);
+	pool_put(&d->cand6_pool, c);
+}
+
 /* One reference more (@up) or less on candidate @dst. */
 static void cand6_ref(struct derive *d, const uint8_t dst[16], bool up)
 {
@@ -1783,6 +1918,11 @@ static void cand6_ref(struct derive *d, const uint8_t dst[16], bool up)
 				return;
 			}
 			node6_add(&d->cands6, &c->k, 0, dst);
+			{
+				struct ip_addr a = ip_addr6(dst);
+
+				blk_count(d, &a, true);
+			}
 		}
 		c->refs++;
 		apply6(d, c);
@@ -1792,9 +1932,7 @@ static void cand6_ref(struct derive *d, const uint8_t dst[16], bool up)
 		return;
 	if (!d->batch && d->hooks.learn_del6)
 		d->hooks.learn_del6(d->hooks.arg, dst);
-	cand6_unlink_g(d, c);
-	ht_del(&d->cands6, &c->k.h);
-	pool_put(&d->cand6_pool, c);
+	cand6_free(d, c);
 }
 
 static void neigh6(struct derive *d, const struct nl_neigh *nn, bool del)
@@ -1908,13 +2046,18 @@ static bool in_prefix6(const uint8_t a[16], const uint8_t p[16],
 
 /* A route for @p/@len changed: its candidates are derived again. */
 static void dirty6_prefix(struct derive *d, const uint8_t p[16],
-			  unsigned int len)
+			  unsigned int len, bool local)
 {
-	if (d->dirty6 || !len || d->n_dirty6_pfx == DIRTY6_PREFIXES) {
+	struct ip_addr pfx = ip_addr6(p);
+
+	if (d->dirty6 || (!local && !blk_may_hold(d, &pfx, len)))
+		return; /* all at once already, or nobody inside */
+	if (d->n_dirty6_pfx == DIRTY6_PREFIXES) {
 		d->dirty6 = true;
 		return;
 	}
 	memcpy(d->dirty6_pfx[d->n_dirty6_pfx].addr, p, 16);
+	d->dirty6_pfx[d->n_dirty6_pfx].local = local;
 	d->dirty6_pfx[d->n_dirty6_pfx++].len = (uint8_t)len;
 }
 
@@ -1955,9 +2098,12 @@ void derive_flush(struct derive *d)
 	{
 		struct cand6 *c = container_of(n, struct cand6, k.h);
 
+		/* a main route longer than c's best cannot move it */
 		for (k = 0; !all && k < np; k++)
 			if (in_prefix6(c->k.addr, d->dirty6_pfx[k].addr,
-				       d->dirty6_pfx[k].len))
+				       d->dirty6_pfx[k].len) &&
+			    (d->dirty6_pfx[k].local ||
+			     c->blen <= d->dirty6_pfx[k].len))
 				break;
 		if (all || k < np)
 			apply6(d, c);
@@ -2011,13 +2157,7 @@ static void clear6(struct derive *d)
 		pool_put(&d->neigh6_pool, container_of(n, struct neigh6, k.h));
 	}
 	ht_for_each(&d->cands6, i, n, tmp)
-	{
-		struct cand6 *c = container_of(n, struct cand6, k.h);
-
-		cand6_unlink_g(d, c);
-		ht_del(&d->cands6, n);
-		pool_put(&d->cand6_pool, c);
-	}
+		cand6_free(d, container_of(n, struct cand6, k.h));
 	ht_for_each(&d->srcrt6, i, n, tmp)
 	{
 		ht_del(&d->srcrt6, n);
@@ -2172,11 +2312,14 @@ static bool neigh_in_use(const struct derive *d, const struct neigh *n)
 	struct fwd_entry e;
 	struct hnode *g;
 
-	if (derive_one(d, ip, &e, &nh) && e.ifindex == ifindex && nh == ip)
+	uint8_t blen;
+
+	if (derive_one(d, ip, &e, &nh, &blen) && e.ifindex == ifindex &&
+	    nh == ip)
 		return true;
 	for (g = ht_find(&d->gws, n->h.key); g; g = ht_next_same(g))
 		if (derive_one(d, container_of(g, struct route, g)->dst.v4, &e,
-			       &nh) &&
+			       &nh, &blen) &&
 		    nh == ip)
 			return true;
 	return false;
@@ -2308,7 +2451,8 @@ struct derive *derive_new(const struct rtnl_hooks *hooks, char **ifaces,
 	if (ht_init(&d->addrs6))
 		goto err_locals;
 	if (ht_init(&d->neighs6) || ht_init(&d->cands6) || ht_init(&d->nhs6) ||
-	    ht_init(&d->srcrt6) || ht_init(&d->nhs) || ht_init(&d->mtus))
+	    ht_init(&d->srcrt6) || ht_init(&d->nhs) || ht_init(&d->mtus) ||
+	    ht_init(&d->blks))
 		goto err_v6;
 	d->rpf_all = -1;
 	d->fwd6_all = -1;
@@ -2321,6 +2465,7 @@ err_v6:
 	free(d->srcrt6.b);
 	free(d->nhs.b);
 	free(d->mtus.b);
+	free(d->blks.b);
 	free(d->addrs6.b);
 err_locals:
 	free(d->locals.b);
@@ -2359,6 +2504,7 @@ void derive_free(struct derive *d)
 	free(d->srcrt6.b);
 	free(d->nhs.b);
 	free(d->mtus.b);
+	free(d->blks.b);
 	free(d->locals.b);
 	free(d->links.b);
 	free(d->neighs.b);

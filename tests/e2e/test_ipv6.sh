@@ -340,11 +340,13 @@ truth6() {
 			"\(.dst) \($ix) \($mac) \(.lladdr) learned"'
 	done | sort
 }
-for ((i = 0; i < 100; i++)); do
-	[ "$(rows6)" = "$(truth6)" ] && break
+# Converged: table, kernel and map agree (a dump taken while the daemon
+# still resyncs can see the map mid-sweep).
+for ((i = 0; i < 150; i++)); do
+	n6=$(bpftool map dump pinned $bpffs/hfwd6 -j | jq length)
+	[ "$(rows6)" = "$(truth6)" ] && [ "$n6" -eq "$(truth6 | wc -l)" ] && break
 	sleep 0.1
 done
-n6=$(bpftool map dump pinned $bpffs/hfwd6 -j | jq length)
 if grep -q ENOBUFS "$tmp/fwd3.log" && kill -0 "$pid" 2>/dev/null &&
 	[ "$(rows6)" = "$(truth6)" ] && [ "$n6" -eq "$(truth6 | wc -l)" ] &&
 	[ "$n6" -gt 1500 ]; then

@@ -1089,10 +1089,54 @@ static void test_ipv6_route_change_derives_only_inside_its_prefix(void **state)
 	calls = derivations(d);
 	route6_msg(d, "2001:db8:99::", 48, NULL, 3, false);
 	assert_int_equal(derivations(d), calls); /* nobody inside */
-	/* a default route covers everyone */
+	/* a default route covers everyone, but cannot move whom a longer
+	 * route sends: nobody here is derived again */
 	route6_msg(d, "::", 0, "2001:db8:2::1:7", 3, false);
-	assert_int_equal(derivations(d), calls + 3);
+	assert_int_equal(derivations(d), calls);
 	assert_entry6("2001:db8:1::7", 2, mac0, macA);
+	/* ...unless the longer one goes: 2001:db8:1::7 alone */
+	route6_msg(d, "2001:db8:1::", 64, NULL, 2, true);
+	assert_int_equal(derivations(d), calls + 1);
+	assert_null(entry6("2001:db8:1::7")); /* now via the default */
+	calls = derivations(d);
+	route6_msg(d, "::", 0, "2001:db8:2::1:7", 3, true);
+	assert_int_equal(derivations(d), calls + 1);
+	/* a route where no candidate lives: no scan at all */
+	calls = derivations(d);
+	route6_msg(d, "2001:db9::", 32, NULL, 3, false);
+	assert_int_equal(derivations(d), calls);
+}
+
+/* The same for IPv4, one route at a time. */
+static void test_route_change_derives_only_what_it_can_move(void **state)
+{
+	struct derive *d = *state;
+	uint64_t calls;
+
+	neigh_msg(d, 2, "10.1.0.7", NUD_REACHABLE, macA, false);
+	neigh_msg(d, 3, "10.2.0.7", NUD_REACHABLE, macB, false);
+	calls = derivations(d);
+	route_msg(d, RT_TABLE_MAIN, "0.0.0.0", 0, "10.1.0.254", 2, RTN_UNICAST,
+		  0, false);
+	assert_int_equal(derivations(d), calls); /* their /24s are longer */
+	route_msg(d, RT_TABLE_MAIN, "172.16.0.0", 12, "10.1.0.254", 2,
+		  RTN_UNICAST, 0, false);
+	assert_int_equal(derivations(d), calls); /* nobody inside */
+	route_msg(d, RT_TABLE_MAIN, "10.2.0.0", 25, "10.1.0.254", 2,
+		  RTN_UNICAST, 0, false);
+	assert_int_equal(derivations(d), calls + 1); /* 10.2.0.7 only */
+	assert_no_entry("10.2.0.7");
+	assert_entry("10.1.0.7", 2, mac0, macA);
+	route_msg(d, RT_TABLE_MAIN, "10.2.0.0", 25, "10.1.0.254", 2,
+		  RTN_UNICAST, 0, true);
+	assert_entry("10.2.0.7", 3, mac1, macB);
+	/* table local answers first, whatever main's lengths say */
+	route_msg(d, RT_TABLE_LOCAL, "10.2.0.0", 24, NULL, 3, RTN_LOCAL, 0,
+		  false);
+	assert_no_entry("10.2.0.7");
+	route_msg(d, RT_TABLE_LOCAL, "10.2.0.0", 24, NULL, 3, RTN_LOCAL, 0,
+		  true);
+	assert_entry("10.2.0.7", 3, mac1, macB);
 }
 
 static void test_ipv6_host_route_through_a_link_local_gateway(void **state)
@@ -1506,6 +1550,7 @@ int main(void)
 		T6(test_nexthop_objects_both_families),
 		T6(test_nexthop_flushed_with_carrier),
 		T6(test_ipv6_ecmp_siblings),
+		T(test_route_change_derives_only_what_it_can_move),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
