@@ -37,11 +37,9 @@
 #include <string.h>
 
 #include "derive.h"
+#include "hmap.h"
 #include "log.h"
 #include "util.h"
-
-#define container_of(p, type, member) \
-	((type *)((char *)(p)-offsetof(type, member)))
 
 /*
  * Route changes remembered per batch: only the IPv6 candidates inside a
@@ -53,172 +51,10 @@
 #define DERIVE_NUD_USABLE \
 	(NUD_REACHABLE | NUD_STALE | NUD_DELAY | NUD_PROBE | NUD_PERMANENT)
 
-/* ---- a small intrusive chained hash, keyed by 64 bits ---- */
-
-struct hnode {
-	struct hnode *next;
-	uint64_t key;
-};
-
-struct htab {
-	struct hnode **b;
-	uint32_t mask; /* buckets - 1, a power of two minus one */
-	uint32_t n;    /* nodes */
-};
-
-static uint32_t h_hash(uint64_t k)
-{
-	k ^= k >> 33;
-	k *= 0xff51afd7ed558ccdULL;
-	k ^= k >> 33;
-	return (uint32_t)k;
-}
-
-static int ht_init(struct htab *t)
-{
-	t->mask = 63;
-	t->n = 0;
-	t->b = calloc(t->mask + 1, sizeof(*t->b));
-	return t->b ? 0 : -ENOMEM;
-}
-
-/* Double the buckets; on allocation failure keep the longer chains. */
-static void ht_grow(struct htab *t)
-{
-	uint32_t nmask = t->mask * 2 + 1;
-	struct hnode **nb = calloc(nmask + 1, sizeof(*nb));
-	uint32_t i;
-
-	if (!nb)
-		return;
-	for (i = 0; i <= t->mask; i++) {
-		struct hnode *n = t->b[i], *next;
-
-		for (; n; n = next) {
-			uint32_t j = h_hash(n->key) & nmask;
-
-			next = n->next;
-			n->next = nb[j];
-			nb[j] = n;
-		}
-	}
-	free(t->b);
-	t->b = nb;
-	t->mask = nmask;
-}
-
-static void ht_add(struct htab *t, struct hnode *n)
-{
-	uint32_t i;
-
-	if (t->n > t->mask)
-		ht_grow(t);
-	i = h_hash(n->key) & t->mask;
-	n->next = t->b[i];
-	t->b[i] = n;
-	t->n++;
-}
-
-static struct hnode *ht_find(const struct htab *t, uint64_t key)
-{
-	struct hnode *n = t->b[h_hash(key) & t->mask];
-
-	while (n && n->key != key)
-		n = n->next;
-	return n;
-}
-
-/* Next node of the same key after @n (several routes share a prefix). */
-static struct hnode *ht_next_same(struct hnode *n)
-{
-	uint64_t key = n->key;
-
-	for (n = n->next; n && n->key != key; n = n->next)
-		;
-	return n;
-}
-
-static void ht_del(struct htab *t, struct hnode *n)
-{
-	struct hnode **pp = &t->b[h_hash(n->key) & t->mask];
-
-	while (*pp && *pp != n)
-		pp = &(*pp)->next;
-	if (*pp) {
-		*pp = n->next;
-		t->n--;
-	}
-}
-
-/* Safe against deleting the current node. */
-#define ht_for_each(t, i, n, tmp)                                    \
-	for ((i) = 0; (i) <= (t)->mask; (i)++)                       \
-		for ((n) = (t)->b[i]; (n) && ((tmp) = (n)->next, 1); \
-		     (n) = (tmp))
-
-/*
- * Fixed-size node pool: 100k neighbours and entries as separate mallocs
- * would spend a third of their memory on allocator headers.
- */
-struct pool {
-	size_t size;
-	void *free;
-	void **chunks;
-	size_t n_chunks;
-};
-
-#define POOL_CHUNK 512
-
-static void *pool_get(struct pool *p)
-{
-	void *v;
-
-	if (!p->free) {
-		void **nc = realloc(p->chunks,
-				    (p->n_chunks + 1) * sizeof(*p->chunks));
-		char *c;
-		size_t i;
-
-		if (!nc)
-			return NULL;
-		p->chunks = nc;
-		c = malloc(p->size * POOL_CHUNK);
-		if (!c)
-			return NULL;
-		p->chunks[p->n_chunks++] = c;
-		for (i = 0; i < POOL_CHUNK; i++) {
-			*(void **)(c + i * p->size) = p->free;
-			p->free = c + i * p->size;
-		}
-	}
-	v = p->free;
-	p->free = *(void **)v;
-	memset(v, 0, p->size);
-	return v;
-}
-
-static void pool_put(struct pool *p, void *v)
-{
-	*(void **)v = p->free;
-	p->free = v;
-}
-
-static void pool_destroy(struct pool *p)
-{
-	size_t i;
-
-	for (i = 0; i < p->n_chunks; i++)
-		free(p->chunks[i]);
-	free(p->chunks);
-	p->chunks = NULL;
-	p->n_chunks = 0;
-	p->free = NULL;
-}
-
 /* ---- mirrored objects ---- */
 
 struct link {
-	struct hnode h; /* key: ifindex */
+	struct hmap_node h; /* key: ifindex */
 	char name[IF_NAMESIZE];
 	uint8_t mac[6];
 	uint8_t mac_len;
@@ -242,18 +78,18 @@ struct link {
  * removes every one and says nothing else).
  */
 struct node6 {
-	struct hnode h; /* key: a6key(ifindex, addr) */
+	struct hmap_node h; /* key: a6key(ifindex, addr) */
 	uint32_t ifindex;
 	uint8_t addr[16];
 };
 
 struct lcount {
-	struct hnode h; /* key: IPv4 address */
-	uint32_t n;	/* links that have it */
+	struct hmap_node h; /* key: IPv4 address */
+	uint32_t n;	    /* links that have it */
 };
 
 struct neigh {
-	struct hnode h; /* key: ifindex << 32 | ip */
+	struct hmap_node h; /* key: ifindex << 32 | ip */
 	uint8_t lladdr[6];
 	uint8_t llen;
 	uint8_t flags;	/* NTF_* */
@@ -278,8 +114,9 @@ struct path {
  * here with @n_sib more paths, which the kernel hashes over (ECMP).
  */
 struct route {
-	struct hnode h; /* key: rkey(tbl, len, dst) */
-	struct hnode g; /* IPv4: nkey(oif, gw) of a /32 via a gateway in main */
+	struct hmap_node h; /* key: rkey(tbl, len, dst) */
+	struct hmap_node
+		g; /* IPv4: nkey(oif, gw) of a /32 via a gateway in main */
 	bool in_g;
 	uint8_t tbl, len, tos, type;
 	bool complex;	/* multipath (IPv4), RTA_VIA, a tunnel: no entry */
@@ -296,8 +133,8 @@ struct route {
  * a change of it moves their entries.
  */
 struct nexthop {
-	struct hnode h; /* key: id */
-	uint32_t refs;	/* routes with this nhid */
+	struct hmap_node h; /* key: id */
+	uint32_t refs;	    /* routes with this nhid */
 	bool group, blackhole, complex;
 	struct path p;
 };
@@ -308,7 +145,7 @@ struct nexthop {
  * of routes from scanning the neighbours once per route.
  */
 struct blk {
-	struct hnode h; /* key: the block, with the family in bit 32 */
+	struct hmap_node h; /* key: the block, with the family in bit 32 */
 	uint32_t n;
 };
 #define BLK4_BITS 16
@@ -316,7 +153,7 @@ struct blk {
 
 /* A route with an MTU metric: what bounds the MTU of its egress. */
 struct mturoute {
-	struct hnode h; /* key: the route's address */
+	struct hmap_node h; /* key: the route's address */
 	struct route *r;
 };
 
@@ -326,24 +163,24 @@ struct derive {
 	int n_ifaces;
 	bool learn;
 	bool batch; /* in a resync dump: mirror only, derive at the end */
-	struct htab links, neighs, routes, gws, addrs;
-	struct htab nhs;      /* struct nexthop */
-	struct htab mtus;     /* struct mturoute: routes with an MTU */
-	struct htab blks;     /* struct blk: candidates per address block */
-	struct htab locals; /* key: IPv4 address, val: how many links have it */
+	struct hmap links, neighs, routes, gws, addrs;
+	struct hmap nhs;    /* struct nexthop */
+	struct hmap mtus;   /* struct mturoute: routes with an MTU */
+	struct hmap blks;   /* struct blk: candidates per address block */
+	struct hmap locals; /* key: IPv4 address, val: how many links have it */
 	int rpf_all;	    /* net.ipv4.conf.all.rp_filter, -1 not known */
 	int fwd6_all;	    /* net.ipv6.conf.all.forwarding, -1 not known */
-	struct htab addrs6; /* struct addr6 */
+	struct hmap addrs6; /* struct addr6 */
 	/* IPv6 learning (see "IPv6" below) */
-	struct htab neighs6; /* struct neigh6, key a6key(ifindex, addr) */
-	struct htab cands6;  /* struct cand6 by h (dst) and g (next hop) */
-	struct htab nhs6;    /* cand6.g: key a6key(oif, next hop) */
-	struct htab srcrt6;  /* struct route6: routes with a source prefix */
+	struct hmap neighs6; /* struct neigh6, key a6key(ifindex, addr) */
+	struct hmap cands6;  /* struct cand6 by h (dst) and g (next hop) */
+	struct hmap nhs6;    /* cand6.g: key a6key(oif, next hop) */
+	struct hmap srcrt6;  /* struct route6: routes with a source prefix */
 	unsigned int custom_rules6;
-	bool dirty4; /* every IPv4 candidate to derive again (nexthops) */
+	bool dirty4;	 /* every IPv4 candidate to derive again (nexthops) */
 	bool mtus_dirty; /* a route MTU changed: links to report again */
 	bool blk_lost;	 /* a block count failed: scan whatever changes */
-	bool dirty6; /* every IPv6 candidate to derive again */
+	bool dirty6;	 /* every IPv6 candidate to derive again */
 	/* ... or those inside these prefixes (routes changed for them) */
 	struct {
 		uint8_t addr[16];
@@ -351,8 +188,8 @@ struct derive {
 		bool local; /* of table local: no candidate can be skipped */
 	} dirty6_pfx[DIRTY6_PREFIXES];
 	unsigned int n_dirty6_pfx;
-	struct pool neigh_pool;
-	struct pool neigh6_pool, cand6_pool;
+	struct hmap_pool neigh_pool;
+	struct hmap_pool neigh6_pool, cand6_pool;
 	/* Addresses whose candidates a flush removed, to re-derive after. */
 	uint32_t *redo;
 	size_t n_redo, redo_cap;
@@ -393,7 +230,7 @@ static unsigned int fam_idx(uint8_t family)
 
 static struct link *link_get(const struct derive *d, uint32_t ifindex)
 {
-	struct hnode *n = ht_find(&d->links, ifindex);
+	struct hmap_node *n = hmap_find(&d->links, ifindex);
 
 	return n ? container_of(n, struct link, h) : NULL;
 }
@@ -401,7 +238,7 @@ static struct link *link_get(const struct derive *d, uint32_t ifindex)
 static struct neigh *neigh_get(const struct derive *d, uint32_t ifindex,
 			       uint32_t ip)
 {
-	struct hnode *n = ht_find(&d->neighs, nkey(ifindex, ip));
+	struct hmap_node *n = hmap_find(&d->neighs, nkey(ifindex, ip));
 
 	return n ? container_of(n, struct neigh, h) : NULL;
 }
@@ -421,13 +258,13 @@ static const struct route *lpm(const struct derive *d, unsigned int tbl,
 	for (len = (int)ip_addr_bits(ip->family); len >= 0; len--) {
 		const struct route *best = NULL;
 		struct ip_addr pfx;
-		struct hnode *n;
+		struct hmap_node *n;
 
 		if (!plen[len])
 			continue;
 		pfx = ip_addr_mask(ip, len);
-		n = ht_find(&d->routes, rkey(tbl, len, &pfx));
-		for (; n; n = ht_next_same(n)) {
+		n = hmap_find(&d->routes, rkey(tbl, len, &pfx));
+		for (; n; n = hmap_next_same(n)) {
 			const struct route *r =
 				container_of(n, struct route, h);
 
@@ -450,7 +287,7 @@ static const struct route *lpm(const struct derive *d, unsigned int tbl,
 
 static struct nexthop *nh_get(const struct derive *d, uint32_t id)
 {
-	struct hnode *n = ht_find(&d->nhs, id);
+	struct hmap_node *n = hmap_find(&d->nhs, id);
 
 	return n ? container_of(n, struct nexthop, h) : NULL;
 }
@@ -477,8 +314,9 @@ static bool route_path(const struct derive *d, const struct route *r,
 	    (!ip_addr_zero(&nh->p.gw) && nh->p.gw.family != r->dst.family))
 		return false;
 	out->oif = nh->p.oif;
-	out->gw = ip_addr_zero(&nh->p.gw) ? (struct ip_addr){
-		.family = r->dst.family} : nh->p.gw;
+	out->gw = ip_addr_zero(&nh->p.gw)
+			  ? (struct ip_addr){.family = r->dst.family}
+			  : nh->p.gw;
 	return true;
 }
 
@@ -637,14 +475,14 @@ static void redo_apply(struct derive *d)
 /* Every candidate: neighbour addresses and /32 host route destinations. */
 static void apply_all(struct derive *d)
 {
-	struct hnode *n, *tmp;
+	struct hmap_node *n, *tmp;
 	uint32_t i;
 
 	if (d->batch)
 		return;
-	ht_for_each(&d->neighs, i, n, tmp)
-		container_of(n, struct neigh, h)->blen = apply(d, (uint32_t)n->key);
-	ht_for_each(&d->gws, i, n, tmp)
+	hmap_for_each(&d->neighs, i, n, tmp) container_of(n, struct neigh, h)
+		->blen = apply(d, (uint32_t)n->key);
+	hmap_for_each(&d->gws, i, n, tmp)
 		apply(d, container_of(n, struct route, g)->dst.v4);
 }
 
@@ -662,11 +500,11 @@ static void apply_prefix(struct derive *d, unsigned int tbl, uint32_t dst,
 {
 	struct ip_addr pfx = ip_addr4(dst);
 	uint32_t m = mask_n(len), i;
-	struct hnode *n, *tmp;
+	struct hmap_node *n, *tmp;
 
 	if (!blk_may_hold(d, &pfx, len) && tbl == TBL_MAIN)
 		return;
-	ht_for_each(&d->neighs, i, n, tmp)
+	hmap_for_each(&d->neighs, i, n, tmp)
 	{
 		struct neigh *x = container_of(n, struct neigh, h);
 
@@ -677,7 +515,7 @@ static void apply_prefix(struct derive *d, unsigned int tbl, uint32_t dst,
 	}
 	if (tbl == TBL_MAIN)
 		return;
-	ht_for_each(&d->gws, i, n, tmp)
+	hmap_for_each(&d->gws, i, n, tmp)
 	{
 		uint32_t rd = container_of(n, struct route, g)->dst.v4;
 
@@ -746,14 +584,14 @@ static struct path msg_path(const struct nl_route *nr)
  */
 static void mtu_track(struct derive *d, struct route *r, bool on)
 {
-	struct hnode *n = ht_find(&d->mtus, (uintptr_t)r);
+	struct hmap_node *n = hmap_find(&d->mtus, (uintptr_t)r);
 	struct mturoute *m;
 
 	if (on == !!n)
 		return;
 	d->mtus_dirty = true;
 	if (!on) {
-		ht_del(&d->mtus, n);
+		hmap_del(&d->mtus, n);
 		free(container_of(n, struct mturoute, h));
 		return;
 	}
@@ -765,7 +603,7 @@ static void mtu_track(struct derive *d, struct route *r, bool on)
 	}
 	m->h.key = (uintptr_t)r;
 	m->r = r;
-	ht_add(&d->mtus, &m->h);
+	hmap_add(&d->mtus, &m->h);
 }
 
 /* The IPv4 gateway index: a /32 of main via a gateway, by that gateway. */
@@ -774,14 +612,14 @@ static void route_index(struct derive *d, struct route *r)
 	struct path p;
 
 	if (r->in_g)
-		ht_del(&d->gws, &r->g);
+		hmap_del(&d->gws, &r->g);
 	r->in_g = false;
 	if (r->dst.family != AF_INET || r->tbl != TBL_MAIN || r->len != 32 ||
 	    r->type != RTN_UNICAST || !route_path(d, r, &p) ||
 	    ip_addr_zero(&p.gw))
 		return;
 	r->g.key = nkey(p.oif, p.gw.v4);
-	ht_add(&d->gws, &r->g);
+	hmap_add(&d->gws, &r->g);
 	r->in_g = true;
 }
 
@@ -797,9 +635,9 @@ static void route_free(struct derive *d, struct route *r)
 {
 	if (r->dst.family == AF_INET && r->len == 32)
 		redo_add(d, r->dst.v4);
-	ht_del(&d->routes, &r->h);
+	hmap_del(&d->routes, &r->h);
 	if (r->in_g)
-		ht_del(&d->gws, &r->g);
+		hmap_del(&d->gws, &r->g);
 	nh_ref(d, r->nhid, false);
 	mtu_track(d, r, false);
 	d->plen[r->tbl][fam_idx(r->dst.family)][r->len]--;
@@ -828,7 +666,7 @@ static struct route *route_new(struct derive *d, unsigned int tbl,
 	if (!(nr->nlmsg_flags & (NLM_F_APPEND | NLM_F_MULTI)))
 		r->seq = -r->seq;
 	r->h.key = rkey(tbl, r->len, dst);
-	ht_add(&d->routes, &r->h);
+	hmap_add(&d->routes, &r->h);
 	d->plen[tbl][fam_idx(dst->family)][r->len]++;
 	return r;
 }
@@ -878,10 +716,10 @@ static struct route *route_find4(const struct derive *d, unsigned int tbl,
 {
 	struct path p = msg_path(nr);
 	struct route *first = NULL;
-	struct hnode *n;
+	struct hmap_node *n;
 
-	n = ht_find(&d->routes, rkey(tbl, nr->dst_len, dst));
-	for (; n; n = ht_next_same(n)) {
+	n = hmap_find(&d->routes, rkey(tbl, nr->dst_len, dst));
+	for (; n; n = hmap_next_same(n)) {
 		struct route *r = container_of(n, struct route, h);
 
 		if (r->tos != nr->tos || r->prio != nr->priority)
@@ -924,9 +762,10 @@ static struct route *route_find6(const struct derive *d, unsigned int tbl,
 				 const struct nl_route *nr,
 				 const struct ip_addr *dst)
 {
-	struct hnode *n = ht_find(&d->routes, rkey(tbl, nr->dst_len, dst));
+	struct hmap_node *n =
+		hmap_find(&d->routes, rkey(tbl, nr->dst_len, dst));
 
-	for (; n; n = ht_next_same(n)) {
+	for (; n; n = hmap_next_same(n)) {
 		struct route *r = container_of(n, struct route, h);
 
 		if (r->len == nr->dst_len && r->prio == nr->priority &&
@@ -1015,11 +854,11 @@ static bool routes_flush(struct derive *d,
 			 bool (*match)(const struct route *r, uint32_t arg),
 			 uint32_t arg)
 {
-	struct hnode *n, *tmp;
+	struct hmap_node *n, *tmp;
 	bool any = false;
 	uint32_t i;
 
-	ht_for_each(&d->routes, i, n, tmp)
+	hmap_for_each(&d->routes, i, n, tmp)
 	{
 		struct route *r = container_of(n, struct route, h);
 
@@ -1073,17 +912,17 @@ static void nh_free(struct derive *d, struct nexthop *nh)
 {
 	if (nh->refs && routes_flush(d, route_by_nh, (uint32_t)nh->h.key))
 		dirty_all(d);
-	ht_del(&d->nhs, &nh->h);
+	hmap_del(&d->nhs, &nh->h);
 	free(nh);
 }
 
 /* A link went down or away: so did the nexthop objects through it. */
 static void nhs_flush_oif(struct derive *d, uint32_t oif)
 {
-	struct hnode *n, *tmp;
+	struct hmap_node *n, *tmp;
 	uint32_t i;
 
-	ht_for_each(&d->nhs, i, n, tmp)
+	hmap_for_each(&d->nhs, i, n, tmp)
 	{
 		struct nexthop *nh = container_of(n, struct nexthop, h);
 
@@ -1095,7 +934,7 @@ static void nhs_flush_oif(struct derive *d, uint32_t oif)
 void derive_nexthop(struct derive *d, const struct nl_nexthop *m, bool del)
 {
 	struct nexthop *nh = nh_get(d, m->id);
-	struct hnode *n, *tmp;
+	struct hmap_node *n, *tmp;
 	uint32_t i;
 
 	if (del) {
@@ -1112,7 +951,7 @@ void derive_nexthop(struct derive *d, const struct nl_nexthop *m, bool del)
 			return;
 		}
 		nh->h.key = m->id;
-		ht_add(&d->nhs, &nh->h);
+		hmap_add(&d->nhs, &nh->h);
 	}
 	nh->group = m->group;
 	nh->blackhole = m->blackhole;
@@ -1126,7 +965,7 @@ void derive_nexthop(struct derive *d, const struct nl_nexthop *m, bool del)
 	if (!nh->refs)
 		return; /* no route uses it yet: nothing moves */
 	/* `ip nexthop replace`: its routes move, announced or not */
-	ht_for_each(&d->routes, i, n, tmp)
+	hmap_for_each(&d->routes, i, n, tmp)
 	{
 		struct route *r = container_of(n, struct route, h);
 
@@ -1193,7 +1032,7 @@ static uint64_t blk_key(const struct ip_addr *a)
 
 static uint32_t blk_n(const struct derive *d, uint64_t key)
 {
-	struct hnode *n = ht_find(&d->blks, key);
+	struct hmap_node *n = hmap_find(&d->blks, key);
 
 	return n ? container_of(n, struct blk, h)->n : 0;
 }
@@ -1202,7 +1041,7 @@ static uint32_t blk_n(const struct derive *d, uint64_t key)
 static void blk_count(struct derive *d, const struct ip_addr *a, bool up)
 {
 	uint64_t key = blk_key(a);
-	struct hnode *n = ht_find(&d->blks, key);
+	struct hmap_node *n = hmap_find(&d->blks, key);
 	struct blk *b = n ? container_of(n, struct blk, h) : NULL;
 
 	if (up) {
@@ -1214,14 +1053,14 @@ static void blk_count(struct derive *d, const struct ip_addr *a, bool up)
 				return;
 			}
 			b->h.key = key;
-			ht_add(&d->blks, &b->h);
+			hmap_add(&d->blks, &b->h);
 		}
 		b->n++;
 		return;
 	}
 	if (!b || --b->n)
 		return;
-	ht_del(&d->blks, &b->h);
+	hmap_del(&d->blks, &b->h);
 	free(b);
 }
 
@@ -1250,23 +1089,23 @@ static void neigh_free(struct derive *d, struct neigh *n)
 
 	blk_count(d, &a, false);
 	redo_add(d, (uint32_t)n->h.key);
-	ht_del(&d->neighs, &n->h);
-	pool_put(&d->neigh_pool, n);
+	hmap_del(&d->neighs, &n->h);
+	hmap_pool_put(&d->neigh_pool, n);
 }
 
 static void neighs_flush_dev(struct derive *d, uint32_t ifindex)
 {
-	struct hnode *n, *tmp;
+	struct hmap_node *n, *tmp;
 	uint32_t i;
 
-	ht_for_each(&d->neighs, i, n, tmp) if ((n->key >> 32) == ifindex)
+	hmap_for_each(&d->neighs, i, n, tmp) if ((n->key >> 32) == ifindex)
 		neigh_free(d, container_of(n, struct neigh, h));
 }
 
 void derive_neigh(struct derive *d, const struct nl_neigh *nn, bool del)
 {
 	struct neigh *n;
-	struct hnode *g;
+	struct hmap_node *g;
 	uint8_t blen;
 
 	if (nn->family == AF_INET6) {
@@ -1284,15 +1123,16 @@ void derive_neigh(struct derive *d, const struct nl_neigh *nn, bool del)
 		d->n_redo = 0; /* applied just below */
 	} else {
 		if (!n) {
-			n = pool_get(&d->neigh_pool);
+			n = hmap_pool_get(&d->neigh_pool);
 			if (!n) {
 				pr_err("rtnl: out of memory for a neighbour\n");
 				return;
 			}
 			n->h.key = nkey(nn->ifindex, nn->ip);
-			ht_add(&d->neighs, &n->h);
-			blk_count(d, &(struct ip_addr){.family = AF_INET,
-						      .v4 = nn->ip},
+			hmap_add(&d->neighs, &n->h);
+			blk_count(d,
+				  &(struct ip_addr){.family = AF_INET,
+						    .v4 = nn->ip},
 				  true);
 		}
 		n->state = nn->state;
@@ -1304,8 +1144,8 @@ void derive_neigh(struct derive *d, const struct nl_neigh *nn, bool del)
 	blen = apply(d, nn->ip);
 	if (!del)
 		n->blen = blen;
-	for (g = ht_find(&d->gws, nkey(nn->ifindex, nn->ip)); g;
-	     g = ht_next_same(g))
+	for (g = hmap_find(&d->gws, nkey(nn->ifindex, nn->ip)); g;
+	     g = hmap_next_same(g))
 		apply(d, container_of(g, struct route, g)->dst.v4);
 }
 
@@ -1363,9 +1203,9 @@ static uint32_t mtu_floor(const struct derive *d, const struct link *l,
 			  uint8_t family)
 {
 	uint32_t min = l->mtu, i;
-	struct hnode *n, *tmp;
+	struct hmap_node *n, *tmp;
 
-	ht_for_each(&d->mtus, i, n, tmp)
+	hmap_for_each(&d->mtus, i, n, tmp)
 	{
 		const struct route *r = container_of(n, struct mturoute, h)->r;
 
@@ -1381,13 +1221,13 @@ static void link_report(struct derive *d, struct link *l, bool again);
 /* Route MTUs changed: every managed link is told its bounds again. */
 static void mtus_report(struct derive *d)
 {
-	struct hnode *n, *tmp;
+	struct hmap_node *n, *tmp;
 	uint32_t i;
 
 	if (!d->mtus_dirty || d->batch)
 		return;
 	d->mtus_dirty = false;
-	ht_for_each(&d->links, i, n, tmp)
+	hmap_for_each(&d->links, i, n, tmp)
 		link_report(d, container_of(n, struct link, h), false);
 }
 
@@ -1425,8 +1265,8 @@ static void link_report(struct derive *d, struct link *l, bool again)
 	l->reported = true;
 	if (!same)
 		pr_info("rtnl: interface %s (%u)%s%s%s%s%s mtu %u/%u\n",
-			ri.name,
-			ri.ifindex, ri.flags & FWD_IF_UP ? " up" : " down",
+			ri.name, ri.ifindex,
+			ri.flags & FWD_IF_UP ? " up" : " down",
 			ri.flags & FWD_IF_FORWARDING ? " forwarding" : "",
 			ri.flags & FWD_IF_RPF_STRICT  ? " rp_filter strict"
 			: ri.flags & FWD_IF_RPF_LOOSE ? " rp_filter loose"
@@ -1448,7 +1288,7 @@ static struct link *link_new(struct derive *d, uint32_t ifindex)
 	l->h.key = ifindex;
 	l->forwarding = -1;
 	l->rp_filter = -1;
-	ht_add(&d->links, &l->h);
+	hmap_add(&d->links, &l->h);
 	return l;
 }
 
@@ -1458,12 +1298,13 @@ static void neighs6_flush_dev(struct derive *d, uint32_t ifindex);
 
 static void addrs_flush(struct derive *d, uint32_t ifindex, bool all)
 {
-	struct hnode *n, *tmp;
+	struct hmap_node *n, *tmp;
 	uint32_t i;
 
-	ht_for_each(&d->addrs, i, n, tmp) if (all || (n->key >> 38) == ifindex)
+	hmap_for_each(&d->addrs, i, n,
+		      tmp) if (all || (n->key >> 38) == ifindex)
 	{
-		ht_del(&d->addrs, n);
+		hmap_del(&d->addrs, n);
 		if (!all)
 			local_count(d, (uint32_t)n->key, false);
 		free(n);
@@ -1484,7 +1325,7 @@ static void link_remove(struct derive *d, struct link *l)
 	addrs_flush(d, ifindex, false);
 	addrs6_flush(d, ifindex, false);
 	neighs6_flush_dev(d, ifindex);
-	ht_del(&d->links, &l->h);
+	hmap_del(&d->links, &l->h);
 	free(l);
 }
 
@@ -1560,7 +1401,7 @@ static uint64_t akey(const struct nl_addr *a)
 /* Count @ip as one more (@up) or one fewer address of a link. */
 static void local_count(struct derive *d, uint32_t ip, bool up)
 {
-	struct hnode *n = ht_find(&d->locals, ip);
+	struct hmap_node *n = hmap_find(&d->locals, ip);
 	struct lcount *c = n ? container_of(n, struct lcount, h) : NULL;
 
 	if (up) {
@@ -1575,14 +1416,14 @@ static void local_count(struct derive *d, uint32_t ip, bool up)
 		}
 		c->h.key = ip;
 		c->n = 1;
-		ht_add(&d->locals, &c->h);
+		hmap_add(&d->locals, &c->h);
 		if (d->hooks.local_add)
 			d->hooks.local_add(d->hooks.arg, ip);
 		return;
 	}
 	if (!c || --c->n)
 		return;
-	ht_del(&d->locals, &c->h);
+	hmap_del(&d->locals, &c->h);
 	free(c);
 	if (d->hooks.local_del)
 		d->hooks.local_del(d->hooks.arg, ip);
@@ -1597,12 +1438,12 @@ static uint64_t a6key(uint32_t ifindex, const uint8_t a[16])
 	return (hi * 0x9e3779b97f4a7c15ULL) ^ lo ^ (uint64_t)ifindex << 48;
 }
 
-static struct node6 *node6_find(const struct htab *t, uint32_t ifindex,
+static struct node6 *node6_find(const struct hmap *t, uint32_t ifindex,
 				const uint8_t addr[16])
 {
-	struct hnode *n = ht_find(t, a6key(ifindex, addr));
+	struct hmap_node *n = hmap_find(t, a6key(ifindex, addr));
 
-	for (; n; n = ht_next_same(n)) {
+	for (; n; n = hmap_next_same(n)) {
 		struct node6 *x = container_of(n, struct node6, h);
 
 		if (x->ifindex == ifindex && !memcmp(x->addr, addr, 16))
@@ -1611,13 +1452,13 @@ static struct node6 *node6_find(const struct htab *t, uint32_t ifindex,
 	return NULL;
 }
 
-static void node6_add(struct htab *t, struct node6 *x, uint32_t ifindex,
+static void node6_add(struct hmap *t, struct node6 *x, uint32_t ifindex,
 		      const uint8_t addr[16])
 {
 	x->ifindex = ifindex;
 	memcpy(x->addr, addr, 16);
 	x->h.key = a6key(ifindex, addr);
-	ht_add(t, &x->h);
+	hmap_add(t, &x->h);
 }
 
 /* An IPv6 address came or went: IPv6 is on while a link has one. */
@@ -1629,7 +1470,7 @@ static void addr6_update(struct derive *d, const struct nl_addr *a, bool del)
 	if (del) {
 		if (!x)
 			return;
-		ht_del(&d->addrs6, &x->h);
+		hmap_del(&d->addrs6, &x->h);
 		free(x);
 		if (l && l->n_addrs6 && !--l->n_addrs6)
 			link_report(d, l, false);
@@ -1653,15 +1494,15 @@ static void addr6_update(struct derive *d, const struct nl_addr *a, bool del)
 
 static void addrs6_flush(struct derive *d, uint32_t ifindex, bool all)
 {
-	struct hnode *n, *tmp;
+	struct hmap_node *n, *tmp;
 	uint32_t i;
 
-	ht_for_each(&d->addrs6, i, n, tmp)
+	hmap_for_each(&d->addrs6, i, n, tmp)
 	{
 		struct node6 *x = container_of(n, struct node6, h);
 
 		if (all || x->ifindex == ifindex) {
-			ht_del(&d->addrs6, n);
+			hmap_del(&d->addrs6, n);
 			free(x);
 		}
 	}
@@ -1669,14 +1510,14 @@ static void addrs6_flush(struct derive *d, uint32_t ifindex, bool all)
 
 void derive_addr(struct derive *d, const struct nl_addr *a, bool del)
 {
-	struct hnode *n;
+	struct hmap_node *n;
 	struct link *l = link_get(d, a->ifindex);
 
 	if (a->family == AF_INET6) {
 		addr6_update(d, a, del);
 		return;
 	}
-	n = ht_find(&d->addrs, akey(a));
+	n = hmap_find(&d->addrs, akey(a));
 
 	/*
 	 * Addresses act through the routes the kernel derives from them
@@ -1692,7 +1533,7 @@ void derive_addr(struct derive *d, const struct nl_addr *a, bool del)
 		if (!n)
 			return;
 		n->key = akey(a);
-		ht_add(&d->addrs, n);
+		hmap_add(&d->addrs, n);
 		local_count(d, a->local, true);
 		if (l)
 			l->n_addrs++;
@@ -1700,7 +1541,7 @@ void derive_addr(struct derive *d, const struct nl_addr *a, bool del)
 	}
 	if (!n)
 		return;
-	ht_del(&d->addrs, n);
+	hmap_del(&d->addrs, n);
 	free(n);
 	local_count(d, a->local, false);
 	if (!l || !l->n_addrs || --l->n_addrs)
@@ -1719,7 +1560,7 @@ void derive_addr(struct derive *d, const struct nl_addr *a, bool del)
  */
 static void netconf6(struct derive *d, const struct nl_netconf *c)
 {
-	struct hnode *n, *tmp;
+	struct hmap_node *n, *tmp;
 	struct link *l;
 	uint32_t i;
 
@@ -1727,7 +1568,7 @@ static void netconf6(struct derive *d, const struct nl_netconf *c)
 		if (c->forwarding < 0 || c->forwarding == d->fwd6_all)
 			return;
 		d->fwd6_all = c->forwarding;
-		ht_for_each(&d->links, i, n, tmp)
+		hmap_for_each(&d->links, i, n, tmp)
 			link_report(d, container_of(n, struct link, h), false);
 		return;
 	}
@@ -1746,13 +1587,13 @@ void derive_netconf(struct derive *d, const struct nl_netconf *c)
 	}
 
 	if (c->ifindex == NETCONFA_IFINDEX_ALL && c->rp_filter >= 0) {
-		struct hnode *n, *tmp;
+		struct hmap_node *n, *tmp;
 		uint32_t i;
 
 		if (c->rp_filter == d->rpf_all)
 			return;
 		d->rpf_all = c->rp_filter;
-		ht_for_each(&d->links, i, n, tmp)
+		hmap_for_each(&d->links, i, n, tmp)
 			link_report(d, container_of(n, struct link, h), false);
 		return;
 	}
@@ -1795,10 +1636,10 @@ struct neigh6 {
 };
 
 struct cand6 {
-	struct node6 k; /* first; k.addr: the destination, k.ifindex 0 */
-	struct hnode g; /* key: a6key(oif, nh) of the last answer */
+	struct node6 k;	    /* first; k.addr: the destination, k.ifindex 0 */
+	struct hmap_node g; /* key: a6key(oif, nh) of the last answer */
 	bool in_g;
-	uint8_t blen; /* its best main route's prefix length (see blk) */
+	uint8_t blen;  /* its best main route's prefix length (see blk) */
 	uint32_t refs; /* neighbours with this address, /128 routes to it */
 	uint32_t oif;
 	uint8_t nh[16];
@@ -1806,7 +1647,7 @@ struct cand6 {
 
 /* A route with a source prefix, remembered by its identity. */
 struct route6 {
-	struct hnode h; /* key: a6key of the fields below */
+	struct hmap_node h; /* key: a6key of the fields below */
 	uint32_t table, prio;
 	uint8_t dst[16], src_len, dst_len;
 };
@@ -1838,7 +1679,7 @@ static bool unicast6(const uint8_t a[16])
 static void cand6_unlink_g(struct derive *d, struct cand6 *c)
 {
 	if (c->in_g)
-		ht_del(&d->nhs6, &c->g);
+		hmap_del(&d->nhs6, &c->g);
 	c->in_g = false;
 }
 
@@ -1858,7 +1699,7 @@ static bool derive6_one(struct derive *d, struct cand6 *c, struct fwd_entry *e)
 	c->oif = p.oif;
 	memcpy(c->nh, nh.v6, 16);
 	c->g.key = a6key(c->oif, c->nh);
-	ht_add(&d->nhs6, &c->g);
+	hmap_add(&d->nhs6, &c->g);
 	c->in_g = true;
 	l = link_get(d, c->oif);
 	if (!link_usable(l))
@@ -1900,8 +1741,8 @@ static void cand6_free(struct derive *d, struct cand6 *c)
 
 	blk_count(d, &a, false);
 	cand6_unlink_g(d, c);
-	ht_del(&d->cands6, &c->k.h);
-	pool_put(&d->cand6_pool, c);
+	hmap_del(&d->cands6, &c->k.h);
+	hmap_pool_put(&d->cand6_pool, c);
 }
 
 /* One reference more (@up) or less on candidate @dst. */
@@ -1911,7 +1752,7 @@ static void cand6_ref(struct derive *d, const uint8_t dst[16], bool up)
 
 	if (up) {
 		if (!c) {
-			c = pool_get(&d->cand6_pool);
+			c = hmap_pool_get(&d->cand6_pool);
 			if (!c) {
 				pr_err("rtnl: out of memory for an IPv6 "
 				       "candidate\n");
@@ -1939,7 +1780,7 @@ static void neigh6(struct derive *d, const struct nl_neigh *nn, bool del)
 {
 	struct neigh6 *n = neigh6_get(d, nn->ifindex, nn->ip6);
 	bool cand = unicast6(nn->ip6);
-	struct hnode *g;
+	struct hmap_node *g;
 	struct cand6 *c;
 
 	if (nn->flags & NTF_PROXY)
@@ -1947,12 +1788,12 @@ static void neigh6(struct derive *d, const struct nl_neigh *nn, bool del)
 	if (del) {
 		if (!n)
 			return;
-		ht_del(&d->neighs6, &n->k.h);
-		pool_put(&d->neigh6_pool, n);
+		hmap_del(&d->neighs6, &n->k.h);
+		hmap_pool_put(&d->neigh6_pool, n);
 		if (cand)
 			cand6_ref(d, nn->ip6, false);
 	} else if (!n) {
-		n = pool_get(&d->neigh6_pool);
+		n = hmap_pool_get(&d->neigh6_pool);
 		if (!n) {
 			pr_err("rtnl: out of memory for a neighbour\n");
 			return;
@@ -1972,9 +1813,9 @@ static void neigh6(struct derive *d, const struct nl_neigh *nn, bool del)
 	c = cand ? cand6_get(d, nn->ip6) : NULL;
 	if (c)
 		apply6(d, c);
-	g = ht_find(&d->nhs6, a6key(nn->ifindex, nn->ip6));
+	g = hmap_find(&d->nhs6, a6key(nn->ifindex, nn->ip6));
 	while (g) {
-		struct hnode *next = ht_next_same(g);
+		struct hmap_node *next = hmap_next_same(g);
 
 		c = container_of(g, struct cand6, g);
 		if (c->oif == nn->ifindex && !memcmp(c->nh, nn->ip6, 16))
@@ -1991,11 +1832,11 @@ static uint64_t r6key(const struct nl_route *nr)
 	       nr->src_len;
 }
 
-static struct route6 *route6_find(struct htab *t, const struct nl_route *nr)
+static struct route6 *route6_find(struct hmap *t, const struct nl_route *nr)
 {
-	struct hnode *n = ht_find(t, r6key(nr));
+	struct hmap_node *n = hmap_find(t, r6key(nr));
 
-	for (; n; n = ht_next_same(n)) {
+	for (; n; n = hmap_next_same(n)) {
 		struct route6 *r = container_of(n, struct route6, h);
 
 		if (r->table == nr->table && r->prio == nr->priority &&
@@ -2007,14 +1848,14 @@ static struct route6 *route6_find(struct htab *t, const struct nl_route *nr)
 }
 
 /* Remember (or forget) @nr in @t; true if @t changed. */
-static bool route6_track(struct htab *t, const struct nl_route *nr, bool del)
+static bool route6_track(struct hmap *t, const struct nl_route *nr, bool del)
 {
 	struct route6 *r = route6_find(t, nr);
 
 	if (del || r) {
 		if (!del || !r)
 			return false;
-		ht_del(t, &r->h);
+		hmap_del(t, &r->h);
 		free(r);
 		return true;
 	}
@@ -2027,7 +1868,7 @@ static bool route6_track(struct htab *t, const struct nl_route *nr, bool del)
 	r->src_len = nr->src_len;
 	memcpy(r->dst, nr->dst6, 16);
 	r->h.key = r6key(nr);
-	ht_add(t, &r->h);
+	hmap_add(t, &r->h);
 	return true;
 }
 
@@ -2071,14 +1912,13 @@ static void route_src6(struct derive *d, const struct nl_route *nr, bool del)
 		return;
 	pr_info("rtnl: %s IPv6 route(s) with a source prefix: IPv6 "
 		"learning %s\n",
-		d->srcrt6.n ? "some" : "no",
-		d->srcrt6.n ? "suspended" : "on");
+		d->srcrt6.n ? "some" : "no", d->srcrt6.n ? "suspended" : "on");
 	d->dirty6 = true;
 }
 
 void derive_flush(struct derive *d)
 {
-	struct hnode *n, *tmp;
+	struct hmap_node *n, *tmp;
 	unsigned int k, np = d->n_dirty6_pfx;
 	bool all = d->dirty6;
 	uint32_t i;
@@ -2094,7 +1934,7 @@ void derive_flush(struct derive *d)
 		return;
 	d->dirty6 = false;
 	d->n_dirty6_pfx = 0;
-	ht_for_each(&d->cands6, i, n, tmp)
+	hmap_for_each(&d->cands6, i, n, tmp)
 	{
 		struct cand6 *c = container_of(n, struct cand6, k.h);
 
@@ -2131,12 +1971,12 @@ void derive_rules6(struct derive *d, unsigned int custom)
 static bool neigh6_in_use(const struct derive *d, const struct neigh6 *n)
 {
 	const struct link *l = link_get(d, n->k.ifindex);
-	struct hnode *g;
+	struct hmap_node *g;
 
 	if (!l || !l->managed)
 		return false;
-	for (g = ht_find(&d->nhs6, a6key(n->k.ifindex, n->k.addr)); g;
-	     g = ht_next_same(g)) {
+	for (g = hmap_find(&d->nhs6, a6key(n->k.ifindex, n->k.addr)); g;
+	     g = hmap_next_same(g)) {
 		const struct cand6 *c = container_of(g, struct cand6, g);
 
 		if (c->oif == n->k.ifindex && !memcmp(c->nh, n->k.addr, 16))
@@ -2148,19 +1988,20 @@ static bool neigh6_in_use(const struct derive *d, const struct neigh6 *n)
 /* Forget IPv6 neighbours and candidates silently (a resync begins). */
 static void clear6(struct derive *d)
 {
-	struct hnode *n, *tmp;
+	struct hmap_node *n, *tmp;
 	uint32_t i;
 
-	ht_for_each(&d->neighs6, i, n, tmp)
+	hmap_for_each(&d->neighs6, i, n, tmp)
 	{
-		ht_del(&d->neighs6, n);
-		pool_put(&d->neigh6_pool, container_of(n, struct neigh6, k.h));
+		hmap_del(&d->neighs6, n);
+		hmap_pool_put(&d->neigh6_pool,
+			      container_of(n, struct neigh6, k.h));
 	}
-	ht_for_each(&d->cands6, i, n, tmp)
+	hmap_for_each(&d->cands6, i, n, tmp)
 		cand6_free(d, container_of(n, struct cand6, k.h));
-	ht_for_each(&d->srcrt6, i, n, tmp)
+	hmap_for_each(&d->srcrt6, i, n, tmp)
 	{
-		ht_del(&d->srcrt6, n);
+		hmap_del(&d->srcrt6, n);
 		free(container_of(n, struct route6, h));
 	}
 }
@@ -2168,19 +2009,19 @@ static void clear6(struct derive *d)
 /* A link's IPv6 neighbours went with it. */
 static void neighs6_flush_dev(struct derive *d, uint32_t ifindex)
 {
-	struct hnode *n, *tmp;
+	struct hmap_node *n, *tmp;
 	uint32_t i;
 
-	ht_for_each(&d->neighs6, i, n, tmp)
+	hmap_for_each(&d->neighs6, i, n, tmp)
 	{
 		struct neigh6 *x = container_of(n, struct neigh6, k.h);
 
 		if (x->k.ifindex != ifindex)
 			continue;
-		ht_del(&d->neighs6, n);
+		hmap_del(&d->neighs6, n);
 		if (unicast6(x->k.addr))
 			cand6_ref(d, x->k.addr, false);
-		pool_put(&d->neigh6_pool, x);
+		hmap_pool_put(&d->neigh6_pool, x);
 	}
 	d->dirty6 = true;
 }
@@ -2190,27 +2031,27 @@ static void neighs6_flush_dev(struct derive *d, uint32_t ifindex)
 /* Forget routes, neighbours, addresses; no hook calls. */
 static void clear_mirror(struct derive *d)
 {
-	struct hnode *n, *tmp;
+	struct hmap_node *n, *tmp;
 	uint32_t i;
 
-	ht_for_each(&d->routes, i, n, tmp)
+	hmap_for_each(&d->routes, i, n, tmp)
 		route_free(d, container_of(n, struct route, h));
-	ht_for_each(&d->nhs, i, n, tmp)
+	hmap_for_each(&d->nhs, i, n, tmp)
 		nh_free(d, container_of(n, struct nexthop, h));
-	ht_for_each(&d->neighs, i, n, tmp)
+	hmap_for_each(&d->neighs, i, n, tmp)
 		neigh_free(d, container_of(n, struct neigh, h));
 	d->n_redo = 0;
 	addrs_flush(d, 0, true);
 	/* Silently: the dump adds them again (local_add) and the daemon
 	 * sweeps at resync_end() what it did not hear of. */
-	ht_for_each(&d->locals, i, n, tmp)
+	hmap_for_each(&d->locals, i, n, tmp)
 	{
-		ht_del(&d->locals, n);
+		hmap_del(&d->locals, n);
 		free(container_of(n, struct lcount, h));
 	}
 	addrs6_flush(d, 0, true);
 	clear6(d);
-	ht_for_each(&d->links, i, n, tmp)
+	hmap_for_each(&d->links, i, n, tmp)
 	{
 		struct link *l = container_of(n, struct link, h);
 
@@ -2221,13 +2062,13 @@ static void clear_mirror(struct derive *d)
 
 void derive_resync_begin(struct derive *d)
 {
-	struct hnode *n, *tmp;
+	struct hmap_node *n, *tmp;
 	uint32_t i;
 
 	/* resync_end() sweeps whatever is not set again: no learn_del. */
 	d->batch = true;
 	clear_mirror(d);
-	ht_for_each(&d->links, i, n, tmp) container_of(n, struct link, h)
+	hmap_for_each(&d->links, i, n, tmp) container_of(n, struct link, h)
 		->seen = false;
 	d->batch = true;
 	if (d->hooks.resync_begin)
@@ -2236,10 +2077,10 @@ void derive_resync_begin(struct derive *d)
 
 void derive_resync_end(struct derive *d)
 {
-	struct hnode *n, *tmp;
+	struct hmap_node *n, *tmp;
 	uint32_t i;
 
-	ht_for_each(&d->links, i, n, tmp)
+	hmap_for_each(&d->links, i, n, tmp)
 	{
 		struct link *l = container_of(n, struct link, h);
 
@@ -2249,9 +2090,9 @@ void derive_resync_end(struct derive *d)
 	}
 	d->n_redo = 0; /* the daemon sweeps what is not set again */
 	d->batch = false;
-	d->dirty4 = false; /* apply_all() below */
+	d->dirty4 = false;     /* apply_all() below */
 	d->mtus_dirty = false; /* every link is reported below */
-	ht_for_each(&d->links, i, n, tmp)
+	hmap_for_each(&d->links, i, n, tmp)
 		link_report(d, container_of(n, struct link, h), false);
 	apply_all(d);
 	d->dirty6 = true; /* the dump fed candidates without asking */
@@ -2288,14 +2129,14 @@ void derive_rules(struct derive *d, unsigned int custom)
 
 const char *derive_missing_iface(const struct derive *d)
 {
-	struct hnode *n, *tmp;
+	struct hmap_node *n, *tmp;
 	uint32_t i;
 	int k;
 
 	for (k = 0; k < d->n_ifaces; k++) {
 		bool found = false;
 
-		ht_for_each(
+		hmap_for_each(
 			&d->links, i, n,
 			tmp) if (!strcmp(container_of(n, struct link, h)->name,
 					 d->ifaces[k])) found = true;
@@ -2310,14 +2151,14 @@ static bool neigh_in_use(const struct derive *d, const struct neigh *n)
 {
 	uint32_t ifindex = n->h.key >> 32, ip = (uint32_t)n->h.key, nh;
 	struct fwd_entry e;
-	struct hnode *g;
+	struct hmap_node *g;
 
 	uint8_t blen;
 
 	if (derive_one(d, ip, &e, &nh, &blen) && e.ifindex == ifindex &&
 	    nh == ip)
 		return true;
-	for (g = ht_find(&d->gws, n->h.key); g; g = ht_next_same(g))
+	for (g = hmap_find(&d->gws, n->h.key); g; g = hmap_next_same(g))
 		if (derive_one(d, container_of(g, struct route, g)->dst.v4, &e,
 			       &nh, &blen) &&
 		    nh == ip)
@@ -2339,9 +2180,10 @@ struct refresh_ctx {
  * the requests: most neighbours may be STALE without being anybody's next
  * hop.
  */
-static unsigned int refresh_walk(struct derive *d, const struct htab *t,
+static unsigned int refresh_walk(struct derive *d, const struct hmap *t,
 				 uint32_t *cursor, unsigned int max,
-				 bool (*due)(struct derive *d, struct hnode *h,
+				 bool (*due)(struct derive *d,
+					     struct hmap_node *h,
 					     const struct refresh_ctx *c),
 				 const struct refresh_ctx *c)
 {
@@ -2352,7 +2194,7 @@ static unsigned int refresh_walk(struct derive *d, const struct htab *t,
 		return 0;
 	d->tick++;
 	for (b = 0; b < nb && sent < max && seen < 16 * max; b++) {
-		struct hnode *h;
+		struct hmap_node *h;
 
 		for (h = t->b[(*cursor + b) % nb]; h; h = h->next) {
 			seen++;
@@ -2367,7 +2209,8 @@ static unsigned int refresh_walk(struct derive *d, const struct htab *t,
  * Only STALE needs us: DELAY/PROBE are being verified, REACHABLE was
  * just now; once per pass, and only behind an entry.
  */
-static bool due4(struct derive *d, struct hnode *h, const struct refresh_ctx *c)
+static bool due4(struct derive *d, struct hmap_node *h,
+		 const struct refresh_ctx *c)
 {
 	struct neigh *n = container_of(h, struct neigh, h);
 
@@ -2378,7 +2221,8 @@ static bool due4(struct derive *d, struct hnode *h, const struct refresh_ctx *c)
 	return true;
 }
 
-static bool due6(struct derive *d, struct hnode *h, const struct refresh_ctx *c)
+static bool due6(struct derive *d, struct hmap_node *h,
+		 const struct refresh_ctx *c)
 {
 	struct neigh6 *n = container_of(h, struct neigh6, k.h);
 
@@ -2436,23 +2280,23 @@ struct derive *derive_new(const struct rtnl_hooks *hooks, char **ifaces,
 	d->neigh_pool.size = sizeof(struct neigh);
 	d->neigh6_pool.size = sizeof(struct neigh6);
 	d->cand6_pool.size = sizeof(struct cand6);
-	if (ht_init(&d->links))
+	if (hmap_init(&d->links))
 		goto err_free;
-	if (ht_init(&d->neighs))
+	if (hmap_init(&d->neighs))
 		goto err_links;
-	if (ht_init(&d->routes))
+	if (hmap_init(&d->routes))
 		goto err_neighs;
-	if (ht_init(&d->gws))
+	if (hmap_init(&d->gws))
 		goto err_routes;
-	if (ht_init(&d->addrs))
+	if (hmap_init(&d->addrs))
 		goto err_gws;
-	if (ht_init(&d->locals))
+	if (hmap_init(&d->locals))
 		goto err_addrs;
-	if (ht_init(&d->addrs6))
+	if (hmap_init(&d->addrs6))
 		goto err_locals;
-	if (ht_init(&d->neighs6) || ht_init(&d->cands6) || ht_init(&d->nhs6) ||
-	    ht_init(&d->srcrt6) || ht_init(&d->nhs) || ht_init(&d->mtus) ||
-	    ht_init(&d->blks))
+	if (hmap_init(&d->neighs6) || hmap_init(&d->cands6) ||
+	    hmap_init(&d->nhs6) || hmap_init(&d->srcrt6) ||
+	    hmap_init(&d->nhs) || hmap_init(&d->mtus) || hmap_init(&d->blks))
 		goto err_v6;
 	d->rpf_all = -1;
 	d->fwd6_all = -1;
@@ -2488,14 +2332,15 @@ err_out:
 
 void derive_free(struct derive *d)
 {
-	struct hnode *n, *tmp;
+	struct hmap_node *n, *tmp;
 	uint32_t i;
 
 	if (!d)
 		return;
 	d->batch = true; /* no hook calls */
 	clear_mirror(d);
-	ht_for_each(&d->links, i, n, tmp) free(container_of(n, struct link, h));
+	hmap_for_each(&d->links, i, n, tmp)
+		free(container_of(n, struct link, h));
 	free(d->addrs.b);
 	free(d->addrs6.b);
 	free(d->neighs6.b);
@@ -2511,8 +2356,8 @@ void derive_free(struct derive *d)
 	free(d->routes.b);
 	free(d->gws.b);
 	free(d->redo);
-	pool_destroy(&d->neigh_pool);
-	pool_destroy(&d->neigh6_pool);
-	pool_destroy(&d->cand6_pool);
+	hmap_pool_destroy(&d->neigh_pool);
+	hmap_pool_destroy(&d->neigh6_pool);
+	hmap_pool_destroy(&d->cand6_pool);
 	free(d);
 }

@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hmap.c - the chained hash and node pool of the learning core (see
+ * hmap.h).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hmap.h"
+
+static uint32_t h_hash(uint64_t k)
+{
+	k ^= k >> 33;
+	k *= 0xff51afd7ed558ccdULL;
+	k ^= k >> 33;
+	return (uint32_t)k;
+}
+
+int hmap_init(struct hmap *t)
+{
+	t->mask = 63;
+	t->n = 0;
+	t->b = calloc(t->mask + 1, sizeof(*t->b));
+	return t->b ? 0 : -ENOMEM;
+}
+
+/* Double the buckets; on allocation failure keep the longer chains. */
+static void hmap_grow(struct hmap *t)
+{
+	uint32_t nmask = t->mask * 2 + 1;
+	struct hmap_node **nb = calloc(nmask + 1, sizeof(*nb));
+	uint32_t i;
+
+	if (!nb)
+		return;
+	for (i = 0; i <= t->mask; i++) {
+		struct hmap_node *n = t->b[i], *next;
+
+		for (; n; n = next) {
+			uint32_t j = h_hash(n->key) & nmask;
+
+			next = n->next;
+			n->next = nb[j];
+			nb[j] = n;
+		}
+	}
+	free(t->b);
+	t->b = nb;
+	t->mask = nmask;
+}
+
+void hmap_add(struct hmap *t, struct hmap_node *n)
+{
+	uint32_t i;
+
+	if (t->n > t->mask)
+		hmap_grow(t);
+	i = h_hash(n->key) & t->mask;
+	n->next = t->b[i];
+	t->b[i] = n;
+	t->n++;
+}
+
+struct hmap_node *hmap_find(const struct hmap *t, uint64_t key)
+{
+	struct hmap_node *n = t->b[h_hash(key) & t->mask];
+
+	while (n && n->key != key)
+		n = n->next;
+	return n;
+}
+
+struct hmap_node *hmap_next_same(struct hmap_node *n)
+{
+	uint64_t key = n->key;
+
+	for (n = n->next; n && n->key != key; n = n->next)
+		;
+	return n;
+}
+
+void hmap_del(struct hmap *t, struct hmap_node *n)
+{
+	struct hmap_node **pp = &t->b[h_hash(n->key) & t->mask];
+
+	while (*pp && *pp != n)
+		pp = &(*pp)->next;
+	if (*pp) {
+		*pp = n->next;
+		t->n--;
+	}
+}
+
+/* Nodes per chunk: one malloc for this many. */
+#define POOL_CHUNK 512
+
+void *hmap_pool_get(struct hmap_pool *p)
+{
+	void *v;
+
+	if (!p->free) {
+		void **nc = realloc(p->chunks,
+				    (p->n_chunks + 1) * sizeof(*p->chunks));
+		char *c;
+		size_t i;
+
+		if (!nc)
+			return NULL;
+		p->chunks = nc;
+		c = malloc(p->size * POOL_CHUNK);
+		if (!c)
+			return NULL;
+		p->chunks[p->n_chunks++] = c;
+		for (i = 0; i < POOL_CHUNK; i++) {
+			*(void **)(c + i * p->size) = p->free;
+			p->free = c + i * p->size;
+		}
+	}
+	v = p->free;
+	p->free = *(void **)v;
+	memset(v, 0, p->size);
+	return v;
+}
+
+void hmap_pool_put(struct hmap_pool *p, void *v)
+{
+	*(void **)v = p->free;
+	p->free = v;
+}
+
+void hmap_pool_destroy(struct hmap_pool *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_chunks; i++)
+		free(p->chunks[i]);
+	free(p->chunks);
+	p->chunks = NULL;
+	p->n_chunks = 0;
+	p->free = NULL;
+}
