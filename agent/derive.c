@@ -30,6 +30,7 @@
 #include <linux/neighbour.h>
 #include <linux/netconf.h>
 #include <linux/rtnetlink.h>
+#include <malloc.h>
 #include <net/if.h>
 #include <net/if_arp.h>
 #include <stddef.h>
@@ -201,6 +202,7 @@ struct derive {
 	uint32_t cursor6; /* ... derive_refresh6() at this one */
 	uint64_t set_errors;
 	uint64_t derivations; /* apply() and apply6() calls */
+	size_t trim_mark; /* objects at the last trim(), or the most since */
 };
 
 static uint64_t nkey(uint32_t ifindex, uint32_t ip)
@@ -1916,6 +1918,34 @@ static void route_src6(struct derive *d, const struct nl_route *nr, bool del)
 	d->dirty6 = true;
 }
 
+/*
+ * After a mass withdrawal (half the objects gone since the most there
+ * were) give the memory back: bucket arrays never shrink by themselves
+ * and glibc keeps freed chunks (malloc_trim() returns whole free pages
+ * from the middle of the heap too). Checked per batch: O(1) but then.
+ */
+static void trim(struct derive *d)
+{
+	size_t n = d->routes.n + d->gws.n + d->neighs.n + d->neighs6.n +
+		   d->cands6.n;
+
+	if (n > d->trim_mark) {
+		d->trim_mark = n;
+		return;
+	}
+	if (d->trim_mark < 4096 || n >= d->trim_mark / 2)
+		return;
+	hmap_fit(&d->routes);
+	hmap_fit(&d->gws);
+	hmap_fit(&d->neighs);
+	hmap_fit(&d->neighs6);
+	hmap_fit(&d->cands6);
+	hmap_fit(&d->nhs6);
+	hmap_fit(&d->blks);
+	malloc_trim(0);
+	d->trim_mark = n;
+}
+
 void derive_flush(struct derive *d)
 {
 	struct hmap_node *n, *tmp;
@@ -1925,6 +1955,7 @@ void derive_flush(struct derive *d)
 
 	if (d->batch)
 		return;
+	trim(d);
 	mtus_report(d);
 	if (d->dirty4) {
 		d->dirty4 = false;

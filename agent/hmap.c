@@ -25,11 +25,10 @@ int hmap_init(struct hmap *t)
 	return t->b ? 0 : -ENOMEM;
 }
 
-/* Double the buckets; on allocation failure keep the longer chains. */
-static void hmap_grow(struct hmap *t)
+/* Rehash into @nmask + 1 buckets; on allocation failure keep the old. */
+static void hmap_resize(struct hmap *t, uint32_t nmask)
 {
-	uint32_t nmask = t->mask * 2 + 1;
-	struct hmap_node **nb = calloc(nmask + 1, sizeof(*nb));
+	struct hmap_node **nb = calloc((size_t)nmask + 1, sizeof(*nb));
 	uint32_t i;
 
 	if (!nb)
@@ -55,7 +54,7 @@ void hmap_add(struct hmap *t, struct hmap_node *n)
 	uint32_t i;
 
 	if (t->n > t->mask)
-		hmap_grow(t);
+		hmap_resize(t, t->mask * 2 + 1);
 	i = h_hash(n->key) & t->mask;
 	n->next = t->b[i];
 	t->b[i] = n;
@@ -78,6 +77,16 @@ struct hmap_node *hmap_next_same(struct hmap_node *n)
 	for (n = n->next; n && n->key != key; n = n->next)
 		;
 	return n;
+}
+
+void hmap_fit(struct hmap *t)
+{
+	uint32_t nmask = 63;
+
+	while (nmask < t->n && nmask < UINT32_MAX / 2)
+		nmask = nmask * 2 + 1;
+	if (nmask < t->mask / 4)
+		hmap_resize(t, nmask);
 }
 
 void hmap_del(struct hmap *t, struct hmap_node *n)

@@ -39,6 +39,12 @@ struct hmap_node *hmap_find(const struct hmap *t, uint64_t key);
 /* Next node of the same key after @n. */
 struct hmap_node *hmap_next_same(struct hmap_node *n);
 void hmap_del(struct hmap *t, struct hmap_node *n);
+/*
+ * Fewer buckets for fewer nodes (at most four per node, at least 64),
+ * after a mass deletion: the bucket array never shrinks by itself. On
+ * allocation failure nothing changes. Cost: one pass over the nodes.
+ */
+void hmap_fit(struct hmap *t);
 
 /* Every node; safe against deleting the current one. */
 #define hmap_for_each(t, i, n, tmp)                                  \
