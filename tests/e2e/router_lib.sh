@@ -185,15 +185,19 @@ map_value() {
 		jq -r '.value | map(ltrimstr("0x")) | join("")' 2>/dev/null
 }
 
-# wait_map MAP IP WANT: until map_value says WANT (3 s).
-wait_map() {
-	local i
+# wait_is WANT CMD...: until CMD prints WANT (3 s).
+wait_is() {
+	local want=$1 i
+	shift
 	for ((i = 0; i < 150; i++)); do
-		[ "$(map_value "$1" "$2")" = "$3" ] && return 0
+		[ "$("$@")" = "$want" ] && return 0
 		sleep 0.02
 	done
 	return 1
 }
+
+# wait_map MAP IP WANT: until map_value says WANT.
+wait_map() { wait_is "$3" map_value "$1" "$2"; }
 
 # entry IFINDEX SMAC DMAC: a map value's bytes (ifindex in host order).
 entry() {
@@ -202,15 +206,8 @@ entry() {
 		"$(echo "$2" | tr -d :)" "$(echo "$3" | tr -d :)"
 }
 
-# wait_iface IF FIELD WANT: until IF's fwd_ifaces FIELD is WANT (3 s).
-wait_iface() {
-	local i
-	for ((i = 0; i < 150; i++)); do
-		[ "$(iface "$1" "$2")" = "$3" ] && return 0
-		sleep 0.02
-	done
-	return 1
-}
+# wait_iface IF FIELD WANT: until IF's fwd_ifaces FIELD is WANT.
+wait_iface() { wait_is "$3" iface "$1" "$2"; }
 
 # verify_clean: fwdctl verify finds every learned entry as the kernel
 # says (its output in $tmp/verify).
