@@ -111,15 +111,15 @@ uint8_t lrn_apply(struct derive *d, uint32_t ip)
 	if (!lrn_derive4(d, ip, &e, &nh, &blen) || !d->learn) {
 		err = d->hooks.learn_del(d->hooks.arg, ip);
 		if (err && err != -ENOENT)
-			pr_warn("rtnl: forgetting %s: %s\n", nl_ip_str(ip, ips),
-				strerror(-err));
+			pr_warn("derive: forgetting %s: %s\n",
+				nl_ip_str(ip, ips), strerror(-err));
 		return blen;
 	}
 	err = d->hooks.learn_set(d->hooks.arg, ip, &e);
 	if (err) {
 		/* The next change of @ip retries. */
 		d->set_errors++;
-		pr_warn("rtnl: learning %s: %s\n", nl_ip_str(ip, ips),
+		pr_warn("derive: learning %s: %s\n", nl_ip_str(ip, ips),
 			strerror(-err));
 	}
 	return blen;
@@ -133,7 +133,7 @@ void lrn_redo_add(struct derive *d, uint32_t ip)
 		uint32_t *v = realloc(d->redo, cap * sizeof(*v));
 
 		if (!v) {
-			pr_err("rtnl: out of memory, entry for a flushed "
+			pr_err("derive: out of memory, entry for a flushed "
 			       "neighbour may linger until the next resync\n");
 			return;
 		}
@@ -304,7 +304,8 @@ void derive_neigh(struct derive *d, const struct nl_neigh *nn, bool del)
 		if (!n) {
 			n = hmap_pool_get(&d->neigh_pool);
 			if (!n) {
-				pr_err("rtnl: out of memory for a neighbour\n");
+				pr_err("derive: out of memory for a "
+				       "neighbour\n");
 				return;
 			}
 			n->h.key = nkey(nn->ifindex, nn->ip);
@@ -372,7 +373,7 @@ static void apply6(struct derive *d, struct cand6 *c)
 	if (!derive6_one(d, c, &e)) {
 		err = d->hooks.learn_del6(d->hooks.arg, c->k.addr);
 		if (err && err != -ENOENT)
-			pr_warn("rtnl: forgetting %s: %s\n",
+			pr_warn("derive: forgetting %s: %s\n",
 				inet_ntop(AF_INET6, c->k.addr, ips,
 					  sizeof(ips)),
 				strerror(-err));
@@ -381,7 +382,7 @@ static void apply6(struct derive *d, struct cand6 *c)
 	err = d->hooks.learn_set6(d->hooks.arg, c->k.addr, &e);
 	if (err) {
 		d->set_errors++;
-		pr_warn("rtnl: learning %s: %s\n",
+		pr_warn("derive: learning %s: %s\n",
 			inet_ntop(AF_INET6, c->k.addr, ips, sizeof(ips)),
 			strerror(-err));
 	}
@@ -406,7 +407,7 @@ void lrn_cand6_ref(struct derive *d, const uint8_t dst[16], bool up)
 		if (!c) {
 			c = hmap_pool_get(&d->cand6_pool);
 			if (!c) {
-				pr_err("rtnl: out of memory for an IPv6 "
+				pr_err("derive: out of memory for an IPv6 "
 				       "candidate\n");
 				return;
 			}
@@ -447,7 +448,7 @@ static void neigh6(struct derive *d, const struct nl_neigh *nn, bool del)
 	} else if (!n) {
 		n = hmap_pool_get(&d->neigh6_pool);
 		if (!n) {
-			pr_err("rtnl: out of memory for a neighbour\n");
+			pr_err("derive: out of memory for a neighbour\n");
 			return;
 		}
 		lrn_node6_add(&d->neighs6, &n->k, nn->ifindex, nn->ip6);
@@ -573,12 +574,12 @@ void derive_rules6(struct derive *d, unsigned int custom)
 {
 	if (!custom != !d->custom_rules6) {
 		if (custom)
-			pr_warn("rtnl: %u IPv6 policy rule(s) besides the "
+			pr_warn("derive: %u IPv6 policy rule(s) besides the "
 				"default ones: IPv6 learning suspended, the "
 				"fib fallback decides\n",
 				custom);
 		else
-			pr_info("rtnl: only default IPv6 policy rules: "
+			pr_info("derive: only default IPv6 policy rules: "
 				"learning\n");
 		d->dirty6 = true;
 	}
@@ -717,12 +718,12 @@ void derive_rules(struct derive *d, unsigned int custom)
 	}
 	d->custom_rules = custom;
 	if (custom)
-		pr_warn("rtnl: %u IPv4 policy rule(s) besides the default "
+		pr_warn("derive: %u IPv4 policy rule(s) besides the default "
 			"ones: "
 			"learning suspended, the fib fallback decides\n",
 			custom);
 	else
-		pr_info("rtnl: only default IPv4 policy rules: learning\n");
+		pr_info("derive: only default IPv4 policy rules: learning\n");
 	lrn_apply_all(d);
 }
 

@@ -95,7 +95,7 @@ void lrn_link_report(struct derive *d, struct link *l, bool again)
 	l->last = ri;
 	l->reported = true;
 	if (!same)
-		pr_info("rtnl: interface %s (%u)%s%s%s%s%s mtu %u/%u\n",
+		pr_info("links: interface %s (%u)%s%s%s%s%s mtu %u/%u\n",
 			ri.name, ri.ifindex,
 			ri.flags & FWD_IF_UP ? " up" : " down",
 			ri.flags & FWD_IF_FORWARDING ? " forwarding" : "",
@@ -113,7 +113,7 @@ static struct link *link_new(struct derive *d, uint32_t ifindex)
 	struct link *l = calloc(1, sizeof(*l));
 
 	if (!l) {
-		pr_err("rtnl: out of memory for a link\n");
+		pr_err("links: out of memory for a link\n");
 		return NULL;
 	}
 	l->h.key = ifindex;
@@ -143,7 +143,7 @@ void lrn_link_remove(struct derive *d, struct link *l)
 	uint32_t ifindex = (uint32_t)l->h.key;
 
 	if (l->managed && l->reported) {
-		pr_info("rtnl: interface %s (%u) gone\n", l->name, ifindex);
+		pr_info("links: interface %s (%u) gone\n", l->name, ifindex);
 		d->hooks.iface_gone(d->hooks.arg, ifindex, l->name);
 	}
 	lrn_routes_flush(d, lrn_route_out, ifindex);
@@ -195,7 +195,7 @@ void derive_link(struct derive *d, const struct nl_link *nl, bool del)
 	l->managed = iface_named(d, l->name);
 	if (was_managed && !l->managed && l->reported) {
 		/* Renamed away from a managed name. */
-		pr_info("rtnl: interface %s (%u) renamed, no longer managed\n",
+		pr_info("links: interface %s (%u) renamed, no longer managed\n",
 			l->last.name, (uint32_t)l->h.key);
 		d->hooks.iface_gone(d->hooks.arg, (uint32_t)l->h.key,
 				    l->last.name);
@@ -238,7 +238,7 @@ static void local_count(struct derive *d, uint32_t ip, bool up)
 		}
 		c = calloc(1, sizeof(*c));
 		if (!c) {
-			pr_err("rtnl: out of memory for a local address\n");
+			pr_err("links: out of memory for a local address\n");
 			return;
 		}
 		c->h.key = ip;

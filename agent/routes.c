@@ -209,7 +209,7 @@ static void mtu_track(struct derive *d, struct route *r, bool on)
 	m = calloc(1, sizeof(*m));
 	if (!m) {
 		/* Not bounded then: no entry is learned for it all the same. */
-		pr_err("rtnl: out of memory for a route MTU\n");
+		pr_err("routes: out of memory for a route MTU\n");
 		return;
 	}
 	m->h.key = (uintptr_t)r;
@@ -265,7 +265,7 @@ static struct route *route_new(struct derive *d, unsigned int tbl,
 	struct route *r = calloc(1, sizeof(*r));
 
 	if (!r) {
-		pr_err("rtnl: out of memory for a route\n");
+		pr_err("routes: out of memory for a route\n");
 		return NULL;
 	}
 	r->tbl = tbl;
@@ -558,7 +558,7 @@ void derive_nexthop(struct derive *d, const struct nl_nexthop *m, bool del)
 	if (!nh) {
 		nh = calloc(1, sizeof(*nh));
 		if (!nh) {
-			pr_err("rtnl: out of memory for a nexthop\n");
+			pr_err("routes: out of memory for a nexthop\n");
 			return;
 		}
 		nh->h.key = m->id;
@@ -724,7 +724,7 @@ static void route_src6(struct derive *d, const struct nl_route *nr, bool del)
 	route6_track(&d->srcrt6, nr, del);
 	if (!before == !d->srcrt6.n)
 		return;
-	pr_info("rtnl: %s IPv6 route(s) with a source prefix: IPv6 "
+	pr_info("routes: %s IPv6 route(s) with a source prefix: IPv6 "
 		"learning %s\n",
 		d->srcrt6.n ? "some" : "no", d->srcrt6.n ? "suspended" : "on");
 	d->dirty6 = true;
