@@ -354,6 +354,8 @@ if grep -q ENOBUFS "$tmp/fwd3.log" && kill -0 "$pid" 2>/dev/null &&
 else
 	not_ok "IPv6 netlink storm: overrun seen, table == kernel truth" \
 		"ENOBUFS logged: $(grep -c ENOBUFS "$tmp/fwd3.log")" \
-		"rows $(rows6 | wc -l) truth $(truth6 | wc -l) hfwd6 $n6" \
-		"$(diff <(rows6) <(truth6) | head -5 | tr '\n' ' ')"
+		"rows $(rows6 | wc -l) truth $(truth6 | wc -l) hfwd6 $n6 (now $(bpftool map dump pinned $bpffs/hfwd6 -j | jq length))" \
+		"$(diff <(rows6) <(truth6) | head -5 | tr '\n' ' ')" \
+		"$(ip -6 neigh show dev m2 | awk '{ print $NF }' | sort | uniq -c | tr '\n' ' ')" \
+		"$(grep -c 'forgot' "$tmp/fwd3.log") forgot, $(grep -c 'reconcile' "$tmp/fwd3.log") reconciles"
 fi
