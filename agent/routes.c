@@ -481,26 +481,34 @@ bool lrn_routes_flush(struct derive *d,
 	return any;
 }
 
-/* IPv4 flushes a link's routes silently when it goes down or away. */
+/*
+ * IPv4 flushes a link's routes silently when it goes down or loses its
+ * last address (fib_sync_down_dev()); a multipath route only loses that
+ * next hop (RTNH_F_DEAD) and stays: several paths, no entry either way.
+ */
 static bool route_out4(const struct route *r, uint32_t oif)
 {
-	return r->dst.family == AF_INET && !r->nhid && r->p.oif == oif;
+	return r->dst.family == AF_INET && !r->nhid && !r->n_sib &&
+	       r->p.oif == oif;
 }
 
-/* IPv4 drops the routes of a deleted nexthop silently; IPv6 says so
- * only under nexthop_compat_mode 1. */
 static bool route_by_nh(const struct route *r, uint32_t id)
 {
 	return r->nhid == id;
 }
 
-/* A deleted link takes every route through it, of both families. */
+/*
+ * A link unregistered: IPv4 flushes every route with a next hop through
+ * it, multipath ones too, silently. IPv6 announces what it deletes; a
+ * route it kept through a link we no longer know gives no entry anyway
+ * (no usable link).
+ */
 bool lrn_route_out(const struct route *r, uint32_t oif)
 {
 	uint16_t i;
 
-	if (r->nhid)
-		return false; /* its nexthop object goes, and it with it */
+	if (r->dst.family != AF_INET || r->nhid)
+		return false; /* a nexthop object goes, and its routes */
 	for (i = 0; i < r->n_sib; i++)
 		if (r->sib[i].oif == oif)
 			return true;
