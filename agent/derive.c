@@ -670,9 +670,14 @@ void derive_resync_begin(struct derive *d)
 	clear_mirror(d);
 	hmap_for_each(&d->links, i, n, tmp) container_of(n, struct link, h)
 		->seen = false;
-	d->batch = true;
-	if (d->hooks.resync_begin)
+	/*
+	 * A dump interrupted by a change (NLM_F_DUMP_INTR) begins again
+	 * inside the same bracket: the daemon's table counts brackets, and
+	 * one left open would hold every map write back for good.
+	 */
+	if (!d->resyncing && d->hooks.resync_begin)
 		d->hooks.resync_begin(d->hooks.arg);
+	d->resyncing = true;
 }
 
 void derive_resync_end(struct derive *d)
@@ -697,6 +702,7 @@ void derive_resync_end(struct derive *d)
 	lrn_apply_all(d);
 	d->dirty6 = true; /* the dump fed candidates without asking */
 	derive_flush(d);
+	d->resyncing = false;
 	if (d->hooks.resync_end)
 		d->hooks.resync_end(d->hooks.arg);
 }

@@ -145,6 +145,7 @@ struct derive {
 	int n_ifaces;
 	bool learn;
 	bool batch; /* in a resync dump: mirror only, derive at the end */
+	bool resyncing; /* resync_begin hook called, resync_end not yet */
 	struct hmap links, neighs, routes, gws, addrs;
 	struct hmap nhs;    /* struct nexthop */
 	struct hmap mtus;   /* struct mturoute: routes with an MTU */

@@ -1502,6 +1502,28 @@ static void test_ipv6_ecmp_siblings(void **state)
 	assert_null(entry6("2001:db8:9::9"));
 }
 
+/*
+ * A dump redone after NLM_F_DUMP_INTR begins the resync again: the hooks
+ * still see one bracket, or the table would hold its map writes forever.
+ */
+static void test_redone_dump_is_one_resync_bracket(void **state)
+{
+	struct derive *d = *state;
+
+	derive_resync_begin(d);
+	link_msg(d, 2, "eth0", mac0, UPRUN, ARPHRD_ETHER);
+	derive_resync_begin(d); /* interrupted: dumped again */
+	link_msg(d, 2, "eth0", mac0, UPRUN, ARPHRD_ETHER);
+	link_msg(d, 3, "eth1", mac1, UPRUN, ARPHRD_ETHER);
+	derive_resync_end(d);
+	assert_int_equal(fk.begins, 1);
+	assert_int_equal(fk.ends, 1);
+	derive_resync_begin(d); /* the next resync brackets again */
+	derive_resync_end(d);
+	assert_int_equal(fk.begins, 2);
+	assert_int_equal(fk.ends, 2);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -1551,6 +1573,7 @@ int main(void)
 		T6(test_nexthop_flushed_with_carrier),
 		T6(test_ipv6_ecmp_siblings),
 		T(test_route_change_derives_only_what_it_can_move),
+		T(test_redone_dump_is_one_resync_bracket),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
