@@ -44,6 +44,9 @@ router_cleanup() {
 	rm -rf "$tmp"
 }
 trap router_cleanup EXIT
+# a timeout's TERM (tests/run.sh) or ^C ends the suite through the cleanup
+trap 'exit 143' TERM
+trap 'exit 130' INT
 
 MAC_M1=02:00:00:00:01:01 MAC_P1=02:00:00:00:01:02
 MAC_M2=02:00:00:00:02:01 MAC_P2=02:00:00:00:02:02
