@@ -137,6 +137,21 @@ cnt() {
 		jq "[.[] | .formatted | select(.key == $((key - 1))) | .values[].value.packets] | add"
 }
 
+# cnt_all: "NAME PACKETS" for every fwd_stats counter, in fwd.h's order
+# (one bpftool call).
+cnt_all() {
+	paste -d' ' <(grep -o 'X([A-Z_0-9]*, *"[a-z_0-9]*")' "$top/kern/fwd.h" |
+		grep -o '"[a-z_0-9]*"' | tr -d '"') \
+		<(bpftool map dump pinned $bpffs/fwd_stats -j |
+			jq '[.[] | .formatted | {k: .key,
+				v: ([.values[].value.packets] | add)}] | sort_by(.k) | .[].v')
+}
+# cnt_delta BEFORE AFTER: "NAME +N" for each counter that moved between
+# two cnt_all outputs (files).
+cnt_delta() {
+	paste -d' ' "$1" "$2" | awk '$4 != $2 { printf "%s%s +%d", s, $1, $4 - $2; s = ", " }'
+}
+
 # iface IF FIELD: a field of IF's fwd_ifaces entry (flags, mtu, mtu6).
 iface() {
 	# shellcheck disable=SC2046 # the key is four words
