@@ -510,10 +510,12 @@ verify_tap "the static routes"
 
 # --- a path failure with fwd --------------------------------------------
 # One datagram every 2-3 ms: the one in flight at the instant the link goes
-# down may be lost with fwd or without (seen both ways, 0 or 1, in
-# repeated runs: the kernel drops what it routed to m2 as m2 closes, XDP
-# what it redirected there). So no more than the kernel's loss plus that
-# one; more is fwd's.
+# down may be lost with fwd or without. In nine runs of this suite the
+# kernel alone lost one in one run, fwd one in four (once counted by
+# fwd_fib: redirected to m2 as it closed; likely because XDP's redirects
+# leave at the end of the NAPI poll, a wider window than the kernel's
+# transmit, not measured). So:
+# no more than the kernel's loss plus that one datagram; more is fwd's.
 cnt_all >"$tmp/fo.0"
 read -r f_lost4 f_lost6 f_at f_u1 < <(failover)
 cnt_all >"$tmp/fo.1"
