@@ -14,10 +14,11 @@
 # Topology (run under tests/isolate.sh; this shell's namespace is R,
 # running build/fwd on m1, m2, m3 and FRR):
 #
-#                   m2 10.11.0.1 --- q1 10.11.0.2 U1 w1 10.21.0.1 --- t1
-#  C p1 10.1.0.2 --- m1 10.1.0.1  R  AS 65001                          S
-#                   m3 10.12.0.1 --- q2 10.12.0.2 U2 w2 10.22.0.1 --- t2
-#                 AS 65000             AS 65002          10.2N.0.2
+#                       m2 10.11.0.1 --- q1 10.11.0.2 U1 w1 10.21.0.1 --- t1 .2
+#  C p1 10.1.0.2 --- m1 10.1.0.1 R                                            S
+#                       m3 10.12.0.1 --- q2 10.12.0.2 U2 w2 10.22.0.1 --- t2 .2
+#
+# R is AS 65000, U1 AS 65001, U2 AS 65002.
 #
 # IPv6 alike (10.N.0.X is 2001:db8:N::X). S takes every address of
 # 10.9.0.0/24 and 2001:db8:9::/64 (local routes on lo) and sends nothing
