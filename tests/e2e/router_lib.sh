@@ -37,12 +37,16 @@ tmp=$(mktemp -d)
 pid=
 router_cleanup() {
 	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	frr_stop_all
 	for p in $(jobs -p); do kill "$p" 2>/dev/null || true; done
 	# every namespace here is the suite's own (isolate.sh's /run/netns)
 	ip -all netns delete 2>/dev/null || true
 	rm -rf "$tmp"
 }
 trap router_cleanup EXIT
+# a timeout's TERM (tests/run.sh) or ^C ends the suite through the cleanup
+trap 'exit 143' TERM
+trap 'exit 130' INT
 
 MAC_M1=02:00:00:00:01:01 MAC_P1=02:00:00:00:01:02
 MAC_M2=02:00:00:00:02:01 MAC_P2=02:00:00:00:02:02
@@ -133,6 +137,21 @@ cnt() {
 		jq "[.[] | .formatted | select(.key == $((key - 1))) | .values[].value.packets] | add"
 }
 
+# cnt_all: "NAME PACKETS" for every fwd_stats counter, in fwd.h's order
+# (one bpftool call).
+cnt_all() {
+	paste -d' ' <(grep -o 'X([A-Z_0-9]*, *"[a-z_0-9]*")' "$top/kern/fwd.h" |
+		grep -o '"[a-z_0-9]*"' | tr -d '"') \
+		<(bpftool map dump pinned $bpffs/fwd_stats -j |
+			jq '[.[] | .formatted | {k: .key,
+				v: ([.values[].value.packets] | add)}] | sort_by(.k) | .[].v')
+}
+# cnt_delta BEFORE AFTER: "NAME +N" for each counter that moved between
+# two cnt_all outputs (files).
+cnt_delta() {
+	paste -d' ' "$1" "$2" | awk '$4 != $2 { printf "%s%s +%d", s, $1, $4 - $2; s = ", " }'
+}
+
 # iface IF FIELD: a field of IF's fwd_ifaces entry (flags, mtu, mtu6).
 iface() {
 	# shellcheck disable=SC2046 # the key is four words
@@ -213,4 +232,167 @@ wait_iface() { wait_is "$3" iface "$1" "$2"; }
 # says (its output in $tmp/verify).
 verify_clean() {
 	"$fwdctl" verify >"$tmp/verify" 2>&1
+}
+
+# verify_tap STEP: verify_clean as one TAP line, its output the failure's
+# diagnostics; a skip only while fwdctl has no verify command (its --help
+# does not list it).
+verify_tap() {
+	if ! "$fwdctl" --help 2>&1 | grep -qw verify; then
+		tap_skip "fwdctl verify after $1: this fwdctl has no verify"
+	elif verify_clean; then
+		ok "fwdctl verify clean after $1"
+	else
+		not_ok "fwdctl verify clean after $1" "$(cat "$tmp/verify")"
+	fi
+}
+
+# wait_until SECONDS CMD...: poll CMD every 0.1 s until it succeeds (0),
+# or 1 once SECONDS have passed.
+wait_until() {
+	local end=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		[ "$SECONDS" -lt "$end" ] || return 1
+		sleep 0.1
+	done
+}
+
+# veth_pair NS1 IF1 MAC1 NS2 IF2 MAC2: a veth between two namespaces
+# (made if need be; "r" is this shell's), both ends up, GRO on both (a
+# veth takes XDP-redirected frames only with NAPI on its receiving end),
+# transmit checksum offload off on both: a veth's UDP and TCP frames
+# otherwise carry a partial checksum that only the skb's metadata
+# (CHECKSUM_PARTIAL) completes; the kernel forwards the metadata along,
+# XDP forwards the bytes, and the far end drops them as corrupt. On a wire
+# the checksum is always whole.
+veth_pair() {
+	local ns
+	for ns in "$1" "$4"; do
+		[ "$ns" = r ] || ip netns add "$ns" 2>/dev/null || true
+		nsx "$ns" ip link set lo up
+	done
+	nsx "$1" ip link add "$2" address "$3" type veth peer name "$5" \
+		address "$6" netns "$(ns_ref "$4")"
+	nsx "$1" ip link set "$2" up
+	nsx "$4" ip link set "$5" up
+	nsx "$1" ethtool -K "$2" gro on tx off >/dev/null
+	nsx "$4" ethtool -K "$5" gro on tx off >/dev/null
+}
+
+# nsx NS CMD...: CMD in namespace NS; "r" is this shell's own.
+nsx() {
+	local ns=$1
+	shift
+	if [ "$ns" = r ]; then
+		"$@"
+	else
+		ip netns exec "$ns" "$@"
+	fi
+}
+# ns_ref NS: what `ip link ... netns` takes for NS (this shell's by pid).
+ns_ref() {
+	if [ "$1" = r ]; then echo $$; else echo "$1"; fi
+}
+
+# udp_flows NS N DST...: from namespace NS, N UDP flows to each DST (IPv4
+# or IPv6), one datagram each, flow i from port 40001+i to port 5001+i
+# (unconnected sockets, perl's core Socket): the same datagrams, flow by
+# flow, in every run.
+udp_flows() {
+	local ns=$1 n=$2
+	shift 2
+	# shellcheck disable=SC2016 # perl
+	nsx "$ns" perl -MSocket=:all -e '
+		my $n = shift;
+		for my $i (0 .. $n - 1) {
+			for my $d (@ARGV) {
+				my $f = $d =~ /:/ ? AF_INET6 : AF_INET;
+				my $sa = $f == AF_INET ? \&pack_sockaddr_in : \&pack_sockaddr_in6;
+				socket(my $s, $f, SOCK_DGRAM, 0) or die "socket: $!";
+				bind($s, $sa->(40001 + $i,
+					$f == AF_INET ? INADDR_ANY : IN6ADDR_ANY)) or die "bind: $!";
+				send($s, "fwd flow $i", 0,
+					$sa->(5001 + $i, inet_pton($f, $d))) or die "send: $!";
+			}
+		}' "$n" "$@"
+}
+
+# --- FRR (Debian's frr), one instance per namespace ----------------------
+# Each instance lives in $tmp/frr/NS ("r": this shell's namespace): its
+# config files (zebra.conf, staticd.conf, bgpd.conf, written by the suite
+# with frr_conf), vty sockets, zserv socket, pid and log files, every path
+# given on the command line (-f, -i, -z, --vty_socket; -P 0: no vty TCP
+# port). Not -N: its path space is /var/run/frr/NAME, and FRR does not make
+# /var/run/frr. The daemons start as root and drop to Debian's frr user
+# (8.4 refuses -u root: root is not in its frrvty group); they run in the
+# foreground as this shell's jobs, so router_cleanup ends them on every
+# exit path, and nothing of them is left on the host.
+frr_bin=/usr/lib/frr
+declare -A frr_pids=()
+
+# frr_conf NS DAEMON: DAEMON's config file in NS's instance, from stdin.
+frr_conf() {
+	mkdir -p "$tmp/frr/$1"
+	cat >"$tmp/frr/$1/$2.conf"
+}
+
+# frr_start NS: zebra, then staticd and bgpd in NS, each waited for until
+# its vty socket is there (5 s); 1 if one is not.
+frr_start() {
+	local ns=$1 d=$tmp/frr/$1 dm i
+	local -a run=()
+	[ "$ns" = r ] || run=(ip netns exec "$ns")
+	# the daemons drop to Debian's frr user: their directory is theirs
+	chmod 0711 "$tmp"
+	mkdir -p "$d"
+	chown -R frr:frr "$tmp/frr"
+	for dm in zebra staticd bgpd; do
+		[ -f "$d/$dm.conf" ] || : >"$d/$dm.conf"
+		rm -f "$d/$dm.vty"
+		# not through nsx: $! must be the daemon itself (ip netns exec execs)
+		"${run[@]}" "$frr_bin/$dm" -u frr -g frr \
+			-f "$d/$dm.conf" -i "$d/$dm.pid" -z "$d/zserv.api" \
+			--vty_socket "$d" -P 0 --log "file:$d/$dm.log" \
+			</dev/null >>"$d/$dm.out" 2>&1 &
+		frr_pids[$ns]+=" $!"
+		for ((i = 0; i < 250; i++)); do
+			[ -S "$d/$dm.vty" ] && break
+			kill -0 $! 2>/dev/null || break
+			sleep 0.02
+		done
+		[ -S "$d/$dm.vty" ] || return 1
+	done
+}
+
+# frr_stop NS: its daemons ended (TERM, KILL after 5 s), bgpd first;
+# zebra takes its routes out of the kernel as it exits.
+frr_stop() {
+	local p i pids=${frr_pids[$1]:-}
+	frr_pids[$1]=
+	for p in $(echo "$pids" | tr ' ' '\n' | tac); do
+		kill -TERM "$p" 2>/dev/null || continue
+		for ((i = 0; i < 250; i++)); do
+			kill -0 "$p" 2>/dev/null || break
+			sleep 0.02
+		done
+		kill -KILL "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
+}
+
+frr_stop_all() {
+	local ns
+	for ns in "${!frr_pids[@]}"; do
+		frr_stop "$ns"
+	done
+}
+
+# frr_vtysh NS CMD...: vtysh on NS's instance, one -c per CMD.
+frr_vtysh() {
+	local d=$tmp/frr/$1 c
+	local -a a=()
+	shift
+	for c in "$@"; do a+=(-c "$c"); done
+	vtysh --vty_socket "$d" "${a[@]}" 2>&1
 }
