@@ -73,5 +73,21 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+# FRR is for the tests, which run it in namespaces of their own: its
+# package must not start (nor, on a systemd host, enable) a routing daemon
+# on this host. A policy-rc.d that refuses keeps invoke-rc.d from starting
+# it while it installs.
+new_frr=
+if printf '%s\n' "${missing[@]}" | grep -qx frr; then
+	new_frr=1
+	if [ ! -e /usr/sbin/policy-rc.d ]; then
+		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+		chmod 755 /usr/sbin/policy-rc.d
+		trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+	fi
+fi
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+if [ -n "$new_frr" ] && [ -d /run/systemd/system ]; then
+	systemctl disable --quiet frr.service 2>/dev/null || true
+fi
