@@ -51,9 +51,9 @@ struct daemon_iface {
 	uint32_t ifindex;
 	char name[IF_NAMESIZE];
 	uint8_t mac[6];
-	uint16_t flags; /* rtnetlink's: FWD_IF_UP, _FORWARDING, _RPF_* */
-	uint32_t mtu;	/* IPv4: the device's, or a route MTU below it */
-	uint32_t mtu6;	/* IPv6: the same, before conf.<if>.mtu */
+	uint16_t flags;	     /* rtnetlink's: FWD_IF_UP, _FORWARDING, _RPF_* */
+	uint32_t mtu;	     /* IPv4: the device's, or a route MTU below it */
+	uint32_t mtu6;	     /* IPv6: the same, before conf.<if>.mtu */
 	struct if_conf conf; /* what only /proc/sys says */
 };
 

@@ -144,7 +144,7 @@ struct derive {
 	char **ifaces;
 	int n_ifaces;
 	bool learn;
-	bool batch; /* in a resync dump: mirror only, derive at the end */
+	bool batch;	/* in a resync dump: mirror only, derive at the end */
 	bool resyncing; /* resync_begin hook called, resync_end not yet */
 	struct hmap links, neighs, routes, gws, addrs;
 	struct hmap nhs;    /* struct nexthop */

@@ -99,9 +99,9 @@ static bool route_path(const struct derive *d, const struct route *r,
 	    (!ip_addr_zero(&nh->p.gw) && nh->p.gw.family != r->dst.family))
 		return false;
 	out->oif = nh->p.oif;
-	out->gw = ip_addr_zero(&nh->p.gw)
-			  ? (struct ip_addr){.family = r->dst.family}
-			  : nh->p.gw;
+	out->gw = nh->p.gw;
+	if (ip_addr_zero(&out->gw))
+		out->gw.family = r->dst.family; /* on-link: no gateway */
 	return true;
 }
 

@@ -89,7 +89,7 @@ static int ask_route(struct vq *q, const struct ip_addr *dst,
 {
 	struct nlmsghdr *nlh = vq_put(q, RTM_GETROUTE, sizeof(struct rtmsg));
 	struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
-	const struct nlmsghdr *r;
+	const struct nlmsghdr *r = NULL;
 	int err;
 
 	rtm->rtm_family = dst->family;
@@ -97,30 +97,36 @@ static int ask_route(struct vq *q, const struct ip_addr *dst,
 	rtm->rtm_flags = RTM_F_FIB_MATCH;
 	mnl_attr_put(nlh, RTA_DST, ip_addr_len(dst), ip_addr_key(dst));
 	err = vq_ask(q, &r);
-	return err ? err : nl_parse_route(r, r->nlmsg_len, out);
+	if (err || !r)
+		return err ? err : -EBADMSG;
+	return nl_parse_route(r, r->nlmsg_len, out);
 }
 
 static int ask_nexthop(struct vq *q, uint32_t id, struct nl_nexthop *out)
 {
 	struct nlmsghdr *nlh = vq_put(q, RTM_GETNEXTHOP, sizeof(struct nhmsg));
-	const struct nlmsghdr *r;
+	const struct nlmsghdr *r = NULL;
 	int err;
 
 	mnl_attr_put_u32(nlh, NHA_ID, id);
 	err = vq_ask(q, &r);
-	return err ? err : nl_parse_nexthop(r, r->nlmsg_len, out);
+	if (err || !r)
+		return err ? err : -EBADMSG;
+	return nl_parse_nexthop(r, r->nlmsg_len, out);
 }
 
 static int ask_link(struct vq *q, uint32_t ifindex, struct nl_link *out)
 {
 	struct nlmsghdr *nlh = vq_put(q, RTM_GETLINK, sizeof(struct ifinfomsg));
 	struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
-	const struct nlmsghdr *r;
+	const struct nlmsghdr *r = NULL;
 	int err;
 
 	ifi->ifi_index = (int)ifindex;
 	err = vq_ask(q, &r);
-	return err ? err : nl_parse_link(r, r->nlmsg_len, out);
+	if (err || !r)
+		return err ? err : -EBADMSG;
+	return nl_parse_link(r, r->nlmsg_len, out);
 }
 
 static int ask_neigh(struct vq *q, uint32_t ifindex, const struct ip_addr *ip,
@@ -128,23 +134,29 @@ static int ask_neigh(struct vq *q, uint32_t ifindex, const struct ip_addr *ip,
 {
 	struct nlmsghdr *nlh = vq_put(q, RTM_GETNEIGH, sizeof(struct ndmsg));
 	struct ndmsg *ndm = mnl_nlmsg_get_payload(nlh);
-	const struct nlmsghdr *r;
+	const struct nlmsghdr *r = NULL;
 	int err;
 
 	ndm->ndm_family = ip->family;
 	ndm->ndm_ifindex = (int)ifindex;
 	mnl_attr_put(nlh, NDA_DST, ip_addr_len(ip), ip_addr_key(ip));
 	err = vq_ask(q, &r);
-	return err ? err : nl_parse_neigh(r, r->nlmsg_len, out);
+	if (err || !r)
+		return err ? err : -EBADMSG;
+	return nl_parse_neigh(r, r->nlmsg_len, out);
 }
 
 static const char *rtn_name(uint8_t type)
 {
 	static const char *const names[] = {
-		[RTN_LOCAL] = "local",	     [RTN_BROADCAST] = "broadcast",
-		[RTN_ANYCAST] = "anycast",   [RTN_MULTICAST] = "multicast",
-		[RTN_BLACKHOLE] = "blackhole", [RTN_UNREACHABLE] = "unreachable",
-		[RTN_PROHIBIT] = "prohibit", [RTN_THROW] = "throw",
+		[RTN_LOCAL] = "local",
+		[RTN_BROADCAST] = "broadcast",
+		[RTN_ANYCAST] = "anycast",
+		[RTN_MULTICAST] = "multicast",
+		[RTN_BLACKHOLE] = "blackhole",
+		[RTN_UNREACHABLE] = "unreachable",
+		[RTN_PROHIBIT] = "prohibit",
+		[RTN_THROW] = "throw",
 		[RTN_NAT] = "nat",
 	};
 
@@ -203,8 +215,9 @@ static int kernel_entry(struct vq *q, const struct ip_addr *dst,
 		oif = obj.oif;
 		if (obj.has_gw) {
 			if (obj.family != dst->family) {
-				snprintf(why, whylen, "gateway of another "
-						      "family");
+				snprintf(why, whylen,
+					 "gateway of another "
+					 "family");
 				return 1;
 			}
 			memcpy((void *)ip_addr_key(&nh), obj.gw,
@@ -254,8 +267,8 @@ static void entry_str(const struct fwd_entry *e, char *out, size_t len)
 }
 
 /* A row of QueryForward's Tables as an entry; false if it is not one. */
-static bool row_entry(const cJSON *row, struct ip_addr *ip,
-		      struct fwd_entry *e, const char **src)
+static bool row_entry(const cJSON *row, struct ip_addr *ip, struct fwd_entry *e,
+		      const char **src)
 {
 	const cJSON *v[5];
 	const char *why;
