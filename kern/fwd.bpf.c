@@ -57,6 +57,7 @@
 #define SKIP_COUNT 8   /* fwd_stats */
 #define SKIP_LEN 16    /* bpf_xdp_get_buff_len(): the linear length */
 #define SKIP_SOURCE 32 /* the own-source check (fwd_local) */
+#define SKIP_IFC 64    /* fwd_ifstats: per-interface counters */
 #define SKIP(step) (FWD_PROFILE_SKIP & (step))
 
 #if SKIP(SKIP_HFWD)
@@ -140,6 +141,18 @@ struct {
 	__type(value, struct fwd_count);
 } fwd_stats SEC(".maps");
 
+/*
+ * Per-interface counters (FWD_IFSTAT()): a PERCPU_ARRAY like fwd_stats, so
+ * a count is an inlined lookup and two adds on a line of this CPU's own.
+ * The agent sets max_entries to its interfaces' slots before load.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, FWD_IFSTAT_MAX);
+	__type(key, __u32);
+	__type(value, struct fwd_count);
+} fwd_ifstats SEC(".maps");
+
 /* Record why a packet ended as it did; returns @verdict for tail calls. */
 static __always_inline int verdict_of(__u32 *counter, __u32 which, int verdict)
 {
@@ -156,6 +169,26 @@ static __always_inline int mac_eq(const __u8 *a, const __u8 *b)
 {
 	return *(const __u32 *)a == *(const __u32 *)b &&
 	       *(const __u16 *)(a + 4) == *(const __u16 *)(b + 4);
+}
+
+/*
+ * One more packet of @len bytes in counter @which of the slot of @fi, a
+ * fwd_ifaces entry (NULL or not managed: no slot, not counted).
+ */
+static __always_inline void count_iface(const struct fwd_iface *fi, __u32 which,
+					__u32 len)
+{
+	struct fwd_count *c;
+	__u32 idx;
+
+	if (SKIP(SKIP_IFC) || !fi || !(fi->flags & FWD_IF_MANAGED))
+		return;
+	idx = FWD_IFSTAT(fi->slot, which);
+	c = bpf_map_lookup_elem(&fwd_ifstats, &idx);
+	if (c) {
+		c->packets++;
+		c->bytes += len;
+	}
 }
 
 /* ip_rcv() drops a header whose checksum does not fold to 0xffff. */
@@ -202,6 +235,7 @@ static __always_inline int addr_special(__be32 addr)
  * sent) is dropped, as ip_rcv() trims it, so the bytes sent are the bytes
  * the kernel would send. @v6: an IPv6 frame (hop limit, no checksum).
  * Inlined at each path's end; @v6 and @check_mtu are constants there.
+ * What leaves is counted on the egress's slot (tx) too.
  */
 static __always_inline int forward(struct xdp_md *ctx, __u32 *counter,
 				   const struct fwd_entry *nh, __u32 tot_len,
@@ -209,7 +243,7 @@ static __always_inline int forward(struct xdp_md *ctx, __u32 *counter,
 				   int v6)
 {
 	__u32 egress = nh->ifindex;
-	const struct fwd_iface *out;
+	const struct fwd_iface *out = NULL;
 	void *data, *data_end;
 	struct ipv6hdr *ip6;
 	struct ethhdr *eth;
@@ -237,6 +271,8 @@ static __always_inline int forward(struct xdp_md *ctx, __u32 *counter,
 		if (tot_len > (v6 ? out->mtu6 : out->mtu))
 			return pass(counter,
 				    v6 ? FWD_CNT_PASS6_MTU : FWD_CNT_PASS_MTU);
+	} else if (!SKIP(SKIP_IFC)) {
+		out = bpf_map_lookup_elem(&fwd_ifaces, &egress); /* its slot */
 	}
 
 	/* From the tail: a multi-buffer frame loses fragments first. */
@@ -258,18 +294,20 @@ static __always_inline int forward(struct xdp_md *ctx, __u32 *counter,
 		return pass(counter, FWD_CNT_PASS_TRUNCATED);
 
 	if (SKIP(SKIP_REWRITE))
-		return verdict_of(counter, which, verdict);
+		goto sent;
 	__builtin_memcpy(eth->h_dest, nh->dmac, ETH_ALEN);
 	__builtin_memcpy(eth->h_source, nh->smac, ETH_ALEN);
 	if (v6) {
 		ip6->hop_limit--; /* IPv6 has no header checksum */
-		return verdict_of(counter, which, verdict);
+		goto sent;
 	}
 	/* RFC 1624 incremental update, the arithmetic of ip_decrease_ttl() */
 	check = iph->check;
 	check += bpf_htons(0x0100);
 	iph->check = (__sum16)(check + (check >= 0xffff));
 	iph->ttl--;
+sent:
+	count_iface(out, FWD_IFSTAT_TX, *len);
 	return verdict_of(counter, which, verdict);
 }
 
@@ -702,6 +740,7 @@ int xdp_handle_fwd(struct xdp_md *ctx)
 				   : bpf_xdp_get_buff_len(ctx);
 	__u32 counter = FWD_CNT_PASS_NOT_IPV4;
 	int verdict = fwd_packet(ctx, &counter, &len);
+	__u32 ifindex = ctx->ingress_ifindex;
 	struct fwd_count *c =
 		SKIP(SKIP_COUNT) ? NULL
 				 : bpf_map_lookup_elem(&fwd_stats, &counter);
@@ -710,6 +749,10 @@ int xdp_handle_fwd(struct xdp_md *ctx)
 		c->packets++;
 		c->bytes += len;
 	}
+	/* the same outcome on the ingress's slot (rx) */
+	if (!SKIP(SKIP_IFC))
+		count_iface(bpf_map_lookup_elem(&fwd_ifaces, &ifindex), counter,
+			    len);
 	return verdict;
 }
 

@@ -16,7 +16,7 @@
 /* Upper bound on managed interfaces (devmap and interface table). */
 #define FWD_MAX_IFACES 256
 /*
- * fwd_ifaces is an ARRAY indexed by ifindex (16 B x 65536 = 1 MiB): the
+ * fwd_ifaces is an ARRAY indexed by ifindex (24 B x 65536 = 1.5 MiB): the
  * verifier inlines an array lookup, a hash lookup costs a helper call. An
  * interface whose ifindex is >= this bound cannot be managed.
  */
@@ -81,8 +81,10 @@ struct fwd_iface {
 	__u16 flags; /* FWD_IF_* */
 	__u32 mtu;   /* device MTU (L3, as `ip link` shows it) */
 	__u32 mtu6;  /* IPv6 MTU, net.ipv6.conf.<if>.mtu (<= mtu) */
+	__u32 slot;  /* its counters in fwd_ifstats: FWD_IFSTAT(slot, ...) */
+	__u32 pad;   /* zero */
 };
-_Static_assert(sizeof(struct fwd_iface) == 16, "fwd_iface must be 16 bytes");
+_Static_assert(sizeof(struct fwd_iface) == 24, "fwd_iface must be 24 bytes");
 
 /*
  * fwd_ovr value: presence of a key in fwd_ovr marks the hfwd entry of the
@@ -179,6 +181,22 @@ static const char *const fwd_counter_names[FWD_CNT_MAX] = {
 	FWD_COUNTERS(FWD_COUNTER_NAME)};
 #undef FWD_COUNTER_NAME
 #endif
+
+/*
+ * Per-interface counters: the per-CPU array fwd_ifstats holds, for each
+ * managed interface's slot (struct fwd_iface.slot, given by the agent, one
+ * per managed interface, freed and reused as interfaces come and go), one
+ * fwd_count per outcome of the packets that arrived there (rx, the same
+ * FWD_CNT_* as fwd_stats) and one of the packets redirected out of it (tx).
+ * A slot is FWD_IFSTAT_STRIDE counters; the agent sizes the map to the
+ * interfaces it may manage, so memory is bounded by --iface, not by how
+ * many interfaces ever existed. An index past the map counts nothing.
+ */
+#define FWD_IFSTAT_TX FWD_CNT_MAX /* after the rx outcomes */
+#define FWD_IFSTAT_STRIDE (FWD_CNT_MAX + 1)
+#define FWD_IFSTAT(slot, which) (FWD_IFSTAT_STRIDE * (slot) + (which))
+/* the object's size, for FWD_MAX_IFACES slots; the agent sizes it down */
+#define FWD_IFSTAT_MAX (FWD_MAX_IFACES * FWD_IFSTAT_STRIDE)
 
 /* fwd_stats value: one per counter per CPU. */
 struct fwd_count {
