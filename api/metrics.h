@@ -20,6 +20,22 @@ struct api_counts {
 	uint64_t flush_errors; /* flushes that failed */
 };
 
+/* What the process collector reports, from /proc (api_proc_parse()). */
+struct api_proc {
+	double cpu_seconds;	   /* utime + stime */
+	double start_time_seconds; /* since the epoch */
+	uint64_t virtual_bytes;
+	uint64_t resident_bytes;
+};
+
+/*
+ * Parse /proc/self/stat's text @stat and /proc/stat's @proc_stat (for
+ * btime), with @hz clock ticks a second and @page bytes a page. Pure: for
+ * tests. 0 or -EINVAL.
+ */
+int api_proc_parse(const char *stat, const char *proc_stat, long hz, long page,
+		   struct api_proc *out);
+
 /*
  * Render into a malloc'ed, NUL-terminated @text of @len bytes. 0 or
  * -errno (ops->stats' error, or -ENOMEM).
