@@ -129,6 +129,33 @@ static long open_fds(void)
 	return n - 1; /* the directory stream's own */
 }
 
+static const uint64_t latency_bounds[API_LATENCY_N] = API_LATENCY_BUCKETS_US;
+
+void api_latency_observe(struct api_counts *c, uint64_t us)
+{
+	for (int i = 0; i < API_LATENCY_N; i++)
+		if (us <= latency_bounds[i])
+			c->latency_le[i]++;
+	c->latency_count++;
+	c->latency_sum_us += us;
+}
+
+/* A Prometheus histogram: cumulative buckets, +Inf, _sum, _count. */
+static void latency(FILE *f, const struct api_counts *c)
+{
+	const char *name = "fwd_api_request_duration_seconds";
+
+	family(f, name, "histogram",
+	       "Time from a request's headers to its response being queued.");
+	for (int i = 0; i < API_LATENCY_N; i++)
+		fprintf(f, "%s_bucket{le=\"%g\"} %" PRIu64 "\n", name,
+			latency_bounds[i] / 1e6, c->latency_le[i]);
+	fprintf(f, "%s_bucket{le=\"+Inf\"} %" PRIu64 "\n", name,
+		c->latency_count);
+	fprintf(f, "%s_sum %.6f\n", name, c->latency_sum_us / 1e6);
+	fprintf(f, "%s_count %" PRIu64 "\n", name, c->latency_count);
+}
+
 /*
  * The process collector's series, named and typed as the Prometheus
  * client libraries (client_golang, client_python) name them, so the
@@ -320,6 +347,7 @@ int api_metrics_render(const struct api_ops *ops, const struct api_counts *c,
 	       "Durable writes that failed.");
 	value(f, "fwd_api_flush_errors_total", c->flush_errors);
 
+	latency(f, c);
 	build_info(f);
 	process_metrics(f);
 

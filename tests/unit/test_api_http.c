@@ -492,6 +492,55 @@ static void test_metrics_process_series_describe_this_process(void **st)
 	assert_non_null(strstr(r.body, "\nprocess_virtual_memory_bytes "));
 }
 
+/* Cumulative buckets: each observation in every bucket at or above it. */
+static void test_latency_histogram_buckets_are_cumulative(void **st)
+{
+	struct api_counts c = {};
+
+	(void)st;
+	api_latency_observe(&c, 50);	  /* <= 100 us */
+	api_latency_observe(&c, 3000);	  /* <= 5 ms */
+	api_latency_observe(&c, 5000);	  /* <= 5 ms: bounds are inclusive */
+	api_latency_observe(&c, 2000000); /* beyond 1 s: +Inf only */
+	assert_int_equal(c.latency_le[0], 1);  /* 0.0001 */
+	assert_int_equal(c.latency_le[4], 1);  /* 0.0025 */
+	assert_int_equal(c.latency_le[5], 3);  /* 0.005 */
+	assert_int_equal(c.latency_le[11], 3); /* 1 */
+	assert_int_equal(c.latency_count, 4);
+	assert_int_equal(c.latency_sum_us, 2008050);
+}
+
+/* The server observes each response it sends, /metrics' own included. */
+static void test_metrics_latency_histogram_counts_requests(void **st)
+{
+	struct resp r;
+	const char *p;
+	long count, inf;
+
+	(void)st;
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(http("GET", "/healthz", NULL, NULL, &r), 200);
+	assert_int_equal(http("GET", "/metrics", NULL, NULL, &r), 200);
+	assert_non_null(strstr(r.body, "# TYPE fwd_api_request_duration_"
+				       "seconds histogram\n"));
+	static const char cnt[] = "\nfwd_api_request_duration_seconds_count ";
+	static const char all[] =
+		"\nfwd_api_request_duration_seconds_bucket{le=\"+Inf\"} ";
+
+	p = strstr(r.body, cnt);
+	assert_non_null(p);
+	count = strtol(p + strlen(cnt), NULL, 10);
+	p = strstr(r.body, all);
+	assert_non_null(p);
+	inf = strtol(p + strlen(all), NULL, 10);
+	/* the three /healthz; /metrics is counted once it is sent */
+	assert_int_equal(count, 3);
+	assert_int_equal(inf, 3);
+	assert_non_null(strstr(
+		r.body,
+		"\nfwd_api_request_duration_seconds_bucket{le=\"1\"} 3\n"));
+}
+
 /* proc(5)'s fields counted from the last ')': a comm may hold both. */
 static void test_proc_parse_reads_fields_after_the_last_paren(void **st)
 {
@@ -1034,6 +1083,10 @@ int main(void)
 			setup, teardown),
 		cmocka_unit_test(
 			test_proc_parse_reads_fields_after_the_last_paren),
+		cmocka_unit_test(test_latency_histogram_buckets_are_cumulative),
+		cmocka_unit_test_setup_teardown(
+			test_metrics_latency_histogram_counts_requests, setup,
+			teardown),
 		cmocka_unit_test_setup_teardown(test_oversized_bodies_get_413,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_huge_headers_are_refused,
