@@ -55,9 +55,9 @@ expect() {
 	if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "got '$2', want '$3'"; fi
 }
 
-echo "1..16"
+echo "1..17"
 
-if FWD_READY="ready in" start_fwd "$tmp/fwd.log" --iface m3; then
+if FWD_READY="ready in" start_fwd "$tmp/fwd.log" --iface m3 --keep; then
 	ok "fwd starts on m1, m2 and m3"
 else
 	not_ok "fwd starts on m1, m2 and m3"
@@ -138,6 +138,18 @@ expect "fwd_ifstats did not grow" \
 	"$(bpftool map show pinned $bpffs/fwd_ifstats -j | jq .max_entries)" "$size0"
 expect "m1's counters were not touched by m3's slot" \
 	$(($(rx m1 fwd_table) - m1_rx0)) 40
+
+# a restart that adopts the pinned maps keeps every interface's counters
+m1_rx=$(rx m1 fwd_table) m2_tx=$(tx m2) m3_rx=$(rx m3 fwd_table)
+kill -TERM "$pid"
+wait "$pid" 2>/dev/null || true
+pid=
+if FWD_READY="ready in" start_fwd "$tmp/fwd2.log" --iface m3; then
+	expect "after a restart (--keep): rx m1, tx m2, rx m3 as they were" \
+		"$(rx m1 fwd_table) $(tx m2) $(rx m3 fwd_table)" "$m1_rx $m2_tx $m3_rx"
+else
+	not_ok "fwd restarts"
+fi
 
 stop_fwd
 exit $((tap_failed > 0))
