@@ -153,20 +153,10 @@ struct {
 	__type(value, struct fwd_count);
 } fwd_ifstats SEC(".maps");
 
-/*
- * *counter is the packet's outcome word: its fwd_stats counter in the low
- * byte and, once ingress() has read the ingress's fwd_ifaces entry, that
- * entry's fwd_ifstats slot above it, so the rx count at the end costs no
- * second fwd_ifaces lookup on the paths that matter.
- */
-#define OUT_WHICH 0xffU
-#define OUT_HAS_SLOT (1U << 8)
-#define OUT_SLOT_SHIFT 9
-
 /* Record why a packet ended as it did; returns @verdict for tail calls. */
 static __always_inline int verdict_of(__u32 *counter, __u32 which, int verdict)
 {
-	*counter = (*counter & ~OUT_WHICH) | which;
+	*counter = which;
 	return verdict;
 }
 
@@ -185,22 +175,20 @@ static __always_inline int mac_eq(const __u8 *a, const __u8 *b)
  * One more packet of @len bytes in counter @which of the slot of @fi, a
  * fwd_ifaces entry (NULL or not managed: no slot, not counted).
  */
-static __always_inline void count_slot(__u32 slot, __u32 which, __u32 len)
+static __always_inline void count_iface(const struct fwd_iface *fi, __u32 which,
+					__u32 len)
 {
-	__u32 idx = FWD_IFSTAT(slot, which);
-	struct fwd_count *c = bpf_map_lookup_elem(&fwd_ifstats, &idx);
+	struct fwd_count *c;
+	__u32 idx;
 
+	if (SKIP(SKIP_IFC) || !fi || !(fi->flags & FWD_IF_MANAGED))
+		return;
+	idx = FWD_IFSTAT(fi->slot, which);
+	c = bpf_map_lookup_elem(&fwd_ifstats, &idx);
 	if (c) {
 		c->packets++;
 		c->bytes += len;
 	}
-}
-
-static __always_inline void count_iface(const struct fwd_iface *fi, __u32 which,
-					__u32 len)
-{
-	if (!SKIP(SKIP_IFC) && fi && (fi->flags & FWD_IF_MANAGED))
-		count_slot(fi->slot, which, len);
 }
 
 /* ip_rcv() drops a header whose checksum does not fold to 0xffff. */
@@ -508,9 +496,6 @@ ingress(struct xdp_md *ctx, __u32 *counter, const struct ethhdr *eth, int v6)
 	__u32 ifindex = ctx->ingress_ifindex;
 	struct fwd_iface *in = bpf_map_lookup_elem(&fwd_ifaces, &ifindex);
 
-	if (!SKIP(SKIP_IFC) && in && (in->flags & FWD_IF_MANAGED))
-		*counter = (*counter & OUT_WHICH) | OUT_HAS_SLOT |
-			   in->slot << OUT_SLOT_SHIFT;
 	if (!in || !(in->flags & FWD_IF_MANAGED) ||
 	    (v6 && !(in->flags & FWD_IF_IPV6))) {
 		pass(counter,
@@ -755,22 +740,18 @@ int xdp_handle_fwd(struct xdp_md *ctx)
 				   : bpf_xdp_get_buff_len(ctx);
 	__u32 counter = FWD_CNT_PASS_NOT_IPV4;
 	int verdict = fwd_packet(ctx, &counter, &len);
-	__u32 ifindex = ctx->ingress_ifindex, which = counter & OUT_WHICH;
-	struct fwd_count *c = SKIP(SKIP_COUNT)
-				      ? NULL
-				      : bpf_map_lookup_elem(&fwd_stats, &which);
+	__u32 ifindex = ctx->ingress_ifindex;
+	struct fwd_count *c =
+		SKIP(SKIP_COUNT) ? NULL
+				 : bpf_map_lookup_elem(&fwd_stats, &counter);
 
 	if (c) {
 		c->packets++;
 		c->bytes += len;
 	}
 	/* the same outcome on the ingress's slot (rx) */
-	if (SKIP(SKIP_IFC))
-		return verdict;
-	if (counter & OUT_HAS_SLOT)
-		count_slot(counter >> OUT_SLOT_SHIFT, which, len);
-	else /* ended before ingress() looked: not IPv4, truncated */
-		count_iface(bpf_map_lookup_elem(&fwd_ifaces, &ifindex), which,
+	if (!SKIP(SKIP_IFC))
+		count_iface(bpf_map_lookup_elem(&fwd_ifaces, &ifindex), counter,
 			    len);
 	return verdict;
 }
