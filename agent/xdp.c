@@ -291,7 +291,7 @@ static int load_object(struct xdp *x, const char *path)
 		}
 		if (i == MAP_IFSTATS) {
 			err = bpf_map__set_max_entries(
-				map, x->n_slots * FWD_IFSTAT_STRIDE);
+				map, FWD_IFSTAT_BASE(x->n_slots) + 1);
 			if (err)
 				return err;
 		}
@@ -786,25 +786,59 @@ static void detach_strays(struct xdp *x)
 	if_freenameindex(ifs);
 }
 
-/* Zero slot @slot's counters on every CPU. 0 or -errno. */
+/*
+ * fwd_ifstats[@idx] on every CPU into @v (ncpu of them), or written from
+ * it. 0 or -errno.
+ */
+static int block_get(const struct xdp *x, uint32_t idx, struct fwd_ifstat *v)
+{
+	return bpf_map_lookup_elem(x->map_fd[MAP_IFSTATS], &idx, v) ? -errno
+								    : 0;
+}
+
+static int block_put(struct xdp *x, uint32_t idx, const struct fwd_ifstat *v)
+{
+	return bpf_map_update_elem(x->map_fd[MAP_IFSTATS], &idx, v, BPF_ANY)
+		       ? -errno
+		       : 0;
+}
+
+/*
+ * Make slot @slot count from zero for a new interface: its own block
+ * zeroed (no packet arrives on an interface not yet in fwd_ifaces, so
+ * nothing races), and, as what left by @slot is counted in every other
+ * block, whose other cells the data path is writing, the sum it has there
+ * now becomes its baseline. 0 or -errno.
+ */
 static int slot_zero(struct xdp *x, uint32_t slot)
 {
-	int ncpu = libbpf_num_possible_cpus(), err = 0;
-	struct fwd_count *zero;
-	uint32_t k, key;
+	int ncpu = libbpf_num_possible_cpus(), c, err;
+	uint32_t b, base = FWD_IFSTAT_BASE(x->n_slots);
+	struct fwd_count sum = {};
+	struct fwd_ifstat *v;
 
 	if (ncpu < 1)
 		return ncpu ? ncpu : -EINVAL;
-	zero = calloc(ncpu, sizeof(*zero));
-	if (!zero)
+	v = calloc(ncpu, sizeof(*v));
+	if (!v)
 		return -ENOMEM;
-	for (k = 0; k < FWD_IFSTAT_STRIDE && !err; k++) {
-		key = FWD_IFSTAT(slot, k);
-		if (bpf_map_update_elem(x->map_fd[MAP_IFSTATS], &key, zero,
-					BPF_ANY))
-			err = -errno;
+	err = block_put(x, slot, v);
+	for (b = 0; !err && b < x->n_slots; b++) {
+		err = block_get(x, b, v);
+		for (c = 0; !err && c < ncpu; c++) {
+			sum.packets += v[c].tx[slot].packets;
+			sum.bytes += v[c].tx[slot].bytes;
+		}
 	}
-	free(zero);
+	if (!err)
+		err = block_get(x, base, v);
+	if (!err) {
+		for (c = 1; c < ncpu; c++)
+			v[c].tx[slot] = (struct fwd_count){};
+		v[0].tx[slot] = sum;
+		err = block_put(x, base, v);
+	}
+	free(v);
 	return err;
 }
 
@@ -1169,17 +1203,20 @@ int xdp_stats(const struct xdp *x, struct fwd_count out[FWD_CNT_MAX])
 
 int xdp_ifstats(const struct xdp *x, struct xdp_ifstat *out, int max)
 {
-	int ncpu = libbpf_num_possible_cpus(), c, i, n = 0;
-	struct fwd_count *v, *sum;
-	uint32_t k, key;
-	int err = 0;
+	int ncpu = libbpf_num_possible_cpus(), c, i, k, n = 0, err = 0;
+	struct fwd_count *tx = NULL;
+	struct fwd_ifstat *v;
+	uint32_t b, s;
 
 	if (ncpu < 1)
 		return ncpu ? ncpu : -EINVAL;
 	v = calloc(ncpu, sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	for (i = 0; i < x->n_att && n < max && !err; i++) {
+	tx = calloc(FWD_MAX_IFACES, sizeof(*tx));
+	if (!v || !tx) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < x->n_att && n < max; i++) {
 		const struct xdp_att *a = &x->att[i];
 
 		if (a->slot >= x->n_slots)
@@ -1187,21 +1224,36 @@ int xdp_ifstats(const struct xdp *x, struct xdp_ifstat *out, int max)
 		memset(&out[n], 0, sizeof(out[n]));
 		out[n].ifindex = a->ifindex;
 		snprintf(out[n].name, sizeof(out[n].name), "%s", a->name);
-		for (k = 0; k < FWD_IFSTAT_STRIDE; k++) {
-			key = FWD_IFSTAT(a->slot, k);
-			if (bpf_map_lookup_elem(x->map_fd[MAP_IFSTATS], &key,
-						v)) {
-				err = -errno;
-				break;
+		err = block_get(x, a->slot, v);
+		if (err)
+			goto out;
+		for (c = 0; c < ncpu; c++)
+			for (k = 0; k < FWD_CNT_MAX; k++) {
+				out[n].rx[k].packets += v[c].rx[k].packets;
+				out[n].rx[k].bytes += v[c].rx[k].bytes;
 			}
-			sum = k == FWD_IFSTAT_TX ? &out[n].tx : &out[n].rx[k];
-			for (c = 0; c < ncpu; c++) {
-				sum->packets += v[c].packets;
-				sum->bytes += v[c].bytes;
-			}
-		}
 		n++;
 	}
+	/* tx: every block's cells of the slot, less its baseline */
+	for (b = 0; b <= FWD_IFSTAT_BASE(x->n_slots); b++) {
+		bool base = b == FWD_IFSTAT_BASE(x->n_slots);
+
+		err = block_get(x, b, v);
+		if (err)
+			goto out;
+		for (c = 0; c < ncpu; c++)
+			for (s = 0; s < x->n_slots; s++) {
+				tx[s].packets += base ? -v[c].tx[s].packets
+						      : v[c].tx[s].packets;
+				tx[s].bytes += base ? -v[c].tx[s].bytes
+						    : v[c].tx[s].bytes;
+			}
+	}
+	for (i = 0, k = 0; i < x->n_att && k < n; i++)
+		if (x->att[i].slot < x->n_slots)
+			out[k++].tx = tx[x->att[i].slot];
+out:
 	free(v);
+	free(tx);
 	return err ? err : n;
 }

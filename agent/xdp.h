@@ -102,8 +102,9 @@ struct xdp_ifstat {
 };
 /*
  * Per-interface counters of up to @max managed interfaces, in the order
- * they were attached: how many were filled, or -errno. One map read per
- * counter: for a scrape, not a loop.
+ * they were attached: how many were filled, or -errno. rx from each
+ * interface's block, tx summed over every block less its baseline (see
+ * struct fwd_ifstat). One map read per slot: for a scrape, not a loop.
  */
 int xdp_ifstats(const struct xdp *x, struct xdp_ifstat *out, int max);
 

@@ -142,15 +142,16 @@ struct {
 } fwd_stats SEC(".maps");
 
 /*
- * Per-interface counters (FWD_IFSTAT()): a PERCPU_ARRAY like fwd_stats, so
- * a count is an inlined lookup and two adds on a line of this CPU's own.
- * The agent sets max_entries to its interfaces' slots before load.
+ * Per-interface counters (struct fwd_ifstat): a PERCPU_ARRAY like
+ * fwd_stats, so a count is an inlined lookup and adds on this CPU's own
+ * lines. The agent sets max_entries to its slots and the baseline before
+ * load.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, FWD_IFSTAT_MAX);
+	__uint(max_entries, FWD_MAX_IFACES + 1);
 	__type(key, __u32);
-	__type(value, struct fwd_count);
+	__type(value, struct fwd_ifstat);
 } fwd_ifstats SEC(".maps");
 
 /* Record why a packet ended as it did; returns @verdict for tail calls. */
@@ -172,22 +173,32 @@ static __always_inline int mac_eq(const __u8 *a, const __u8 *b)
 }
 
 /*
- * One more packet of @len bytes in counter @which of the slot of @fi, a
- * fwd_ifaces entry (NULL or not managed: no slot, not counted).
+ * One more packet of @len bytes that arrived on the interface of @in, a
+ * fwd_ifaces entry (NULL or not managed: no slot, not counted), and ended
+ * as @which; and left by the interface of @out, if not NULL. One lookup:
+ * both counts are in the ingress's block.
  */
-static __always_inline void count_iface(const struct fwd_iface *fi, __u32 which,
-					__u32 len)
+static __always_inline void count_iface(const struct fwd_iface *in,
+					const struct fwd_iface *out,
+					__u32 which, __u32 len)
 {
-	struct fwd_count *c;
-	__u32 idx;
+	struct fwd_ifstat *s;
+	__u32 slot;
 
-	if (SKIP(SKIP_IFC) || !fi || !(fi->flags & FWD_IF_MANAGED))
+	if (SKIP(SKIP_IFC) || !in || !(in->flags & FWD_IF_MANAGED))
 		return;
-	idx = FWD_IFSTAT(fi->slot, which);
-	c = bpf_map_lookup_elem(&fwd_ifstats, &idx);
-	if (c) {
-		c->packets++;
-		c->bytes += len;
+	slot = in->slot;
+	s = bpf_map_lookup_elem(&fwd_ifstats, &slot);
+	if (!s)
+		return;
+	if (which < FWD_CNT_MAX) {
+		s->rx[which].packets++;
+		s->rx[which].bytes += len;
+	}
+	if (out && (out->flags & FWD_IF_MANAGED) &&
+	    out->slot < FWD_MAX_IFACES) {
+		s->tx[out->slot].packets++;
+		s->tx[out->slot].bytes += len;
 	}
 }
 
@@ -242,7 +253,7 @@ static __always_inline int forward(struct xdp_md *ctx, __u32 *counter,
 				   __u32 *len, int check_mtu, __u32 which,
 				   int v6)
 {
-	__u32 egress = nh->ifindex;
+	__u32 egress = nh->ifindex, ingress = ctx->ingress_ifindex;
 	const struct fwd_iface *out = NULL;
 	void *data, *data_end;
 	struct ipv6hdr *ip6;
@@ -307,7 +318,9 @@ static __always_inline int forward(struct xdp_md *ctx, __u32 *counter,
 	iph->check = (__sum16)(check + (check >= 0xffff));
 	iph->ttl--;
 sent:
-	count_iface(out, FWD_IFSTAT_TX, *len);
+	/* rx and tx in one; xdp_handle_fwd() counts the rest, the passes */
+	count_iface(bpf_map_lookup_elem(&fwd_ifaces, &ingress), out, which,
+		    *len);
 	return verdict_of(counter, which, verdict);
 }
 
@@ -749,10 +762,10 @@ int xdp_handle_fwd(struct xdp_md *ctx)
 		c->packets++;
 		c->bytes += len;
 	}
-	/* the same outcome on the ingress's slot (rx) */
-	if (!SKIP(SKIP_IFC))
-		count_iface(bpf_map_lookup_elem(&fwd_ifaces, &ifindex), counter,
-			    len);
+	/* the same outcome on the ingress's slot (forward() counted its own) */
+	if (!SKIP(SKIP_IFC) && verdict != XDP_REDIRECT)
+		count_iface(bpf_map_lookup_elem(&fwd_ifaces, &ifindex), NULL,
+			    counter, len);
 	return verdict;
 }
 

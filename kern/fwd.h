@@ -182,27 +182,33 @@ static const char *const fwd_counter_names[FWD_CNT_MAX] = {
 #undef FWD_COUNTER_NAME
 #endif
 
-/*
- * Per-interface counters: the per-CPU array fwd_ifstats holds, for each
- * managed interface's slot (struct fwd_iface.slot, given by the agent, one
- * per managed interface, freed and reused as interfaces come and go), one
- * fwd_count per outcome of the packets that arrived there (rx, the same
- * FWD_CNT_* as fwd_stats) and one of the packets redirected out of it (tx).
- * A slot is FWD_IFSTAT_STRIDE counters; the agent sizes the map to the
- * interfaces it may manage, so memory is bounded by --iface, not by how
- * many interfaces ever existed. An index past the map counts nothing.
- */
-#define FWD_IFSTAT_TX FWD_CNT_MAX /* after the rx outcomes */
-#define FWD_IFSTAT_STRIDE (FWD_CNT_MAX + 1)
-#define FWD_IFSTAT(slot, which) (FWD_IFSTAT_STRIDE * (slot) + (which))
-/* the object's size, for FWD_MAX_IFACES slots; the agent sizes it down */
-#define FWD_IFSTAT_MAX (FWD_MAX_IFACES * FWD_IFSTAT_STRIDE)
-
 /* fwd_stats value: one per counter per CPU. */
 struct fwd_count {
 	__u64 packets;
 	__u64 bytes;
 };
 _Static_assert(sizeof(struct fwd_count) == 16, "fwd_count must be 16 bytes");
+
+/*
+ * Per-interface counters: fwd_ifstats, a per-CPU array of one fwd_ifstat
+ * per managed interface's slot (fwd_iface.slot: the agent gives one to
+ * each interface it manages and takes it back when the interface goes),
+ * sized by the agent to the interfaces named at start, so its memory is
+ * bounded by --iface, not by how many interfaces ever came and went.
+ *
+ * A packet is counted once, in the block of the interface it arrived on:
+ * rx[its outcome] (the FWD_CNT_* of fwd_stats) and, if fwd forwarded it,
+ * tx[the egress's slot] too, so the data path does one lookup a packet.
+ * What left by the interface of slot X is tx[X] summed over every block,
+ * less the agent's baseline for X: the block at index FWD_IFSTAT_BASE(n),
+ * n the map's slots, which the program never counts in (its CPU 0 entry
+ * holds tx[X] as it was when slot X was last given to a new interface).
+ */
+struct fwd_ifstat {
+	struct fwd_count rx[FWD_CNT_MAX];    /* arrived here, by outcome */
+	struct fwd_count tx[FWD_MAX_IFACES]; /* forwarded, by egress slot */
+};
+_Static_assert(sizeof(struct fwd_ifstat) % 8 == 0, "fwd_ifstat padding");
+#define FWD_IFSTAT_BASE(n_slots) (n_slots)
 
 #endif /* FWD_H */

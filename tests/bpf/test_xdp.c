@@ -454,14 +454,23 @@ static void counters_read(struct fwd_count sum[FWD_CNT_MAX])
 	}
 }
 
+/*
+ * fwd_ifstats as the agent reports it, flat: per slot, FWD_CNT_MAX rx
+ * counters then tx (what left by the slot's interface: its cells summed
+ * over every block; the tests never set a baseline, so that is all).
+ */
+#define FWD_IFSTAT_TX FWD_CNT_MAX
+#define FWD_IFSTAT_STRIDE (FWD_CNT_MAX + 1)
+#define FWD_IFSTAT(slot, which) (FWD_IFSTAT_STRIDE * (slot) + (which))
 #define N_IFSTATS (FWD_MAX_IFACES * FWD_IFSTAT_STRIDE)
+#define N_BLOCKS (FWD_MAX_IFACES + 1)
 
 /* Every fwd_ifstats counter, summed over CPUs, in one batch read. */
 static struct fwd_count *ifstats_read(void)
 {
 	struct fwd_count *sum = calloc(N_IFSTATS, sizeof(*sum));
-	struct fwd_count *v = calloc((size_t)N_IFSTATS * env.ncpus, sizeof(*v));
-	__u32 *keys = calloc(N_IFSTATS, sizeof(*keys)), out, n = N_IFSTATS;
+	struct fwd_ifstat *v = calloc((size_t)N_BLOCKS * env.ncpus, sizeof(*v));
+	__u32 *keys = calloc(N_BLOCKS, sizeof(*keys)), out, n = N_BLOCKS;
 	LIBBPF_OPTS(bpf_map_batch_opts, o);
 	int err;
 
@@ -469,11 +478,31 @@ static struct fwd_count *ifstats_read(void)
 	err = bpf_map_lookup_batch(env.ifstats_fd, NULL, &out, keys, v, &n, &o);
 	if (err && errno != ENOENT)
 		fail_msg("fwd_ifstats batch read: %s", strerror(errno));
-	assert_int_equal(n, N_IFSTATS);
+	assert_int_equal(n, N_BLOCKS);
 	for (__u32 i = 0; i < n; i++) {
 		for (int c = 0; c < env.ncpus; c++) {
-			sum[keys[i]].packets += v[i * env.ncpus + c].packets;
-			sum[keys[i]].bytes += v[i * env.ncpus + c].bytes;
+			const struct fwd_ifstat *b = &v[i * env.ncpus + c];
+
+			/* the baseline block is the agent's: never counted */
+			if (keys[i] == FWD_IFSTAT_BASE(FWD_MAX_IFACES)) {
+				for (int k = 0; k < FWD_MAX_IFACES; k++)
+					if (b->tx[k].packets)
+						fail_msg("the program counted "
+							 "in the baseline");
+				continue;
+			}
+			for (int k = 0; k < FWD_CNT_MAX; k++) {
+				sum[FWD_IFSTAT(keys[i], k)].packets +=
+					b->rx[k].packets;
+				sum[FWD_IFSTAT(keys[i], k)].bytes +=
+					b->rx[k].bytes;
+			}
+			for (int k = 0; k < FWD_MAX_IFACES; k++) {
+				sum[FWD_IFSTAT(k, FWD_IFSTAT_TX)].packets +=
+					b->tx[k].packets;
+				sum[FWD_IFSTAT(k, FWD_IFSTAT_TX)].bytes +=
+					b->tx[k].bytes;
+			}
 		}
 	}
 	free(keys);

@@ -30,6 +30,7 @@ m3_up() {
 	ip -n h3 addr add 10.3.0.2/24 dev p3
 	ip -n h3 route add default via 10.3.0.1
 	ip -n h3 neigh replace 10.3.0.1 lladdr $MAC_M3 dev p3 nud permanent
+	ip neigh replace 10.3.0.77 lladdr $MAC_P3 dev m3 nud permanent
 }
 m3_up
 
@@ -55,7 +56,7 @@ expect() {
 	if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "got '$2', want '$3'"; fi
 }
 
-echo "1..17"
+echo "1..18"
 
 if FWD_READY="ready in" start_fwd "$tmp/fwd.log" --iface m3 --keep; then
 	ok "fwd starts on m1, m2 and m3"
@@ -105,10 +106,12 @@ expect "rx over interfaces sums to fwd_packets_total, every outcome" "$sums" ""
 # m3 comes and goes: a new m3 is a new interface, its counters start at 0,
 # and the map holds the slots of the three names, however many m3s were
 size0=$(bpftool map show pinned $bpffs/fwd_ifstats -j | jq .max_entries)
-expect "fwd_ifstats holds 3 slots of FWD_CNT_MAX + 1" "$size0" \
-	$((3 * ($(grep -c '^	X(' "$top/kern/fwd.h") + 1)))
+expect "fwd_ifstats holds 3 slots and the agent's baseline" "$size0" 4
 send h3 10.2.0.77 7
+send h1 10.3.0.77 9
+h1_more=9 # what h1 sent after the first 40, all by the table too
 expect "7 datagrams h3 -> h2: rx m3 fwd_table" "$(rx m3 fwd_table)" 7
+expect "9 datagrams h1 -> m3: tx m3" "$(tx m3)" 9
 ok_recreate=1
 for round in 1 2 3 4 5; do
 	ix_old=$(ip -j link show m3 | jq '.[0].ifindex')
@@ -121,32 +124,37 @@ for round in 1 2 3 4 5; do
 		sleep 0.02
 	done
 	n=$((round + 2))
-	before=$(rx m3 fwd_table)
+	before=$(rx m3 fwd_table) tx_before=$(tx m3)
 	send h3 10.2.0.77 $n
-	after=$(rx m3 fwd_table)
-	if [ "$ix" = "$ix_old" ] || [ "$before" != 0 ] || [ "$after" != $n ]; then
+	send h1 10.3.0.77 $((n + 1))
+	h1_more=$((h1_more + n + 1))
+	after=$(rx m3 fwd_table) tx_after=$(tx m3)
+	if [ "$ix" = "$ix_old" ] || [ "$before $tx_before" != "0 0" ] ||
+		[ "$after $tx_after" != "$n $((n + 1))" ]; then
 		ok_recreate=0
 		not_ok "m3 re-created (round $round)" \
-			"ifindex $ix_old -> $ix, rx fwd_table $before then $after, want 0 then $n"
+			"ifindex $ix_old -> $ix, rx fwd_table $before then $after, want 0 then $n" \
+			"tx $tx_before then $tx_after, want 0 then $((n + 1))"
 		break
 	fi
 done
-[ $ok_recreate = 1 ] && ok "m3 re-created 5 times: each new one counts from 0, exactly"
+[ $ok_recreate = 1 ] && ok "m3 re-created 5 times: each new one counts rx and tx from 0, exactly"
 expect "QueryStats lists m1, m2, m3 once each" \
 	"$(stats | jq -c '[.Interfaces[].Name] | sort')" '["m1","m2","m3"]'
 expect "fwd_ifstats did not grow" \
 	"$(bpftool map show pinned $bpffs/fwd_ifstats -j | jq .max_entries)" "$size0"
 expect "m1's counters were not touched by m3's slot" \
-	$(($(rx m1 fwd_table) - m1_rx0)) 40
+	$(($(rx m1 fwd_table) - m1_rx0)) $((40 + h1_more))
 
 # a restart that adopts the pinned maps keeps every interface's counters
-m1_rx=$(rx m1 fwd_table) m2_tx=$(tx m2) m3_rx=$(rx m3 fwd_table)
+m1_rx=$(rx m1 fwd_table) m2_tx=$(tx m2) m3_rx=$(rx m3 fwd_table) m3_tx=$(tx m3)
 kill -TERM "$pid"
 wait "$pid" 2>/dev/null || true
 pid=
 if FWD_READY="ready in" start_fwd "$tmp/fwd2.log" --iface m3; then
-	expect "after a restart (--keep): rx m1, tx m2, rx m3 as they were" \
-		"$(rx m1 fwd_table) $(tx m2) $(rx m3 fwd_table)" "$m1_rx $m2_tx $m3_rx"
+	expect "after a restart (--keep): rx m1, tx m2, rx and tx m3 as they were" \
+		"$(rx m1 fwd_table) $(tx m2) $(rx m3 fwd_table) $(tx m3)" \
+		"$m1_rx $m2_tx $m3_rx $m3_tx"
 else
 	not_ok "fwd restarts"
 fi
