@@ -246,7 +246,7 @@ static __always_inline int addr_special(__be32 addr)
  * sent) is dropped, as ip_rcv() trims it, so the bytes sent are the bytes
  * the kernel would send. @v6: an IPv6 frame (hop limit, no checksum).
  * Inlined at each path's end; @v6 and @check_mtu are constants there.
- * What leaves is counted on the egress's slot (tx) too.
+ * Counted here, in the ingress's block: rx as @which, tx by egress.
  */
 static __always_inline int forward(struct xdp_md *ctx, __u32 *counter,
 				   const struct fwd_entry *nh, __u32 tot_len,
