@@ -533,6 +533,26 @@ static int op_stats(void *arg, struct api_stats *out)
 	return 0;
 }
 
+static int op_ifstats(void *arg, struct api_ifstat *out, int max)
+{
+	struct daemon *d = arg;
+	struct xdp_ifstat *xs;
+	int n, i;
+
+	xs = calloc(max, sizeof(*xs));
+	if (!xs)
+		return -ENOMEM;
+	n = xdp_ifstats(d->xdp, xs, max);
+	for (i = 0; i < n; i++) {
+		out[i].ifindex = xs[i].ifindex;
+		memcpy(out[i].name, xs[i].name, sizeof(out[i].name));
+		memcpy(out[i].rx, xs[i].rx, sizeof(out[i].rx));
+		out[i].tx = xs[i].tx;
+	}
+	free(xs);
+	return n;
+}
+
 static int op_flush(void *arg)
 {
 	struct daemon *d = arg;
@@ -605,6 +625,7 @@ static int api_start(struct daemon *d)
 		.lookup = op_lookup,
 		.walk = op_walk,
 		.stats = op_stats,
+		.ifstats = op_ifstats,
 		.flush = op_flush,
 	};
 	struct api_opts ao = {

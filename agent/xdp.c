@@ -50,15 +50,17 @@ enum xdp_map_id {
 	MAP_LOCAL,
 	MAP_HFWD6,
 	MAP_OVR6,
+	MAP_IFSTATS,
 	N_MAPS
 };
 
 /* Map names are contracts: they are also the pin file names. */
 static const char *const map_names[N_MAPS] = {
-	[MAP_HFWD] = "hfwd",	   [MAP_OVR] = "fwd_ovr",
-	[MAP_PORTS] = "fwd_ports", [MAP_IFACES] = "fwd_ifaces",
-	[MAP_STATS] = "fwd_stats", [MAP_LOCAL] = "fwd_local",
-	[MAP_HFWD6] = "hfwd6",	   [MAP_OVR6] = "fwd_ovr6",
+	[MAP_HFWD] = "hfwd",	       [MAP_OVR] = "fwd_ovr",
+	[MAP_PORTS] = "fwd_ports",     [MAP_IFACES] = "fwd_ifaces",
+	[MAP_STATS] = "fwd_stats",     [MAP_LOCAL] = "fwd_local",
+	[MAP_HFWD6] = "hfwd6",	       [MAP_OVR6] = "fwd_ovr6",
+	[MAP_IFSTATS] = "fwd_ifstats",
 };
 
 #define PROG_PIN "fwd_prog"
@@ -78,6 +80,7 @@ struct xdp_known {
 struct xdp_att {
 	uint32_t ifindex;
 	char name[IF_NAMESIZE];
+	uint32_t slot;	/* in fwd_ifstats; x->n_slots: none free, not counted */
 	uint32_t flags; /* XDP_FLAGS_DRV_MODE or XDP_FLAGS_SKB_MODE */
 	bool replaced;	/* swapped in over a previous instance's program */
 };
@@ -100,6 +103,13 @@ struct xdp {
 	uint32_t max_entries;
 	struct xdp_att att[FWD_MAX_IFACES];
 	int n_att;
+	/*
+	 * fwd_ifstats slots: one per interface named at start, so the map's
+	 * size is fixed by the configuration; an interface takes a free one
+	 * when it is attached and gives it back when it goes.
+	 */
+	uint32_t n_slots;
+	bool slot_used[FWD_MAX_IFACES];
 };
 
 int xdp_parse_mode(const char *s, enum xdp_mode *mode)
@@ -276,6 +286,12 @@ static int load_object(struct xdp *x, const char *path)
 		if (i == MAP_HFWD || i == MAP_OVR || i == MAP_HFWD6 ||
 		    i == MAP_OVR6) {
 			err = bpf_map__set_max_entries(map, x->max_entries);
+			if (err)
+				return err;
+		}
+		if (i == MAP_IFSTATS) {
+			err = bpf_map__set_max_entries(
+				map, FWD_IFSTAT_BASE(x->n_slots) + 1);
 			if (err)
 				return err;
 		}
@@ -771,6 +787,104 @@ static void detach_strays(struct xdp *x)
 }
 
 /*
+ * fwd_ifstats[@idx] on every CPU into @v (ncpu of them), or written from
+ * it. 0 or -errno.
+ */
+static int block_get(const struct xdp *x, uint32_t idx, struct fwd_ifstat *v)
+{
+	return bpf_map_lookup_elem(x->map_fd[MAP_IFSTATS], &idx, v) ? -errno
+								    : 0;
+}
+
+static int block_put(struct xdp *x, uint32_t idx, const struct fwd_ifstat *v)
+{
+	return bpf_map_update_elem(x->map_fd[MAP_IFSTATS], &idx, v, BPF_ANY)
+		       ? -errno
+		       : 0;
+}
+
+/*
+ * Make slot @slot count from zero for a new interface: its own block
+ * zeroed (no packet arrives on an interface not yet in fwd_ifaces, so
+ * nothing races), and, as what left by @slot is counted in every other
+ * block, whose other cells the data path is writing, the sum it has there
+ * now becomes its baseline. 0 or -errno.
+ */
+static int slot_zero(struct xdp *x, uint32_t slot)
+{
+	int ncpu = libbpf_num_possible_cpus(), c, err;
+	uint32_t b, base = FWD_IFSTAT_BASE(x->n_slots);
+	struct fwd_count sum = {};
+	struct fwd_ifstat *v;
+
+	if (ncpu < 1)
+		return ncpu ? ncpu : -EINVAL;
+	v = calloc(ncpu, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	err = block_put(x, slot, v);
+	for (b = 0; !err && b < x->n_slots; b++) {
+		err = block_get(x, b, v);
+		for (c = 0; !err && c < ncpu; c++) {
+			sum.packets += v[c].tx[slot].packets;
+			sum.bytes += v[c].tx[slot].bytes;
+		}
+	}
+	if (!err)
+		err = block_get(x, base, v);
+	if (!err) {
+		for (c = 1; c < ncpu; c++)
+			v[c].tx[slot] = (struct fwd_count){};
+		v[0].tx[slot] = sum;
+		err = block_put(x, base, v);
+	}
+	free(v);
+	return err;
+}
+
+/*
+ * Give @a a slot in fwd_ifstats: the one its fwd_ifaces entry already
+ * names if a previous instance left it managed (its counters go on), else
+ * a free one, zeroed (a former interface's counts must not show up under
+ * this one's name). None free (more interfaces than were named at start,
+ * for a moment): x->n_slots, which the program does not count.
+ */
+static void slot_take(struct xdp *x, struct xdp_att *a)
+{
+	struct fwd_iface v;
+	uint32_t s;
+	int err;
+
+	if (x->reused[MAP_IFACES] && x->reused[MAP_IFSTATS] &&
+	    !bpf_map_lookup_elem(x->map_fd[MAP_IFACES], &a->ifindex, &v) &&
+	    (v.flags & FWD_IF_MANAGED) && v.slot < x->n_slots &&
+	    !x->slot_used[v.slot]) {
+		a->slot = v.slot;
+		x->slot_used[v.slot] = true;
+		return;
+	}
+	for (s = 0; s < x->n_slots && x->slot_used[s]; s++)
+		;
+	a->slot = s;
+	if (s == x->n_slots) {
+		pr_warn("%s: no free slot for per-interface counters", a->name);
+		return;
+	}
+	x->slot_used[s] = true;
+	err = slot_zero(x, s);
+	if (err)
+		pr_warn("%s: cannot zero its counters: %s", a->name,
+			strerror(-err));
+}
+
+static void slot_give(struct xdp *x, struct xdp_att *a)
+{
+	if (a->slot < x->n_slots)
+		x->slot_used[a->slot] = false;
+	a->slot = x->n_slots;
+}
+
+/*
  * Adopted fwd_ifaces/fwd_ports may name interfaces no longer managed.
  * fwd_ports is a hash: delete its stale keys. fwd_ifaces is an array:
  * every index exists, so zero each managed-looking entry of an interface
@@ -872,6 +986,7 @@ int xdp_open(struct xdp **out, const struct xdp_opts *o)
 		snprintf(a->name, sizeof(a->name), "%s", o->ifaces[i]);
 		x->n_att++;
 	}
+	x->n_slots = x->n_att;
 	err = check_bpffs(x->bpffs);
 	if (err)
 		goto err_free;
@@ -888,6 +1003,8 @@ int xdp_open(struct xdp **out, const struct xdp_opts *o)
 	err = load_object(x, path);
 	if (err)
 		goto err_close;
+	for (i = 0; i < x->n_att; i++)
+		slot_take(x, &x->att[i]);
 	err = pin_maps(x);
 	if (err)
 		goto err_unpin;
@@ -999,8 +1116,10 @@ int xdp_iface_set(struct xdp *x, uint32_t ifindex, const char *name,
 		err = attach_one(x, a);
 		if (err)
 			return err;
+		slot_take(x, a);
 		x->n_att++;
 	}
+	v.slot = a->slot;
 	memcpy(v.mac, mac, 6);
 	if (bpf_map_update_elem(x->map_fd[MAP_IFACES], &ifindex, &v, BPF_ANY))
 		return -errno;
@@ -1029,6 +1148,7 @@ void xdp_iface_del(struct xdp *x, uint32_t ifindex)
 		return;
 	/* renamed away, the device still runs our program: take it off */
 	detach_one(x, a);
+	slot_give(x, a);
 	*a = x->att[--x->n_att];
 }
 
@@ -1079,4 +1199,61 @@ int xdp_stats(const struct xdp *x, struct fwd_count out[FWD_CNT_MAX])
 	}
 	free(v);
 	return err;
+}
+
+int xdp_ifstats(const struct xdp *x, struct xdp_ifstat *out, int max)
+{
+	int ncpu = libbpf_num_possible_cpus(), c, i, k, n = 0, err = 0;
+	struct fwd_count *tx = NULL;
+	struct fwd_ifstat *v;
+	uint32_t b, s;
+
+	if (ncpu < 1)
+		return ncpu ? ncpu : -EINVAL;
+	v = calloc(ncpu, sizeof(*v));
+	tx = calloc(FWD_MAX_IFACES, sizeof(*tx));
+	if (!v || !tx) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < x->n_att && n < max; i++) {
+		const struct xdp_att *a = &x->att[i];
+
+		if (a->slot >= x->n_slots)
+			continue;
+		memset(&out[n], 0, sizeof(out[n]));
+		out[n].ifindex = a->ifindex;
+		snprintf(out[n].name, sizeof(out[n].name), "%s", a->name);
+		err = block_get(x, a->slot, v);
+		if (err)
+			goto out;
+		for (c = 0; c < ncpu; c++)
+			for (k = 0; k < FWD_CNT_MAX; k++) {
+				out[n].rx[k].packets += v[c].rx[k].packets;
+				out[n].rx[k].bytes += v[c].rx[k].bytes;
+			}
+		n++;
+	}
+	/* tx: every block's cells of the slot, less its baseline */
+	for (b = 0; b <= FWD_IFSTAT_BASE(x->n_slots); b++) {
+		bool base = b == FWD_IFSTAT_BASE(x->n_slots);
+
+		err = block_get(x, b, v);
+		if (err)
+			goto out;
+		for (c = 0; c < ncpu; c++)
+			for (s = 0; s < x->n_slots; s++) {
+				tx[s].packets += base ? -v[c].tx[s].packets
+						      : v[c].tx[s].packets;
+				tx[s].bytes += base ? -v[c].tx[s].bytes
+						    : v[c].tx[s].bytes;
+			}
+	}
+	for (i = 0, k = 0; i < x->n_att && k < n; i++)
+		if (x->att[i].slot < x->n_slots)
+			out[k++].tx = tx[x->att[i].slot];
+out:
+	free(v);
+	free(tx);
+	return err ? err : n;
 }

@@ -4,7 +4,8 @@
  * managed interfaces, and adopt what a previous instance left behind.
  *
  * Maps are pinned under the bpffs directory (<bpffs>/hfwd, fwd_ovr,
- * fwd_ports, fwd_ifaces, fwd_stats), the program at <bpffs>/fwd_prog, and
+ * fwd_ports, fwd_ifaces, fwd_stats, fwd_ifstats ...), the program at
+ * <bpffs>/fwd_prog, and
  * it is attached through netlink, so all outlive the process: after a
  * crash or with --keep, the next instance reuses the pinned maps, finds
  * the attached program through its pin (no CAP_SYS_ADMIN needed) and swaps
@@ -91,6 +92,21 @@ int xdp_local_adopt(const struct xdp *x, uint32_t *keys,
 int xdp_local_write(struct xdp *x, uint32_t idx, const struct fwd_local *b);
 /* Counters summed over CPUs. 0 or -errno. */
 int xdp_stats(const struct xdp *x, struct fwd_count out[FWD_CNT_MAX]);
+
+/* One managed interface's counters (fwd_ifstats), summed over CPUs. */
+struct xdp_ifstat {
+	uint32_t ifindex;
+	char name[16];			  /* IF_NAMESIZE */
+	struct fwd_count rx[FWD_CNT_MAX]; /* arrived here, by outcome */
+	struct fwd_count tx;		  /* redirected out of here */
+};
+/*
+ * Per-interface counters of up to @max managed interfaces, in the order
+ * they were attached: how many were filled, or -errno. rx from each
+ * interface's block, tx summed over every block less its baseline (see
+ * struct fwd_ifstat). One map read per slot: for a scrape, not a loop.
+ */
+int xdp_ifstats(const struct xdp *x, struct xdp_ifstat *out, int max);
 
 /* The object file to load: @given, else next to the executable, else the
  * installed path. Fills @path. -ENOENT if none exists (logged). */

@@ -449,6 +449,49 @@ static int do_query(struct act *a)
 	return 0;
 }
 
+/* {"packets":N,"bytes":N} as @key of @obj; false on no memory. */
+static bool count_add(cJSON *obj, const char *key, const struct fwd_count *c)
+{
+	cJSON *o = cJSON_AddObjectToObject(obj, key);
+
+	return o && cJSON_AddNumberToObject(o, "packets", c->packets) &&
+	       cJSON_AddNumberToObject(o, "bytes", c->bytes);
+}
+
+/*
+ * "Interfaces":[{"Iface":4,"Name":"enp0s9","Rx":{<outcome>:{packets,
+ * bytes}...},"Tx":{packets,bytes}}]: per managed interface, the outcomes
+ * of what arrived there (Counters' names) and what was redirected out.
+ */
+static int ifstats_add(struct act *a, cJSON *obj, bool *ok)
+{
+	struct api_ifstat *is;
+	cJSON *arr, *o, *rx;
+	int n, i, k;
+
+	if (!a->ops->ifstats)
+		return 0;
+	is = calloc(FWD_MAX_IFACES, sizeof(*is));
+	if (!is)
+		return -ENOMEM;
+	n = a->ops->ifstats(a->ops->arg, is, FWD_MAX_IFACES);
+	arr = n >= 0 && *ok ? cJSON_AddArrayToObject(obj, "Interfaces") : NULL;
+	*ok = *ok && (n < 0 || arr);
+	for (i = 0; *ok && i < n; i++) {
+		o = cJSON_CreateObject();
+		*ok = o && cJSON_AddItemToArray(arr, o) &&
+		      cJSON_AddNumberToObject(o, "Iface", is[i].ifindex) &&
+		      cJSON_AddStringToObject(o, "Name", is[i].name);
+		rx = *ok ? cJSON_AddObjectToObject(o, "Rx") : NULL;
+		*ok = rx != NULL;
+		for (k = 0; *ok && k < FWD_CNT_MAX; k++)
+			*ok = count_add(rx, fwd_counter_names[k], &is[i].rx[k]);
+		*ok = *ok && count_add(o, "Tx", &is[i].tx);
+	}
+	free(is);
+	return n < 0 ? n : 0;
+}
+
 static int do_stats(struct act *a)
 {
 	struct api_stats st;
@@ -486,6 +529,12 @@ static int do_stats(struct act *a)
 	     cJSON_AddNumberToObject(ag, "loopMaxMicroseconds",
 				     st.loop_max_us) &&
 	     cJSON_AddNumberToObject(ag, "loopSlowCallbacks", st.loop_slow);
+	err = ifstats_add(a, obj, &ok);
+	if (err) {
+		cJSON_Delete(obj);
+		return fail(a, API_ERR_QUERY, "query error: stats: %s",
+			    strerror(-err));
+	}
 	a->err = reply_set(a->r, obj, ok, API_OK);
 	return 0;
 }

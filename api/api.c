@@ -99,6 +99,7 @@ struct api_req {
 	bool too_large;	 /* body passed API_BODY_MAX */
 	bool queued;	 /* a response is queued: ignore the rest */
 	bool done;	 /* @reply is final (flushed), send it on resume */
+	uint64_t t0;	 /* headers in, loop_now_us(): the latency's start */
 	struct api_reply reply;
 	struct api_req *next; /* in api->pending */
 };
@@ -167,6 +168,7 @@ static enum MHD_Result send_buf(struct api_req *req, unsigned int status,
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
 
+	api_latency_observe(&req->api->counts, loop_now_us() - req->t0);
 	/* MHD frees @buf with free() once sent, also on failure */
 	resp = MHD_create_response_from_buffer(len, buf, MHD_RESPMEM_MUST_FREE);
 	if (!resp) {
@@ -474,6 +476,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 		req->srv = cls;
 		req->api = req->srv->api;
 		req->conn = conn;
+		req->t0 = loop_now_us();
 		*ctx = req;
 		return on_headers(req, url, method);
 	}

@@ -43,6 +43,14 @@ struct api_stats {
 	bool netfilter_bypassed; /* --bypass-netfilter */
 };
 
+/* One managed interface's data-path counters, summed over CPUs. */
+struct api_ifstat {
+	uint32_t ifindex;
+	char name[16];			  /* IF_NAMESIZE */
+	struct fwd_count rx[FWD_CNT_MAX]; /* arrived here, by outcome */
+	struct fwd_count tx;		  /* redirected out of here */
+};
+
 struct api_ops {
 	void *arg;
 	/*
@@ -66,6 +74,11 @@ struct api_ops {
 	int (*walk)(void *arg, int (*fn)(const struct api_row *row, void *ctx),
 		    void *ctx);
 	int (*stats)(void *arg, struct api_stats *out);
+	/*
+	 * Per-interface counters of up to @max managed interfaces into
+	 * @out: how many, or -errno. NULL: none are kept.
+	 */
+	int (*ifstats)(void *arg, struct api_ifstat *out, int max);
 	/* Make every override set or deleted so far durable. 0 or -errno. */
 	int (*flush)(void *arg);
 };

@@ -19,6 +19,7 @@
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
 
+#include "top.h"
 #include "util.h"
 #include "verify.h"
 
@@ -42,6 +43,8 @@ struct buf {
 	X("json", 'j', NULL, "print the server's JSON reply as is")            \
 	X("bpffs", 'b', "DIR",                                                 \
 	  "verify: where fwd pins hfwd and hfwd6 (default /sys/fs/bpf)")      \
+	X("count", 'n', "COUNT", "top: show COUNT views, then exit")           \
+	X("interval", 'i', "SEC", "top: seconds between views (default 1)")    \
 	X("help", 'h', NULL, "this text")
 
 #define AS_LONG(n, c, a, h) {n, a ? required_argument : no_argument, NULL, c},
@@ -70,6 +73,8 @@ static const char commands[] =
 	"                                 kernel's answer and the pinned map;\n"
 	"                                 exit 1 if any differs (run it in\n"
 	"                                 fwd's network namespace)\n"
+	"  top [-n COUNT] [-i SECONDS]    live rates by outcome and interface\n"
+	"                                 (q or Ctrl-C quits; --json: lines)\n"
 	"\n";
 
 static void usage(FILE *f)
@@ -368,11 +373,90 @@ static cJSON *build(int argc, char **argv, const char **action)
 	return req;
 }
 
+/* `top`'s connection: what post() needs, and its token. */
+struct top_conn {
+	const char *server, *sock, *token;
+};
+
+static int top_fetch(void *arg, cJSON **reply)
+{
+	struct top_conn *tc = arg;
+	cJSON *req = cJSON_CreateObject();
+	struct buf raw = {};
+	int err;
+
+	if (!req || !cJSON_AddStringToObject(req, "action", "QueryStats")) {
+		cJSON_Delete(req);
+		return -ENOMEM;
+	}
+	err = post(tc->server, tc->sock, tc->token, req, reply, &raw);
+	cJSON_Delete(req);
+	free(raw.data);
+	if (!err && num_of(*reply, "code") != 200) {
+		fprintf(stderr, "fwdctl: %s (code %.0f)\n",
+			str_of(*reply, "message"), num_of(*reply, "code"));
+		cJSON_Delete(*reply);
+		*reply = NULL;
+		err = -EIO;
+	}
+	return err;
+}
+
+/*
+ * fwdctl top, with -n @count and -i @interval (NULL: not given): 0, 1 on
+ * an error, 2 on a usage error.
+ */
+static int cmd_top(int argc, const char *count, const char *interval,
+		   struct top_conn *tc, const char *token_file, bool json)
+{
+	struct top_opts o = {.interval = 1, .json = json};
+	size_t token_len;
+	char *end, *token = NULL;
+	int err;
+
+	if (argc != 1)
+		goto usage;
+	if (count) {
+		o.count = (int)strtol(count, &end, 10);
+		if (*end || o.count < 1)
+			goto usage;
+	}
+	if (interval) {
+		o.interval = strtod(interval, &end);
+		if (*end || !(o.interval >= 0.1 && o.interval <= 3600))
+			goto usage;
+	}
+	if (token_file) {
+		err = api_read_token(token_file, &token, &token_len);
+		if (err) {
+			fprintf(stderr, "fwdctl: token file %s: %s\n",
+				token_file, strerror(-err));
+			return 1;
+		}
+		tc->token = token;
+	}
+	if (curl_global_init(CURL_GLOBAL_DEFAULT)) {
+		free(token);
+		return 1;
+	}
+	err = top_run(&o, top_fetch, tc);
+	curl_global_cleanup();
+	free(token);
+	if (err && err != -EIO && err != -EPROTO)
+		fprintf(stderr, "fwdctl: top: %s\n", strerror(-err));
+	return err ? 1 : 0;
+usage:
+	fprintf(stderr, "fwdctl: top: want [-n COUNT >= 1] [-i SECONDS, "
+			"0.1 to 3600]\n");
+	return 2;
+}
+
 int main(int argc, char **argv)
 {
 	char shorts[2 * sizeof(rows) / sizeof(rows[0]) + 1];
 	const char *server = getenv("FWD_SERVER"), *token_file = NULL;
 	const char *sock = getenv("FWD_SOCKET"), *bpffs = "/sys/fs/bpf";
+	const char *count = NULL, *interval = NULL;
 	const char *action = NULL;
 	struct buf raw = {};
 	cJSON *req, *reply = NULL;
@@ -400,6 +484,12 @@ int main(int argc, char **argv)
 		case 'b':
 			bpffs = optarg;
 			break;
+		case 'n':
+			count = optarg;
+			break;
+		case 'i':
+			interval = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -416,6 +506,12 @@ int main(int argc, char **argv)
 		server = NULL;
 	if (!sock || !*sock)
 		sock = DEFAULT_SOCKET;
+	if (!strcmp(argv[optind], "top")) {
+		struct top_conn tc = {.server = server, .sock = sock};
+
+		return cmd_top(argc - optind, count, interval, &tc, token_file,
+			       json);
+	}
 	req = build(argc - optind, argv + optind, &action);
 	if (!req) {
 		usage(stderr);

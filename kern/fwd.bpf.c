@@ -57,6 +57,7 @@
 #define SKIP_COUNT 8   /* fwd_stats */
 #define SKIP_LEN 16    /* bpf_xdp_get_buff_len(): the linear length */
 #define SKIP_SOURCE 32 /* the own-source check (fwd_local) */
+#define SKIP_IFC 64    /* fwd_ifstats: per-interface counters */
 #define SKIP(step) (FWD_PROFILE_SKIP & (step))
 
 #if SKIP(SKIP_HFWD)
@@ -140,6 +141,19 @@ struct {
 	__type(value, struct fwd_count);
 } fwd_stats SEC(".maps");
 
+/*
+ * Per-interface counters (struct fwd_ifstat): a PERCPU_ARRAY like
+ * fwd_stats, so a count is an inlined lookup and adds on this CPU's own
+ * lines. The agent sets max_entries to its slots and the baseline before
+ * load.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, FWD_MAX_IFACES + 1);
+	__type(key, __u32);
+	__type(value, struct fwd_ifstat);
+} fwd_ifstats SEC(".maps");
+
 /* Record why a packet ended as it did; returns @verdict for tail calls. */
 static __always_inline int verdict_of(__u32 *counter, __u32 which, int verdict)
 {
@@ -156,6 +170,36 @@ static __always_inline int mac_eq(const __u8 *a, const __u8 *b)
 {
 	return *(const __u32 *)a == *(const __u32 *)b &&
 	       *(const __u16 *)(a + 4) == *(const __u16 *)(b + 4);
+}
+
+/*
+ * One more packet of @len bytes that arrived on the interface of @in, a
+ * fwd_ifaces entry (NULL or not managed: no slot, not counted), and ended
+ * as @which; and left by the interface of @out, if not NULL. One lookup:
+ * both counts are in the ingress's block.
+ */
+static __always_inline void count_iface(const struct fwd_iface *in,
+					const struct fwd_iface *out,
+					__u32 which, __u32 len)
+{
+	struct fwd_ifstat *s;
+	__u32 slot;
+
+	if (SKIP(SKIP_IFC) || !in || !(in->flags & FWD_IF_MANAGED))
+		return;
+	slot = in->slot;
+	s = bpf_map_lookup_elem(&fwd_ifstats, &slot);
+	if (!s)
+		return;
+	if (which < FWD_CNT_MAX) {
+		s->rx[which].packets++;
+		s->rx[which].bytes += len;
+	}
+	if (out && (out->flags & FWD_IF_MANAGED) &&
+	    out->slot < FWD_MAX_IFACES) {
+		s->tx[out->slot].packets++;
+		s->tx[out->slot].bytes += len;
+	}
 }
 
 /* ip_rcv() drops a header whose checksum does not fold to 0xffff. */
@@ -201,14 +245,15 @@ static __always_inline int addr_special(__be32 addr)
  * frame, fragments of a multi-buffer one included; it becomes the length
  * sent) is dropped, as ip_rcv() trims it, so the bytes sent are the bytes
  * the kernel would send. @v6: an IPv6 frame (hop limit, no checksum).
- * Inlined at each path's end; @v6 is a constant there.
+ * Inlined at each path's end; @v6 is a constant there. Counted here, in
+ * the ingress's block: rx as @which, tx by egress.
  */
 static __always_inline int forward(struct xdp_md *ctx, __u32 *counter,
 				   const struct fwd_entry *nh, __u32 tot_len,
 				   __u32 *len, __u32 which, int v6)
 {
-	__u32 egress = nh->ifindex;
-	const struct fwd_iface *out;
+	__u32 egress = nh->ifindex, ingress = ctx->ingress_ifindex;
+	const struct fwd_iface *out = NULL;
 	void *data, *data_end;
 	struct ipv6hdr *ip6;
 	struct ethhdr *eth;
@@ -254,18 +299,22 @@ static __always_inline int forward(struct xdp_md *ctx, __u32 *counter,
 		return pass(counter, FWD_CNT_PASS_TRUNCATED);
 
 	if (SKIP(SKIP_REWRITE))
-		return verdict_of(counter, which, verdict);
+		goto sent;
 	__builtin_memcpy(eth->h_dest, nh->dmac, ETH_ALEN);
 	__builtin_memcpy(eth->h_source, nh->smac, ETH_ALEN);
 	if (v6) {
 		ip6->hop_limit--; /* IPv6 has no header checksum */
-		return verdict_of(counter, which, verdict);
+		goto sent;
 	}
 	/* RFC 1624 incremental update, the arithmetic of ip_decrease_ttl() */
 	check = iph->check;
 	check += bpf_htons(0x0100);
 	iph->check = (__sum16)(check + (check >= 0xffff));
 	iph->ttl--;
+sent:
+	/* rx and tx in one; xdp_handle_fwd() counts the rest, the passes */
+	count_iface(bpf_map_lookup_elem(&fwd_ifaces, &ingress), out, which,
+		    *len);
 	return verdict_of(counter, which, verdict);
 }
 
@@ -697,6 +746,7 @@ int xdp_handle_fwd(struct xdp_md *ctx)
 				   : bpf_xdp_get_buff_len(ctx);
 	__u32 counter = FWD_CNT_PASS_NOT_IPV4;
 	int verdict = fwd_packet(ctx, &counter, &len);
+	__u32 ifindex = ctx->ingress_ifindex;
 	struct fwd_count *c =
 		SKIP(SKIP_COUNT) ? NULL
 				 : bpf_map_lookup_elem(&fwd_stats, &counter);
@@ -705,6 +755,10 @@ int xdp_handle_fwd(struct xdp_md *ctx)
 		c->packets++;
 		c->bytes += len;
 	}
+	/* the same outcome on the ingress's slot (forward() counted its own) */
+	if (!SKIP(SKIP_IFC) && verdict != XDP_REDIRECT)
+		count_iface(bpf_map_lookup_elem(&fwd_ifaces, &ifindex), NULL,
+			    counter, len);
 	return verdict;
 }
 

@@ -16,7 +16,7 @@
 /* Upper bound on managed interfaces (devmap and interface table). */
 #define FWD_MAX_IFACES 256
 /*
- * fwd_ifaces is an ARRAY indexed by ifindex (16 B x 65536 = 1 MiB): the
+ * fwd_ifaces is an ARRAY indexed by ifindex (24 B x 65536 = 1.5 MiB): the
  * verifier inlines an array lookup, a hash lookup costs a helper call. An
  * interface whose ifindex is >= this bound cannot be managed.
  */
@@ -81,8 +81,10 @@ struct fwd_iface {
 	__u16 flags; /* FWD_IF_* */
 	__u32 mtu;   /* device MTU (L3, as `ip link` shows it) */
 	__u32 mtu6;  /* IPv6 MTU, net.ipv6.conf.<if>.mtu (<= mtu) */
+	__u32 slot;  /* its counters in fwd_ifstats: FWD_IFSTAT(slot, ...) */
+	__u32 pad;   /* zero */
 };
-_Static_assert(sizeof(struct fwd_iface) == 16, "fwd_iface must be 16 bytes");
+_Static_assert(sizeof(struct fwd_iface) == 24, "fwd_iface must be 24 bytes");
 
 /*
  * fwd_ovr value: presence of a key in fwd_ovr marks the hfwd entry of the
@@ -186,5 +188,27 @@ struct fwd_count {
 	__u64 bytes;
 };
 _Static_assert(sizeof(struct fwd_count) == 16, "fwd_count must be 16 bytes");
+
+/*
+ * Per-interface counters: fwd_ifstats, a per-CPU array of one fwd_ifstat
+ * per managed interface's slot (fwd_iface.slot: the agent gives one to
+ * each interface it manages and takes it back when the interface goes),
+ * sized by the agent to the interfaces named at start, so its memory is
+ * bounded by --iface, not by how many interfaces ever came and went.
+ *
+ * A packet is counted once, in the block of the interface it arrived on:
+ * rx[its outcome] (the FWD_CNT_* of fwd_stats) and, if fwd forwarded it,
+ * tx[the egress's slot] too, so the data path does one lookup a packet.
+ * What left by the interface of slot X is tx[X] summed over every block,
+ * less the agent's baseline for X: the block at index FWD_IFSTAT_BASE(n),
+ * n the map's slots, which the program never counts in (its CPU 0 entry
+ * holds tx[X] as it was when slot X was last given to a new interface).
+ */
+struct fwd_ifstat {
+	struct fwd_count rx[FWD_CNT_MAX];    /* arrived here, by outcome */
+	struct fwd_count tx[FWD_MAX_IFACES]; /* forwarded, by egress slot */
+};
+_Static_assert(sizeof(struct fwd_ifstat) % 8 == 0, "fwd_ifstat padding");
+#define FWD_IFSTAT_BASE(n_slots) (n_slots)
 
 #endif /* FWD_H */

@@ -18,7 +18,7 @@ declare -A group=(
 		 libcurl4-openssl-dev libsystemd-dev libsqlite3-dev"
 	[test]="libcmocka-dev libclang-rt-14-dev iproute2 iputils-ping tcpdump
 		ethtool curl jq procps psmisc util-linux kmod strace man-db
-		systemd scdoc nftables sqlite3 frr"
+		systemd scdoc nftables sqlite3 frr prometheus tmux"
 	[bench]="wrk gnuplot-nox"
 	[lint]="clang-format clang-tidy cppcheck shellcheck"
 	[pkg]="rpm scdoc systemd dpkg-dev"

@@ -413,7 +413,7 @@ static int set_mtu_in(const char *ns, const char *name, uint32_t mtu)
 static int set_mtu(struct dp *dp, uint32_t mtu)
 {
 	struct fwd_iface out = {
-		.flags = dp->in_fi.flags, .mtu = mtu, .mtu6 = mtu};
+		.flags = dp->in_fi.flags, .mtu = mtu, .mtu6 = mtu, .slot = 1};
 	int err;
 
 	if (dp->mtu_now == mtu)
@@ -856,6 +856,7 @@ static int load_all(struct dp *dp)
 		return -errno;
 	memcpy(fi.mac, dp->fwd_out.mac, 6);
 	fi.mtu = fi.mtu6 = dp->fwd_out.mtu;
+	fi.slot = 1; /* its own fwd_ifstats slot, as the agent gives it */
 	if (bpf_map_update_elem(dp->fwd_ifaces, &dp->fwd_out.ifindex, &fi,
 				BPF_ANY))
 		return -errno;

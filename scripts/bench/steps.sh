@@ -17,7 +17,7 @@ out=$top/build/bench/steps
 mkdir -p "$out"
 
 # name:FWD_PROFILE_SKIP bit (0: the whole program)
-steps="whole:0 csum:1 hfwd:2 rewrite:4 counter:8 buff_len:16 own_source:32"
+steps="whole:0 csum:1 hfwd:2 rewrite:4 counter:8 buff_len:16 own_source:32 ifstats:64"
 for s in $steps; do
 	clang -O2 -g -target bpf -Wall -Wextra -Werror \
 		-I"/usr/include/$(gcc -dumpmachine)" -I"$top/kern" \
@@ -53,8 +53,8 @@ END {
 	printf "%-12s %10.1f %4.1f-%-5.1f\n", "bare", med["bare"], lo["bare"], hi["bare"]
 	printf "%-12s %10.1f %4.1f-%-5.1f  bare + %.1f ns\n", "whole", med["whole"],
 		lo["whole"], hi["whole"], med["whole"] - med["bare"]
-	split("csum hfwd rewrite counter buff_len own_source", order, " ")
-	for (i = 1; i <= 6; i++) {
+	split("csum hfwd rewrite counter buff_len own_source ifstats", order, " ")
+	for (i = 1; i <= 7; i++) {
 		k = order[i]
 		if (!(k in med))
 			continue

@@ -14,6 +14,8 @@ PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 SBINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man
+# alert rules (and their promtool tests) and the Grafana dashboard
+DATADIR ?= $(PREFIX)/share/fwd
 UNITDIR ?= $(PREFIX)/lib/systemd/system
 SYSCONFDIR ?= /etc
 LOCALSTATEDIR ?= /var
@@ -49,16 +51,25 @@ $(PKG_DIR)/%.8: scripts/pkg/%.8.scd VERSION | $(PKG_DIR)
 #
 # The unit names fwd's path, so it is written per install, straight into
 # DESTDIR: deb and rpm, built in parallel, never share an intermediate file.
+MONITORING := scripts/pkg/prometheus/fwd.rules.yml \
+	scripts/pkg/prometheus/fwd.rules.test.yml scripts/pkg/grafana/fwd.json
+
 install: $(OUTPUT)/fwd $(OUTPUT)/fwdctl $(OUTPUT)/fwd.bpf.o $(MAN_PAGES) \
-	 scripts/pkg/fwd.service
+	 scripts/pkg/fwd.service $(MONITORING)
 	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
 	$(Q)$(INSTALL) -d -m 0755 $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
 		$(DESTDIR)$(FWD_OBJDIR) $(DESTDIR)$(UNITDIR) \
-		$(DESTDIR)$(SYSCONFDIR)/fwd $(DESTDIR)$(MANDIR)/man8
+		$(DESTDIR)$(SYSCONFDIR)/fwd $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(DATADIR)/prometheus $(DESTDIR)$(DATADIR)/grafana
 	$(Q)$(INSTALL) -d -m 0700 $(DESTDIR)$(LOCALSTATEDIR)/lib/fwd
 	$(Q)$(INSTALL) -m 0755 $(OUTPUT)/fwd $(DESTDIR)$(SBINDIR)/fwd
 	$(Q)$(INSTALL) -m 0755 $(OUTPUT)/fwdctl $(DESTDIR)$(BINDIR)/fwdctl
 	$(Q)$(INSTALL) -m 0644 $(OUTPUT)/fwd.bpf.o $(DESTDIR)$(FWD_OBJDIR)/fwd.bpf.o
+	$(Q)$(INSTALL) -m 0644 scripts/pkg/prometheus/fwd.rules.yml \
+		scripts/pkg/prometheus/fwd.rules.test.yml \
+		$(DESTDIR)$(DATADIR)/prometheus/
+	$(Q)$(INSTALL) -m 0644 scripts/pkg/grafana/fwd.json \
+		$(DESTDIR)$(DATADIR)/grafana/fwd.json
 	$(Q)sed -e 's|^ExecStart=/usr/sbin/fwd |ExecStart=$(SBINDIR)/fwd |' \
 		-e 's|/etc/fwd/fwd.conf|$(SYSCONFDIR)/fwd/fwd.conf|' \
 		scripts/pkg/fwd.service > $(DESTDIR)$(UNITDIR)/fwd.service

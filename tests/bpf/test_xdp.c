@@ -7,7 +7,9 @@
  * the verdict, the frame it leaves behind (byte for byte against a frame the
  * test builds on its own, checksum from a full one's-complement sum), and
  * that exactly one fwd_stats counter grew, by one packet and by the bytes of
- * that frame. A case that expects XDP_PASS uses a frame that would otherwise
+ * that frame; in fwd_ifstats the same outcome grew on the ingress's slot
+ * (a managed ingress only) and, for a redirect, the tx counter of one
+ * egress slot, and nothing else moved. A case that expects XDP_PASS uses a frame that would otherwise
  * be forwarded, so the one property under test is what sends it to the
  * kernel.
  *
@@ -200,7 +202,7 @@ static const char *const net_setup[] = {
 
 static struct {
 	struct fwd_bpf *skel;
-	int prog_fd, stats_fd;
+	int prog_fd, stats_fd, ifstats_fd;
 	int ncpus;
 	const char *skip_reason; /* no root: every case skips with this */
 	char fail_reason[256];	 /* root, but setup broke: every case fails */
@@ -244,10 +246,17 @@ static int map_put(struct bpf_map *map, const void *key, const void *val)
 				    bpf_map__value_size(map), BPF_ANY);
 }
 
+/*
+ * The fwd_ifstats slot the tests give @ifindex: not the ifindex itself,
+ * so a program that counted by ifindex would be caught.
+ */
+#define SLOT(ifindex) (200 - (__u32)(ifindex))
+
 static int iface_put(int ifindex, const uint8_t mac[ETH_ALEN], __u16 flags,
 		     __u32 mtu)
 {
-	struct fwd_iface v = {.flags = flags, .mtu = mtu, .mtu6 = mtu};
+	struct fwd_iface v = {
+		.flags = flags, .mtu = mtu, .mtu6 = mtu, .slot = SLOT(ifindex)};
 	__u32 key = ifindex;
 
 	memcpy(v.mac, mac, ETH_ALEN);
@@ -399,6 +408,7 @@ static int setup_env(void **state)
 	}
 	env.prog_fd = bpf_program__fd(env.skel->progs.xdp_handle_fwd);
 	env.stats_fd = bpf_map__fd(env.skel->maps.fwd_stats);
+	env.ifstats_fd = bpf_map__fd(env.skel->maps.fwd_ifstats);
 	env.ncpus = libbpf_num_possible_cpus();
 	if (env.ncpus <= 0) {
 		setup_fail("libbpf_num_possible_cpus: %d", env.ncpus);
@@ -442,6 +452,119 @@ static void counters_read(struct fwd_count sum[FWD_CNT_MAX])
 			sum[k].bytes += v[c].bytes;
 		}
 	}
+}
+
+/*
+ * fwd_ifstats as the agent reports it, flat: per slot, FWD_CNT_MAX rx
+ * counters then tx (what left by the slot's interface: its cells summed
+ * over every block; the tests never set a baseline, so that is all).
+ */
+#define FWD_IFSTAT_TX FWD_CNT_MAX
+#define FWD_IFSTAT_STRIDE (FWD_CNT_MAX + 1)
+#define FWD_IFSTAT(slot, which) (FWD_IFSTAT_STRIDE * (slot) + (which))
+#define N_IFSTATS (FWD_MAX_IFACES * FWD_IFSTAT_STRIDE)
+#define N_BLOCKS (FWD_MAX_IFACES + 1)
+
+/* Every fwd_ifstats counter, summed over CPUs, in one batch read. */
+static struct fwd_count *ifstats_read(void)
+{
+	struct fwd_count *sum = calloc(N_IFSTATS, sizeof(*sum));
+	struct fwd_ifstat *v = calloc((size_t)N_BLOCKS * env.ncpus, sizeof(*v));
+	__u32 *keys = calloc(N_BLOCKS, sizeof(*keys)), out, n = N_BLOCKS;
+	LIBBPF_OPTS(bpf_map_batch_opts, o);
+	int err;
+
+	assert_true(sum && v && keys);
+	err = bpf_map_lookup_batch(env.ifstats_fd, NULL, &out, keys, v, &n, &o);
+	if (err && errno != ENOENT)
+		fail_msg("fwd_ifstats batch read: %s", strerror(errno));
+	assert_int_equal(n, N_BLOCKS);
+	for (__u32 i = 0; i < n; i++) {
+		for (int c = 0; c < env.ncpus; c++) {
+			const struct fwd_ifstat *b = &v[i * env.ncpus + c];
+
+			/* the baseline block is the agent's: never counted */
+			if (keys[i] == FWD_IFSTAT_BASE(FWD_MAX_IFACES)) {
+				for (int k = 0; k < FWD_MAX_IFACES; k++)
+					if (b->tx[k].packets)
+						fail_msg("the program counted "
+							 "in the baseline");
+				continue;
+			}
+			for (int k = 0; k < FWD_CNT_MAX; k++) {
+				sum[FWD_IFSTAT(keys[i], k)].packets +=
+					b->rx[k].packets;
+				sum[FWD_IFSTAT(keys[i], k)].bytes +=
+					b->rx[k].bytes;
+			}
+			for (int k = 0; k < FWD_MAX_IFACES; k++) {
+				sum[FWD_IFSTAT(k, FWD_IFSTAT_TX)].packets +=
+					b->tx[k].packets;
+				sum[FWD_IFSTAT(k, FWD_IFSTAT_TX)].bytes +=
+					b->tx[k].bytes;
+			}
+		}
+	}
+	free(keys);
+	free(v);
+	return sum;
+}
+
+/* @ifindex's fwd_ifaces entry is managed: its packets have a slot. */
+static int iface_managed(int ifindex)
+{
+	struct fwd_iface v;
+	__u32 key = ifindex;
+
+	if (bpf_map__lookup_elem(env.skel->maps.fwd_ifaces, &key, sizeof(key),
+				 &v, sizeof(v), 0))
+		return 0;
+	return !!(v.flags & FWD_IF_MANAGED);
+}
+
+/*
+ * fwd_ifstats between @before and @after: the ingress's slot (if it is
+ * managed) counted one packet of @len bytes as @which; if @tx_slot >= 0,
+ * that slot's tx counted the same, or with @tx_slot -2, some one slot's
+ * tx other than the ingress's did; nothing else moved.
+ */
+static void ifstats_expect(const struct fwd_count *before,
+			   const struct fwd_count *after, int ifindex,
+			   enum fwd_counter which, size_t len, long tx_slot)
+{
+	long rx = iface_managed(ifindex)
+			  ? (long)FWD_IFSTAT(SLOT(ifindex), which)
+			  : -1;
+	int tx_seen = 0;
+
+	for (long k = 0; k < N_IFSTATS; k++) {
+		__u64 dp = after[k].packets - before[k].packets;
+		__u64 db = after[k].bytes - before[k].bytes;
+		long slot = k / FWD_IFSTAT_STRIDE;
+		int is_tx = k % FWD_IFSTAT_STRIDE == FWD_IFSTAT_TX;
+		int want;
+
+		if (k == rx)
+			want = 1;
+		else if (is_tx && tx_slot >= 0)
+			want = slot == tx_slot;
+		else if (is_tx && tx_slot == -2 && dp && !tx_seen &&
+			 slot != (long)SLOT(ifindex))
+			want = tx_seen = 1;
+		else
+			want = 0;
+		if (dp != (__u64)want || db != (want ? len : 0))
+			fail_msg("fwd_ifstats slot %ld %s %s grew by %llu "
+				 "packets, %llu bytes; want %d, %zu",
+				 slot, is_tx ? "tx" : "rx",
+				 is_tx ? "redirected"
+				       : fwd_counter_names[k %
+							   FWD_IFSTAT_STRIDE],
+				 (unsigned long long)dp, (unsigned long long)db,
+				 want, want ? len : 0);
+	}
+	if (tx_slot == -2 && !tx_seen)
+		fail_msg("a redirect counted on no egress's tx");
 }
 
 /* Run @in once as if received on @ifindex; 0 or -errno from test_run. */
@@ -488,19 +611,24 @@ static void assert_frame_equal(const struct pkt *want, const struct pkt *got)
 /*
  * The golden check: @in on @ifindex gives @verdict and leaves @want; the
  * counter @which grows by one packet and by the bytes of @want, and no
- * other counter moves.
+ * other counter moves; the same in fwd_ifstats for the ingress, and for a
+ * redirect the tx of @egress (0: of some egress but the ingress).
  */
-static void expect(const struct pkt *in, int ifindex, __u32 verdict,
-		   const struct pkt *want, enum fwd_counter which)
+static void expect_via(const struct pkt *in, int ifindex, __u32 verdict,
+		       const struct pkt *want, enum fwd_counter which,
+		       int egress)
 {
 	struct fwd_count before[FWD_CNT_MAX], after[FWD_CNT_MAX];
+	struct fwd_count *if_before, *if_after;
 	struct pkt *out = malloc(sizeof(*out));
 	__u32 retval = ~0U;
 
 	assert_non_null(out);
 	counters_read(before);
+	if_before = ifstats_read();
 	assert_int_equal(run(in, ifindex, out, &retval), 0);
 	counters_read(after);
+	if_after = ifstats_read();
 	if (retval != verdict)
 		fail_msg("verdict %u, want %u (counter %s)", retval, verdict,
 			 fwd_counter_names[which]);
@@ -517,8 +645,20 @@ static void expect(const struct pkt *in, int ifindex, __u32 verdict,
 			fail_msg("counter %s grew by %llu bytes",
 				 fwd_counter_names[k], (unsigned long long)db);
 	}
+	ifstats_expect(if_before, if_after, ifindex, which, want->len,
+		       verdict != XDP_REDIRECT ? -1
+		       : egress		       ? (long)SLOT(egress)
+					       : -2);
+	free(if_before);
+	free(if_after);
 	free(out);
 	env.frames++;
+}
+
+static void expect(const struct pkt *in, int ifindex, __u32 verdict,
+		   const struct pkt *want, enum fwd_counter which)
+{
+	expect_via(in, ifindex, verdict, want, which, 0);
 }
 
 static void expect_pass(const struct pkt *in, int ifindex,
@@ -2243,7 +2383,10 @@ static void test_ipv6_table_egress_needs_ipv6_and_its_mtu(void **state)
 		    FWD_CNT_PASS_HAIRPIN);
 	/* eg6's IPv6 MTU 1400 below its device MTU 1500 */
 	{
-		struct fwd_iface v = {.flags = FWD6, .mtu = 1500, .mtu6 = 1400};
+		struct fwd_iface v = {.flags = FWD6,
+				      .mtu = 1500,
+				      .mtu6 = 1400,
+				      .slot = SLOT(env.eg6)};
 		__u32 key = env.eg6;
 
 		memcpy(v.mac, env.eg6_mac, ETH_ALEN);
@@ -2443,6 +2586,91 @@ static void test_ipv6_forwarding_off_on_the_ingress(void **state)
 			 0);
 }
 
+/* ---- per-interface counters (fwd_ifstats) ------------------------- */
+
+/*
+ * Each path counts on the right slots: the outcome on the ingress's rx,
+ * the redirect on the egress the table or the fib named (expect_via()
+ * checks every other counter of the map stayed still).
+ */
+static void test_ifstats_table_counts_rx_on_ingress_tx_on_egress(void **state)
+{
+	struct pkt want, *in;
+
+	(void)state;
+	REQUIRE_ENV();
+	in = frame(TBL_HIT, 64, 32);
+	pkt_forwarded(&want, in, mac_tbl, mac_tbl_src);
+	expect_via(in, env.in0, XDP_REDIRECT, &want, FWD_CNT_FWD_TABLE,
+		   env.eg0);
+	in = frame6(TBL6_HIT, 64, 64);
+	pkt_forwarded6(&want, in, mac_tbl, mac_tbl_src);
+	expect_via(in, env.in6, XDP_REDIRECT, &want, FWD_CNT_FWD_TABLE6,
+		   env.eg6);
+}
+
+static void test_ifstats_fib_counts_tx_on_the_route_egress(void **state)
+{
+	struct pkt want, *in;
+
+	(void)state;
+	REQUIRE_ENV();
+	in = frame(FIB_NEIGH, 64, 32);
+	pkt_forwarded(&want, in, mac_gw, env.eg0_mac);
+	expect_via(in, env.in0, XDP_REDIRECT, &want, FWD_CNT_FWD_FIB, env.eg0);
+	in = frame(FIB_SMALL_MTU, 64, 64);
+	pkt_forwarded(&want, in, mac_eg2_nb, env.eg2_mac);
+	expect_via(in, env.in0, XDP_REDIRECT, &want, FWD_CNT_FWD_FIB, env.eg2);
+	in = frame6("2001:db8:9::5", 64, 64);
+	pkt_forwarded6(&want, in, mac_gw6, env.eg6_mac);
+	expect_via(in, env.in6, XDP_REDIRECT, &want, FWD_CNT_FWD_FIB6, env.eg6);
+}
+
+/* A pass is the ingress's, by reason; no egress counts it. */
+static void test_ifstats_pass_counts_its_reason_on_the_ingress(void **state)
+{
+	(void)state;
+	REQUIRE_ENV();
+	expect_pass(frame(TBL_HIT, 1, 32), env.in0, FWD_CNT_PASS_TTL);
+	expect_pass(frame(TBL_SMALL_MTU, 64, EG2_MTU), env.in0,
+		    FWD_CNT_PASS_MTU);
+	expect_pass(frame(FIB_NO_ROUTE, 64, 32), env.in0,
+		    FWD_CNT_PASS_FIB_NOT_FWDED);
+}
+
+/*
+ * The slot comes from the interface's fwd_ifaces entry: moved to another
+ * slot, its packets count there, and the old slot no longer moves.
+ */
+static void test_ifstats_follow_the_slot_in_fwd_ifaces(void **state)
+{
+	const __u16 fwd = FWD_IF_MANAGED | FWD_IF_FORWARDING | FWD_IF_UP;
+	struct fwd_iface v = {.flags = fwd, .mtu = 1500, .mtu6 = 1500};
+	struct fwd_count *before, *after;
+	__u32 key = env.in0, moved = 7, idx;
+	struct pkt want, *in;
+	__u32 retval;
+
+	(void)state;
+	REQUIRE_ENV();
+	memcpy(v.mac, mac_in0, ETH_ALEN);
+	v.slot = moved;
+	assert_int_equal(map_put(env.skel->maps.fwd_ifaces, &key, &v), 0);
+	in = frame(TBL_HIT, 64, 32);
+	pkt_forwarded(&want, in, mac_tbl, mac_tbl_src);
+	before = ifstats_read();
+	assert_int_equal(run(in, env.in0, &want, &retval), 0);
+	after = ifstats_read();
+	assert_int_equal(iface_put(env.in0, mac_in0, fwd, 1500), 0);
+	assert_int_equal(retval, XDP_REDIRECT);
+	idx = FWD_IFSTAT(moved, FWD_CNT_FWD_TABLE);
+	assert_int_equal(after[idx].packets - before[idx].packets, 1);
+	idx = FWD_IFSTAT(SLOT(env.in0), FWD_CNT_FWD_TABLE);
+	assert_int_equal(after[idx].packets - before[idx].packets, 0);
+	free(before);
+	free(after);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2563,6 +2791,13 @@ int main(void)
 		cmocka_unit_test(test_loose_rp_filter_wants_any_route_back),
 		cmocka_unit_test(test_rp_filter_off_forwards_any_source),
 		cmocka_unit_test(test_netfilter_hold_passes_everything),
+		cmocka_unit_test(
+			test_ifstats_table_counts_rx_on_ingress_tx_on_egress),
+		cmocka_unit_test(
+			test_ifstats_fib_counts_tx_on_the_route_egress),
+		cmocka_unit_test(
+			test_ifstats_pass_counts_its_reason_on_the_ingress),
+		cmocka_unit_test(test_ifstats_follow_the_slot_in_fwd_ifaces),
 	};
 
 	return cmocka_run_group_tests_name("xdp_handle_fwd", tests, setup_env,

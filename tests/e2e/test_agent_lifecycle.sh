@@ -177,7 +177,7 @@ iface_get() {
 	read -r -a b < <(bpftool map lookup pinned "$bpffs/fwd_ifaces" \
 		key "${k[@]}" -j 2>/dev/null |
 		jq -r '.value | map(ltrimstr("0x")) | join(" ")' 2>/dev/null)
-	[ "${#b[@]}" -eq 16 ] || return 0
+	[ "${#b[@]}" -eq 24 ] || return 0
 	echo "${b[0]}:${b[1]}:${b[2]}:${b[3]}:${b[4]}:${b[5]}" \
 		"$((16#${b[6]} & 1))" "$((16#${b[11]}${b[10]}${b[9]}${b[8]}))"
 }
@@ -243,7 +243,7 @@ else
 	not_ok "all five maps are pinned"
 fi
 info=$(bpftool map show pinned "$bpffs/fwd_ifaces" -j)
-if [ "$(echo "$info" | jq -r '"\(.bytes_key) \(.bytes_value) \(.max_entries) \(.type)"')" = "4 16 65536 array" ] &&
+if [ "$(echo "$info" | jq -r '"\(.bytes_key) \(.bytes_value) \(.max_entries) \(.type)"')" = "4 24 65536 array" ] &&
 	[ "$(managed_ifaces)" = "$(printf '%s\n' "$m0_idx" "$m1_idx" | sort -n | tr '\n' ' ' | sed 's/ $//')" ]; then
 	ok "fwd_ifaces is an array by ifindex, only the managed entries set"
 else
@@ -551,7 +551,7 @@ bpftool map create "$bpffs/fwd_ifaces" type hash key 4 value 8 \
 	entries 256 name fwd_ifaces
 start || true
 info=$(bpftool map show pinned "$bpffs/fwd_ifaces" -j)
-if [ "$(echo "$info" | jq -r '"\(.type) \(.bytes_value)"')" = "array 16" ] &&
+if [ "$(echo "$info" | jq -r '"\(.type) \(.bytes_value)"')" = "array 24" ] &&
 	grep -q "pinned $bpffs/fwd_ifaces does not match" "$log" &&
 	[ "$(managed_ifaces)" = "$(printf '%s\n' "$m0_idx" "$m1_idx" | sort -n | tr '\n' ' ' | sed 's/ $//')" ] &&
 	[ "$(iface_get "$m1_idx")" = "$m1_mac 1 1500" ] &&

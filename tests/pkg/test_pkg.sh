@@ -261,6 +261,9 @@ deb_layout="-rwxr-xr-x root/root ./usr/sbin/fwd
 -rw-r--r-- root/root ./etc/fwd/fwd.conf
 -rw-r--r-- root/root ./usr/share/man/man8/fwd.8.gz
 -rw-r--r-- root/root ./usr/share/man/man8/fwdctl.8.gz
+-rw-r--r-- root/root ./usr/share/fwd/prometheus/fwd.rules.yml
+-rw-r--r-- root/root ./usr/share/fwd/prometheus/fwd.rules.test.yml
+-rw-r--r-- root/root ./usr/share/fwd/grafana/fwd.json
 drwx------ root/root ./var/lib/fwd/"
 
 t_deb_holds_exactly_the_install_layout()
@@ -374,8 +377,8 @@ t_deb_conffiles_and_md5sums_are_right()
 	[ "$(cat "$tmp/DEBIAN/conffiles")" = /etc/fwd/fwd.conf ] ||
 		fail "conffiles: $(cat "$tmp/DEBIAN/conffiles")"
 	(cd "$root" && md5sum --quiet -c "$tmp/DEBIAN/md5sums")
-	[ "$(wc -l <"$tmp/DEBIAN/md5sums")" -eq 7 ] ||
-		fail "md5sums should list the 7 files"
+	[ "$(wc -l <"$tmp/DEBIAN/md5sums")" -eq 10 ] ||
+		fail "md5sums should list the 10 files"
 }
 
 t_deb_maintainer_scripts_parse_and_never_enable_the_service()
@@ -453,6 +456,8 @@ t_make_install_honours_destdir_and_prefix()
 	for f in /opt/fwd/sbin/fwd /opt/fwd/bin/fwdctl \
 		/opt/fwd/lib/systemd/system/fwd.service \
 		/opt/fwd/share/man/man8/fwd.8.gz /opt/fwd/share/man/man8/fwdctl.8.gz \
+		/opt/fwd/share/fwd/prometheus/fwd.rules.yml \
+		/opt/fwd/share/fwd/grafana/fwd.json \
 		/usr/local/fwd/xdp/fwd.bpf.o /etc/fwd/fwd.conf; do
 		[ -f "$d$f" ] || fail "$f not installed"
 	done

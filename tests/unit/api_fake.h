@@ -212,6 +212,34 @@ static inline int fake_stats(void *arg, struct api_stats *out)
 	return 0;
 }
 
+/*
+ * Per-interface counters of the managed fake interfaces, and one whose
+ * name needs escaping in a label (`"` and `\` are legal in a name): rx
+ * packets 100 * ifindex + outcome, bytes 64 times that; tx packets
+ * 1000 * ifindex, bytes 64 times that.
+ */
+static inline int fake_ifstats(void *arg, struct api_ifstat *out, int max)
+{
+	static const char *const names[] = {"enp0s3", "enp0s8", "enp0s9",
+					    "a\"b\\c"};
+	int n = 0, k;
+
+	(void)arg;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]) && n < max;
+	     i++, n++) {
+		memset(&out[n], 0, sizeof(out[n]));
+		out[n].ifindex = 2 + i;
+		snprintf(out[n].name, sizeof(out[n].name), "%s", names[i]);
+		for (k = 0; k < FWD_CNT_MAX; k++) {
+			out[n].rx[k].packets = 100 * out[n].ifindex + k;
+			out[n].rx[k].bytes = 64 * out[n].rx[k].packets;
+		}
+		out[n].tx.packets = 1000 * out[n].ifindex;
+		out[n].tx.bytes = 64 * out[n].tx.packets;
+	}
+	return n;
+}
+
 static inline int fake_flush(void *arg)
 {
 	struct fake *f = arg;
@@ -235,6 +263,7 @@ static inline struct api_ops fake_ops(struct fake *f)
 		.lookup = fake_lookup,
 		.walk = fake_walk,
 		.stats = fake_stats,
+		.ifstats = fake_ifstats,
 		.flush = fake_flush,
 	};
 	return ops;

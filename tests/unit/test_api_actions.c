@@ -242,6 +242,53 @@ static void test_stats_sums_every_counter_by_name(void **s)
 	api_reply_free(&r);
 }
 
+static void test_stats_lists_each_interface_rx_by_outcome_and_tx(void **s)
+{
+	struct api_reply r;
+	cJSON *root, *arr, *o, *rx, *c;
+	int i, k;
+
+	(void)s;
+	REQ("{\"action\":\"QueryStats\",\"traceId\":\"s\"}", &r);
+	assert_int_equal(r.status, 200);
+	root = cJSON_Parse(r.body);
+	assert_non_null(root);
+	arr = cJSON_GetObjectItemCaseSensitive(root, "Interfaces");
+	assert_true(cJSON_IsArray(arr));
+	assert_int_equal(cJSON_GetArraySize(arr), 4);
+	for (i = 0; i < 4; i++) {
+		o = cJSON_GetArrayItem(arr, i);
+		assert_int_equal(cJSON_GetObjectItem(o, "Iface")->valuedouble,
+				 2 + i);
+		rx = cJSON_GetObjectItemCaseSensitive(o, "Rx");
+		assert_int_equal(cJSON_GetArraySize(rx), FWD_CNT_MAX);
+		for (k = 0; k < FWD_CNT_MAX; k++) {
+			c = cJSON_GetObjectItemCaseSensitive(
+				rx, fwd_counter_names[k]);
+			assert_non_null(c);
+			assert_int_equal(
+				cJSON_GetObjectItem(c, "packets")->valuedouble,
+				100 * (2 + i) + k);
+			assert_int_equal(
+				cJSON_GetObjectItem(c, "bytes")->valuedouble,
+				64 * (100 * (2 + i) + k));
+		}
+		c = cJSON_GetObjectItemCaseSensitive(o, "Tx");
+		assert_int_equal(cJSON_GetObjectItem(c, "packets")->valuedouble,
+				 1000 * (2 + i));
+	}
+	assert_string_equal(
+		cJSON_GetObjectItem(cJSON_GetArrayItem(arr, 0), "Name")
+			->valuestring,
+		"enp0s3");
+	assert_string_equal(
+		cJSON_GetObjectItem(cJSON_GetArrayItem(arr, 3), "Name")
+			->valuestring,
+		"a\"b\\c");
+	cJSON_Delete(root);
+	api_reply_free(&r);
+}
+
 static void test_missing_trace_id_gets_a_uuid4(void **s)
 {
 	struct api_reply r;
@@ -612,6 +659,9 @@ int main(void)
 				       setup),
 		cmocka_unit_test_setup(
 			test_delete_of_missing_override_is_1202_404, setup),
+		cmocka_unit_test_setup(
+			test_stats_lists_each_interface_rx_by_outcome_and_tx,
+			setup),
 		cmocka_unit_test_setup(test_stats_sums_every_counter_by_name,
 				       setup),
 		cmocka_unit_test_setup(test_missing_trace_id_gets_a_uuid4,

@@ -26,10 +26,18 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 
+#include <dirent.h>
+#include <sys/utsname.h>
+#include <time.h>
+
+#include <bpf/libbpf.h>
+
 #include "actions.h"
 #include "api.h"
 #include "api_fake.h"
+#include "build_id.h"
 #include "loop.h"
+#include "metrics.h"
 
 #define PORT "15555"
 #define URL "http://127.0.0.1:" PORT
@@ -359,6 +367,206 @@ static void test_metrics_are_prometheus_text(void **st)
 	assert_non_null(strstr(r.body, "\nfwd_resyncs_total 2\n"));
 	assert_non_null(strstr(r.body, "\nfwd_netlink_events_total 345\n"));
 	assert_non_null(strstr(r.body, "\nfwd_uptime_seconds 67\n"));
+}
+
+/* Every series of one family, in @body: how many lines start with @name{. */
+static int series_count(const char *body, const char *name)
+{
+	char pfx[128];
+	int n = 0;
+
+	snprintf(pfx, sizeof(pfx), "\n%s{", name);
+	for (const char *p = body; (p = strstr(p, pfx)); p++)
+		n++;
+	return n;
+}
+
+static void test_metrics_per_interface_rx_by_outcome_and_tx(void **st)
+{
+	struct resp r;
+
+	(void)st;
+	assert_int_equal(http("GET", "/metrics", NULL, NULL, &r), 200);
+	assert_non_null(strstr(r.body, "# TYPE fwd_interface_packets_total "
+				       "counter\n"));
+	assert_non_null(
+		strstr(r.body, "# TYPE fwd_interface_bytes_total counter\n"));
+	/* the fake: rx packets 100 * ifindex + outcome, tx 1000 * ifindex */
+	assert_non_null(strstr(r.body, "\nfwd_interface_packets_total{"
+				       "interface=\"enp0s3\",direction=\"rx\","
+				       "outcome=\"fwd_table\"} 200\n"));
+	assert_non_null(strstr(r.body, "\nfwd_interface_bytes_total{"
+				       "interface=\"enp0s8\",direction=\"rx\","
+				       "outcome=\"fwd_fib\"} 19264\n"));
+	assert_non_null(strstr(r.body, "\nfwd_interface_packets_total{"
+				       "interface=\"enp0s9\",direction=\"rx\","
+				       "outcome=\"pass6_ndp\"} 437\n"));
+	assert_non_null(strstr(r.body, "\nfwd_interface_packets_total{"
+				       "interface=\"enp0s9\",direction=\"tx\","
+				       "outcome=\"redirected\"} 4000\n"));
+	/* a name with `"` and `\` comes out escaped */
+	assert_non_null(strstr(r.body,
+			       "\nfwd_interface_packets_total{"
+			       "interface=\"a\\\"b\\\\c\",direction="
+			       "\"tx\",outcome=\"redirected\"} 5000\n"));
+	/* each interface: every outcome rx, and tx */
+	assert_int_equal(series_count(r.body, "fwd_interface_packets_total"),
+			 4 * (FWD_CNT_MAX + 1));
+	assert_int_equal(series_count(r.body, "fwd_interface_bytes_total"),
+			 4 * (FWD_CNT_MAX + 1));
+}
+
+static void test_metrics_build_info_names_what_runs(void **st)
+{
+	char want[512];
+	struct utsname u;
+	struct resp r;
+
+	(void)st;
+	assert_int_equal(uname(&u), 0);
+	assert_true(strlen(FWD_COMMIT) > 0);
+	snprintf(want, sizeof(want),
+		 "\nfwd_build_info{version=\"%s\",commit=\"%s\",libbpf=\"%s\","
+		 "kernel=\"%s\"} 1\n",
+		 FWD_VERSION, FWD_COMMIT, libbpf_version_string(), u.release);
+	assert_int_equal(http("GET", "/metrics", NULL, NULL, &r), 200);
+	assert_non_null(strstr(r.body, "# TYPE fwd_build_info gauge\n"));
+	if (!strstr(r.body, want))
+		fail_msg("no %s in /metrics", want + 1);
+}
+
+static long fds_now(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	long n = 0;
+
+	assert_non_null(d);
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n - 3; /* ".", "..", the stream's own */
+}
+
+/*
+ * The process collector's series, checked against what this process
+ * (the server runs in it) is: started before now and not long ago,
+ * about as many fds open as /proc/self/fd shows around the request.
+ */
+static void test_metrics_process_series_describe_this_process(void **st)
+{
+	double start, cpu;
+	long fds, lo, hi, max, rss;
+	struct resp r;
+	const char *p;
+
+	(void)st;
+	lo = fds_now();
+	assert_int_equal(http("GET", "/metrics", NULL, NULL, &r), 200);
+	hi = fds_now();
+	p = strstr(r.body, "\nprocess_start_time_seconds ");
+	assert_non_null(p);
+	start = strtod(p + 28, NULL);
+	assert_true(start <= (double)time(NULL) + 1);
+	assert_true(start > (double)time(NULL) - 3600);
+	assert_non_null(strstr(r.body, "# TYPE process_cpu_seconds_total "
+				       "counter\n"));
+	p = strstr(r.body, "\nprocess_cpu_seconds_total ");
+	assert_non_null(p);
+	cpu = strtod(p + 27, NULL);
+	assert_true(cpu >= 0 && cpu < 3600);
+	p = strstr(r.body, "\nprocess_resident_memory_bytes ");
+	assert_non_null(p);
+	rss = strtol(p + 31, NULL, 10);
+	assert_true(rss > 1024 * 1024);
+	p = strstr(r.body, "\nprocess_open_fds ");
+	assert_non_null(p);
+	fds = strtol(p + 18, NULL, 10);
+	/* the request's sockets, both ends, and curl's own are open */
+	if (fds < (lo < hi ? lo : hi) || fds > (lo > hi ? lo : hi) + 8)
+		fail_msg("process_open_fds %ld, /proc/self/fd %ld..%ld", fds,
+			 lo, hi);
+	p = strstr(r.body, "\nprocess_max_fds ");
+	assert_non_null(p);
+	max = strtol(p + 17, NULL, 10);
+	assert_int_equal(max, sysconf(_SC_OPEN_MAX));
+	assert_non_null(strstr(r.body, "\nprocess_virtual_memory_bytes "));
+}
+
+/* Cumulative buckets: each observation in every bucket at or above it. */
+static void test_latency_histogram_buckets_are_cumulative(void **st)
+{
+	struct api_counts c = {};
+
+	(void)st;
+	api_latency_observe(&c, 50);	  /* <= 100 us */
+	api_latency_observe(&c, 3000);	  /* <= 5 ms */
+	api_latency_observe(&c, 5000);	  /* <= 5 ms: bounds are inclusive */
+	api_latency_observe(&c, 2000000); /* beyond 1 s: +Inf only */
+	assert_int_equal(c.latency_le[0], 1);  /* 0.0001 */
+	assert_int_equal(c.latency_le[4], 1);  /* 0.0025 */
+	assert_int_equal(c.latency_le[5], 3);  /* 0.005 */
+	assert_int_equal(c.latency_le[11], 3); /* 1 */
+	assert_int_equal(c.latency_count, 4);
+	assert_int_equal(c.latency_sum_us, 2008050);
+}
+
+/* The server observes each response it sends, /metrics' own included. */
+static void test_metrics_latency_histogram_counts_requests(void **st)
+{
+	struct resp r;
+	const char *p;
+	long count, inf;
+
+	(void)st;
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(http("GET", "/healthz", NULL, NULL, &r), 200);
+	assert_int_equal(http("GET", "/metrics", NULL, NULL, &r), 200);
+	assert_non_null(strstr(r.body, "# TYPE fwd_api_request_duration_"
+				       "seconds histogram\n"));
+	static const char cnt[] = "\nfwd_api_request_duration_seconds_count ";
+	static const char all[] =
+		"\nfwd_api_request_duration_seconds_bucket{le=\"+Inf\"} ";
+
+	p = strstr(r.body, cnt);
+	assert_non_null(p);
+	count = strtol(p + strlen(cnt), NULL, 10);
+	p = strstr(r.body, all);
+	assert_non_null(p);
+	inf = strtol(p + strlen(all), NULL, 10);
+	/* the three /healthz; /metrics is counted once it is sent */
+	assert_int_equal(count, 3);
+	assert_int_equal(inf, 3);
+	assert_non_null(strstr(
+		r.body,
+		"\nfwd_api_request_duration_seconds_bucket{le=\"1\"} 3\n"));
+}
+
+/* proc(5)'s fields counted from the last ')': a comm may hold both. */
+static void test_proc_parse_reads_fields_after_the_last_paren(void **st)
+{
+	const char *stat =
+		"4242 (fw) d (x)) S 1 4242 4242 0 -1 4194560 100 0 0 0 "
+		"250 150 0 0 20 0 1 0 12345 1000000 50 18446744073709551615 "
+		"1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0\n";
+	const char *proc_stat = "cpu  1 2 3 4\nintr 5\nctxt 6\n"
+				"btime 1700000000\nprocesses 7\n";
+	struct api_proc p;
+
+	(void)st;
+	assert_int_equal(api_proc_parse(stat, proc_stat, 100, 4096, &p), 0);
+	assert_true(p.cpu_seconds > 3.999 && p.cpu_seconds < 4.001);
+	assert_true(p.start_time_seconds > 1700000123.449 &&
+		    p.start_time_seconds < 1700000123.451);
+	assert_int_equal(p.virtual_bytes, 1000000);
+	assert_int_equal(p.resident_bytes, 50 * 4096);
+	/* no btime, a cut line, no ')' */
+	assert_int_equal(api_proc_parse(stat, "cpu 1\n", 100, 4096, &p),
+			 -EINVAL);
+	assert_int_equal(
+		api_proc_parse("4242 (fwd) S 1 2", proc_stat, 100, 4096, &p),
+		-EINVAL);
+	assert_int_equal(api_proc_parse("4242 fwd S", proc_stat, 100, 4096, &p),
+			 -EINVAL);
 }
 
 static void test_oversized_bodies_get_413(void **st)
@@ -864,6 +1072,21 @@ int main(void)
 			test_routes_methods_and_content_type, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_metrics_are_prometheus_text, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_metrics_per_interface_rx_by_outcome_and_tx, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_metrics_build_info_names_what_runs, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_metrics_process_series_describe_this_process,
+			setup, teardown),
+		cmocka_unit_test(
+			test_proc_parse_reads_fields_after_the_last_paren),
+		cmocka_unit_test(test_latency_histogram_buckets_are_cumulative),
+		cmocka_unit_test_setup_teardown(
+			test_metrics_latency_histogram_counts_requests, setup,
+			teardown),
 		cmocka_unit_test_setup_teardown(test_oversized_bodies_get_413,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_huge_headers_are_refused,
