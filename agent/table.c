@@ -45,10 +45,21 @@ struct fam {
 	struct htab ovr;
 };
 
+/*
+ * One override change since the last flush, and the state it replaced: a
+ * flush that fails puts every one back, newest first, so a change the
+ * client is told was refused (1200) leaves no trace.
+ */
+struct pend {
+	struct ip_addr ip;
+	bool had;	      /* @ip had an override before the change */
+	struct fwd_entry old; /* ... this one */
+};
+
 struct table {
-	struct fam f[2];      /* IPv4, IPv6 */
-	struct store *store;  /* NULL: overrides are not persisted */
-	struct ip_addr *pend; /* overrides changed since the last flush */
+	struct fam f[2];     /* IPv4, IPv6 */
+	struct store *store; /* NULL: overrides are not persisted */
+	struct pend *pend;   /* overrides changed since the last flush */
 	uint32_t npend, pend_cap;
 	int defer;	  /* open resync brackets: map writes wait */
 	bool dirty;	  /* overrides changed since the last flush */
@@ -273,25 +284,30 @@ int table_learned(const struct table *t, const struct ip_addr *ip,
 /* ---- overrides --------------------------------------------------------- */
 
 /*
- * Remember that @ip's override changed: the next flush journals its state
- * then (duplicates are harmless, each record says the state at the flush).
+ * Remember that @ip's override is about to change from @old (NULL: none):
+ * the next flush journals its state then (duplicates are harmless, each
+ * record says the state at the flush), and a failed flush restores @old.
  */
-static int note_change(struct table *t, const struct ip_addr *ip)
+static int note_change(struct table *t, const struct ip_addr *ip,
+		       const struct fwd_entry *old)
 {
-	if (!t->store) {
-		t->dirty = true;
-		return 0;
-	}
+	struct pend *p;
+
 	if (t->npend == t->pend_cap) {
 		uint32_t cap = t->pend_cap ? t->pend_cap * 2 : 64;
-		struct ip_addr *p = realloc(t->pend, cap * sizeof(*p));
 
+		p = realloc(t->pend, cap * sizeof(*p));
 		if (!p)
 			return -ENOMEM;
 		t->pend = p;
 		t->pend_cap = cap;
 	}
-	t->pend[t->npend++] = *ip;
+	p = &t->pend[t->npend++];
+	memset(p, 0, sizeof(*p));
+	p->ip = *ip;
+	p->had = old;
+	if (old)
+		p->old = *old;
 	t->dirty = true;
 	return 0;
 }
@@ -308,11 +324,14 @@ int table_override_set(struct table *t, const struct ip_addr *ip,
 
 	if (ip_zero(ip))
 		return -EINVAL;
-	if (note_change(t, ip))
+	s = htab_find(&f->ovr, key);
+	if (note_change(t, ip, s ? &s->e : NULL))
 		return -ENOMEM;
 	s = htab_insert(&f->ovr, key, &created);
-	if (!s)
+	if (!s) {
+		t->npend--;
 		return -ENOMEM;
+	}
 	old = s->e;
 	s->e = *e;
 	if (t->defer)
@@ -325,6 +344,7 @@ int table_override_set(struct table *t, const struct ip_addr *ip,
 		return 0;
 	}
 	/* Undo, so the table keeps saying what the maps hold. */
+	t->npend--;
 	l = htab_find(&f->learned, key);
 	if (created) {
 		htab_remove(&f->ovr, s);
@@ -349,7 +369,7 @@ int table_override_del(struct table *t, const struct ip_addr *ip)
 
 	if (!s)
 		return -ENOENT;
-	if (note_change(t, ip))
+	if (note_change(t, ip, &s->e))
 		return -ENOMEM;
 	htab_remove(&f->ovr, s);
 	if (t->defer)
@@ -838,9 +858,60 @@ int table_load(struct table *t)
 }
 
 /*
+ * Put @p's destination back to the override state it had before the
+ * change: in the table, and in the maps unless a resync defers them (its
+ * reconcile writes them then). Best effort on the maps: a value that no
+ * longer fits is logged by hfwd_put() and retried by the next reconcile.
+ */
+static void restore(struct table *t, const struct pend *p)
+{
+	struct fam *f = fam_of(t, &p->ip);
+	const void *key = ip_addr_key(&p->ip);
+	struct slot *s = htab_find(&f->ovr, key), *l;
+	bool created;
+
+	if (p->had) {
+		s = htab_insert(&f->ovr, key, &created);
+		if (!s)
+			return;
+		s->e = p->old;
+		if (!t->defer && !hfwd_put(t, f, key, &p->old))
+			ovr_mark(f, key);
+		return;
+	}
+	if (!s)
+		return;
+	htab_remove(&f->ovr, s);
+	if (t->defer)
+		return;
+	ovr_unmark(f, key);
+	l = htab_find(&f->learned, key);
+	if (l)
+		hfwd_put(t, f, key, &l->e);
+	else
+		hfwd_drop(f, key);
+}
+
+/* The flush failed: every change since the last one is undone. */
+static void roll_back(struct table *t)
+{
+	uint32_t i;
+
+	for (i = t->npend; i-- > 0;)
+		restore(t, &t->pend[i]);
+	if (t->npend)
+		pr_warn("overrides: %u change(s) not made durable, rolled "
+			"back",
+			t->npend);
+	t->npend = 0;
+	t->dirty = false;
+}
+
+/*
  * One transaction for every destination whose override changed since the
  * last flush: its state now (duplicates in the list write the same row
- * twice, harmlessly). On error the list stays for the next flush.
+ * twice, harmlessly). On error every change is rolled back, in the table
+ * and the maps: what the API answers with 1200 was not done.
  */
 int table_flush(struct table *t)
 {
@@ -850,7 +921,7 @@ int table_flush(struct table *t)
 	if (!t->dirty)
 		return 0;
 	for (i = 0; t->store && !err && i < t->npend; i++) {
-		const struct ip_addr *ip = &t->pend[i];
+		const struct ip_addr *ip = &t->pend[i].ip;
 		const struct slot *s =
 			htab_find(&fam_of(t, ip)->ovr, ip_addr_key(ip));
 
@@ -862,6 +933,7 @@ int table_flush(struct table *t)
 	if (err) {
 		if (t->store)
 			store_abort(t->store);
+		roll_back(t);
 		return err;
 	}
 	t->npend = 0;

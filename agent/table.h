@@ -96,8 +96,9 @@ int table_override_del(struct table *t, const struct ip_addr *ip);
 
 /*
  * Make every override change since the last flush durable: one store
- * transaction with each changed destination's state. On error nothing is
- * known durable and the changes stay pending for the next flush.
+ * transaction with each changed destination's state. On error (-ENOSPC
+ * for a full disk) every one of those changes is undone, in the table and
+ * in the maps: a change refused to its client leaves no trace.
  */
 int table_flush(struct table *t);
 bool table_dirty(const struct table *t);

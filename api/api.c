@@ -571,8 +571,8 @@ static void commit(struct api *api)
 			api->counts.updates++;
 		else if (api_error_reply(&req->reply, API_ERR_UPDATE,
 					 req->reply.trace_id,
-					 "update error: applied but not made "
-					 "durable: %s",
+					 "update error: not made durable, "
+					 "nothing changed: %s",
 					 strerror(-err)))
 			api_reply_free(&req->reply); /* no reply: drop it */
 		MHD_resume_connection(req->conn);

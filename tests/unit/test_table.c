@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -492,6 +494,111 @@ static void test_overrides_survive_a_restart(void **state)
 	assert_int_equal(map_count(f->ovr), 2);
 }
 
+/* Fill the file system holding @dir: a file of zeros until ENOSPC. */
+static void fill_disk(const char *dir)
+{
+	char path[160], buf[4096] = {};
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/fill", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	assert_true(fd >= 0);
+	while (write(fd, buf, sizeof(buf)) > 0)
+		;
+	assert_int_equal(errno, ENOSPC);
+	close(fd);
+}
+
+/*
+ * Issue 25 item 2: a flush that fails (a full disk) is answered 1200, so
+ * every change of its batch must be undone: a new override gone from the
+ * table, hfwd and fwd_ovr; a changed one back to its old value; a learned
+ * entry that an override shadowed back in hfwd, unmarked. Nothing of it
+ * reaches the database once space returns.
+ */
+static void test_failed_flush_leaves_no_trace(void **state)
+{
+	struct fixture *f = *state;
+	struct fwd_entry a = ent(3, 1), o1 = ent(4, 1), o2 = ent(4, 2),
+			 o3 = ent(4, 3);
+	struct table_opts opts = {.v4 = {f->hfwd, f->ovr},
+				  .v6 = {f->hfwd6, f->ovr6}};
+	struct table_row row;
+	char small[96];
+	struct rows r;
+	int err;
+
+	NEED_BPF(f);
+	table_free(f->t);
+	f->t = NULL;
+	store_close(f->store);
+	f->store = NULL;
+	/* the database on a disk of its own, small enough to fill */
+	snprintf(small, sizeof(small), "%s/small", f->dir);
+	assert_int_equal(mkdir(small, 0700), 0);
+	if (mount("tmpfs", small, "tmpfs", 0, "size=512k"))
+		skip(); /* no mount namespace of our own */
+	snprintf(f->state, sizeof(f->state), "%s/fwd.db", small);
+	assert_int_equal(store_open(&f->store, f->state), 0);
+	opts.store = f->store;
+	assert_int_equal(table_new(&f->t, &opts), 0);
+
+	assert_int_equal(table_learn_set(f->t, A4(ip4("10.0.0.1")), &a), 0);
+	assert_int_equal(table_override_set(f->t, A4(ip4("10.0.0.2")), &o1),
+			 0);
+	assert_int_equal(table_flush(f->t), 0);
+
+	fill_disk(small);
+	assert_int_equal(table_override_set(f->t, A4(ip4("10.0.0.1")), &o1),
+			 0);
+	assert_int_equal(table_override_set(f->t, A4(ip4("10.0.0.2")), &o2),
+			 0);
+	assert_int_equal(table_override_set(f->t, A4(ip4("10.0.0.3")), &o3),
+			 0);
+	assert_int_equal(table_override_del(f->t, A4(ip4("10.0.0.3"))), 0);
+	assert_int_equal(table_override_set(f->t, A4(ip4("10.0.0.3")), &o3),
+			 0);
+	assert_true(hfwd_is(f, ip4("10.0.0.3"), &o3));
+	err = table_flush(f->t);
+	assert_int_equal(err, -ENOSPC);
+	assert_false(table_dirty(f->t));
+
+	/* the learned entry is back, unmarked */
+	assert_true(hfwd_is(f, ip4("10.0.0.1"), &a));
+	assert_false(ovr_has(f, ip4("10.0.0.1")));
+	assert_int_equal(table_lookup(f->t, A4(ip4("10.0.0.1")), &row), 0);
+	assert_false(row.override);
+	assert_memory_equal(&row.entry, &a, sizeof(a));
+	/* the changed override has its old value */
+	assert_true(hfwd_is(f, ip4("10.0.0.2"), &o1));
+	assert_true(ovr_has(f, ip4("10.0.0.2")));
+	assert_int_equal(table_lookup(f->t, A4(ip4("10.0.0.2")), &row), 0);
+	assert_true(row.override);
+	assert_memory_equal(&row.entry, &o1, sizeof(o1));
+	/* the new one is gone */
+	assert_false(hfwd_has(f, ip4("10.0.0.3")));
+	assert_false(ovr_has(f, ip4("10.0.0.3")));
+	assert_int_equal(table_lookup(f->t, A4(ip4("10.0.0.3")), &row),
+			 -ENOENT);
+	assert_int_equal(map_count(f->hfwd), 2);
+	assert_int_equal(map_count(f->ovr), 1);
+
+	/* space back: nothing of the refused batch is written later */
+	snprintf(small, sizeof(small), "%s/small/fill", f->dir);
+	assert_int_equal(unlink(small), 0);
+	assert_int_equal(table_flush(f->t), 0);
+	table_free(f->t);
+	f->t = NULL;
+	store_close(f->store);
+	f->store = NULL;
+	r = on_disk(f);
+	assert_int_equal(r.n, 1);
+	assert_int_equal(r.ip[0].v4, ip4("10.0.0.2"));
+	assert_memory_equal(&r.e[0], &o1, sizeof(o1));
+	snprintf(small, sizeof(small), "%s/small", f->dir);
+	umount2(small, MNT_DETACH);
+}
+
 static void test_full_map_refuses_and_keeps_table_honest(void **state)
 {
 	struct fixture *f = *state;
@@ -803,6 +910,7 @@ int main(void)
 		T(test_walk_is_ordered_and_tells_the_source),
 		T(test_flush_commits_the_overrides_only),
 		T(test_overrides_survive_a_restart),
+		T(test_failed_flush_leaves_no_trace),
 		cmocka_unit_test_setup_teardown(
 			test_full_map_refuses_and_keeps_table_honest,
 			setup_small, teardown),
