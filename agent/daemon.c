@@ -701,7 +701,7 @@ int daemon_run(const struct daemon_opts *o)
 	err = signals_open(d);
 	if (err)
 		goto err_loop;
-	err = store_open(&d->store, o->state);
+	err = store_open_group(&d->store, o->state, o->control_gid);
 	if (err)
 		goto err_signals;
 	to.store = d->store;

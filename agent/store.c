@@ -4,6 +4,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <net/if.h>
 #include <stdbool.h>
@@ -51,6 +52,7 @@ struct name_cache {
 struct store {
 	sqlite3 *db;
 	char *path;
+	int lock_fd; /* <path>.lock, locked for the store's life; -1: none */
 	sqlite3_stmt *put, *del;
 	bool in_txn;
 	struct name_cache nc;
@@ -508,8 +510,151 @@ static int check(struct store *s)
 	return 0;
 }
 
+/*
+ * One database, one daemon: two daemons on one file would each acknowledge
+ * updates the other never sees, and each restart would load the other's.
+ * An open file description lock (F_OFD_SETLK) on <path>.lock, held for the
+ * store's life, excludes a second store even in the same process, and the
+ * kernel drops it when the owner dies (kill -9 included). The file holds
+ * the owner's pid, for the refusal's message. A lock file of its own,
+ * because SQLite's POSIX locks on the database would be lost with it.
+ */
+static int take_lock(struct store *s, mode_t mode)
+{
+	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+	char lock[PATH_MAX], buf[32];
+	ssize_t n;
+	int fd, err;
+
+	err = path_of(lock, sizeof(lock), s->path, ".lock");
+	if (err)
+		return err;
+	fd = open(lock, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (fd < 0) {
+		err = -errno;
+		pr_err("state %s: lock file %s: %s", s->path, lock,
+		       strerror(-err));
+		return err;
+	}
+	if (fcntl(fd, F_OFD_SETLK, &fl)) {
+		err = -errno;
+		if (err == -EAGAIN || err == -EACCES) {
+			n = pread(fd, buf, sizeof(buf) - 1, 0);
+			buf[n > 0 ? n : 0] = '\0';
+			buf[strcspn(buf, "\n")] = '\0';
+			pr_err("state %s: another fwd is running on it (pid "
+			       "%s): a database has one daemon; give this "
+			       "one a --state of its own",
+			       s->path, *buf ? buf : "unknown");
+			err = -EBUSY;
+		} else {
+			pr_err("state %s: cannot lock %s: %s", s->path, lock,
+			       strerror(-err));
+		}
+		close(fd);
+		return err;
+	}
+	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) || pwrite(fd, buf, n, 0) != n)
+		pr_warn("state %s: cannot write the pid to %s: %s", s->path,
+			lock, strerror(errno));
+	s->lock_fd = fd;
+	return 0;
+}
+
+/*
+ * The database file itself, before SQLite opens it: created @mode (0600,
+ * 0640 with a group) whatever the umask, or refused if another user, or
+ * any group or other, can write it (a stranger could then plant
+ * overrides). One that others can read is narrowed to @mode. SQLite
+ * creates -wal and -shm with the database's mode, so they follow; ones
+ * left wider by an older fwd are narrowed here too.
+ */
+static int check_file(const char *path, mode_t mode, long gid, bool main_db)
+{
+	struct stat st;
+	int fd, err = 0;
+
+	fd = open(path,
+		  O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK |
+			  (main_db ? O_CREAT : 0),
+		  mode);
+	if (fd < 0)
+		return errno == ENOENT && !main_db ? 0 : -errno;
+	if (fstat(fd, &st)) {
+		err = -errno;
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		pr_err("state %s: not a regular file", path);
+		err = -EINVAL;
+		goto out;
+	}
+	if (st.st_uid != geteuid() && st.st_uid != 0) {
+		pr_err("state %s: owned by uid %u, not by fwd's (%u): whoever "
+		       "owns it can write overrides",
+		       path, (unsigned int)st.st_uid, (unsigned int)geteuid());
+		err = -EPERM;
+		goto out;
+	}
+	if (st.st_mode & 022) {
+		pr_err("state %s: mode %04o: group or others can write it "
+		       "(chmod %o it)",
+		       path, (unsigned int)(st.st_mode & 07777),
+		       (unsigned int)mode);
+		err = -EPERM;
+		goto out;
+	}
+	if (gid != -1 && st.st_gid != (gid_t)gid && fchown(fd, -1, gid))
+		pr_warn("state %s: chgrp %ld: %s", path, gid, strerror(errno));
+	if ((st.st_mode & 07777) != mode) {
+		if (fchmod(fd, mode)) {
+			err = -errno;
+			pr_err("state %s: chmod %o: %s", path,
+			       (unsigned int)mode, strerror(-err));
+			goto out;
+		}
+		if (st.st_size)
+			pr_info("state %s: mode %04o narrowed to %04o", path,
+				(unsigned int)(st.st_mode & 07777),
+				(unsigned int)mode);
+	}
+out:
+	close(fd);
+	return err;
+}
+
+/* The database and the files SQLite keeps beside it. */
+static int check_files(const char *path, mode_t mode, long gid)
+{
+	static const char *const extra[] = {"-wal", "-shm", "-journal"};
+	char p[PATH_MAX];
+	int err;
+
+	err = check_file(path, mode, gid, true);
+	if (err) {
+		if (err != -EPERM && err != -EINVAL)
+			pr_err("state %s: %s", path, strerror(-err));
+		return err;
+	}
+	for (size_t i = 0; i < sizeof(extra) / sizeof(extra[0]); i++) {
+		err = path_of(p, sizeof(p), path, extra[i]);
+		if (!err)
+			err = check_file(p, mode, gid, false);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 int store_open(struct store **out, const char *path)
 {
+	return store_open_group(out, path, -1);
+}
+
+int store_open_group(struct store **out, const char *path, long gid)
+{
+	mode_t mode = gid == -1 ? 0600 : 0640;
 	char buf[64], sql[128];
 	struct store *s;
 	int rc, err;
@@ -526,11 +671,17 @@ int store_open(struct store **out, const char *path)
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
+	s->lock_fd = -1;
 	s->path = strdup(path);
 	if (!s->path) {
 		free(s);
 		return -ENOMEM;
 	}
+	err = take_lock(s, mode);
+	if (!err)
+		err = check_files(path, mode, gid);
+	if (err)
+		goto err;
 	rc = sqlite3_open_v2(path, &s->db,
 			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 				     SQLITE_OPEN_NOMUTEX,
@@ -594,6 +745,8 @@ void store_close(struct store *s)
 	sqlite3_finalize(s->del);
 	/* the last connection checkpoints the WAL into the database */
 	sqlite3_close(s->db);
+	if (s->lock_fd >= 0)
+		close(s->lock_fd); /* last: the files are closed */
 	free(s->path);
 	free(s);
 }

@@ -35,6 +35,14 @@ struct store;
  * rows it could not read.
  */
 int store_open(struct store **out, const char *path);
+/*
+ * The same, the files readable by group @gid too (--control-group): mode
+ * 0640 instead of 0600. Both take <path>.lock for the store's life: a
+ * second store on one database gets -EBUSY (the owner's pid logged). Both
+ * refuse (-EPERM) a database that another user owns or that group or
+ * others can write, and narrow one that others can read.
+ */
+int store_open_group(struct store **out, const char *path, long gid);
 void store_close(struct store *s);
 
 /*

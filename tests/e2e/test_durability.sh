@@ -51,7 +51,7 @@ rows_ok() {
 	done
 }
 
-echo "1..8"
+echo "1..9"
 
 # --- kill -9 in a burst ---------------------------------------------------
 mkdir "$tmp/state"
@@ -93,6 +93,19 @@ if rows_ok && [ "$(sqlite3 "$db" "PRAGMA integrity_check")" = ok ] &&
 	ok "none half-applied: $stored rows, each consistent, integrity ok, all served"
 else
 	not_ok "no half-applied override" "served $served, stored $stored" "$(rows_ok)"
+fi
+# a second daemon on the same database (its own socket and bpffs) is
+# refused before it touches anything, naming the owner
+mkdir "$tmp/bpf2"
+rc=0
+"$fwd" --iface m1 --bpffs "$tmp/bpf2" --control "$tmp/second.sock" \
+	--state "$db" >"$tmp/second.log" 2>&1 || rc=$?
+if [ "$rc" -eq 1 ] && grep -q "another fwd is running on it (pid $pid)" "$tmp/second.log" &&
+	[ ! -e "$tmp/second.sock" ] && kill -0 "$pid" &&
+	[ "$(cat "$db.lock")" = "$pid" ]; then
+	ok "a second daemon on the same --state exits 1 naming the owner's pid $pid"
+else
+	not_ok "one database, one daemon" "exit $rc" "$(cat "$tmp/second.log")"
 fi
 stop_fwd
 
