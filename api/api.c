@@ -16,6 +16,7 @@
  * Content-Length go first, so a 401 or 413 never waits for a body.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
@@ -681,9 +682,74 @@ static int clear_stale(const char *path, const struct sockaddr_un *sun)
 }
 
 /*
- * The control socket: its directory made 0750 if missing, the socket
- * created 0660 (never wider, not even for an instant: the umask is set
- * around bind()), group @gid unless it is -1.
+ * The control socket's directory and every one above it, as OpenSSH's
+ * safe_path() checks a key's: owned by root or by us, and not writable by
+ * group or others unless sticky. Otherwise another user could rename the
+ * socket away, bind one of their own at its path, and be sent every
+ * fwdctl request (a token, an override). Symbolic links are resolved
+ * first, so it is the directories really used that are checked.
+ */
+static int check_dir_chain(const char *dir)
+{
+	char real[PATH_MAX], *slash;
+	uid_t me = geteuid();
+	struct stat st;
+
+	if (!realpath(dir, real))
+		return -errno;
+	for (;;) {
+		if (stat(real, &st))
+			return -errno;
+		if (st.st_uid != 0 && st.st_uid != me) {
+			pr_err("api: control socket directory %s is owned by "
+			       "uid %u: its owner could replace the socket",
+			       real, (unsigned int)st.st_uid);
+			return -EPERM;
+		}
+		if ((st.st_mode & 022) && !(st.st_mode & S_ISVTX)) {
+			pr_err("api: control socket directory %s is mode "
+			       "%04o: others could replace the socket (chmod "
+			       "go-w, or use a directory of fwd's own)",
+			       real, (unsigned int)(st.st_mode & 07777));
+			return -EPERM;
+		}
+		if (!strcmp(real, "/"))
+			return 0;
+		slash = strrchr(real, '/');
+		if (slash == real)
+			slash[1] = '\0';
+		else
+			*slash = '\0';
+	}
+}
+
+/*
+ * The socket's group, set through a descriptor of the file just bound
+ * (O_PATH, not following links), not through its name a second time.
+ */
+static int chgrp_socket(const char *path, long gid)
+{
+	struct stat st;
+	int fd, err = 0;
+
+	fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st))
+		err = -errno;
+	else if (!S_ISSOCK(st.st_mode) || st.st_uid != geteuid())
+		err = -EEXIST; /* not the socket we bound */
+	else if (fchownat(fd, "", (uid_t)-1, (gid_t)gid, AT_EMPTY_PATH))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+/*
+ * The control socket: its directory made 0750 if missing and checked
+ * along its path (check_dir_chain()), the socket created 0660 (never
+ * wider, not even for an instant: the umask is set around bind()), group
+ * @gid unless it is -1.
  */
 static int open_control(const char *path, long gid)
 {
@@ -711,6 +777,13 @@ static int open_control(const char *path, long gid)
 			return err;
 		}
 	}
+	err = check_dir_chain(slash ? (slash == dir ? "/" : dir) : ".");
+	if (err) {
+		if (err != -EPERM)
+			pr_err("api: control socket directory of %s: %s", path,
+			       strerror(-err));
+		return err;
+	}
 	err = clear_stale(path, &sun);
 	if (err)
 		return err;
@@ -720,8 +793,8 @@ static int open_control(const char *path, long gid)
 	old = umask(0117);
 	err = bind(fd, (const struct sockaddr *)&sun, sizeof(sun)) ? -errno : 0;
 	umask(old);
-	if (!err && gid != -1 && chown(path, (uid_t)-1, (gid_t)gid))
-		err = -errno;
+	if (!err && gid != -1)
+		err = chgrp_socket(path, gid);
 	if (!err && listen(fd, 128))
 		err = -errno;
 	if (err) {

@@ -772,6 +772,58 @@ static void test_stale_socket_is_replaced_a_live_one_kept(void **st)
 }
 
 /*
+ * Issue 25 item 6: a control socket in a directory someone else could
+ * write (0777, group-writable, another user's, or any of these further
+ * up the path) is refused before anything is bound: that user could
+ * rename the socket away and bind their own. Sticky (/tmp's 1777) is
+ * fine, as the owner alone may rename there.
+ */
+static void test_control_directory_others_can_write_is_refused(void **st)
+{
+	struct api_opts o = {.control_gid = -1};
+	struct loop *loop = loop_new();
+	struct api *api;
+
+	(void)st;
+	assert_int_equal(system("rm -rf " CTL_DIR "/d && mkdir -p " CTL_DIR
+				"/d/open/sub " CTL_DIR "/d/group " CTL_DIR
+				"/d/other " CTL_DIR "/d/sticky && chmod 0777 " CTL_DIR
+				"/d/open && chmod 0700 " CTL_DIR
+				"/d/open/sub && chmod 0770 " CTL_DIR
+				"/d/group && chown 4242 " CTL_DIR
+				"/d/other && chmod 1777 " CTL_DIR "/d/sticky"),
+			 0);
+	o.control = CTL_DIR "/d/open/api.sock";
+	assert_int_equal(api_open(&api, loop, &o, &srv.ops), -EPERM);
+	assert_int_not_equal(access(o.control, F_OK), 0);
+	/* checked along the path: a safe directory under an unsafe one */
+	o.control = CTL_DIR "/d/open/sub/api.sock";
+	assert_int_equal(api_open(&api, loop, &o, &srv.ops), -EPERM);
+	assert_int_not_equal(access(o.control, F_OK), 0);
+	o.control = CTL_DIR "/d/group/api.sock";
+	assert_int_equal(api_open(&api, loop, &o, &srv.ops), -EPERM);
+	o.control = CTL_DIR "/d/other/api.sock";
+	assert_int_equal(api_open(&api, loop, &o, &srv.ops), -EPERM);
+	/* a missing directory is made (0750) under a safe parent, as before */
+	o.control = CTL_DIR "/d/sticky/api.sock";
+	assert_int_equal(api_open(&api, loop, &o, &srv.ops), 0);
+	api_close(api);
+	o.control = CTL_DIR "/d/new/api.sock";
+	o.control_gid = 4242;
+	assert_int_equal(api_open(&api, loop, &o, &srv.ops), 0);
+	{
+		struct stat sb;
+
+		assert_int_equal(lstat(o.control, &sb), 0);
+		assert_int_equal(sb.st_gid, 4242);
+		assert_int_equal(sb.st_mode & 07777, 0660);
+	}
+	api_close(api);
+	loop_free(loop);
+	assert_int_equal(system("rm -rf " CTL_DIR "/d"), 0);
+}
+
+/*
  * A TCP connection to the server from source address @src, not waiting
  * for the handshake: a full accept queue must not stall the flood.
  */
@@ -889,6 +941,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(
 			test_stale_socket_is_replaced_a_live_one_kept, setup,
 			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_control_directory_others_can_write_is_refused,
+			setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_flood_locks_out_neither_socket_nor_other_address,
 			setup, teardown),
