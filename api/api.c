@@ -893,13 +893,13 @@ int api_open(struct api **out, struct loop *loop, const struct api_opts *o,
 	api->timer_fd = -1;
 	api->tick_fd = -1;
 	if (o->listen && o->token_file) {
-		err = api_read_token(o->token_file, &api->token,
-				     &api->token_len);
+		const char *why;
+
+		err = api_load_token(o->token_file, true, &api->token,
+				     &api->token_len, &why);
 		if (err) {
 			pr_err("api: token file %s: %s", o->token_file,
-			       err == -EINVAL ? "want one line of printable "
-						"ASCII without spaces"
-					      : strerror(-err));
+			       why ? why : strerror(-err));
 			goto err_free;
 		}
 	} else if (o->listen) {
