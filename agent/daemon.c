@@ -458,6 +458,7 @@ static void row_to_api(const struct table_row *tr, struct api_row *ar)
 	ar->ip = tr->ip;
 	ar->entry = tr->entry;
 	ar->override = tr->override;
+	ar->absent = !tr->installed;
 }
 
 static int op_lookup(void *arg, const struct ip_addr *ip, struct api_row *row)
@@ -516,6 +517,7 @@ static int op_stats(void *arg, struct api_stats *out)
 	out->overrides6 = ts.overrides6;
 	out->hfwd6_entries = ts.entries6;
 	out->max_entries = xdp_max_entries(d->xdp);
+	out->evicted = ts.evicted;
 	out->resyncs = rs.resyncs;
 	out->nl_events = rs.events;
 	out->uptime_s = (loop_now_us() - d->start_us) / 1000000;

@@ -34,6 +34,12 @@
 #define SLOT_MARK 0x1	  /* confirmed since the resync began */
 #define SLOT_SEEN 0x2	  /* reconcile: the map already holds this value */
 #define SLOT_OVR_SEEN 0x4 /* reconcile: key present in the override map */
+/*
+ * The map does not hold this slot's value (it was full, or the learned
+ * entry was evicted for an override). Meaningful on the slot that is in
+ * effect for its key; what the API and the figures say follows it.
+ */
+#define SLOT_OUT 0x8
 
 /* One family's half: its maps and its two tables. */
 struct fam {
@@ -122,17 +128,74 @@ static void note_full(struct table *t, const struct fam *f, uint64_t n)
 	t->full_warned = true;
 }
 
+static struct slot *effective(const struct fam *f, const void *key, bool *ovr);
+
+/* Whether the map now holds the value in effect for @key. */
+static void set_in(struct fam *f, const void *key, bool in)
+{
+	bool ovr;
+	struct slot *s = effective(f, key, &ovr);
+
+	if (!s)
+		return;
+	if (in)
+		s->flags &= ~SLOT_OUT;
+	else
+		s->flags |= SLOT_OUT;
+}
+
+/*
+ * Make room for an override in a full map: take out one learned entry
+ * that is in it (its destination goes the fib path, which forwards it
+ * as the kernel would). Overrides are never refused for learned entries.
+ */
+static int evict_learned(struct table *t, struct fam *f, const void *for_key)
+{
+	struct ip_addr ip, by;
+	struct slot *s;
+	uint32_t i;
+
+	htab_for_each(&f->learned, i, s)
+	{
+		if ((s->flags & SLOT_OUT) || htab_find(&f->ovr, s->key))
+			continue;
+		if (bpf_map_delete_elem(f->hfwd_fd, s->key))
+			continue; /* not in the map after all */
+		s->flags |= SLOT_OUT;
+		t->st.evicted++;
+		ip = key_ip(f, s->key);
+		by = key_ip(f, for_key);
+		if (log_get_level() >= LOG_LEVEL_WARN) {
+			char a[API_IP_STRLEN], b[API_IP_STRLEN];
+
+			api_format_ip(&ip, a);
+			api_format_ip(&by, b);
+			pr_warn("%s is full: learned %s evicted for the override "
+				"of %s (it goes the fib path; raise "
+				"--max-entries)",
+				f->map, a, b);
+		}
+		return 0;
+	}
+	return -E2BIG;
+}
+
 static int hfwd_put(struct table *t, struct fam *f, const void *key,
 		    const struct fwd_entry *e)
 {
 	struct ip_addr ip;
 	int err;
 
-	if (!bpf_map_update_elem(f->hfwd_fd, key, e, BPF_ANY)) {
-		t->full_warned = false;
-		return 0;
-	}
+	if (!bpf_map_update_elem(f->hfwd_fd, key, e, BPF_ANY))
+		goto ok;
 	err = -errno;
+	if ((err == -E2BIG || err == -ENOSPC) && htab_find(&f->ovr, key) &&
+	    !evict_learned(t, f, key)) {
+		if (!bpf_map_update_elem(f->hfwd_fd, key, e, BPF_ANY))
+			goto ok;
+		err = -errno;
+	}
+	set_in(f, key, false);
 	if (err == -E2BIG || err == -ENOSPC) {
 		note_full(t, f, 1);
 		return -E2BIG;
@@ -140,12 +203,18 @@ static int hfwd_put(struct table *t, struct fam *f, const void *key,
 	ip = key_ip(f, key);
 	log_entry(LOG_LEVEL_ERR, "cannot write the map entry", &ip, e);
 	return err;
+ok:
+	t->full_warned = false;
+	set_in(f, key, true);
+	return 0;
 }
 
-static int hfwd_drop(const struct fam *f, const void *key)
+static int hfwd_drop(struct fam *f, const void *key)
 {
-	if (!bpf_map_delete_elem(f->hfwd_fd, key) || errno == ENOENT)
+	if (!bpf_map_delete_elem(f->hfwd_fd, key) || errno == ENOENT) {
+		set_in(f, key, false);
 		return 0;
+	}
 	return -errno;
 }
 
@@ -409,6 +478,7 @@ int table_lookup(const struct table *t, const struct ip_addr *ip,
 	row->ip = *ip;
 	row->entry = s->e;
 	row->override = ovr;
+	row->installed = !(s->flags & SLOT_OUT);
 	return 0;
 }
 
@@ -446,6 +516,7 @@ int table_walk(const struct table *t,
 				rows[n].ip = key_ip(f, s->key);
 				rows[n].entry = s->e;
 				rows[n].override = h == &f->ovr;
+				rows[n].installed = !(s->flags & SLOT_OUT);
 				n++;
 			}
 		}
@@ -457,13 +528,19 @@ int table_walk(const struct table *t,
 	return rc;
 }
 
+/* Keys the map holds: the slots in effect that are not out of it. */
 static uint64_t distinct_entries(const struct fam *f)
 {
-	uint64_t n = f->learned.n;
+	uint64_t n = 0;
 	struct slot *s;
 	uint32_t i;
 
-	htab_for_each(&f->ovr, i, s) if (!htab_find(&f->learned, s->key)) n++;
+	htab_for_each(&f->ovr, i, s) if (!(s->flags & SLOT_OUT)) n++;
+	htab_for_each(&f->learned, i, s)
+	{
+		if (!(s->flags & SLOT_OUT) && !htab_find(&f->ovr, s->key))
+			n++;
+	}
 	return n;
 }
 
@@ -692,9 +769,13 @@ static int hfwd_write(struct table *t, struct fam *f, const uint8_t *keys,
 		return 0;
 	if (!bpf_map_update_batch(f->hfwd_fd, keys, vals, &count, &opts)) {
 		t->full_warned = false;
+		for (done = 0; done < n; done++)
+			set_in(f, keys + (size_t)done * f->learned.klen, true);
 		return 0;
 	}
 	/* count now says how many went in; finish one by one for the why */
+	for (done = 0; done < count && count <= n; done++)
+		set_in(f, keys + (size_t)done * f->learned.klen, true);
 	for (done = count <= n ? count : 0; done < n; done++) {
 		err = hfwd_put(t, f, keys + (size_t)done * f->learned.klen,
 			       &vals[done]);
@@ -773,6 +854,21 @@ static int reconcile_fam(struct table *t, struct fam *f, struct table_chunk *c,
 		goto out_free;
 	}
 
+	/* Until written, what the map lacks is out of it. */
+	htab_for_each(&f->ovr, i, s)
+	{
+		if (s->flags & SLOT_SEEN)
+			s->flags &= ~SLOT_OUT;
+		else
+			s->flags |= SLOT_OUT;
+	}
+	htab_for_each(&f->learned, i, s)
+	{
+		if (s->flags & SLOT_SEEN)
+			s->flags &= ~SLOT_OUT;
+		else if (!htab_find(&f->ovr, s->key))
+			s->flags |= SLOT_OUT;
+	}
 	/* Unmark first, delete to make room, write, then mark. */
 	for (i = 0; i < ovr_del.n && !err; i++)
 		err = ovr_unmark(f, kv_key(&ovr_del, i));

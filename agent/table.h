@@ -45,6 +45,7 @@ struct table_row {
 	struct ip_addr ip;
 	struct fwd_entry entry;
 	bool override;
+	bool installed; /* hfwd (hfwd6) holds it; false: the map was full */
 };
 
 struct table_stats {
@@ -53,6 +54,8 @@ struct table_stats {
 	uint64_t entries;   /* distinct IPv4 destinations = what hfwd holds */
 	uint64_t learned6, overrides6, entries6; /* the same for IPv6 */
 	uint64_t map_full;	    /* writes refused because hfwd was full */
+	uint64_t evicted; /* learned entries taken out of a full map for an
+			   * override */
 	uint64_t reconciles;	    /* reconcile passes done */
 	uint64_t last_reconcile_us; /* duration of the last one */
 };

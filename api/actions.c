@@ -406,6 +406,12 @@ static int add_row(const struct api_row *row, void *ctx)
 	    !cJSON_AddStringToObject(o, "Source",
 				     row->override ? "override" : "learned"))
 		return -ENOMEM;
+	/* only when it is so: the original's rows have five fields */
+	if (row->absent &&
+	    !cJSON_AddStringToObject(o, "Status",
+				     "not installed: the map is full "
+				     "(raise --max-entries)"))
+		return -ENOMEM;
 	return 0;
 }
 
@@ -480,6 +486,7 @@ static int do_stats(struct act *a)
 	     cJSON_AddNumberToObject(ag, "overrides6", st.overrides6) &&
 	     cJSON_AddNumberToObject(ag, "hfwd6Entries", st.hfwd6_entries) &&
 	     cJSON_AddNumberToObject(ag, "maxEntries", st.max_entries) &&
+	     cJSON_AddNumberToObject(ag, "evicted", st.evicted) &&
 	     cJSON_AddNumberToObject(ag, "resyncs", st.resyncs) &&
 	     cJSON_AddNumberToObject(ag, "netlinkEvents", st.nl_events) &&
 	     cJSON_AddNumberToObject(ag, "uptimeSeconds", st.uptime_s);

@@ -81,6 +81,10 @@ int api_metrics_render(const struct api_ops *ops, const struct api_counts *c,
 	family(f, "fwd_hfwd_max_entries", "gauge",
 	       "Capacity of hfwd, and of hfwd6.");
 	value(f, "fwd_hfwd_max_entries", st.max_entries);
+	family(f, "fwd_hfwd_evictions_total", "counter",
+	       "Learned entries taken out of a full hfwd or hfwd6 to make "
+	       "room for an override.");
+	value(f, "fwd_hfwd_evictions_total", st.evicted);
 	family(f, "fwd_resyncs_total", "counter",
 	       "Full resyncs with the kernel's tables.");
 	value(f, "fwd_resyncs_total", st.resyncs);

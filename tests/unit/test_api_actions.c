@@ -591,6 +591,34 @@ static void test_ipv6_update_query_delete(void **s)
 	assert_null(row_of("2001:db8::5"));
 }
 
+/*
+ * Issue 25 item 11: a row the map does not hold (it was full) says so;
+ * the others keep the original's five fields, byte for byte.
+ */
+static void test_a_row_not_in_the_map_says_so(void **s)
+{
+	struct api_reply r;
+	struct api_row *row;
+
+	(void)s;
+	row = (struct api_row *)row_of("10.10.3.10");
+	assert_non_null(row);
+	row->absent = true;
+	REQ("{\"action\":\"QueryForward\",\"traceId\":\"t\"}", &r);
+	assert_string_equal(
+		r.body,
+		"{\"code\":200,\"traceId\":\"t\",\"Tables\":["
+		"{\"Ip\":\"10.10.2.7\",\"Iface\":2,"
+		"\"SrcMac\":\"08:00:27:f0:1e:41\","
+		"\"DstMac\":\"08:00:27:aa:bb:01\",\"Source\":\"learned\"},"
+		"{\"Ip\":\"10.10.3.10\",\"Iface\":4,"
+		"\"SrcMac\":\"08:00:27:13:df:b6\","
+		"\"DstMac\":\"08:00:27:f2:cb:f9\",\"Source\":\"learned\","
+		"\"Status\":\"not installed: the map is full (raise "
+		"--max-entries)\"}]}");
+	api_reply_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -626,6 +654,8 @@ int main(void)
 			setup),
 		cmocka_unit_test_setup(test_unknown_fields_are_ignored, setup),
 		cmocka_unit_test_setup(test_ipv6_update_query_delete, setup),
+		cmocka_unit_test_setup(test_a_row_not_in_the_map_says_so,
+				       setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -635,14 +635,52 @@ static void test_failed_flush_leaves_no_trace(void **state)
 	umount2(small, MNT_DETACH);
 }
 
-static void test_full_map_refuses_and_keeps_table_honest(void **state)
+/* The figures and the rows against what the map holds. */
+static void assert_figures_are_the_map(struct fixture *f)
+{
+	struct table_stats st;
+	struct table_row row;
+	uint32_t key, next, *prev = NULL, in = 0, absent = 0;
+	char ip[32];
+	int i;
+
+	table_get_stats(f->t, &st);
+	assert_int_equal(st.entries, map_count(f->hfwd));
+	/* every row that says it is installed is, and the others are not */
+	for (i = 1; i <= 16; i++) {
+		snprintf(ip, sizeof(ip), "10.0.0.%d", i);
+		if (table_lookup(f->t, A4(ip4(ip)), &row))
+			continue;
+		if (row.installed) {
+			assert_true(hfwd_is(f, ip4(ip), &row.entry));
+			in++;
+		} else {
+			assert_false(hfwd_is(f, ip4(ip), &row.entry));
+			absent++;
+		}
+	}
+	assert_int_equal(in, map_count(f->hfwd));
+	(void)absent;
+	while (!bpf_map_get_next_key(f->hfwd, prev, &next)) {
+		key = next;
+		prev = &key;
+	}
+}
+
+/*
+ * Issue 25 item 11: a full map never refuses an override for learned
+ * entries: one learned entry is evicted (it goes the fib path), counted
+ * and logged; its row says it is not installed, and the figures count
+ * what the map holds.
+ */
+static void test_full_map_evicts_learned_never_refuses_override(void **state)
 {
 	struct fixture *f = *state;
 	struct fwd_entry a = ent(3, 1), o = ent(4, 9);
 	struct table_stats st;
 	struct table_row row;
 	char ip[32];
-	int i;
+	int i, out = 0;
 
 	NEED_BPF(f); /* max_entries 4 */
 	for (i = 1; i <= 4; i++) {
@@ -653,20 +691,75 @@ static void test_full_map_refuses_and_keeps_table_honest(void **state)
 			 -E2BIG);
 	table_get_stats(f->t, &st);
 	assert_int_equal(st.map_full, 1);
-	/* an override for a new key cannot fit: refused and rolled back */
-	assert_int_not_equal(table_override_set(f->t, A4(ip4("10.0.0.6")), &o),
-			     0);
-	assert_int_equal(table_lookup(f->t, A4(ip4("10.0.0.6")), &row),
-			 -ENOENT);
-	assert_false(ovr_has(f, ip4("10.0.0.6")));
+	assert_int_equal(st.learned, 5);
+	assert_int_equal(st.entries, 4); /* what the map holds, not 5 */
+	assert_int_equal(table_lookup(f->t, A4(ip4("10.0.0.5")), &row), 0);
+	assert_false(row.installed);
+	/* an override for a new key: a learned entry makes room */
+	assert_int_equal(table_override_set(f->t, A4(ip4("10.0.0.6")), &o), 0);
+	assert_true(hfwd_is(f, ip4("10.0.0.6"), &o));
+	assert_true(ovr_has(f, ip4("10.0.0.6")));
+	assert_int_equal(map_count(f->hfwd), 4);
+	table_get_stats(f->t, &st);
+	assert_int_equal(st.evicted, 1);
+	assert_int_equal(st.entries, 4);
+	for (i = 1; i <= 4; i++) {
+		snprintf(ip, sizeof(ip), "10.0.0.%d", i);
+		assert_int_equal(table_lookup(f->t, A4(ip4(ip)), &row), 0);
+		if (!row.installed) {
+			assert_false(hfwd_has(f, ip4(ip)));
+			out++;
+		}
+	}
+	assert_int_equal(out, 1);
+	assert_figures_are_the_map(f);
 	/* an override of an installed key fits */
 	assert_int_equal(table_override_set(f->t, A4(ip4("10.0.0.2")), &o), 0);
 	assert_true(hfwd_is(f, ip4("10.0.0.2"), &o));
-	/* room made: the next reconcile installs the refused learned entry */
+	assert_figures_are_the_map(f);
+	/* room made: the next reconcile installs what was left out */
 	assert_int_equal(table_learn_del(f->t, A4(ip4("10.0.0.1"))), 0);
+	assert_int_equal(table_override_del(f->t, A4(ip4("10.0.0.6"))), 0);
 	assert_int_equal(table_reconcile(f->t), 0);
-	assert_true(hfwd_is(f, ip4("10.0.0.5"), &a));
 	assert_int_equal(map_count(f->hfwd), 4);
+	assert_figures_are_the_map(f);
+}
+
+/*
+ * Issue 25 item 11: more stored overrides than --max-entries: the start
+ * installs what fits; the figures count the map, not the table, and the
+ * overrides left out say so in their rows.
+ */
+static void test_overrides_beyond_max_entries_say_they_are_out(void **state)
+{
+	struct fixture *f = *state;
+	struct fwd_entry o = ent(4, 9);
+	struct table_stats st;
+	struct table_row row;
+	char ip[32];
+	int i, out = 0;
+
+	NEED_BPF(f); /* max_entries 4 */
+	table_resync_begin(f->t); /* as the start does: one reconcile */
+	for (i = 1; i <= 6; i++) {
+		snprintf(ip, sizeof(ip), "10.0.0.%d", i);
+		assert_int_equal(table_override_set(f->t, A4(ip4(ip)), &o), 0);
+	}
+	assert_int_equal(table_resync_end(f->t), -E2BIG);
+	table_get_stats(f->t, &st);
+	assert_int_equal(st.overrides, 6);
+	assert_int_equal(map_count(f->hfwd), 4);
+	assert_int_equal(st.entries, 4);
+	for (i = 1; i <= 6; i++) {
+		snprintf(ip, sizeof(ip), "10.0.0.%d", i);
+		assert_int_equal(table_lookup(f->t, A4(ip4(ip)), &row), 0);
+		assert_true(row.override);
+		assert_int_equal(row.installed, hfwd_has(f, ip4(ip)));
+		assert_int_equal(row.installed, ovr_has(f, ip4(ip)));
+		out += !row.installed;
+	}
+	assert_int_equal(out, 2);
+	assert_figures_are_the_map(f);
 }
 
 /*
@@ -948,7 +1041,10 @@ int main(void)
 		T(test_overrides_survive_a_restart),
 		T(test_failed_flush_leaves_no_trace),
 		cmocka_unit_test_setup_teardown(
-			test_full_map_refuses_and_keeps_table_honest,
+			test_full_map_evicts_learned_never_refuses_override,
+			setup_small, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_overrides_beyond_max_entries_say_they_are_out,
 			setup_small, teardown),
 		T(test_hash_matches_reference_through_churn),
 		cmocka_unit_test_setup_teardown(
