@@ -12,8 +12,9 @@
  * iteration; only then are the replies queued. Nothing is acknowledged
  * before it is durable, and N concurrent updates cost one durable write.
  *
- * Limits are enforced before the body is read: the bearer token and the
- * Content-Length go first, so a 401 or 413 never waits for a body.
+ * Limits are enforced before the body is used: the bearer token goes
+ * first, so a 401 never waits for a body; a body over the limit is read
+ * and dropped (up to a bound) and answered 413, on both listeners.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -57,7 +58,10 @@
 #define API_CONN_MEMORY 16384 /* per connection: request line + headers */
 /* Flushes one hook may do back to back before yielding to other fds. */
 #define API_COMMIT_ROUNDS 4
-/* An oversized chunked body is read and dropped up to here, then cut. */
+/*
+ * An oversized body is read and dropped up to here, then answered 413
+ * (chunked: cut); a Content-Length above it is answered at once.
+ */
 #define API_DISCARD_MAX (1024 * 1024)
 
 enum api_route {
@@ -97,6 +101,7 @@ struct api_req {
 	char *body;	 /* the body so far, up to API_BODY_MAX */
 	size_t len, cap; /* bytes in @body, bytes allocated */
 	size_t dropped;	 /* bytes of an oversized body thrown away */
+	unsigned long long length; /* its Content-Length, 0: none */
 	bool too_large;	 /* body passed API_BODY_MAX */
 	bool queued;	 /* a response is queued: ignore the rest */
 	bool done;	 /* @reply is final (flushed), send it on resume */
@@ -295,11 +300,20 @@ static enum MHD_Result on_headers(struct api_req *req, const char *url,
 
 	cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 					 MHD_HTTP_HEADER_CONTENT_LENGTH);
-	if (cl && strtoull(cl, NULL, 10) > API_BODY_MAX)
+	/*
+	 * Over the limit: answered once the body is read and dropped, up to
+	 * API_DISCARD_MAX. Answering at once and closing would leave the
+	 * client writing into a closed socket: on a Unix socket its write
+	 * fails (EPIPE) and the 413 is never read. Beyond the bound, at once.
+	 */
+	req->length = cl ? strtoull(cl, NULL, 10) : 0;
+	if (req->length > API_DISCARD_MAX)
 		return send_error(req, API_ERR_TOO_LARGE, NULL,
 				  "request body too large: %.24s bytes, "
 				  "at most %d",
 				  cl, API_BODY_MAX);
+	if (req->length > API_BODY_MAX)
+		req->too_large = true;
 	if (!content_type_ok(conn))
 		return send_error(req, API_ERR_READ, NULL,
 				  "read request body error: Content-Type is "
@@ -363,6 +377,11 @@ static enum MHD_Result on_body(struct api_req *req)
 {
 	struct api *api = req->api;
 
+	if (req->too_large && req->length)
+		return send_error(req, API_ERR_TOO_LARGE, NULL,
+				  "request body too large: %llu bytes, at "
+				  "most %d",
+				  req->length, API_BODY_MAX);
 	if (req->too_large)
 		return send_error(req, API_ERR_TOO_LARGE, NULL,
 				  "request body too large: more than %d "

@@ -213,6 +213,8 @@ static bool closed_within(int fd, int ms)
 	return poll(&p, 1, ms) == 1 && read(fd, &c, 1) <= 0;
 }
 
+static long ctl_get(const char *sock, const char *path);
+
 #define JSON "Content-Type: application/json"
 #define SEED_UPDATE                                             \
 	"{\"action\":\"UpdateForward\","                        \
@@ -390,6 +392,65 @@ static void test_oversized_bodies_get_413(void **st)
 	curl_slist_free_all(h);
 	/* still serving */
 	assert_int_equal(http("GET", "/healthz", NULL, NULL, &r), 200);
+}
+
+/*
+ * Issue 25 item 9: a body over 64 KiB on the control socket gets the 413
+ * (code 1001) that TCP clients get, not a broken pipe: the server reads
+ * and drops it (up to a bound), then answers. The client sends the body
+ * only after the server had time to answer its headers, as a slow or
+ * large upload does: a server that answered and closed at once makes
+ * this send fail (EPIPE).
+ */
+static void test_oversized_body_on_the_control_socket_gets_413(void **st)
+{
+	static char big[300000];
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	size_t sizes[] = {API_BODY_MAX + 1, 70000, sizeof(big)};
+	char hdr[256], reply[2048];
+	size_t off, i;
+	ssize_t n;
+	int fd;
+
+	(void)st;
+	strcpy(sun.sun_path, CTL);
+	memset(big, ' ', sizeof(big));
+	memcpy(big, "{\"action\":\"QueryStats\"}", 23);
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		fd = socket(AF_UNIX, SOCK_STREAM, 0);
+		assert_true(fd >= 0);
+		assert_int_equal(
+			connect(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+		n = snprintf(hdr, sizeof(hdr),
+			     "POST / HTTP/1.1\r\nHost: x\r\n" JSON
+			     "\r\nContent-Length: %zu\r\n\r\n",
+			     sizes[i]);
+		assert_int_equal(send(fd, hdr, n, MSG_NOSIGNAL), n);
+		usleep(200000);
+		for (off = 0; off < sizes[i]; off += n) {
+			n = send(fd, big + off, sizes[i] - off, MSG_NOSIGNAL);
+			if (n <= 0)
+				print_error("send at %zu of %zu: %s\n", off,
+					    sizes[i], strerror(errno));
+			assert_true(n > 0);
+		}
+		off = 0;
+		reply[0] = '\0';
+		while (off < sizeof(reply) - 1 && !strstr(reply, "}")) {
+			struct pollfd p = {.fd = fd, .events = POLLIN};
+
+			assert_int_equal(poll(&p, 1, 5000), 1);
+			n = read(fd, reply + off, sizeof(reply) - 1 - off);
+			if (n <= 0)
+				break;
+			off += n;
+			reply[off] = '\0';
+		}
+		assert_non_null(strstr(reply, "HTTP/1.1 413"));
+		assert_non_null(strstr(reply, "\"code\":1001"));
+		close(fd);
+	}
+	assert_int_equal(ctl_get(CTL, "/healthz"), 200);
 }
 
 static void test_huge_headers_are_refused(void **st)
@@ -920,6 +981,9 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_huge_headers_are_refused,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_oversized_body_on_the_control_socket_gets_413,
+			setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_token_is_required_when_configured, setup,
 			teardown),
