@@ -307,6 +307,17 @@ static int get_iface(struct act *a, uint32_t *ifindex, uint8_t mac[6])
 				    JSON_ERR "iface: \"%.64s\" is not an "
 					     "interface name or index",
 				    name);
+		/*
+		 * One rule for numbers written as text, the one ip follows:
+		 * decimal without leading zeros ("010.1.1.1" is refused, and
+		 * so is "04", never taken as 4 nor as octal 4).
+		 */
+		if (name[0] == '0' && name[1] &&
+		    strspn(name, "0123456789") == strlen(name))
+			return fail(a, API_ERR_JSON,
+				    JSON_ERR "iface: \"%s\": an index is "
+					     "written without leading zeros",
+				    name);
 	} else {
 		return fail(a, API_ERR_JSON,
 			    JSON_ERR "iface: must be a number or a string, "

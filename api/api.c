@@ -266,13 +266,20 @@ static bool content_type_ok(struct MHD_Connection *conn)
 
 /* First call for a request: everything that needs only the headers. */
 static enum MHD_Result on_headers(struct api_req *req, const char *url,
-				  const char *method)
+				  const char *method, const char *version)
 {
 	struct MHD_Connection *conn = req->conn;
 	bool get = !strcmp(method, MHD_HTTP_METHOD_GET) ||
 		   !strcmp(method, MHD_HTTP_METHOD_HEAD);
 	const char *cl;
 
+	/* RFC 9112 3.2: an HTTP/1.1 request without Host is answered 400 */
+	if (!strcmp(version, MHD_HTTP_VERSION_1_1) &&
+	    !MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+					 MHD_HTTP_HEADER_HOST))
+		return send_error(req, API_ERR_BAD_REQUEST, NULL,
+				  "bad request: HTTP/1.1 without a Host "
+				  "header (RFC 9112 3.2)");
 	if (!authorized(req, conn))
 		return send_error(req, API_ERR_UNAUTHORIZED, NULL,
 				  "unauthorized: missing or wrong "
@@ -486,7 +493,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 {
 	struct api_req *req = *ctx;
 
-	(void)version;
 	if (!req) {
 		req = calloc(1, sizeof(*req));
 		if (!req)
@@ -495,7 +501,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 		req->api = req->srv->api;
 		req->conn = conn;
 		*ctx = req;
-		return on_headers(req, url, method);
+		return on_headers(req, url, method, version);
 	}
 	if (*size) {
 		enum MHD_Result ret = MHD_YES;

@@ -511,7 +511,7 @@ static void test_error_reply_maps_every_added_code_to_its_status(void **s)
 		unsigned int status;
 	} map[] = {
 		{200, 200},  {1000, 400}, {1001, 413}, {1002, 401},
-		{1003, 404}, {1004, 405}, {1100, 400}, {1101, 400},
+		{1003, 404}, {1004, 405}, {1005, 400}, {1100, 400}, {1101, 400},
 		{1200, 500}, {1201, 500}, {1202, 404},
 	};
 	struct api_reply r = {};
@@ -619,6 +619,47 @@ static void test_a_row_not_in_the_map_says_so(void **s)
 	api_reply_free(&r);
 }
 
+/*
+ * Issue 25 item 10: one rule for numbers written as text: ip's parts and
+ * a numeric iface alike are refused with leading zeros ("04" was taken
+ * as 4 while "010.1.1.1" was refused); the table is left as it was.
+ */
+static void test_leading_zeros_are_refused_in_iface_as_in_ip(void **s)
+{
+	static const char *const bad[] = {
+		"{\"action\":\"UpdateForward\",\"ip\":\"10.1.1.1\","
+		"\"iface\":\"04\",\"dstMac\":\"02:00:00:00:00:01\"}",
+		"{\"action\":\"UpdateForward\",\"ip\":\"10.1.1.1\","
+		"\"iface\":\"004\",\"dstMac\":\"02:00:00:00:00:01\"}",
+		"{\"action\":\"UpdateForward\",\"ip\":\"10.1.1.1\","
+		"\"iface\":\"00\",\"dstMac\":\"02:00:00:00:00:01\"}",
+		"{\"action\":\"UpdateForward\",\"ip\":\"010.1.1.1\","
+		"\"iface\":\"4\",\"dstMac\":\"02:00:00:00:00:01\"}",
+	};
+	unsigned long gen = fk.gen;
+	struct api_reply r;
+	size_t i;
+
+	(void)s;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		REQ(bad[i], &r);
+		assert_int_equal(r.status, 400);
+		assert_non_null(strstr(r.body, "\"code\":1100"));
+		if (i < 3)
+			assert_non_null(strstr(r.body, "leading zeros"));
+		api_reply_free(&r);
+	}
+	assert_int_equal(fk.gen, gen);
+	assert_null(row_of("10.1.1.1"));
+	/* "4" and 4 are the same interface */
+	REQ("{\"action\":\"UpdateForward\",\"ip\":\"10.1.1.1\","
+	    "\"iface\":\"4\",\"dstMac\":\"02:00:00:00:00:01\"}",
+	    &r);
+	assert_int_equal(r.status, 200);
+	api_reply_free(&r);
+	assert_int_equal(row_of("10.1.1.1")->entry.ifindex, 4);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -656,6 +697,9 @@ int main(void)
 		cmocka_unit_test_setup(test_ipv6_update_query_delete, setup),
 		cmocka_unit_test_setup(test_a_row_not_in_the_map_says_so,
 				       setup),
+		cmocka_unit_test_setup(
+			test_leading_zeros_are_refused_in_iface_as_in_ip,
+			setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -453,6 +453,58 @@ static void test_oversized_body_on_the_control_socket_gets_413(void **st)
 	assert_int_equal(ctl_get(CTL, "/healthz"), 200);
 }
 
+/* Send @raw on a new TCP connection; the reply's first bytes in @buf. */
+static void raw_request(const char *raw, char *buf, size_t size)
+{
+	struct pollfd p;
+	size_t off = 0;
+	ssize_t n;
+	int fd = connect_raw();
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, raw, strlen(raw)), (ssize_t)strlen(raw));
+	buf[0] = '\0';
+	while (off < size - 1 && !strstr(buf, "}") && !strstr(buf, "ok\n")) {
+		p = (struct pollfd){.fd = fd, .events = POLLIN};
+		assert_int_equal(poll(&p, 1, 5000), 1);
+		n = read(fd, buf + off, size - 1 - off);
+		if (n <= 0)
+			break;
+		off += n;
+		buf[off] = '\0';
+	}
+	close(fd);
+}
+
+/*
+ * Issue 25 item 10: RFC 9112 3.2: an HTTP/1.1 request without Host is
+ * answered 400 (code 1005) and not served; HTTP/1.0 needs none.
+ */
+static void test_http11_without_host_is_400(void **st)
+{
+	static const char body[] =
+		"{\"action\":\"UpdateForward\",\"ip\":\"10.1.0.1\","
+		"\"iface\":4,\"dstMac\":\"02:00:00:00:00:01\"}";
+	char req[512], buf[2048];
+
+	(void)st;
+	snprintf(req, sizeof(req),
+		 "POST / HTTP/1.1\r\nContent-Length: %zu\r\n\r\n%s",
+		 strlen(body), body);
+	raw_request(req, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "HTTP/1.1 400"));
+	assert_non_null(strstr(buf, "\"code\":1005"));
+	assert_non_null(strstr(buf, "Host"));
+	assert_int_equal(srv.fk.gen, 0); /* not served */
+	raw_request("GET /healthz HTTP/1.1\r\n\r\n", buf, sizeof(buf));
+	assert_non_null(strstr(buf, "HTTP/1.1 400"));
+	raw_request("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", buf,
+		    sizeof(buf));
+	assert_non_null(strstr(buf, "HTTP/1.1 200"));
+	raw_request("GET /healthz HTTP/1.0\r\n\r\n", buf, sizeof(buf));
+	assert_non_null(strstr(buf, " 200 "));
+}
+
 static void test_huge_headers_are_refused(void **st)
 {
 	static char hdr[20000];
@@ -984,6 +1036,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(
 			test_oversized_body_on_the_control_socket_gets_413,
 			setup, teardown),
+		cmocka_unit_test_setup_teardown(test_http11_without_host_is_400,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_token_is_required_when_configured, setup,
 			teardown),
