@@ -44,6 +44,21 @@
 #define API_MAX_CONNS 256  /* open connections per listener */
 #define API_MAX_PER_IP 128 /* ... per TCP client address (wrk uses 64) */
 /*
+ * Connections that have not yet shown a whole request's headers (with the
+ * token, where one is needed), per TCP listener. One more evicts the
+ * oldest of them: idle or trickling connections cannot hold the slots
+ * that clients with the token need, however many addresses they come
+ * from; they can only keep replacing each other.
+ */
+#define API_MAX_UNAUTH 64
+/*
+ * On the control socket, connections per peer uid (SO_PEERCRED), and
+ * slots that only root may take: one user of the socket's group cannot
+ * lock out the others, nor all of them root.
+ */
+#define API_MAX_PER_UID 32
+#define API_ROOT_SLOTS 16
+/*
  * A connection silent this long is closed: a client that opens one and
  * sends nothing (or a header byte now and then) holds its slot at most
  * this long; the per-address limit keeps one address from taking all.
@@ -80,16 +95,23 @@ enum api_srv_id { SRV_CONTROL, SRV_TCP, N_SRV };
 
 struct api_srv {
 	struct api *api;
+	enum api_srv_id id;
 	struct MHD_Daemon *mhd; /* NULL: not serving */
 	int mhd_fd;		/* MHD's own epoll fd, watched by the loop */
 	bool need_token;	/* requests carry the bearer token */
+	unsigned int n_unauth;	/* its connections not yet authed, not cut */
 };
 
 /* One connection, from accept to close: the deadline of its request. */
 struct api_conn {
 	struct api_conn *next, **pprev; /* in api->conns */
+	struct api_srv *srv;		/* the listener it came in on */
 	int fd;
 	uint64_t deadline_us; /* loop_now_us(); 0: the request is all in */
+	uint64_t opened_us;   /* when accepted: the oldest goes first */
+	uid_t uid;	      /* the peer's, on the control socket */
+	bool authed;	      /* has sent a whole (authorized) request head */
+	bool cut;	      /* shut down by us, MHD has yet to close it */
 };
 
 /* One request, from its headers to its completion callback. */
@@ -125,6 +147,7 @@ struct api {
 };
 
 static void run_all(struct api *api);
+static void conn_authed(struct MHD_Connection *conn);
 
 /* MHD's messages per second before the rest of that second is counted. */
 #define API_LOG_BURST 5
@@ -284,6 +307,7 @@ static enum MHD_Result on_headers(struct api_req *req, const char *url,
 		return send_error(req, API_ERR_UNAUTHORIZED, NULL,
 				  "unauthorized: missing or wrong "
 				  "\"Authorization: Bearer\" token");
+	conn_authed(conn);
 	if (!strcmp(url, "/")) {
 		if (strcmp(method, MHD_HTTP_METHOD_POST))
 			return send_error(req, API_ERR_METHOD, "POST",
@@ -423,16 +447,97 @@ static void conn_deadline(struct MHD_Connection *conn, uint64_t us)
 		c->deadline_us = us ? loop_now_us() + us : 0;
 }
 
+/* Shut @c down: MHD sees the end of its stream and closes it. */
+static void conn_cut(struct api_conn *c)
+{
+	if (c->cut)
+		return;
+	shutdown(c->fd, SHUT_RDWR);
+	c->cut = true;
+	c->deadline_us = 0;
+	if (!c->authed)
+		c->srv->n_unauth--;
+}
+
+/* A request head came in whole, with the token if one is needed. */
+static void conn_authed(struct MHD_Connection *conn)
+{
+	struct api_conn *c = conn_of(conn);
+
+	if (!c || c->authed)
+		return;
+	c->authed = true;
+	if (!c->cut)
+		c->srv->n_unauth--;
+}
+
+/* TCP: past API_MAX_UNAUTH unauthenticated, the oldest of them goes. */
+static void admit_tcp(struct api *api, struct api_conn *c)
+{
+	struct api_conn *o, *oldest = NULL;
+
+	if (++c->srv->n_unauth <= API_MAX_UNAUTH)
+		return;
+	for (o = api->conns; o; o = o->next)
+		if (o->srv == c->srv && !o->authed && !o->cut &&
+		    (!oldest || o->opened_us < oldest->opened_us))
+			oldest = o;
+	if (oldest) {
+		api->counts.conns_evicted++;
+		conn_cut(oldest);
+	}
+}
+
+/*
+ * Control socket: at most API_MAX_PER_UID connections per peer uid, and
+ * the last API_ROOT_SLOTS of the listener's for root. Over either, the
+ * new connection is closed at once.
+ */
+static void admit_control(struct api *api, struct api_conn *c)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	unsigned int same = 0, users = 0;
+	struct api_conn *o;
+
+	c->authed = true; /* the file mode decided, before connect() */
+	if (getsockopt(c->fd, SOL_SOCKET, SO_PEERCRED, &cred, &len))
+		cred.uid = (uid_t)-1; /* unknown: counted as a user */
+	c->uid = cred.uid;
+	if (c->uid == 0)
+		return;
+	for (o = api->conns; o; o = o->next) {
+		if (o == c || o->srv != c->srv || o->cut || o->uid == 0)
+			continue;
+		users++;
+		same += o->uid == c->uid;
+	}
+	if (same >= API_MAX_PER_UID || users >= API_MAX_CONNS - API_ROOT_SLOTS) {
+		api->counts.conns_refused++;
+		mhd_log_flush();
+		if (mhd_rate.shown++ >= API_LOG_BURST)
+			mhd_rate.dropped++;
+		else
+			pr_warn("api: control socket: uid %d has %u "
+				"connection(s), users %u: refused",
+				(int)c->uid, same, users);
+		conn_cut(c);
+	}
+}
+
 static void on_connection(void *cls, struct MHD_Connection *conn,
 			  void **socket_ctx,
 			  enum MHD_ConnectionNotificationCode what)
 {
 	const union MHD_ConnectionInfo *i;
-	struct api *api = cls;
+	struct api_srv *srv = cls;
+	struct api *api = srv->api;
 	struct api_conn *c = *socket_ctx;
 
 	if (what == MHD_CONNECTION_NOTIFY_CLOSED) {
 		if (c) {
+			if (!c->authed && !c->cut)
+				c->srv->n_unauth--;
 			*c->pprev = c->next;
 			if (c->next)
 				c->next->pprev = c->pprev;
@@ -447,14 +552,20 @@ static void on_connection(void *cls, struct MHD_Connection *conn,
 		free(c);
 		return; /* no deadline: the idle timeout still applies */
 	}
+	c->srv = srv;
 	c->fd = i->connect_fd;
-	c->deadline_us = loop_now_us() + API_REQUEST_S * 1000000ULL;
+	c->opened_us = loop_now_us();
+	c->deadline_us = c->opened_us + API_REQUEST_S * 1000000ULL;
 	c->next = api->conns;
 	if (c->next)
 		c->next->pprev = &c->next;
 	c->pprev = &api->conns;
 	api->conns = c;
 	*socket_ctx = c;
+	if (srv->id == SRV_TCP)
+		admit_tcp(api, c);
+	else
+		admit_control(api, c);
 }
 
 /*
@@ -474,8 +585,7 @@ static void on_tick(struct loop *loop, int fd, uint32_t events, void *arg)
 	mhd_log_flush();
 	for (c = api->conns; c; c = c->next)
 		if (c->deadline_us && now > c->deadline_us) {
-			shutdown(c->fd, SHUT_RDWR);
-			c->deadline_us = 0;
+			conn_cut(c);
 			n++;
 		}
 	if (n) {
@@ -840,6 +950,7 @@ static int srv_start(struct api *api, enum api_srv_id id, int fd,
 	int err;
 
 	srv->api = api;
+	srv->id = id;
 	srv->need_token = id == SRV_TCP && api->token;
 	/* MHD's per-address limit knows only IP addresses: TCP only. */
 	srv->mhd = MHD_start_daemon(
@@ -852,7 +963,7 @@ static int srv_start(struct api *api, enum api_srv_id id, int fd,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)API_TIMEOUT_S,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)API_CONN_MEMORY,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, api,
-		MHD_OPTION_NOTIFY_CONNECTION, on_connection, api,
+		MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
 		MHD_OPTION_END);
 	if (!srv->mhd) {
 		pr_err("api: cannot start the HTTP server on %s", name);

@@ -117,6 +117,13 @@ int api_metrics_render(const struct api_ops *ops, const struct api_counts *c,
 	family(f, "fwd_api_flush_errors_total", "counter",
 	       "Durable writes that failed.");
 	value(f, "fwd_api_flush_errors_total", c->flush_errors);
+	family(f, "fwd_api_connections_evicted_total", "counter",
+	       "TCP connections closed before a whole request head, to make "
+	       "room for newer ones.");
+	value(f, "fwd_api_connections_evicted_total", c->conns_evicted);
+	family(f, "fwd_api_connections_refused_total", "counter",
+	       "Control socket connections refused: over the per-uid cap.");
+	value(f, "fwd_api_connections_refused_total", c->conns_refused);
 
 	if (fclose(f)) {
 		free(*text);

@@ -18,6 +18,8 @@ struct api_counts {
 	uint64_t updates;      /* acknowledged changes (Update/DeleteForward) */
 	uint64_t flushes;      /* ops->flush calls: updates / flushes = batch */
 	uint64_t flush_errors; /* flushes that failed */
+	uint64_t conns_evicted; /* TCP: unauthenticated, evicted for newer */
+	uint64_t conns_refused; /* control socket: over the per-uid cap */
 };
 
 /*

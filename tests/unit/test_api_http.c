@@ -25,6 +25,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <grp.h>
 
 #include "actions.h"
 #include "api.h"
@@ -214,6 +215,8 @@ static bool closed_within(int fd, int ms)
 }
 
 static long ctl_get(const char *sock, const char *path);
+static int connect_from(const char *src);
+static void restart_with_token(long control_gid);
 
 #define JSON "Content-Type: application/json"
 #define SEED_UPDATE                                             \
@@ -710,40 +713,102 @@ static void test_idle_connection_is_closed_after_timeout(void **st)
 	close(fd);
 }
 
-static void test_one_address_gets_at_most_128_connections(void **st)
+/*
+ * Connections that have not sent a whole request head are held at most
+ * API_MAX_UNAUTH (64) per listener: a 65th evicts the oldest, so idle
+ * connections replace each other and never fill the listener.
+ */
+static void test_idle_connections_replace_the_oldest_past_64(void **st)
 {
-	enum { LIMIT = 128 };
-	int fds[LIMIT], extra, i;
+	enum { N = 128 };
+	int fds[N], i, closed_old = 0, closed_new = 0;
 	struct resp r;
 
 	(void)st;
-	for (i = 0; i < LIMIT; i++) {
+	for (i = 0; i < N; i++) {
 		fds[i] = connect_raw();
 		assert_true(fds[i] >= 0);
+		usleep(2000); /* accepted in this order */
 	}
-	/* the kernel completes the handshake; MHD then closes the extra */
-	extra = connect_raw();
-	assert_true(extra >= 0);
-	assert_true(closed_within(extra, 3000));
-	assert_false(closed_within(fds[0], 200));
-	close(extra);
-	for (i = 0; i < LIMIT; i++)
-		close(fds[i]);
-	/*
-	 * Slots come back once the server has seen the closes; until then a
-	 * new connection is still refused, so retry for a while.
-	 */
-	for (i = 0; i < 100; i++) {
-		CURL *c = request("GET", "/healthz", NULL, NULL, 0, &r);
+	usleep(300000);
+	for (i = 0; i < N; i++) {
+		bool c = closed_within(fds[i], 0);
 
-		if (curl_easy_perform(c) == CURLE_OK)
-			curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
-		curl_easy_cleanup(c);
-		if (r.status == 200)
-			break;
-		usleep(20000);
+		if (i < N - 64)
+			closed_old += c;
+		else
+			closed_new += c;
 	}
-	assert_int_equal(r.status, 200);
+	print_message("# oldest 64: %d closed; newest 64: %d closed\n",
+		      closed_old, closed_new);
+	assert_int_equal(closed_old, N - 64);
+	assert_int_equal(closed_new, 0);
+	assert_int_equal(http("GET", "/healthz", NULL, NULL, &r), 200);
+	for (i = 0; i < N; i++)
+		close(fds[i]);
+}
+
+/*
+ * Issue 25 item 8: 128 idle half-requests from each of two addresses
+ * (what locked out every client: MHD's 256 slots were taken before the
+ * token was checked) do not keep a client with the token out, from a
+ * third address or from one of the two.
+ */
+static void test_unauthenticated_flood_does_not_starve_the_token(void **st)
+{
+	static const char half[] = "POST / HTTP/1.1\r\nHost: x\r\nX-A: ";
+	enum { PER = 128 };
+	const char *src[] = {"127.0.0.1", "127.0.0.2"};
+	const char *from[] = {"host!127.0.0.3", "host!127.0.0.1"};
+	int fds[2 * PER], i, j, open_ = 0;
+	uint64_t t0, dt;
+	struct resp r;
+
+	(void)st;
+	restart_with_token(-1);
+	for (j = 0; j < 2; j++)
+		for (i = 0; i < PER; i++) {
+			struct pollfd p;
+			int fd = connect_from(src[j]);
+
+			fds[j * PER + i] = fd;
+			if (fd < 0)
+				continue;
+			p = (struct pollfd){.fd = fd, .events = POLLOUT};
+			if (poll(&p, 1, 1000) == 1 &&
+			    write(fd, half, sizeof(half) - 1) < 0)
+				continue;
+		}
+	usleep(300000);
+	for (i = 0; i < 2 * PER; i++)
+		if (fds[i] >= 0 && !closed_within(fds[i], 0))
+			open_++;
+	print_message("# %d of %d half-requests still open\n", open_,
+		      2 * PER);
+	assert_true(open_ <= 64);
+	for (j = 0; j < 2; j++) {
+		CURL *c = request("GET", "/metrics", NULL, NULL, 0, &r);
+		struct curl_slist *h = curl_slist_append(
+			NULL, "Authorization: Bearer s3cret-token");
+
+		curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+		curl_easy_setopt(c, CURLOPT_INTERFACE, from[j]);
+		t0 = loop_now_us();
+		assert_int_equal(curl_easy_perform(c), CURLE_OK);
+		dt = loop_now_us() - t0;
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
+		curl_easy_cleanup(c);
+		curl_slist_free_all(h);
+		print_message("# with the token from %s: %ld in %.3f s\n",
+			      from[j] + 5, r.status, dt / 1e6);
+		assert_int_equal(r.status, 200);
+		assert_true(dt < 1000000);
+		assert_non_null(
+			strstr(r.body, "fwd_api_connections_evicted_total "));
+	}
+	for (i = 0; i < 2 * PER; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
 }
 
 /*
@@ -989,6 +1054,101 @@ static void test_flood_locks_out_neither_socket_nor_other_address(void **st)
 			close(fds[i]);
 }
 
+/* Become @uid, in the socket's group (65534) and root's (its dir's). */
+static void become(uid_t uid)
+{
+	gid_t groups[] = {65534, 0};
+
+	if (setgroups(2, groups) || setgid(65534) || setuid(uid))
+		_exit(99);
+}
+
+/* GET /healthz on the control socket by hand: 1 if answered 200. */
+static int ctl_raw_ok(void)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	static const char req[] = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+	char buf[256] = "";
+	struct pollfd p;
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0), ok;
+
+	strcpy(sun.sun_path, CTL);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) ||
+	    write(fd, req, sizeof(req) - 1) != sizeof(req) - 1)
+		return 0;
+	p = (struct pollfd){.fd = fd, .events = POLLIN};
+	ok = poll(&p, 1, 3000) == 1 && read(fd, buf, sizeof(buf) - 1) > 0 &&
+	     strstr(buf, " 200 ");
+	close(fd);
+	return ok;
+}
+
+/*
+ * Issue 25 item 8: on the control socket one user with 300 idle
+ * connections (the socket's group lets them in) keeps at most 32: another
+ * user and root still get answers.
+ */
+static void test_one_uid_cannot_fill_the_control_socket(void **st)
+{
+	enum { FLOOD = 300 };
+	int ready[2], done[2], status, n = 0;
+	pid_t flood, other;
+	char line[32] = "";
+
+	(void)st;
+	restart_with_token(65534);
+	assert_int_equal(pipe(ready), 0);
+	assert_int_equal(pipe(done), 0);
+	flood = fork();
+	assert_true(flood >= 0);
+	if (!flood) {
+		struct sockaddr_un sun = {.sun_family = AF_UNIX};
+		int fds[FLOOD], i, open_ = 0;
+
+		close(done[1]); /* or the parent's close never ends the read */
+		close(ready[0]);
+		become(65534);
+		strcpy(sun.sun_path, CTL);
+		for (i = 0; i < FLOOD; i++) {
+			fds[i] = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK,
+					0);
+			if (fds[i] >= 0 &&
+			    connect(fds[i], (struct sockaddr *)&sun,
+				    sizeof(sun))) {
+				close(fds[i]);
+				fds[i] = -1;
+			}
+		}
+		usleep(500000);
+		for (i = 0; i < FLOOD; i++)
+			if (fds[i] >= 0 && !closed_within(fds[i], 0))
+				open_++;
+		dprintf(ready[1], "%d\n", open_);
+		/* hold them until the parent is done */
+		(void)!read(done[0], line, 1);
+		_exit(0);
+	}
+	close(ready[1]);
+	close(done[0]);
+	assert_true(read(ready[0], line, sizeof(line) - 1) > 0);
+	n = atoi(line);
+	print_message("# one uid's flood: %d of %d still open\n", n, FLOOD);
+	assert_true(n <= 32);
+	other = fork();
+	assert_true(other >= 0);
+	if (!other) {
+		become(65533);
+		_exit(ctl_raw_ok() ? 0 : 1);
+	}
+	assert_int_equal(waitpid(other, &status, 0), other);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(ctl_get(CTL, "/healthz"), 200);
+	close(done[1]);
+	waitpid(flood, &status, 0);
+	close(ready[0]);
+}
+
 static void test_trickling_client_is_cut_at_the_deadline(void **st)
 {
 	static const char req[] = "POST / HTTP/1.1\r\nHost: x\r\nX-Slow: ";
@@ -1049,8 +1209,11 @@ int main(void)
 			test_idle_connection_is_closed_after_timeout, setup,
 			teardown),
 		cmocka_unit_test_setup_teardown(
-			test_one_address_gets_at_most_128_connections, setup,
+			test_idle_connections_replace_the_oldest_past_64, setup,
 			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_unauthenticated_flood_does_not_starve_the_token,
+			setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_control_socket_is_0660_in_a_0750_directory, setup,
 			teardown),
@@ -1065,6 +1228,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(
 			test_flood_locks_out_neither_socket_nor_other_address,
 			setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_one_uid_cannot_fill_the_control_socket, setup,
+			teardown),
 		cmocka_unit_test_setup_teardown(
 			test_trickling_client_is_cut_at_the_deadline, setup,
 			teardown),
