@@ -221,8 +221,23 @@ void store_abort(struct store *s)
 }
 
 /*
- * One row, checked as strictly as the API checks a request; the address
- * as fwd writes it (RFC 5952 for IPv6), or two rows could name one.
+ * A MAC column as the API takes one: six pairs, unicast, not zero. 0, 1
+ * (not a MAC) or 2 (not unicast).
+ */
+static int check_mac(const char *text, uint8_t mac[6])
+{
+	static const uint8_t zero[6];
+
+	if (!text || api_parse_mac(text, mac))
+		return 1;
+	return (mac[0] & 1) || !memcmp(mac, zero, 6) ? 2 : 0;
+}
+
+/*
+ * One row, checked as strictly as the API checks a request (a row it
+ * would refuse is refused here, whoever wrote it); the address as fwd
+ * writes it (RFC 5952 for IPv6), or two rows could name one. NULL, or
+ * the field and why, for the log.
  */
 static const char *parse_row(sqlite3_stmt *st, struct ip_addr *ip,
 			     struct fwd_entry *e)
@@ -236,14 +251,19 @@ static const char *parse_row(sqlite3_stmt *st, struct ip_addr *ip,
 	const char *dm = (const char *)sqlite3_column_text(st, 4);
 
 	memset(e, 0, sizeof(*e));
-	if (!tip || api_parse_ip(tip, ip, &why) || api_ip_not_unicast(ip))
-		return "bad ip";
+	if (!tip || api_parse_ip(tip, ip, &why))
+		return "ip: not an IPv4 or IPv6 address";
+	why = api_ip_not_unicast(ip);
+	if (why)
+		return "ip: not a destination the kernel forwards as unicast";
 	api_format_ip(ip, canon);
 	if (strcmp(canon, tip))
-		return "ip not written as fwd writes it (RFC 5952)";
+		return "ip: not written as fwd writes it (RFC 5952)";
 	if (sqlite3_column_type(st, 1) != SQLITE_INTEGER || idx < 1 ||
 	    idx > UINT32_MAX)
-		return "bad ifindex";
+		return "ifindex: not an interface index (1..4294967295)";
+	if (name && (!*name || strlen(name) >= IF_NAMESIZE))
+		return "iface: not an interface name";
 	e->ifindex = idx;
 	if (name) {
 		unsigned int now = if_nametoindex(name);
@@ -251,10 +271,18 @@ static const char *parse_row(sqlite3_stmt *st, struct ip_addr *ip,
 		if (now)
 			e->ifindex = now;
 	}
-	if (!sm || api_parse_mac(sm, e->smac))
-		return "bad smac";
-	if (!dm || api_parse_mac(dm, e->dmac))
-		return "bad dmac";
+	switch (check_mac(sm, e->smac)) {
+	case 1:
+		return "smac: not a MAC address";
+	case 2:
+		return "smac: not a unicast MAC address";
+	}
+	switch (check_mac(dm, e->dmac)) {
+	case 1:
+		return "dmac: not a MAC address";
+	case 2:
+		return "dmac: not a unicast MAC address";
+	}
 	return NULL;
 }
 
@@ -279,8 +307,9 @@ int store_load(struct store *s,
 
 		why = parse_row(st, &ip, &e);
 		if (why) {
-			pr_err("state %s: override '%s': %s (fix or delete "
-			       "the row with sqlite3 to start)",
+			pr_err("state %s: table overrides, row ip = '%.64s': "
+			       "%s (fix or delete the row with sqlite3 to "
+			       "start)",
 			       s->path, sqlite3_column_text(st, 0), why);
 			ret = -EINVAL;
 			break;
@@ -463,6 +492,28 @@ static int quick_check(struct store *s, char *buf, size_t size)
 	return rc == SQLITE_DONE || rc == SQLITE_ROW
 		       ? 0
 		       : fail(s, rc, "quick_check");
+}
+
+/* application_id and user_version, written only if they differ. */
+static int ensure_header(struct store *s)
+{
+	char buf[32], sql[128];
+	int err;
+
+	err = query_text(s, "PRAGMA application_id", buf, sizeof(buf));
+	if (!err && strtol(buf, NULL, 10) != STORE_APP_ID) {
+		snprintf(sql, sizeof(sql), "PRAGMA application_id = %d;",
+			 STORE_APP_ID);
+		err = exec(s, sql, "set up");
+	}
+	if (!err)
+		err = query_text(s, "PRAGMA user_version", buf, sizeof(buf));
+	if (!err && strtol(buf, NULL, 10) != STORE_VERSION) {
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d;",
+			 STORE_VERSION);
+		err = exec(s, sql, "set up");
+	}
+	return err;
 }
 
 /* Not a stranger's database, not damaged, not from a newer fwd. */
@@ -705,10 +756,20 @@ int store_open_group(struct store **out, const char *path, long gid)
 	if (err)
 		goto err;
 	snprintf(sql, sizeof(sql),
-		 "PRAGMA synchronous = FULL; PRAGMA cache_size = -%d;"
-		 "PRAGMA application_id = %d; PRAGMA user_version = %d;",
-		 STORE_CACHE_KIB, STORE_APP_ID, STORE_VERSION);
+		 "PRAGMA synchronous = FULL; PRAGMA cache_size = -%d;",
+		 STORE_CACHE_KIB);
 	err = exec(s, sql, "set up");
+	if (err)
+		goto err;
+	/*
+	 * Only a new database is written to here: opening an existing,
+	 * healthy one must need no free space (after a full disk and a
+	 * crash, fwd starts, forwards what is stored, and refuses updates
+	 * with 1200 until space returns). The header's ids and the schema
+	 * are written once; CREATE ... IF NOT EXISTS of existing tables
+	 * writes nothing.
+	 */
+	err = ensure_header(s);
 	if (!err)
 		err = exec(s, schema, "create the tables");
 	if (err)

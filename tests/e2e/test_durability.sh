@@ -51,7 +51,7 @@ rows_ok() {
 	done
 }
 
-echo "1..9"
+echo "1..10"
 
 # --- kill -9 in a burst ---------------------------------------------------
 mkdir "$tmp/state"
@@ -147,7 +147,27 @@ if [ $((t1 - t0)) -eq 20 ]; then
 else
 	not_ok "forwarding with a full disk" "fwd_table +$((t1 - t0))"
 fi
-rm -f "$tmp/small/fill"
+# issue 25 item 3: kill -9 with the disk still full; opening the existing
+# database needs no space: fwd starts, serves what is stored, refuses
+# updates with 1200
+kill -9 "$pid"
+wait "$pid" 2>/dev/null || true
+pid=
+dd if=/dev/zero of="$tmp/small/fill2" bs=1k 2>/dev/null || true
+if up "$tmp/full3.log"; then
+	listed=$(curl -s --unix-socket $sock http://localhost/ -d '{"action":"QueryForward"}' |
+		jq -c '[.Tables[] | select(.Source == "override") | .Ip]')
+	code=$(update 10.50.9.50)
+	if [ "$listed" = '["10.50.9.1","10.50.9.2","10.50.9.3"]' ] && [ "$code" = 1200 ]; then
+		ok "a full disk and kill -9: fwd starts again, serves what is stored, refuses updates"
+	else
+		not_ok "start on a full disk" "listed $listed" "update: $code"
+	fi
+else
+	not_ok "fwd starts again on a full disk after kill -9" "$(tail -3 "$tmp/full3.log")"
+	exit 1
+fi
+rm -f "$tmp/small/fill" "$tmp/small/fill2"
 if [ "$(update 10.50.9.99)" = 200 ]; then
 	ok "space back: the next update is acknowledged"
 else

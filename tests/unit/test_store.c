@@ -271,6 +271,13 @@ static void test_a_bad_row_stops_the_start(void **state)
 		"UPDATE overrides SET ip = 'fe80::7'",
 		"UPDATE overrides SET ip = '::ffff:10.0.0.7'",
 		"UPDATE overrides SET ip = '224.0.0.7'",
+		/* issue 25 item 5: what the API refuses, a row may not say */
+		"UPDATE overrides SET dmac = '01:00:5e:00:00:01'",
+		"UPDATE overrides SET dmac = '00:00:00:00:00:00'",
+		"UPDATE overrides SET smac = 'ff:ff:ff:ff:ff:ff'",
+		"UPDATE overrides SET smac = '33:33:00:00:00:01'",
+		"UPDATE overrides SET iface = ''",
+		"UPDATE overrides SET iface = 'a-name-too-long-for-linux'",
 	};
 	struct fix *f = *state;
 	struct fwd_entry e = ent(1, 2);
