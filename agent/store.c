@@ -150,8 +150,13 @@ static void abort_txn(struct store *s)
 int store_put(struct store *s, const struct ip_addr *ip,
 	      const struct fwd_entry *e)
 {
+	return store_put_iface(s, ip, e, cached_name(&s->nc, e->ifindex));
+}
+
+int store_put_iface(struct store *s, const struct ip_addr *ip,
+		    const struct fwd_entry *e, const char *name)
+{
 	char ipb[API_IP_STRLEN], sm[API_MAC_STRLEN], dm[API_MAC_STRLEN];
-	const char *name = cached_name(&s->nc, e->ifindex);
 	int err, rc;
 
 	err = begin(s);
@@ -288,7 +293,7 @@ static const char *parse_row(sqlite3_stmt *st, struct ip_addr *ip,
 
 int store_load(struct store *s,
 	       int (*fn)(void *arg, const struct ip_addr *ip,
-			 const struct fwd_entry *e),
+			 const struct fwd_entry *e, const char *iface),
 	       void *arg)
 {
 	sqlite3_stmt *st;
@@ -314,7 +319,8 @@ int store_load(struct store *s,
 			ret = -EINVAL;
 			break;
 		}
-		ret = fn(arg, &ip, &e);
+		ret = fn(arg, &ip, &e,
+			 (const char *)sqlite3_column_text(st, 2));
 		if (ret)
 			break;
 		n++;

@@ -49,7 +49,17 @@ struct fam {
 	const char *map; /* "hfwd" or "hfwd6", for the logs */
 	struct htab learned;
 	struct htab ovr;
+	/*
+	 * Overrides whose interface was given by name: the name, in the
+	 * slot's 16 value bytes (IF_NAMESIZE), NAME_OWN_SMAC in its flags if
+	 * the source MAC was given too. When an interface of that name
+	 * appears with a new ifindex (deleted and created again), they
+	 * follow it; overrides given by index do not.
+	 */
+	struct htab names;
 };
+
+#define NAME_OWN_SMAC 0x1
 
 /*
  * One override change since the last flush, and the state it replaced: a
@@ -60,6 +70,9 @@ struct pend {
 	struct ip_addr ip;
 	bool had;	      /* @ip had an override before the change */
 	struct fwd_entry old; /* ... this one */
+	bool named;	      /* ... given by interface name: */
+	uint8_t name_flags;
+	char name[IF_NAMESIZE];
 };
 
 struct table {
@@ -250,6 +263,7 @@ int table_new(struct table **out, const struct table_opts *o)
 		f->map = i ? "hfwd6" : "hfwd";
 		htab_init(&f->learned, i ? 16 : 4);
 		htab_init(&f->ovr, i ? 16 : 4);
+		htab_init(&f->names, i ? 16 : 4);
 	}
 	table_set_maps(t, &o->v4, &o->v6);
 	t->store = o->store;
@@ -275,6 +289,7 @@ void table_free(struct table *t)
 	for (i = 0; i < 2; i++) {
 		htab_free(&t->f[i].learned);
 		htab_free(&t->f[i].ovr);
+		htab_free(&t->f[i].names);
 	}
 	free(t->pend);
 	free(t);
@@ -375,14 +390,52 @@ static int note_change(struct table *t, const struct ip_addr *ip,
 	memset(p, 0, sizeof(*p));
 	p->ip = *ip;
 	p->had = old;
-	if (old)
+	if (old) {
+		const struct slot *n =
+			htab_find(&fam_of(t, ip)->names, ip_addr_key(ip));
+
 		p->old = *old;
+		p->named = n;
+		if (n) {
+			p->name_flags = n->flags;
+			memcpy(p->name, &n->e, IF_NAMESIZE);
+		}
+	}
 	t->dirty = true;
+	return 0;
+}
+
+/* @ip's override was given by interface @name (NULL: by index). */
+static int set_name(struct fam *f, const void *key, const char *name,
+		    uint8_t flags)
+{
+	struct slot *n = htab_find(&f->names, key);
+	bool created;
+
+	if (!name) {
+		if (n)
+			htab_remove(&f->names, n);
+		return 0;
+	}
+	n = htab_insert(&f->names, key, &created);
+	if (!n)
+		return -ENOMEM;
+	memset(&n->e, 0, sizeof(n->e));
+	_Static_assert(sizeof(n->e) >= IF_NAMESIZE, "a name fits a value");
+	strncpy((char *)&n->e, name, IF_NAMESIZE - 1);
+	n->flags = flags;
 	return 0;
 }
 
 int table_override_set(struct table *t, const struct ip_addr *ip,
 		       const struct fwd_entry *e)
+{
+	return table_override_set_named(t, ip, e, NULL, true);
+}
+
+int table_override_set_named(struct table *t, const struct ip_addr *ip,
+			     const struct fwd_entry *e, const char *ifname,
+			     bool own_smac)
 {
 	struct fam *f = fam_of(t, ip);
 	const void *key = ip_addr_key(ip);
@@ -403,6 +456,10 @@ int table_override_set(struct table *t, const struct ip_addr *ip,
 	}
 	old = s->e;
 	s->e = *e;
+	if (set_name(f, key, ifname, own_smac ? NAME_OWN_SMAC : 0)) {
+		err = -ENOMEM;
+		goto undo;
+	}
 	if (t->defer)
 		return 0;
 	err = hfwd_put(t, f, key, e);
@@ -412,8 +469,11 @@ int table_override_set(struct table *t, const struct ip_addr *ip,
 		log_entry(LOG_LEVEL_INFO, "override", ip, e);
 		return 0;
 	}
+undo:
 	/* Undo, so the table keeps saying what the maps hold. */
 	t->npend--;
+	set_name(f, key, t->pend[t->npend].named ? t->pend[t->npend].name : NULL,
+		 t->pend[t->npend].name_flags);
 	l = htab_find(&f->learned, key);
 	if (created) {
 		htab_remove(&f->ovr, s);
@@ -441,6 +501,7 @@ int table_override_del(struct table *t, const struct ip_addr *ip)
 	if (note_change(t, ip, &s->e))
 		return -ENOMEM;
 	htab_remove(&f->ovr, s);
+	set_name(f, key, NULL, 0);
 	if (t->defer)
 		return 0;
 	err = ovr_unmark(f, key);
@@ -935,7 +996,7 @@ bool table_dirty(const struct table *t)
 }
 
 static int load_one(void *arg, const struct ip_addr *ip,
-		    const struct fwd_entry *e)
+		    const struct fwd_entry *e, const char *iface)
 {
 	struct table *t = arg;
 	bool created;
@@ -945,7 +1006,8 @@ static int load_one(void *arg, const struct ip_addr *ip,
 	if (!s)
 		return -ENOMEM;
 	s->e = *e;
-	return 0;
+	/* whether its source MAC was given is not stored: it is kept */
+	return set_name(fam_of(t, ip), ip_addr_key(ip), iface, NAME_OWN_SMAC);
 }
 
 int table_load(struct table *t)
@@ -966,6 +1028,7 @@ static void restore(struct table *t, const struct pend *p)
 	struct slot *s = htab_find(&f->ovr, key), *l;
 	bool created;
 
+	set_name(f, key, p->named ? p->name : NULL, p->name_flags);
 	if (p->had) {
 		s = htab_insert(&f->ovr, key, &created);
 		if (!s)
@@ -1021,7 +1084,8 @@ int table_flush(struct table *t)
 		const struct slot *s =
 			htab_find(&fam_of(t, ip)->ovr, ip_addr_key(ip));
 
-		err = s ? store_put(t->store, ip, &s->e)
+		err = s ? store_put_iface(t->store, ip, &s->e,
+					  table_override_iface(t, ip))
 			: store_del(t->store, ip);
 	}
 	if (!err && t->store)
@@ -1035,4 +1099,58 @@ int table_flush(struct table *t)
 	t->npend = 0;
 	t->dirty = false;
 	return 0;
+}
+
+/* ---- interfaces given by name ----------------------------------------- */
+
+const char *table_override_iface(const struct table *t,
+				 const struct ip_addr *ip)
+{
+	const struct slot *n =
+		htab_find(&cfam_of(t, ip)->names, ip_addr_key(ip));
+
+	return n ? (const char *)&n->e : NULL;
+}
+
+int table_iface_follow(struct table *t, const char *name, uint32_t ifindex,
+		       const uint8_t mac[6])
+{
+	int moved = 0, err = 0, rc;
+	struct slot *n, *s;
+	struct fam *f;
+	uint32_t i;
+
+	for (f = t->f; f < t->f + 2; f++) {
+		htab_for_each(&f->names, i, n)
+		{
+			struct ip_addr ip;
+
+			if (strncmp((const char *)&n->e, name, IF_NAMESIZE))
+				continue;
+			s = htab_find(&f->ovr, n->key);
+			if (!s || (s->e.ifindex == ifindex &&
+				   ((n->flags & NAME_OWN_SMAC) ||
+				    !memcmp(s->e.smac, mac, 6))))
+				continue;
+			s->e.ifindex = ifindex;
+			if (!(n->flags & NAME_OWN_SMAC))
+				memcpy(s->e.smac, mac, 6);
+			ip = key_ip(f, n->key);
+			log_entry(LOG_LEVEL_INFO, "override follows its interface",
+				  &ip, &s->e);
+			moved++;
+			if (t->defer)
+				continue;
+			rc = hfwd_put(t, f, n->key, &s->e);
+			if (!rc)
+				rc = ovr_mark(f, n->key);
+			if (rc && !err)
+				err = rc;
+		}
+	}
+	if (moved)
+		pr_info("%s (ifindex %u): %d override(s) given by its name "
+			"follow it",
+			name, ifindex, moved);
+	return err;
 }

@@ -96,6 +96,25 @@ int table_learn_del(struct table *t, const struct ip_addr *ip);
 int table_override_set(struct table *t, const struct ip_addr *ip,
 		       const struct fwd_entry *e);
 int table_override_del(struct table *t, const struct ip_addr *ip);
+/*
+ * The same, the interface given by name @ifname (NULL: by index): when
+ * an interface of that name appears with another ifindex, the override
+ * follows it (table_iface_follow()), its source MAC too unless
+ * @own_smac (given in the request, not the interface's default).
+ */
+int table_override_set_named(struct table *t, const struct ip_addr *ip,
+			     const struct fwd_entry *e, const char *ifname,
+			     bool own_smac);
+/* The name @ip's override was given by, or NULL (by index, or none). */
+const char *table_override_iface(const struct table *t,
+				 const struct ip_addr *ip);
+/*
+ * Interface @name is (again) @ifindex with @mac: every override given by
+ * that name points at it. Not a change to make durable: the store keeps
+ * the name, and resolves it at the next start. 0 or a map write's -errno.
+ */
+int table_iface_follow(struct table *t, const char *name, uint32_t ifindex,
+		       const uint8_t mac[6]);
 
 /*
  * Make every override change since the last flush durable: one store

@@ -660,6 +660,54 @@ static void test_leading_zeros_are_refused_in_iface_as_in_ip(void **s)
 	assert_int_equal(row_of("10.1.1.1")->entry.ifindex, 4);
 }
 
+/*
+ * Issue 25 item 12: the table is told whether iface came as a name (which
+ * the override then follows) or as an index, and whether srcMac was
+ * given; an override whose interface is gone says so in its row.
+ */
+static void test_iface_by_name_or_index_and_gone(void **s)
+{
+	struct api_reply r;
+	struct api_row *row;
+
+	(void)s;
+	REQ("{\"action\":\"UpdateForward\",\"ip\":\"10.1.1.1\","
+	    "\"iface\":\"enp0s9\",\"dstMac\":\"02:00:00:00:00:01\"}",
+	    &r);
+	assert_int_equal(r.status, 200);
+	api_reply_free(&r);
+	assert_string_equal(fk.last_ifname, "enp0s9");
+	assert_false(fk.last_own_smac);
+	REQ("{\"action\":\"UpdateForward\",\"ip\":\"10.1.1.2\","
+	    "\"iface\":\"4\",\"dstMac\":\"02:00:00:00:00:01\","
+	    "\"srcMac\":\"02:00:00:00:00:02\"}",
+	    &r);
+	assert_int_equal(r.status, 200);
+	api_reply_free(&r);
+	assert_string_equal(fk.last_ifname, "");
+	assert_true(fk.last_own_smac);
+	REQ("{\"action\":\"UpdateForward\",\"ip\":\"10.1.1.3\","
+	    "\"iface\":4,\"dstMac\":\"02:00:00:00:00:01\"}",
+	    &r);
+	api_reply_free(&r);
+	assert_string_equal(fk.last_ifname, "");
+
+	row = (struct api_row *)row_of("10.1.1.2");
+	row->iface_gone = true;
+	REQ("{\"action\":\"QueryForward\",\"ip\":\"10.1.1.2\",\"traceId\":"
+	    "\"t\"}",
+	    &r);
+	assert_string_equal(
+		r.body,
+		"{\"code\":200,\"traceId\":\"t\",\"Tables\":["
+		"{\"Ip\":\"10.1.1.2\",\"Iface\":4,"
+		"\"SrcMac\":\"02:00:00:00:00:02\","
+		"\"DstMac\":\"02:00:00:00:00:01\",\"Source\":\"override\","
+		"\"Status\":\"interface gone: no interface fwd manages has "
+		"this index now\"}]}");
+	api_reply_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -700,6 +748,8 @@ int main(void)
 		cmocka_unit_test_setup(
 			test_leading_zeros_are_refused_in_iface_as_in_ip,
 			setup),
+		cmocka_unit_test_setup(test_iface_by_name_or_index_and_gone,
+				       setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -62,10 +62,11 @@ static int teardown(void **state)
 }
 
 static int collect(void *arg, const struct ip_addr *ip,
-		   const struct fwd_entry *e)
+		   const struct fwd_entry *e, const char *iface)
 {
 	struct rows *r = arg;
 
+	(void)iface;
 	if (r->n < 16) {
 		r->ip[r->n] = *ip;
 		r->e[r->n] = *e;

@@ -19,6 +19,7 @@
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <net/if.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -528,6 +529,90 @@ static void test_overrides_survive_a_restart(void **state)
 	assert_true(ovr_has(f, ip4("10.0.0.10")));
 	assert_int_equal(map_count(f->hfwd), 2);
 	assert_int_equal(map_count(f->ovr), 2);
+}
+
+/* The iface column of @ip's row, read with SQLite ("" for NULL). */
+static void iface_on_disk(struct fixture *f, const char *ip, char *out,
+			  size_t size)
+{
+	sqlite3_stmt *st;
+	sqlite3 *db;
+
+	out[0] = '\0';
+	assert_int_equal(sqlite3_open_v2(f->state, &db, SQLITE_OPEN_READONLY,
+					 NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db,
+					    "SELECT iface FROM overrides "
+					    "WHERE ip = ?",
+					    -1, &st, NULL),
+			 SQLITE_OK);
+	sqlite3_bind_text(st, 1, ip, -1, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	if (sqlite3_column_text(st, 0))
+		snprintf(out, size, "%s", sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+}
+
+/*
+ * Issue 25 item 12: an interface deleted and created again under its name
+ * gets a new ifindex. Overrides given by that name follow it, and their
+ * source MAC too when it was the interface's; ones given by index keep
+ * theirs. The database keeps the name only for the former.
+ */
+static void test_override_by_name_follows_its_interface(void **state)
+{
+	struct fixture *f = *state;
+	struct fwd_entry byname = ent(4, 1), byidx = ent(4, 2),
+			 own = ent(4, 3), want;
+	static const uint8_t mac9[6] = {2, 0, 0, 0, 9, 9};
+	struct table_row row;
+	char name[IF_NAMESIZE];
+
+	NEED_BPF(f);
+	assert_int_equal(table_override_set_named(f->t, A4(ip4("10.0.0.1")),
+						  &byname, "m2", false),
+			 0);
+	assert_int_equal(table_override_set_named(f->t, A4(ip4("10.0.0.2")),
+						  &byidx, NULL, false),
+			 0);
+	assert_int_equal(table_override_set_named(f->t, A4(ip4("10.0.0.3")),
+						  &own, "m2", true),
+			 0);
+	assert_int_equal(table_flush(f->t), 0);
+	assert_string_equal(table_override_iface(f->t, A4(ip4("10.0.0.1"))),
+			    "m2");
+	assert_null(table_override_iface(f->t, A4(ip4("10.0.0.2"))));
+	iface_on_disk(f, "10.0.0.1", name, sizeof(name));
+	assert_string_equal(name, "m2");
+	iface_on_disk(f, "10.0.0.2", name, sizeof(name));
+	assert_string_equal(name, "");
+
+	/* m2 again, ifindex 9, another MAC */
+	assert_int_equal(table_iface_follow(f->t, "m2", 9, mac9), 0);
+	want = byname;
+	want.ifindex = 9;
+	memcpy(want.smac, mac9, 6);
+	assert_true(hfwd_is(f, ip4("10.0.0.1"), &want));
+	assert_int_equal(table_lookup(f->t, A4(ip4("10.0.0.1")), &row), 0);
+	assert_memory_equal(&row.entry, &want, sizeof(want));
+	want = own; /* its own source MAC stays */
+	want.ifindex = 9;
+	assert_true(hfwd_is(f, ip4("10.0.0.3"), &want));
+	assert_true(hfwd_is(f, ip4("10.0.0.2"), &byidx));
+	/* another name moves nothing */
+	assert_int_equal(table_iface_follow(f->t, "m1", 11, mac9), 0);
+	assert_true(hfwd_is(f, ip4("10.0.0.2"), &byidx));
+
+	/* set again by index: it no longer follows the name */
+	assert_int_equal(table_override_set_named(f->t, A4(ip4("10.0.0.1")),
+						  &byidx, NULL, true),
+			 0);
+	assert_null(table_override_iface(f->t, A4(ip4("10.0.0.1"))));
+	assert_int_equal(table_flush(f->t), 0);
+	iface_on_disk(f, "10.0.0.1", name, sizeof(name));
+	assert_string_equal(name, "");
 }
 
 /* Fill the file system holding @dir: a file of zeros until ENOSPC. */
@@ -1040,6 +1125,7 @@ int main(void)
 		T(test_flush_commits_the_overrides_only),
 		T(test_overrides_survive_a_restart),
 		T(test_failed_flush_leaves_no_trace),
+		T(test_override_by_name_follows_its_interface),
 		cmocka_unit_test_setup_teardown(
 			test_full_map_evicts_learned_never_refuses_override,
 			setup_small, teardown),
