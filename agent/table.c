@@ -183,7 +183,8 @@ static int evict_learned(struct table *t, struct fam *f, const void *for_key)
 
 			api_format_ip(&ip, a);
 			api_format_ip(&by, b);
-			pr_warn("%s is full: learned %s evicted for the override "
+			pr_warn("%s is full: learned %s evicted for the "
+				"override "
 				"of %s (it goes the fib path; raise "
 				"--max-entries)",
 				f->map, a, b);
@@ -472,7 +473,8 @@ int table_override_set_named(struct table *t, const struct ip_addr *ip,
 undo:
 	/* Undo, so the table keeps saying what the maps hold. */
 	t->npend--;
-	set_name(f, key, t->pend[t->npend].named ? t->pend[t->npend].name : NULL,
+	set_name(f, key,
+		 t->pend[t->npend].named ? t->pend[t->npend].name : NULL,
 		 t->pend[t->npend].name_flags);
 	l = htab_find(&f->learned, key);
 	if (created) {
@@ -1136,8 +1138,8 @@ int table_iface_follow(struct table *t, const char *name, uint32_t ifindex,
 			if (!(n->flags & NAME_OWN_SMAC))
 				memcpy(s->e.smac, mac, 6);
 			ip = key_ip(f, n->key);
-			log_entry(LOG_LEVEL_INFO, "override follows its interface",
-				  &ip, &s->e);
+			log_entry(LOG_LEVEL_INFO,
+				  "override follows its interface", &ip, &s->e);
 			moved++;
 			if (t->defer)
 				continue;

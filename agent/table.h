@@ -53,10 +53,10 @@ struct table_stats {
 	uint64_t overrides; /* IPv4 overrides in the table */
 	uint64_t entries;   /* distinct IPv4 destinations = what hfwd holds */
 	uint64_t learned6, overrides6, entries6; /* the same for IPv6 */
-	uint64_t map_full;	    /* writes refused because hfwd was full */
-	uint64_t evicted; /* learned entries taken out of a full map for an
+	uint64_t map_full;   /* writes refused because hfwd was full */
+	uint64_t evicted;    /* learned entries taken out of a full map for an
 			   * override */
-	uint64_t reconciles;	    /* reconcile passes done */
+	uint64_t reconciles; /* reconcile passes done */
 	uint64_t last_reconcile_us; /* duration of the last one */
 };
 

@@ -120,13 +120,13 @@ struct api_req {
 	struct api_srv *srv;
 	struct MHD_Connection *conn;
 	enum api_route route;
-	char *body;	 /* the body so far, up to API_BODY_MAX */
-	size_t len, cap; /* bytes in @body, bytes allocated */
-	size_t dropped;	 /* bytes of an oversized body thrown away */
+	char *body;		   /* the body so far, up to API_BODY_MAX */
+	size_t len, cap;	   /* bytes in @body, bytes allocated */
+	size_t dropped;		   /* bytes of an oversized body thrown away */
 	unsigned long long length; /* its Content-Length, 0: none */
-	bool too_large;	 /* body passed API_BODY_MAX */
-	bool queued;	 /* a response is queued: ignore the rest */
-	bool done;	 /* @reply is final (flushed), send it on resume */
+	bool too_large;		   /* body passed API_BODY_MAX */
+	bool queued;		   /* a response is queued: ignore the rest */
+	bool done; /* @reply is final (flushed), send it on resume */
 	struct api_reply reply;
 	struct api_req *next; /* in api->pending */
 };
@@ -512,7 +512,8 @@ static void admit_control(struct api *api, struct api_conn *c)
 		users++;
 		same += o->uid == c->uid;
 	}
-	if (same >= API_MAX_PER_UID || users >= API_MAX_CONNS - API_ROOT_SLOTS) {
+	if (same >= API_MAX_PER_UID ||
+	    users >= API_MAX_CONNS - API_ROOT_SLOTS) {
 		api->counts.conns_refused++;
 		mhd_log_flush();
 		if (mhd_rate.shown++ >= API_LOG_BURST)

@@ -24,7 +24,7 @@ struct api_row {
 	struct ip_addr ip;
 	struct fwd_entry entry; /* as in hfwd */
 	bool override;		/* Source: "override" or "learned" */
-	bool absent; /* not in hfwd (hfwd6): the map was full */
+	bool absent;		/* not in hfwd (hfwd6): the map was full */
 	bool iface_gone; /* its ifindex is no interface fwd manages now */
 };
 
@@ -36,7 +36,7 @@ struct api_stats {
 		hfwd_entries; /* keys in hfwd (learned not shadowed + overrides) */
 	uint64_t learned6, overrides6, hfwd6_entries; /* the same for IPv6 */
 	uint64_t max_entries; /* capacity of hfwd, and of hfwd6 */
-	uint64_t evicted; /* learned entries taken out of a full map for an
+	uint64_t evicted;     /* learned entries taken out of a full map for an
 			   * override */
 	uint64_t resyncs;
 	uint64_t nl_events;

@@ -783,8 +783,7 @@ static void test_unauthenticated_flood_does_not_starve_the_token(void **st)
 	for (i = 0; i < 2 * PER; i++)
 		if (fds[i] >= 0 && !closed_within(fds[i], 0))
 			open_++;
-	print_message("# %d of %d half-requests still open\n", open_,
-		      2 * PER);
+	print_message("# %d of %d half-requests still open\n", open_, 2 * PER);
 	assert_true(open_ <= 64);
 	for (j = 0; j < 2; j++) {
 		CURL *c = request("GET", "/metrics", NULL, NULL, 0, &r);
@@ -965,7 +964,8 @@ static void test_control_directory_others_can_write_is_refused(void **st)
 	(void)st;
 	assert_int_equal(system("rm -rf " CTL_DIR "/d && mkdir -p " CTL_DIR
 				"/d/open/sub " CTL_DIR "/d/group " CTL_DIR
-				"/d/other " CTL_DIR "/d/sticky && chmod 0777 " CTL_DIR
+				"/d/other " CTL_DIR
+				"/d/sticky && chmod 0777 " CTL_DIR
 				"/d/open && chmod 0700 " CTL_DIR
 				"/d/open/sub && chmod 0770 " CTL_DIR
 				"/d/group && chown 4242 " CTL_DIR
@@ -1110,8 +1110,8 @@ static void test_one_uid_cannot_fill_the_control_socket(void **st)
 		become(65534);
 		strcpy(sun.sun_path, CTL);
 		for (i = 0; i < FLOOD; i++) {
-			fds[i] = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK,
-					0);
+			fds[i] =
+				socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
 			if (fds[i] >= 0 &&
 			    connect(fds[i], (struct sockaddr *)&sun,
 				    sizeof(sun))) {

@@ -286,7 +286,8 @@ static void test_ip_order_is_ipv4_then_ipv6_numeric(void **st)
  */
 static void test_token_file_must_be_private_and_regular(void **st)
 {
-	char path[] = "/tmp/fwd-test-token-XXXXXX", dir[] = "/tmp/fwd-fifo-XXXXXX";
+	char path[] = "/tmp/fwd-test-token-XXXXXX",
+	     dir[] = "/tmp/fwd-fifo-XXXXXX";
 	char fifo[64];
 	const char *why;
 	char *tok;

@@ -549,11 +549,12 @@ static void test_files_are_private_whatever_the_umask(void **state)
 	mode_t old = umask(0);
 
 	assert_int_equal(store_open(&s, f->db), 0);
-	assert_int_equal(store_put(s, IPA("10.0.0.1"), &(struct fwd_entry){
-							       .ifindex = 1,
-							       .smac = {2, 0, 0, 0, 0, 1},
-							       .dmac = {2, 0, 0, 0, 0, 2}}),
-			 0);
+	assert_int_equal(
+		store_put(s, IPA("10.0.0.1"),
+			  &(struct fwd_entry){.ifindex = 1,
+					      .smac = {2, 0, 0, 0, 0, 1},
+					      .dmac = {2, 0, 0, 0, 0, 2}}),
+		0);
 	assert_int_equal(store_commit(s), 0);
 	assert_int_equal(mode_of(f->db), 0600);
 	snprintf(p, sizeof(p), "%s-wal", f->db);
@@ -568,11 +569,12 @@ static void test_files_are_private_whatever_the_umask(void **state)
 
 	/* --control-group: the group reads, nobody else */
 	assert_int_equal(store_open_group(&s, f->db, 65534), 0);
-	assert_int_equal(store_put(s, IPA("10.0.0.1"), &(struct fwd_entry){
-							       .ifindex = 1,
-							       .smac = {2, 0, 0, 0, 0, 1},
-							       .dmac = {2, 0, 0, 0, 0, 2}}),
-			 0);
+	assert_int_equal(
+		store_put(s, IPA("10.0.0.1"),
+			  &(struct fwd_entry){.ifindex = 1,
+					      .smac = {2, 0, 0, 0, 0, 1},
+					      .dmac = {2, 0, 0, 0, 0, 2}}),
+		0);
 	assert_int_equal(store_commit(s), 0);
 	assert_int_equal(mode_of(f->db), 0640);
 	assert_int_equal(stat(f->db, &st), 0);

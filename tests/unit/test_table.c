@@ -421,9 +421,9 @@ static struct rows on_disk(struct fixture *f)
 	sqlite3_stmt *st;
 	sqlite3 *db;
 
-	assert_int_equal(sqlite3_open_v2(f->state, &db, SQLITE_OPEN_READONLY,
-					 NULL),
-			 SQLITE_OK);
+	assert_int_equal(
+		sqlite3_open_v2(f->state, &db, SQLITE_OPEN_READONLY, NULL),
+		SQLITE_OK);
 	assert_int_equal(sqlite3_prepare_v2(db,
 					    "SELECT ip, ifindex, smac, dmac "
 					    "FROM overrides ORDER BY ip",
@@ -434,21 +434,19 @@ static struct rows on_disk(struct fixture *f)
 		struct ip_addr ip;
 		const char *why;
 
-		assert_int_equal(api_parse_ip((const char *)sqlite3_column_text(
-						      st, 0),
-					      &ip, &why),
-				 0);
+		assert_int_equal(
+			api_parse_ip((const char *)sqlite3_column_text(st, 0),
+				     &ip, &why),
+			0);
 		e.ifindex = sqlite3_column_int64(st, 1);
-		assert_int_equal(api_parse_mac((const char *)
-						       sqlite3_column_text(st,
-									   2),
-					       e.smac),
-				 0);
-		assert_int_equal(api_parse_mac((const char *)
-						       sqlite3_column_text(st,
-									   3),
-					       e.dmac),
-				 0);
+		assert_int_equal(
+			api_parse_mac((const char *)sqlite3_column_text(st, 2),
+				      e.smac),
+			0);
+		assert_int_equal(
+			api_parse_mac((const char *)sqlite3_column_text(st, 3),
+				      e.dmac),
+			0);
 		collect_row(&r, &ip, &e);
 	}
 	sqlite3_finalize(st);
@@ -539,9 +537,9 @@ static void iface_on_disk(struct fixture *f, const char *ip, char *out,
 	sqlite3 *db;
 
 	out[0] = '\0';
-	assert_int_equal(sqlite3_open_v2(f->state, &db, SQLITE_OPEN_READONLY,
-					 NULL),
-			 SQLITE_OK);
+	assert_int_equal(
+		sqlite3_open_v2(f->state, &db, SQLITE_OPEN_READONLY, NULL),
+		SQLITE_OK);
 	assert_int_equal(sqlite3_prepare_v2(db,
 					    "SELECT iface FROM overrides "
 					    "WHERE ip = ?",
@@ -564,8 +562,8 @@ static void iface_on_disk(struct fixture *f, const char *ip, char *out,
 static void test_override_by_name_follows_its_interface(void **state)
 {
 	struct fixture *f = *state;
-	struct fwd_entry byname = ent(4, 1), byidx = ent(4, 2),
-			 own = ent(4, 3), want;
+	struct fwd_entry byname = ent(4, 1), byidx = ent(4, 2), own = ent(4, 3),
+			 want;
 	static const uint8_t mac9[6] = {2, 0, 0, 0, 9, 9};
 	struct table_row row;
 	char name[IF_NAMESIZE];
@@ -665,20 +663,15 @@ static void test_failed_flush_leaves_no_trace(void **state)
 	assert_int_equal(table_new(&f->t, &opts), 0);
 
 	assert_int_equal(table_learn_set(f->t, A4(ip4("10.0.0.1")), &a), 0);
-	assert_int_equal(table_override_set(f->t, A4(ip4("10.0.0.2")), &o1),
-			 0);
+	assert_int_equal(table_override_set(f->t, A4(ip4("10.0.0.2")), &o1), 0);
 	assert_int_equal(table_flush(f->t), 0);
 
 	fill_disk(small);
-	assert_int_equal(table_override_set(f->t, A4(ip4("10.0.0.1")), &o1),
-			 0);
-	assert_int_equal(table_override_set(f->t, A4(ip4("10.0.0.2")), &o2),
-			 0);
-	assert_int_equal(table_override_set(f->t, A4(ip4("10.0.0.3")), &o3),
-			 0);
+	assert_int_equal(table_override_set(f->t, A4(ip4("10.0.0.1")), &o1), 0);
+	assert_int_equal(table_override_set(f->t, A4(ip4("10.0.0.2")), &o2), 0);
+	assert_int_equal(table_override_set(f->t, A4(ip4("10.0.0.3")), &o3), 0);
 	assert_int_equal(table_override_del(f->t, A4(ip4("10.0.0.3"))), 0);
-	assert_int_equal(table_override_set(f->t, A4(ip4("10.0.0.3")), &o3),
-			 0);
+	assert_int_equal(table_override_set(f->t, A4(ip4("10.0.0.3")), &o3), 0);
 	assert_true(hfwd_is(f, ip4("10.0.0.3"), &o3));
 	err = table_flush(f->t);
 	assert_int_equal(err, -ENOSPC);
@@ -824,7 +817,7 @@ static void test_overrides_beyond_max_entries_say_they_are_out(void **state)
 	char ip[32];
 	int i, out = 0;
 
-	NEED_BPF(f); /* max_entries 4 */
+	NEED_BPF(f);		  /* max_entries 4 */
 	table_resync_begin(f->t); /* as the start does: one reconcile */
 	for (i = 1; i <= 6; i++) {
 		snprintf(ip, sizeof(ip), "10.0.0.%d", i);
