@@ -255,6 +255,8 @@ static void on_iface_update(void *arg, const struct rtnl_iface *ri)
 		memset(di, 0, sizeof(*di));
 		di->ifindex = ri->ifindex;
 		changed = true;
+		/* re-created under its name: overrides by name follow it */
+		table_iface_follow(d->table, ri->name, ri->ifindex, ri->mac);
 	} else {
 		changed = memcmp(di->mac, ri->mac, 6) ||
 			  di->flags != ri->flags || strcmp(di->name, ri->name);
@@ -441,11 +443,12 @@ static int op_iface_resolve(void *arg, const char *iface, uint32_t *ifindex,
 }
 
 static int op_override_set(void *arg, const struct ip_addr *ip,
-			   const struct fwd_entry *e)
+			   const struct fwd_entry *e, const char *ifname,
+			   bool own_smac)
 {
 	struct daemon *d = arg;
 
-	return table_override_set(d->table, ip, e);
+	return table_override_set_named(d->table, ip, e, ifname, own_smac);
 }
 
 static int op_override_del(void *arg, const struct ip_addr *ip)
@@ -455,11 +458,14 @@ static int op_override_del(void *arg, const struct ip_addr *ip)
 	return table_override_del(d->table, ip);
 }
 
-static void row_to_api(const struct table_row *tr, struct api_row *ar)
+static void row_to_api(struct daemon *d, const struct table_row *tr,
+		       struct api_row *ar)
 {
 	ar->ip = tr->ip;
 	ar->entry = tr->entry;
 	ar->override = tr->override;
+	ar->absent = !tr->installed;
+	ar->iface_gone = !iface_by_index(d, tr->entry.ifindex);
 }
 
 static int op_lookup(void *arg, const struct ip_addr *ip, struct api_row *row)
@@ -470,11 +476,12 @@ static int op_lookup(void *arg, const struct ip_addr *ip, struct api_row *row)
 
 	err = table_lookup(d->table, ip, &tr);
 	if (!err)
-		row_to_api(&tr, row);
+		row_to_api(d, &tr, row);
 	return err;
 }
 
 struct walk_ctx {
+	struct daemon *d;
 	int (*fn)(const struct api_row *row, void *ctx);
 	void *ctx;
 };
@@ -484,7 +491,7 @@ static int walk_one(const struct table_row *tr, void *arg)
 	struct walk_ctx *w = arg;
 	struct api_row ar;
 
-	row_to_api(tr, &ar);
+	row_to_api(w->d, tr, &ar);
 	return w->fn(&ar, w->ctx);
 }
 
@@ -492,7 +499,7 @@ static int op_walk(void *arg, int (*fn)(const struct api_row *row, void *ctx),
 		   void *ctx)
 {
 	struct daemon *d = arg;
-	struct walk_ctx w = {.fn = fn, .ctx = ctx};
+	struct walk_ctx w = {.d = d, .fn = fn, .ctx = ctx};
 
 	return table_walk(d->table, walk_one, &w);
 }
@@ -518,6 +525,7 @@ static int op_stats(void *arg, struct api_stats *out)
 	out->overrides6 = ts.overrides6;
 	out->hfwd6_entries = ts.entries6;
 	out->max_entries = xdp_max_entries(d->xdp);
+	out->evicted = ts.evicted;
 	out->resyncs = rs.resyncs;
 	out->nl_events = rs.events;
 	out->uptime_s = (loop_now_us() - d->start_us) / 1000000;
@@ -731,7 +739,7 @@ int daemon_run(const struct daemon_opts *o)
 	err = signals_open(d);
 	if (err)
 		goto err_loop;
-	err = store_open(&d->store, o->state);
+	err = store_open_group(&d->store, o->state, o->control_gid);
 	if (err)
 		goto err_signals;
 	to.store = d->store;

@@ -175,6 +175,7 @@ static int apply(struct cli *c, int opt, const char *arg, bool from_file)
 	struct sockaddr_storage ss;
 	struct sockaddr_un sun;
 	unsigned long v;
+	const char *why;
 	char *token;
 	size_t len;
 	socklen_t sl;
@@ -233,12 +234,10 @@ static int apply(struct cli *c, int opt, const char *arg, bool from_file)
 		c->o.learn = false;
 		return 0;
 	case OPT_TOKEN_FILE:
-		err = api_read_token(arg, &token, &len);
+		err = api_load_token(arg, true, &token, &len, &why);
 		if (err) {
 			bad("--token-file %s: %s", arg,
-			    err == -EINVAL ? "want one line of printable ASCII "
-					     "without spaces"
-					   : strerror(-err));
+			    why ? why : strerror(-err));
 			return -EINVAL;
 		}
 		free(token);

@@ -4,6 +4,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <net/if.h>
 #include <stdbool.h>
@@ -51,6 +52,7 @@ struct name_cache {
 struct store {
 	sqlite3 *db;
 	char *path;
+	int lock_fd; /* <path>.lock, locked for the store's life; -1: none */
 	sqlite3_stmt *put, *del;
 	bool in_txn;
 	struct name_cache nc;
@@ -148,8 +150,13 @@ static void abort_txn(struct store *s)
 int store_put(struct store *s, const struct ip_addr *ip,
 	      const struct fwd_entry *e)
 {
+	return store_put_iface(s, ip, e, cached_name(&s->nc, e->ifindex));
+}
+
+int store_put_iface(struct store *s, const struct ip_addr *ip,
+		    const struct fwd_entry *e, const char *name)
+{
 	char ipb[API_IP_STRLEN], sm[API_MAC_STRLEN], dm[API_MAC_STRLEN];
-	const char *name = cached_name(&s->nc, e->ifindex);
 	int err, rc;
 
 	err = begin(s);
@@ -219,8 +226,23 @@ void store_abort(struct store *s)
 }
 
 /*
- * One row, checked as strictly as the API checks a request; the address
- * as fwd writes it (RFC 5952 for IPv6), or two rows could name one.
+ * A MAC column as the API takes one: six pairs, unicast, not zero. 0, 1
+ * (not a MAC) or 2 (not unicast).
+ */
+static int check_mac(const char *text, uint8_t mac[6])
+{
+	static const uint8_t zero[6];
+
+	if (!text || api_parse_mac(text, mac))
+		return 1;
+	return (mac[0] & 1) || !memcmp(mac, zero, 6) ? 2 : 0;
+}
+
+/*
+ * One row, checked as strictly as the API checks a request (a row it
+ * would refuse is refused here, whoever wrote it); the address as fwd
+ * writes it (RFC 5952 for IPv6), or two rows could name one. NULL, or
+ * the field and why, for the log.
  */
 static const char *parse_row(sqlite3_stmt *st, struct ip_addr *ip,
 			     struct fwd_entry *e)
@@ -234,14 +256,19 @@ static const char *parse_row(sqlite3_stmt *st, struct ip_addr *ip,
 	const char *dm = (const char *)sqlite3_column_text(st, 4);
 
 	memset(e, 0, sizeof(*e));
-	if (!tip || api_parse_ip(tip, ip, &why) || api_ip_not_unicast(ip))
-		return "bad ip";
+	if (!tip || api_parse_ip(tip, ip, &why))
+		return "ip: not an IPv4 or IPv6 address";
+	why = api_ip_not_unicast(ip);
+	if (why)
+		return "ip: not a destination the kernel forwards as unicast";
 	api_format_ip(ip, canon);
 	if (strcmp(canon, tip))
-		return "ip not written as fwd writes it (RFC 5952)";
+		return "ip: not written as fwd writes it (RFC 5952)";
 	if (sqlite3_column_type(st, 1) != SQLITE_INTEGER || idx < 1 ||
 	    idx > UINT32_MAX)
-		return "bad ifindex";
+		return "ifindex: not an interface index (1..4294967295)";
+	if (name && (!*name || strlen(name) >= IF_NAMESIZE))
+		return "iface: not an interface name";
 	e->ifindex = idx;
 	if (name) {
 		unsigned int now = if_nametoindex(name);
@@ -249,16 +276,24 @@ static const char *parse_row(sqlite3_stmt *st, struct ip_addr *ip,
 		if (now)
 			e->ifindex = now;
 	}
-	if (!sm || api_parse_mac(sm, e->smac))
-		return "bad smac";
-	if (!dm || api_parse_mac(dm, e->dmac))
-		return "bad dmac";
+	switch (check_mac(sm, e->smac)) {
+	case 1:
+		return "smac: not a MAC address";
+	case 2:
+		return "smac: not a unicast MAC address";
+	}
+	switch (check_mac(dm, e->dmac)) {
+	case 1:
+		return "dmac: not a MAC address";
+	case 2:
+		return "dmac: not a unicast MAC address";
+	}
 	return NULL;
 }
 
 int store_load(struct store *s,
 	       int (*fn)(void *arg, const struct ip_addr *ip,
-			 const struct fwd_entry *e),
+			 const struct fwd_entry *e, const char *iface),
 	       void *arg)
 {
 	sqlite3_stmt *st;
@@ -277,13 +312,15 @@ int store_load(struct store *s,
 
 		why = parse_row(st, &ip, &e);
 		if (why) {
-			pr_err("state %s: override '%s': %s (fix or delete "
-			       "the row with sqlite3 to start)",
+			pr_err("state %s: table overrides, row ip = '%.64s': "
+			       "%s (fix or delete the row with sqlite3 to "
+			       "start)",
 			       s->path, sqlite3_column_text(st, 0), why);
 			ret = -EINVAL;
 			break;
 		}
-		ret = fn(arg, &ip, &e);
+		ret = fn(arg, &ip, &e,
+			 (const char *)sqlite3_column_text(st, 2));
 		if (ret)
 			break;
 		n++;
@@ -463,6 +500,28 @@ static int quick_check(struct store *s, char *buf, size_t size)
 		       : fail(s, rc, "quick_check");
 }
 
+/* application_id and user_version, written only if they differ. */
+static int ensure_header(struct store *s)
+{
+	char buf[32], sql[128];
+	int err;
+
+	err = query_text(s, "PRAGMA application_id", buf, sizeof(buf));
+	if (!err && strtol(buf, NULL, 10) != STORE_APP_ID) {
+		snprintf(sql, sizeof(sql), "PRAGMA application_id = %d;",
+			 STORE_APP_ID);
+		err = exec(s, sql, "set up");
+	}
+	if (!err)
+		err = query_text(s, "PRAGMA user_version", buf, sizeof(buf));
+	if (!err && strtol(buf, NULL, 10) != STORE_VERSION) {
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d;",
+			 STORE_VERSION);
+		err = exec(s, sql, "set up");
+	}
+	return err;
+}
+
 /* Not a stranger's database, not damaged, not from a newer fwd. */
 static int check(struct store *s)
 {
@@ -508,8 +567,151 @@ static int check(struct store *s)
 	return 0;
 }
 
+/*
+ * One database, one daemon: two daemons on one file would each acknowledge
+ * updates the other never sees, and each restart would load the other's.
+ * An open file description lock (F_OFD_SETLK) on <path>.lock, held for the
+ * store's life, excludes a second store even in the same process, and the
+ * kernel drops it when the owner dies (kill -9 included). The file holds
+ * the owner's pid, for the refusal's message. A lock file of its own,
+ * because SQLite's POSIX locks on the database would be lost with it.
+ */
+static int take_lock(struct store *s, mode_t mode)
+{
+	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+	char lock[PATH_MAX], buf[32];
+	ssize_t n;
+	int fd, err;
+
+	err = path_of(lock, sizeof(lock), s->path, ".lock");
+	if (err)
+		return err;
+	fd = open(lock, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (fd < 0) {
+		err = -errno;
+		pr_err("state %s: lock file %s: %s", s->path, lock,
+		       strerror(-err));
+		return err;
+	}
+	if (fcntl(fd, F_OFD_SETLK, &fl)) {
+		err = -errno;
+		if (err == -EAGAIN || err == -EACCES) {
+			n = pread(fd, buf, sizeof(buf) - 1, 0);
+			buf[n > 0 ? n : 0] = '\0';
+			buf[strcspn(buf, "\n")] = '\0';
+			pr_err("state %s: another fwd is running on it (pid "
+			       "%s): a database has one daemon; give this "
+			       "one a --state of its own",
+			       s->path, *buf ? buf : "unknown");
+			err = -EBUSY;
+		} else {
+			pr_err("state %s: cannot lock %s: %s", s->path, lock,
+			       strerror(-err));
+		}
+		close(fd);
+		return err;
+	}
+	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) || pwrite(fd, buf, n, 0) != n)
+		pr_warn("state %s: cannot write the pid to %s: %s", s->path,
+			lock, strerror(errno));
+	s->lock_fd = fd;
+	return 0;
+}
+
+/*
+ * The database file itself, before SQLite opens it: created @mode (0600,
+ * 0640 with a group) whatever the umask, or refused if another user, or
+ * any group or other, can write it (a stranger could then plant
+ * overrides). One that others can read is narrowed to @mode. SQLite
+ * creates -wal and -shm with the database's mode, so they follow; ones
+ * left wider by an older fwd are narrowed here too.
+ */
+static int check_file(const char *path, mode_t mode, long gid, bool main_db)
+{
+	struct stat st;
+	int fd, err = 0;
+
+	fd = open(path,
+		  O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK |
+			  (main_db ? O_CREAT : 0),
+		  mode);
+	if (fd < 0)
+		return errno == ENOENT && !main_db ? 0 : -errno;
+	if (fstat(fd, &st)) {
+		err = -errno;
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		pr_err("state %s: not a regular file", path);
+		err = -EINVAL;
+		goto out;
+	}
+	if (st.st_uid != geteuid() && st.st_uid != 0) {
+		pr_err("state %s: owned by uid %u, not by fwd's (%u): whoever "
+		       "owns it can write overrides",
+		       path, (unsigned int)st.st_uid, (unsigned int)geteuid());
+		err = -EPERM;
+		goto out;
+	}
+	if (st.st_mode & 022) {
+		pr_err("state %s: mode %04o: group or others can write it "
+		       "(chmod %o it)",
+		       path, (unsigned int)(st.st_mode & 07777),
+		       (unsigned int)mode);
+		err = -EPERM;
+		goto out;
+	}
+	if (gid != -1 && st.st_gid != (gid_t)gid && fchown(fd, -1, gid))
+		pr_warn("state %s: chgrp %ld: %s", path, gid, strerror(errno));
+	if ((st.st_mode & 07777) != mode) {
+		if (fchmod(fd, mode)) {
+			err = -errno;
+			pr_err("state %s: chmod %o: %s", path,
+			       (unsigned int)mode, strerror(-err));
+			goto out;
+		}
+		if (st.st_size)
+			pr_info("state %s: mode %04o narrowed to %04o", path,
+				(unsigned int)(st.st_mode & 07777),
+				(unsigned int)mode);
+	}
+out:
+	close(fd);
+	return err;
+}
+
+/* The database and the files SQLite keeps beside it. */
+static int check_files(const char *path, mode_t mode, long gid)
+{
+	static const char *const extra[] = {"-wal", "-shm", "-journal"};
+	char p[PATH_MAX];
+	int err;
+
+	err = check_file(path, mode, gid, true);
+	if (err) {
+		if (err != -EPERM && err != -EINVAL)
+			pr_err("state %s: %s", path, strerror(-err));
+		return err;
+	}
+	for (size_t i = 0; i < sizeof(extra) / sizeof(extra[0]); i++) {
+		err = path_of(p, sizeof(p), path, extra[i]);
+		if (!err)
+			err = check_file(p, mode, gid, false);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 int store_open(struct store **out, const char *path)
 {
+	return store_open_group(out, path, -1);
+}
+
+int store_open_group(struct store **out, const char *path, long gid)
+{
+	mode_t mode = gid == -1 ? 0600 : 0640;
 	char buf[64], sql[128];
 	struct store *s;
 	int rc, err;
@@ -526,11 +728,17 @@ int store_open(struct store **out, const char *path)
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
+	s->lock_fd = -1;
 	s->path = strdup(path);
 	if (!s->path) {
 		free(s);
 		return -ENOMEM;
 	}
+	err = take_lock(s, mode);
+	if (!err)
+		err = check_files(path, mode, gid);
+	if (err)
+		goto err;
 	rc = sqlite3_open_v2(path, &s->db,
 			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 				     SQLITE_OPEN_NOMUTEX,
@@ -554,10 +762,20 @@ int store_open(struct store **out, const char *path)
 	if (err)
 		goto err;
 	snprintf(sql, sizeof(sql),
-		 "PRAGMA synchronous = FULL; PRAGMA cache_size = -%d;"
-		 "PRAGMA application_id = %d; PRAGMA user_version = %d;",
-		 STORE_CACHE_KIB, STORE_APP_ID, STORE_VERSION);
+		 "PRAGMA synchronous = FULL; PRAGMA cache_size = -%d;",
+		 STORE_CACHE_KIB);
 	err = exec(s, sql, "set up");
+	if (err)
+		goto err;
+	/*
+	 * Only a new database is written to here: opening an existing,
+	 * healthy one must need no free space (after a full disk and a
+	 * crash, fwd starts, forwards what is stored, and refuses updates
+	 * with 1200 until space returns). The header's ids and the schema
+	 * are written once; CREATE ... IF NOT EXISTS of existing tables
+	 * writes nothing.
+	 */
+	err = ensure_header(s);
 	if (!err)
 		err = exec(s, schema, "create the tables");
 	if (err)
@@ -594,6 +812,8 @@ void store_close(struct store *s)
 	sqlite3_finalize(s->del);
 	/* the last connection checkpoints the WAL into the database */
 	sqlite3_close(s->db);
+	if (s->lock_fd >= 0)
+		close(s->lock_fd); /* last: the files are closed */
 	free(s->path);
 	free(s);
 }

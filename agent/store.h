@@ -35,21 +35,37 @@ struct store;
  * rows it could not read.
  */
 int store_open(struct store **out, const char *path);
+/*
+ * The same, the files readable by group @gid too (--control-group): mode
+ * 0640 instead of 0600. Both take <path>.lock for the store's life: a
+ * second store on one database gets -EBUSY (the owner's pid logged). Both
+ * refuse (-EPERM) a database that another user owns or that group or
+ * others can write, and narrow one that others can read.
+ */
+int store_open_group(struct store **out, const char *path, long gid);
 void store_close(struct store *s);
 
 /*
- * Every override. @fn gets the address and the entry, its ifindex taken from the stored interface name when
- * that still exists (interfaces re-created get new indexes); a non-zero
- * return stops the walk and is returned.
+ * Every override. @fn gets the address, the entry, its ifindex taken from
+ * the stored interface name when that still exists (interfaces re-created
+ * get new indexes), and that name (NULL: the override was given by
+ * index); a non-zero return stops the walk and is returned.
  */
 int store_load(struct store *s,
 	       int (*fn)(void *arg, const struct ip_addr *ip,
-			 const struct fwd_entry *e),
+			 const struct fwd_entry *e, const char *iface),
 	       void *arg);
 
 /* @ip now has override @e / none. Part of the open transaction. 0 or -errno. */
 int store_put(struct store *s, const struct ip_addr *ip,
 	      const struct fwd_entry *e);
+/*
+ * store_put() names the interface of @e->ifindex; this one stores @iface
+ * as the name the override was given by, NULL for one given by index
+ * (which then keeps its ifindex at the next start).
+ */
+int store_put_iface(struct store *s, const struct ip_addr *ip,
+		    const struct fwd_entry *e, const char *iface);
 int store_del(struct store *s, const struct ip_addr *ip);
 /*
  * Make the open transaction durable. 0 (also with none open), or -errno

@@ -34,6 +34,12 @@
 #define SLOT_MARK 0x1	  /* confirmed since the resync began */
 #define SLOT_SEEN 0x2	  /* reconcile: the map already holds this value */
 #define SLOT_OVR_SEEN 0x4 /* reconcile: key present in the override map */
+/*
+ * The map does not hold this slot's value (it was full, or the learned
+ * entry was evicted for an override). Meaningful on the slot that is in
+ * effect for its key; what the API and the figures say follows it.
+ */
+#define SLOT_OUT 0x8
 
 /* One family's half: its maps and its two tables. */
 struct fam {
@@ -43,12 +49,36 @@ struct fam {
 	const char *map; /* "hfwd" or "hfwd6", for the logs */
 	struct htab learned;
 	struct htab ovr;
+	/*
+	 * Overrides whose interface was given by name: the name, in the
+	 * slot's 16 value bytes (IF_NAMESIZE), NAME_OWN_SMAC in its flags if
+	 * the source MAC was given too. When an interface of that name
+	 * appears with a new ifindex (deleted and created again), they
+	 * follow it; overrides given by index do not.
+	 */
+	struct htab names;
+};
+
+#define NAME_OWN_SMAC 0x1
+
+/*
+ * One override change since the last flush, and the state it replaced: a
+ * flush that fails puts every one back, newest first, so a change the
+ * client is told was refused (1200) leaves no trace.
+ */
+struct pend {
+	struct ip_addr ip;
+	bool had;	      /* @ip had an override before the change */
+	struct fwd_entry old; /* ... this one */
+	bool named;	      /* ... given by interface name: */
+	uint8_t name_flags;
+	char name[IF_NAMESIZE];
 };
 
 struct table {
-	struct fam f[2];      /* IPv4, IPv6 */
-	struct store *store;  /* NULL: overrides are not persisted */
-	struct ip_addr *pend; /* overrides changed since the last flush */
+	struct fam f[2];     /* IPv4, IPv6 */
+	struct store *store; /* NULL: overrides are not persisted */
+	struct pend *pend;   /* overrides changed since the last flush */
 	uint32_t npend, pend_cap;
 	int defer;	  /* open resync brackets: map writes wait */
 	bool dirty;	  /* overrides changed since the last flush */
@@ -111,17 +141,75 @@ static void note_full(struct table *t, const struct fam *f, uint64_t n)
 	t->full_warned = true;
 }
 
+static struct slot *effective(const struct fam *f, const void *key, bool *ovr);
+
+/* Whether the map now holds the value in effect for @key. */
+static void set_in(struct fam *f, const void *key, bool in)
+{
+	bool ovr;
+	struct slot *s = effective(f, key, &ovr);
+
+	if (!s)
+		return;
+	if (in)
+		s->flags &= ~SLOT_OUT;
+	else
+		s->flags |= SLOT_OUT;
+}
+
+/*
+ * Make room for an override in a full map: take out one learned entry
+ * that is in it (its destination goes the fib path, which forwards it
+ * as the kernel would). Overrides are never refused for learned entries.
+ */
+static int evict_learned(struct table *t, struct fam *f, const void *for_key)
+{
+	struct ip_addr ip, by;
+	struct slot *s;
+	uint32_t i;
+
+	htab_for_each(&f->learned, i, s)
+	{
+		if ((s->flags & SLOT_OUT) || htab_find(&f->ovr, s->key))
+			continue;
+		if (bpf_map_delete_elem(f->hfwd_fd, s->key))
+			continue; /* not in the map after all */
+		s->flags |= SLOT_OUT;
+		t->st.evicted++;
+		ip = key_ip(f, s->key);
+		by = key_ip(f, for_key);
+		if (log_get_level() >= LOG_LEVEL_WARN) {
+			char a[API_IP_STRLEN], b[API_IP_STRLEN];
+
+			api_format_ip(&ip, a);
+			api_format_ip(&by, b);
+			pr_warn("%s is full: learned %s evicted for the "
+				"override "
+				"of %s (it goes the fib path; raise "
+				"--max-entries)",
+				f->map, a, b);
+		}
+		return 0;
+	}
+	return -E2BIG;
+}
+
 static int hfwd_put(struct table *t, struct fam *f, const void *key,
 		    const struct fwd_entry *e)
 {
 	struct ip_addr ip;
 	int err;
 
-	if (!bpf_map_update_elem(f->hfwd_fd, key, e, BPF_ANY)) {
-		t->full_warned = false;
-		return 0;
-	}
+	if (!bpf_map_update_elem(f->hfwd_fd, key, e, BPF_ANY))
+		goto ok;
 	err = -errno;
+	if ((err == -E2BIG || err == -ENOSPC) && htab_find(&f->ovr, key) &&
+	    !evict_learned(t, f, key)) {
+		if (!bpf_map_update_elem(f->hfwd_fd, key, e, BPF_ANY))
+			goto ok;
+		err = -errno;
+	}
+	set_in(f, key, false);
 	if (err == -E2BIG || err == -ENOSPC) {
 		note_full(t, f, 1);
 		return -E2BIG;
@@ -129,12 +217,18 @@ static int hfwd_put(struct table *t, struct fam *f, const void *key,
 	ip = key_ip(f, key);
 	log_entry(LOG_LEVEL_ERR, "cannot write the map entry", &ip, e);
 	return err;
+ok:
+	t->full_warned = false;
+	set_in(f, key, true);
+	return 0;
 }
 
-static int hfwd_drop(const struct fam *f, const void *key)
+static int hfwd_drop(struct fam *f, const void *key)
 {
-	if (!bpf_map_delete_elem(f->hfwd_fd, key) || errno == ENOENT)
+	if (!bpf_map_delete_elem(f->hfwd_fd, key) || errno == ENOENT) {
+		set_in(f, key, false);
 		return 0;
+	}
 	return -errno;
 }
 
@@ -170,6 +264,7 @@ int table_new(struct table **out, const struct table_opts *o)
 		f->map = i ? "hfwd6" : "hfwd";
 		htab_init(&f->learned, i ? 16 : 4);
 		htab_init(&f->ovr, i ? 16 : 4);
+		htab_init(&f->names, i ? 16 : 4);
 	}
 	table_set_maps(t, &o->v4, &o->v6);
 	t->store = o->store;
@@ -195,6 +290,7 @@ void table_free(struct table *t)
 	for (i = 0; i < 2; i++) {
 		htab_free(&t->f[i].learned);
 		htab_free(&t->f[i].ovr);
+		htab_free(&t->f[i].names);
 	}
 	free(t->pend);
 	free(t);
@@ -273,31 +369,74 @@ int table_learned(const struct table *t, const struct ip_addr *ip,
 /* ---- overrides --------------------------------------------------------- */
 
 /*
- * Remember that @ip's override changed: the next flush journals its state
- * then (duplicates are harmless, each record says the state at the flush).
+ * Remember that @ip's override is about to change from @old (NULL: none):
+ * the next flush journals its state then (duplicates are harmless, each
+ * record says the state at the flush), and a failed flush restores @old.
  */
-static int note_change(struct table *t, const struct ip_addr *ip)
+static int note_change(struct table *t, const struct ip_addr *ip,
+		       const struct fwd_entry *old)
 {
-	if (!t->store) {
-		t->dirty = true;
-		return 0;
-	}
+	struct pend *p;
+
 	if (t->npend == t->pend_cap) {
 		uint32_t cap = t->pend_cap ? t->pend_cap * 2 : 64;
-		struct ip_addr *p = realloc(t->pend, cap * sizeof(*p));
 
+		p = realloc(t->pend, cap * sizeof(*p));
 		if (!p)
 			return -ENOMEM;
 		t->pend = p;
 		t->pend_cap = cap;
 	}
-	t->pend[t->npend++] = *ip;
+	p = &t->pend[t->npend++];
+	memset(p, 0, sizeof(*p));
+	p->ip = *ip;
+	p->had = old;
+	if (old) {
+		const struct slot *n =
+			htab_find(&fam_of(t, ip)->names, ip_addr_key(ip));
+
+		p->old = *old;
+		p->named = n;
+		if (n) {
+			p->name_flags = n->flags;
+			memcpy(p->name, &n->e, IF_NAMESIZE);
+		}
+	}
 	t->dirty = true;
+	return 0;
+}
+
+/* @ip's override was given by interface @name (NULL: by index). */
+static int set_name(struct fam *f, const void *key, const char *name,
+		    uint8_t flags)
+{
+	struct slot *n = htab_find(&f->names, key);
+	bool created;
+
+	if (!name) {
+		if (n)
+			htab_remove(&f->names, n);
+		return 0;
+	}
+	n = htab_insert(&f->names, key, &created);
+	if (!n)
+		return -ENOMEM;
+	memset(&n->e, 0, sizeof(n->e));
+	_Static_assert(sizeof(n->e) >= IF_NAMESIZE, "a name fits a value");
+	strncpy((char *)&n->e, name, IF_NAMESIZE - 1);
+	n->flags = flags;
 	return 0;
 }
 
 int table_override_set(struct table *t, const struct ip_addr *ip,
 		       const struct fwd_entry *e)
+{
+	return table_override_set_named(t, ip, e, NULL, true);
+}
+
+int table_override_set_named(struct table *t, const struct ip_addr *ip,
+			     const struct fwd_entry *e, const char *ifname,
+			     bool own_smac)
 {
 	struct fam *f = fam_of(t, ip);
 	const void *key = ip_addr_key(ip);
@@ -308,13 +447,20 @@ int table_override_set(struct table *t, const struct ip_addr *ip,
 
 	if (ip_zero(ip))
 		return -EINVAL;
-	if (note_change(t, ip))
+	s = htab_find(&f->ovr, key);
+	if (note_change(t, ip, s ? &s->e : NULL))
 		return -ENOMEM;
 	s = htab_insert(&f->ovr, key, &created);
-	if (!s)
+	if (!s) {
+		t->npend--;
 		return -ENOMEM;
+	}
 	old = s->e;
 	s->e = *e;
+	if (set_name(f, key, ifname, own_smac ? NAME_OWN_SMAC : 0)) {
+		err = -ENOMEM;
+		goto undo;
+	}
 	if (t->defer)
 		return 0;
 	err = hfwd_put(t, f, key, e);
@@ -324,7 +470,12 @@ int table_override_set(struct table *t, const struct ip_addr *ip,
 		log_entry(LOG_LEVEL_INFO, "override", ip, e);
 		return 0;
 	}
+undo:
 	/* Undo, so the table keeps saying what the maps hold. */
+	t->npend--;
+	set_name(f, key,
+		 t->pend[t->npend].named ? t->pend[t->npend].name : NULL,
+		 t->pend[t->npend].name_flags);
 	l = htab_find(&f->learned, key);
 	if (created) {
 		htab_remove(&f->ovr, s);
@@ -349,9 +500,10 @@ int table_override_del(struct table *t, const struct ip_addr *ip)
 
 	if (!s)
 		return -ENOENT;
-	if (note_change(t, ip))
+	if (note_change(t, ip, &s->e))
 		return -ENOMEM;
 	htab_remove(&f->ovr, s);
+	set_name(f, key, NULL, 0);
 	if (t->defer)
 		return 0;
 	err = ovr_unmark(f, key);
@@ -389,6 +541,7 @@ int table_lookup(const struct table *t, const struct ip_addr *ip,
 	row->ip = *ip;
 	row->entry = s->e;
 	row->override = ovr;
+	row->installed = !(s->flags & SLOT_OUT);
 	return 0;
 }
 
@@ -426,6 +579,7 @@ int table_walk(const struct table *t,
 				rows[n].ip = key_ip(f, s->key);
 				rows[n].entry = s->e;
 				rows[n].override = h == &f->ovr;
+				rows[n].installed = !(s->flags & SLOT_OUT);
 				n++;
 			}
 		}
@@ -437,13 +591,19 @@ int table_walk(const struct table *t,
 	return rc;
 }
 
+/* Keys the map holds: the slots in effect that are not out of it. */
 static uint64_t distinct_entries(const struct fam *f)
 {
-	uint64_t n = f->learned.n;
+	uint64_t n = 0;
 	struct slot *s;
 	uint32_t i;
 
-	htab_for_each(&f->ovr, i, s) if (!htab_find(&f->learned, s->key)) n++;
+	htab_for_each(&f->ovr, i, s) if (!(s->flags & SLOT_OUT)) n++;
+	htab_for_each(&f->learned, i, s)
+	{
+		if (!(s->flags & SLOT_OUT) && !htab_find(&f->ovr, s->key))
+			n++;
+	}
 	return n;
 }
 
@@ -672,9 +832,13 @@ static int hfwd_write(struct table *t, struct fam *f, const uint8_t *keys,
 		return 0;
 	if (!bpf_map_update_batch(f->hfwd_fd, keys, vals, &count, &opts)) {
 		t->full_warned = false;
+		for (done = 0; done < n; done++)
+			set_in(f, keys + (size_t)done * f->learned.klen, true);
 		return 0;
 	}
 	/* count now says how many went in; finish one by one for the why */
+	for (done = 0; done < count && count <= n; done++)
+		set_in(f, keys + (size_t)done * f->learned.klen, true);
 	for (done = count <= n ? count : 0; done < n; done++) {
 		err = hfwd_put(t, f, keys + (size_t)done * f->learned.klen,
 			       &vals[done]);
@@ -753,6 +917,21 @@ static int reconcile_fam(struct table *t, struct fam *f, struct table_chunk *c,
 		goto out_free;
 	}
 
+	/* Until written, what the map lacks is out of it. */
+	htab_for_each(&f->ovr, i, s)
+	{
+		if (s->flags & SLOT_SEEN)
+			s->flags &= ~SLOT_OUT;
+		else
+			s->flags |= SLOT_OUT;
+	}
+	htab_for_each(&f->learned, i, s)
+	{
+		if (s->flags & SLOT_SEEN)
+			s->flags &= ~SLOT_OUT;
+		else if (!htab_find(&f->ovr, s->key))
+			s->flags |= SLOT_OUT;
+	}
 	/* Unmark first, delete to make room, write, then mark. */
 	for (i = 0; i < ovr_del.n && !err; i++)
 		err = ovr_unmark(f, kv_key(&ovr_del, i));
@@ -819,7 +998,7 @@ bool table_dirty(const struct table *t)
 }
 
 static int load_one(void *arg, const struct ip_addr *ip,
-		    const struct fwd_entry *e)
+		    const struct fwd_entry *e, const char *iface)
 {
 	struct table *t = arg;
 	bool created;
@@ -829,7 +1008,8 @@ static int load_one(void *arg, const struct ip_addr *ip,
 	if (!s)
 		return -ENOMEM;
 	s->e = *e;
-	return 0;
+	/* whether its source MAC was given is not stored: it is kept */
+	return set_name(fam_of(t, ip), ip_addr_key(ip), iface, NAME_OWN_SMAC);
 }
 
 int table_load(struct table *t)
@@ -838,9 +1018,61 @@ int table_load(struct table *t)
 }
 
 /*
+ * Put @p's destination back to the override state it had before the
+ * change: in the table, and in the maps unless a resync defers them (its
+ * reconcile writes them then). Best effort on the maps: a value that no
+ * longer fits is logged by hfwd_put() and retried by the next reconcile.
+ */
+static void restore(struct table *t, const struct pend *p)
+{
+	struct fam *f = fam_of(t, &p->ip);
+	const void *key = ip_addr_key(&p->ip);
+	struct slot *s = htab_find(&f->ovr, key), *l;
+	bool created;
+
+	set_name(f, key, p->named ? p->name : NULL, p->name_flags);
+	if (p->had) {
+		s = htab_insert(&f->ovr, key, &created);
+		if (!s)
+			return;
+		s->e = p->old;
+		if (!t->defer && !hfwd_put(t, f, key, &p->old))
+			ovr_mark(f, key);
+		return;
+	}
+	if (!s)
+		return;
+	htab_remove(&f->ovr, s);
+	if (t->defer)
+		return;
+	ovr_unmark(f, key);
+	l = htab_find(&f->learned, key);
+	if (l)
+		hfwd_put(t, f, key, &l->e);
+	else
+		hfwd_drop(f, key);
+}
+
+/* The flush failed: every change since the last one is undone. */
+static void roll_back(struct table *t)
+{
+	uint32_t i;
+
+	for (i = t->npend; i-- > 0;)
+		restore(t, &t->pend[i]);
+	if (t->npend)
+		pr_warn("overrides: %u change(s) not made durable, rolled "
+			"back",
+			t->npend);
+	t->npend = 0;
+	t->dirty = false;
+}
+
+/*
  * One transaction for every destination whose override changed since the
  * last flush: its state now (duplicates in the list write the same row
- * twice, harmlessly). On error the list stays for the next flush.
+ * twice, harmlessly). On error every change is rolled back, in the table
+ * and the maps: what the API answers with 1200 was not done.
  */
 int table_flush(struct table *t)
 {
@@ -850,11 +1082,12 @@ int table_flush(struct table *t)
 	if (!t->dirty)
 		return 0;
 	for (i = 0; t->store && !err && i < t->npend; i++) {
-		const struct ip_addr *ip = &t->pend[i];
+		const struct ip_addr *ip = &t->pend[i].ip;
 		const struct slot *s =
 			htab_find(&fam_of(t, ip)->ovr, ip_addr_key(ip));
 
-		err = s ? store_put(t->store, ip, &s->e)
+		err = s ? store_put_iface(t->store, ip, &s->e,
+					  table_override_iface(t, ip))
 			: store_del(t->store, ip);
 	}
 	if (!err && t->store)
@@ -862,9 +1095,64 @@ int table_flush(struct table *t)
 	if (err) {
 		if (t->store)
 			store_abort(t->store);
+		roll_back(t);
 		return err;
 	}
 	t->npend = 0;
 	t->dirty = false;
 	return 0;
+}
+
+/* ---- interfaces given by name ----------------------------------------- */
+
+const char *table_override_iface(const struct table *t,
+				 const struct ip_addr *ip)
+{
+	const struct slot *n =
+		htab_find(&cfam_of(t, ip)->names, ip_addr_key(ip));
+
+	return n ? (const char *)&n->e : NULL;
+}
+
+int table_iface_follow(struct table *t, const char *name, uint32_t ifindex,
+		       const uint8_t mac[6])
+{
+	int moved = 0, err = 0, rc;
+	struct slot *n, *s;
+	struct fam *f;
+	uint32_t i;
+
+	for (f = t->f; f < t->f + 2; f++) {
+		htab_for_each(&f->names, i, n)
+		{
+			struct ip_addr ip;
+
+			if (strncmp((const char *)&n->e, name, IF_NAMESIZE))
+				continue;
+			s = htab_find(&f->ovr, n->key);
+			if (!s || (s->e.ifindex == ifindex &&
+				   ((n->flags & NAME_OWN_SMAC) ||
+				    !memcmp(s->e.smac, mac, 6))))
+				continue;
+			s->e.ifindex = ifindex;
+			if (!(n->flags & NAME_OWN_SMAC))
+				memcpy(s->e.smac, mac, 6);
+			ip = key_ip(f, n->key);
+			log_entry(LOG_LEVEL_INFO,
+				  "override follows its interface", &ip, &s->e);
+			moved++;
+			if (t->defer)
+				continue;
+			rc = hfwd_put(t, f, n->key, &s->e);
+			if (!rc)
+				rc = ovr_mark(f, n->key);
+			if (rc && !err)
+				err = rc;
+		}
+	}
+	if (moved)
+		pr_info("%s (ifindex %u): %d override(s) given by its name "
+			"follow it",
+			name, ifindex, moved);
+	return err;
 }

@@ -45,6 +45,7 @@ struct table_row {
 	struct ip_addr ip;
 	struct fwd_entry entry;
 	bool override;
+	bool installed; /* hfwd (hfwd6) holds it; false: the map was full */
 };
 
 struct table_stats {
@@ -52,8 +53,10 @@ struct table_stats {
 	uint64_t overrides; /* IPv4 overrides in the table */
 	uint64_t entries;   /* distinct IPv4 destinations = what hfwd holds */
 	uint64_t learned6, overrides6, entries6; /* the same for IPv6 */
-	uint64_t map_full;	    /* writes refused because hfwd was full */
-	uint64_t reconciles;	    /* reconcile passes done */
+	uint64_t map_full;   /* writes refused because hfwd was full */
+	uint64_t evicted;    /* learned entries taken out of a full map for an
+			   * override */
+	uint64_t reconciles; /* reconcile passes done */
 	uint64_t last_reconcile_us; /* duration of the last one */
 };
 
@@ -93,11 +96,31 @@ int table_learn_del(struct table *t, const struct ip_addr *ip);
 int table_override_set(struct table *t, const struct ip_addr *ip,
 		       const struct fwd_entry *e);
 int table_override_del(struct table *t, const struct ip_addr *ip);
+/*
+ * The same, the interface given by name @ifname (NULL: by index): when
+ * an interface of that name appears with another ifindex, the override
+ * follows it (table_iface_follow()), its source MAC too unless
+ * @own_smac (given in the request, not the interface's default).
+ */
+int table_override_set_named(struct table *t, const struct ip_addr *ip,
+			     const struct fwd_entry *e, const char *ifname,
+			     bool own_smac);
+/* The name @ip's override was given by, or NULL (by index, or none). */
+const char *table_override_iface(const struct table *t,
+				 const struct ip_addr *ip);
+/*
+ * Interface @name is (again) @ifindex with @mac: every override given by
+ * that name points at it. Not a change to make durable: the store keeps
+ * the name, and resolves it at the next start. 0 or a map write's -errno.
+ */
+int table_iface_follow(struct table *t, const char *name, uint32_t ifindex,
+		       const uint8_t mac[6]);
 
 /*
  * Make every override change since the last flush durable: one store
- * transaction with each changed destination's state. On error nothing is
- * known durable and the changes stay pending for the next flush.
+ * transaction with each changed destination's state. On error (-ENOSPC
+ * for a full disk) every one of those changes is undone, in the table and
+ * in the maps: a change refused to its client leaves no trace.
  */
 int table_flush(struct table *t);
 bool table_dirty(const struct table *t);

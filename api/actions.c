@@ -279,8 +279,12 @@ static int get_mac(struct act *a, const char *name, bool required,
 	return 0;
 }
 
-/* iface: 4, "4" or "enp0s9", resolved to a managed interface. */
-static int get_iface(struct act *a, uint32_t *ifindex, uint8_t mac[6])
+/*
+ * iface: 4, "4" or "enp0s9", resolved to a managed interface; @by_name
+ * says which kind it was.
+ */
+static int get_iface(struct act *a, uint32_t *ifindex, uint8_t mac[6],
+		     bool *by_name)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(a->root, "iface");
 	char num[16];
@@ -300,6 +304,7 @@ static int get_iface(struct act *a, uint32_t *ifindex, uint8_t mac[6])
 				    d, INT32_MAX);
 		snprintf(num, sizeof(num), "%d", (int)d);
 		name = num;
+		*by_name = false;
 	} else if (cJSON_IsString(v)) {
 		name = v->valuestring;
 		if (!*name || strlen(name) >= IFNAMSIZ)
@@ -307,6 +312,18 @@ static int get_iface(struct act *a, uint32_t *ifindex, uint8_t mac[6])
 				    JSON_ERR "iface: \"%.64s\" is not an "
 					     "interface name or index",
 				    name);
+		/*
+		 * One rule for numbers written as text, the one ip follows:
+		 * decimal without leading zeros ("010.1.1.1" is refused, and
+		 * so is "04", never taken as 4 nor as octal 4).
+		 */
+		if (name[0] == '0' && name[1] &&
+		    strspn(name, "0123456789") == strlen(name))
+			return fail(a, API_ERR_JSON,
+				    JSON_ERR "iface: \"%s\": an index is "
+					     "written without leading zeros",
+				    name);
+		*by_name = strspn(name, "0123456789") != strlen(name);
 	} else {
 		return fail(a, API_ERR_JSON,
 			    JSON_ERR "iface: must be a number or a string, "
@@ -334,7 +351,8 @@ static int do_update(struct act *a)
 	struct ip_addr ip;
 	const char *why;
 	uint8_t ifmac[6];
-	bool present, src;
+	bool present, src, by_name = false;
+	const char *ifname;
 	int err;
 
 	if (get_ip(a, true, &present, &ip))
@@ -347,12 +365,15 @@ static int do_update(struct act *a)
 	    get_mac(a, "srcMac", false, &src, e.smac))
 		return -1;
 	/* last: the only check that asks the daemon */
-	if (get_iface(a, &e.ifindex, ifmac))
+	if (get_iface(a, &e.ifindex, ifmac, &by_name))
 		return -1;
 	if (!src)
 		memcpy(e.smac, ifmac, 6);
 
-	err = a->ops->override_set(a->ops->arg, &ip, &e);
+	ifname = by_name ? cJSON_GetObjectItemCaseSensitive(a->root, "iface")
+				   ->valuestring
+			 : NULL;
+	err = a->ops->override_set(a->ops->arg, &ip, &e, ifname, src);
 	if (err == -ENOSPC || err == -E2BIG)
 		return fail(a, API_ERR_UPDATE,
 			    "update error: %s: the table is full", ipstr);
@@ -405,6 +426,17 @@ static int add_row(const struct api_row *row, void *ctx)
 	    !cJSON_AddStringToObject(o, "DstMac", dmac) ||
 	    !cJSON_AddStringToObject(o, "Source",
 				     row->override ? "override" : "learned"))
+		return -ENOMEM;
+	/* only when it is so: the original's rows have five fields */
+	if (row->override && row->iface_gone &&
+	    !cJSON_AddStringToObject(o, "Status",
+				     "interface gone: no interface fwd "
+				     "manages has this index now"))
+		return -ENOMEM;
+	if (!(row->override && row->iface_gone) && row->absent &&
+	    !cJSON_AddStringToObject(o, "Status",
+				     "not installed: the map is full "
+				     "(raise --max-entries)"))
 		return -ENOMEM;
 	return 0;
 }
@@ -523,6 +555,7 @@ static int do_stats(struct act *a)
 	     cJSON_AddNumberToObject(ag, "overrides6", st.overrides6) &&
 	     cJSON_AddNumberToObject(ag, "hfwd6Entries", st.hfwd6_entries) &&
 	     cJSON_AddNumberToObject(ag, "maxEntries", st.max_entries) &&
+	     cJSON_AddNumberToObject(ag, "evicted", st.evicted) &&
 	     cJSON_AddNumberToObject(ag, "resyncs", st.resyncs) &&
 	     cJSON_AddNumberToObject(ag, "netlinkEvents", st.nl_events) &&
 	     cJSON_AddNumberToObject(ag, "uptimeSeconds", st.uptime_s) &&

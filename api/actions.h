@@ -30,6 +30,7 @@ enum api_code {
 	API_ERR_UNAUTHORIZED = 1002, /* missing or wrong bearer token (401) */
 	API_ERR_NOT_FOUND = 1003,    /* no such path (404) */
 	API_ERR_METHOD = 1004,	     /* method not allowed on the path (405) */
+	API_ERR_BAD_REQUEST = 1005,  /* malformed HTTP, e.g. no Host (400) */
 	API_ERR_JSON = 1100,	     /* json format error, bad field (400) */
 	API_ERR_ACTION = 1101,	     /* not support action error (400) */
 	API_ERR_UPDATE = 1200,	     /* update error (500) */

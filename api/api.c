@@ -12,10 +12,12 @@
  * iteration; only then are the replies queued. Nothing is acknowledged
  * before it is durable, and N concurrent updates cost one durable write.
  *
- * Limits are enforced before the body is read: the bearer token and the
- * Content-Length go first, so a 401 or 413 never waits for a body.
+ * Limits are enforced before the body is used: the bearer token goes
+ * first, so a 401 never waits for a body; a body over the limit is read
+ * and dropped (up to a bound) and answered 413, on both listeners.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
@@ -42,6 +44,21 @@
 #define API_MAX_CONNS 256  /* open connections per listener */
 #define API_MAX_PER_IP 128 /* ... per TCP client address (wrk uses 64) */
 /*
+ * Connections that have not yet shown a whole request's headers (with the
+ * token, where one is needed), per TCP listener. One more evicts the
+ * oldest of them: idle or trickling connections cannot hold the slots
+ * that clients with the token need, however many addresses they come
+ * from; they can only keep replacing each other.
+ */
+#define API_MAX_UNAUTH 64
+/*
+ * On the control socket, connections per peer uid (SO_PEERCRED), and
+ * slots that only root may take: one user of the socket's group cannot
+ * lock out the others, nor all of them root.
+ */
+#define API_MAX_PER_UID 32
+#define API_ROOT_SLOTS 16
+/*
  * A connection silent this long is closed: a client that opens one and
  * sends nothing (or a header byte now and then) holds its slot at most
  * this long; the per-address limit keeps one address from taking all.
@@ -56,7 +73,10 @@
 #define API_CONN_MEMORY 16384 /* per connection: request line + headers */
 /* Flushes one hook may do back to back before yielding to other fds. */
 #define API_COMMIT_ROUNDS 4
-/* An oversized chunked body is read and dropped up to here, then cut. */
+/*
+ * An oversized body is read and dropped up to here, then answered 413
+ * (chunked: cut); a Content-Length above it is answered at once.
+ */
 #define API_DISCARD_MAX (1024 * 1024)
 
 enum api_route {
@@ -75,16 +95,23 @@ enum api_srv_id { SRV_CONTROL, SRV_TCP, N_SRV };
 
 struct api_srv {
 	struct api *api;
+	enum api_srv_id id;
 	struct MHD_Daemon *mhd; /* NULL: not serving */
 	int mhd_fd;		/* MHD's own epoll fd, watched by the loop */
 	bool need_token;	/* requests carry the bearer token */
+	unsigned int n_unauth;	/* its connections not yet authed, not cut */
 };
 
 /* One connection, from accept to close: the deadline of its request. */
 struct api_conn {
 	struct api_conn *next, **pprev; /* in api->conns */
+	struct api_srv *srv;		/* the listener it came in on */
 	int fd;
 	uint64_t deadline_us; /* loop_now_us(); 0: the request is all in */
+	uint64_t opened_us;   /* when accepted: the oldest goes first */
+	uid_t uid;	      /* the peer's, on the control socket */
+	bool authed;	      /* has sent a whole (authorized) request head */
+	bool cut;	      /* shut down by us, MHD has yet to close it */
 };
 
 /* One request, from its headers to its completion callback. */
@@ -93,13 +120,14 @@ struct api_req {
 	struct api_srv *srv;
 	struct MHD_Connection *conn;
 	enum api_route route;
-	char *body;	 /* the body so far, up to API_BODY_MAX */
-	size_t len, cap; /* bytes in @body, bytes allocated */
-	size_t dropped;	 /* bytes of an oversized body thrown away */
-	bool too_large;	 /* body passed API_BODY_MAX */
-	bool queued;	 /* a response is queued: ignore the rest */
-	bool done;	 /* @reply is final (flushed), send it on resume */
-	uint64_t t0;	 /* headers in, loop_now_us(): the latency's start */
+	char *body;		   /* the body so far, up to API_BODY_MAX */
+	size_t len, cap;	   /* bytes in @body, bytes allocated */
+	size_t dropped;		   /* bytes of an oversized body thrown away */
+	unsigned long long length; /* its Content-Length, 0: none */
+	bool too_large;		   /* body passed API_BODY_MAX */
+	bool queued;		   /* a response is queued: ignore the rest */
+	bool done;   /* @reply is final (flushed), send it on resume */
+	uint64_t t0; /* headers in, loop_now_us(): the latency's start */
 	struct api_reply reply;
 	struct api_req *next; /* in api->pending */
 };
@@ -120,6 +148,7 @@ struct api {
 };
 
 static void run_all(struct api *api);
+static void conn_authed(struct MHD_Connection *conn);
 
 /* MHD's messages per second before the rest of that second is counted. */
 #define API_LOG_BURST 5
@@ -262,17 +291,25 @@ static bool content_type_ok(struct MHD_Connection *conn)
 
 /* First call for a request: everything that needs only the headers. */
 static enum MHD_Result on_headers(struct api_req *req, const char *url,
-				  const char *method)
+				  const char *method, const char *version)
 {
 	struct MHD_Connection *conn = req->conn;
 	bool get = !strcmp(method, MHD_HTTP_METHOD_GET) ||
 		   !strcmp(method, MHD_HTTP_METHOD_HEAD);
 	const char *cl;
 
+	/* RFC 9112 3.2: an HTTP/1.1 request without Host is answered 400 */
+	if (!strcmp(version, MHD_HTTP_VERSION_1_1) &&
+	    !MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+					 MHD_HTTP_HEADER_HOST))
+		return send_error(req, API_ERR_BAD_REQUEST, NULL,
+				  "bad request: HTTP/1.1 without a Host "
+				  "header (RFC 9112 3.2)");
 	if (!authorized(req, conn))
 		return send_error(req, API_ERR_UNAUTHORIZED, NULL,
 				  "unauthorized: missing or wrong "
 				  "\"Authorization: Bearer\" token");
+	conn_authed(conn);
 	if (!strcmp(url, "/")) {
 		if (strcmp(method, MHD_HTTP_METHOD_POST))
 			return send_error(req, API_ERR_METHOD, "POST",
@@ -296,11 +333,20 @@ static enum MHD_Result on_headers(struct api_req *req, const char *url,
 
 	cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 					 MHD_HTTP_HEADER_CONTENT_LENGTH);
-	if (cl && strtoull(cl, NULL, 10) > API_BODY_MAX)
+	/*
+	 * Over the limit: answered once the body is read and dropped, up to
+	 * API_DISCARD_MAX. Answering at once and closing would leave the
+	 * client writing into a closed socket: on a Unix socket its write
+	 * fails (EPIPE) and the 413 is never read. Beyond the bound, at once.
+	 */
+	req->length = cl ? strtoull(cl, NULL, 10) : 0;
+	if (req->length > API_DISCARD_MAX)
 		return send_error(req, API_ERR_TOO_LARGE, NULL,
 				  "request body too large: %.24s bytes, "
 				  "at most %d",
 				  cl, API_BODY_MAX);
+	if (req->length > API_BODY_MAX)
+		req->too_large = true;
 	if (!content_type_ok(conn))
 		return send_error(req, API_ERR_READ, NULL,
 				  "read request body error: Content-Type is "
@@ -364,6 +410,11 @@ static enum MHD_Result on_body(struct api_req *req)
 {
 	struct api *api = req->api;
 
+	if (req->too_large && req->length)
+		return send_error(req, API_ERR_TOO_LARGE, NULL,
+				  "request body too large: %llu bytes, at "
+				  "most %d",
+				  req->length, API_BODY_MAX);
 	if (req->too_large)
 		return send_error(req, API_ERR_TOO_LARGE, NULL,
 				  "request body too large: more than %d "
@@ -398,16 +449,98 @@ static void conn_deadline(struct MHD_Connection *conn, uint64_t us)
 		c->deadline_us = us ? loop_now_us() + us : 0;
 }
 
+/* Shut @c down: MHD sees the end of its stream and closes it. */
+static void conn_cut(struct api_conn *c)
+{
+	if (c->cut)
+		return;
+	shutdown(c->fd, SHUT_RDWR);
+	c->cut = true;
+	c->deadline_us = 0;
+	if (!c->authed)
+		c->srv->n_unauth--;
+}
+
+/* A request head came in whole, with the token if one is needed. */
+static void conn_authed(struct MHD_Connection *conn)
+{
+	struct api_conn *c = conn_of(conn);
+
+	if (!c || c->authed)
+		return;
+	c->authed = true;
+	if (!c->cut)
+		c->srv->n_unauth--;
+}
+
+/* TCP: past API_MAX_UNAUTH unauthenticated, the oldest of them goes. */
+static void admit_tcp(struct api *api, struct api_conn *c)
+{
+	struct api_conn *o, *oldest = NULL;
+
+	if (++c->srv->n_unauth <= API_MAX_UNAUTH)
+		return;
+	for (o = api->conns; o; o = o->next)
+		if (o->srv == c->srv && !o->authed && !o->cut &&
+		    (!oldest || o->opened_us < oldest->opened_us))
+			oldest = o;
+	if (oldest) {
+		api->counts.conns_evicted++;
+		conn_cut(oldest);
+	}
+}
+
+/*
+ * Control socket: at most API_MAX_PER_UID connections per peer uid, and
+ * the last API_ROOT_SLOTS of the listener's for root. Over either, the
+ * new connection is closed at once.
+ */
+static void admit_control(struct api *api, struct api_conn *c)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	unsigned int same = 0, users = 0;
+	struct api_conn *o;
+
+	c->authed = true; /* the file mode decided, before connect() */
+	if (getsockopt(c->fd, SOL_SOCKET, SO_PEERCRED, &cred, &len))
+		cred.uid = (uid_t)-1; /* unknown: counted as a user */
+	c->uid = cred.uid;
+	if (c->uid == 0)
+		return;
+	for (o = api->conns; o; o = o->next) {
+		if (o == c || o->srv != c->srv || o->cut || o->uid == 0)
+			continue;
+		users++;
+		same += o->uid == c->uid;
+	}
+	if (same >= API_MAX_PER_UID ||
+	    users >= API_MAX_CONNS - API_ROOT_SLOTS) {
+		api->counts.conns_refused++;
+		mhd_log_flush();
+		if (mhd_rate.shown++ >= API_LOG_BURST)
+			mhd_rate.dropped++;
+		else
+			pr_warn("api: control socket: uid %d has %u "
+				"connection(s), users %u: refused",
+				(int)c->uid, same, users);
+		conn_cut(c);
+	}
+}
+
 static void on_connection(void *cls, struct MHD_Connection *conn,
 			  void **socket_ctx,
 			  enum MHD_ConnectionNotificationCode what)
 {
 	const union MHD_ConnectionInfo *i;
-	struct api *api = cls;
+	struct api_srv *srv = cls;
+	struct api *api = srv->api;
 	struct api_conn *c = *socket_ctx;
 
 	if (what == MHD_CONNECTION_NOTIFY_CLOSED) {
 		if (c) {
+			if (!c->authed && !c->cut)
+				c->srv->n_unauth--;
 			*c->pprev = c->next;
 			if (c->next)
 				c->next->pprev = c->pprev;
@@ -422,14 +555,20 @@ static void on_connection(void *cls, struct MHD_Connection *conn,
 		free(c);
 		return; /* no deadline: the idle timeout still applies */
 	}
+	c->srv = srv;
 	c->fd = i->connect_fd;
-	c->deadline_us = loop_now_us() + API_REQUEST_S * 1000000ULL;
+	c->opened_us = loop_now_us();
+	c->deadline_us = c->opened_us + API_REQUEST_S * 1000000ULL;
 	c->next = api->conns;
 	if (c->next)
 		c->next->pprev = &c->next;
 	c->pprev = &api->conns;
 	api->conns = c;
 	*socket_ctx = c;
+	if (srv->id == SRV_TCP)
+		admit_tcp(api, c);
+	else
+		admit_control(api, c);
 }
 
 /*
@@ -449,8 +588,7 @@ static void on_tick(struct loop *loop, int fd, uint32_t events, void *arg)
 	mhd_log_flush();
 	for (c = api->conns; c; c = c->next)
 		if (c->deadline_us && now > c->deadline_us) {
-			shutdown(c->fd, SHUT_RDWR);
-			c->deadline_us = 0;
+			conn_cut(c);
 			n++;
 		}
 	if (n) {
@@ -468,7 +606,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 {
 	struct api_req *req = *ctx;
 
-	(void)version;
 	if (!req) {
 		req = calloc(1, sizeof(*req));
 		if (!req)
@@ -478,7 +615,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 		req->conn = conn;
 		req->t0 = loop_now_us();
 		*ctx = req;
-		return on_headers(req, url, method);
+		return on_headers(req, url, method, version);
 	}
 	if (*size) {
 		enum MHD_Result ret = MHD_YES;
@@ -574,8 +711,8 @@ static void commit(struct api *api)
 			api->counts.updates++;
 		else if (api_error_reply(&req->reply, API_ERR_UPDATE,
 					 req->reply.trace_id,
-					 "update error: applied but not made "
-					 "durable: %s",
+					 "update error: not made durable, "
+					 "nothing changed: %s",
 					 strerror(-err)))
 			api_reply_free(&req->reply); /* no reply: drop it */
 		MHD_resume_connection(req->conn);
@@ -684,9 +821,74 @@ static int clear_stale(const char *path, const struct sockaddr_un *sun)
 }
 
 /*
- * The control socket: its directory made 0750 if missing, the socket
- * created 0660 (never wider, not even for an instant: the umask is set
- * around bind()), group @gid unless it is -1.
+ * The control socket's directory and every one above it, as OpenSSH's
+ * safe_path() checks a key's: owned by root or by us, and not writable by
+ * group or others unless sticky. Otherwise another user could rename the
+ * socket away, bind one of their own at its path, and be sent every
+ * fwdctl request (a token, an override). Symbolic links are resolved
+ * first, so it is the directories really used that are checked.
+ */
+static int check_dir_chain(const char *dir)
+{
+	char real[PATH_MAX], *slash;
+	uid_t me = geteuid();
+	struct stat st;
+
+	if (!realpath(dir, real))
+		return -errno;
+	for (;;) {
+		if (stat(real, &st))
+			return -errno;
+		if (st.st_uid != 0 && st.st_uid != me) {
+			pr_err("api: control socket directory %s is owned by "
+			       "uid %u: its owner could replace the socket",
+			       real, (unsigned int)st.st_uid);
+			return -EPERM;
+		}
+		if ((st.st_mode & 022) && !(st.st_mode & S_ISVTX)) {
+			pr_err("api: control socket directory %s is mode "
+			       "%04o: others could replace the socket (chmod "
+			       "go-w, or use a directory of fwd's own)",
+			       real, (unsigned int)(st.st_mode & 07777));
+			return -EPERM;
+		}
+		if (!strcmp(real, "/"))
+			return 0;
+		slash = strrchr(real, '/');
+		if (slash == real)
+			slash[1] = '\0';
+		else
+			*slash = '\0';
+	}
+}
+
+/*
+ * The socket's group, set through a descriptor of the file just bound
+ * (O_PATH, not following links), not through its name a second time.
+ */
+static int chgrp_socket(const char *path, long gid)
+{
+	struct stat st;
+	int fd, err = 0;
+
+	fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st))
+		err = -errno;
+	else if (!S_ISSOCK(st.st_mode) || st.st_uid != geteuid())
+		err = -EEXIST; /* not the socket we bound */
+	else if (fchownat(fd, "", (uid_t)-1, (gid_t)gid, AT_EMPTY_PATH))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+/*
+ * The control socket: its directory made 0750 if missing and checked
+ * along its path (check_dir_chain()), the socket created 0660 (never
+ * wider, not even for an instant: the umask is set around bind()), group
+ * @gid unless it is -1.
  */
 static int open_control(const char *path, long gid)
 {
@@ -714,6 +916,13 @@ static int open_control(const char *path, long gid)
 			return err;
 		}
 	}
+	err = check_dir_chain(slash ? (slash == dir ? "/" : dir) : ".");
+	if (err) {
+		if (err != -EPERM)
+			pr_err("api: control socket directory of %s: %s", path,
+			       strerror(-err));
+		return err;
+	}
 	err = clear_stale(path, &sun);
 	if (err)
 		return err;
@@ -723,8 +932,8 @@ static int open_control(const char *path, long gid)
 	old = umask(0117);
 	err = bind(fd, (const struct sockaddr *)&sun, sizeof(sun)) ? -errno : 0;
 	umask(old);
-	if (!err && gid != -1 && chown(path, (uid_t)-1, (gid_t)gid))
-		err = -errno;
+	if (!err && gid != -1)
+		err = chgrp_socket(path, gid);
 	if (!err && listen(fd, 128))
 		err = -errno;
 	if (err) {
@@ -745,6 +954,7 @@ static int srv_start(struct api *api, enum api_srv_id id, int fd,
 	int err;
 
 	srv->api = api;
+	srv->id = id;
 	srv->need_token = id == SRV_TCP && api->token;
 	/* MHD's per-address limit knows only IP addresses: TCP only. */
 	srv->mhd = MHD_start_daemon(
@@ -757,7 +967,7 @@ static int srv_start(struct api *api, enum api_srv_id id, int fd,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)API_TIMEOUT_S,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)API_CONN_MEMORY,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, api,
-		MHD_OPTION_NOTIFY_CONNECTION, on_connection, api,
+		MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
 		MHD_OPTION_END);
 	if (!srv->mhd) {
 		pr_err("api: cannot start the HTTP server on %s", name);
@@ -823,13 +1033,13 @@ int api_open(struct api **out, struct loop *loop, const struct api_opts *o,
 	api->timer_fd = -1;
 	api->tick_fd = -1;
 	if (o->listen && o->token_file) {
-		err = api_read_token(o->token_file, &api->token,
-				     &api->token_len);
+		const char *why;
+
+		err = api_load_token(o->token_file, true, &api->token,
+				     &api->token_len, &why);
 		if (err) {
 			pr_err("api: token file %s: %s", o->token_file,
-			       err == -EINVAL ? "want one line of printable "
-						"ASCII without spaces"
-					      : strerror(-err));
+			       why ? why : strerror(-err));
 			goto err_free;
 		}
 	} else if (o->listen) {

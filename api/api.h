@@ -24,6 +24,8 @@ struct api_row {
 	struct ip_addr ip;
 	struct fwd_entry entry; /* as in hfwd */
 	bool override;		/* Source: "override" or "learned" */
+	bool absent;		/* not in hfwd (hfwd6): the map was full */
+	bool iface_gone; /* its ifindex is no interface fwd manages now */
 };
 
 struct api_stats {
@@ -34,6 +36,8 @@ struct api_stats {
 		hfwd_entries; /* keys in hfwd (learned not shadowed + overrides) */
 	uint64_t learned6, overrides6, hfwd6_entries; /* the same for IPv6 */
 	uint64_t max_entries; /* capacity of hfwd, and of hfwd6 */
+	uint64_t evicted;     /* learned entries taken out of a full map for an
+			   * override */
 	uint64_t resyncs;
 	uint64_t nl_events;
 	uint64_t uptime_s;
@@ -60,9 +64,15 @@ struct api_ops {
 	 */
 	int (*iface_resolve)(void *arg, const char *iface, uint32_t *ifindex,
 			     uint8_t mac[6]);
-	/* Set an override in hfwd at once. Not yet durable (see flush). */
+	/*
+	 * Set an override in hfwd at once. Not yet durable (see flush).
+	 * @ifname: the interface's name if the request gave it by name (the
+	 * override then follows the name), NULL if by index; @own_smac:
+	 * srcMac was given (else it is the interface's and follows it).
+	 */
 	int (*override_set)(void *arg, const struct ip_addr *ip,
-			    const struct fwd_entry *e);
+			    const struct fwd_entry *e, const char *ifname,
+			    bool own_smac);
 	/* Remove an override; the learned entry, if any, comes back. -ENOENT */
 	int (*override_del)(void *arg, const struct ip_addr *ip);
 	/* One row, the one hfwd (hfwd6) holds for @ip. -ENOENT if none. */

@@ -314,6 +314,10 @@ int api_metrics_render(const struct api_ops *ops, const struct api_counts *c,
 	family(f, "fwd_hfwd_max_entries", "gauge",
 	       "Capacity of hfwd, and of hfwd6.");
 	value(f, "fwd_hfwd_max_entries", st.max_entries);
+	family(f, "fwd_hfwd_evictions_total", "counter",
+	       "Learned entries taken out of a full hfwd or hfwd6 to make "
+	       "room for an override.");
+	value(f, "fwd_hfwd_evictions_total", st.evicted);
 	family(f, "fwd_resyncs_total", "counter",
 	       "Full resyncs with the kernel's tables.");
 	value(f, "fwd_resyncs_total", st.resyncs);
@@ -353,6 +357,13 @@ int api_metrics_render(const struct api_ops *ops, const struct api_counts *c,
 	family(f, "fwd_api_flush_errors_total", "counter",
 	       "Durable writes that failed.");
 	value(f, "fwd_api_flush_errors_total", c->flush_errors);
+	family(f, "fwd_api_connections_evicted_total", "counter",
+	       "TCP connections closed before a whole request head, to make "
+	       "room for newer ones.");
+	value(f, "fwd_api_connections_evicted_total", c->conns_evicted);
+	family(f, "fwd_api_connections_refused_total", "counter",
+	       "Control socket connections refused: over the per-uid cap.");
+	value(f, "fwd_api_connections_refused_total", c->conns_refused);
 
 	latency(f, c);
 	build_info(f);

@@ -34,6 +34,8 @@ struct api_counts {
 	uint64_t latency_le[API_LATENCY_N]; /* cumulative: <= bucket */
 	uint64_t latency_count;		    /* every response */
 	uint64_t latency_sum_us;
+	uint64_t conns_evicted; /* TCP: unauthenticated, evicted for newer */
+	uint64_t conns_refused; /* control socket: over the per-uid cap */
 };
 
 /* One response @us after its request's headers arrived. */

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/random.h>
 #include <unistd.h>
 
@@ -218,36 +219,71 @@ bool api_secret_equal(const char *a, size_t alen, const char *b, size_t blen)
 	return diff == 0 && alen != 0;
 }
 
-int api_read_token(const char *path, char **token, size_t *len)
+int api_load_token(const char *path, bool strict, char **token, size_t *len,
+		   const char **why)
 {
 	char buf[API_TOKEN_MAX + 1];
+	struct stat st;
 	ssize_t n;
 	int fd, err;
 	size_t i;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	*why = NULL;
+	/* O_NONBLOCK: a FIFO (or a device) must not hang the start */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0)
 		return -errno;
+	if (fstat(fd, &st)) {
+		err = -errno;
+		goto out;
+	}
+	err = -EINVAL;
+	if (!S_ISREG(st.st_mode)) {
+		*why = "not a regular file";
+		goto out;
+	}
+	if (strict && st.st_uid != geteuid() && st.st_uid != 0) {
+		*why = "owned by another user, who could change it";
+		goto out;
+	}
+	if (strict && (st.st_mode & 077)) {
+		*why = "group or others may read or write it: the token "
+		       "would be no secret (chmod 600 it)";
+		goto out;
+	}
 	n = read(fd, buf, sizeof(buf));
-	err = n < 0 ? -errno : 0;
-	close(fd);
-	if (err)
-		return err;
+	if (n < 0) {
+		err = -errno;
+		goto out;
+	}
+	*why = "want one line of printable ASCII without spaces";
 	if (n > API_TOKEN_MAX)
-		return -EINVAL;
+		goto out;
 	/* a trailing newline is the editor's, not the token's */
 	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
 		n--;
 	if (n == 0)
-		return -EINVAL;
+		goto out;
 	for (i = 0; i < (size_t)n; i++)
 		if (buf[i] < 0x21 || buf[i] > 0x7e)
-			return -EINVAL;
+			goto out;
+	*why = NULL;
+	err = 0;
 	*token = strndup(buf, n);
 	if (!*token)
-		return -ENOMEM;
-	*len = n;
-	return 0;
+		err = -ENOMEM;
+	else
+		*len = n;
+out:
+	close(fd);
+	return err;
+}
+
+int api_read_token(const char *path, char **token, size_t *len)
+{
+	const char *why;
+
+	return api_load_token(path, false, token, len, &why);
 }
 
 int api_parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *sl)

@@ -80,6 +80,14 @@ bool api_secret_equal(const char *a, size_t alen, const char *b, size_t blen);
  * long or a bad character) or -errno from open/read.
  */
 int api_read_token(const char *path, char **token, size_t *len);
+/*
+ * The same, opened without blocking and refused (-EINVAL, @why says why)
+ * unless a regular file; with @strict (the daemon's --token-file) also
+ * unless owned by us or root and readable by its owner alone (0600,
+ * 0400): a token others can read is no secret.
+ */
+int api_load_token(const char *path, bool strict, char **token, size_t *len,
+		   const char **why);
 
 /*
  * A TCP listen address: "A.B.C.D:PORT" or "[IPV6]:PORT", literal addresses

@@ -359,8 +359,36 @@ post_tcp() {
 	send "$1" "${@:2}" http://127.0.0.1:5555/
 }
 
+# issue 25 item 7: a token file others can read is no secret, and one
+# that is not a regular file (a FIFO nobody writes) must not hang the
+# start: both exit 2, before anything is attached, saying why
+t_token_file_rules() {
+	local rc
+	echo "e2e-s3cret" >"$work/token"
+	chmod 644 "$work/token"
+	rc=0
+	timeout 20 "$fwd" --iface enp0s3 --state "$work/fwd.db" --listen 127.0.0.1:5555 \
+		--token-file "$work/token" >"$work/refused.log" 2>&1 || rc=$?
+	[ $rc = 2 ] && grep -q "token-file $work/token: group or others may read.*chmod 600" \
+		"$work/refused.log" || return 1
+	chmod 640 "$work/token"
+	rc=0
+	timeout 20 "$fwd" --iface enp0s3 --state "$work/fwd.db" --listen 127.0.0.1:5555 \
+		--token-file "$work/token" >"$work/refused.log" 2>&1 || rc=$?
+	[ $rc = 2 ] || return 1
+	mkfifo -m 600 "$work/fifo"
+	rc=0
+	timeout 5 "$fwd" --iface enp0s3 --state "$work/fwd.db" --listen 127.0.0.1:5555 \
+		--token-file "$work/fifo" >"$work/refused.log" 2>&1 || rc=$?
+	rm -f "$work/fifo"
+	[ $rc = 2 ] && grep -q "not a regular file" "$work/refused.log" &&
+		[ -z "$(ip -j -d link show enp0s3 | jq -r '.[0].xdp.prog.id // empty')" ]
+}
+check token_file_must_be_private_and_regular t_token_file_rules
+
 t_token() {
 	echo "e2e-s3cret" >"$work/token"
+	chmod 600 "$work/token"
 	start_fwd --listen 127.0.0.1:5555 --token-file "$work/token" || return 1
 	local before after
 	before=$(hfwd_dump)

@@ -84,7 +84,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fake_override_set(
 		&fk,
 		&(struct ip_addr){.family = AF_INET, .v4 = htonl(0x0a0a0305)},
-		&(struct fwd_entry){.ifindex = 4, .dmac = {2, 0, 0, 0, 0, 1}});
+		&(struct fwd_entry){.ifindex = 4, .dmac = {2, 0, 0, 0, 0, 1}},
+		NULL, true);
 	fk.gen = 0;
 	before = fk;
 

@@ -32,6 +32,8 @@ struct fake {
 	int fail_stats;		   /* ... for stats */
 	int fail_flush;		   /* ... for flush */
 	unsigned int flush_us; /* flush takes this long, as an fsync would */
+	char last_ifname[16];  /* the last override_set's: "" for by index */
+	bool last_own_smac;    /* ... whether it had srcMac */
 };
 
 /* The lab's interfaces on node A: enp0s3 (2), enp0s8 (3), enp0s9 (4). */
@@ -100,9 +102,14 @@ static inline void fake_remove(struct api_row *rows, int *n, int i)
 }
 
 static inline int fake_override_set(void *arg, const struct ip_addr *ip,
-				    const struct fwd_entry *e)
+				    const struct fwd_entry *e,
+				    const char *ifname, bool own_smac)
 {
 	struct fake *f = arg;
+
+	snprintf(f->last_ifname, sizeof(f->last_ifname), "%s",
+		 ifname ? ifname : "");
+	f->last_own_smac = own_smac;
 	struct api_row row = {.ip = *ip, .entry = *e, .override = true};
 
 	if (f->fail_set)

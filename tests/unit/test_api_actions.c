@@ -558,8 +558,8 @@ static void test_error_reply_maps_every_added_code_to_its_status(void **s)
 		unsigned int status;
 	} map[] = {
 		{200, 200},  {1000, 400}, {1001, 413}, {1002, 401},
-		{1003, 404}, {1004, 405}, {1100, 400}, {1101, 400},
-		{1200, 500}, {1201, 500}, {1202, 404},
+		{1003, 404}, {1004, 405}, {1005, 400}, {1100, 400},
+		{1101, 400}, {1200, 500}, {1201, 500}, {1202, 404},
 	};
 	struct api_reply r = {};
 	size_t i;
@@ -638,6 +638,123 @@ static void test_ipv6_update_query_delete(void **s)
 	assert_null(row_of("2001:db8::5"));
 }
 
+/*
+ * Issue 25 item 11: a row the map does not hold (it was full) says so;
+ * the others keep the original's five fields, byte for byte.
+ */
+static void test_a_row_not_in_the_map_says_so(void **s)
+{
+	struct api_reply r;
+	struct api_row *row;
+
+	(void)s;
+	row = (struct api_row *)row_of("10.10.3.10");
+	assert_non_null(row);
+	row->absent = true;
+	REQ("{\"action\":\"QueryForward\",\"traceId\":\"t\"}", &r);
+	assert_string_equal(
+		r.body,
+		"{\"code\":200,\"traceId\":\"t\",\"Tables\":["
+		"{\"Ip\":\"10.10.2.7\",\"Iface\":2,"
+		"\"SrcMac\":\"08:00:27:f0:1e:41\","
+		"\"DstMac\":\"08:00:27:aa:bb:01\",\"Source\":\"learned\"},"
+		"{\"Ip\":\"10.10.3.10\",\"Iface\":4,"
+		"\"SrcMac\":\"08:00:27:13:df:b6\","
+		"\"DstMac\":\"08:00:27:f2:cb:f9\",\"Source\":\"learned\","
+		"\"Status\":\"not installed: the map is full (raise "
+		"--max-entries)\"}]}");
+	api_reply_free(&r);
+}
+
+/*
+ * Issue 25 item 10: one rule for numbers written as text: ip's parts and
+ * a numeric iface alike are refused with leading zeros ("04" was taken
+ * as 4 while "010.1.1.1" was refused); the table is left as it was.
+ */
+static void test_leading_zeros_are_refused_in_iface_as_in_ip(void **s)
+{
+	static const char *const bad[] = {
+		"{\"action\":\"UpdateForward\",\"ip\":\"10.1.1.1\","
+		"\"iface\":\"04\",\"dstMac\":\"02:00:00:00:00:01\"}",
+		"{\"action\":\"UpdateForward\",\"ip\":\"10.1.1.1\","
+		"\"iface\":\"004\",\"dstMac\":\"02:00:00:00:00:01\"}",
+		"{\"action\":\"UpdateForward\",\"ip\":\"10.1.1.1\","
+		"\"iface\":\"00\",\"dstMac\":\"02:00:00:00:00:01\"}",
+		"{\"action\":\"UpdateForward\",\"ip\":\"010.1.1.1\","
+		"\"iface\":\"4\",\"dstMac\":\"02:00:00:00:00:01\"}",
+	};
+	unsigned long gen = fk.gen;
+	struct api_reply r;
+	size_t i;
+
+	(void)s;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		REQ(bad[i], &r);
+		assert_int_equal(r.status, 400);
+		assert_non_null(strstr(r.body, "\"code\":1100"));
+		if (i < 3)
+			assert_non_null(strstr(r.body, "leading zeros"));
+		api_reply_free(&r);
+	}
+	assert_int_equal(fk.gen, gen);
+	assert_null(row_of("10.1.1.1"));
+	/* "4" and 4 are the same interface */
+	REQ("{\"action\":\"UpdateForward\",\"ip\":\"10.1.1.1\","
+	    "\"iface\":\"4\",\"dstMac\":\"02:00:00:00:00:01\"}",
+	    &r);
+	assert_int_equal(r.status, 200);
+	api_reply_free(&r);
+	assert_int_equal(row_of("10.1.1.1")->entry.ifindex, 4);
+}
+
+/*
+ * Issue 25 item 12: the table is told whether iface came as a name (which
+ * the override then follows) or as an index, and whether srcMac was
+ * given; an override whose interface is gone says so in its row.
+ */
+static void test_iface_by_name_or_index_and_gone(void **s)
+{
+	struct api_reply r;
+	struct api_row *row;
+
+	(void)s;
+	REQ("{\"action\":\"UpdateForward\",\"ip\":\"10.1.1.1\","
+	    "\"iface\":\"enp0s9\",\"dstMac\":\"02:00:00:00:00:01\"}",
+	    &r);
+	assert_int_equal(r.status, 200);
+	api_reply_free(&r);
+	assert_string_equal(fk.last_ifname, "enp0s9");
+	assert_false(fk.last_own_smac);
+	REQ("{\"action\":\"UpdateForward\",\"ip\":\"10.1.1.2\","
+	    "\"iface\":\"4\",\"dstMac\":\"02:00:00:00:00:01\","
+	    "\"srcMac\":\"02:00:00:00:00:02\"}",
+	    &r);
+	assert_int_equal(r.status, 200);
+	api_reply_free(&r);
+	assert_string_equal(fk.last_ifname, "");
+	assert_true(fk.last_own_smac);
+	REQ("{\"action\":\"UpdateForward\",\"ip\":\"10.1.1.3\","
+	    "\"iface\":4,\"dstMac\":\"02:00:00:00:00:01\"}",
+	    &r);
+	api_reply_free(&r);
+	assert_string_equal(fk.last_ifname, "");
+
+	row = (struct api_row *)row_of("10.1.1.2");
+	row->iface_gone = true;
+	REQ("{\"action\":\"QueryForward\",\"ip\":\"10.1.1.2\",\"traceId\":"
+	    "\"t\"}",
+	    &r);
+	assert_string_equal(
+		r.body,
+		"{\"code\":200,\"traceId\":\"t\",\"Tables\":["
+		"{\"Ip\":\"10.1.1.2\",\"Iface\":4,"
+		"\"SrcMac\":\"02:00:00:00:00:02\","
+		"\"DstMac\":\"02:00:00:00:00:01\",\"Source\":\"override\","
+		"\"Status\":\"interface gone: no interface fwd manages has "
+		"this index now\"}]}");
+	api_reply_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -676,6 +793,13 @@ int main(void)
 			setup),
 		cmocka_unit_test_setup(test_unknown_fields_are_ignored, setup),
 		cmocka_unit_test_setup(test_ipv6_update_query_delete, setup),
+		cmocka_unit_test_setup(test_a_row_not_in_the_map_says_so,
+				       setup),
+		cmocka_unit_test_setup(
+			test_leading_zeros_are_refused_in_iface_as_in_ip,
+			setup),
+		cmocka_unit_test_setup(test_iface_by_name_or_index_and_gone,
+				       setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -25,6 +25,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <grp.h>
 
 #include <dirent.h>
 #include <sys/utsname.h>
@@ -220,6 +221,10 @@ static bool closed_within(int fd, int ms)
 
 	return poll(&p, 1, ms) == 1 && read(fd, &c, 1) <= 0;
 }
+
+static long ctl_get(const char *sock, const char *path);
+static int connect_from(const char *src);
+static void restart_with_token(long control_gid);
 
 #define JSON "Content-Type: application/json"
 #define SEED_UPDATE                                             \
@@ -600,6 +605,117 @@ static void test_oversized_bodies_get_413(void **st)
 	assert_int_equal(http("GET", "/healthz", NULL, NULL, &r), 200);
 }
 
+/*
+ * Issue 25 item 9: a body over 64 KiB on the control socket gets the 413
+ * (code 1001) that TCP clients get, not a broken pipe: the server reads
+ * and drops it (up to a bound), then answers. The client sends the body
+ * only after the server had time to answer its headers, as a slow or
+ * large upload does: a server that answered and closed at once makes
+ * this send fail (EPIPE).
+ */
+static void test_oversized_body_on_the_control_socket_gets_413(void **st)
+{
+	static char big[300000];
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	size_t sizes[] = {API_BODY_MAX + 1, 70000, sizeof(big)};
+	char hdr[256], reply[2048];
+	size_t off, i;
+	ssize_t n;
+	int fd;
+
+	(void)st;
+	strcpy(sun.sun_path, CTL);
+	memset(big, ' ', sizeof(big));
+	memcpy(big, "{\"action\":\"QueryStats\"}", 23);
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		fd = socket(AF_UNIX, SOCK_STREAM, 0);
+		assert_true(fd >= 0);
+		assert_int_equal(
+			connect(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+		n = snprintf(hdr, sizeof(hdr),
+			     "POST / HTTP/1.1\r\nHost: x\r\n" JSON
+			     "\r\nContent-Length: %zu\r\n\r\n",
+			     sizes[i]);
+		assert_int_equal(send(fd, hdr, n, MSG_NOSIGNAL), n);
+		usleep(200000);
+		for (off = 0; off < sizes[i]; off += n) {
+			n = send(fd, big + off, sizes[i] - off, MSG_NOSIGNAL);
+			if (n <= 0)
+				print_error("send at %zu of %zu: %s\n", off,
+					    sizes[i], strerror(errno));
+			assert_true(n > 0);
+		}
+		off = 0;
+		reply[0] = '\0';
+		while (off < sizeof(reply) - 1 && !strstr(reply, "}")) {
+			struct pollfd p = {.fd = fd, .events = POLLIN};
+
+			assert_int_equal(poll(&p, 1, 5000), 1);
+			n = read(fd, reply + off, sizeof(reply) - 1 - off);
+			if (n <= 0)
+				break;
+			off += n;
+			reply[off] = '\0';
+		}
+		assert_non_null(strstr(reply, "HTTP/1.1 413"));
+		assert_non_null(strstr(reply, "\"code\":1001"));
+		close(fd);
+	}
+	assert_int_equal(ctl_get(CTL, "/healthz"), 200);
+}
+
+/* Send @raw on a new TCP connection; the reply's first bytes in @buf. */
+static void raw_request(const char *raw, char *buf, size_t size)
+{
+	struct pollfd p;
+	size_t off = 0;
+	ssize_t n;
+	int fd = connect_raw();
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, raw, strlen(raw)), (ssize_t)strlen(raw));
+	buf[0] = '\0';
+	while (off < size - 1 && !strstr(buf, "}") && !strstr(buf, "ok\n")) {
+		p = (struct pollfd){.fd = fd, .events = POLLIN};
+		assert_int_equal(poll(&p, 1, 5000), 1);
+		n = read(fd, buf + off, size - 1 - off);
+		if (n <= 0)
+			break;
+		off += n;
+		buf[off] = '\0';
+	}
+	close(fd);
+}
+
+/*
+ * Issue 25 item 10: RFC 9112 3.2: an HTTP/1.1 request without Host is
+ * answered 400 (code 1005) and not served; HTTP/1.0 needs none.
+ */
+static void test_http11_without_host_is_400(void **st)
+{
+	static const char body[] =
+		"{\"action\":\"UpdateForward\",\"ip\":\"10.1.0.1\","
+		"\"iface\":4,\"dstMac\":\"02:00:00:00:00:01\"}";
+	char req[512], buf[2048];
+
+	(void)st;
+	snprintf(req, sizeof(req),
+		 "POST / HTTP/1.1\r\nContent-Length: %zu\r\n\r\n%s",
+		 strlen(body), body);
+	raw_request(req, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "HTTP/1.1 400"));
+	assert_non_null(strstr(buf, "\"code\":1005"));
+	assert_non_null(strstr(buf, "Host"));
+	assert_int_equal(srv.fk.gen, 0); /* not served */
+	raw_request("GET /healthz HTTP/1.1\r\n\r\n", buf, sizeof(buf));
+	assert_non_null(strstr(buf, "HTTP/1.1 400"));
+	raw_request("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", buf,
+		    sizeof(buf));
+	assert_non_null(strstr(buf, "HTTP/1.1 200"));
+	raw_request("GET /healthz HTTP/1.0\r\n\r\n", buf, sizeof(buf));
+	assert_non_null(strstr(buf, " 200 "));
+}
+
 static void test_huge_headers_are_refused(void **st)
 {
 	static char hdr[20000];
@@ -805,40 +921,101 @@ static void test_idle_connection_is_closed_after_timeout(void **st)
 	close(fd);
 }
 
-static void test_one_address_gets_at_most_128_connections(void **st)
+/*
+ * Connections that have not sent a whole request head are held at most
+ * API_MAX_UNAUTH (64) per listener: a 65th evicts the oldest, so idle
+ * connections replace each other and never fill the listener.
+ */
+static void test_idle_connections_replace_the_oldest_past_64(void **st)
 {
-	enum { LIMIT = 128 };
-	int fds[LIMIT], extra, i;
+	enum { N = 128 };
+	int fds[N], i, closed_old = 0, closed_new = 0;
 	struct resp r;
 
 	(void)st;
-	for (i = 0; i < LIMIT; i++) {
+	for (i = 0; i < N; i++) {
 		fds[i] = connect_raw();
 		assert_true(fds[i] >= 0);
+		usleep(2000); /* accepted in this order */
 	}
-	/* the kernel completes the handshake; MHD then closes the extra */
-	extra = connect_raw();
-	assert_true(extra >= 0);
-	assert_true(closed_within(extra, 3000));
-	assert_false(closed_within(fds[0], 200));
-	close(extra);
-	for (i = 0; i < LIMIT; i++)
-		close(fds[i]);
-	/*
-	 * Slots come back once the server has seen the closes; until then a
-	 * new connection is still refused, so retry for a while.
-	 */
-	for (i = 0; i < 100; i++) {
-		CURL *c = request("GET", "/healthz", NULL, NULL, 0, &r);
+	usleep(300000);
+	for (i = 0; i < N; i++) {
+		bool c = closed_within(fds[i], 0);
 
-		if (curl_easy_perform(c) == CURLE_OK)
-			curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
-		curl_easy_cleanup(c);
-		if (r.status == 200)
-			break;
-		usleep(20000);
+		if (i < N - 64)
+			closed_old += c;
+		else
+			closed_new += c;
 	}
-	assert_int_equal(r.status, 200);
+	print_message("# oldest 64: %d closed; newest 64: %d closed\n",
+		      closed_old, closed_new);
+	assert_int_equal(closed_old, N - 64);
+	assert_int_equal(closed_new, 0);
+	assert_int_equal(http("GET", "/healthz", NULL, NULL, &r), 200);
+	for (i = 0; i < N; i++)
+		close(fds[i]);
+}
+
+/*
+ * Issue 25 item 8: 128 idle half-requests from each of two addresses
+ * (what locked out every client: MHD's 256 slots were taken before the
+ * token was checked) do not keep a client with the token out, from a
+ * third address or from one of the two.
+ */
+static void test_unauthenticated_flood_does_not_starve_the_token(void **st)
+{
+	static const char half[] = "POST / HTTP/1.1\r\nHost: x\r\nX-A: ";
+	enum { PER = 128 };
+	const char *src[] = {"127.0.0.1", "127.0.0.2"};
+	const char *from[] = {"host!127.0.0.3", "host!127.0.0.1"};
+	int fds[2 * PER], i, j, open_ = 0;
+	uint64_t t0, dt;
+	struct resp r;
+
+	(void)st;
+	restart_with_token(-1);
+	for (j = 0; j < 2; j++)
+		for (i = 0; i < PER; i++) {
+			struct pollfd p;
+			int fd = connect_from(src[j]);
+
+			fds[j * PER + i] = fd;
+			if (fd < 0)
+				continue;
+			p = (struct pollfd){.fd = fd, .events = POLLOUT};
+			if (poll(&p, 1, 1000) == 1 &&
+			    write(fd, half, sizeof(half) - 1) < 0)
+				continue;
+		}
+	usleep(300000);
+	for (i = 0; i < 2 * PER; i++)
+		if (fds[i] >= 0 && !closed_within(fds[i], 0))
+			open_++;
+	print_message("# %d of %d half-requests still open\n", open_, 2 * PER);
+	assert_true(open_ <= 64);
+	for (j = 0; j < 2; j++) {
+		CURL *c = request("GET", "/metrics", NULL, NULL, 0, &r);
+		struct curl_slist *h = curl_slist_append(
+			NULL, "Authorization: Bearer s3cret-token");
+
+		curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+		curl_easy_setopt(c, CURLOPT_INTERFACE, from[j]);
+		t0 = loop_now_us();
+		assert_int_equal(curl_easy_perform(c), CURLE_OK);
+		dt = loop_now_us() - t0;
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
+		curl_easy_cleanup(c);
+		curl_slist_free_all(h);
+		print_message("# with the token from %s: %ld in %.3f s\n",
+			      from[j] + 5, r.status, dt / 1e6);
+		assert_int_equal(r.status, 200);
+		assert_true(dt < 1000000);
+		assert_non_null(
+			strstr(r.body, "fwd_api_connections_evicted_total "));
+	}
+	for (i = 0; i < 2 * PER; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
 }
 
 /*
@@ -980,6 +1157,59 @@ static void test_stale_socket_is_replaced_a_live_one_kept(void **st)
 }
 
 /*
+ * Issue 25 item 6: a control socket in a directory someone else could
+ * write (0777, group-writable, another user's, or any of these further
+ * up the path) is refused before anything is bound: that user could
+ * rename the socket away and bind their own. Sticky (/tmp's 1777) is
+ * fine, as the owner alone may rename there.
+ */
+static void test_control_directory_others_can_write_is_refused(void **st)
+{
+	struct api_opts o = {.control_gid = -1};
+	struct loop *loop = loop_new();
+	struct api *api;
+
+	(void)st;
+	assert_int_equal(system("rm -rf " CTL_DIR "/d && mkdir -p " CTL_DIR
+				"/d/open/sub " CTL_DIR "/d/group " CTL_DIR
+				"/d/other " CTL_DIR
+				"/d/sticky && chmod 0777 " CTL_DIR
+				"/d/open && chmod 0700 " CTL_DIR
+				"/d/open/sub && chmod 0770 " CTL_DIR
+				"/d/group && chown 4242 " CTL_DIR
+				"/d/other && chmod 1777 " CTL_DIR "/d/sticky"),
+			 0);
+	o.control = CTL_DIR "/d/open/api.sock";
+	assert_int_equal(api_open(&api, loop, &o, &srv.ops), -EPERM);
+	assert_int_not_equal(access(o.control, F_OK), 0);
+	/* checked along the path: a safe directory under an unsafe one */
+	o.control = CTL_DIR "/d/open/sub/api.sock";
+	assert_int_equal(api_open(&api, loop, &o, &srv.ops), -EPERM);
+	assert_int_not_equal(access(o.control, F_OK), 0);
+	o.control = CTL_DIR "/d/group/api.sock";
+	assert_int_equal(api_open(&api, loop, &o, &srv.ops), -EPERM);
+	o.control = CTL_DIR "/d/other/api.sock";
+	assert_int_equal(api_open(&api, loop, &o, &srv.ops), -EPERM);
+	/* a missing directory is made (0750) under a safe parent, as before */
+	o.control = CTL_DIR "/d/sticky/api.sock";
+	assert_int_equal(api_open(&api, loop, &o, &srv.ops), 0);
+	api_close(api);
+	o.control = CTL_DIR "/d/new/api.sock";
+	o.control_gid = 4242;
+	assert_int_equal(api_open(&api, loop, &o, &srv.ops), 0);
+	{
+		struct stat sb;
+
+		assert_int_equal(lstat(o.control, &sb), 0);
+		assert_int_equal(sb.st_gid, 4242);
+		assert_int_equal(sb.st_mode & 07777, 0660);
+	}
+	api_close(api);
+	loop_free(loop);
+	assert_int_equal(system("rm -rf " CTL_DIR "/d"), 0);
+}
+
+/*
  * A TCP connection to the server from source address @src, not waiting
  * for the handshake: a full accept queue must not stall the flood.
  */
@@ -1030,6 +1260,101 @@ static void test_flood_locks_out_neither_socket_nor_other_address(void **st)
 	for (i = 0; i < FLOOD; i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
+}
+
+/* Become @uid, in the socket's group (65534) and root's (its dir's). */
+static void become(uid_t uid)
+{
+	gid_t groups[] = {65534, 0};
+
+	if (setgroups(2, groups) || setgid(65534) || setuid(uid))
+		_exit(99);
+}
+
+/* GET /healthz on the control socket by hand: 1 if answered 200. */
+static int ctl_raw_ok(void)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	static const char req[] = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+	char buf[256] = "";
+	struct pollfd p;
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0), ok;
+
+	strcpy(sun.sun_path, CTL);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) ||
+	    write(fd, req, sizeof(req) - 1) != sizeof(req) - 1)
+		return 0;
+	p = (struct pollfd){.fd = fd, .events = POLLIN};
+	ok = poll(&p, 1, 3000) == 1 && read(fd, buf, sizeof(buf) - 1) > 0 &&
+	     strstr(buf, " 200 ");
+	close(fd);
+	return ok;
+}
+
+/*
+ * Issue 25 item 8: on the control socket one user with 300 idle
+ * connections (the socket's group lets them in) keeps at most 32: another
+ * user and root still get answers.
+ */
+static void test_one_uid_cannot_fill_the_control_socket(void **st)
+{
+	enum { FLOOD = 300 };
+	int ready[2], done[2], status, n = 0;
+	pid_t flood, other;
+	char line[32] = "";
+
+	(void)st;
+	restart_with_token(65534);
+	assert_int_equal(pipe(ready), 0);
+	assert_int_equal(pipe(done), 0);
+	flood = fork();
+	assert_true(flood >= 0);
+	if (!flood) {
+		struct sockaddr_un sun = {.sun_family = AF_UNIX};
+		int fds[FLOOD], i, open_ = 0;
+
+		close(done[1]); /* or the parent's close never ends the read */
+		close(ready[0]);
+		become(65534);
+		strcpy(sun.sun_path, CTL);
+		for (i = 0; i < FLOOD; i++) {
+			fds[i] =
+				socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+			if (fds[i] >= 0 &&
+			    connect(fds[i], (struct sockaddr *)&sun,
+				    sizeof(sun))) {
+				close(fds[i]);
+				fds[i] = -1;
+			}
+		}
+		usleep(500000);
+		for (i = 0; i < FLOOD; i++)
+			if (fds[i] >= 0 && !closed_within(fds[i], 0))
+				open_++;
+		dprintf(ready[1], "%d\n", open_);
+		/* hold them until the parent is done */
+		(void)!read(done[0], line, 1);
+		_exit(0);
+	}
+	close(ready[1]);
+	close(done[0]);
+	assert_true(read(ready[0], line, sizeof(line) - 1) > 0);
+	n = atoi(line);
+	print_message("# one uid's flood: %d of %d still open\n", n, FLOOD);
+	assert_true(n <= 32);
+	other = fork();
+	assert_true(other >= 0);
+	if (!other) {
+		become(65533);
+		_exit(ctl_raw_ok() ? 0 : 1);
+	}
+	assert_int_equal(waitpid(other, &status, 0), other);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(ctl_get(CTL, "/healthz"), 200);
+	close(done[1]);
+	waitpid(flood, &status, 0);
+	close(ready[0]);
 }
 
 static void test_trickling_client_is_cut_at_the_deadline(void **st)
@@ -1092,6 +1417,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_huge_headers_are_refused,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(
+			test_oversized_body_on_the_control_socket_gets_413,
+			setup, teardown),
+		cmocka_unit_test_setup_teardown(test_http11_without_host_is_400,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
 			test_token_is_required_when_configured, setup,
 			teardown),
 		cmocka_unit_test_setup_teardown(
@@ -1102,8 +1432,11 @@ int main(void)
 			test_idle_connection_is_closed_after_timeout, setup,
 			teardown),
 		cmocka_unit_test_setup_teardown(
-			test_one_address_gets_at_most_128_connections, setup,
+			test_idle_connections_replace_the_oldest_past_64, setup,
 			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_unauthenticated_flood_does_not_starve_the_token,
+			setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_control_socket_is_0660_in_a_0750_directory, setup,
 			teardown),
@@ -1113,8 +1446,14 @@ int main(void)
 			test_stale_socket_is_replaced_a_live_one_kept, setup,
 			teardown),
 		cmocka_unit_test_setup_teardown(
+			test_control_directory_others_can_write_is_refused,
+			setup, teardown),
+		cmocka_unit_test_setup_teardown(
 			test_flood_locks_out_neither_socket_nor_other_address,
 			setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_one_uid_cannot_fill_the_control_socket, setup,
+			teardown),
 		cmocka_unit_test_setup_teardown(
 			test_trickling_client_is_cut_at_the_deadline, setup,
 			teardown),

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -278,6 +279,63 @@ static void test_ip_order_is_ipv4_then_ipv6_numeric(void **st)
 	assert_int_equal(api_ip_cmp(&a, &a), 0);
 }
 
+/*
+ * Issue 25 item 7: the daemon's token file must be a regular file only
+ * its owner can read (0600, 0400); a FIFO is refused at once, never
+ * waited on. fwdctl's (not strict) may be shared with a group.
+ */
+static void test_token_file_must_be_private_and_regular(void **st)
+{
+	char path[] = "/tmp/fwd-test-token-XXXXXX",
+	     dir[] = "/tmp/fwd-fifo-XXXXXX";
+	char fifo[64];
+	const char *why;
+	char *tok;
+	size_t len;
+	int fd;
+
+	(void)st;
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "abc-123\n", 8), 8);
+	close(fd);
+	assert_int_equal(chmod(path, 0644), 0);
+	assert_int_equal(api_load_token(path, true, &tok, &len, &why), -EINVAL);
+	assert_non_null(strstr(why, "chmod 600"));
+	assert_int_equal(chmod(path, 0640), 0);
+	assert_int_equal(api_load_token(path, true, &tok, &len, &why), -EINVAL);
+	assert_int_equal(chmod(path, 0604), 0);
+	assert_int_equal(api_load_token(path, true, &tok, &len, &why), -EINVAL);
+	/* fwdctl's copy may be a group's */
+	assert_int_equal(chmod(path, 0640), 0);
+	assert_int_equal(api_load_token(path, false, &tok, &len, &why), 0);
+	free(tok);
+	assert_int_equal(chmod(path, 0400), 0);
+	assert_int_equal(api_load_token(path, true, &tok, &len, &why), 0);
+	assert_string_equal(tok, "abc-123");
+	free(tok);
+	assert_int_equal(chmod(path, 0600), 0);
+	assert_int_equal(api_load_token(path, true, &tok, &len, &why), 0);
+	free(tok);
+	unlink(path);
+
+	/* a FIFO nobody writes: refused at once, also for fwdctl */
+	assert_non_null(mkdtemp(dir));
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	alarm(5); /* a hang is a failure, not a stuck suite */
+	assert_int_equal(api_load_token(fifo, true, &tok, &len, &why), -EINVAL);
+	assert_string_equal(why, "not a regular file");
+	assert_int_equal(api_load_token(fifo, false, &tok, &len, &why),
+			 -EINVAL);
+	alarm(0);
+	unlink(fifo);
+	/* a directory */
+	assert_int_equal(api_load_token(dir, true, &tok, &len, &why), -EINVAL);
+	assert_string_equal(why, "not a regular file");
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -295,6 +353,7 @@ int main(void)
 		cmocka_unit_test(test_uuid4_has_version_variant_and_differs),
 		cmocka_unit_test(
 			test_token_file_trims_one_line_and_rejects_junk),
+		cmocka_unit_test(test_token_file_must_be_private_and_regular),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -62,10 +62,11 @@ static int teardown(void **state)
 }
 
 static int collect(void *arg, const struct ip_addr *ip,
-		   const struct fwd_entry *e)
+		   const struct fwd_entry *e, const char *iface)
 {
 	struct rows *r = arg;
 
+	(void)iface;
 	if (r->n < 16) {
 		r->ip[r->n] = *ip;
 		r->e[r->n] = *e;
@@ -271,6 +272,13 @@ static void test_a_bad_row_stops_the_start(void **state)
 		"UPDATE overrides SET ip = 'fe80::7'",
 		"UPDATE overrides SET ip = '::ffff:10.0.0.7'",
 		"UPDATE overrides SET ip = '224.0.0.7'",
+		/* issue 25 item 5: what the API refuses, a row may not say */
+		"UPDATE overrides SET dmac = '01:00:5e:00:00:01'",
+		"UPDATE overrides SET dmac = '00:00:00:00:00:00'",
+		"UPDATE overrides SET smac = 'ff:ff:ff:ff:ff:ff'",
+		"UPDATE overrides SET smac = '33:33:00:00:00:01'",
+		"UPDATE overrides SET iface = ''",
+		"UPDATE overrides SET iface = 'a-name-too-long-for-linux'",
 	};
 	struct fix *f = *state;
 	struct fwd_entry e = ent(1, 2);
@@ -493,6 +501,115 @@ static void test_a_malformed_state_json_stops_the_import(void **state)
 	}
 }
 
+/* The permission bits of @path, or -1 if it is missing. */
+static int mode_of(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) ? -1 : (int)(st.st_mode & 07777);
+}
+
+/*
+ * Issue 25 item 1: a second store on one database is refused (-EBUSY)
+ * while the first is open, whoever opens it, and the lock file names the
+ * owner's pid; once the owner is closed, the database opens again.
+ */
+static void test_a_database_has_one_owner(void **state)
+{
+	struct fix *f = *state;
+	struct store *a, *b = NULL;
+	char lock[160], pid[32], want[32];
+	FILE *fp;
+
+	assert_int_equal(store_open(&a, f->db), 0);
+	assert_int_equal(store_open(&b, f->db), -EBUSY);
+	assert_null(b);
+	snprintf(lock, sizeof(lock), "%s.lock", f->db);
+	fp = fopen(lock, "re");
+	assert_non_null(fp);
+	assert_non_null(fgets(pid, sizeof(pid), fp));
+	fclose(fp);
+	snprintf(want, sizeof(want), "%ld\n", (long)getpid());
+	assert_string_equal(pid, want);
+	store_close(a);
+	assert_int_equal(store_open(&b, f->db), 0);
+	store_close(b);
+}
+
+/*
+ * Issue 25 item 4: whatever the umask, the database and its -wal and -shm
+ * are created 0600 (0640 with a group), the lock file too.
+ */
+static void test_files_are_private_whatever_the_umask(void **state)
+{
+	struct fix *f = *state;
+	char p[160];
+	struct store *s;
+	struct stat st;
+	mode_t old = umask(0);
+
+	assert_int_equal(store_open(&s, f->db), 0);
+	assert_int_equal(
+		store_put(s, IPA("10.0.0.1"),
+			  &(struct fwd_entry){.ifindex = 1,
+					      .smac = {2, 0, 0, 0, 0, 1},
+					      .dmac = {2, 0, 0, 0, 0, 2}}),
+		0);
+	assert_int_equal(store_commit(s), 0);
+	assert_int_equal(mode_of(f->db), 0600);
+	snprintf(p, sizeof(p), "%s-wal", f->db);
+	assert_int_equal(mode_of(p), 0600);
+	snprintf(p, sizeof(p), "%s-shm", f->db);
+	assert_int_equal(mode_of(p), 0600);
+	snprintf(p, sizeof(p), "%s.lock", f->db);
+	assert_int_equal(mode_of(p), 0600);
+	store_close(s);
+	rm_db(f);
+	unlink(p);
+
+	/* --control-group: the group reads, nobody else */
+	assert_int_equal(store_open_group(&s, f->db, 65534), 0);
+	assert_int_equal(
+		store_put(s, IPA("10.0.0.1"),
+			  &(struct fwd_entry){.ifindex = 1,
+					      .smac = {2, 0, 0, 0, 0, 1},
+					      .dmac = {2, 0, 0, 0, 0, 2}}),
+		0);
+	assert_int_equal(store_commit(s), 0);
+	assert_int_equal(mode_of(f->db), 0640);
+	assert_int_equal(stat(f->db, &st), 0);
+	if (geteuid() == 0)
+		assert_int_equal(st.st_gid, 65534);
+	snprintf(p, sizeof(p), "%s-wal", f->db);
+	assert_int_equal(mode_of(p), 0640);
+	snprintf(p, sizeof(p), "%s-shm", f->db);
+	assert_int_equal(mode_of(p), 0640);
+	store_close(s);
+	umask(old);
+}
+
+/*
+ * Issue 25 item 4: a database that group or others can write is refused
+ * (they could plant overrides); one others can only read is narrowed.
+ */
+static void test_a_database_others_can_write_is_refused(void **state)
+{
+	struct fix *f = *state;
+	struct store *s;
+
+	assert_int_equal(store_open(&s, f->db), 0);
+	store_close(s);
+	assert_int_equal(chmod(f->db, 0666), 0);
+	assert_int_equal(store_open(&s, f->db), -EPERM);
+	assert_int_equal(mode_of(f->db), 0666);
+	assert_int_equal(chmod(f->db, 0620), 0);
+	assert_int_equal(store_open(&s, f->db), -EPERM);
+	assert_int_equal(chmod(f->db, 0644), 0);
+	assert_int_equal(store_open(&s, f->db), 0);
+	assert_int_equal(mode_of(f->db), 0600);
+	store_close(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -508,6 +625,9 @@ int main(void)
 		T(test_a_torn_last_batch_is_not_imported),
 		T(test_damage_before_a_commit_stops_the_import),
 		T(test_a_malformed_state_json_stops_the_import),
+		T(test_a_database_has_one_owner),
+		T(test_files_are_private_whatever_the_umask),
+		T(test_a_database_others_can_write_is_refused),
 #undef T
 	};
 

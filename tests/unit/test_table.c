@@ -15,12 +15,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <net/if.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "loop.h"
 #include "store.h"
@@ -406,14 +410,47 @@ static int collect_row(void *arg, const struct ip_addr *ip,
 	return 0;
 }
 
+/*
+ * What the database holds, read with SQLite itself: the table's store
+ * owns the database (a second store would be refused), and what counts is
+ * what a restart would find on disk.
+ */
 static struct rows on_disk(struct fixture *f)
 {
 	struct rows r = {};
-	struct store *s;
+	sqlite3_stmt *st;
+	sqlite3 *db;
 
-	assert_int_equal(store_open(&s, f->state), 0);
-	assert_int_equal(store_load(s, collect_row, &r), 0);
-	store_close(s);
+	assert_int_equal(
+		sqlite3_open_v2(f->state, &db, SQLITE_OPEN_READONLY, NULL),
+		SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db,
+					    "SELECT ip, ifindex, smac, dmac "
+					    "FROM overrides ORDER BY ip",
+					    -1, &st, NULL),
+			 SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		struct fwd_entry e = {};
+		struct ip_addr ip;
+		const char *why;
+
+		assert_int_equal(
+			api_parse_ip((const char *)sqlite3_column_text(st, 0),
+				     &ip, &why),
+			0);
+		e.ifindex = sqlite3_column_int64(st, 1);
+		assert_int_equal(
+			api_parse_mac((const char *)sqlite3_column_text(st, 2),
+				      e.smac),
+			0);
+		assert_int_equal(
+			api_parse_mac((const char *)sqlite3_column_text(st, 3),
+				      e.dmac),
+			0);
+		collect_row(&r, &ip, &e);
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(db);
 	return r;
 }
 
@@ -492,14 +529,236 @@ static void test_overrides_survive_a_restart(void **state)
 	assert_int_equal(map_count(f->ovr), 2);
 }
 
-static void test_full_map_refuses_and_keeps_table_honest(void **state)
+/* The iface column of @ip's row, read with SQLite ("" for NULL). */
+static void iface_on_disk(struct fixture *f, const char *ip, char *out,
+			  size_t size)
+{
+	sqlite3_stmt *st;
+	sqlite3 *db;
+
+	out[0] = '\0';
+	assert_int_equal(
+		sqlite3_open_v2(f->state, &db, SQLITE_OPEN_READONLY, NULL),
+		SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db,
+					    "SELECT iface FROM overrides "
+					    "WHERE ip = ?",
+					    -1, &st, NULL),
+			 SQLITE_OK);
+	sqlite3_bind_text(st, 1, ip, -1, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	if (sqlite3_column_text(st, 0))
+		snprintf(out, size, "%s", sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+}
+
+/*
+ * Issue 25 item 12: an interface deleted and created again under its name
+ * gets a new ifindex. Overrides given by that name follow it, and their
+ * source MAC too when it was the interface's; ones given by index keep
+ * theirs. The database keeps the name only for the former.
+ */
+static void test_override_by_name_follows_its_interface(void **state)
+{
+	struct fixture *f = *state;
+	struct fwd_entry byname = ent(4, 1), byidx = ent(4, 2), own = ent(4, 3),
+			 want;
+	static const uint8_t mac9[6] = {2, 0, 0, 0, 9, 9};
+	struct table_row row;
+	char name[IF_NAMESIZE];
+
+	NEED_BPF(f);
+	assert_int_equal(table_override_set_named(f->t, A4(ip4("10.0.0.1")),
+						  &byname, "m2", false),
+			 0);
+	assert_int_equal(table_override_set_named(f->t, A4(ip4("10.0.0.2")),
+						  &byidx, NULL, false),
+			 0);
+	assert_int_equal(table_override_set_named(f->t, A4(ip4("10.0.0.3")),
+						  &own, "m2", true),
+			 0);
+	assert_int_equal(table_flush(f->t), 0);
+	assert_string_equal(table_override_iface(f->t, A4(ip4("10.0.0.1"))),
+			    "m2");
+	assert_null(table_override_iface(f->t, A4(ip4("10.0.0.2"))));
+	iface_on_disk(f, "10.0.0.1", name, sizeof(name));
+	assert_string_equal(name, "m2");
+	iface_on_disk(f, "10.0.0.2", name, sizeof(name));
+	assert_string_equal(name, "");
+
+	/* m2 again, ifindex 9, another MAC */
+	assert_int_equal(table_iface_follow(f->t, "m2", 9, mac9), 0);
+	want = byname;
+	want.ifindex = 9;
+	memcpy(want.smac, mac9, 6);
+	assert_true(hfwd_is(f, ip4("10.0.0.1"), &want));
+	assert_int_equal(table_lookup(f->t, A4(ip4("10.0.0.1")), &row), 0);
+	assert_memory_equal(&row.entry, &want, sizeof(want));
+	want = own; /* its own source MAC stays */
+	want.ifindex = 9;
+	assert_true(hfwd_is(f, ip4("10.0.0.3"), &want));
+	assert_true(hfwd_is(f, ip4("10.0.0.2"), &byidx));
+	/* another name moves nothing */
+	assert_int_equal(table_iface_follow(f->t, "m1", 11, mac9), 0);
+	assert_true(hfwd_is(f, ip4("10.0.0.2"), &byidx));
+
+	/* set again by index: it no longer follows the name */
+	assert_int_equal(table_override_set_named(f->t, A4(ip4("10.0.0.1")),
+						  &byidx, NULL, true),
+			 0);
+	assert_null(table_override_iface(f->t, A4(ip4("10.0.0.1"))));
+	assert_int_equal(table_flush(f->t), 0);
+	iface_on_disk(f, "10.0.0.1", name, sizeof(name));
+	assert_string_equal(name, "");
+}
+
+/* Fill the file system holding @dir: a file of zeros until ENOSPC. */
+static void fill_disk(const char *dir)
+{
+	char path[160], buf[4096] = {};
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/fill", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	assert_true(fd >= 0);
+	while (write(fd, buf, sizeof(buf)) > 0)
+		;
+	assert_int_equal(errno, ENOSPC);
+	close(fd);
+}
+
+/*
+ * Issue 25 item 2: a flush that fails (a full disk) is answered 1200, so
+ * every change of its batch must be undone: a new override gone from the
+ * table, hfwd and fwd_ovr; a changed one back to its old value; a learned
+ * entry that an override shadowed back in hfwd, unmarked. Nothing of it
+ * reaches the database once space returns.
+ */
+static void test_failed_flush_leaves_no_trace(void **state)
+{
+	struct fixture *f = *state;
+	struct fwd_entry a = ent(3, 1), o1 = ent(4, 1), o2 = ent(4, 2),
+			 o3 = ent(4, 3);
+	struct table_opts opts = {.v4 = {f->hfwd, f->ovr},
+				  .v6 = {f->hfwd6, f->ovr6}};
+	struct table_row row;
+	char small[96];
+	struct rows r;
+	int err;
+
+	NEED_BPF(f);
+	table_free(f->t);
+	f->t = NULL;
+	store_close(f->store);
+	f->store = NULL;
+	/* the database on a disk of its own, small enough to fill */
+	snprintf(small, sizeof(small), "%s/small", f->dir);
+	assert_int_equal(mkdir(small, 0700), 0);
+	if (mount("tmpfs", small, "tmpfs", 0, "size=512k"))
+		skip(); /* no mount namespace of our own */
+	snprintf(f->state, sizeof(f->state), "%s/fwd.db", small);
+	assert_int_equal(store_open(&f->store, f->state), 0);
+	opts.store = f->store;
+	assert_int_equal(table_new(&f->t, &opts), 0);
+
+	assert_int_equal(table_learn_set(f->t, A4(ip4("10.0.0.1")), &a), 0);
+	assert_int_equal(table_override_set(f->t, A4(ip4("10.0.0.2")), &o1), 0);
+	assert_int_equal(table_flush(f->t), 0);
+
+	fill_disk(small);
+	assert_int_equal(table_override_set(f->t, A4(ip4("10.0.0.1")), &o1), 0);
+	assert_int_equal(table_override_set(f->t, A4(ip4("10.0.0.2")), &o2), 0);
+	assert_int_equal(table_override_set(f->t, A4(ip4("10.0.0.3")), &o3), 0);
+	assert_int_equal(table_override_del(f->t, A4(ip4("10.0.0.3"))), 0);
+	assert_int_equal(table_override_set(f->t, A4(ip4("10.0.0.3")), &o3), 0);
+	assert_true(hfwd_is(f, ip4("10.0.0.3"), &o3));
+	err = table_flush(f->t);
+	assert_int_equal(err, -ENOSPC);
+	assert_false(table_dirty(f->t));
+
+	/* the learned entry is back, unmarked */
+	assert_true(hfwd_is(f, ip4("10.0.0.1"), &a));
+	assert_false(ovr_has(f, ip4("10.0.0.1")));
+	assert_int_equal(table_lookup(f->t, A4(ip4("10.0.0.1")), &row), 0);
+	assert_false(row.override);
+	assert_memory_equal(&row.entry, &a, sizeof(a));
+	/* the changed override has its old value */
+	assert_true(hfwd_is(f, ip4("10.0.0.2"), &o1));
+	assert_true(ovr_has(f, ip4("10.0.0.2")));
+	assert_int_equal(table_lookup(f->t, A4(ip4("10.0.0.2")), &row), 0);
+	assert_true(row.override);
+	assert_memory_equal(&row.entry, &o1, sizeof(o1));
+	/* the new one is gone */
+	assert_false(hfwd_has(f, ip4("10.0.0.3")));
+	assert_false(ovr_has(f, ip4("10.0.0.3")));
+	assert_int_equal(table_lookup(f->t, A4(ip4("10.0.0.3")), &row),
+			 -ENOENT);
+	assert_int_equal(map_count(f->hfwd), 2);
+	assert_int_equal(map_count(f->ovr), 1);
+
+	/* space back: nothing of the refused batch is written later */
+	snprintf(small, sizeof(small), "%s/small/fill", f->dir);
+	assert_int_equal(unlink(small), 0);
+	assert_int_equal(table_flush(f->t), 0);
+	table_free(f->t);
+	f->t = NULL;
+	store_close(f->store);
+	f->store = NULL;
+	r = on_disk(f);
+	assert_int_equal(r.n, 1);
+	assert_int_equal(r.ip[0].v4, ip4("10.0.0.2"));
+	assert_memory_equal(&r.e[0], &o1, sizeof(o1));
+	snprintf(small, sizeof(small), "%s/small", f->dir);
+	umount2(small, MNT_DETACH);
+}
+
+/* The figures and the rows against what the map holds. */
+static void assert_figures_are_the_map(struct fixture *f)
+{
+	struct table_stats st;
+	struct table_row row;
+	uint32_t key, next, *prev = NULL, in = 0, absent = 0;
+	char ip[32];
+	int i;
+
+	table_get_stats(f->t, &st);
+	assert_int_equal(st.entries, map_count(f->hfwd));
+	/* every row that says it is installed is, and the others are not */
+	for (i = 1; i <= 16; i++) {
+		snprintf(ip, sizeof(ip), "10.0.0.%d", i);
+		if (table_lookup(f->t, A4(ip4(ip)), &row))
+			continue;
+		if (row.installed) {
+			assert_true(hfwd_is(f, ip4(ip), &row.entry));
+			in++;
+		} else {
+			assert_false(hfwd_is(f, ip4(ip), &row.entry));
+			absent++;
+		}
+	}
+	assert_int_equal(in, map_count(f->hfwd));
+	(void)absent;
+	while (!bpf_map_get_next_key(f->hfwd, prev, &next)) {
+		key = next;
+		prev = &key;
+	}
+}
+
+/*
+ * Issue 25 item 11: a full map never refuses an override for learned
+ * entries: one learned entry is evicted (it goes the fib path), counted
+ * and logged; its row says it is not installed, and the figures count
+ * what the map holds.
+ */
+static void test_full_map_evicts_learned_never_refuses_override(void **state)
 {
 	struct fixture *f = *state;
 	struct fwd_entry a = ent(3, 1), o = ent(4, 9);
 	struct table_stats st;
 	struct table_row row;
 	char ip[32];
-	int i;
+	int i, out = 0;
 
 	NEED_BPF(f); /* max_entries 4 */
 	for (i = 1; i <= 4; i++) {
@@ -510,20 +769,75 @@ static void test_full_map_refuses_and_keeps_table_honest(void **state)
 			 -E2BIG);
 	table_get_stats(f->t, &st);
 	assert_int_equal(st.map_full, 1);
-	/* an override for a new key cannot fit: refused and rolled back */
-	assert_int_not_equal(table_override_set(f->t, A4(ip4("10.0.0.6")), &o),
-			     0);
-	assert_int_equal(table_lookup(f->t, A4(ip4("10.0.0.6")), &row),
-			 -ENOENT);
-	assert_false(ovr_has(f, ip4("10.0.0.6")));
+	assert_int_equal(st.learned, 5);
+	assert_int_equal(st.entries, 4); /* what the map holds, not 5 */
+	assert_int_equal(table_lookup(f->t, A4(ip4("10.0.0.5")), &row), 0);
+	assert_false(row.installed);
+	/* an override for a new key: a learned entry makes room */
+	assert_int_equal(table_override_set(f->t, A4(ip4("10.0.0.6")), &o), 0);
+	assert_true(hfwd_is(f, ip4("10.0.0.6"), &o));
+	assert_true(ovr_has(f, ip4("10.0.0.6")));
+	assert_int_equal(map_count(f->hfwd), 4);
+	table_get_stats(f->t, &st);
+	assert_int_equal(st.evicted, 1);
+	assert_int_equal(st.entries, 4);
+	for (i = 1; i <= 4; i++) {
+		snprintf(ip, sizeof(ip), "10.0.0.%d", i);
+		assert_int_equal(table_lookup(f->t, A4(ip4(ip)), &row), 0);
+		if (!row.installed) {
+			assert_false(hfwd_has(f, ip4(ip)));
+			out++;
+		}
+	}
+	assert_int_equal(out, 1);
+	assert_figures_are_the_map(f);
 	/* an override of an installed key fits */
 	assert_int_equal(table_override_set(f->t, A4(ip4("10.0.0.2")), &o), 0);
 	assert_true(hfwd_is(f, ip4("10.0.0.2"), &o));
-	/* room made: the next reconcile installs the refused learned entry */
+	assert_figures_are_the_map(f);
+	/* room made: the next reconcile installs what was left out */
 	assert_int_equal(table_learn_del(f->t, A4(ip4("10.0.0.1"))), 0);
+	assert_int_equal(table_override_del(f->t, A4(ip4("10.0.0.6"))), 0);
 	assert_int_equal(table_reconcile(f->t), 0);
-	assert_true(hfwd_is(f, ip4("10.0.0.5"), &a));
 	assert_int_equal(map_count(f->hfwd), 4);
+	assert_figures_are_the_map(f);
+}
+
+/*
+ * Issue 25 item 11: more stored overrides than --max-entries: the start
+ * installs what fits; the figures count the map, not the table, and the
+ * overrides left out say so in their rows.
+ */
+static void test_overrides_beyond_max_entries_say_they_are_out(void **state)
+{
+	struct fixture *f = *state;
+	struct fwd_entry o = ent(4, 9);
+	struct table_stats st;
+	struct table_row row;
+	char ip[32];
+	int i, out = 0;
+
+	NEED_BPF(f);		  /* max_entries 4 */
+	table_resync_begin(f->t); /* as the start does: one reconcile */
+	for (i = 1; i <= 6; i++) {
+		snprintf(ip, sizeof(ip), "10.0.0.%d", i);
+		assert_int_equal(table_override_set(f->t, A4(ip4(ip)), &o), 0);
+	}
+	assert_int_equal(table_resync_end(f->t), -E2BIG);
+	table_get_stats(f->t, &st);
+	assert_int_equal(st.overrides, 6);
+	assert_int_equal(map_count(f->hfwd), 4);
+	assert_int_equal(st.entries, 4);
+	for (i = 1; i <= 6; i++) {
+		snprintf(ip, sizeof(ip), "10.0.0.%d", i);
+		assert_int_equal(table_lookup(f->t, A4(ip4(ip)), &row), 0);
+		assert_true(row.override);
+		assert_int_equal(row.installed, hfwd_has(f, ip4(ip)));
+		assert_int_equal(row.installed, ovr_has(f, ip4(ip)));
+		out += !row.installed;
+	}
+	assert_int_equal(out, 2);
+	assert_figures_are_the_map(f);
 }
 
 /*
@@ -803,8 +1117,13 @@ int main(void)
 		T(test_walk_is_ordered_and_tells_the_source),
 		T(test_flush_commits_the_overrides_only),
 		T(test_overrides_survive_a_restart),
+		T(test_failed_flush_leaves_no_trace),
+		T(test_override_by_name_follows_its_interface),
 		cmocka_unit_test_setup_teardown(
-			test_full_map_refuses_and_keeps_table_honest,
+			test_full_map_evicts_learned_never_refuses_override,
+			setup_small, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_overrides_beyond_max_entries_say_they_are_out,
 			setup_small, teardown),
 		T(test_hash_matches_reference_through_churn),
 		cmocka_unit_test_setup_teardown(
