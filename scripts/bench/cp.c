@@ -54,6 +54,8 @@
 #include "util.h"
 
 #define MAX_ROWS 64
+/* the scale figures' trials, at most */
+#define MAX_TRIALS 16
 #define NEIGH_IP "10.200.2.50"
 #define COLD_IFACE "f1"
 /* 10.128.0.0/15 on f1 holds up to 131070 neighbours. */
@@ -1117,25 +1119,23 @@ static void loop_row(struct cp *cp, const char *after, const char *key,
 static void scale_cold6(struct cp *cp, int ifindex, int n, int trials,
 			int *have6)
 {
-	double *v = calloc(7 * trials, sizeof(double));
-	double *synced = v, *ready = v + trials, *full = v + 2 * trials,
-	       *own = v + 3 * trials, *rss = v + 4 * trials,
-	       *lmax = v + 5 * trials, *slow = v + 6 * trials;
+	double synced[MAX_TRIALS] = {0}, ready[MAX_TRIALS] = {0},
+	       full[MAX_TRIALS] = {0}, own[MAX_TRIALS] = {0},
+	       rss[MAX_TRIALS] = {0}, lmax[MAX_TRIALS] = {0},
+	       slow[MAX_TRIALS] = {0};
 	char log[256], what[64], name[64], a[48], b[48], c[48];
 	struct agg as, ar, af, ao, am;
 	int err = 0, done = 0;
 
 	snprintf(what, sizeof(what), "cold start, %dk IPv6 neighbours",
 		 n / 1000);
-	if (!v)
-		return;
 	if (*have6 < n) {
 		err = neigh_bulk_any(cp, RTM_NEWNEIGH, 16, ifindex, *have6, n);
 		if (err) {
 			add_row(cp, what, "<=200ms",
 				"n/a (creating %d IPv6 neighbours: %s)", n,
 				strerror(-err));
-			goto out;
+			return;
 		}
 		*have6 = n;
 	}
@@ -1185,7 +1185,7 @@ static void scale_cold6(struct cp *cp, int ifindex, int n, int trials,
 					       : strerror(-err),
 				cnt, n);
 			daemon_stop(cp);
-			goto out;
+			return;
 		}
 		full[t] = (bench_now_ns() - t0) / 1e6;
 		ready[t] = (t_ready - t0) / 1e6;
@@ -1231,8 +1231,6 @@ static void scale_cold6(struct cp *cp, int ifindex, int n, int trials,
 	add_row(cp, name, NULL, "VmRSS %s MB",
 		fmt_agg(a, sizeof(a), &am, 1, 1));
 	loop_row(cp, "IPv6 cold start", "loop_cold6", lmax, slow, done);
-out:
-	free(v);
 }
 
 /* ---- the default-route flap ---- */
@@ -1363,9 +1361,8 @@ static void scale_flap(struct cp *cp, int ifindex, int cands, int trials,
 {
 	const int cap = 2000000;
 	uint64_t *lat = calloc(cap, sizeof(*lat));
-	double *v = calloc(5 * trials, sizeof(double));
-	double *p99 = v, *p50 = v + trials, *mx = v + 2 * trials,
-	       *cpu_per = v + 3 * trials, *nreq = v + 4 * trials;
+	double p99[MAX_TRIALS], p50[MAX_TRIALS], mx[MAX_TRIALS],
+		cpu_per[MAX_TRIALS], nreq[MAX_TRIALS];
 	double base_p99 = 0, base_p50 = 0, loop_max0 = 0, slow0 = 0;
 	struct http h = {.fd = -1, .port = cp->port};
 	struct agent_stats st0, st1;
@@ -1380,7 +1377,7 @@ static void scale_flap(struct cp *cp, int ifindex, int cands, int trials,
 		 cands / 1000, cands / 1000);
 	flaps = mmap(NULL, sizeof(*flaps), PROT_READ | PROT_WRITE,
 		     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (!lat || !v || flaps == MAP_FAILED) {
+	if (!lat || flaps == MAP_FAILED) {
 		add_row(cp, name, "<=5ms", "n/a (out of memory)");
 		goto out;
 	}
@@ -1545,7 +1542,6 @@ out_daemon:
 out:
 	if (flaps != MAP_FAILED)
 		munmap((void *)flaps, sizeof(*flaps));
-	free(v);
 	free(lat);
 }
 
@@ -2067,8 +2063,8 @@ int cp_main(int argc, char **argv)
 	/* 10.128.0.0/15 holds 131070 neighbours; burst: 16.0.0.0/4 of /24s */
 	if (cp.cold6 < 0 || cp.flap_cands < 0 || cp.flap_cands > 131000 ||
 	    cp.burst4 < 0 || cp.burst4 > (1 << 20) || cp.burst6 < 0 ||
-	    cp.burst6 > (1 << 24) || cp.trials < 1 || cp.burst_trials < 1 ||
-	    cp.flap_seconds <= 0)
+	    cp.burst6 > (1 << 24) || cp.trials < 1 || cp.trials > MAX_TRIALS ||
+	    cp.burst_trials < 1 || cp.flap_seconds <= 0)
 		goto bad;
 	dir = strdup(cp.json);
 	cp.dir = dirname(dir);
