@@ -1258,12 +1258,12 @@ static size_t default_route_msg(char *buf, uint32_t seq, int ifindex,
 }
 
 /*
- * The flapper: a child that moves both families' default routes between
- * gateway A and gateway B every @period_us for @seconds; it counts the
- * changes in @count (shared memory).
+ * The flapper: a child that moves the default routes of @fams (1: IPv4,
+ * 2: IPv6, 3: both) between gateway A and gateway B every @period_us for
+ * @seconds; it counts the changes in @count (shared memory).
  */
-static pid_t flapper_start(int ifindex, long period_us, double seconds,
-			   volatile long *count)
+static pid_t flapper_start(int ifindex, int fams, long period_us,
+			   double seconds, volatile long *count)
 {
 	static const char *const gw4[2] = {FLAP_GW4_A, FLAP_GW4_B};
 	static const char *const gw6[2] = {FLAP_GW6_A, FLAP_GW6_B};
@@ -1288,13 +1288,17 @@ static pid_t flapper_start(int ifindex, long period_us, double seconds,
 
 			inet_pton(AF_INET, gw4[i & 1], a4);
 			inet_pton(AF_INET6, gw6[i & 1], a6);
-			len = default_route_msg(buf, ++seq, ifindex, a4, 4);
-			len += default_route_msg(buf + len, ++seq, ifindex, a6,
-						 16);
+			len = 0;
+			if (fams & 1)
+				len += default_route_msg(buf, ++seq, ifindex,
+							 a4, 4);
+			if (fams & 2)
+				len += default_route_msg(buf + len, ++seq,
+							 ifindex, a6, 16);
 			if (mnl_socket_sendto(nl, buf, len) < 0)
 				_exit(1);
-			/* two acks */
-			for (int acks = 0; acks < 2;) {
+			/* an ack each */
+			for (int acks = 0; acks < (fams == 3 ? 2 : 1);) {
 				ssize_t r = mnl_socket_recvfrom(nl, buf,
 								sizeof(buf));
 				struct nlmsghdr *nlh = (struct nlmsghdr *)buf;
@@ -1306,7 +1310,8 @@ static pid_t flapper_start(int ifindex, long period_us, double seconds,
 				     nlh = mnl_nlmsg_next(nlh, &left))
 					acks += nlh->nlmsg_type == NLMSG_ERROR;
 			}
-			__atomic_add_fetch(count, 2, __ATOMIC_RELAXED);
+			__atomic_add_fetch(count, fams == 3 ? 2 : 1,
+					   __ATOMIC_RELAXED);
 			sleep_us(period_us -
 				 (long)((bench_now_ns() - t0) / 1000));
 		}
@@ -1364,6 +1369,7 @@ static void scale_flap(struct cp *cp, int ifindex, int cands, int trials,
 	double p99[MAX_TRIALS], p50[MAX_TRIALS], mx[MAX_TRIALS],
 		cpu_per[MAX_TRIALS], nreq[MAX_TRIALS];
 	double base_p99 = 0, base_p50 = 0, loop_max0 = 0, slow0 = 0;
+	double fam_cpu[2] = {-1, -1};
 	struct http h = {.fd = -1, .port = cp->port};
 	struct agent_stats st0, st1;
 	volatile long *flaps;
@@ -1454,7 +1460,7 @@ static void scale_flap(struct cp *cp, int ifindex, int cands, int trials,
 		pid_t fl;
 
 		*flaps = 0;
-		fl = flapper_start(ifindex, 50000, cp->flap_seconds, flaps);
+		fl = flapper_start(ifindex, 3, 50000, cp->flap_seconds, flaps);
 		if (fl < 0) {
 			err = -errno;
 			break;
@@ -1486,6 +1492,21 @@ static void scale_flap(struct cp *cp, int ifindex, int cands, int trials,
 		       t + 1, cnt, nflaps, p50[t], p99[t], mx[t], cpu1 - cpu0);
 		done++;
 	}
+	/* which family's change costs what: one run of each alone */
+	for (int fam = 1; done && fam <= 2; fam++) {
+		double cpu0 = proc_cpu_ms(cp->daemon);
+		pid_t fl;
+
+		*flaps = 0;
+		fl = flapper_start(ifindex, fam, 50000, cp->flap_seconds,
+				   flaps);
+		if (fl < 0 || waitpid(fl, NULL, 0) != fl ||
+		    follow(cp, &h, &st1, &t_last))
+			break;
+		if (*flaps)
+			fam_cpu[fam - 1] =
+				(proc_cpu_ms(cp->daemon) - cpu0) / *flaps;
+	}
 	if (!done || agent_stats_get(&h, &st1)) {
 		add_row(cp, name, "<=5ms", "n/a (%s)",
 			err ? strerror(-err) : "no QueryStats after the flap");
@@ -1511,9 +1532,14 @@ static void scale_flap(struct cp *cp, int ifindex, int cands, int trials,
 			: a99.med <= 5 ? "met by the median"
 				       : "missed");
 		add_row(cp, "daemon CPU per default-route change", NULL,
-			"%s ms (a change every 25 ms, IPv4 and IPv6 "
-			"alternating; 10 ms clock ticks)",
-			fmt_agg(d, sizeof(d), &acpu, 1, 2));
+			"%s ms (both families every 50 ms); IPv4 alone %.1f "
+			"ms, IPv6 alone %.1f ms (10 ms clock ticks)",
+			fmt_agg(d, sizeof(d), &acpu, 1, 2), fam_cpu[0],
+			fam_cpu[1]);
+		cJSON_AddNumberToObject(o, "daemon_cpu_ms_per_change4",
+					fam_cpu[0]);
+		cJSON_AddNumberToObject(o, "daemon_cpu_ms_per_change6",
+					fam_cpu[1]);
 		cJSON_AddNumberToObject(o, "candidates_per_family", cands);
 		cJSON_AddNumberToObject(o, "seconds", cp->flap_seconds);
 		json_agg(o, "p99_ms", &a99);
@@ -1632,18 +1658,19 @@ enum burst_fig {
 	B_ADD_DCPU, /* the daemon's CPU ms, until it stopped receiving */
 	B_ADD_LAG,  /* ms from ip's exit to the daemon's last event */
 	B_DEL_WALL, /* the same for the withdrawal */
-	B_DEL_CPU,  /* */
-	B_DEL_SYS,  /* */
-	B_DEL_DCPU, /* */
-	B_DEL_LAG,  /* */
+	B_DEL_CPU,  /* its CPU ms */
+	B_DEL_SYS,  /* its system CPU ms */
+	B_DEL_DCPU, /* the daemon's CPU ms */
+	B_DEL_LAG,  /* ms from ip's exit to the last event */
 	B_RSS0,	    /* VmRSS kB before the burst */
 	B_RSS1,	    /* ... with every route */
 	B_RSS2,	    /* ... after the withdrawal */
 	B_ANON0,    /* RssAnon kB, the same three times */
-	B_ANON1,    /* */
-	B_ANON2,    /* */
+	B_ANON1,    /* ... with every route */
+	B_ANON2,    /* ... after the withdrawal */
 	B_EVENTS,   /* netlink events the daemon counted for the adds */
 	B_RESYNCS,  /* resyncs during the trial (add and withdraw) */
+	B_ADD_LOOP, /* loopMaxMicroseconds once the adds are followed */
 	B_LOOP_MAX, /* loopMaxMicroseconds after the trial */
 	B_SLOW,	    /* loopSlowCallbacks added by the trial */
 	B_N
@@ -1678,6 +1705,7 @@ static int burst_trial(struct cp *cp, const char *add, const char *del,
 	f[B_ADD_DCPU] = cpu1 - cpu0;
 	f[B_ADD_LAG] = t_last > t_end ? (t_last - t_end) / 1e6 : 0;
 	f[B_EVENTS] = s1.events - s0.events;
+	f[B_ADD_LOOP] = s1.loop_max;
 	sleep_us(500000);
 	f[B_RSS1] = proc_status_kb(cp->daemon, "VmRSS");
 	f[B_ANON1] = proc_status_kb(cp->daemon, "RssAnon");
@@ -1853,6 +1881,9 @@ static void scale_burst(struct cp *cp, int ifindex, int n4, int n6, int trials,
 		for (int t = 0; t < done; t++)
 			sl[0] += f[t][B_SLOW];
 		loop_row(cp, "route burst", "loop_burst", lm, sl, 1);
+		add_row(cp, "  of which while the routes arrived", NULL,
+			"%s ms",
+			fmt_agg(a, sizeof(a), &g[B_ADD_LOOP], 1e-3, 1));
 	}
 	o = cJSON_AddObjectToObject(cp->raw, "burst");
 	cJSON_AddNumberToObject(o, "routes4", n4);
@@ -1876,6 +1907,7 @@ static void scale_burst(struct cp *cp, int ifindex, int n4, int n6, int trials,
 						      "anon2_kb",
 						      "events",
 						      "resyncs",
+						      "add_loop_max_us",
 						      "loop_max_us",
 						      "slow_callbacks"};
 
