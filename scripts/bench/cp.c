@@ -1531,11 +1531,16 @@ static void scale_flap(struct cp *cp, int ifindex, int cands, int trials,
 			a99.max <= 5   ? "met"
 			: a99.med <= 5 ? "met by the median"
 				       : "missed");
+		/*
+		 * During the trials the daemon also serves the request loop
+		 * (tens of thousands of requests when it is not stalled), so
+		 * only the runs without a client give a change's own cost.
+		 */
 		add_row(cp, "daemon CPU per default-route change", NULL,
-			"%s ms (both families every 50 ms); IPv4 alone %.1f "
-			"ms, IPv6 alone %.1f ms (10 ms clock ticks)",
-			fmt_agg(d, sizeof(d), &acpu, 1, 2), fam_cpu[0],
-			fam_cpu[1]);
+			"IPv4 %.1f ms, IPv6 %.1f ms (no API load; with the "
+			"request loop, both families: %s ms; 10 ms ticks)",
+			fam_cpu[0], fam_cpu[1],
+			fmt_agg(d, sizeof(d), &acpu, 1, 1));
 		cJSON_AddNumberToObject(o, "daemon_cpu_ms_per_change4",
 					fam_cpu[0]);
 		cJSON_AddNumberToObject(o, "daemon_cpu_ms_per_change6",
@@ -1545,7 +1550,7 @@ static void scale_flap(struct cp *cp, int ifindex, int cands, int trials,
 		json_agg(o, "p99_ms", &a99);
 		json_agg(o, "p50_ms", &a50);
 		json_agg(o, "max_ms", &amx);
-		json_agg(o, "daemon_cpu_ms_per_change", &acpu);
+		json_agg(o, "daemon_cpu_ms_per_change_with_api", &acpu);
 		json_agg(o, "requests", &areq);
 		cJSON_AddNumberToObject(o, "no_flap_p99_ms", base_p99);
 		cJSON_AddNumberToObject(o, "no_flap_p50_ms", base_p50);
