@@ -14,6 +14,11 @@
 #                         [--record]         (prepend the results to docs/bench.md)
 #                         [--scale | --no-scale] (the scaling sweep: on but
 #                                            with --quick)
+#                         [--cold6 N] [--flap N] [--burst N4,N6]
+#                         [--no-cp-scale]    (the control plane at scale:
+#                                            IPv6 cold start, API during
+#                                            route flaps, a full table's
+#                                            burst; 0 skips one)
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -37,6 +42,12 @@ cases=kernel,table,fib,generic,bare,table-rpf,kernel-8000,table-8000,kernel6,tab
 changes=2000
 cold=10000,100000
 api_seconds=5
+cold6=100000
+flap=
+burst=
+cp_trials=3
+burst_trials=
+flap_seconds=
 quick=0
 do_dp=1
 do_cp=1
@@ -60,6 +71,10 @@ while [ $# -gt 0 ]; do
 	--fwd-obj) fwd_obj=$2; shift ;;
 	--record) record=1 ;;
 	--scale) scale=1 ;;
+	--cold6) cold6=$2; shift ;;
+	--flap) flap=$2; shift ;;
+	--burst) burst=$2; shift ;;
+	--no-cp-scale) cold6=0 flap=0 burst=0,0 ;;
 	--no-scale) scale=0 ;;
 	-h | --help)
 		sed -n '/^# usage/,/^set/p' "$0" | sed '$d; s/^# \{0,1\}//'
@@ -81,6 +96,15 @@ if [ "$quick" = 1 ]; then
 	changes=1000
 	cold=10000
 	api_seconds=2
+fi
+# The full sizes take minutes: a full table through ip -batch alone is
+# about 1.5 min each way on this machine, so one burst unless --quick.
+if [ "$quick" = 1 ]; then
+	: "${flap:=20000}" "${burst:=100000,20000}" "${burst_trials:=2}"
+	: "${flap_seconds:=2}"
+else
+	: "${flap:=100000}" "${burst:=1000000,200000}" "${burst_trials:=1}"
+	: "${flap_seconds:=3}"
 fi
 if [ "$(nproc)" -le "$cpu" ]; then
 	cpu=0
@@ -214,6 +238,9 @@ if [ "$do_cp" = 1 ]; then
 		"$drv" cp --ns /run/netns/fwd --fwd "$top/build/fwd" \
 			--changes "$changes" --cold "$cold" \
 			--api-seconds "$api_seconds" \
+			--cold6 "$cold6" --flap "$flap" --burst "$burst" \
+			--trials "$cp_trials" --burst-trials "$burst_trials" \
+			--flap-seconds "$flap_seconds" \
 			--json "$out/cp.json" || true
 	fi
 	[ -s "$out/cp.json" ] || echo '{"na":"control-plane driver failed"}' >"$out/cp.json"
