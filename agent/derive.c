@@ -783,26 +783,26 @@ struct derive *derive_new(const struct rtnl_hooks *hooks, char **ifaces,
 	return d;
 
 err_v6:
-	free(d->neighs6.b);
-	free(d->cands6.b);
-	free(d->nhs6.b);
-	free(d->srcrt6.b);
-	free(d->nhs.b);
-	free(d->mtus.b);
-	free(d->blks.b);
-	free(d->addrs6.b);
+	hmap_free(&d->neighs6);
+	hmap_free(&d->cands6);
+	hmap_free(&d->nhs6);
+	hmap_free(&d->srcrt6);
+	hmap_free(&d->nhs);
+	hmap_free(&d->mtus);
+	hmap_free(&d->blks);
+	hmap_free(&d->addrs6);
 err_locals:
-	free(d->locals.b);
+	hmap_free(&d->locals);
 err_addrs:
-	free(d->addrs.b);
+	hmap_free(&d->addrs);
 err_gws:
-	free(d->gws.b);
+	hmap_free(&d->gws);
 err_routes:
-	free(d->routes.b);
+	hmap_free(&d->routes);
 err_neighs:
-	free(d->neighs.b);
+	hmap_free(&d->neighs);
 err_links:
-	free(d->links.b);
+	hmap_free(&d->links);
 err_free:
 	free(d);
 err_out:
@@ -821,20 +821,20 @@ void derive_free(struct derive *d)
 	clear_mirror(d);
 	hmap_for_each(&d->links, i, n, tmp)
 		free(container_of(n, struct link, h));
-	free(d->addrs.b);
-	free(d->addrs6.b);
-	free(d->neighs6.b);
-	free(d->cands6.b);
-	free(d->nhs6.b);
-	free(d->srcrt6.b);
-	free(d->nhs.b);
-	free(d->mtus.b);
-	free(d->blks.b);
-	free(d->locals.b);
-	free(d->links.b);
-	free(d->neighs.b);
-	free(d->routes.b);
-	free(d->gws.b);
+	hmap_free(&d->addrs);
+	hmap_free(&d->addrs6);
+	hmap_free(&d->neighs6);
+	hmap_free(&d->cands6);
+	hmap_free(&d->nhs6);
+	hmap_free(&d->srcrt6);
+	hmap_free(&d->nhs);
+	hmap_free(&d->mtus);
+	hmap_free(&d->blks);
+	hmap_free(&d->locals);
+	hmap_free(&d->links);
+	hmap_free(&d->neighs);
+	hmap_free(&d->routes);
+	hmap_free(&d->gws);
 	free(d->redo);
 	hmap_pool_destroy(&d->neigh_pool);
 	hmap_pool_destroy(&d->neigh6_pool);

@@ -17,12 +17,53 @@ static uint32_t h_hash(uint64_t k)
 	return (uint32_t)k;
 }
 
+/* Old buckets moved per addition while doubling: ~1 us of work. */
+#define HMAP_STEP 64
+
 int hmap_init(struct hmap *t)
 {
+	memset(t, 0, sizeof(*t));
 	t->mask = 63;
-	t->n = 0;
 	t->b = calloc(t->mask + 1, sizeof(*t->b));
 	return t->b ? 0 : -ENOMEM;
+}
+
+void hmap_free(struct hmap *t)
+{
+	free(t->b);
+	free(t->ob);
+	t->b = t->ob = NULL;
+}
+
+/*
+ * Where key hash @h lives: its old bucket while that is not moved yet
+ * (so nodes of one key are always in one chain), else the new one.
+ */
+static struct hmap_node **slot(const struct hmap *t, uint32_t h)
+{
+	if (t->ob && (h & t->omask) >= t->moved)
+		return &t->ob[h & t->omask];
+	return &t->b[h & t->mask];
+}
+
+/* Move up to @max old buckets into the new array; done: drop the old. */
+static void hmap_move(struct hmap *t, uint32_t max)
+{
+	while (t->ob && max--) {
+		struct hmap_node *n = t->ob[t->moved], *next;
+
+		for (; n; n = next) {
+			uint32_t j = h_hash(n->key) & t->mask;
+
+			next = n->next;
+			n->next = t->b[j];
+			t->b[j] = n;
+		}
+		if (++t->moved > t->omask) {
+			free(t->ob);
+			t->ob = NULL;
+		}
+	}
 }
 
 /* Rehash into @nmask + 1 buckets; on allocation failure keep the old. */
@@ -51,19 +92,31 @@ static void hmap_resize(struct hmap *t, uint32_t nmask)
 
 void hmap_add(struct hmap *t, struct hmap_node *n)
 {
-	uint32_t i;
+	struct hmap_node **b;
 
-	if (t->n > t->mask)
-		hmap_resize(t, t->mask * 2 + 1);
-	i = h_hash(n->key) & t->mask;
-	n->next = t->b[i];
-	t->b[i] = n;
+	if (t->ob) {
+		hmap_move(t, HMAP_STEP);
+	} else if (t->n > t->mask && t->mask < UINT32_MAX / 2) {
+		struct hmap_node **nb =
+			calloc((size_t)t->mask * 2 + 2, sizeof(*nb));
+
+		if (nb) { /* the old buckets move a few at a time */
+			t->ob = t->b;
+			t->omask = t->mask;
+			t->moved = 0;
+			t->b = nb;
+			t->mask = t->mask * 2 + 1;
+		}
+	}
+	b = slot(t, h_hash(n->key));
+	n->next = *b;
+	*b = n;
 	t->n++;
 }
 
 struct hmap_node *hmap_find(const struct hmap *t, uint64_t key)
 {
-	struct hmap_node *n = t->b[h_hash(key) & t->mask];
+	struct hmap_node *n = *slot(t, h_hash(key));
 
 	while (n && n->key != key)
 		n = n->next;
@@ -85,13 +138,14 @@ void hmap_fit(struct hmap *t)
 
 	while (nmask < t->n && nmask < UINT32_MAX / 2)
 		nmask = nmask * 2 + 1;
+	hmap_move(t, UINT32_MAX); /* a doubling in progress first */
 	if (nmask < t->mask / 4)
 		hmap_resize(t, nmask);
 }
 
 void hmap_del(struct hmap *t, struct hmap_node *n)
 {
-	struct hmap_node **pp = &t->b[h_hash(n->key) & t->mask];
+	struct hmap_node **pp = slot(t, h_hash(n->key));
 
 	while (*pp && *pp != n)
 		pp = &(*pp)->next;

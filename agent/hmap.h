@@ -9,8 +9,11 @@
  * one prefix, the candidates behind one next hop): hmap_find() returns
  * the first, hmap_next_same() the others; a 64-bit key that is a hash of
  * a longer one (an IPv6 address) is compared in full by the caller.
- * The bucket array doubles at one node per bucket; a failed doubling only
- * leaves longer chains. Not thread-safe; nothing here blocks.
+ * The bucket array doubles at one node per bucket, incrementally: the old
+ * buckets are moved a few at a time by later additions, so no addition
+ * rehashes a million nodes at once (what held the event loop for hundreds
+ * of milliseconds in a full-table burst). A failed doubling only leaves
+ * longer chains. Not thread-safe; nothing here blocks.
  */
 #ifndef HMAP_H
 #define HMAP_H
@@ -30,10 +33,16 @@ struct hmap {
 	struct hmap_node **b;
 	uint32_t mask; /* buckets - 1, a power of two minus one */
 	uint32_t n;    /* nodes */
+	/* While doubling: the old buckets, those from @moved on still used. */
+	struct hmap_node **ob;
+	uint32_t omask, moved;
 };
 
 /* 0 or -ENOMEM. */
 int hmap_init(struct hmap *t);
+/* The buckets only: the nodes are the caller's. */
+void hmap_free(struct hmap *t);
+/* Also moves a few old buckets while doubling: not inside hmap_for_each(). */
 void hmap_add(struct hmap *t, struct hmap_node *n);
 struct hmap_node *hmap_find(const struct hmap *t, uint64_t key);
 /* Next node of the same key after @n. */
@@ -46,10 +55,24 @@ void hmap_del(struct hmap *t, struct hmap_node *n);
  */
 void hmap_fit(struct hmap *t);
 
-/* Every node; safe against deleting the current one. */
-#define hmap_for_each(t, i, n, tmp)                                  \
-	for ((i) = 0; (i) <= (t)->mask; (i)++)                       \
-		for ((n) = (t)->b[i]; (n) && ((tmp) = (n)->next, 1); \
+/* Buckets to walk, old ones included, and the chain at bucket @i. */
+static inline uint32_t hmap_buckets(const struct hmap *t)
+{
+	return t->mask + 1 + (t->ob ? t->omask + 1 : 0);
+}
+
+static inline struct hmap_node *hmap_bucket(const struct hmap *t, uint32_t i)
+{
+	if (i <= t->mask)
+		return t->b[i];
+	i -= t->mask + 1;
+	return t->ob && i >= t->moved ? t->ob[i] : NULL;
+}
+
+/* Every node; safe against deleting the current one (not adding). */
+#define hmap_for_each(t, i, n, tmp)                                          \
+	for ((i) = 0; (i) < hmap_buckets(t); (i)++)                          \
+		for ((n) = hmap_bucket(t, i); (n) && ((tmp) = (n)->next, 1); \
 		     (n) = (tmp))
 
 /*

@@ -81,7 +81,7 @@ static unsigned int refresh_walk(struct derive *d, const struct hmap *t,
 					     const struct refresh_ctx *c),
 				 const struct refresh_ctx *c)
 {
-	uint32_t b, nb = t->mask + 1;
+	uint32_t b, nb = hmap_buckets(t);
 	unsigned int sent = 0, seen = 0;
 
 	if (!d->learn || !nb)
@@ -90,7 +90,7 @@ static unsigned int refresh_walk(struct derive *d, const struct hmap *t,
 	for (b = 0; b < nb && sent < max && seen < 16 * max; b++) {
 		struct hmap_node *h;
 
-		for (h = t->b[(*cursor + b) % nb]; h; h = h->next) {
+		for (h = hmap_bucket(t, (*cursor + b) % nb); h; h = h->next) {
 			seen++;
 			sent += due(d, h, c);
 		}

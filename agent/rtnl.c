@@ -44,8 +44,13 @@
 #define RTNL_REFRESH_MS_DEFAULT 1000
 /* NTF_USE requests per refresh period: bounds the ARP we cause. */
 #define RTNL_REFRESH_MAX 1000
-/* Event buffers read per loop iteration before yielding to others. */
+/*
+ * Event buffers read per loop iteration before yielding to others, and
+ * the time after which no further buffer is begun: a full-table burst
+ * must not hold the API's requests for long.
+ */
 #define RTNL_EV_BATCH 64
+#define RTNL_EV_BUDGET_US 5000
 #define RTNL_DUMP_TRIES 5
 #define RTNL_BUF_SIZE 65536
 
@@ -322,11 +327,12 @@ static void rtnl_ev_drain(struct rtnl *r)
 }
 
 /* Read what the event socket holds (up to @max buffers). */
-static void rtnl_ev_read(struct rtnl *r, int max)
+static void rtnl_ev_read(struct rtnl *r, int max, uint64_t budget_us)
 {
+	uint64_t t0 = loop_now_us();
 	int i;
 
-	for (i = 0; i < max; i++) {
+	for (i = 0; i < max && loop_now_us() - t0 < budget_us; i++) {
 		ssize_t n = mnl_socket_recvfrom(r->ev, r->buf, sizeof(r->buf));
 
 		if (n < 0) {
@@ -358,7 +364,7 @@ static void rtnl_ev_cb(struct loop *loop, int fd, uint32_t events, void *arg)
 	(void)loop;
 	(void)fd;
 	(void)events;
-	rtnl_ev_read(arg, RTNL_EV_BATCH);
+	rtnl_ev_read(arg, RTNL_EV_BATCH, RTNL_EV_BUDGET_US);
 }
 
 /* Replies to NTF_USE requests carry only errors (no NLM_F_ACK). */
@@ -529,7 +535,7 @@ int rtnl_open(struct rtnl **out, struct loop *loop, const struct rtnl_opts *o,
 		goto err_dump;
 	}
 	/* What changed during the dump, before anyone else runs. */
-	rtnl_ev_read(r, 1 << 20);
+	rtnl_ev_read(r, 1 << 20, UINT64_MAX);
 	err = loop_add(loop, mnl_socket_get_fd(r->ev), EPOLLIN, rtnl_ev_cb, r);
 	if (err)
 		goto err_dump;

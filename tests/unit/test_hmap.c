@@ -39,7 +39,7 @@ static void test_several_nodes_per_key_and_deletion(void **state)
 	assert_int_equal(t.n, 2);
 	hmap_del(&t, &a.h); /* not there: nothing */
 	assert_int_equal(t.n, 2);
-	free(t.b);
+	hmap_free(&t);
 }
 
 /* Grown to 10k nodes, back to ten: the buckets shrink, nothing is lost. */
@@ -67,7 +67,44 @@ static void test_fit_after_mass_deletion(void **state)
 	for (i = 0; i < 10; i++)
 		assert_ptr_equal(hmap_find(&t, (uint64_t)i * 0x10001), &o[i].h);
 	assert_null(hmap_find(&t, 10ULL * 0x10001));
-	free(t.b);
+	hmap_free(&t);
+	free(o);
+}
+
+/*
+ * Doubling moves the old buckets a few at a time: meanwhile every node is
+ * found, nodes of one key stay together, a walk sees each node once.
+ */
+static void test_doubling_is_incremental(void **state)
+{
+	struct obj *o = calloc(3000, sizeof(*o));
+	struct hmap t;
+	struct hmap_node *n, *tmp;
+	uint32_t i, walked = 0, same = 0;
+
+	(void)state;
+	assert_non_null(o);
+	assert_int_equal(hmap_init(&t), 0);
+	for (i = 0; i < 3000; i++) {
+		o[i].h.key = i % 1500; /* two nodes a key */
+		o[i].val = (int)i;
+		hmap_add(&t, &o[i].h);
+		if (i == 64) /* the first doubling has begun, not ended */
+			assert_non_null(t.ob);
+		for (n = hmap_find(&t, i % 1500), same = 0; n;
+		     n = hmap_next_same(n))
+			same++;
+		assert_int_equal(same, i < 1500 ? 1 : 2);
+	}
+	hmap_for_each(&t, i, n, tmp) walked++;
+	assert_int_equal(walked, 3000);
+	for (i = 0; i < 3000; i += 2)
+		hmap_del(&t, &o[i].h);
+	assert_int_equal(t.n, 1500);
+	walked = 0;
+	hmap_for_each(&t, i, n, tmp) walked++;
+	assert_int_equal(walked, 1500);
+	hmap_free(&t);
 	free(o);
 }
 
@@ -93,6 +130,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_several_nodes_per_key_and_deletion),
 		cmocka_unit_test(test_fit_after_mass_deletion),
+		cmocka_unit_test(test_doubling_is_incremental),
 		cmocka_unit_test(test_pool_reuses_and_zeroes),
 	};
 
