@@ -29,6 +29,7 @@
 
 #include "api.h"
 #include "daemon.h"
+#include "iface.h"
 #include "localset.h"
 #include "log.h"
 #include "loop.h"
@@ -38,24 +39,6 @@
 #include "table.h"
 #include "util.h"
 #include "xdp.h"
-
-/* Per-interface settings the kernel reads and rtnetlink does not carry. */
-struct if_conf {
-	bool accept_local;     /* net.ipv4.conf.<if>.accept_local */
-	bool force_forwarding; /* net.ipv6.conf.<if>.force_forwarding */
-	uint32_t mtu6;	       /* net.ipv6.conf.<if>.mtu, 0 if unreadable */
-};
-
-/* A managed interface as rtnetlink last described it. */
-struct daemon_iface {
-	uint32_t ifindex;
-	char name[IF_NAMESIZE];
-	uint8_t mac[6];
-	uint16_t flags;	     /* rtnetlink's: FWD_IF_UP, _FORWARDING, _RPF_* */
-	uint32_t mtu;	     /* IPv4: the device's, or a route MTU below it */
-	uint32_t mtu6;	     /* IPv6: the same, before conf.<if>.mtu */
-	struct if_conf conf; /* what only /proc/sys says */
-};
 
 /*
  * How often the settings below are read: netconf does not announce them
@@ -73,19 +56,16 @@ struct daemon {
 	struct api *api;
 	int sfd;	   /* signalfd: SIGTERM, SIGINT, SIGHUP */
 	uint64_t start_us; /* loop_now_us() at start, for uptime */
-	struct daemon_iface ifaces[FWD_MAX_IFACES];
+	struct iface ifaces[FWD_MAX_IFACES];
 	int n_ifaces;
+	struct iface_host host; /* what holds on every interface */
 	struct nft *nft;
-	bool nf_hold;	    /* a netfilter chain could see forwarded IPv4 */
-	bool nf_hold6;	    /* ... IPv6 */
-	bool accept_all;    /* net.ipv4.conf.all.accept_local */
 	int poll_fd;	    /* CONF_POLL_MS timer, -1 if none */
 	uint32_t local_gen; /* fwd_local sync generation */
-	bool local_unknown; /* fwd_local lacks an address of ours */
 	struct localset locals;
 };
 
-static struct daemon_iface *iface_by_index(struct daemon *d, uint32_t ifindex)
+static struct iface *iface_by_index(struct daemon *d, uint32_t ifindex)
 {
 	int i;
 
@@ -95,7 +75,7 @@ static struct daemon_iface *iface_by_index(struct daemon *d, uint32_t ifindex)
 	return NULL;
 }
 
-static struct daemon_iface *iface_by_name(struct daemon *d, const char *name)
+static struct iface *iface_by_name(struct daemon *d, const char *name)
 {
 	int i;
 
@@ -107,65 +87,15 @@ static struct daemon_iface *iface_by_name(struct daemon *d, const char *name)
 
 /* ---- the kernel's policy on each interface ----------------------------- */
 
-/* net.@fam.conf.@name.@key; 0 if it cannot be read (an older kernel). */
-static int read_conf(const char *fam, const char *name, const char *key)
+/* fwd_ifaces for @di: iface.c computes it from everything that holds. */
+static int iface_push(struct daemon *d, const struct iface *di)
 {
-	char path[64 + IF_NAMESIZE];
-	FILE *f;
-	int v = 0;
+	uint32_t mtu, mtu6;
+	uint16_t flags;
 
-	snprintf(path, sizeof(path), "/proc/sys/net/%s/conf/%s/%s", fam, name,
-		 key);
-	f = fopen(path, "re");
-	if (!f)
-		return 0;
-	if (fscanf(f, "%d", &v) != 1)
-		v = 0;
-	fclose(f);
-	return v;
-}
-
-static bool read_accept_local(const char *name)
-{
-	return read_conf("ipv4", name, "accept_local") != 0;
-}
-
-static struct if_conf read_if_conf(const char *name)
-{
-	int mtu6 = read_conf("ipv6", name, "mtu");
-
-	return (struct if_conf){
-		.accept_local = read_accept_local(name),
-		.force_forwarding =
-			read_conf("ipv6", name, "force_forwarding") != 0,
-		.mtu6 = mtu6 > 0 ? (uint32_t)mtu6 : 0,
-	};
-}
-
-/*
- * fwd_ifaces for @di: what rtnetlink said plus what only the daemon knows
- * (accept_local, force_forwarding, the IPv6 MTU, netfilter).
- */
-static int iface_push(struct daemon *d, const struct daemon_iface *di)
-{
-	uint16_t flags = di->flags;
-	uint32_t mtu6 = di->mtu6;
-
-	if (di->conf.accept_local || d->accept_all)
-		flags |= FWD_IF_ACCEPT_LOCAL;
-	if (di->conf.force_forwarding)
-		flags |= FWD_IF_FORWARDING6;
-	if (di->conf.mtu6 && di->conf.mtu6 < mtu6)
-		mtu6 = di->conf.mtu6;
-	if (d->nf_hold && !d->o->bypass_netfilter)
-		flags |= FWD_IF_NF_HOLD;
-	if (d->nf_hold6 && !d->o->bypass_netfilter)
-		flags |= FWD_IF_NF_HOLD6;
-	/* A source of ours could be taken for another's. */
-	if (d->local_unknown)
-		flags |= FWD_IF_LOCAL_UNKNOWN;
-	return xdp_iface_set(d->xdp, di->ifindex, di->name, di->mac, flags,
-			     di->mtu, mtu6);
+	iface_value(di, &d->host, &flags, &mtu, &mtu6);
+	return xdp_iface_set(d->xdp, di->ifindex, di->name, di->mac, flags, mtu,
+			     mtu6);
 }
 
 static void push_all(struct daemon *d)
@@ -183,7 +113,7 @@ static void push_all(struct daemon *d)
 static void conf_poll(struct loop *loop, int fd, uint32_t events, void *arg)
 {
 	struct daemon *d = arg;
-	bool all = read_accept_local("all"), changed = all != d->accept_all;
+	bool all = iface_read_accept_all(), changed = all != d->host.accept_all;
 	int i;
 
 	(void)loop;
@@ -192,26 +122,9 @@ static void conf_poll(struct loop *loop, int fd, uint32_t events, void *arg)
 	if (changed)
 		pr_info("accept_local %s on all interfaces",
 			all ? "on" : "off");
-	d->accept_all = all;
-	for (i = 0; i < d->n_ifaces; i++) {
-		struct daemon_iface *di = &d->ifaces[i];
-		struct if_conf v = read_if_conf(di->name);
-
-		if (v.accept_local == di->conf.accept_local &&
-		    v.force_forwarding == di->conf.force_forwarding &&
-		    v.mtu6 == di->conf.mtu6)
-			continue; /* fields, not bytes: the struct has padding */
-		if (v.accept_local != di->conf.accept_local)
-			pr_info("%s: accept_local %s", di->name,
-				v.accept_local ? "on" : "off");
-		if (v.mtu6 != di->conf.mtu6)
-			pr_info("%s: IPv6 MTU %u", di->name, v.mtu6);
-		if (v.force_forwarding != di->conf.force_forwarding)
-			pr_info("%s: IPv6 force_forwarding %s", di->name,
-				v.force_forwarding ? "on" : "off");
-		di->conf = v;
-		changed = true;
-	}
+	d->host.accept_all = all;
+	for (i = 0; i < d->n_ifaces; i++)
+		changed |= iface_poll(&d->ifaces[i]);
 	if (changed)
 		push_all(d);
 }
@@ -228,11 +141,11 @@ static void on_nft_hold(void *arg, unsigned int hold, const char *why)
 		pr_warn("netfilter: %s could see forwarded packets: every "
 			"packet goes to the kernel until it is gone",
 			why);
-	else if (d->nf_hold || d->nf_hold6)
+	else if (d->host.nf_hold || d->host.nf_hold6)
 		pr_info("netfilter: no chain sees forwarded packets: fast "
 			"path on");
-	d->nf_hold = hold & NFT_HOLD_IPV4;
-	d->nf_hold6 = hold & NFT_HOLD_IPV6;
+	d->host.nf_hold = hold & NFT_HOLD_IPV4;
+	d->host.nf_hold6 = hold & NFT_HOLD_IPV6;
 	push_all(d);
 }
 
@@ -241,7 +154,7 @@ static void on_nft_hold(void *arg, unsigned int hold, const char *why)
 static void on_iface_update(void *arg, const struct rtnl_iface *ri)
 {
 	struct daemon *d = arg;
-	struct daemon_iface *di = iface_by_index(d, ri->ifindex);
+	struct iface *di = iface_by_index(d, ri->ifindex);
 	bool changed;
 	int err;
 
@@ -266,7 +179,7 @@ static void on_iface_update(void *arg, const struct rtnl_iface *ri)
 	di->flags = ri->flags;
 	di->mtu = ri->mtu;
 	di->mtu6 = ri->mtu6;
-	di->conf = read_if_conf(ri->name);
+	di->conf = iface_read_conf(ri->name);
 	err = iface_push(d, di);
 	if (err)
 		pr_err("%s: cannot update the interface maps: %s", ri->name,
@@ -284,7 +197,7 @@ static void on_iface_update(void *arg, const struct rtnl_iface *ri)
 static void on_iface_gone(void *arg, uint32_t ifindex, const char *name)
 {
 	struct daemon *d = arg;
-	struct daemon_iface *di = iface_by_index(d, ifindex);
+	struct iface *di = iface_by_index(d, ifindex);
 
 	pr_info("%s (ifindex %u): gone", name, ifindex);
 	xdp_iface_del(d->xdp, ifindex);
@@ -344,9 +257,9 @@ static void locals_push(struct daemon *d, int err)
 	if (!err)
 		err = localset_flush(&d->locals, local_write, d->xdp);
 	unknown = err || localset_incomplete(&d->locals);
-	if (unknown == d->local_unknown)
+	if (unknown == d->host.local_unknown)
 		return;
-	d->local_unknown = unknown;
+	d->host.local_unknown = unknown;
 	if (err)
 		pr_err("fwd_local: cannot record a local address (%s): packets "
 		       "on interfaces without rp_filter go to the kernel",
@@ -415,7 +328,7 @@ static int op_iface_resolve(void *arg, const char *iface, uint32_t *ifindex,
 			    uint8_t mac[6])
 {
 	struct daemon *d = arg;
-	struct daemon_iface *di;
+	struct iface *di;
 	char *end;
 	unsigned long n;
 
@@ -536,7 +449,7 @@ static int op_stats(void *arg, struct api_stats *out)
 		out->loop_max_us = ls.max_us;
 		out->loop_slow = ls.slow;
 	}
-	out->netfilter_hold = d->nf_hold || d->nf_hold6;
+	out->netfilter_hold = d->host.nf_hold || d->host.nf_hold6;
 	out->netfilter_bypassed = d->o->bypass_netfilter;
 	return 0;
 }
@@ -761,6 +674,7 @@ int daemon_run(const struct daemon_opts *o)
 		table_set_maps(d->table, &v4, &v6);
 	}
 	locals_adopt(d);
+	d->host.bypass_netfilter = o->bypass_netfilter;
 	if (o->bypass_netfilter)
 		pr_warn("--bypass-netfilter: netfilter rules do not apply to "
 			"fast-pathed packets");
@@ -768,7 +682,7 @@ int daemon_run(const struct daemon_opts *o)
 	err = nft_open(&d->nft, d->loop, on_nft_hold, d);
 	if (err)
 		goto err_xdp;
-	d->accept_all = read_accept_local("all");
+	d->host.accept_all = iface_read_accept_all();
 	d->poll_fd = loop_timer_add(d->loop, CONF_POLL_MS, CONF_POLL_MS,
 				    conf_poll, d);
 	if (d->poll_fd < 0) {
