@@ -745,14 +745,45 @@ void derive_stats(const struct derive *d, struct derive_stats *out)
 	out->derivations = d->derivations;
 }
 
+/* Every map of @d: one list for setup and teardown. */
+#define DERIVE_MAPS(d)                                                   \
+	&(d)->links, &(d)->neighs, &(d)->routes, &(d)->gws, &(d)->addrs, \
+		&(d)->locals, &(d)->addrs6, &(d)->neighs6, &(d)->cands6, \
+		&(d)->nhs6, &(d)->srcrt6, &(d)->nhs, &(d)->mtus, &(d)->blks
+
+/* The maps' buckets (a map never set up has none: calloc'ed). */
+static void maps_free(struct derive *d)
+{
+	struct hmap *m[] = {DERIVE_MAPS(d)};
+	size_t i;
+
+	for (i = 0; i < sizeof(m) / sizeof(m[0]); i++)
+		hmap_free(m[i]);
+}
+
+static int maps_init(struct derive *d)
+{
+	struct hmap *m[] = {DERIVE_MAPS(d)};
+	size_t i;
+
+	for (i = 0; i < sizeof(m) / sizeof(m[0]); i++)
+		if (hmap_init(m[i])) {
+			maps_free(d);
+			return -ENOMEM;
+		}
+	return 0;
+}
+
 struct derive *derive_new(const struct rtnl_hooks *hooks, char **ifaces,
 			  int n_ifaces, bool learn)
 {
 	struct derive *d = calloc(1, sizeof(*d));
-	int err = -ENOMEM;
 
-	if (!d)
-		goto err_out;
+	if (!d || maps_init(d)) {
+		free(d);
+		errno = ENOMEM;
+		return NULL;
+	}
 	d->hooks = *hooks;
 	d->ifaces = ifaces;
 	d->n_ifaces = n_ifaces;
@@ -760,54 +791,9 @@ struct derive *derive_new(const struct rtnl_hooks *hooks, char **ifaces,
 	d->neigh_pool.size = sizeof(struct neigh);
 	d->neigh6_pool.size = sizeof(struct neigh6);
 	d->cand6_pool.size = sizeof(struct cand6);
-	if (hmap_init(&d->links))
-		goto err_free;
-	if (hmap_init(&d->neighs))
-		goto err_links;
-	if (hmap_init(&d->routes))
-		goto err_neighs;
-	if (hmap_init(&d->gws))
-		goto err_routes;
-	if (hmap_init(&d->addrs))
-		goto err_gws;
-	if (hmap_init(&d->locals))
-		goto err_addrs;
-	if (hmap_init(&d->addrs6))
-		goto err_locals;
-	if (hmap_init(&d->neighs6) || hmap_init(&d->cands6) ||
-	    hmap_init(&d->nhs6) || hmap_init(&d->srcrt6) ||
-	    hmap_init(&d->nhs) || hmap_init(&d->mtus) || hmap_init(&d->blks))
-		goto err_v6;
 	d->rpf_all = -1;
 	d->fwd6_all = -1;
 	return d;
-
-err_v6:
-	hmap_free(&d->neighs6);
-	hmap_free(&d->cands6);
-	hmap_free(&d->nhs6);
-	hmap_free(&d->srcrt6);
-	hmap_free(&d->nhs);
-	hmap_free(&d->mtus);
-	hmap_free(&d->blks);
-	hmap_free(&d->addrs6);
-err_locals:
-	hmap_free(&d->locals);
-err_addrs:
-	hmap_free(&d->addrs);
-err_gws:
-	hmap_free(&d->gws);
-err_routes:
-	hmap_free(&d->routes);
-err_neighs:
-	hmap_free(&d->neighs);
-err_links:
-	hmap_free(&d->links);
-err_free:
-	free(d);
-err_out:
-	errno = -err;
-	return NULL;
 }
 
 void derive_free(struct derive *d)
@@ -821,20 +807,7 @@ void derive_free(struct derive *d)
 	clear_mirror(d);
 	hmap_for_each(&d->links, i, n, tmp)
 		free(container_of(n, struct link, h));
-	hmap_free(&d->addrs);
-	hmap_free(&d->addrs6);
-	hmap_free(&d->neighs6);
-	hmap_free(&d->cands6);
-	hmap_free(&d->nhs6);
-	hmap_free(&d->srcrt6);
-	hmap_free(&d->nhs);
-	hmap_free(&d->mtus);
-	hmap_free(&d->blks);
-	hmap_free(&d->locals);
-	hmap_free(&d->links);
-	hmap_free(&d->neighs);
-	hmap_free(&d->routes);
-	hmap_free(&d->gws);
+	maps_free(d);
 	free(d->redo);
 	hmap_pool_destroy(&d->neigh_pool);
 	hmap_pool_destroy(&d->neigh6_pool);
