@@ -109,7 +109,7 @@ check "no line is wider than the pane's 100 columns" \
 tm send-keys -t t q
 sleep 0.5
 tm send-keys -t t "echo rc=\$?; stty -a | grep -o -- '-\?icanon' | head -1" Enter
-wait_pane '^rc=' || true
+wait_pane '^-?icanon$' || true # the last line: rc= is on the pane too then
 after=$(pane)
 check "q quits (exit 0) and the terminal is back as it was" \
 	"$(echo "$after" | grep -q '^rc=0$' &&
@@ -132,7 +132,7 @@ check "in 50 columns: no line wider, the pkt/s columns kept" \
 tm send-keys -t t C-c
 sleep 0.5
 tm send-keys -t t clear Enter "echo rc=\$?; stty -a | grep -o -- '-\?icanon' | head -1" Enter
-wait_pane '^rc=' || true
+wait_pane '^-?icanon$' || true # the last line: rc= is on the pane too then
 after=$(pane)
 check "Ctrl-C quits and restores the terminal" \
 	"$(echo "$after" | grep -q '^rc=0$' &&
