@@ -34,6 +34,14 @@ static void value(FILE *f, const char *name, uint64_t v)
 	fprintf(f, "%s %" PRIu64 "\n", name, v);
 }
 
+/* A family of one unlabelled series: its HELP, TYPE and value. */
+static void metric(FILE *f, const char *name, const char *type,
+		   const char *help, uint64_t v)
+{
+	family(f, name, type, help);
+	value(f, name, v);
+}
+
 /*
  * One family's table gauges: fwd_table<@sfx>_entries by source and
  * fwd_hfwd<@sfx>_entries, the names the IPv4 ones always had.
@@ -176,12 +184,10 @@ static void process_metrics(FILE *f)
 		family(f, "process_cpu_seconds_total", "counter",
 		       "Total user and system CPU time spent in seconds.");
 		fprintf(f, "process_cpu_seconds_total %.2f\n", p.cpu_seconds);
-		family(f, "process_resident_memory_bytes", "gauge",
-		       "Resident memory size in bytes.");
-		value(f, "process_resident_memory_bytes", p.resident_bytes);
-		family(f, "process_virtual_memory_bytes", "gauge",
-		       "Virtual memory size in bytes.");
-		value(f, "process_virtual_memory_bytes", p.virtual_bytes);
+		metric(f, "process_resident_memory_bytes", "gauge",
+		       "Resident memory size in bytes.", p.resident_bytes);
+		metric(f, "process_virtual_memory_bytes", "gauge",
+		       "Virtual memory size in bytes.", p.virtual_bytes);
 		family(f, "process_start_time_seconds", "gauge",
 		       "Start time of the process since unix epoch in "
 		       "seconds.");
@@ -190,14 +196,13 @@ static void process_metrics(FILE *f)
 	}
 	fds = open_fds();
 	if (fds >= 0) {
-		family(f, "process_open_fds", "gauge",
-		       "Number of open file descriptors.");
-		value(f, "process_open_fds", (uint64_t)fds);
+		metric(f, "process_open_fds", "gauge",
+		       "Number of open file descriptors.", (uint64_t)fds);
 	}
 	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur != RLIM_INFINITY) {
-		family(f, "process_max_fds", "gauge",
-		       "Maximum number of open file descriptors.");
-		value(f, "process_max_fds", (uint64_t)rl.rlim_cur);
+		metric(f, "process_max_fds", "gauge",
+		       "Maximum number of open file descriptors.",
+		       (uint64_t)rl.rlim_cur);
 	}
 }
 
@@ -311,59 +316,51 @@ int api_metrics_render(const struct api_ops *ops, const struct api_counts *c,
 	table_gauges(f, "", "IPv4", st.learned, st.overrides, st.hfwd_entries);
 	table_gauges(f, "6", "IPv6", st.learned6, st.overrides6,
 		     st.hfwd6_entries);
-	family(f, "fwd_hfwd_max_entries", "gauge",
-	       "Capacity of hfwd, and of hfwd6.");
-	value(f, "fwd_hfwd_max_entries", st.max_entries);
-	family(f, "fwd_hfwd_evictions_total", "counter",
+	metric(f, "fwd_hfwd_max_entries", "gauge",
+	       "Capacity of hfwd, and of hfwd6.", st.max_entries);
+	metric(f, "fwd_hfwd_evictions_total", "counter",
 	       "Learned entries taken out of a full hfwd or hfwd6 to make "
-	       "room for an override.");
-	value(f, "fwd_hfwd_evictions_total", st.evicted);
-	family(f, "fwd_resyncs_total", "counter",
-	       "Full resyncs with the kernel's tables.");
-	value(f, "fwd_resyncs_total", st.resyncs);
-	family(f, "fwd_netlink_events_total", "counter",
-	       "rtnetlink messages applied.");
-	value(f, "fwd_netlink_events_total", st.nl_events);
-	family(f, "fwd_uptime_seconds", "gauge", "Seconds since fwd started.");
-	value(f, "fwd_uptime_seconds", st.uptime_s);
+	       "room for an override.",
+	       st.evicted);
+	metric(f, "fwd_resyncs_total", "counter",
+	       "Full resyncs with the kernel's tables.", st.resyncs);
+	metric(f, "fwd_netlink_events_total", "counter",
+	       "rtnetlink messages applied.", st.nl_events);
+	metric(f, "fwd_uptime_seconds", "gauge", "Seconds since fwd started.",
+	       st.uptime_s);
 	family(f, "fwd_loop_callback_max_seconds", "gauge",
 	       "The event loop's longest callback since start.");
 	fprintf(f, "fwd_loop_callback_max_seconds %.6f\n",
 		st.loop_max_us / 1e6);
-	family(f, "fwd_loop_slow_callbacks_total", "counter",
-	       "Event loop callbacks that ran 20 ms or longer.");
-	value(f, "fwd_loop_slow_callbacks_total", st.loop_slow);
-	family(f, "fwd_netfilter_hold", "gauge",
+	metric(f, "fwd_loop_slow_callbacks_total", "counter",
+	       "Event loop callbacks that ran 20 ms or longer.", st.loop_slow);
+	metric(f, "fwd_netfilter_hold", "gauge",
 	       "1 while a netfilter chain that could see forwarded packets "
-	       "sends them all to the kernel.");
-	value(f, "fwd_netfilter_hold", st.netfilter_hold);
-	family(f, "fwd_netfilter_bypassed", "gauge",
+	       "sends them all to the kernel.",
+	       st.netfilter_hold);
+	metric(f, "fwd_netfilter_bypassed", "gauge",
 	       "1 if --bypass-netfilter skips such chains for fast-pathed "
-	       "packets.");
-	value(f, "fwd_netfilter_bypassed", st.netfilter_bypassed);
+	       "packets.",
+	       st.netfilter_bypassed);
 
-	family(f, "fwd_api_requests_total", "counter",
-	       "HTTP requests answered.");
-	value(f, "fwd_api_requests_total", c->requests);
-	family(f, "fwd_api_errors_total", "counter",
-	       "HTTP requests answered with an error code.");
-	value(f, "fwd_api_errors_total", c->errors);
-	family(f, "fwd_api_updates_total", "counter",
-	       "Override changes acknowledged.");
-	value(f, "fwd_api_updates_total", c->updates);
-	family(f, "fwd_api_flushes_total", "counter",
-	       "Durable writes of the overrides (one per batch of updates).");
-	value(f, "fwd_api_flushes_total", c->flushes);
-	family(f, "fwd_api_flush_errors_total", "counter",
-	       "Durable writes that failed.");
-	value(f, "fwd_api_flush_errors_total", c->flush_errors);
-	family(f, "fwd_api_connections_evicted_total", "counter",
+	metric(f, "fwd_api_requests_total", "counter",
+	       "HTTP requests answered.", c->requests);
+	metric(f, "fwd_api_errors_total", "counter",
+	       "HTTP requests answered with an error code.", c->errors);
+	metric(f, "fwd_api_updates_total", "counter",
+	       "Override changes acknowledged.", c->updates);
+	metric(f, "fwd_api_flushes_total", "counter",
+	       "Durable writes of the overrides (one per batch of updates).",
+	       c->flushes);
+	metric(f, "fwd_api_flush_errors_total", "counter",
+	       "Durable writes that failed.", c->flush_errors);
+	metric(f, "fwd_api_connections_evicted_total", "counter",
 	       "TCP connections closed before a whole request head, to make "
-	       "room for newer ones.");
-	value(f, "fwd_api_connections_evicted_total", c->conns_evicted);
-	family(f, "fwd_api_connections_refused_total", "counter",
-	       "Control socket connections refused: over the per-uid cap.");
-	value(f, "fwd_api_connections_refused_total", c->conns_refused);
+	       "room for newer ones.",
+	       c->conns_evicted);
+	metric(f, "fwd_api_connections_refused_total", "counter",
+	       "Control socket connections refused: over the per-uid cap.",
+	       c->conns_refused);
 
 	latency(f, c);
 	build_info(f);

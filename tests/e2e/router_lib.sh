@@ -13,6 +13,9 @@
 : "${top:?source router_lib.sh with top set}"
 fwd=${FWD_BIN:-$top/build/fwd}
 fwdctl=${FWDCTL_BIN:-$top/build/fwdctl}
+# fwd's default --control (/run is isolate.sh's)
+# shellcheck disable=SC2034 # used by the suites that source this
+sock=/run/fwd/fwd.sock
 bpffs=/sys/fs/bpf
 # shellcheck source=tests/tap.sh
 . "$top/tests/tap.sh"

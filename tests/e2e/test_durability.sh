@@ -17,7 +17,6 @@ router_tools="curl sqlite3"
 # shellcheck source=tests/e2e/router_lib.sh
 . "$top/tests/e2e/router_lib.sh"
 
-sock=/run/fwd/fwd.sock
 router_topology 1500
 
 # up LOG ARGS...: fwd with --state $db, until its API listens.

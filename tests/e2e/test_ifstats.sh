@@ -17,8 +17,6 @@ top=${FWD_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 router_tools="curl"
 # shellcheck source=tests/e2e/router_lib.sh
 . "$top/tests/e2e/router_lib.sh"
-fwdctl=$top/build/fwdctl
-sock=/run/fwd/fwd.sock
 MAC_M3=02:00:00:00:03:01 MAC_P3=02:00:00:00:03:02
 
 router_topology 1500

@@ -16,8 +16,6 @@ router_tools="curl"
 # shellcheck source=tests/e2e/router_lib.sh
 . "$top/tests/e2e/router_lib.sh"
 
-sock=/run/fwd/fwd.sock
-fwdctl=$top/build/fwdctl
 router_topology 1500
 
 # query IP: the QueryForward row of IP, compact JSON

@@ -14,8 +14,6 @@ top=${FWD_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 router_tools="tmux ping"
 # shellcheck source=tests/e2e/router_lib.sh
 . "$top/tests/e2e/router_lib.sh"
-fwdctl=$top/build/fwdctl
-sock=/run/fwd/fwd.sock
 tm() { tmux -S "$tmp/tmux.sock" "$@"; }
 # shellcheck disable=SC2317 # called by the EXIT trap
 top_cleanup() {

@@ -25,7 +25,6 @@ router_tools="promtool curl"
 rules=$top/scripts/pkg/prometheus/fwd.rules.yml
 rtests=$top/scripts/pkg/prometheus/fwd.rules.test.yml
 dash=$top/scripts/pkg/grafana/fwd.json
-sock=/run/fwd/fwd.sock
 
 # check NAME CMD...: one TAP line from a command's status, its output on failure.
 check() {
