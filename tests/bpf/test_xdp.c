@@ -868,8 +868,7 @@ struct frame {
 	int payload;	     /* bytes after the IP header; 0: 32, 64 (IPv6) */
 	const uint8_t *dmac; /* 0: in0's MAC, in6's (IPv6) */
 	int sport, dport;    /* 0: 4242, 5353 */
-	int icmp;	     /* ICMP(v6) message of this type; IPv4: 8 zero
-			       * bytes then the quoted header, 36 bytes */
+	int icmp;	     /* ICMP(v6) type; IPv4 quotes its own header */
 	int proto;	     /* protocol, next header */
 	int label;	     /* IPv6 flow label; 0: 0x12345 */
 	int frag_off;	     /* IPv4 flags and fragment offset; 0: DF */
