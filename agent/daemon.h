@@ -17,6 +17,8 @@
 #define DAEMON_DEFAULT_CONTROL "/run/fwd/fwd.sock"
 #define DAEMON_DEFAULT_BPFFS "/sys/fs/bpf"
 #define DAEMON_DEFAULT_STATE "/var/lib/fwd/fwd.db"
+#define DAEMON_DEFAULT_DEMAND_IDLE 60	/* seconds */
+#define DAEMON_DEFAULT_DEMAND_RATE 4096 /* reports a second per CPU */
 
 struct daemon_opts {
 	char **ifaces; /* --iface, at least one */
@@ -29,6 +31,9 @@ struct daemon_opts {
 	enum xdp_mode mode;	/* --xdp-mode */
 	uint32_t max_entries;	/* --max-entries */
 	bool learn;		/* false: --no-learn */
+	int64_t demand_max;	/* --demand-max, -1: half of max_entries */
+	uint32_t demand_idle;	/* --demand-idle, seconds */
+	uint32_t demand_rate;	/* --demand-rate, a second per CPU */
 	const char *token_file; /* --token-file, NULL: none */
 	bool insecure_listen;	/* --insecure-listen */
 	const char *bpf_object; /* --bpf-object, NULL: search */

@@ -35,6 +35,9 @@ enum {
 	OPT_RCVBUF,
 	OPT_CONTROL,
 	OPT_CONTROL_GROUP,
+	OPT_DEMAND_MAX,
+	OPT_DEMAND_IDLE,
+	OPT_DEMAND_RATE,
 };
 
 /* fwd_opt.where */

@@ -44,6 +44,8 @@
 #define RTNL_REFRESH_MS_DEFAULT 1000
 /* NTF_USE requests per refresh period: bounds the ARP we cause. */
 #define RTNL_REFRESH_MAX 1000
+/* Idle demand destinations evicted per refresh period: map writes. */
+#define RTNL_EXPIRE_MAX 4096
 /*
  * Event buffers read per loop iteration before yielding to others, and
  * the time after which no further buffer is begun: a full-table burst
@@ -306,9 +308,8 @@ static int rtnl_full_sync(struct rtnl *r)
 		"candidates\n",
 		(unsigned long long)(loop_now_us() - t0),
 		(unsigned long long)ds.links, (unsigned long long)ds.routes,
-		(unsigned long long)ds.nexthops,
-		(unsigned long long)ds.neighs, (unsigned long long)ds.neighs6,
-		(unsigned long long)ds.cands6);
+		(unsigned long long)ds.nexthops, (unsigned long long)ds.neighs,
+		(unsigned long long)ds.neighs6, (unsigned long long)ds.cands6);
 	return err;
 }
 
@@ -423,6 +424,17 @@ static void rtnl_refresh_cb(struct loop *loop, int fd, uint32_t events,
 	(void)events;
 	derive_refresh(r->d, rtnl_send_use, r, RTNL_REFRESH_MAX);
 	derive_refresh6(r->d, rtnl_send_use6, r, RTNL_REFRESH_MAX);
+	derive_demand_expire(r->d, loop_now_us() / 1000, RTNL_EXPIRE_MAX);
+}
+
+void rtnl_demand(struct rtnl *r, const struct ip_addr *dst)
+{
+	derive_demand(r->d, dst, loop_now_us() / 1000);
+}
+
+void rtnl_demand_stats(const struct rtnl *r, struct derive_demand_stats *out)
+{
+	derive_demand_stats(r->d, out);
 }
 
 static struct mnl_socket *rtnl_socket(void)
@@ -509,6 +521,7 @@ int rtnl_open(struct rtnl **out, struct loop *loop, const struct rtnl_opts *o,
 		err = -errno;
 		goto err_free;
 	}
+	derive_demand_config(r->d, o->demand_max, o->demand_idle_ms);
 	r->ev = rtnl_socket();
 	if (!r->ev) {
 		err = -errno;

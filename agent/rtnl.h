@@ -72,6 +72,8 @@ struct rtnl_opts {
 	bool learn;	     /* false: --no-learn, interfaces only */
 	int rcvbuf;	     /* socket receive buffer, bytes (0: 8 MiB) */
 	unsigned refresh_ms; /* neighbour liveness period (0: default) */
+	uint32_t demand_max; /* demand destinations at most; 0: none */
+	uint32_t demand_idle_ms; /* ... evicted when not reported this long */
 };
 
 struct rtnl_stats {
@@ -91,6 +93,12 @@ int rtnl_open(struct rtnl **out, struct loop *loop, const struct rtnl_opts *o,
 /* Full resync now (SIGHUP). 0 or -errno. */
 int rtnl_resync(struct rtnl *r);
 void rtnl_stats(const struct rtnl *r, struct rtnl_stats *out);
+
+/* The program reported @dst: a demand destination (derive.h). */
+struct ip_addr;
+void rtnl_demand(struct rtnl *r, const struct ip_addr *dst);
+struct derive_demand_stats;
+void rtnl_demand_stats(const struct rtnl *r, struct derive_demand_stats *out);
 void rtnl_close(struct rtnl *r);
 
 #endif /* RTNL_H */

@@ -476,6 +476,23 @@ static int setup_maps(void)
 	return 0;
 }
 
+/* The report channel as read by the rows that check it (report_expect()). */
+static struct {
+	struct ring_buffer *rb;
+	struct fwd_report last;
+	int n;
+	cpu_set_t cpus; /* the process's, while report rows pin it */
+} rep;
+
+static int rep_record(void *ctx, void *data, size_t len)
+{
+	(void)ctx;
+	assert_int_equal(len, sizeof(rep.last));
+	memcpy(&rep.last, data, sizeof(rep.last));
+	rep.n++;
+	return 0;
+}
+
 static int setup_env(void **state)
 {
 	(void)state;
@@ -497,6 +514,12 @@ static int setup_env(void **state)
 	env.prog_fd = bpf_program__fd(env.skel->progs.xdp_handle_fwd);
 	env.stats_fd = bpf_map__fd(env.skel->maps.fwd_stats);
 	env.ifstats_fd = bpf_map__fd(env.skel->maps.fwd_ifstats);
+	rep.rb = ring_buffer__new(bpf_map__fd(env.skel->maps.fwd_report),
+				  rep_record, NULL, NULL);
+	if (!rep.rb) {
+		setup_fail("ring_buffer__new: %s", strerror(errno));
+		return 0;
+	}
 	env.ncpus = libbpf_num_possible_cpus();
 	if (env.ncpus <= 0) {
 		setup_fail("libbpf_num_possible_cpus: %d", env.ncpus);
@@ -512,6 +535,7 @@ static int teardown_env(void **state)
 	(void)state;
 	if (env.frames)
 		print_message("# %u golden frames checked\n", env.frames);
+	ring_buffer__free(rep.rb);
 	fwd_bpf__destroy(env.skel);
 	return 0;
 }
@@ -921,6 +945,18 @@ static void hop_macs(enum hop h, const uint8_t **dmac, const uint8_t **smac)
 }
 
 /*
+ * Demand learning's report channel (struct fwd_report): what one run must
+ * leave in it, checked against fwd_report and fwd_demand's counters.
+ */
+enum report {
+	REP_UNCHECKED, /* not this row's concern (reports are off) */
+	REP_NONE,      /* nothing sent, no counter moved */
+	REP_SENT,      /* one report of the frame's destination */
+	REP_DUP,       /* suppressed: this CPU reported it just now */
+	REP_LIMITED,   /* held back: over the rate */
+};
+
+/*
  * One golden case. The verdict, counter and next hop are written with
  * PASS(counter) or FWD(counter, hop); the counter is FWD_CNT_<counter>.
  */
@@ -949,6 +985,7 @@ struct golden {
 	 */
 	void (*check)(const struct golden *g, const struct pkt *in,
 		      const struct pkt *out);
+	enum report report; /* what the report channel must show */
 };
 
 #define PASS(c) .verdict = XDP_PASS, .counter = FWD_CNT_##c
@@ -1120,25 +1157,152 @@ static int row_undo(void **state)
 	return err;
 }
 
+/* ---- the report channel ------------------------------------------------ */
+
+/* fwd_demand summed over CPUs; with @set, first every CPU's bounds. */
+static void demand_rw(struct fwd_demand *sum, bool set, __u32 rate, __u32 burst)
+{
+	int ncpu = libbpf_num_possible_cpus(), fd;
+	struct fwd_demand *v = calloc(ncpu, sizeof(*v));
+	__u32 key = 0;
+
+	assert_non_null(v);
+	fd = bpf_map__fd(env.skel->maps.fwd_demand);
+	assert_int_equal(bpf_map_lookup_elem(fd, &key, v), 0);
+	memset(sum, 0, sizeof(*sum));
+	for (int c = 0; c < ncpu; c++) {
+		if (set) { /* a fresh bucket and cache too */
+			memset(&v[c], 0, sizeof(v[c]));
+			v[c].rate = rate;
+			v[c].burst = burst;
+		}
+		sum->reports += v[c].reports;
+		sum->suppressed += v[c].suppressed;
+		sum->limited += v[c].limited;
+		sum->lost += v[c].lost;
+	}
+	if (set)
+		assert_int_equal(bpf_map_update_elem(fd, &key, v, BPF_ANY), 0);
+	free(v);
+}
+
 /*
- * Build, run and check one row (also for the special cases' own rows). A
- * check that needs a "before" too (say, that the run emitted a report:
- * drain the channel first, read it after) belongs here, keyed on a row
- * field, so that the rows only say which outcome they expect.
+ * Reports on, 1000 a second, a burst of 100, on the one CPU the rows run
+ * on (the bucket and the cache are per CPU; test_run runs on the caller's).
+ */
+static void demand_on(void)
+{
+	cpu_set_t one;
+	struct fwd_demand s;
+
+	sched_getaffinity(0, sizeof(rep.cpus), &rep.cpus);
+	CPU_ZERO(&one);
+	CPU_SET(sched_getcpu(), &one);
+	sched_setaffinity(0, sizeof(one), &one);
+	demand_rw(&s, true, 1000, 100);
+}
+
+static void demand_off(void)
+{
+	struct fwd_demand s;
+
+	demand_rw(&s, true, 0, 0);
+	sched_setaffinity(0, sizeof(rep.cpus), &rep.cpus);
+}
+
+/* Run a frame to @dst once, its outcome unchecked (a row's history). */
+static void run_to(const char *dst)
+{
+	static struct pkt in, out;
+	__u32 retval;
+
+	frame_build(&in, &(struct frame){.dst = dst});
+	assert_int_equal(
+		run(&in,
+		    env.ifindex[frame_v6(&(struct frame){.dst = dst}) ? IN6
+								      : IN0],
+		    &out, &retval),
+		0);
+	assert_int_equal(retval, XDP_REDIRECT);
+}
+
+/* Reports on, and this CPU reported 10.9.1.2 a moment ago. */
+static void demand_seen(void)
+{
+	demand_on();
+	run_to("10.9.1.2");
+}
+
+/* Reports on at one a second, its one token spent on 10.9.1.4. */
+static void demand_spent(void)
+{
+	struct fwd_demand s;
+
+	demand_on();
+	demand_rw(&s, true, 1, 1);
+	run_to("10.9.1.4");
+}
+
+/* After @g's run: what the channel and its counters show, as it says. */
+static void report_expect(const struct golden *g, const struct pkt *in,
+			  const struct fwd_demand *b)
+{
+	struct fwd_demand a;
+	int sent = g->report == REP_SENT, dup = g->report == REP_DUP,
+	    lim = g->report == REP_LIMITED;
+
+	rep.n = 0;
+	ring_buffer__consume(rep.rb);
+	demand_rw(&a, false, 0, 0);
+	if (rep.n != sent || a.reports - b->reports != (__u64)sent ||
+	    a.suppressed - b->suppressed != (__u64)dup ||
+	    a.limited - b->limited != (__u64)lim || a.lost != b->lost)
+		fail_msg(
+			"reports %d in the ring, +%llu sent, +%llu suppressed, "
+			"+%llu limited, +%llu lost; want %d/%d/%d/%d",
+			rep.n, a.reports - b->reports,
+			a.suppressed - b->suppressed, a.limited - b->limited,
+			a.lost - b->lost, sent, sent, dup, lim);
+	if (!sent)
+		return;
+	/* the destination: at 24 of an IPv6 header, 16 of an IPv4 one */
+	if (frame_v6(&g->in)) {
+		assert_int_equal(rep.last.family, AF_INET6);
+		assert_memory_equal(rep.last.addr, in->b + ETH_HLEN + 24, 16);
+	} else {
+		assert_int_equal(rep.last.family, AF_INET);
+		assert_memory_equal(rep.last.addr, in->b + ETH_HLEN + 16, 4);
+		assert_memory_equal(rep.last.addr + 4, (uint8_t[12]){0}, 12);
+	}
+	assert_int_equal(rep.last.ifindex,
+			 env.ifindex[frame_v6(&g->in) ? EG6 : EG0]);
+}
+
+/*
+ * Build, run and check one row (also for the special cases' own rows); a
+ * row with a report expectation also drains the channel before its run
+ * and checks it after.
  */
 static void row_run(const struct golden *g)
 {
 	static struct pkt in, want, out;
 	int ifindex = env.ifindex[row_ingress(g)];
+	struct fwd_demand before;
 
 	frame_build(&in, &g->in);
 	want_build(&want, &in, g);
+	if (g->report) {
+		ring_buffer__consume(rep.rb);
+		demand_rw(&before, false, 0, 0);
+	}
 	if (g->wire)
 		expect_on_wire(&in, ifindex, g->wire, g->wire_other, &want,
 			       g->counter, &out);
 	else
 		expect(&in, ifindex, g->verdict, &want, g->counter,
 		       env.ifindex[g->egress], &out);
+	if (g->report)
+		report_expect(g, &in, &before);
 	if (g->check)
 		g->check(g, &in, &out);
 }
@@ -1545,11 +1709,12 @@ static const uint8_t mac_stranger[ETH_ALEN] = {2, 0, 0, 0, 6, 0x81};
 
 static const struct golden eth_rows[] = {
 	{"arp_is_passed", {TBL_HIT, .edit = arp_request},
-	 PASS(PASS_NOT_IPV4)},
+	 PASS(PASS_NOT_IP)},
+	/* in0 has IPv6 off */
 	{"ipv6_ethertype_is_passed", {TBL_HIT, .payload = 40,
 				      .edit = ipv6_ethertype},
-	 PASS(PASS_NOT_IPV4)},
-	{"vlan_tagged_is_passed", {TBL_HIT, .vlan = 5}, PASS(PASS_NOT_IPV4)},
+	 PASS(PASS6_OFF)},
+	{"vlan_tagged_is_passed", {TBL_HIT, .vlan = 5}, PASS(PASS_NOT_IP)},
 	{"broadcast_mac_is_passed", {TBL_HIT, .dmac = mac_bcast},
 	 PASS(PASS_NOT_FOR_US)},
 	{"multicast_mac_is_passed", {TBL_HIT, .dmac = mac_mcast},
@@ -1868,7 +2033,7 @@ static const struct golden ipv6_rows[] = {
 	 FWD(FWD_FIB6, GW6), .out_len = ETH_HLEN + 40 + 8},
 	/* in0 is managed for IPv4 only: as before IPv6 was handled */
 	{"ipv6_without_the_flag_is_the_kernels", {FIB6_GW, .dmac = mac_in0},
-	 .ingress = IN0, PASS(PASS_NOT_IPV4)},
+	 .ingress = IN0, PASS(PASS6_OFF)},
 	{"ipv6_hop_limit_1_is_the_kernels", {FIB6_GW, .ttl = 1},
 	 PASS(PASS6_HOP_LIMIT)},
 	{"ipv6_hop_limit_0_is_the_kernels", {FIB6_GW, .ttl = ZERO},
@@ -2226,6 +2391,34 @@ static void test_ipv6_fib_ecmp_picks_the_kernels_next_hop(void **state)
 	ecmp6_check(2);
 }
 
+/*
+ * The report channel: a destination the fib path forwards is reported
+ * (its address, the egress), once a second per CPU and within the rate;
+ * nothing for a table hit, a destination the fib path passes, or while
+ * the agent reads none (rate 0).
+ */
+#define DEMAND .before = demand_on, .after = demand_off
+/* clang-format off */
+static const struct golden report_rows[] = {
+	{"report_fib_forwarded_destination", {"10.9.1.1"}, FWD(FWD_FIB, GW),
+	 DEMAND, .report = REP_SENT},
+	{"report_fib6_forwarded_destination", {FIB6_GW}, FWD(FWD_FIB6, GW6),
+	 DEMAND, .report = REP_SENT},
+	{"report_once_a_second_per_cpu", {"10.9.1.2"}, FWD(FWD_FIB, GW),
+	 .before = demand_seen, .after = demand_off, .report = REP_DUP},
+	{"report_held_back_over_the_rate", {"10.9.1.3"}, FWD(FWD_FIB, GW),
+	 .before = demand_spent, .after = demand_off, .report = REP_LIMITED},
+	{"report_none_for_a_table_hit", {TBL_HIT}, FWD(FWD_TABLE, TBL), DEMAND,
+	 .report = REP_NONE},
+	{"report_none_for_a_fib_pass", {FIB_NO_NEIGH}, PASS(PASS_FIB_NO_NEIGH),
+	 DEMAND, .report = REP_NONE},
+	{"report_none_for_an_own_source", {"10.9.1.5", .src = EG0_ADDR},
+	 PASS(PASS_OWN_SOURCE), .local = EG0_ADDR, DEMAND, .report = REP_NONE},
+	{"report_none_while_nobody_reads", {"10.9.1.6"}, FWD(FWD_FIB, GW),
+	 .report = REP_NONE},
+};
+/* clang-format on */
+
 /* ---- main ------------------------------------------------------------ */
 
 #define TABLE(t)                 \
@@ -2240,7 +2433,7 @@ static const struct {
 	TABLE(table_rows),	TABLE(header_rows),  TABLE(eth_rows),
 	TABLE(addr_rows),	TABLE(fib_rows),     TABLE(policy_rows),
 	TABLE(wire_rows),	TABLE(frags_rows),   TABLE(ipv6_rows),
-	TABLE(ipv6_table_rows), TABLE(ifstats_rows),
+	TABLE(ipv6_table_rows), TABLE(ifstats_rows), TABLE(report_rows),
 };
 
 static const struct CMUnitTest specials[] = {
