@@ -355,10 +355,10 @@ int main(int argc, char **argv)
 	struct cli c = {
 		.o =
 			{
-				.control = DAEMON_DEFAULT_CONTROL,
+				.control = OPT_DEFAULT_CONTROL,
 				.control_gid = -1,
-				.bpffs = DAEMON_DEFAULT_BPFFS,
-				.state = DAEMON_DEFAULT_STATE,
+				.bpffs = OPT_DEFAULT_BPFFS,
+				.state = OPT_DEFAULT_STATE,
 				.mode = XDP_MODE_AUTO,
 				.max_entries = FWD_DEFAULT_MAX_ENTRIES,
 				.learn = true,

@@ -5,7 +5,6 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "daemon.h"
 #include "options.h"
 #include "xdp.h"
 
@@ -25,7 +24,7 @@
 	  OPT_ANYWHERE,                                                        \
 	  "serve the API on this Unix socket, mode 0660 in a 0750 directory "  \
 	  "(default %s)",                                                      \
-	  DAEMON_DEFAULT_CONTROL)                                              \
+	  OPT_DEFAULT_CONTROL)                                                 \
 	X("control-group", OPT_CONTROL_GROUP, required_argument, "GROUP", 0,   \
 	  0, OPT_ANYWHERE,                                                     \
 	  "the control socket's group, a name or a number (default: fwd's)",   \
@@ -42,10 +41,9 @@
 	X("insecure-listen", OPT_INSECURE_LISTEN, no_argument, NULL, 0, 0,     \
 	  OPT_ANYWHERE, "allow --listen without --token-file", NULL)           \
 	X("bpffs", OPT_BPFFS, required_argument, "DIR", 0, 0, OPT_ANYWHERE,    \
-	  "where the maps are pinned (default %s)", DAEMON_DEFAULT_BPFFS)      \
+	  "where the maps are pinned (default %s)", OPT_DEFAULT_BPFFS)         \
 	X("state", OPT_STATE, required_argument, "FILE", 0, 0, OPT_ANYWHERE,   \
-	  "the SQLite database of overrides (default %s)",                     \
-	  DAEMON_DEFAULT_STATE)                                                \
+	  "the SQLite database of overrides (default %s)", OPT_DEFAULT_STATE)  \
 	X("xdp-mode", OPT_XDP_MODE, required_argument, "MODE", 0, 0,           \
 	  OPT_ANYWHERE,                                                        \
 	  "auto (native, falling back to generic), native (driver mode only) " \
