@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# fwd - XDP fast-path IPv4 forwarder. Everything is built in build/.
+# fwd - XDP fast-path IPv4 and IPv6 forwarder. Everything is built in build/.
 # `make V=1` shows the full commands. Modules add their own rules in
 # <dir>/*.mk fragments (included before the rules); this file holds what all
 # share: flags, the BPF object and skeleton, libfwd.a, fwd, fwdctl, tests.
@@ -14,11 +14,34 @@ VERSION := $(shell cat VERSION)
 
 ARCH_INC := -I/usr/include/$(shell $(CC) -dumpmachine)
 BPF_CFLAGS := -O2 -g -target bpf -Wall -Wextra -Werror $(ARCH_INC) -Ikern
+
+# The libraries, as pkg-config modules (the names Debian's -dev packages
+# ship .pc files under), each with the flag to link it by when its .pc is
+# missing. The flags come from here only: fragments use these variables.
+# scripts/deps.sh --check reads LIBBPF_MIN from this line. libbpf 1.0:
+# fwd takes bpf_object__open_file()'s failure as NULL and errno, which 0.x
+# only does in strict mode; the newest calls it makes are 0.8's
+# (bpf_map__lookup_elem() and its kin).
+LIBBPF_MIN := 1.0.0
+FWD_PKGS := libbpf:-lbpf zlib:-lz libmnl:-lmnl libcjson:-lcjson \
+	    libmicrohttpd:-lmicrohttpd libsystemd:-lsystemd sqlite3:-lsqlite3
+# $(call pkg_flags,--cflags|--libs,MODULE:FALLBACK ...): one pkg-config
+# call for all; if it fails, module by module, FALLBACK for a missing one.
+pkg_flags = $(or $(shell pkg-config $(1) $(foreach d,$(2),$(firstword \
+	$(subst :, ,$(d)))) 2>/dev/null),$(foreach d,$(2),$(or $(shell \
+	pkg-config $(1) $(firstword $(subst :, ,$(d))) 2>/dev/null),$(if \
+	$(filter --libs,$(1)),$(word 2,$(subst :, ,$(d)))))))
+LDLIBS := $(call pkg_flags,--libs,$(FWD_PKGS))
+CURL_LIBS := $(call pkg_flags,--libs,libcurl:-lcurl)
+TEST_LDLIBS := $(LDLIBS) $(call pkg_flags,--libs,cmocka:-lcmocka)
+CJSON_LIBS := $(call pkg_flags,--libs,libcjson:-lcjson)
+ZLIB_LIBS := $(call pkg_flags,--libs,zlib:-lz)
+BENCH_LIBS := $(call pkg_flags,--libs,libbpf:-lbpf libmnl:-lmnl libcjson:-lcjson) -lm
+PKG_CFLAGS := $(call pkg_flags,--cflags,$(FWD_PKGS) libcurl:)
+
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE \
-	  -DFWD_VERSION='"$(VERSION)"' -I$(OUTPUT) -Ikern -Iagent -Iapi
-LDLIBS := -lbpf -lelf -lz -lmnl -lcjson -lmicrohttpd -lsystemd -lsqlite3
-TEST_LDLIBS := $(LDLIBS) -lcmocka
+	  -DFWD_VERSION='"$(VERSION)"' -I$(OUTPUT) -Ikern -Iagent -Iapi $(PKG_CFLAGS)
 
 ifeq ($(V),1)
 	Q =
@@ -91,7 +114,7 @@ $(OUTPUT)/fwd: $(OBJ)/agent/main.o $(OUTPUT)/libfwd.a
 
 $(OUTPUT)/fwdctl: $(OBJ)/api/fwdctl.o $(OUTPUT)/libfwd.a
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -lcurl -o $@
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) $(CURL_LIBS) -o $@
 
 $(OUTPUT)/tests/%: tests/%.c $(OUTPUT)/libfwd.a
 	$(call msg,TEST-CC,$@)
