@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * daemon.h - the running daemon: wires the loop, the XDP object, the
- * table, rtnetlink and the HTTP API together, and owns signals.
+ * table and its store, rtnetlink, the netfilter watcher and the HTTP API
+ * together, and owns signals.
  *
  * main() turns the command line into daemon_opts (options.h) and calls
  * daemon_run(); everything else happens inside the one event loop.
