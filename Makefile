@@ -85,8 +85,12 @@ include $(sort $(wildcard kern/*.mk agent/*.mk api/*.mk scripts/*.mk scripts/*/*
 
 all: $(OUTPUT)/fwd.bpf.o $(OUTPUT)/fwd.skel.h $(PROGS)
 
+# After installing the build group, the check: a distribution's libbpf
+# may be older than LIBBPF_MIN, which apt-get cannot mend.
+DEPS_GROUPS := $(or $(GROUPS),build test bench lint pkg)
 deps:
-	$(Q)scripts/deps.sh $(or $(GROUPS),build test bench lint pkg)
+	$(Q)scripts/deps.sh $(DEPS_GROUPS)
+	$(if $(filter build,$(DEPS_GROUPS)),$(Q)scripts/deps.sh --check)
 
 $(OUTPUT) $(OBJ) $(OUTPUT)/tests/unit $(OUTPUT)/tests/bpf:
 	$(Q)mkdir -p $@

@@ -46,8 +46,11 @@ check() {
 			cc -E -P -x c - 2>/dev/null | tail -n1 | tr -d ' ') || v=
 		[ "$(printf '%s\n' "$min" "$v" | sort -V | head -n1)" = "$min" ] && v=
 	fi
-	[ -z "$v" ] || missing+=("libbpf >= $min (found $v)")
-	report "${missing[@]}"
+	report "${missing[@]}" || return
+	[ -z "$v" ] && return
+	echo "deps: libbpf $v is older than $min, which fwd needs;" \
+		"install a newer libbpf-dev" >&2
+	return 1
 }
 
 report() {
