@@ -4,8 +4,9 @@
  *
  * It implements what the modules ask of the rest of the daemon: the
  * rtnetlink hooks (interfaces into the XDP maps, learned entries into the
- * table) and the API operations (overrides, queries, stats). No module
- * calls another directly; all of them meet here, in one thread.
+ * table) and the API operations (overrides, queries, stats). The learning
+ * core and the API never reach the table or a map themselves: they meet
+ * here, in one thread.
  *
  * Start order is chosen for traffic, not convenience: the state file is
  * read before anything touches XDP (a bad file costs nothing), the program

@@ -370,16 +370,16 @@ int main(int argc, char **argv)
 	struct cli c = {
 		.o =
 			{
-				.control = DAEMON_DEFAULT_CONTROL,
+				.control = OPT_DEFAULT_CONTROL,
 				.control_gid = -1,
-				.bpffs = DAEMON_DEFAULT_BPFFS,
-				.state = DAEMON_DEFAULT_STATE,
+				.bpffs = OPT_DEFAULT_BPFFS,
+				.state = OPT_DEFAULT_STATE,
 				.mode = XDP_MODE_AUTO,
 				.max_entries = FWD_DEFAULT_MAX_ENTRIES,
 				.learn = true,
 				.demand_max = -1,
-				.demand_idle = DAEMON_DEFAULT_DEMAND_IDLE,
-				.demand_rate = DAEMON_DEFAULT_DEMAND_RATE,
+				.demand_idle = OPT_DEFAULT_DEMAND_IDLE,
+				.demand_rate = OPT_DEFAULT_DEMAND_RATE,
 			},
 	};
 	struct cfg_args file = {};

@@ -10,16 +10,12 @@
  * events follow it in order. If the event socket overruns (ENOBUFS) some
  * change is lost for good, so the only safe answer is a full resync.
  *
- * Liveness: traffic that XDP forwards never confirms a neighbour to the
- * kernel, which leaves it in STALE forever and would keep a host that
- * silently changed its MAC black-holed. Every refresh period we send
- * RTM_NEWNEIGH with NTF_USE for the STALE neighbours behind learned
- * entries, as if the kernel itself had used them: STALE -> DELAY -> PROBE,
- * unicast ARP to the known MAC; an answer makes it REACHABLE again, no
- * answer makes it FAILED and the entry goes (the kernel then resolves the
- * host afresh on the next packet). Cilium did the same before kernel-
- * managed neighbours (NTF_EXT_MANAGED); we do not create managed entries
- * because they would outlive fwd as kernel state nobody asked for.
+ * Liveness (docs/design.md, "Liveness of fast-pathed neighbours"): every
+ * refresh period the learning core names the STALE neighbours behind
+ * learned entries (refresh.c) and each gets an RTM_NEWNEIGH with NTF_USE
+ * on the request socket, as if the kernel itself had used it: an answer
+ * to the probe makes it REACHABLE again, none makes it FAILED and the
+ * entry goes.
  */
 #include <errno.h>
 #include <libmnl/libmnl.h>

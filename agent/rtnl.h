@@ -2,11 +2,13 @@
 /*
  * rtnl.h - keeps the learned part of the table true to the kernel.
  *
- * Subscribes to rtnetlink (links, IPv4 addresses and routes, neighbours,
- * IPv4 netconf), dumps, then follows events; on ENOBUFS or SIGHUP it does a
- * full resync. It mirrors what it needs and derives learned entries by the
- * rule (docs/design.md); it tells the rest of the daemon through hooks, so
- * it never touches a BPF map itself and unit tests can drive it.
+ * Subscribes to rtnetlink (links, addresses, routes, rules and netconf of
+ * both families, neighbours, nexthop objects), dumps, then follows events;
+ * on ENOBUFS or SIGHUP it does a full resync. The messages go through the
+ * parsers (nl.h) to the learning core (derive.h), which keeps the mirror
+ * and derives the learned entries; what they are reaches the rest of the
+ * daemon through the hooks below, so nothing here touches a BPF map and
+ * unit tests can drive it.
  */
 #ifndef RTNL_H
 #define RTNL_H

@@ -5,7 +5,7 @@
  *
  * The API never touches a map or the table directly: it calls api_ops,
  * which the daemon implements (and tests and the fuzzer fake). Addresses
- * are IPv4 in network byte order.
+ * are struct ip_addr (agent/addr.h), either family, network byte order.
  */
 #ifndef API_H
 #define API_H

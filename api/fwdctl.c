@@ -2,8 +2,9 @@
 /*
  * fwdctl.c - command-line client of fwd's HTTP JSON API.
  *
- * Each command is one POST / with the original's action; the reply is
- * shown as an aligned table, or as it came with --json. Any error (no
+ * Each command is a POST / with the original's action (top: one per
+ * interval; verify: one, then the kernel's answers, see verify.h); the
+ * reply is shown as an aligned table, or as it came with --json. Any error (no
  * connection, an error code from the server, no such entry) exits with
  * status 1 and the server's message; usage errors exit with 2.
  */

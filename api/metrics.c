@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * metrics.c - see metrics.h. Counters end in _total, as Prometheus'
- * naming rules want; one label, outcome, whose values are
- * fwd_counter_names[], the same names QueryStats uses. IPv6 outcomes have
+ * naming rules want; the data path's are labelled by outcome, whose values
+ * are fwd_counter_names[], the same names QueryStats uses (per interface,
+ * also by interface and direction). IPv6 outcomes have
  * names of their own (fwd_fib6, pass6_*): several outcomes (pass_truncated,
  * pass_not_for_us, pass_netfilter ...) are counted for both families as
  * one, which a family label could not say, and the IPv4 series keep the

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * pkt.h - build golden Ethernet/IPv4 frames for the XDP tests.
+ * pkt.h - build golden Ethernet/IPv4 and IPv6 frames for the XDP tests.
  *
  * The tests state every frame they feed the program and every frame they
  * expect back, so the builders here stay dumb: they lay bytes out in wire
