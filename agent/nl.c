@@ -216,8 +216,7 @@ static int nl_route_mtu(const struct nlattr *nest, uint32_t *mtu)
 {
 	const struct nlattr *a;
 
-	mnl_attr_for_each_nested(a, nest)
-	{
+	mnl_attr_for_each_nested (a, nest) {
 		if (mnl_attr_get_type(a) != RTAX_MTU)
 			continue;
 		if (mnl_attr_validate(a, MNL_TYPE_U32) < 0)

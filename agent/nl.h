@@ -93,15 +93,15 @@ struct nl_route {
 
 /* RTM_NEWNEXTHOP / RTM_DELNEXTHOP */
 struct nl_nexthop {
-	uint32_t id;	   /* NHA_ID */
-	uint8_t family;	   /* AF_INET, AF_INET6; AF_UNSPEC: group, blackhole */
-	uint32_t flags;	   /* RTNH_F_* (DEAD, LINKDOWN, ONLINK) */
-	uint32_t oif;	   /* NHA_OIF, 0 if absent */
-	bool has_gw;	   /* NHA_GATEWAY given */
-	uint8_t gw[16];	   /* its 4 (AF_INET) or 16 bytes */
-	bool blackhole;	   /* NHA_BLACKHOLE */
-	bool group;	   /* NHA_GROUP: several next hops, the kernel hashes */
-	uint16_t n_group;  /* members in NHA_GROUP */
+	uint32_t id;	  /* NHA_ID */
+	uint8_t family;	  /* AF_INET, AF_INET6; AF_UNSPEC: group, blackhole */
+	uint32_t flags;	  /* RTNH_F_* (DEAD, LINKDOWN, ONLINK) */
+	uint32_t oif;	  /* NHA_OIF, 0 if absent */
+	bool has_gw;	  /* NHA_GATEWAY given */
+	uint8_t gw[16];	  /* its 4 (AF_INET) or 16 bytes */
+	bool blackhole;	  /* NHA_BLACKHOLE */
+	bool group;	  /* NHA_GROUP: several next hops, the kernel hashes */
+	uint16_t n_group; /* members in NHA_GROUP */
 	/*
 	 * Not one (gateway, oif) pair we could copy into hfwd: a lightweight
 	 * tunnel (NHA_ENCAP), a bridge FDB next hop (NHA_FDB).

@@ -58,22 +58,22 @@
 	  "learn nothing from the kernel: overrides and the fib fallback "     \
 	  "only",                                                              \
 	  NULL)                                                                \
-	X("demand-max", OPT_DEMAND_MAX, required_argument, "N", 0,            \
+	X("demand-max", OPT_DEMAND_MAX, required_argument, "N", 0,             \
 	  OPT_MAX_ENTRIES_LIMIT, OPT_ANYWHERE,                                 \
 	  "destinations learned on demand (the fib path forwarded them, "      \
-	  "their route is a prefix via a gateway) at most, both families; "  \
+	  "their route is a prefix via a gateway) at most, both families; "    \
 	  "0: none (default: half of --max-entries)",                          \
 	  NULL)                                                                \
 	X("demand-idle", OPT_DEMAND_IDLE, required_argument, "SECONDS", 1,     \
 	  86400, OPT_ANYWHERE,                                                 \
 	  "a destination learned on demand is evicted this long after its "    \
 	  "last report; busy ones are learned again (default %s)",             \
-	  STR(OPT_DEFAULT_DEMAND_IDLE))                                     \
+	  STR(OPT_DEFAULT_DEMAND_IDLE))                                        \
 	X("demand-rate", OPT_DEMAND_RATE, required_argument, "N", 0, 1000000,  \
 	  OPT_ANYWHERE,                                                        \
 	  "reports of new destinations a second per CPU at most; 0: none "     \
 	  "(default %s)",                                                      \
-	  STR(OPT_DEFAULT_DEMAND_RATE))                                     \
+	  STR(OPT_DEFAULT_DEMAND_RATE))                                        \
 	X("bpf-object", OPT_BPF_OBJECT, required_argument, "FILE", 0, 0,       \
 	  OPT_ANYWHERE,                                                        \
 	  "the XDP object to load (default: " XDP_OBJECT_NAME " next to the "  \

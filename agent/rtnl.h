@@ -71,10 +71,10 @@ struct rtnl_hooks {
 struct rtnl_opts {
 	char **ifaces; /* managed interface names */
 	int n_ifaces;
-	bool learn;	     /* false: --no-learn, interfaces only */
-	int rcvbuf;	     /* socket receive buffer, bytes (0: 8 MiB) */
-	unsigned refresh_ms; /* neighbour liveness period (0: default) */
-	uint32_t demand_max; /* demand destinations at most; 0: none */
+	bool learn;		 /* false: --no-learn, interfaces only */
+	int rcvbuf;		 /* socket receive buffer, bytes (0: 8 MiB) */
+	unsigned refresh_ms;	 /* neighbour liveness period (0: default) */
+	uint32_t demand_max;	 /* demand destinations at most; 0: none */
 	uint32_t demand_idle_ms; /* ... evicted when not reported this long */
 };
 

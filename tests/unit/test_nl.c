@@ -203,9 +203,9 @@ static void test_route_mtu_metric(void **state)
 			 0);
 	assert_int_equal(r.dst, ip("10.6.0.0"));
 	assert_int_equal(r.mtu, 1300);
-	assert_int_equal(nl_parse_route(fx_route_host_gw,
-					sizeof(fx_route_host_gw), &r),
-			 0);
+	assert_int_equal(
+		nl_parse_route(fx_route_host_gw, sizeof(fx_route_host_gw), &r),
+		0);
 	assert_int_equal(r.mtu, 0);
 }
 
@@ -214,9 +214,8 @@ static void test_route_through_a_nexthop_object(void **state)
 	struct nl_route r;
 
 	(void)state;
-	assert_int_equal(nl_parse_route(fx_route_nhid, sizeof(fx_route_nhid),
-					&r),
-			 0);
+	assert_int_equal(
+		nl_parse_route(fx_route_nhid, sizeof(fx_route_nhid), &r), 0);
 	assert_int_equal(r.dst, ip("10.5.0.0"));
 	assert_int_equal(r.nhid, 5);
 	assert_false(r.complex);
@@ -251,9 +250,9 @@ static void test_nexthop_objects(void **state)
 			 0);
 	assert_int_equal(nh.id, 8);
 	assert_true(nh.blackhole);
-	assert_int_equal(nl_parse_nexthop(fx_nexthop_del,
-					  sizeof(fx_nexthop_del), &nh),
-			 0);
+	assert_int_equal(
+		nl_parse_nexthop(fx_nexthop_del, sizeof(fx_nexthop_del), &nh),
+		0);
 	assert_int_equal(nh.id, 8);
 	/* truncated anywhere: refused */
 	for (size_t n = 0; n < sizeof(fx_nexthop_single); n++)
