@@ -22,11 +22,6 @@ bpffs=/sys/fs/bpf
 # shellcheck source=tests/e2e/frame_lib.sh
 . "$top/tests/e2e/frame_lib.sh"
 
-skip_all() {
-	echo "1..0 # SKIP $1"
-	exit 0
-}
-
 [ "$(id -u)" -eq 0 ] || skip_all "needs root"
 [ -x "$fwd" ] || skip_all "build/fwd not built"
 for t in ip bpftool jq ${router_tools:-}; do
@@ -109,22 +104,25 @@ router_ipv6() {
 	sysctl -qw net.ipv6.conf.all.forwarding=1
 }
 
-# start_fwd LOG ARGS...: fwd on m1 and m2 until synced (0), or 1 if it
-# exited first (pid then empty). FWD_STATE: its --state (default
-# $tmp/fwd.db); FWD_READY: the log line to wait for (default "synced";
-# "ready in" once the API listens too).
+# start_fwd LOG ARGS...: fwd on $FWD_IFACES (default m1 m2) until synced
+# (0), or 1 if it exited first (pid then empty). FWD_STATE: its --state
+# (default $tmp/fwd.db); FWD_READY: the log line to wait for (default
+# "synced"; "ready in" once the API listens too).
 start_fwd() {
-	local log=$1 i
+	local log=$1 i ifc
+	local -a ifaces=()
 	shift
 	tap_log=$log
-	"$fwd" --iface m1 --iface m2 --bpffs $bpffs \
+	for ifc in ${FWD_IFACES:-m1 m2}; do ifaces+=(--iface "$ifc"); done
+	"$fwd" "${ifaces[@]}" --bpffs $bpffs \
 		--state "${FWD_STATE:-$tmp/fwd.db}" -v "$@" >"$log" 2>&1 &
 	pid=$!
-	for ((i = 0; i < 250; i++)); do
+	for ((i = 0; i < 500; i++)); do # 10 s: a loaded machine
 		grep -q "${FWD_READY:-synced}" "$log" && return 0
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.02
 	done
+	kill "$pid" 2>/dev/null || true # not ready in time: not left running
 	wait "$pid" 2>/dev/null || true
 	pid=
 	return 1
