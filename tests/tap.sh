@@ -87,6 +87,15 @@ skip_all() {
 	exit 0
 }
 
+# tap_bail NAME [DIAG...]: a failure nothing after it can run past (the
+# fixture did not come up): not_ok, "Bail out!", the plan, exit 1.
+tap_bail() {
+	not_ok "$@"
+	echo "Bail out! $1"
+	tap_plan
+	exit 1
+}
+
 # tap_plan: the plan, for suites that count their tests as they go.
 tap_plan() {
 	echo "1..$tap_n"

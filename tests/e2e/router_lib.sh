@@ -296,6 +296,13 @@ ns_ref() {
 	if [ "$1" = r ]; then echo $$; else echo "$1"; fi
 }
 
+# send_udp NS DST COUNT: COUNT one-way UDP datagrams from namespace NS to
+# DST, port 9 (bash's /dev/udp: no tool in the namespace needed).
+send_udp() {
+	ip netns exec "$1" bash -c "for ((i = 0; i < $3; i++)); do
+		echo -n fwd >/dev/udp/$2/9; done" 2>/dev/null
+}
+
 # udp_flows NS N DST...: from namespace NS, N UDP flows to each DST (IPv4
 # or IPv6), one datagram each, flow i from port 40001+i to port 5001+i
 # (unconnected sockets, perl's core Socket): the same datagrams, flow by

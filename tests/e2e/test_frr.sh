@@ -476,11 +476,6 @@ else
 	not_ok "U1's addresses learned" "hfwd $(map_value hfwd 10.11.0.2)" \
 		"hfwd6 $(map_value hfwd6 2001:db8:11::2)" "want $want"
 fi
-# send_udp DST N: N datagrams from C to DST port 9.
-send_udp() {
-	ip netns exec c bash -c "for ((i = 0; i < $2; i++)); do
-		echo -n fwd >/dev/udp/$1/9; done" 2>/dev/null
-}
 for dst in 10.9.0.200 2001:db8:9::200; do
 	map=hfwd c_fib=fwd_fib c_tab=fwd_table fam=4
 	case $dst in *:*) map=hfwd6 c_fib=fwd_fib6 c_tab=fwd_table6 fam=6 ;; esac
@@ -494,7 +489,7 @@ for dst in 10.9.0.200 2001:db8:9::200; do
 	fi
 	read -r b4 b6 < <(noports | paste -sd' ')
 	f0=$(cnt $c_fib) t0=$(cnt $c_tab)
-	send_udp $dst 10
+	send_udp c $dst 10
 	sleep 0.2
 	read -r a4 a6 < <(noports | paste -sd' ')
 	df=$(($(cnt $c_fib) - f0)) dt=$(($(cnt $c_tab) - t0))
