@@ -9,26 +9,32 @@
 # A suite is a list of test functions, test_<behaviour>, that run_tests
 # runs in the order they are written, then prints the plan it counted:
 #
-#   . "$top/tests/e2e/router_lib.sh"        # sources this file
-#   router_topology                          # a fixture all tests share
-#   setup() { start_fwd "$tmp/fwd.log"; }    # optional: before each test
-#   teardown() { stop_fwd; }                 # optional: after each test
+#   . "$top/tests/e2e/router_lib.sh"         # sources this file
+#   router_topology                           # a fixture all tests share
+#   setup() { start_fwd "$tmp/fwd.log"; }     # optional: before each test
+#   teardown() { stop_fwd; }                  # optional: after each test
 #
-#   test_ttl_one_is_passed_to_kernel() {     # no TAP line of its own:
-#       send_ttl1 && [ "$(cnt pass_ttl)" = 1 ]   # its status is the check
+#   test_ttl_one_is_passed_to_the_kernel() {  # one check, named after
+#       send_ttl_1 || return 1                # the test: its status
+#       echo "pass_ttl $(cnt pass_ttl)"       # shown if it fails
+#       [ "$(cnt pass_ttl)" = 1 ]
 #   }
-#   test_egress_frame() {                    # or several named checks
+#   test_egress_frame_is_rewritten() {        # or named checks of its own
 #       check "MACs rewritten" [ "$(f_smac "$f")" = "$MAC_M2" ]
 #       check "TTL 63" [ "$(f_ttl "$f")" = 63 ]
 #   }
-#   run_tests                                # last line: the exit status
+#   run_tests                                 # last line: the exit status
 #
 # A test runs as the condition of an `if`: errexit is off inside it, so
 # chain its steps with && (or `|| return 1`). A test that prints no TAP
-# line becomes one, named after the function without "test_"; one that
-# prints lines (ok, not_ok, check, tap_skip) and then returns non-zero
-# adds a failure "NAME: ended with status N". setup's failure fails the
-# test without running it; teardown runs after every test that set up.
+# line becomes one, named after the function without "test_", and what it
+# printed is its failure's diagnostics; one that prints lines (ok, not_ok,
+# check, tap_skip) and then returns non-zero adds a failure "NAME: ended
+# with status N". setup's failure fails the test without running it;
+# teardown runs after every test that set up. tap_bail ends the suite
+# where nothing after a failure can run (its fixture did not come up).
+# Per-test setup/teardown where a fresh state is cheap; otherwise a
+# fixture made before run_tests and shared, said so in the suite's header.
 
 tap_n=0      # TAP lines printed so far
 tap_failed=0 # of which "not ok"
@@ -64,14 +70,33 @@ not_ok() {
 # command and the start of what it printed are the diagnostics. CMD runs
 # in this shell (it may start or stop a daemon), its output in a file.
 check() {
-	local name=$1 out=${TMPDIR:-/tmp}/tap_check.$$
+	local tap_name=$1 tap_out=${tmp:-${TMPDIR:-/tmp}}/tap_check.$$
 	shift
-	if "$@" >"$out" 2>&1; then
+	if "$@" >"$tap_out" 2>&1; then
+		ok "$tap_name"
+	elif [ -s "$tap_out" ]; then
+		not_ok "$tap_name" "failed: $*" "$(head -c 2000 "$tap_out")"
+	else
+		not_ok "$tap_name" "failed: $*"
+	fi
+	rm -f "$tap_out"
+}
+
+# t_result STATUS NAME [DIAG...]: one TAP line from a status already
+# taken (0: ok); DIAG on failure.
+t_result() {
+	local rc=$1 name=$2
+	shift 2
+	if [ "$rc" -eq 0 ]; then
 		ok "$name"
 	else
-		not_ok "$name" "failed: $*" "$(head -c 2000 "$out")"
+		not_ok "$name" "$@"
 	fi
-	rm -f "$out"
+}
+
+# expect NAME GOT WANT: one TAP line, ok when GOT is WANT.
+expect() {
+	if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "got '$2', want '$3'"; fi
 }
 
 # tap_skip REASON: a test that cannot run here.
@@ -90,9 +115,12 @@ skip_all() {
 # tap_bail NAME [DIAG...]: a failure nothing after it can run past (the
 # fixture did not come up): not_ok, "Bail out!", the plan, exit 1.
 tap_bail() {
-	not_ok "$@"
-	echo "Bail out! $1"
-	tap_plan
+	{
+		[ -z "${tap_held:-}" ] || cat "$tap_held"
+		not_ok "$@"
+		echo "Bail out! $1"
+		tap_plan
+	} >&"${tap_fd:-1}"
 	exit 1
 }
 
@@ -113,27 +141,49 @@ tap_tests() {
 
 # run_tests [TEST...]: each TEST (default: every test_* function) between
 # setup and teardown where the suite defines them, then the plan; 0 when
-# no test failed.
+# no test failed. A test's stdout is held until it ends: its TAP lines
+# then, or, for a test that printed none, its output as the diagnostics
+# of its failure.
 run_tests() {
-	local t n rc
+	# tap_-named: a test sees (and may set) the caller's variables
+	local tap_t tap_n0 tap_rc tap_lines
+	exec {tap_fd}>&1
+	tap_held=${tmp:-${TMPDIR:-/tmp}}/tap_held.$$
 	# shellcheck disable=SC2046 # function names are words
 	[ $# -gt 0 ] || set -- $(tap_tests)
-	for t in "$@"; do
-		echo "# $t"
-		n=$tap_n
+	for tap_t in "$@"; do
+		echo "# $tap_t"
+		tap_n0=$tap_n
 		if declare -F setup >/dev/null && ! setup; then
-			not_ok "${t#test_}: setup failed"
+			not_ok "${tap_t#test_}: setup failed"
 			continue
 		fi
-		rc=0
-		"$t" || rc=$?
-		if [ "$tap_n" -eq "$n" ]; then
-			if [ "$rc" -eq 0 ]; then ok "${t#test_}"; else not_ok "${t#test_}"; fi
-		elif [ "$rc" -ne 0 ]; then
-			not_ok "${t#test_}: ended with status $rc"
+		tap_rc=0
+		"$tap_t" >"$tap_held" || tap_rc=$?
+		if [ "$tap_n" -ne "$tap_n0" ]; then
+			cat "$tap_held"
+			[ "$tap_rc" -eq 0 ] || not_ok "${tap_t#test_}: ended with status $tap_rc"
+		elif [ "$tap_rc" -eq 0 ]; then
+			ok "${tap_t#test_}"
+		else
+			mapfile -t tap_lines <"$tap_held"
+			not_ok "${tap_t#test_}" "${tap_lines[@]:0:40}"
 		fi
+		rm -f "$tap_held"
 		if declare -F teardown >/dev/null; then teardown || true; fi
 	done
+	tap_held=
 	tap_plan
 	[ "$tap_failed" -eq 0 ]
+}
+
+# wait_until SECONDS CMD...: poll CMD every 0.1 s until it succeeds (0),
+# or 1 once SECONDS have passed.
+wait_until() {
+	local end=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		[ "$SECONDS" -lt "$end" ] || return 1
+		sleep 0.1
+	done
 }

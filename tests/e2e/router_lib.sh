@@ -219,13 +219,6 @@ wait_is() {
 # wait_map MAP IP WANT: until map_value says WANT.
 wait_map() { wait_is "$3" map_value "$1" "$2"; }
 
-# entry IFINDEX SMAC DMAC: a map value's bytes (ifindex in host order).
-entry() {
-	printf '%02x%02x%02x%02x%s%s' $(($1 & 255)) $((($1 >> 8) & 255)) \
-		$((($1 >> 16) & 255)) $((($1 >> 24) & 255)) \
-		"$(echo "$2" | tr -d :)" "$(echo "$3" | tr -d :)"
-}
-
 # wait_iface IF FIELD WANT: until IF's fwd_ifaces FIELD is WANT.
 wait_iface() { wait_is "$3" iface "$1" "$2"; }
 
@@ -246,17 +239,6 @@ verify_tap() {
 	else
 		not_ok "fwdctl verify clean after $1" "$(cat "$tmp/verify")"
 	fi
-}
-
-# wait_until SECONDS CMD...: poll CMD every 0.1 s until it succeeds (0),
-# or 1 once SECONDS have passed.
-wait_until() {
-	local end=$((SECONDS + $1))
-	shift
-	until "$@"; do
-		[ "$SECONDS" -lt "$end" ] || return 1
-		sleep 0.1
-	done
 }
 
 # veth_pair NS1 IF1 MAC1 NS2 IF2 MAC2: a veth between two namespaces
