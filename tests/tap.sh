@@ -31,8 +31,10 @@
 # printed is its failure's diagnostics; one that prints lines (ok, not_ok,
 # check, tap_skip) and then returns non-zero adds a failure "NAME: ended
 # with status N". setup's failure fails the test without running it;
-# teardown runs after every test that set up. tap_bail ends the suite
-# where nothing after a failure can run (its fixture did not come up).
+# teardown runs after every test, its setup failed or not (it undoes what
+# there is). tap_bail ends the suite where nothing after a failure can run
+# (its fixture did not come up). A test's stdout is held until it ends:
+# give a background job its own. The harness's variables are tap_*.
 # Per-test setup/teardown where a fresh state is cheap; otherwise a
 # fixture made before run_tests and shared, said so in the suite's header.
 
@@ -156,6 +158,7 @@ run_tests() {
 		tap_n0=$tap_n
 		if declare -F setup >/dev/null && ! setup; then
 			not_ok "${tap_t#test_}: setup failed"
+			if declare -F teardown >/dev/null; then teardown || true; fi
 			continue
 		fi
 		tap_rc=0

@@ -128,14 +128,109 @@ start_fwd() {
 	return 1
 }
 
-# cnt NAME: packets of fwd_stats counter NAME, summed over CPUs. The key
-# is NAME's place in kern/fwd.h's FWD_COUNTERS list.
+# cnt NAME [packets|bytes]: fwd_stats counter NAME, summed over CPUs. The
+# key is NAME's place in kern/fwd.h's FWD_COUNTERS list.
 cnt() {
 	local key
 	key=$(grep -o 'X([A-Z_0-9]*, *"[a-z_0-9]*")' "$top/kern/fwd.h" |
 		grep -n "\"$1\"" | cut -d: -f1)
 	bpftool map dump pinned $bpffs/fwd_stats -j |
-		jq "[.[] | .formatted | select(.key == $((key - 1))) | .values[].value.packets] | add"
+		jq "[.[] | .formatted | select(.key == $((key - 1))) | .values[].value.${2:-packets}] | add"
+}
+
+# snmp NS GROUP:FIELD: a counter of namespace NS ("r": this shell's) from
+# /proc/net/snmp ("Ip:ForwDatagrams", "Icmp:InEchos", "Udp:NoPorts") or,
+# for an IPv6 group, /proc/net/snmp6 ("Icmp6:InEchos", "Udp6:NoPorts").
+snmp() {
+	local g=${2%%:*} f=${2#*:}
+	# shellcheck disable=SC2016 # awk programs
+	case $g in
+	*6) nsx "$1" awk -v n="$g$f" '$1 == n { print $2 }' /proc/net/snmp6 ;;
+	*)
+		nsx "$1" awk -v g="$g:" -v n="$f" '$1 == g {
+			if (!c) { for (i = 2; i <= NF; i++) if ($i == n) c = i }
+			else print $c }' /proc/net/snmp
+		;;
+	esac
+}
+
+# echoes [4|6]: ICMP (6: ICMPv6) echo requests h2 received so far.
+echoes() {
+	if [ "${1:-4}" = 6 ]; then snmp h2 Icmp6:InEchos; else snmp h2 Icmp:InEchos; fi
+}
+
+# cnt_sum NAME...: the packets of fwd_stats counters NAME..., added.
+cnt_sum() {
+	local c n=0
+	for c; do n=$((n + $(cnt "$c"))); done
+	echo "$n"
+}
+
+# probe NAME SRC N COUNTER DELTA ECHOES [MIN]: N pings from h1's SRC to h2
+# ($TO; default 10.2.0.2, 2001:db8:2::2 from an IPv6 SRC), one every 20
+# ms; COUNTER must grow by DELTA (at least DELTA with MIN: a counter that
+# other frames, MLD and the like, may reach too), h2 get ECHOES requests,
+# and the family's fast path (fwd_table; fwd_fib6 and fwd_table6) no more
+# than COUNTER says. One TAP line.
+probe() {
+	local fam=4 to=10.2.0.2 fast=fwd_table c0 e0 f0 c1 e1 f1 d
+	case $2 in *:*) fam=6 to=2001:db8:2::2 fast="fwd_fib6 fwd_table6" ;; esac
+	# shellcheck disable=SC2086 # counter names are words
+	c0=$(cnt "$4") e0=$(echoes $fam) f0=$(cnt_sum $fast)
+	ip netns exec h1 ping -$fam -I "$2" -c "$3" -i 0.02 -W 0.3 -q "${TO:-$to}" \
+		>/dev/null 2>&1 || true
+	sleep 0.2
+	# shellcheck disable=SC2086
+	c1=$(cnt "$4") e1=$(echoes $fam) f1=$(cnt_sum $fast)
+	d=$((c1 - c0))
+	case " $fast " in *" $4 "*) ;; *) [ "$f1" -eq "$f0" ] || d=-1 ;; esac
+	if { [ "$d" -eq "$5" ] || { [ -n "${7:-}" ] && [ "$d" -ge "$5" ]; }; } &&
+		[ $((e1 - e0)) -eq "$6" ]; then
+		ok "$1 ($4 +$((c1 - c0)), h2 got $((e1 - e0)))"
+	else
+		not_ok "$1" "$4 +$((c1 - c0)) (want $5), fast path +$((f1 - f0))," \
+			"h2 got $((e1 - e0)) (want $6)"
+	fi
+}
+
+# neigh_timers_short ipv4|ipv6 IF: IF's neighbour timers short, so that a
+# silent MAC change is found in seconds: reachable <= 1.5 * 1 s,
+# delay_first_probe 1 s, 3 unicast probes x 0.2 s.
+neigh_timers_short() {
+	local k
+	for k in base_reachable_time_ms=1000 delay_first_probe_time=1 \
+		retrans_time_ms=200 ucast_solicit=3; do
+		sysctl -qw "net.$1.neigh.$2.$k"
+	done
+}
+
+# capture_start NAME NS DEV TCPDUMP-ARG...: tcpdump -w $tmp/NAME.pcap on
+# NS's DEV, the ARGs its options and filter (-c 1: it ends by itself after
+# a frame), once it listens (5 s); capture_stop ends every one started,
+# after 0.2 s for the last frames in flight.
+caps=()
+capture_start() {
+	local name=$1 ns=$2 dev=$3 i
+	local -a run=()
+	shift 3
+	[ "$ns" = r ] || run=(ip netns exec "$ns")
+	# not through nsx: $! must be tcpdump itself (ip netns exec execs), the
+	# one to take capture_stop's SIGINT (a subshell would ignore it)
+	"${run[@]}" tcpdump --immediate-mode -nn -U -i "$dev" \
+		-w "$tmp/$name.pcap" "$@" 2>"$tmp/$name.err" &
+	caps+=($!)
+	for ((i = 0; i < 100; i++)); do
+		grep -qs listening "$tmp/$name.err" && return 0
+		sleep 0.05
+	done
+	return 1
+}
+capture_stop() {
+	local p
+	sleep 0.2
+	for p in "${caps[@]}"; do kill -INT "$p" 2>/dev/null || true; done
+	for p in "${caps[@]}"; do wait "$p" 2>/dev/null || true; done
+	caps=()
 }
 
 # cnt_all: "NAME PACKETS" for every fwd_stats counter, in fwd.h's order
