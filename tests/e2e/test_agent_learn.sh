@@ -62,15 +62,15 @@ hfwd() {
 	bpftool map dump pinned $bpffs/hfwd -j 2>/dev/null |
 		jq -r "$HFWD_JQ" | sort
 }
-# learned IP: "IFINDEX SMAC DMAC" for one destination, or nothing.
-learned() {
+# hfwd_at IP: "IFINDEX SMAC DMAC" for one destination, or nothing.
+hfwd_at() {
 	hfwd | awk -v ip="$1" '$1 == ip { print $2, $3, $4 }'
 }
-# wait_entry IP EXPECTED [SECONDS]: poll until learned IP is EXPECTED.
+# wait_entry IP EXPECTED [SECONDS]: poll until hfwd_at IP is EXPECTED.
 wait_entry() {
 	local i lim=$((${3:-3} * 50))
 	for ((i = 0; i < lim; i++)); do
-		[ "$(learned "$1")" = "$2" ] && return 0
+		[ "$(hfwd_at "$1")" = "$2" ] && return 0
 		sleep 0.02
 	done
 	return 1
@@ -79,18 +79,10 @@ check_entry() { # NAME IP EXPECTED [SECONDS]
 	if wait_entry "$2" "$3" "${4:-3}"; then
 		ok "$1"
 	else
-		not_ok "$1" "hfwd[$2] = '$(learned "$2")', want '$3'"
+		not_ok "$1" "hfwd[$2] = '$(hfwd_at "$2")', want '$3'"
 	fi
 }
 
-
-# IPv4 packets h2 received for an address not its own (10.2.0.77).
-# shellcheck disable=SC2016 # an awk program
-h2_not_mine() {
-	ip netns exec h2 awk '/^Ip:/ { if (!h) { for (i = 1; i <= NF; i++)
-		if ($i == "InAddrErrors") f = i; h = 1 } else print $f }' \
-		/proc/net/snmp
-}
 
 # The fixture's daemon: nothing after it runs without it.
 test_daemon_starts_and_pins_hfwd() {
@@ -114,23 +106,16 @@ test_neighbour_added_or_replaced_gives_its_entry() {
 # Exactly the packets sent are forwarded by the table, and the bytes at
 # the egress side are the kernel's.
 test_table_forwards_with_the_kernels_bytes() {
-	local tcpd i before after h2_before h2_after frame frames dmac smac ttl
-	# Traffic: exactly the packets sent are forwarded by the table, and the
-	# bytes at the egress side are the kernel's.
+	local before after h2_before h2_after frame frames dmac smac ttl
 	ip netns exec h1 ping -c 1 -W 1 10.1.0.1 >/dev/null 2>&1 || true # ARP
-	ip netns exec h2 timeout 10 tcpdump --immediate-mode -nn -U -c 1 -i p2 \
-		-w "$tmp/p2.pcap" udp and dst host 10.2.0.77 2>"$tmp/tcpdump.err" &
-	tcpd=$!
-	for ((i = 0; i < 100; i++)); do
-		grep -q listening "$tmp/tcpdump.err" && break
-		sleep 0.05
-	done
+	capture_start p2 h2 p2 -c 1 udp and dst host 10.2.0.77
 	before=$(cnt fwd_table)
-	h2_before=$(h2_not_mine)
+	# IPv4 packets h2 received for an address not its own (10.2.0.77)
+	h2_before=$(snmp h2 Ip:InAddrErrors)
 	send_udp h1 10.2.0.77 50
-	wait $tcpd 2>/dev/null || true # it stops by itself after one frame
+	capture_stop
 	after=$(cnt fwd_table)
-	h2_after=$(h2_not_mine)
+	h2_after=$(snmp h2 Ip:InAddrErrors)
 	if [ $((after - before)) -eq 50 ]; then
 		ok "50 datagrams forwarded by the table (fwd_table +50)"
 	else
@@ -194,10 +179,10 @@ test_prefix_route_via_gateway_gives_no_entry() {
 	ip neigh replace 198.51.100.7 lladdr $MAC_P2 dev m2 nud permanent 2>/dev/null ||
 		true
 	sleep 0.2
-	if [ -z "$(learned 198.51.100.7)" ]; then
+	if [ -z "$(hfwd_at 198.51.100.7)" ]; then
 		ok "prefix route via gateway gives no entry"
 	else
-		not_ok "prefix route via gateway gives no entry" "$(learned 198.51.100.7)"
+		not_ok "prefix route via gateway gives no entry" "$(hfwd_at 198.51.100.7)"
 	fi
 	ip route del 198.51.100.0/24
 }
@@ -216,11 +201,11 @@ test_unmanaged_interface_gives_no_entry() {
 	ip neigh replace 10.3.0.2 lladdr 02:00:00:00:03:02 dev u3 nud permanent
 	ip neigh replace 10.1.0.9 lladdr 02:00:00:00:01:09 dev m1 nud permanent
 	wait_entry 10.1.0.9 "$IX_M1 $MAC_M1 02:00:00:00:01:09" || true
-	if [ -z "$(learned 10.3.0.2)" ]; then
+	if [ -z "$(hfwd_at 10.3.0.2)" ]; then
 		ok "neighbour on an unmanaged interface gives no entry"
 	else
 		not_ok "neighbour on an unmanaged interface gives no entry" \
-			"$(learned 10.3.0.2)"
+			"$(hfwd_at 10.3.0.2)"
 	fi
 }
 
@@ -235,7 +220,7 @@ test_address_removed_takes_its_subnet() {
 		not_ok "address removed with its connected route, subnet entries gone" \
 			"$(hfwd)"
 	fi
-	if [ "$(learned 10.1.0.9)" = "$IX_M1 $MAC_M1 02:00:00:00:01:09" ]; then
+	if [ "$(hfwd_at 10.1.0.9)" = "$IX_M1 $MAC_M1 02:00:00:00:01:09" ]; then
 		ok "other subnets' entries untouched"
 	else
 		not_ok "other subnets' entries untouched" "$(hfwd)"
@@ -299,11 +284,8 @@ test_managed_link_deleted_takes_its_entries() {
 # delay_first_probe 1 s, 3 unicast probes x 0.2 s, then the kernel
 # resolves afresh on the next packet of the stream (every 50 ms).
 test_silent_mac_change_is_relearned() {
-	local k ping_pid bound_s t0 ms
-	for k in base_reachable_time_ms=1000 delay_first_probe_time=1 \
-		retrans_time_ms=200 ucast_solicit=3; do
-		sysctl -qw "net.ipv4.neigh.m2.$k"
-	done
+	local ping_pid bound_s t0 ms
+	neigh_timers_short ipv4 m2
 	ip neigh del 10.2.0.2 dev m2 2>/dev/null || true
 	ip netns exec h1 ping -i 0.05 -c 400 -W 1 10.2.0.2 >/dev/null 2>&1 &
 	ping_pid=$!
@@ -317,7 +299,7 @@ test_silent_mac_change_is_relearned() {
 		ok "silent MAC change re-learned in ${ms} ms (bound ${bound_s} s)"
 	else
 		not_ok "silent MAC change re-learned within ${bound_s} s" \
-			"hfwd[10.2.0.2] = '$(learned 10.2.0.2)'" \
+			"hfwd[10.2.0.2] = '$(hfwd_at 10.2.0.2)'" \
 			"$(ip neigh show dev m2 | head -3)"
 	fi
 	# Put the MAC back and let the stream re-learn it before the next case:

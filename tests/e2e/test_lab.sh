@@ -195,14 +195,15 @@ test_step2_a_learns_c_and_fast_paths_b_to_c() {
 
 # --- step 3: the seed's UpdateForward, as the document sends it ---------
 test_step3_the_seeds_update_forward() {
+	# the document's bytes, its indentation too
 	body='{
-	  "action": "UpdateForward",
-	  "traceId": "1fabb3c6-bd56-48a7-ac41-132c8228f421",
-	  "ip": "10.10.3.5",
-	  "iface": "4",
-	  "srcMac": "08:00:27:13:df:b6",
-	  "dstMac": "08:00:27:f2:cb:f9"
-	}'
+  "action": "UpdateForward",
+  "traceId": "1fabb3c6-bd56-48a7-ac41-132c8228f421",
+  "ip": "10.10.3.5",
+  "iface": "4",
+  "srcMac": "08:00:27:13:df:b6",
+  "dstMac": "08:00:27:f2:cb:f9"
+}'
 	r=$(api "$body")
 	echo "$r" | jq -e '.code == 200 and
 		.traceId == "1fabb3c6-bd56-48a7-ac41-132c8228f421"' >/dev/null
