@@ -7,7 +7,8 @@
 # skip). cmocka suites get CMOCKA_MESSAGE_OUTPUT=TAP. Each suite runs under
 # isolate.sh (namespaces of its own, a private bpffs and /run) and a
 # timeout (900 s, or -t). A suite that exits non-zero without reporting a
-# failure, or times out, counts as one failure.
+# failure, or times out, or prints a plan ("1..N") other than the tests it
+# ran, counts as one failure. Each suite's wall time is printed after it.
 #
 # usage: tests/run.sh [-t SECONDS] SUITE...
 set -u
@@ -27,6 +28,7 @@ for suite in "$@"; do
 	name=${suite#"$top"/}
 	log=$logdir/$(echo "$name" | tr '/' '_').log
 	echo "== $name"
+	t0=$SECONDS
 	CMOCKA_MESSAGE_OUTPUT=TAP FWD_TOP=$top timeout -k 10 "$timeout_s" \
 		"$top/tests/isolate.sh" "$suite" >"$log" 2>&1
 	rc=$?
@@ -42,6 +44,14 @@ for suite in "$@"; do
 	if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
 		echo "   !! $name timed out after ${timeout_s}s"
 	fi
+	# the plan a suite prints (first or last) is the number of its tests
+	plan=$(grep -oE '^1\.\.[0-9]+' "$log" | tail -n 1)
+	n=$(grep -cE '^(not )?ok [0-9]+' "$log")
+	if [ -n "$plan" ] && [ "${plan#1..}" -ne "$n" ] && [ "$f" -eq 0 ]; then
+		echo "   !! $name planned ${plan#1..} tests and ran $n"
+		f=1
+	fi
+	echo "   .. $((SECONDS - t0)) s"
 	passed=$((passed + p))
 	failed=$((failed + f))
 	skipped=$((skipped + s))

@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=bash
 #
-# frame_lib.sh - captured frames as hex strings, and their fields, for the
-# e2e suites (lab_lib.sh and router_lib.sh source it). Not a suite.
+# frame_lib.sh - captured frames and map values as hex strings, and their
+# fields, for the e2e suites (lab_lib.sh and router_lib.sh source it). Not
+# a suite.
 
 # pcap_frames FILE [FILTER]: each frame of FILE as one lowercase hex
 # string, read back from the pcap byte for byte.
@@ -30,4 +31,12 @@ f_csum_ok() {
 		sum=$(((sum & 0xffff) + (sum >> 16)))
 	done
 	[ "$sum" -eq $((0xffff)) ]
+}
+
+# entry IFINDEX SMAC DMAC: the value bytes of an hfwd entry the contract
+# fixes (ifindex in host order, then the two MACs).
+entry() {
+	printf '%02x%02x%02x%02x%s%s' $(($1 & 255)) $((($1 >> 8) & 255)) \
+		$((($1 >> 16) & 255)) $((($1 >> 24) & 255)) \
+		"$(echo "$2" | tr -d :)" "$(echo "$3" | tr -d :)"
 }

@@ -5,7 +5,8 @@
 # packet captures decoded from bytes, hfwd read from its pin (not through
 # the API under test), and the API.
 #
-# Source it after setting: top (repo root), LAB_PREFIX, LAB_DIR.
+# Source it after setting top (repo root) and LAB_PREFIX; lab_require
+# sets LAB_DIR.
 
 : "${top:?source lab_lib.sh with top set}"
 lab=$top/scripts/lab.sh
@@ -15,65 +16,38 @@ lab=$top/scripts/lab.sh
 . "$top/tests/e2e/frame_lib.sh"
 tap_diag_prefix="#   "
 
-# t_result COND-STATUS NAME [DIAG...]: one TAP line; diagnostics on failure.
-t_result() {
-	local rc=$1 name=$2
-	shift 2
-	if [ "$rc" -eq 0 ]; then
-		ok "$name"
-	else
-		not_ok "$name" "$@"
-	fi
-}
-
-# t_check NAME CMD...: the test passes when CMD succeeds.
-t_check() {
-	local name=$1
-	shift
-	if "$@"; then
-		t_result 0 "$name"
-	else
-		t_result 1 "$name" "failed: $*"
-	fi
-}
-
 diag() {
 	echo "# $*"
 }
 
 # lab_require: skip the suite unless it can build a lab here (root, and
-# fwd and fwdctl built).
+# fwd and fwdctl built); then $tmp, LAB_DIR in it, and lab_cleanup on
+# every exit path.
 lab_require() {
 	local b
 
-	if [ "$(id -u)" -ne 0 ]; then
-		tap_skip "needs root (network namespaces, XDP)"
-		tap_plan
-		exit 0
-	fi
+	[ "$(id -u)" -eq 0 ] || skip_all "needs root (network namespaces, XDP)"
 	for b in fwd fwdctl; do
-		if [ ! -x "$top/build/$b" ]; then
-			tap_skip "build/$b is not built"
-			tap_plan
-			exit 0
-		fi
+		[ -x "$top/build/$b" ] || skip_all "build/$b is not built"
 	done
+	tmp=$(mktemp -d "/tmp/${LAB_PREFIX}XXXXXX")
+	export LAB_DIR=$tmp/lab
+	trap lab_cleanup EXIT
+	# A timeout's SIGTERM must run the cleanup too: fwd runs in its own
+	# session and would outlive the suite.
+	trap 'exit 143' TERM INT
+}
+
+# lab_cleanup: captures stopped, the lab down, $tmp gone.
+lab_cleanup() {
+	cap_stop_all
+	"$lab" down >/dev/null 2>&1
+	rm -rf "$tmp"
 }
 
 # on NODE CMD...: run CMD in a lab node.
 on() {
 	"$lab" exec "$@"
-}
-
-# wait_for SECONDS CMD...: poll CMD every 0.1 s until it succeeds.
-wait_for() {
-	local end=$((SECONDS + $1))
-	shift
-	while :; do
-		"$@" && return 0
-		[ "$SECONDS" -lt "$end" ] || return 1
-		sleep 0.1
-	done
 }
 
 # --- captures ---------------------------------------------------------
@@ -144,14 +118,6 @@ hfwd_has() {
 
 hfwd_lacks() {
 	! hfwd_value "$1" >/dev/null
-}
-
-# hfwd_entry IFINDEX SMAC DMAC: the value bytes the contract fixes
-# (ifindex in host order, then the two MACs).
-hfwd_entry() {
-	printf '%02x%02x%02x%02x%s%s' $(($1 & 255)) $((($1 >> 8) & 255)) \
-		$((($1 >> 16) & 255)) $((($1 >> 24) & 255)) \
-		"$(echo "$2" | tr -d :)" "$(echo "$3" | tr -d :)"
 }
 
 # --- the API, from B over the control network --------------------------

@@ -22,11 +22,6 @@ bpffs=/sys/fs/bpf
 # shellcheck source=tests/e2e/frame_lib.sh
 . "$top/tests/e2e/frame_lib.sh"
 
-skip_all() {
-	echo "1..0 # SKIP $1"
-	exit 0
-}
-
 [ "$(id -u)" -eq 0 ] || skip_all "needs root"
 [ -x "$fwd" ] || skip_all "build/fwd not built"
 for t in ip bpftool jq ${router_tools:-}; do
@@ -109,35 +104,136 @@ router_ipv6() {
 	sysctl -qw net.ipv6.conf.all.forwarding=1
 }
 
-# start_fwd LOG ARGS...: fwd on m1 and m2 until synced (0), or 1 if it
-# exited first (pid then empty). FWD_STATE: its --state (default
-# $tmp/fwd.db); FWD_READY: the log line to wait for (default "synced";
-# "ready in" once the API listens too).
+# start_fwd LOG ARGS...: fwd on $FWD_IFACES (default m1 m2) until synced
+# (0), or 1 if it exited first (pid then empty). FWD_STATE: its --state
+# (default $tmp/fwd.db); FWD_READY: the log line to wait for (default
+# "synced"; "ready in" once the API listens too).
 start_fwd() {
-	local log=$1 i
+	local log=$1 ifc end
+	local -a ifaces=()
 	shift
 	tap_log=$log
-	"$fwd" --iface m1 --iface m2 --bpffs $bpffs \
+	for ifc in ${FWD_IFACES:-m1 m2}; do ifaces+=(--iface "$ifc"); done
+	"$fwd" "${ifaces[@]}" --bpffs $bpffs \
 		--state "${FWD_STATE:-$tmp/fwd.db}" -v "$@" >"$log" 2>&1 &
 	pid=$!
-	for ((i = 0; i < 250; i++)); do
+	# 30 s: test_api's restart after kill -9 was not ready within 10 s on
+	# a loaded machine (2 vCPUs shared by several suites at once)
+	end=$((SECONDS + 30))
+	while [ "$SECONDS" -lt "$end" ]; do
 		grep -q "${FWD_READY:-synced}" "$log" && return 0
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.02
 	done
+	kill "$pid" 2>/dev/null || true # not ready in time: not left running
 	wait "$pid" 2>/dev/null || true
 	pid=
 	return 1
 }
 
-# cnt NAME: packets of fwd_stats counter NAME, summed over CPUs. The key
-# is NAME's place in kern/fwd.h's FWD_COUNTERS list.
+# cnt NAME [packets|bytes]: fwd_stats counter NAME, summed over CPUs. The
+# key is NAME's place in kern/fwd.h's FWD_COUNTERS list.
 cnt() {
 	local key
 	key=$(grep -o 'X([A-Z_0-9]*, *"[a-z_0-9]*")' "$top/kern/fwd.h" |
 		grep -n "\"$1\"" | cut -d: -f1)
 	bpftool map dump pinned $bpffs/fwd_stats -j |
-		jq "[.[] | .formatted | select(.key == $((key - 1))) | .values[].value.packets] | add"
+		jq "[.[] | .formatted | select(.key == $((key - 1))) | .values[].value.${2:-packets}] | add"
+}
+
+# snmp NS GROUP:FIELD: a counter of namespace NS ("r": this shell's) from
+# /proc/net/snmp ("Ip:ForwDatagrams", "Icmp:InEchos", "Udp:NoPorts") or,
+# for an IPv6 group, /proc/net/snmp6 ("Icmp6:InEchos", "Udp6:NoPorts").
+snmp() {
+	local g=${2%%:*} f=${2#*:}
+	# shellcheck disable=SC2016 # awk programs
+	case $g in
+	*6) nsx "$1" awk -v n="$g$f" '$1 == n { print $2 }' /proc/net/snmp6 ;;
+	*)
+		nsx "$1" awk -v g="$g:" -v n="$f" '$1 == g {
+			if (!c) { for (i = 2; i <= NF; i++) if ($i == n) c = i }
+			else print $c }' /proc/net/snmp
+		;;
+	esac
+}
+
+# echoes [4|6]: ICMP (6: ICMPv6) echo requests h2 received so far.
+echoes() {
+	if [ "${1:-4}" = 6 ]; then snmp h2 Icmp6:InEchos; else snmp h2 Icmp:InEchos; fi
+}
+
+# cnt_sum NAME...: the packets of fwd_stats counters NAME..., added.
+cnt_sum() {
+	local c n=0
+	for c; do n=$((n + $(cnt "$c"))); done
+	echo "$n"
+}
+
+# probe NAME SRC N COUNTER DELTA ECHOES [MIN]: N pings from h1's SRC to h2
+# ($TO; default 10.2.0.2, 2001:db8:2::2 from an IPv6 SRC), one every 20
+# ms; COUNTER must grow by DELTA (at least DELTA with MIN: a counter that
+# other frames, MLD and the like, may reach too), h2 get ECHOES requests,
+# and the family's fast path (fwd_table; fwd_fib6 and fwd_table6) no more
+# than COUNTER says. One TAP line.
+probe() {
+	local fam=4 to=10.2.0.2 fast=fwd_table c0 e0 f0 c1 e1 f1 d
+	case $2 in *:*) fam=6 to=2001:db8:2::2 fast="fwd_fib6 fwd_table6" ;; esac
+	# shellcheck disable=SC2086 # counter names are words
+	c0=$(cnt "$4") e0=$(echoes $fam) f0=$(cnt_sum $fast)
+	ip netns exec h1 ping -$fam -I "$2" -c "$3" -i 0.02 -W 0.3 -q "${TO:-$to}" \
+		>/dev/null 2>&1 || true
+	sleep 0.2
+	# shellcheck disable=SC2086
+	c1=$(cnt "$4") e1=$(echoes $fam) f1=$(cnt_sum $fast)
+	d=$((c1 - c0))
+	case " $fast " in *" $4 "*) ;; *) [ "$f1" -eq "$f0" ] || d=-1 ;; esac
+	if { [ "$d" -eq "$5" ] || { [ -n "${7:-}" ] && [ "$d" -ge "$5" ]; }; } &&
+		[ $((e1 - e0)) -eq "$6" ]; then
+		ok "$1 ($4 +$((c1 - c0)), h2 got $((e1 - e0)))"
+	else
+		not_ok "$1" "$4 +$((c1 - c0)) (want $5), fast path +$((f1 - f0))," \
+			"h2 got $((e1 - e0)) (want $6)"
+	fi
+}
+
+# neigh_timers_short ipv4|ipv6 IF: IF's neighbour timers short, so that a
+# silent MAC change is found in seconds: reachable <= 1.5 * 1 s,
+# delay_first_probe 1 s, 3 unicast probes x 0.2 s.
+neigh_timers_short() {
+	local k
+	for k in base_reachable_time_ms=1000 delay_first_probe_time=1 \
+		retrans_time_ms=200 ucast_solicit=3; do
+		sysctl -qw "net.$1.neigh.$2.$k"
+	done
+}
+
+# capture_start NAME NS DEV TCPDUMP-ARG...: tcpdump -w $tmp/NAME.pcap on
+# NS's DEV, the ARGs its options and filter (-c 1: it ends by itself after
+# a frame), once it listens (5 s); capture_stop ends every one started,
+# after 0.2 s for the last frames in flight.
+caps=()
+capture_start() {
+	local name=$1 ns=$2 dev=$3 i
+	local -a run=()
+	shift 3
+	[ "$ns" = r ] || run=(ip netns exec "$ns")
+	# not through nsx: $! must be tcpdump itself (ip netns exec execs), the
+	# one to take capture_stop's SIGINT (a subshell would ignore it)
+	"${run[@]}" tcpdump --immediate-mode -nn -U -i "$dev" \
+		-w "$tmp/$name.pcap" "$@" 2>"$tmp/$name.err" &
+	caps+=($!)
+	for ((i = 0; i < 100; i++)); do
+		grep -qs listening "$tmp/$name.err" && return 0
+		sleep 0.05
+	done
+	return 1
+}
+capture_stop() {
+	local p
+	sleep 0.2
+	for p in "${caps[@]}"; do kill -INT "$p" 2>/dev/null || true; done
+	for p in "${caps[@]}"; do wait "$p" 2>/dev/null || true; done
+	caps=()
 }
 
 # cnt_all: "NAME PACKETS" for every fwd_stats counter, in fwd.h's order
@@ -221,13 +317,6 @@ wait_is() {
 # wait_map MAP IP WANT: until map_value says WANT.
 wait_map() { wait_is "$3" map_value "$1" "$2"; }
 
-# entry IFINDEX SMAC DMAC: a map value's bytes (ifindex in host order).
-entry() {
-	printf '%02x%02x%02x%02x%s%s' $(($1 & 255)) $((($1 >> 8) & 255)) \
-		$((($1 >> 16) & 255)) $((($1 >> 24) & 255)) \
-		"$(echo "$2" | tr -d :)" "$(echo "$3" | tr -d :)"
-}
-
 # wait_iface IF FIELD WANT: until IF's fwd_ifaces FIELD is WANT.
 wait_iface() { wait_is "$3" iface "$1" "$2"; }
 
@@ -248,17 +337,6 @@ verify_tap() {
 	else
 		not_ok "fwdctl verify clean after $1" "$(cat "$tmp/verify")"
 	fi
-}
-
-# wait_until SECONDS CMD...: poll CMD every 0.1 s until it succeeds (0),
-# or 1 once SECONDS have passed.
-wait_until() {
-	local end=$((SECONDS + $1))
-	shift
-	until "$@"; do
-		[ "$SECONDS" -lt "$end" ] || return 1
-		sleep 0.1
-	done
 }
 
 # veth_pair NS1 IF1 MAC1 NS2 IF2 MAC2: a veth between two namespaces
@@ -296,6 +374,13 @@ nsx() {
 # ns_ref NS: what `ip link ... netns` takes for NS (this shell's by pid).
 ns_ref() {
 	if [ "$1" = r ]; then echo $$; else echo "$1"; fi
+}
+
+# send_udp NS DST COUNT: COUNT one-way UDP datagrams from namespace NS to
+# DST, port 9 (bash's /dev/udp: no tool in the namespace needed).
+send_udp() {
+	ip netns exec "$1" bash -c "for ((i = 0; i < $3; i++)); do
+		echo -n fwd >/dev/udp/$2/9; done" 2>/dev/null
 }
 
 # udp_flows NS N DST...: from namespace NS, N UDP flows to each DST (IPv4

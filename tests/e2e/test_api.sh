@@ -11,51 +11,21 @@
 # overrides survive kill -9; a token is enforced on TCP; a TCP listen
 # without a token is refused. Requests go over the control socket (the
 # default) unless a test says otherwise.
+#
+# Fixture: one daemon shared by the tests, in order: each action's test
+# builds on the overrides the one before left (update, query, delete), and
+# the last ones restart the daemon with other options.
 set -eu
 
 top=${FWD_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
-fwd=$top/build/fwd
-fwdctl=$top/build/fwdctl
-hfwd=/sys/fs/bpf/hfwd
-sock=/run/fwd/fwd.sock # fwd's default --control; /run is isolate.sh's
+router_tools="curl"
+# skip checks, $tmp, cleanup, start_fwd, map_value: the shared preamble
+# shellcheck source=tests/e2e/router_lib.sh
+. "$top/tests/e2e/router_lib.sh"
+hfwd=$bpffs/hfwd
 url=http://localhost/
-# shellcheck source=tests/tap.sh
-. "$top/tests/tap.sh"
-
-# check NAME CMD...: one TAP line from a command's status.
-check() {
-	local name=$1
-	shift
-	if "$@" >"$work/check.out" 2>&1; then
-		ok "$name"
-	else
-		not_ok "$name" "$(head -c 2000 "$work/check.out")"
-	fi
-}
-
-[ "$(id -u)" -eq 0 ] || skip_all "needs root"
-[ -x "$fwd" ] || skip_all "$fwd not built (the daemon is not on this branch)"
-[ -x "$fwdctl" ] || skip_all "$fwdctl not built"
-command -v bpftool >/dev/null || skip_all "no bpftool"
-command -v jq >/dev/null || skip_all "no jq"
-# never create interfaces or pins in the host's namespaces
-if [ "$(readlink /proc/self/ns/net)" = "$(readlink /proc/1/ns/net)" ]; then
-	skip_all "not isolated: run through tests/isolate.sh (tests/run.sh)"
-fi
-
-work=$(mktemp -d)
-fwd_pid=
-cleanup() {
-	[ -z "$fwd_pid" ] || kill -9 "$fwd_pid" 2>/dev/null || true
-	ip netns del fwdpeer 2>/dev/null || true
-	for i in enp0s3 enp0s8 enp0s9; do
-		ip link del "$i" 2>/dev/null || true
-	done
-	rm -rf "$work"
-}
-trap cleanup EXIT
-# a timeout's SIGTERM must still stop the daemon and remove the links
-trap 'exit 143' TERM INT
+FWD_IFACES="enp0s3 enp0s8 enp0s9"
+export FWD_READY="ready in"
 
 ip netns add fwdpeer
 ip link add enp0s3 address 08:00:27:f0:1e:41 type veth peer name p3 netns fwdpeer
@@ -73,50 +43,22 @@ done
 # a learned entry the overrides can shadow: C's enp0s9 as a neighbour
 ip neigh replace 10.10.3.5 lladdr 08:00:27:f2:cb:f9 dev enp0s9 nud permanent
 
-start_fwd() {
-	"$fwd" --iface enp0s3 --iface enp0s8 --iface enp0s9 \
-		--state "$work/fwd.db" "$@" >>"$work/fwd.log" 2>&1 &
-	fwd_pid=$!
-	local i
-	for i in $(seq 100); do
-		if curl -sf -o /dev/null --max-time 1 --unix-socket "$sock" \
-			"${url}healthz"; then
-			return 0
-		fi
-		kill -0 "$fwd_pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	echo "# fwd did not come up:"
-	sed 's/^/# /' "$work/fwd.log" | tail -20
-	return 1
-}
-
-stop_fwd() {
-	kill -TERM "$fwd_pid" 2>/dev/null || true
-	wait "$fwd_pid" 2>/dev/null || true
-	fwd_pid=
-}
-
-# send BODY CURL-ARGS...: POST BODY; status in $status, reply in $work/reply
+# send BODY CURL-ARGS...: POST BODY; status in $status, reply in $tmp/reply
 send() {
 	local body=$1
 	shift
-	printf '%s' "$body" >"$work/req"
-	status=$(curl -s -o "$work/reply" -w '%{http_code}' --max-time 10 \
-		-H 'Content-Type: application/json' --data-binary "@$work/req" \
+	printf '%s' "$body" >"$tmp/req"
+	status=$(curl -s -o "$tmp/reply" -w '%{http_code}' --max-time 10 \
+		-H 'Content-Type: application/json' --data-binary "@$tmp/req" \
 		"$@")
 }
 # post BODY [CURL ARGS...]: send() over the control socket
 post() {
 	send "$1" --unix-socket "$sock" "${@:2}" "$url"
 }
-
-# The 16 value bytes hfwd holds for IP ("" if none), as "04 00 00 00 ...".
-hfwd_value() {
-	# shellcheck disable=SC2046 # the key is four separate byte arguments
-	bpftool -j map lookup pinned "$hfwd" key $(echo "$1" | tr . ' ') \
-		2>/dev/null | jq -r '.value | map(ltrimstr("0x")) | join(" ")' \
-		2>/dev/null || true
+# post_tcp BODY [CURL ARGS...]: send() to the TCP listener
+post_tcp() {
+	send "$1" "${@:2}" http://127.0.0.1:5555/
 }
 
 hfwd_dump() {
@@ -125,7 +67,7 @@ hfwd_dump() {
 
 reply_is() {
 	local want=$1 got
-	got=$(cat "$work/reply")
+	got=$(cat "$tmp/reply")
 	if [ "$status" != 200 ] || [ "$got" != "$want" ]; then
 		echo "HTTP $status: $got"
 		echo "want: $want"
@@ -133,17 +75,16 @@ reply_is() {
 	fi
 }
 
-start_fwd || skip_all "fwd does not start here (see log above)"
+start_fwd "$tmp/fwd.log" || skip_all "fwd does not start here"
 [ -e "$hfwd" ] || skip_all "fwd did not pin $hfwd"
 
 # --- happy paths -----------------------------------------------------
 
-t_learned_entry() {
-	[ "$(hfwd_value 10.10.3.5)" = "04 00 00 00 08 00 27 13 df b6 08 00 27 f2 cb f9" ]
+test_learned_neighbour_is_in_hfwd() {
+	[ "$(map_value hfwd 10.10.3.5)" = "0400000008002713dfb6080027f2cbf9" ]
 }
-check learned_neighbour_is_in_hfwd t_learned_entry
 
-t_seed_update() {
+test_seed_lab_update_with_string_iface_overrides_hfwd() {
 	post '{
   "action": "UpdateForward",
   "traceId": "1fabb3c6-bd56-48a7-ac41-132c8228f421",
@@ -153,11 +94,10 @@ t_seed_update() {
   "dstMac": "08:00:27:f2:cb:fa"
 }'
 	reply_is '{"code":200,"traceId":"1fabb3c6-bd56-48a7-ac41-132c8228f421"}' &&
-		[ "$(hfwd_value 10.10.3.5)" = "04 00 00 00 08 00 27 13 df b6 08 00 27 f2 cb fa" ]
+		[ "$(map_value hfwd 10.10.3.5)" = "0400000008002713dfb6080027f2cbfa" ]
 }
-check seed_lab_update_with_string_iface_overrides_hfwd t_seed_update
 
-t_seed_update_numeric() {
+test_seed_update_with_numeric_iface_lands_in_hfwd() {
 	post '{
   "action": "UpdateForward",
   "traceId": "ad231a4f-49ca-43a1-9194-2671d02874e4",
@@ -167,25 +107,22 @@ t_seed_update_numeric() {
   "dstMac": "08:00:27:f2:cb:f9"
 }'
 	reply_is '{"code":200,"traceId":"ad231a4f-49ca-43a1-9194-2671d02874e4"}' &&
-		[ "$(hfwd_value 10.10.3.10)" = "04 00 00 00 08 00 27 13 df b6 08 00 27 f2 cb f9" ]
+		[ "$(map_value hfwd 10.10.3.10)" = "0400000008002713dfb6080027f2cbf9" ]
 }
-check seed_update_with_numeric_iface_lands_in_hfwd t_seed_update_numeric
 
-t_update_by_name() {
+test_update_by_name_defaults_src_mac_to_the_interface_mac() {
 	post '{"action":"UpdateForward","traceId":"n","ip":"192.168.56.103",
 	       "iface":"enp0s8","dstMac":"0A:00:27:00:00:03"}'
 	reply_is '{"code":200,"traceId":"n"}' &&
-		[ "$(hfwd_value 192.168.56.103)" = "03 00 00 00 08 00 27 4a 9b 01 0a 00 27 00 00 03" ]
+		[ "$(map_value hfwd 192.168.56.103)" = "030000000800274a9b010a0027000003" ]
 }
-check update_by_name_defaults_src_mac_to_the_interface_mac t_update_by_name
 
-t_query_ip() {
+test_query_with_ip_gives_the_original_reply_shape() {
 	post '{"action":"QueryForward","traceId":"q","ip":"10.10.3.5"}'
 	reply_is '{"code":200,"traceId":"q","Tables":[{"Ip":"10.10.3.5","Iface":4,"SrcMac":"08:00:27:13:df:b6","DstMac":"08:00:27:f2:cb:fa","Source":"override"}]}'
 }
-check query_with_ip_gives_the_original_reply_shape t_query_ip
 
-t_seed_query() {
+test_seed_query_lists_every_entry() {
 	post '{
   "action": "QueryForward",
   "traceId": "e3e98256-5a75-4bdc-80a5-e26fef7ffcca"
@@ -197,56 +134,50 @@ t_seed_query() {
 			([.Tables[] | select(.Ip == "10.10.3.10")][0] ==
 			 {"Ip":"10.10.3.10","Iface":4,"SrcMac":"08:00:27:13:df:b6",
 			  "DstMac":"08:00:27:f2:cb:f9","Source":"override"})' \
-			"$work/reply"
+			"$tmp/reply"
 }
-check seed_query_lists_every_entry t_seed_query
 
-t_delete() {
+test_delete_brings_back_the_learned_entry() {
 	post '{"action":"DeleteForward","traceId":"d","ip":"10.10.3.5"}'
 	reply_is '{"code":200,"traceId":"d"}' &&
-		[ "$(hfwd_value 10.10.3.5)" = "04 00 00 00 08 00 27 13 df b6 08 00 27 f2 cb f9" ] &&
+		[ "$(map_value hfwd 10.10.3.5)" = "0400000008002713dfb6080027f2cbf9" ] &&
 		post '{"action":"QueryForward","traceId":"q","ip":"10.10.3.5"}' &&
-		jq -e '.Tables[0].Source == "learned"' "$work/reply"
+		jq -e '.Tables[0].Source == "learned"' "$tmp/reply"
 }
-check delete_brings_back_the_learned_entry t_delete
 
-t_delete_unshadowed() {
+test_delete_without_learned_entry_removes_the_key() {
 	post '{"action":"DeleteForward","traceId":"d","ip":"192.168.56.103"}'
 	reply_is '{"code":200,"traceId":"d"}' &&
-		[ -z "$(hfwd_value 192.168.56.103)" ]
+		[ -z "$(map_value hfwd 192.168.56.103)" ]
 }
-check delete_without_learned_entry_removes_the_key t_delete_unshadowed
 
-t_stats() {
+test_query_stats_reports_counters_and_agent_figures() {
 	post '{"action":"QueryStats","traceId":"s"}'
 	[ "$status" = 200 ] &&
 		jq -e '.code == 200 and .traceId == "s" and
 			(.Counters | has("fwd_table") and has("pass_ttl")) and
 			.Agent.overrides == 1 and .Agent.uptimeSeconds >= 0' \
-			"$work/reply"
+			"$tmp/reply"
 }
-check query_stats_reports_counters_and_agent_figures t_stats
 
-t_metrics() {
-	curl -sf --max-time 5 --unix-socket "$sock" "${url}metrics" >"$work/metrics" &&
-		grep -q '^# TYPE fwd_packets_total counter$' "$work/metrics" &&
-		grep -q '^fwd_packets_total{outcome="fwd_table"} [0-9]' "$work/metrics" &&
-		grep -q '^fwd_table_entries{source="override"} 1$' "$work/metrics" &&
-		grep -q '^fwd_resyncs_total [0-9]' "$work/metrics"
+test_metrics_are_prometheus_text() {
+	curl -sf --max-time 5 --unix-socket "$sock" "${url}metrics" >"$tmp/metrics" &&
+		grep -q '^# TYPE fwd_packets_total counter$' "$tmp/metrics" &&
+		grep -q '^fwd_packets_total{outcome="fwd_table"} [0-9]' "$tmp/metrics" &&
+		grep -q '^fwd_table_entries{source="override"} 1$' "$tmp/metrics" &&
+		grep -q '^fwd_resyncs_total [0-9]' "$tmp/metrics"
 }
-check metrics_are_prometheus_text t_metrics
 
-t_fwdctl() {
+test_fwdctl_set_get_list_stats_del() {
 	"$fwdctl" set 10.10.3.20 enp0s9 02:00:00:00:00:20 &&
-		[ "$(hfwd_value 10.10.3.20)" = "04 00 00 00 08 00 27 13 df b6 02 00 00 00 00 20" ] &&
+		[ "$(map_value hfwd 10.10.3.20)" = "0400000008002713dfb6020000000020" ] &&
 		"$fwdctl" get 10.10.3.20 | grep -q '^10.10.3.20  4      08:00:27:13:df:b6  02:00:00:00:00:20  override$' &&
 		"$fwdctl" list | grep -q '^IP  *IFACE  *SRCMAC  *DSTMAC  *SOURCE$' &&
 		"$fwdctl" stats | grep -q '^fwd_table ' &&
-		"$fwdctl" del 10.10.3.20 && [ -z "$(hfwd_value 10.10.3.20)" ] &&
-		! "$fwdctl" del 10.10.3.20 2>"$work/err" &&
-		grep -q 'override not found: 10.10.3.20 (code 1202)' "$work/err"
+		"$fwdctl" del 10.10.3.20 && [ -z "$(map_value hfwd 10.10.3.20)" ] &&
+		! "$fwdctl" del 10.10.3.20 2>"$tmp/err" &&
+		grep -q 'override not found: 10.10.3.20 (code 1202)' "$tmp/err"
 }
-check fwdctl_set_get_list_stats_del t_fwdctl
 
 # --- bad input: each gets its code, hfwd does not move ------------------
 
@@ -287,124 +218,117 @@ delete_missing_override|--data-binary '{"action":"DeleteForward","ip":"10.10.3.7
 EOF
 )
 
-before=$(hfwd_dump)
-while IFS='|' read -r name args want_status want_code; do
-	eval "set -- $args"
-	st=$(curl -s -o "$work/reply" -w '%{http_code}' --max-time 10 \
-		--unix-socket "$sock" "$@") || true
-	code=$(jq -r '.code' "$work/reply" 2>/dev/null || echo none)
-	after=$(hfwd_dump)
-	alive=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 \
-		--unix-socket "$sock" "${url}healthz" || true)
-	if [ "$st" = "$want_status" ] && [ "$code" = "$want_code" ] &&
-		[ "$after" = "$before" ] && [ "$alive" = 200 ]; then
-		ok "bad_input_${name}_gets_${want_code}_and_changes_nothing"
-	else
-		not_ok "bad_input_${name}_gets_${want_code}_and_changes_nothing" \
-			"HTTP $st code $code (want $want_status $want_code), healthz $alive" \
-			"reply: $(head -c 300 "$work/reply")" \
-			"hfwd changed: $([ "$after" = "$before" ] && echo no || echo yes)"
-	fi
-done <<<"$bad_table"
+# each row one check, named for its row
+test_bad_input() {
+	local before after name args want_status want_code st code alive
+	before=$(hfwd_dump)
+	while IFS='|' read -r name args want_status want_code; do
+		eval "set -- $args"
+		st=$(curl -s -o "$tmp/reply" -w '%{http_code}' --max-time 10 \
+			--unix-socket "$sock" "$@") || true
+		code=$(jq -r '.code' "$tmp/reply" 2>/dev/null || echo none)
+		after=$(hfwd_dump)
+		alive=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 \
+			--unix-socket "$sock" "${url}healthz" || true)
+		if [ "$st" = "$want_status" ] && [ "$code" = "$want_code" ] &&
+			[ "$after" = "$before" ] && [ "$alive" = 200 ]; then
+			ok "bad_input_${name}_gets_${want_code}_and_changes_nothing"
+		else
+			not_ok "bad_input_${name}_gets_${want_code}_and_changes_nothing" \
+				"HTTP $st code $code (want $want_status $want_code), healthz $alive" \
+				"reply: $(head -c 300 "$tmp/reply")" \
+				"hfwd changed: $([ "$after" = "$before" ] && echo no || echo yes)"
+		fi
+	done <<<"$bad_table"
+}
 
 # --- durability: kill -9, restart --------------------------------------
 
-t_kill9() {
+test_override_survives_kill_9_and_restart() {
 	post '{"action":"UpdateForward","traceId":"k","ip":"10.10.3.30","iface":4,"dstMac":"02:00:00:00:00:30"}'
 	reply_is '{"code":200,"traceId":"k"}' || return 1
-	kill -9 "$fwd_pid"
-	wait "$fwd_pid" 2>/dev/null || true
-	fwd_pid=
-	start_fwd || return 1
-	[ "$(hfwd_value 10.10.3.30)" = "04 00 00 00 08 00 27 13 df b6 02 00 00 00 00 30" ] &&
+	kill -9 "$pid"
+	wait "$pid" 2>/dev/null || true
+	pid=
+	start_fwd "$tmp/fwd.log" || return 1
+	[ "$(map_value hfwd 10.10.3.30)" = "0400000008002713dfb6020000000030" ] &&
 		post '{"action":"QueryForward","traceId":"q","ip":"10.10.3.30"}' &&
-		jq -e '.Tables[0].Source == "override"' "$work/reply" >/dev/null
+		jq -e '.Tables[0].Source == "override"' "$tmp/reply" >/dev/null
 }
-check override_survives_kill_9_and_restart t_kill9
 
 # --- security ----------------------------------------------------------
 
-t_socket_mode_refuses_other_users() {
+test_control_socket_mode_refuses_other_users() {
 	local before
 	before=$(hfwd_dump)
 	[ "$(stat -c '%a %F' "$sock")" = "660 socket" ] &&
 		[ "$(stat -c %a "$(dirname "$sock")")" = 750 ] || return 1
 	# nobody, in no group of the socket's: refused by the file mode
 	! setpriv --reuid=65534 --regid=65534 --clear-groups \
-		"$fwdctl" set 10.10.3.40 enp0s9 02:00:00:00:00:40 2>"$work/err" &&
-		grep -q "permission denied" "$work/err" &&
+		"$fwdctl" set 10.10.3.40 enp0s9 02:00:00:00:00:40 2>"$tmp/err" &&
+		grep -q "permission denied" "$tmp/err" &&
 		[ "$(hfwd_dump)" = "$before" ] || return 1
 	# the same user in the socket's group (root's here) gets in
 	setpriv --reuid=65534 --regid=65534 --groups 0 "$fwdctl" list >/dev/null
 }
-check control_socket_mode_refuses_other_users t_socket_mode_refuses_other_users
 
-t_refuse_open_listen() {
+test_tcp_listen_without_token_is_refused_loopback_too() {
 	stop_fwd
 	local a rc
 	for a in 0.0.0.0:5556 127.0.0.1:5556; do
 		rc=0
-		timeout 20 "$fwd" --iface enp0s3 --state "$work/fwd.db" \
-			--listen $a >"$work/refused.log" 2>&1 || rc=$?
+		timeout 20 "$fwd" --iface enp0s3 --state "$tmp/fwd.db" \
+			--listen $a >"$tmp/refused.log" 2>&1 || rc=$?
 		# refused before anything is attached
-		[ $rc = 2 ] && grep -q "needs --token-file" "$work/refused.log" &&
+		[ $rc = 2 ] && grep -q "needs --token-file" "$tmp/refused.log" &&
 			[ -z "$(ip -j -d link show enp0s3 | jq -r '.[0].xdp.prog.id // empty')" ] ||
 			return 1
 	done
-}
-check tcp_listen_without_token_is_refused_loopback_too t_refuse_open_listen
-
-# post_tcp BODY [CURL ARGS...]: send() to the TCP listener
-post_tcp() {
-	send "$1" "${@:2}" http://127.0.0.1:5555/
 }
 
 # issue 25 item 7: a token file others can read is no secret, and one
 # that is not a regular file (a FIFO nobody writes) must not hang the
 # start: both exit 2, before anything is attached, saying why
-t_token_file_rules() {
+test_token_file_must_be_private_and_regular() {
 	local rc
-	echo "e2e-s3cret" >"$work/token"
-	chmod 644 "$work/token"
+	echo "e2e-s3cret" >"$tmp/token"
+	chmod 644 "$tmp/token"
 	rc=0
-	timeout 20 "$fwd" --iface enp0s3 --state "$work/fwd.db" --listen 127.0.0.1:5555 \
-		--token-file "$work/token" >"$work/refused.log" 2>&1 || rc=$?
-	[ $rc = 2 ] && grep -q "token-file $work/token: group or others may read.*chmod 600" \
-		"$work/refused.log" || return 1
-	chmod 640 "$work/token"
+	timeout 20 "$fwd" --iface enp0s3 --state "$tmp/fwd.db" --listen 127.0.0.1:5555 \
+		--token-file "$tmp/token" >"$tmp/refused.log" 2>&1 || rc=$?
+	[ $rc = 2 ] && grep -q "token-file $tmp/token: group or others may read.*chmod 600" \
+		"$tmp/refused.log" || return 1
+	chmod 640 "$tmp/token"
 	rc=0
-	timeout 20 "$fwd" --iface enp0s3 --state "$work/fwd.db" --listen 127.0.0.1:5555 \
-		--token-file "$work/token" >"$work/refused.log" 2>&1 || rc=$?
+	timeout 20 "$fwd" --iface enp0s3 --state "$tmp/fwd.db" --listen 127.0.0.1:5555 \
+		--token-file "$tmp/token" >"$tmp/refused.log" 2>&1 || rc=$?
 	[ $rc = 2 ] || return 1
-	mkfifo -m 600 "$work/fifo"
+	mkfifo -m 600 "$tmp/fifo"
 	rc=0
-	timeout 5 "$fwd" --iface enp0s3 --state "$work/fwd.db" --listen 127.0.0.1:5555 \
-		--token-file "$work/fifo" >"$work/refused.log" 2>&1 || rc=$?
-	rm -f "$work/fifo"
-	[ $rc = 2 ] && grep -q "not a regular file" "$work/refused.log" &&
+	timeout 5 "$fwd" --iface enp0s3 --state "$tmp/fwd.db" --listen 127.0.0.1:5555 \
+		--token-file "$tmp/fifo" >"$tmp/refused.log" 2>&1 || rc=$?
+	rm -f "$tmp/fifo"
+	[ $rc = 2 ] && grep -q "not a regular file" "$tmp/refused.log" &&
 		[ -z "$(ip -j -d link show enp0s3 | jq -r '.[0].xdp.prog.id // empty')" ]
 }
-check token_file_must_be_private_and_regular t_token_file_rules
 
-t_token() {
-	echo "e2e-s3cret" >"$work/token"
-	chmod 600 "$work/token"
-	start_fwd --listen 127.0.0.1:5555 --token-file "$work/token" || return 1
+test_bearer_token_is_enforced() {
+	echo "e2e-s3cret" >"$tmp/token"
+	chmod 600 "$tmp/token"
+	start_fwd "$tmp/fwd.log" --listen 127.0.0.1:5555 --token-file "$tmp/token" || return 1
 	local before after
 	before=$(hfwd_dump)
 	post_tcp '{"action":"DeleteForward","ip":"10.10.3.30"}'
-	[ "$status" = 401 ] && jq -e '.code == 1002' "$work/reply" >/dev/null || return 1
+	[ "$status" = 401 ] && jq -e '.code == 1002' "$tmp/reply" >/dev/null || return 1
 	post_tcp '{"action":"DeleteForward","ip":"10.10.3.30"}' -H 'Authorization: Bearer e2e-s3cres'
 	[ "$status" = 401 ] || return 1
 	after=$(hfwd_dump)
 	[ "$before" = "$after" ] || return 1
 	post_tcp '{"action":"DeleteForward","ip":"10.10.3.30"}' -H 'Authorization: Bearer e2e-s3cret'
-	[ "$status" = 200 ] && [ -z "$(hfwd_value 10.10.3.30)" ] &&
-		"$fwdctl" --server 127.0.0.1:5555 --token-file "$work/token" list >/dev/null &&
+	[ "$status" = 200 ] && [ -z "$(map_value hfwd 10.10.3.30)" ] &&
+		"$fwdctl" --server 127.0.0.1:5555 --token-file "$tmp/token" list >/dev/null &&
 		! "$fwdctl" --server 127.0.0.1:5555 list 2>/dev/null &&
 		"$fwdctl" list >/dev/null # the control socket needs no token
 }
-check bearer_token_is_enforced t_token
 
-stop_fwd
-tap_plan
+run_tests

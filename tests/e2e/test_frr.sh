@@ -38,6 +38,10 @@
 # kernel-only run while fwd agreed with `ip -6 route get ... sport dport`
 # for every flow; with auto_flowlabels 0 on C the kernel agreed too. No
 # wire carries a sender's skb hash.
+#
+# Fixture: the topology and FRR shared by the tests, in order: the kernel
+# alone first, as the reference fwd's frames and choices are held to, then
+# fwd, then a path failure with it (FRR's convergence, ~10 s, once).
 set -u
 
 top=${FWD_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -192,64 +196,14 @@ prime() {
 	done < <(ip -j nexthop show | jq -r '.[] | select(.gateway) | "\(.gateway) \(.dev)"')
 }
 
-t_start=$SECONDS
-for ns in r u1 u2; do
-	frr_start $ns || {
-		not_ok "FRR starts in $ns" "$(cat "$tmp/frr/$ns"/*.out)"
-		tap_plan
-		exit 1
-	}
-done
-if wait_until 30 ecmp 2; then
-	v4=$(nhid 10.9.0.0/24) v6=$(nhid 2001:db8:9::/64)
-	ok "BGP from U1 and U2: R installs S's prefixes through nexthop groups of two ($((SECONDS - t_start)) s; $v4: $(nh_show "$v4"), $v6: $(nh_show "$v6"))"
-else
-	not_ok "BGP: ECMP through nexthop groups on R" "$(frr_routes)" \
-		"$(frr_vtysh r "show bgp summary")"
-	tap_plan
-	exit 1
-fi
-if wait_until 5 statics; then
-	ok "staticd: 10.9.0.200/32 and 2001:db8:9::200/128 through single nexthop objects via U1 ($(ip route show 10.9.0.200 | tr -s ' ' | sed 's/ $//'); $(ip -6 route show 2001:db8:9::200 | tr -s ' ' | sed 's/ $//'))"
-else
-	not_ok "static host routes through single nexthop objects" \
-		"$(frr_routes)"
-fi
-
 # --- traffic and what arrives -------------------------------------------
 # noports: datagrams S took so far, "IPv4 IPv6" (its UDP NoPorts).
-# shellcheck disable=SC2016 # awk programs
 noports() {
-	ip netns exec s awk '/^Udp:/ { if (!h) { for (i = 1; i <= NF; i++)
-		if ($i == "NoPorts") f = i; h = 1 } else print $f }' /proc/net/snmp
-	ip netns exec s awk '$1 == "Udp6NoPorts" { print $2 }' /proc/net/snmp6
+	snmp s Udp:NoPorts
+	snmp s Udp6:NoPorts
 }
-noports_sum() { noports | awk '{ n += $1 } END { print n }'; }
 
-# capture_start NAME NS DEV FILTER...: tcpdump -w $tmp/NAME.pcap, once
-# it listens; capture_stop ends every one started.
-caps=()
-capture_start() {
-	local name=$1 ns=$2 dev=$3 i
-	shift 3
-	# a short snapshot: the ring holds slots of that size, and at the
-	# default (256 KiB) a burst of 64 small frames overflows it
-	ip netns exec "$ns" tcpdump --immediate-mode -nn -U -s 256 -B 4096 \
-		-i "$dev" -w "$tmp/$name.pcap" "$@" 2>"$tmp/$name.err" &
-	caps+=($!)
-	for ((i = 0; i < 100; i++)); do
-		grep -qs listening "$tmp/$name.err" && return 0
-		sleep 0.05
-	done
-	return 1
-}
-capture_stop() {
-	local p
-	sleep 0.2
-	for p in "${caps[@]}"; do kill -INT "$p" 2>/dev/null || true; done
-	for p in "${caps[@]}"; do wait "$p" 2>/dev/null || true; done
-	caps=()
-}
+noports_sum() { noports | awk '{ n += $1 } END { print n }'; }
 
 # flows TAG: N_FLOWS UDP flows from C to S's 10.9.0.7 and as many to
 # 2001:db8:9::7, one datagram each (udp_flows: from port 40001+i to port
@@ -261,9 +215,11 @@ capture_stop() {
 flows() {
 	local tag=$1 link f
 	set -- udp and dst portrange 5001-$((5000 + N_FLOWS))
-	capture_start "$tag.p1" c p1 "$@" &&
-		capture_start "$tag.q1" u1 q1 "$@" &&
-		capture_start "$tag.q2" u2 q2 "$@" || echo "# capture not ready"
+	# a short snapshot: the ring holds slots of that size, and at the
+	# default (256 KiB) a burst of 64 small frames overflows it
+	capture_start "$tag.p1" c p1 -s 256 -B 4096 "$@" &&
+		capture_start "$tag.q1" u1 q1 -s 256 -B 4096 "$@" &&
+		capture_start "$tag.q2" u2 q2 -s 256 -B 4096 "$@" || echo "# capture not ready"
 	udp_flows c $N_FLOWS 10.9.0.7 2001:db8:9::7
 	capture_stop
 	for link in p1 q1 q2; do
@@ -284,10 +240,12 @@ flows() {
 			"$tmp/$tag.all" | sort -n >"$tmp/$tag.$f"
 	done
 }
+
 # links TAG.FAMILY: "DPORT LINK" per flow.
 links() { cut -d' ' -f1,2 "$tmp/$1"; }
-# on LINK TAG.FAMILY: how many flows left by LINK.
-on() { links "$2" | grep -c " $1$"; }
+
+# flows_on LINK TAG.FAMILY: how many flows left by LINK.
+flows_on() { links "$2" | grep -c " $1$"; }
 
 # stream N: N datagrams from C to S, alternately IPv4 and IPv6, to 64
 # addresses of each of S's prefixes, each from a new socket (a new
@@ -306,8 +264,10 @@ stream() {
 			read -rt 0.002 -u 9
 		done" 2>/dev/null
 }
+
 # via_u1: packets U1 has sent to S so far.
 via_u1() { ip -n u1 -j -s link show w1 | jq '.[0].stats64.tx.packets'; }
+
 # failover: a stream of FO_N datagrams, and the link R-U1 taken down once
 # S has a third of them; once S's counters stand still, "LOST4 LOST6
 # AT_DOWN VIA_U1": lost of FO_N/2 each, how many S had when the link went
@@ -317,7 +277,7 @@ failover() {
 	local b4 b6 u spid n i at
 	read -r b4 b6 < <(noports | paste -sd' ')
 	u=$(via_u1)
-	stream $FO_N &
+	stream "$FO_N" &
 	spid=$!
 	# shellcheck disable=SC2016 # eval'd at each poll
 	wait_until 20 eval '[ $(($(noports_sum) - b4 - b6)) -ge $((FO_N / 3)) ]' ||
@@ -337,6 +297,7 @@ failover() {
 		echo "$((FO_N / 2 - a4 + b4)) $((FO_N / 2 - a6 + b6)) $at $u"
 	}
 }
+
 # restore: m2 up, R's FRR restarted (after a carrier loss zebra may keep
 # a group of one in the kernel), until ECMP and the static routes are
 # back.
@@ -346,168 +307,190 @@ restore() {
 	frr_start r && wait_until 30 ecmp 2 && wait_until 5 statics
 }
 
-# --- the kernel alone ---------------------------------------------------
-if ip -d link show | grep -q "prog/xdp"; then
-	not_ok "no XDP program before fwd starts" "$(ip -d link show | grep xdp)"
-fi
-prime
-flows kernel
-for fam in 4 6; do
-	n=$(wc -l <"$tmp/kernel.$fam.sent")
-	if [ "$n" -eq "$N_FLOWS" ] && [ "$(wc -l <"$tmp/kernel.$fam")" -eq "$n" ] &&
-		[ "$(links kernel.$fam | cut -d' ' -f1 | sort -u | wc -l)" -eq "$n" ] &&
-		[ "$(on q1 kernel.$fam)" -gt 0 ] && [ "$(on q2 kernel.$fam)" -gt 0 ]; then
-		ok "kernel alone, IPv$fam: $n flows, each once at U1 or U2 ($(on q1 kernel.$fam) by U1, $(on q2 kernel.$fam) by U2)"
+test_frr_installs_ecmp_groups_and_static_nexthop_objects() {
+	local ns v4 v6
+	t_start=$SECONDS
+	for ns in r u1 u2; do
+		frr_start $ns || tap_bail "FRR starts in $ns" "$(cat "$tmp/frr/$ns"/*.out)"
+	done
+	if wait_until 30 ecmp 2; then
+		v4=$(nhid 10.9.0.0/24) v6=$(nhid 2001:db8:9::/64)
+		ok "BGP from U1 and U2: R installs S's prefixes through nexthop groups of two ($((SECONDS - t_start)) s; $v4: $(nh_show "$v4"), $v6: $(nh_show "$v6"))"
 	else
-		not_ok "kernel alone, IPv$fam: $N_FLOWS flows over both links" \
-			"sent $n, at U1/U2: $(links kernel.$fam | tr '\n' ' ')" \
-			"$(awk '$3 == "p1" {print $1, $2}' "$tmp/kernel.all" | tr '\n' ' ')" "$(cat "$tmp"/kernel.*.err)"
+		tap_bail "BGP: ECMP through nexthop groups on R" "$(frr_routes)" \
+			"$(frr_vtysh r "show bgp summary")"
 	fi
-done
+	if wait_until 5 statics; then
+		ok "staticd: 10.9.0.200/32 and 2001:db8:9::200/128 through single nexthop objects via U1 ($(ip route show 10.9.0.200 | tr -s ' ' | sed 's/ $//'); $(ip -6 route show 2001:db8:9::200 | tr -s ' ' | sed 's/ $//'))"
+	else
+		not_ok "static host routes through single nexthop objects" \
+			"$(frr_routes)"
+	fi
+
+}
+
 # midstream AT VIA_U1: the failure came mid-stream, on a link in use.
 midstream() { [ "$1" -lt $((FO_N * 9 / 10)) ] && [ "$2" -gt 0 ]; }
-read -r k_lost4 k_lost6 k_at k_u1 < <(failover)
-if ecmp 1 && midstream "$k_at" "$k_u1"; then
-	ok "kernel alone, link to U1 down after $k_at of $FO_N datagrams ($k_u1 by U1): lost $k_lost4 IPv4 and $k_lost6 IPv6 of $((FO_N / 2)) each; R's routes down to one path"
-else
-	not_ok "kernel alone: link to U1 down mid-stream, R's routes down to one path" \
-		"lost $k_lost4 $k_lost6, down after $k_at, $k_u1 by U1" "$(frr_routes)"
-fi
-if restore; then
-	ok "link up, R's FRR restarted: ECMP and the static routes back"
-else
-	not_ok "ECMP back after link up and FRR restart" "$(frr_routes)"
-fi
+
+# --- the kernel alone ---------------------------------------------------
+test_the_kernel_alone() {
+	if ip -d link show | grep -q "prog/xdp"; then
+		not_ok "no XDP program before fwd starts" "$(ip -d link show | grep xdp)"
+	fi
+	prime
+	flows kernel
+	for fam in 4 6; do
+		n=$(wc -l <"$tmp/kernel.$fam.sent")
+		if [ "$n" -eq "$N_FLOWS" ] && [ "$(wc -l <"$tmp/kernel.$fam")" -eq "$n" ] &&
+			[ "$(links kernel.$fam | cut -d' ' -f1 | sort -u | wc -l)" -eq "$n" ] &&
+			[ "$(flows_on q1 kernel.$fam)" -gt 0 ] && [ "$(flows_on q2 kernel.$fam)" -gt 0 ]; then
+			ok "kernel alone, IPv$fam: $n flows, each once at U1 or U2 ($(flows_on q1 kernel.$fam) by U1, $(flows_on q2 kernel.$fam) by U2)"
+		else
+			not_ok "kernel alone, IPv$fam: $N_FLOWS flows over both links" \
+				"sent $n, at U1/U2: $(links kernel.$fam | tr '\n' ' ')" \
+				"$(awk '$3 == "p1" {print $1, $2}' "$tmp/kernel.all" | tr '\n' ' ')" "$(cat "$tmp"/kernel.*.err)"
+		fi
+	done
+	read -r k_lost4 k_lost6 k_at k_u1 < <(failover)
+	if ecmp 1 && midstream "$k_at" "$k_u1"; then
+		ok "kernel alone, link to U1 down after $k_at of $FO_N datagrams ($k_u1 by U1): lost $k_lost4 IPv4 and $k_lost6 IPv6 of $((FO_N / 2)) each; R's routes down to one path"
+	else
+		not_ok "kernel alone: link to U1 down mid-stream, R's routes down to one path" \
+			"lost $k_lost4 $k_lost6, down after $k_at, $k_u1 by U1" "$(frr_routes)"
+	fi
+	if restore; then
+		ok "link up, R's FRR restarted: ECMP and the static routes back"
+	else
+		not_ok "ECMP back after link up and FRR restart" "$(frr_routes)"
+	fi
+}
 
 # --- fwd ----------------------------------------------------------------
-prime
-if start_fwd "$tmp/fwd.log" --iface m3; then
-	ok "fwd starts on m1, m2, m3"
-else
-	not_ok "fwd starts on m1, m2, m3"
-	tap_plan
-	exit 1
-fi
-verify_tap "start"
+test_fwd_frames_and_choices_equal_the_kernels() {
+	prime
+	if start_fwd "$tmp/fwd.log" --iface m3; then
+		ok "fwd starts on m1, m2, m3"
+	else
+		tap_bail "fwd starts on m1, m2, m3"
+	fi
+	verify_tap "start"
 
-declare -A d_fwd=()
-for c in fwd_fib fwd_table fwd_fib6 fwd_table6; do d_fwd[$c]=$(cnt $c); done
-s0=$(noports_sum)
-flows fwd
-for c in fwd_fib fwd_table fwd_fib6 fwd_table6; do
-	d_fwd[$c]=$(($(cnt $c) - d_fwd[$c]))
-done
-ds=$(($(noports_sum) - s0))
-if [ "$(cat "$tmp/fwd.4" "$tmp/fwd.6" | wc -l)" -eq "$ds" ]; then
-	ok "S took the $ds datagrams that reached U1 and U2"
-else
-	not_ok "S takes what fwd forwarded" \
-		"S $ds, at U1/U2 $(cat "$tmp/fwd.4" "$tmp/fwd.6" | wc -l)"
-fi
-for fam in 4 6; do
-	c_fib=fwd_fib c_tab=fwd_table hl_at=44
-	[ "$fam" = 6 ] && c_fib=fwd_fib6 c_tab=fwd_table6 hl_at=42
-	n=$(wc -l <"$tmp/fwd.$fam.sent") got=$(wc -l <"$tmp/fwd.$fam")
-	if [ "$n" -eq "$N_FLOWS" ] && [ "$got" -eq "$n" ] &&
-		[ "${d_fwd[$c_fib]}" -eq "$n" ] && [ "${d_fwd[$c_tab]}" -eq 0 ]; then
-		ok "IPv$fam ECMP by the fib path: $c_fib +${d_fwd[$c_fib]} for $n datagrams sent, $got at U1/U2, $c_tab +0"
+	declare -A d_fwd=()
+	for c in fwd_fib fwd_table fwd_fib6 fwd_table6; do d_fwd[$c]=$(cnt $c); done
+	s0=$(noports_sum)
+	flows fwd
+	for c in fwd_fib fwd_table fwd_fib6 fwd_table6; do
+		d_fwd[$c]=$(($(cnt $c) - d_fwd[$c]))
+	done
+	ds=$(($(noports_sum) - s0))
+	if [ "$(cat "$tmp/fwd.4" "$tmp/fwd.6" | wc -l)" -eq "$ds" ]; then
+		ok "S took the $ds datagrams that reached U1 and U2"
 	else
-		not_ok "IPv$fam ECMP flows by the fib path" \
-			"sent $n, at U1/U2 $got, $c_fib +${d_fwd[$c_fib]}, $c_tab +${d_fwd[$c_tab]}"
+		not_ok "S takes what fwd forwarded" \
+			"S $ds, at U1/U2 $(cat "$tmp/fwd.4" "$tmp/fwd.6" | wc -l)"
 	fi
-	if [ -s "$tmp/fwd.$fam" ] &&
-		diff <(links kernel.$fam) <(links fwd.$fam) >"$tmp/diff.$fam"; then
-		ok "IPv$fam: each of $got flows leaves R by the link the kernel chose for it ($(on q1 fwd.$fam) by U1, $(on q2 fwd.$fam) by U2)"
-	else
-		not_ok "IPv$fam: each flow by the kernel's link" \
-			"< kernel, > fwd: $(grep '^[<>]' "$tmp/diff.$fam" | tr '\n' ' ')"
-	fi
-	# The frames at U1/U2, flow by flow, against the kernel's: IPv6 byte
-	# for byte; IPv4 byte for byte but the IP ID the sender picked (and
-	# so the header checksum), both checksums right. And every frame
-	# has R's MAC on that link and U's, and the TTL or hop limit one
-	# less than C sent.
-	declare -A hl_sent=()
-	while read -r f; do
-		if [ "$fam" = 4 ]; then p=$((16#${f:72:4})); else p=$((16#${f:112:4})); fi
-		hl_sent[$p]=$((16#${f:hl_at:2}))
-	done <"$tmp/fwd.$fam.sent"
-	bad=0 why='' hl=''
-	while read -r port link fk <&3 && read -r _ _ ff <&4; do
-		macs=${MAC_Q1//:/}${MAC_M2//:/}
-		[ "$link" = q2 ] && macs=${MAC_Q2//:/}${MAC_M3//:/}
-		if [ "$fam" = 4 ]; then
-			nk=${fk:0:36}${fk:40:8}${fk:52} nf=${ff:0:36}${ff:40:8}${ff:52}
-			if ! f_csum_ok "$fk" || ! f_csum_ok "$ff"; then
-				bad=$((bad + 1)) why+=" $port:csum"
-			fi
+	for fam in 4 6; do
+		c_fib=fwd_fib c_tab=fwd_table hl_at=44
+		[ "$fam" = 6 ] && c_fib=fwd_fib6 c_tab=fwd_table6 hl_at=42
+		n=$(wc -l <"$tmp/fwd.$fam.sent") got=$(wc -l <"$tmp/fwd.$fam")
+		if [ "$n" -eq "$N_FLOWS" ] && [ "$got" -eq "$n" ] &&
+			[ "${d_fwd[$c_fib]}" -eq "$n" ] && [ "${d_fwd[$c_tab]}" -eq 0 ]; then
+			ok "IPv$fam ECMP by the fib path: $c_fib +${d_fwd[$c_fib]} for $n datagrams sent, $got at U1/U2, $c_tab +0"
 		else
-			nk=$fk nf=$ff
+			not_ok "IPv$fam ECMP flows by the fib path" \
+				"sent $n, at U1/U2 $got, $c_fib +${d_fwd[$c_fib]}, $c_tab +${d_fwd[$c_tab]}"
 		fi
-		[ "$nk" = "$nf" ] || { bad=$((bad + 1)) why+=" $port:bytes"; }
-		[ "${ff:0:24}" = "$macs" ] || { bad=$((bad + 1)) why+=" $port:macs"; }
-		hl=$((16#${ff:hl_at:2}))
-		[ "$hl" -eq $((${hl_sent[$port]:-0} - 1)) ] ||
-			{ bad=$((bad + 1)) why+=" $port:ttl"; }
-	done 3<"$tmp/kernel.$fam" 4<"$tmp/fwd.$fam"
-	unset hl_sent
-	if [ "$bad" -eq 0 ] && [ -s "$tmp/fwd.$fam" ]; then
-		what="byte for byte"
-		[ "$fam" = 4 ] && what="byte for byte but the sender's IP ID, checksums right"
-		ok "IPv$fam: the $got frames at U1/U2 are the kernel's ($what), with R's and U's MACs and TTL/hop limit $hl"
-	else
-		not_ok "IPv$fam frames equal to the kernel's" "$bad differences:$why" \
-			"kernel $(head -1 "$tmp/kernel.$fam")" \
-			"fwd    $(head -1 "$tmp/fwd.$fam")"
-	fi
-done
-verify_tap "the ECMP flows"
+		if [ -s "$tmp/fwd.$fam" ] &&
+			diff <(links kernel.$fam) <(links fwd.$fam) >"$tmp/diff.$fam"; then
+			ok "IPv$fam: each of $got flows leaves R by the link the kernel chose for it ($(flows_on q1 fwd.$fam) by U1, $(flows_on q2 fwd.$fam) by U2)"
+		else
+			not_ok "IPv$fam: each flow by the kernel's link" \
+				"< kernel, > fwd: $(grep '^[<>]' "$tmp/diff.$fam" | tr '\n' ' ')"
+		fi
+		# The frames at U1/U2, flow by flow, against the kernel's: IPv6 byte
+		# for byte; IPv4 byte for byte but the IP ID the sender picked (and
+		# so the header checksum), both checksums right. And every frame
+		# has R's MAC on that link and U's, and the TTL or hop limit one
+		# less than C sent.
+		declare -A hl_sent=()
+		while read -r f; do
+			if [ "$fam" = 4 ]; then p=$((16#${f:72:4})); else p=$((16#${f:112:4})); fi
+			hl_sent[$p]=$((16#${f:hl_at:2}))
+		done <"$tmp/fwd.$fam.sent"
+		bad=0 why='' hl=''
+		while read -r port link fk <&3 && read -r _ _ ff <&4; do
+			macs=${MAC_Q1//:/}${MAC_M2//:/}
+			[ "$link" = q2 ] && macs=${MAC_Q2//:/}${MAC_M3//:/}
+			if [ "$fam" = 4 ]; then
+				nk=${fk:0:36}${fk:40:8}${fk:52} nf=${ff:0:36}${ff:40:8}${ff:52}
+				if ! f_csum_ok "$fk" || ! f_csum_ok "$ff"; then
+					bad=$((bad + 1)) why+=" $port:csum"
+				fi
+			else
+				nk=$fk nf=$ff
+			fi
+			[ "$nk" = "$nf" ] || { bad=$((bad + 1)) why+=" $port:bytes"; }
+			[ "${ff:0:24}" = "$macs" ] || { bad=$((bad + 1)) why+=" $port:macs"; }
+			hl=$((16#${ff:hl_at:2}))
+			[ "$hl" -eq $((${hl_sent[$port]:-0} - 1)) ] ||
+				{ bad=$((bad + 1)) why+=" $port:ttl"; }
+		done 3<"$tmp/kernel.$fam" 4<"$tmp/fwd.$fam"
+		unset hl_sent
+		if [ "$bad" -eq 0 ] && [ -s "$tmp/fwd.$fam" ]; then
+			what="byte for byte"
+			[ "$fam" = 4 ] && what="byte for byte but the sender's IP ID, checksums right"
+			ok "IPv$fam: the $got frames at U1/U2 are the kernel's ($what), with R's and U's MACs and TTL/hop limit $hl"
+		else
+			not_ok "IPv$fam frames equal to the kernel's" "$bad differences:$why" \
+				"kernel $(head -1 "$tmp/kernel.$fam")" \
+				"fwd    $(head -1 "$tmp/fwd.$fam")"
+		fi
+	done
+	verify_tap "the ECMP flows"
+}
 
 # --- static host routes through single nexthop objects: the table path --
-IX_M2=$(ip -j link show m2 | jq '.[0].ifindex')
-want=$(entry "$IX_M2" $MAC_M2 $MAC_Q1)
-# The control: U1's own addresses, neighbours on a connected route, are
-# learned with the value the static routes through U1 must get.
-# shellcheck disable=SC2016 # eval'd at each poll
-if wait_until 2 eval '[ "$(map_value hfwd 10.11.0.2)" = "$want" ] &&
-	[ "$(map_value hfwd6 2001:db8:11::2)" = "$want" ]'; then
-	ok "U1's 10.11.0.2 and 2001:db8:11::2 (connected neighbours) in hfwd and hfwd6: $want"
-else
-	not_ok "U1's addresses learned" "hfwd $(map_value hfwd 10.11.0.2)" \
-		"hfwd6 $(map_value hfwd6 2001:db8:11::2)" "want $want"
-fi
-# send_udp DST N: N datagrams from C to DST port 9.
-send_udp() {
-	ip netns exec c bash -c "for ((i = 0; i < $2; i++)); do
-		echo -n fwd >/dev/udp/$1/9; done" 2>/dev/null
-}
-for dst in 10.9.0.200 2001:db8:9::200; do
-	map=hfwd c_fib=fwd_fib c_tab=fwd_table fam=4
-	case $dst in *:*) map=hfwd6 c_fib=fwd_fib6 c_tab=fwd_table6 fam=6 ;; esac
+test_static_routes_through_nexthop_objects_take_the_table_path() {
+	IX_M2=$(ip -j link show m2 | jq '.[0].ifindex')
+	want=$(entry "$IX_M2" $MAC_M2 $MAC_Q1)
+	# The control: U1's own addresses, neighbours on a connected route, are
+	# learned with the value the static routes through U1 must get.
 	# shellcheck disable=SC2016 # eval'd at each poll
-	if wait_until 2 eval '[ "$(map_value $map $dst)" = "$want" ]'; then
-		ok "$dst (static, a single nexthop object via U1) learned into $map"
+	if wait_until 2 eval '[ "$(map_value hfwd 10.11.0.2)" = "$want" ] &&
+		[ "$(map_value hfwd6 2001:db8:11::2)" = "$want" ]'; then
+		ok "U1's 10.11.0.2 and 2001:db8:11::2 (connected neighbours) in hfwd and hfwd6: $want"
 	else
-		not_ok "$dst (static, a single nexthop object via U1) learned into $map" \
-			"${map}[$dst] '$(map_value $map $dst)', want '$want'" \
-			"$(ip route get "$dst"; nh_show "$(nhid "$dst")")"
+		not_ok "U1's addresses learned" "hfwd $(map_value hfwd 10.11.0.2)" \
+			"hfwd6 $(map_value hfwd6 2001:db8:11::2)" "want $want"
 	fi
-	read -r b4 b6 < <(noports | paste -sd' ')
-	f0=$(cnt $c_fib) t0=$(cnt $c_tab)
-	send_udp $dst 10
-	sleep 0.2
-	read -r a4 a6 < <(noports | paste -sd' ')
-	df=$(($(cnt $c_fib) - f0)) dt=$(($(cnt $c_tab) - t0))
-	got=$((a4 - b4))
-	[ $fam = 6 ] && got=$((a6 - b6))
-	if [ "$dt" -eq 10 ] && [ "$df" -eq 0 ] && [ "$got" -eq 10 ]; then
-		ok "10 datagrams to $dst by the table path: $c_tab +$dt, $c_fib +0, S got $got"
-	else
-		not_ok "10 datagrams to $dst by the table path" \
-			"$c_tab +$dt (want 10), $c_fib +$df (want 0), S got $got"
-	fi
-done
-verify_tap "the static routes"
+	for dst in 10.9.0.200 2001:db8:9::200; do
+		map=hfwd c_fib=fwd_fib c_tab=fwd_table fam=4
+		case $dst in *:*) map=hfwd6 c_fib=fwd_fib6 c_tab=fwd_table6 fam=6 ;; esac
+		# shellcheck disable=SC2016 # eval'd at each poll
+		if wait_until 2 eval '[ "$(map_value $map $dst)" = "$want" ]'; then
+			ok "$dst (static, a single nexthop object via U1) learned into $map"
+		else
+			not_ok "$dst (static, a single nexthop object via U1) learned into $map" \
+				"${map}[$dst] '$(map_value $map $dst)', want '$want'" \
+				"$(ip route get "$dst"; nh_show "$(nhid "$dst")")"
+		fi
+		read -r b4 b6 < <(noports | paste -sd' ')
+		f0=$(cnt $c_fib) t0=$(cnt $c_tab)
+		send_udp c $dst 10
+		sleep 0.2
+		read -r a4 a6 < <(noports | paste -sd' ')
+		df=$(($(cnt $c_fib) - f0)) dt=$(($(cnt $c_tab) - t0))
+		got=$((a4 - b4))
+		[ $fam = 6 ] && got=$((a6 - b6))
+		if [ "$dt" -eq 10 ] && [ "$df" -eq 0 ] && [ "$got" -eq 10 ]; then
+			ok "10 datagrams to $dst by the table path: $c_tab +$dt, $c_fib +0, S got $got"
+		else
+			not_ok "10 datagrams to $dst by the table path" \
+				"$c_tab +$dt (want 10), $c_fib +$df (want 0), S got $got"
+		fi
+	done
+	verify_tap "the static routes"
+}
 
 # --- a path failure with fwd --------------------------------------------
 # One datagram every 2-3 ms: the one in flight at the instant the link goes
@@ -518,36 +501,38 @@ verify_tap "the static routes"
 # at the end of the NAPI poll, a wider window than the kernel's transmit:
 # not measured). So: no more than the kernel's loss plus that one
 # datagram; more is fwd's.
-cnt_all >"$tmp/fo.0"
-read -r f_lost4 f_lost6 f_at f_u1 < <(failover)
-cnt_all >"$tmp/fo.1"
-f0=$(paste -d' ' "$tmp/fo.0" "$tmp/fo.1" |
-	awk '$1 ~ /^fwd_fib6?$/ { n += $4 - $2 } END { print n }')
-if [ "$f_lost4" -ge 0 ] && [ "$f_lost6" -ge 0 ] &&
-	[ $((f_lost4 + f_lost6)) -le $((k_lost4 + k_lost6 + 1)) ] &&
-	midstream "$f_at" "$f_u1" && [ "$f0" -ge $((FO_N - f_lost4 - f_lost6)) ]; then
-	ok "link to U1 down after $f_at of $FO_N datagrams ($f_u1 by U1): fwd lost $f_lost4 IPv4 and $f_lost6 IPv6 (the kernel alone: $k_lost4 and $k_lost6); $(cnt_delta "$tmp/fo.0" "$tmp/fo.1")"
-else
-	not_ok "link to U1 down mid-stream: fwd loses no more than the kernel" \
-		"fwd lost $f_lost4 IPv4, $f_lost6 IPv6; the kernel $k_lost4, $k_lost6" \
-		"down after $f_at, $f_u1 by U1; $(cnt_delta "$tmp/fo.0" "$tmp/fo.1")"
-fi
-# After the failure: every flow by U2, still the fib path.
-f4=$(cnt fwd_fib) f6=$(cnt fwd_fib6) s0=$(noports_sum) u=$(via_u1)
-udp_flows c $N_FLOWS 10.9.0.7 2001:db8:9::7
-sleep 0.2
-f4=$(($(cnt fwd_fib) - f4)) f6=$(($(cnt fwd_fib6) - f6))
-s0=$(($(noports_sum) - s0)) u=$(($(via_u1) - u))
-if ecmp 1 && [ "$f4" -eq "$N_FLOWS" ] && [ "$f6" -eq "$N_FLOWS" ] &&
-	[ "$s0" -eq $((2 * N_FLOWS)) ] && [ "$u" -eq 0 ]; then
-	ok "after the failure R's routes have one path, and fwd sends all $N_FLOWS+$N_FLOWS flows by U2: fwd_fib +$f4, fwd_fib6 +$f6, S got $s0 ($(nh_show "$(nhid 10.9.0.0/24)"))"
-else
-	not_ok "after the failure: one path, every flow by U2 on the fib path" \
-		"fwd_fib +$f4, fwd_fib6 +$f6, S got $s0, by U1 $u" "$(frr_routes)"
-fi
-verify_tap "the failure"
+test_a_path_failure_with_fwd() {
+	cnt_all >"$tmp/fo.0"
+	read -r f_lost4 f_lost6 f_at f_u1 < <(failover)
+	cnt_all >"$tmp/fo.1"
+	f0=$(paste -d' ' "$tmp/fo.0" "$tmp/fo.1" |
+		awk '$1 ~ /^fwd_fib6?$/ { n += $4 - $2 } END { print n }')
+	if [ "$f_lost4" -ge 0 ] && [ "$f_lost6" -ge 0 ] &&
+		[ $((f_lost4 + f_lost6)) -le $((k_lost4 + k_lost6 + 1)) ] &&
+		midstream "$f_at" "$f_u1" && [ "$f0" -ge $((FO_N - f_lost4 - f_lost6)) ]; then
+		ok "link to U1 down after $f_at of $FO_N datagrams ($f_u1 by U1): fwd lost $f_lost4 IPv4 and $f_lost6 IPv6 (the kernel alone: $k_lost4 and $k_lost6); $(cnt_delta "$tmp/fo.0" "$tmp/fo.1")"
+	else
+		not_ok "link to U1 down mid-stream: fwd loses no more than the kernel" \
+			"fwd lost $f_lost4 IPv4, $f_lost6 IPv6; the kernel $k_lost4, $k_lost6" \
+			"down after $f_at, $f_u1 by U1; $(cnt_delta "$tmp/fo.0" "$tmp/fo.1")"
+	fi
+	# After the failure: every flow by U2, still the fib path.
+	f4=$(cnt fwd_fib) f6=$(cnt fwd_fib6) s0=$(noports_sum) u=$(via_u1)
+	udp_flows c $N_FLOWS 10.9.0.7 2001:db8:9::7
+	sleep 0.2
+	f4=$(($(cnt fwd_fib) - f4)) f6=$(($(cnt fwd_fib6) - f6))
+	s0=$(($(noports_sum) - s0)) u=$(($(via_u1) - u))
+	if ecmp 1 && [ "$f4" -eq "$N_FLOWS" ] && [ "$f6" -eq "$N_FLOWS" ] &&
+		[ "$s0" -eq $((2 * N_FLOWS)) ] && [ "$u" -eq 0 ]; then
+		ok "after the failure R's routes have one path, and fwd sends all $N_FLOWS+$N_FLOWS flows by U2: fwd_fib +$f4, fwd_fib6 +$f6, S got $s0 ($(nh_show "$(nhid 10.9.0.0/24)"))"
+	else
+		not_ok "after the failure: one path, every flow by U2 on the fib path" \
+			"fwd_fib +$f4, fwd_fib6 +$f6, S got $s0, by U1 $u" "$(frr_routes)"
+	fi
+	verify_tap "the failure"
 
-stop_fwd
-echo "# $((SECONDS - t_start)) s from FRR's start"
-tap_plan
-[ "$tap_failed" -eq 0 ]
+	stop_fwd
+	echo "# $((SECONDS - t_start)) s from FRR's start"
+}
+
+run_tests
