@@ -7,9 +7,12 @@
 # installs is what fwd must follow: BGP routes with ECMP through nexthop
 # groups (the fib path, with the kernel's choice of next hop flow by
 # flow), static host routes through single nexthop objects (the table
-# path), and a path failure. Every check compares with the kernel alone,
-# in the same topology: the same link per flow, the same bytes at the far
-# end, no more packets lost when the link to U1 fails.
+# path), and a path failure, after which the BGP prefixes have one path
+# and their destinations are learned on demand (the table path after the
+# first datagram). Every check compares with the kernel alone, in the
+# same topology: the same link per flow, the same bytes at the far end
+# (ECMP and single-path alike), no more packets lost when the link to U1
+# fails.
 #
 # Topology (run under tests/isolate.sh; this shell's namespace is R,
 # running build/fwd on m1, m2, m3 and FRR):
@@ -241,6 +244,50 @@ flows() {
 	done
 }
 
+# same_frames KTAG FTAG FAMILY: one TAP line: the frames of flows FTAG at
+# U1/U2, flow by flow, against those of KTAG: IPv6 byte for byte; IPv4
+# byte for byte but the IP ID the sender picked (and so the header
+# checksum), both checksums right. And every frame has R's MAC on that
+# link and U's, and the TTL or hop limit one less than C sent.
+same_frames() {
+	local k=$1 t=$2 fam=$3 hl_at=44 f p bad=0 why='' hl='' port link fk ff
+	local macs nk nf got what
+	local -A hl_sent=()
+	[ "$fam" = 6 ] && hl_at=42
+	got=$(wc -l <"$tmp/$t.$fam")
+	while read -r f; do
+		if [ "$fam" = 4 ]; then p=$((16#${f:72:4})); else p=$((16#${f:112:4})); fi
+		hl_sent[$p]=$((16#${f:hl_at:2}))
+	done <"$tmp/$t.$fam.sent"
+	while read -r port link fk <&3 && read -r _ _ ff <&4; do
+		macs=${MAC_Q1//:/}${MAC_M2//:/}
+		[ "$link" = q2 ] && macs=${MAC_Q2//:/}${MAC_M3//:/}
+		if [ "$fam" = 4 ]; then
+			nk=${fk:0:36}${fk:40:8}${fk:52} nf=${ff:0:36}${ff:40:8}${ff:52}
+			if ! f_csum_ok "$fk" || ! f_csum_ok "$ff"; then
+				bad=$((bad + 1)) why+=" $port:csum"
+			fi
+		else
+			nk=$fk nf=$ff
+		fi
+		[ "$nk" = "$nf" ] || { bad=$((bad + 1)) why+=" $port:bytes"; }
+		[ "${ff:0:24}" = "$macs" ] || { bad=$((bad + 1)) why+=" $port:macs"; }
+		hl=$((16#${ff:hl_at:2}))
+		[ "$hl" -eq $((${hl_sent[$port]:-0} - 1)) ] ||
+			{ bad=$((bad + 1)) why+=" $port:ttl"; }
+	done 3<"$tmp/$k.$fam" 4<"$tmp/$t.$fam"
+	if [ "$bad" -eq 0 ] && [ -s "$tmp/$t.$fam" ] &&
+		[ "$got" -eq "$(wc -l <"$tmp/$k.$fam")" ]; then
+		what="byte for byte"
+		[ "$fam" = 4 ] && what="byte for byte but the sender's IP ID, checksums right"
+		ok "IPv$fam: the $got frames at U1/U2 are the kernel's ($what), with R's and U's MACs and TTL/hop limit $hl"
+	else
+		not_ok "IPv$fam frames equal to the kernel's" "$bad differences:$why" \
+			"kernel $(head -1 "$tmp/$k.$fam")" \
+			"fwd    $(head -1 "$tmp/$t.$fam")"
+	fi
+}
+
 # links TAG.FAMILY: "DPORT LINK" per flow.
 links() { cut -d' ' -f1,2 "$tmp/$1"; }
 
@@ -358,6 +405,15 @@ test_the_kernel_alone() {
 		not_ok "kernel alone: link to U1 down mid-stream, R's routes down to one path" \
 			"lost $k_lost4 $k_lost6, down after $k_at, $k_u1 by U1" "$(frr_routes)"
 	fi
+	# the same flows over the one path left: what fwd's must equal
+	flows kernel1
+	if [ "$(flows_on q2 kernel1.4)" -eq "$N_FLOWS" ] &&
+		[ "$(flows_on q2 kernel1.6)" -eq "$N_FLOWS" ]; then
+		ok "kernel alone, one path: all $N_FLOWS+$N_FLOWS flows by U2"
+	else
+		not_ok "kernel alone, one path: every flow by U2" \
+			"by U2 $(flows_on q2 kernel1.4)+$(flows_on q2 kernel1.6)" "$(frr_routes)"
+	fi
 	if restore; then
 		ok "link up, R's FRR restarted: ECMP and the static routes back"
 	else
@@ -407,44 +463,7 @@ test_fwd_frames_and_choices_equal_the_kernels() {
 			not_ok "IPv$fam: each flow by the kernel's link" \
 				"< kernel, > fwd: $(grep '^[<>]' "$tmp/diff.$fam" | tr '\n' ' ')"
 		fi
-		# The frames at U1/U2, flow by flow, against the kernel's: IPv6 byte
-		# for byte; IPv4 byte for byte but the IP ID the sender picked (and
-		# so the header checksum), both checksums right. And every frame
-		# has R's MAC on that link and U's, and the TTL or hop limit one
-		# less than C sent.
-		declare -A hl_sent=()
-		while read -r f; do
-			if [ "$fam" = 4 ]; then p=$((16#${f:72:4})); else p=$((16#${f:112:4})); fi
-			hl_sent[$p]=$((16#${f:hl_at:2}))
-		done <"$tmp/fwd.$fam.sent"
-		bad=0 why='' hl=''
-		while read -r port link fk <&3 && read -r _ _ ff <&4; do
-			macs=${MAC_Q1//:/}${MAC_M2//:/}
-			[ "$link" = q2 ] && macs=${MAC_Q2//:/}${MAC_M3//:/}
-			if [ "$fam" = 4 ]; then
-				nk=${fk:0:36}${fk:40:8}${fk:52} nf=${ff:0:36}${ff:40:8}${ff:52}
-				if ! f_csum_ok "$fk" || ! f_csum_ok "$ff"; then
-					bad=$((bad + 1)) why+=" $port:csum"
-				fi
-			else
-				nk=$fk nf=$ff
-			fi
-			[ "$nk" = "$nf" ] || { bad=$((bad + 1)) why+=" $port:bytes"; }
-			[ "${ff:0:24}" = "$macs" ] || { bad=$((bad + 1)) why+=" $port:macs"; }
-			hl=$((16#${ff:hl_at:2}))
-			[ "$hl" -eq $((${hl_sent[$port]:-0} - 1)) ] ||
-				{ bad=$((bad + 1)) why+=" $port:ttl"; }
-		done 3<"$tmp/kernel.$fam" 4<"$tmp/fwd.$fam"
-		unset hl_sent
-		if [ "$bad" -eq 0 ] && [ -s "$tmp/fwd.$fam" ]; then
-			what="byte for byte"
-			[ "$fam" = 4 ] && what="byte for byte but the sender's IP ID, checksums right"
-			ok "IPv$fam: the $got frames at U1/U2 are the kernel's ($what), with R's and U's MACs and TTL/hop limit $hl"
-		else
-			not_ok "IPv$fam frames equal to the kernel's" "$bad differences:$why" \
-				"kernel $(head -1 "$tmp/kernel.$fam")" \
-				"fwd    $(head -1 "$tmp/fwd.$fam")"
-		fi
+		same_frames kernel fwd "$fam"
 	done
 	verify_tap "the ECMP flows"
 }
@@ -506,7 +525,7 @@ test_a_path_failure_with_fwd() {
 	read -r f_lost4 f_lost6 f_at f_u1 < <(failover)
 	cnt_all >"$tmp/fo.1"
 	f0=$(paste -d' ' "$tmp/fo.0" "$tmp/fo.1" |
-		awk '$1 ~ /^fwd_fib6?$/ { n += $4 - $2 } END { print n }')
+		awk '$1 ~ /^fwd_(fib|table)6?$/ { n += $4 - $2 } END { print n }')
 	if [ "$f_lost4" -ge 0 ] && [ "$f_lost6" -ge 0 ] &&
 		[ $((f_lost4 + f_lost6)) -le $((k_lost4 + k_lost6 + 1)) ] &&
 		midstream "$f_at" "$f_u1" && [ "$f0" -ge $((FO_N - f_lost4 - f_lost6)) ]; then
@@ -516,18 +535,43 @@ test_a_path_failure_with_fwd() {
 			"fwd lost $f_lost4 IPv4, $f_lost6 IPv6; the kernel $k_lost4, $k_lost6" \
 			"down after $f_at, $f_u1 by U1; $(cnt_delta "$tmp/fo.0" "$tmp/fo.1")"
 	fi
-	# After the failure: every flow by U2, still the fib path.
-	f4=$(cnt fwd_fib) f6=$(cnt fwd_fib6) s0=$(noports_sum) u=$(via_u1)
+	# After the failure: one path, a prefix via a gateway: learned on
+	# demand. The first datagrams take the fib path while the agent
+	# learns; then every flow by U2 on the table path, the kernel's bytes.
+	cnt_all >"$tmp/one.0"
+	s0=$(noports_sum) u=$(via_u1)
+	flows fwd1
+	cnt_all >"$tmp/one.1"
+	s0=$(($(noports_sum) - s0)) u=$(($(via_u1) - u))
+	read -r f4 t4 f6 t6 < <(paste -d' ' "$tmp/one.0" "$tmp/one.1" | awk '
+		{ d[$1] = $4 - $2 }
+		END { print d["fwd_fib"], d["fwd_table"], d["fwd_fib6"], d["fwd_table6"] }')
+	if ecmp 1 && [ "$f4" -ge 1 ] && [ "$f6" -ge 1 ] &&
+		[ $((f4 + t4)) -eq "$N_FLOWS" ] && [ $((f6 + t6)) -eq "$N_FLOWS" ] &&
+		[ "$s0" -eq $((2 * N_FLOWS)) ] && [ "$u" -eq 0 ]; then
+		ok "after the failure R's routes have one path: fwd sends all $N_FLOWS+$N_FLOWS flows by U2, the first by the fib path, then learned on demand (fwd_fib +$f4, fwd_table +$t4, fwd_fib6 +$f6, fwd_table6 +$t6; $(nh_show "$(nhid 10.9.0.0/24)"))"
+	else
+		not_ok "after the failure: one path, every flow by U2" \
+			"fwd_fib +$f4, fwd_table +$t4, fwd_fib6 +$f6, fwd_table6 +$t6" \
+			"S got $s0, by U1 $u" "$(frr_routes)"
+	fi
+	same_frames kernel1 fwd1 4
+	same_frames kernel1 fwd1 6
+	cnt_all >"$tmp/one.2"
+	s0=$(noports_sum)
 	udp_flows c $N_FLOWS 10.9.0.7 2001:db8:9::7
 	sleep 0.2
-	f4=$(($(cnt fwd_fib) - f4)) f6=$(($(cnt fwd_fib6) - f6))
-	s0=$(($(noports_sum) - s0)) u=$(($(via_u1) - u))
-	if ecmp 1 && [ "$f4" -eq "$N_FLOWS" ] && [ "$f6" -eq "$N_FLOWS" ] &&
-		[ "$s0" -eq $((2 * N_FLOWS)) ] && [ "$u" -eq 0 ]; then
-		ok "after the failure R's routes have one path, and fwd sends all $N_FLOWS+$N_FLOWS flows by U2: fwd_fib +$f4, fwd_fib6 +$f6, S got $s0 ($(nh_show "$(nhid 10.9.0.0/24)"))"
+	cnt_all >"$tmp/one.3"
+	s0=$(($(noports_sum) - s0))
+	read -r f4 t4 f6 t6 < <(paste -d' ' "$tmp/one.2" "$tmp/one.3" | awk '
+		{ d[$1] = $4 - $2 }
+		END { print d["fwd_fib"], d["fwd_table"], d["fwd_fib6"], d["fwd_table6"] }')
+	if [ "$f4" -eq 0 ] && [ "$f6" -eq 0 ] && [ "$t4" -eq "$N_FLOWS" ] &&
+		[ "$t6" -eq "$N_FLOWS" ] && [ "$s0" -eq $((2 * N_FLOWS)) ]; then
+		ok "routed single-path traffic on the table path: fwd_table +$t4, fwd_table6 +$t6, fwd_fib +0, fwd_fib6 +0, S got $s0"
 	else
-		not_ok "after the failure: one path, every flow by U2 on the fib path" \
-			"fwd_fib +$f4, fwd_fib6 +$f6, S got $s0, by U1 $u" "$(frr_routes)"
+		not_ok "routed single-path traffic on the table path" \
+			"fwd_fib +$f4, fwd_table +$t4, fwd_fib6 +$f6, fwd_table6 +$t6, S got $s0"
 	fi
 	verify_tap "the failure"
 

@@ -26,17 +26,6 @@ rules=$top/scripts/pkg/prometheus/fwd.rules.yml
 rtests=$top/scripts/pkg/prometheus/fwd.rules.test.yml
 dash=$top/scripts/pkg/grafana/fwd.json
 
-# check NAME CMD...: one TAP line from a command's status, its output on failure.
-check() {
-	local name=$1
-	shift
-	if "$@" >"$tmp/check.out" 2>&1; then
-		ok "$name"
-	else
-		not_ok "$name" "$(head -c 3000 "$tmp/check.out")"
-	fi
-}
-
 # The alert names of the rules file.
 alerts() { sed -n 's/^ *- alert: *\([A-Za-z0-9_]*\).*/\1/p' "$rules"; }
 
