@@ -3,17 +3,20 @@
  * derive.h - the derivation rule (docs/design.md, "The derivation rule"),
  * applied incrementally.
  *
- * Mirrors what the rule depends on (links, the main and local routing
- * tables, IPv4 and IPv6 neighbours, per-interface forwarding) from parsed
- * rtnetlink messages, and tells the daemon through the rtnl hooks which learned
+ * Mirrors what the rule depends on (links and addresses, the main and
+ * local routing tables and the nexthop objects of both families, IPv4 and
+ * IPv6 neighbours, per-interface forwarding) from parsed rtnetlink
+ * messages, and tells the daemon through the rtnl hooks which learned
  * entries exist. No sockets here: rtnl.c feeds it, unit tests feed it
  * structs and watch the hook calls.
  *
  * Route resolution is a longest-prefix match over the mirrored local and
- * main tables (the kernel's lookup order under the default policy rules),
- * so answering "where does D go" costs at most 2 x 33 hash probes and no
- * system call. A destination can only have an entry if it is a candidate:
- * the address of a neighbour, or the destination of a /32 host route.
+ * main tables (the kernel's lookup order under the default policy rules)
+ * that probes only the prefix lengths some route has, so answering "where
+ * does D go" costs a few hash probes and no system call. A destination can
+ * only have an entry if it is a candidate: the address of a neighbour, the
+ * destination of a /32 or /128 host route, or a demand destination (one
+ * the program reported, see derive_demand()).
  */
 #ifndef DERIVE_H
 #define DERIVE_H
