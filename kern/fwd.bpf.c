@@ -644,7 +644,7 @@ static __always_inline int fwd_packet6(struct xdp_md *ctx, __u32 *counter,
 	struct ethhdr *eth = data;
 	struct ipv6hdr *ip6 = (void *)(eth + 1);
 	__u32 ifindex = ctx->ingress_ifindex, plen;
-	struct bpf_fib_lookup p = {};
+	struct bpf_fib_lookup p; /* zeroed on the fib path only */
 	const struct fwd_iface *in;
 	const struct fwd_entry *e;
 	struct fwd_entry nh;
@@ -690,6 +690,7 @@ static __always_inline int fwd_packet6(struct xdp_md *ctx, __u32 *counter,
 	if (type && *type < ICMPV6_INFOMSG)
 		return pass(counter, FWD_CNT_PASS6_ICMP_ERROR);
 
+	__builtin_memset(&p, 0, sizeof(p));
 	p.family = AF_INET6;
 	p.flowinfo = *(__be32 *)ip6 & bpf_htonl(IPV6_FLOWINFO_MASK);
 	p.l4_protocol = ip6->nexthdr;
@@ -728,7 +729,7 @@ static __always_inline int fwd_packet4(struct xdp_md *ctx, __u32 *counter,
 	struct ethhdr *eth = data;
 	struct iphdr *iph = (void *)(eth + 1);
 	__u32 ifindex = ctx->ingress_ifindex;
-	struct bpf_fib_lookup p = {};
+	struct bpf_fib_lookup p; /* zeroed on the fib path only */
 	struct fwd_iface *in;
 	struct fwd_entry *e, nh;
 	__u32 which, which2, l3_len;
@@ -779,6 +780,7 @@ static __always_inline int fwd_packet4(struct xdp_md *ctx, __u32 *counter,
 	} else {
 		if (icmp_error(iph, data_end))
 			return pass(counter, FWD_CNT_PASS_ICMP_ERROR);
+		__builtin_memset(&p, 0, sizeof(p));
 		p.family = AF_INET;
 		p.tos = iph->tos;
 		p.l4_protocol = iph->protocol;
