@@ -8,9 +8,10 @@
  * kernel would forward unchanged apart from TTL (hop limit) and checksum.
  * The next hop comes from hfwd or hfwd6 (filled by the agent from the
  * kernel's neighbour and route tables, or set by an override) and, on a
- * miss, from bpf_fib_lookup(). Anything the program
- * cannot decide with certainty is handed to the kernel with XDP_PASS, never
- * dropped, and counted by reason in fwd_stats.
+ * miss, from bpf_fib_lookup(), whose destinations are reported to the
+ * agent (fwd_report) so that it can learn them on demand. Anything the
+ * program cannot decide with certainty is handed to the kernel with
+ * XDP_PASS, never dropped, and counted by reason in fwd_stats.
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
