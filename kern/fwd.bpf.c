@@ -45,28 +45,13 @@
 
 /*
  * Profiling only: scripts/bench/steps.sh builds variants of this program
- * with one step left out (-DFWD_PROFILE_SKIP=step) to measure what each
- * costs. 0, every step in, in every real build and in the golden tests.
+ * with steps left out (scripts/bench/profile.h). Every real build and the
+ * golden tests have none: SKIP() is 0.
  */
-#ifndef FWD_PROFILE_SKIP
-#define FWD_PROFILE_SKIP 0
-#endif
-#define SKIP_CSUM 1    /* the header checksum check */
-#define SKIP_HFWD 2    /* hfwd: a one-slot array read instead */
-#define SKIP_REWRITE 4 /* MACs, TTL, checksum */
-#define SKIP_COUNT 8   /* fwd_stats */
-#define SKIP_LEN 16    /* bpf_xdp_get_buff_len(): the linear length */
-#define SKIP_SOURCE 32 /* the own-source check (fwd_local) */
-#define SKIP_IFC 64    /* fwd_ifstats: per-interface counters */
-#define SKIP(step) (FWD_PROFILE_SKIP & (step))
-
-#if SKIP(SKIP_HFWD)
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct fwd_entry);
-} prof_nh SEC(".maps");
+#ifdef FWD_PROFILE
+#include "profile.h"
+#else
+#define SKIP(step) 0
 #endif
 
 /* The forwarding table. The agent is its only writer and sizes it at load. */

@@ -3,7 +3,8 @@
 #
 # steps.sh - where the table path's time goes: the profile pass's ns per
 # run of xdp_handle_fwd, built whole and with one step left out at a time
-# (kern/fwd.bpf.c's FWD_PROFILE_SKIP), each measured by scripts/bench.sh
+# (scripts/bench/profile.h's SKIP_* bits, built with -DFWD_PROFILE, which
+# only this script does), each measured by scripts/bench.sh
 # --fwd-obj against bare in the same run; a step's cost is the whole
 # program's ns/run minus its variant's. Rounds alternate the builds, so
 # drift in the machine spreads over all of them.
@@ -21,6 +22,7 @@ steps="whole:0 csum:1 hfwd:2 rewrite:4 counter:8 buff_len:16 own_source:32 ifsta
 for s in $steps; do
 	clang -O2 -g -target bpf -Wall -Wextra -Werror \
 		-I"/usr/include/$(gcc -dumpmachine)" -I"$top/kern" \
+		-I"$top/scripts/bench" -DFWD_PROFILE \
 		-DFWD_PROFILE_SKIP="${s#*:}" -c "$top/kern/fwd.bpf.c" \
 		-o "$out/${s%:*}.bpf.o"
 done
