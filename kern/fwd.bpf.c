@@ -315,6 +315,8 @@ static __always_inline int fib_set_ports(struct bpf_fib_lookup *p, __u8 proto,
 					 __be16 *ports, void *data_end,
 					 void *end, int v6)
 {
+	if (SKIP(SKIP_PORTS))
+		return 0;
 	switch (proto) {
 	case IPPROTO_TCP:
 	case IPPROTO_UDP:
@@ -354,6 +356,8 @@ static __always_inline int icmp_error(struct iphdr *iph, void *data_end)
 {
 	__u8 *type = (void *)(iph + 1);
 
+	if (SKIP(SKIP_ICMP))
+		return 0;
 	if (iph->protocol != IPPROTO_ICMP ||
 	    (iph->frag_off & bpf_htons(IP_OFFSET)) ||
 	    (void *)(type + 1) > data_end)
