@@ -4,8 +4,9 @@
  *
  * It implements what the modules ask of the rest of the daemon: the
  * rtnetlink hooks (interfaces into the XDP maps, learned entries into the
- * table) and the API operations (overrides, queries, stats). No module
- * calls another directly; all of them meet here, in one thread.
+ * table) and the API operations (overrides, queries, stats). The learning
+ * core and the API never reach the table or a map themselves: they meet
+ * here, in one thread.
  *
  * Start order is chosen for traffic, not convenience: the state file is
  * read before anything touches XDP (a bad file costs nothing), the program
@@ -33,7 +34,9 @@
 #include "localset.h"
 #include "log.h"
 #include "loop.h"
+#include "derive.h"
 #include "nft.h"
+#include "report.h"
 #include "rtnl.h"
 #include "store.h"
 #include "table.h"
@@ -53,6 +56,7 @@ struct daemon {
 	struct table *table;
 	struct store *store;
 	struct rtnl *rtnl;
+	struct report *report; /* demand learning's reports, NULL if off */
 	struct api *api;
 	int sfd;	   /* signalfd: SIGTERM, SIGINT, SIGHUP */
 	uint64_t start_us; /* loop_now_us() at start, for uptime */
@@ -417,6 +421,65 @@ static int op_walk(void *arg, int (*fn)(const struct api_row *row, void *ctx),
 	return table_walk(d->table, walk_one, &w);
 }
 
+/* ---- demand learning --------------------------------------------------- */
+
+static void on_report(void *arg, const struct ip_addr *dst, uint32_t egress)
+{
+	struct daemon *d = arg;
+
+	(void)egress;
+	rtnl_demand(d->rtnl, dst);
+}
+
+/*
+ * Read the program's reports while anything is learned on demand; else
+ * the program sends none (its rate 0), so it pays only for the check.
+ */
+static int demand_start(struct daemon *d)
+{
+	bool on = d->o->learn && d->o->demand_max && d->o->demand_rate;
+	struct report_opts ro = {
+		.ring_fd = xdp_map_fd(d->xdp, "fwd_report"),
+		.demand_fd = xdp_map_fd(d->xdp, "fwd_demand"),
+		.rate = on ? d->o->demand_rate : 0,
+		.burst = on ? d->o->demand_rate / 8 + 1 : 0,
+		.fn = on_report,
+		.arg = d,
+	};
+	int err = report_open(&d->report, d->loop, &ro);
+
+	if (!err && on)
+		pr_info("demand learning: up to %lld destinations, %u reports "
+			"a second per CPU, idle after %u s",
+			(long long)d->o->demand_max, d->o->demand_rate,
+			d->o->demand_idle);
+	return err;
+}
+
+static int demand_stats(struct daemon *d, struct api_stats *out)
+{
+	struct derive_demand_stats ds = {};
+	struct report_stats rs = {};
+	int err = 0;
+
+	if (d->rtnl)
+		rtnl_demand_stats(d->rtnl, &ds);
+	if (d->report)
+		err = report_stats(d->report, &rs);
+	out->demand.max = d->o->learn ? (uint64_t)d->o->demand_max : 0;
+	out->demand.entries = ds.entries;
+	out->demand.learned = ds.learned;
+	out->demand.renewed = ds.renewed;
+	out->demand.ignored = ds.ignored;
+	out->demand.idle = ds.idle;
+	out->demand.budget = ds.budget;
+	out->demand.reports = rs.reports;
+	out->demand.suppressed = rs.suppressed;
+	out->demand.limited = rs.limited;
+	out->demand.lost = rs.lost;
+	return err;
+}
+
 static int op_stats(void *arg, struct api_stats *out)
 {
 	struct daemon *d = arg;
@@ -451,7 +514,7 @@ static int op_stats(void *arg, struct api_stats *out)
 	}
 	out->netfilter_hold = d->host.nf_hold || d->host.nf_hold6;
 	out->netfilter_bypassed = d->o->bypass_netfilter;
-	return 0;
+	return demand_stats(d, out);
 }
 
 static int op_ifstats(void *arg, struct api_ifstat *out, int max)
@@ -588,6 +651,8 @@ static int rtnl_start(struct daemon *d)
 		.n_ifaces = d->o->n_ifaces,
 		.learn = d->o->learn,
 		.rcvbuf = d->o->rcvbuf,
+		.demand_max = (uint32_t)d->o->demand_max,
+		.demand_idle_ms = d->o->demand_idle * 1000,
 	};
 	int err;
 
@@ -692,6 +757,9 @@ int daemon_run(const struct daemon_opts *o)
 	err = rtnl_start(d);
 	if (err)
 		goto err_nft;
+	err = demand_start(d);
+	if (err)
+		goto err_rtnl;
 	/* Overrides change only through the API, whose hook group-commits. */
 	err = api_start(d);
 	if (err)
@@ -703,6 +771,7 @@ int daemon_run(const struct daemon_opts *o)
 		pr_err("event loop: %s", strerror(-err));
 	sd_notify(0, "STOPPING=1");
 	api_stop(d);
+	report_close(d->report);
 	rtnl_close(d->rtnl);
 	nft_close(d->nft);
 	table_flush(d->table); /* what the API applied but did not commit */
@@ -710,6 +779,7 @@ int daemon_run(const struct daemon_opts *o)
 	goto out_table;
 
 err_rtnl:
+	report_close(d->report);
 	rtnl_close(d->rtnl);
 err_nft:
 	nft_close(d->nft);

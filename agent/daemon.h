@@ -1,41 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * daemon.h - the running daemon: wires the loop, the XDP object, the
- * table, rtnetlink and the HTTP API together, and owns signals.
+ * table and its store, rtnetlink, the netfilter watcher and the HTTP API
+ * together, and owns signals.
  *
- * main() turns the command line into daemon_opts and calls daemon_run();
- * everything else happens inside the one event loop.
+ * main() turns the command line into daemon_opts (options.h) and calls
+ * daemon_run(); everything else happens inside the one event loop.
  */
 #ifndef DAEMON_H
 #define DAEMON_H
 
-#include <stdbool.h>
-#include <stdint.h>
-
-#include "xdp.h"
-
-#define DAEMON_DEFAULT_CONTROL "/run/fwd/fwd.sock"
-#define DAEMON_DEFAULT_BPFFS "/sys/fs/bpf"
-#define DAEMON_DEFAULT_STATE "/var/lib/fwd/fwd.db"
-
-struct daemon_opts {
-	char **ifaces; /* --iface, at least one */
-	int n_ifaces;
-	const char *control;	/* --control PATH, the API's Unix socket */
-	long control_gid;	/* --control-group, -1: the daemon's */
-	const char *listen;	/* --listen ADDR:PORT, NULL: no TCP */
-	const char *bpffs;	/* --bpffs DIR */
-	const char *state;	/* --state FILE, the SQLite store */
-	enum xdp_mode mode;	/* --xdp-mode */
-	uint32_t max_entries;	/* --max-entries */
-	bool learn;		/* false: --no-learn */
-	const char *token_file; /* --token-file, NULL: none */
-	bool insecure_listen;	/* --insecure-listen */
-	const char *bpf_object; /* --bpf-object, NULL: search */
-	bool keep;		/* --keep: leave XDP and pins on exit */
-	bool bypass_netfilter;	/* --bypass-netfilter */
-	int rcvbuf;		/* hidden --rcvbuf, 0: rtnl's default */
-};
+#include "options.h"
 
 /*
  * Start everything, tell systemd READY=1 after the first full sync, run

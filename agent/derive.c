@@ -73,21 +73,24 @@ static uint8_t lladdr_copy(uint8_t lladdr[6], const struct nl_neigh *nn)
 
 /* The derivation rule (docs/design.md) for one IPv4 destination. */
 bool lrn_derive4(const struct derive *d, uint32_t ip, struct fwd_entry *e,
-		 uint32_t *nh, uint8_t *blen)
+		 struct path *p, uint8_t *blen)
 {
 	struct ip_addr dst = ip_addr4(ip), next;
+	bool demand = d->dmds.n && lrn_dmd_get(d, &dst);
 	const struct neigh *n;
 	const struct link *l;
-	struct path p;
 
 	*blen = 0;
-	if (d->custom_rules || !lrn_route_of(d, &dst, &p, &next, blen))
+	p->oif = 0;
+	if (d->custom_rules || !lrn_route_of(d, &dst, p, &next, blen, demand)) {
+		p->oif = 0;
 		return false;
-	*nh = next.v4;
-	l = link_get(d, p.oif);
+	}
+	p->gw = next; /* the neighbour: @ip itself or the gateway */
+	l = link_get(d, p->oif);
 	if (!link_usable(l))
 		return false;
-	n = neigh_get(d, p.oif, *nh);
+	n = neigh_get(d, p->oif, next.v4);
 	return n && entry_to(l, n->state, n->lladdr, n->llen, e);
 }
 
@@ -99,16 +102,24 @@ bool lrn_derive4(const struct derive *d, uint32_t ip, struct fwd_entry *e,
  */
 uint8_t lrn_apply(struct derive *d, uint32_t ip)
 {
+	struct path p;
+
+	return lrn_apply4(d, ip, &p);
+}
+
+/* lrn_apply(), telling the way out it found in @p (oif 0: none). */
+uint8_t lrn_apply4(struct derive *d, uint32_t ip, struct path *p)
+{
 	char ips[INET_ADDRSTRLEN];
 	struct fwd_entry e = {0};
-	uint32_t nh = 0;
 	uint8_t blen = 0;
 	int err;
 
+	p->oif = 0;
 	if (d->batch)
 		return 0;
 	d->derivations++;
-	if (!lrn_derive4(d, ip, &e, &nh, &blen) || !d->learn) {
+	if (!lrn_derive4(d, ip, &e, p, &blen) || !d->learn) {
 		err = d->hooks.learn_del(d->hooks.arg, ip);
 		if (err && err != -ENOENT)
 			pr_warn("derive: forgetting %s: %s\n",
@@ -164,6 +175,7 @@ void lrn_apply_all(struct derive *d)
 		->blen = lrn_apply(d, (uint32_t)n->key);
 	hmap_for_each(&d->gws, i, n, tmp)
 		lrn_apply(d, container_of(n, struct route, g)->dst.v4);
+	lrn_dmd_all(d);
 }
 
 /*
@@ -179,6 +191,7 @@ void lrn_apply_prefix(struct derive *d, unsigned int tbl, uint32_t dst,
 	uint32_t m = mask_n(len), i;
 	struct hmap_node *n, *tmp;
 
+	lrn_dmd_prefix(d, tbl, dst, len); /* at the batch's end */
 	if (!blk_may_hold(d, &pfx, len) && tbl == TBL_MAIN)
 		return;
 	hmap_for_each(&d->neighs, i, n, tmp)
@@ -327,6 +340,7 @@ void derive_neigh(struct derive *d, const struct nl_neigh *nn, bool del)
 	for (g = hmap_find(&d->gws, nkey(nn->ifindex, nn->ip)); g;
 	     g = hmap_next_same(g))
 		lrn_apply(d, container_of(g, struct route, g)->dst.v4);
+	lrn_dmd_neigh(d, nn->ifindex, nn->ip);
 }
 
 static void cand6_unlink_g(struct derive *d, struct cand6 *c)
@@ -347,7 +361,7 @@ static bool derive6_one(struct derive *d, struct cand6 *c, struct fwd_entry *e)
 	cand6_unlink_g(d, c);
 	c->blen = 0;
 	if (!d->learn || d->custom_rules6 || d->srcrt6.n ||
-	    !lrn_route_of(d, &dst, &p, &nh, &c->blen))
+	    !lrn_route_of(d, &dst, &p, &nh, &c->blen, c->demand))
 		return false;
 	c->oif = p.oif;
 	memcpy(c->nh, nh.v6, 16);
@@ -361,7 +375,7 @@ static bool derive6_one(struct derive *d, struct cand6 *c, struct fwd_entry *e)
 	return n && entry_to(l, n->state, n->lladdr, n->llen, e);
 }
 
-static void apply6(struct derive *d, struct cand6 *c)
+void lrn_apply6(struct derive *d, struct cand6 *c)
 {
 	struct fwd_entry e = {0};
 	char ips[INET6_ADDRSTRLEN];
@@ -398,8 +412,12 @@ static void cand6_free(struct derive *d, struct cand6 *c)
 	hmap_pool_put(&d->cand6_pool, c);
 }
 
-/* One reference more (@up) or less on candidate @dst. */
-void lrn_cand6_ref(struct derive *d, const uint8_t dst[16], bool up)
+/*
+ * One reference more (@up) or less on candidate @dst; @demand: the
+ * demand one (c->demand follows it). The candidate, NULL once gone.
+ */
+struct cand6 *lrn_cand6_ref(struct derive *d, const uint8_t dst[16], bool up,
+			    bool demand)
 {
 	struct cand6 *c = cand6_get(d, dst);
 
@@ -409,8 +427,9 @@ void lrn_cand6_ref(struct derive *d, const uint8_t dst[16], bool up)
 			if (!c) {
 				pr_err("derive: out of memory for an IPv6 "
 				       "candidate\n");
-				return;
+				return NULL;
 			}
+			c->demand = false;
 			lrn_node6_add(&d->cands6, &c->k, 0, dst);
 			{
 				struct ip_addr a = ip_addr6(dst);
@@ -419,14 +438,24 @@ void lrn_cand6_ref(struct derive *d, const uint8_t dst[16], bool up)
 			}
 		}
 		c->refs++;
-		apply6(d, c);
-		return;
+		if (demand)
+			c->demand = true;
+		lrn_apply6(d, c);
+		return c;
 	}
-	if (!c || --c->refs)
-		return;
+	if (!c)
+		return NULL;
+	if (demand)
+		c->demand = false;
+	if (--c->refs) {
+		if (demand) /* the rule may say otherwise without it */
+			lrn_apply6(d, c);
+		return c;
+	}
 	if (!d->batch && d->hooks.learn_del6)
 		d->hooks.learn_del6(d->hooks.arg, dst);
 	cand6_free(d, c);
+	return NULL;
 }
 
 static void neigh6(struct derive *d, const struct nl_neigh *nn, bool del)
@@ -444,7 +473,7 @@ static void neigh6(struct derive *d, const struct nl_neigh *nn, bool del)
 		hmap_del(&d->neighs6, &n->k.h);
 		hmap_pool_put(&d->neigh6_pool, n);
 		if (cand)
-			lrn_cand6_ref(d, nn->ip6, false);
+			lrn_cand6_ref(d, nn->ip6, false, false);
 	} else if (!n) {
 		n = hmap_pool_get(&d->neigh6_pool);
 		if (!n) {
@@ -453,7 +482,7 @@ static void neigh6(struct derive *d, const struct nl_neigh *nn, bool del)
 		}
 		lrn_node6_add(&d->neighs6, &n->k, nn->ifindex, nn->ip6);
 		if (cand)
-			lrn_cand6_ref(d, nn->ip6, true);
+			lrn_cand6_ref(d, nn->ip6, true, false);
 	}
 	if (!del) {
 		n->state = nn->state;
@@ -465,14 +494,14 @@ static void neigh6(struct derive *d, const struct nl_neigh *nn, bool del)
 	/* the candidate itself, and those whose next hop it is */
 	c = cand ? cand6_get(d, nn->ip6) : NULL;
 	if (c)
-		apply6(d, c);
+		lrn_apply6(d, c);
 	g = hmap_find(&d->nhs6, a6key(nn->ifindex, nn->ip6));
 	while (g) {
 		struct hmap_node *next = hmap_next_same(g);
 
 		c = container_of(g, struct cand6, g);
 		if (c->oif == nn->ifindex && !memcmp(c->nh, nn->ip6, 16))
-			apply6(d, c); /* may move c out of this chain */
+			lrn_apply6(d, c); /* may move c out of this chain */
 		g = next;
 	}
 }
@@ -531,6 +560,8 @@ static void trim(struct derive *d)
 	hmap_fit(&d->cands6);
 	hmap_fit(&d->nhs6);
 	hmap_fit(&d->blks);
+	hmap_fit(&d->dmds);
+	hmap_fit(&d->dnh4);
 	malloc_trim(0);
 	d->trim_mark = n;
 }
@@ -550,6 +581,7 @@ void derive_flush(struct derive *d)
 		d->dirty4 = false;
 		lrn_apply_all(d);
 	}
+	lrn_dmd_flush(d);
 	if (!all && !np)
 		return;
 	d->dirty6 = false;
@@ -566,7 +598,7 @@ void derive_flush(struct derive *d)
 			     c->blen <= d->dirty6_pfx[k].len))
 				break;
 		if (all || k < np)
-			apply6(d, c);
+			lrn_apply6(d, c);
 	}
 }
 
@@ -622,7 +654,7 @@ void lrn_neighs6_flush_dev(struct derive *d, uint32_t ifindex)
 			continue;
 		hmap_del(&d->neighs6, n);
 		if (unicast6(x->k.addr))
-			lrn_cand6_ref(d, x->k.addr, false);
+			lrn_cand6_ref(d, x->k.addr, false, false);
 		hmap_pool_put(&d->neigh6_pool, x);
 	}
 	d->dirty6 = true;
@@ -651,6 +683,7 @@ static void clear_mirror(struct derive *d)
 	}
 	lrn_addrs6_flush(d, 0, true);
 	clear6(d);
+	d->dmd_held6 = false; /* lrn_dmd_resync() takes them again */
 	hmap_for_each(&d->links, i, n, tmp)
 	{
 		struct link *l = container_of(n, struct link, h);
@@ -694,6 +727,7 @@ void derive_resync_end(struct derive *d)
 			lrn_link_remove(d, l);
 	}
 	d->n_redo = 0; /* the daemon sweeps what is not set again */
+	lrn_dmd_resync(d);
 	d->batch = false;
 	d->dirty4 = false;     /* lrn_apply_all() below */
 	d->mtus_dirty = false; /* every link is reported below */
@@ -746,10 +780,11 @@ void derive_stats(const struct derive *d, struct derive_stats *out)
 }
 
 /* Every map of @d: one list for setup and teardown. */
-#define DERIVE_MAPS(d)                                                   \
-	&(d)->links, &(d)->neighs, &(d)->routes, &(d)->gws, &(d)->addrs, \
-		&(d)->locals, &(d)->addrs6, &(d)->neighs6, &(d)->cands6, \
-		&(d)->nhs6, &(d)->srcrt6, &(d)->nhs, &(d)->mtus, &(d)->blks
+#define DERIVE_MAPS(d)                                                       \
+	&(d)->links, &(d)->neighs, &(d)->routes, &(d)->gws, &(d)->addrs,     \
+		&(d)->locals, &(d)->addrs6, &(d)->neighs6, &(d)->cands6,     \
+		&(d)->nhs6, &(d)->srcrt6, &(d)->nhs, &(d)->mtus, &(d)->blks, \
+		&(d)->dmds, &(d)->dnh4
 
 /* The maps' buckets (a map never set up has none: calloc'ed). */
 static void maps_free(struct derive *d)
@@ -793,6 +828,7 @@ struct derive *derive_new(const struct rtnl_hooks *hooks, char **ifaces,
 	d->cand6_pool.size = sizeof(struct cand6);
 	d->rpf_all = -1;
 	d->fwd6_all = -1;
+	d->dmd_held6 = true;
 	return d;
 }
 
@@ -805,6 +841,7 @@ void derive_free(struct derive *d)
 		return;
 	d->batch = true; /* no hook calls */
 	clear_mirror(d);
+	lrn_dmd_clear(d);
 	hmap_for_each(&d->links, i, n, tmp)
 		free(container_of(n, struct link, h));
 	maps_free(d);

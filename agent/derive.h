@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "addr.h"
 #include "nl.h"
 #include "rtnl.h"
 
@@ -101,5 +102,36 @@ unsigned int derive_refresh6(struct derive *d,
 			     void *arg, unsigned int max);
 
 void derive_stats(const struct derive *d, struct derive_stats *out);
+
+/*
+ * Demand learning (docs/design.md, "Demand learning"): destinations the
+ * program reported because the fib path forwarded them. One whose route
+ * is a single-path prefix via a gateway (or a single nexthop object) gets
+ * an entry by the rule, kept exact as every learned entry is, while
+ * reports renew it: not renewed for @idle_ms, or the oldest when @max are
+ * held and another comes, it is evicted. Others are ignored: the rule
+ * already covers connected and host-route destinations, and ECMP, TOS and
+ * policy-routed ones stay on the fib path. @max 0: off (the default).
+ */
+void derive_demand_config(struct derive *d, uint32_t max, uint64_t idle_ms);
+/* The program reported @dst at @now_ms (any monotonic clock in ms). */
+void derive_demand(struct derive *d, const struct ip_addr *dst,
+		   uint64_t now_ms);
+/*
+ * Evict the demand destinations not reported since @now_ms - idle, at
+ * most @max of them (each is a map write); the rest at the next call.
+ */
+void derive_demand_expire(struct derive *d, uint64_t now_ms, unsigned int max);
+
+struct derive_demand_stats {
+	uint64_t entries; /* demand destinations held (both families) */
+	uint64_t learned; /* destinations added */
+	uint64_t renewed; /* reports of one already held */
+	uint64_t ignored; /* reports the rule does not help (ECMP ...) */
+	uint64_t idle;	  /* evicted for idleness */
+	uint64_t budget;  /* evicted for a newer one, the budget full */
+};
+void derive_demand_stats(const struct derive *d,
+			 struct derive_demand_stats *out);
 
 #endif /* DERIVE_H */

@@ -139,6 +139,28 @@ struct mturoute {
 	struct route *r;
 };
 
+/*
+ * A demand destination (demand.c): one the program reported because the
+ * fib path forwarded it, kept while traffic renews it and the budget
+ * allows. It makes a prefix via a gateway yield an entry for it. IPv6
+ * ones are also a reference on their cand6 (which tracks the next hop
+ * and the routes); IPv4 ones track their own next hop (@g) and are
+ * derived again for route changes inside the batch's dirty prefixes.
+ */
+struct dmd {
+	struct hmap_node h; /* key: ip_addr_hash(dst) */
+	struct hmap_node g; /* IPv4: nkey(oif, nh) of its last answer */
+	bool in_g;
+	uint8_t blen;		 /* IPv4: its best main route's length */
+	uint32_t oif, nh;	 /* IPv4: its last answer's next hop */
+	struct dmd *prev, *next; /* by last report, oldest first */
+	uint64_t last; /* ms (the caller's clock) of the last report */
+	struct ip_addr dst;
+};
+
+/* Demand route changes remembered per batch (IPv4; IPv6: dirty6_pfx). */
+#define DMD_DIRTY 64
+
 struct derive {
 	struct rtnl_hooks hooks;
 	char **ifaces;
@@ -171,6 +193,22 @@ struct derive {
 		bool local; /* of table local: no candidate can be skipped */
 	} dirty6_pfx[DIRTY6_PREFIXES];
 	unsigned int n_dirty6_pfx;
+	/* demand learning (demand.c) */
+	struct hmap dmds;	       /* struct dmd by dst, both families */
+	struct hmap dnh4;	       /* IPv4 struct dmd by next hop (g) */
+	struct dmd *dmd_old, *dmd_new; /* the list, by last report */
+	uint32_t dmd_max;	       /* budget; 0: demand learning off */
+	uint64_t dmd_idle_ms;	       /* not reported for this long: evicted */
+	bool dmd_all;		       /* every IPv4 demand one to derive */
+	bool dmd_held6; /* IPv6 ones hold their cand6 reference (not in a
+			 * resync's dump, which clears the candidates) */
+	struct {
+		uint32_t dst;
+		uint8_t len;
+		bool local;
+	} dmd_dirty[DMD_DIRTY];
+	unsigned int n_dmd_dirty;
+	struct derive_demand_stats dmd_stats;
 	struct hmap_pool neigh_pool;
 	struct hmap_pool neigh6_pool, cand6_pool;
 	/* Addresses whose candidates a flush removed, to re-derive after. */
@@ -282,7 +320,8 @@ struct cand6 {
 	struct hmap_node g; /* key: a6key(oif, nh) of the last answer */
 	bool in_g;
 	uint8_t blen;  /* its best main route's prefix length (see blk) */
-	uint32_t refs; /* neighbours with this address, /128 routes to it */
+	bool demand;   /* a demand destination too (one of @refs) */
+	uint32_t refs; /* neighbours, /128 routes to it, demand */
 	uint32_t oif;
 	uint8_t nh[16];
 };
@@ -322,7 +361,8 @@ static inline bool unicast6(const uint8_t a[16])
 /* routes.c */
 const struct route *lrn_route_of(const struct derive *d,
 				 const struct ip_addr *ip, struct path *out,
-				 struct ip_addr *nh, uint8_t *blen);
+				 struct ip_addr *nh, uint8_t *blen,
+				 bool demand);
 void lrn_route_free(struct derive *d, struct route *r);
 bool lrn_routes_flush(struct derive *d,
 		      bool (*match)(const struct route *r, uint32_t arg),
@@ -345,7 +385,8 @@ void lrn_addrs6_flush(struct derive *d, uint32_t ifindex, bool all);
 
 /* derive.c */
 bool lrn_derive4(const struct derive *d, uint32_t ip, struct fwd_entry *e,
-		 uint32_t *nh, uint8_t *blen);
+		 struct path *p, uint8_t *blen);
+uint8_t lrn_apply4(struct derive *d, uint32_t ip, struct path *p);
 uint8_t lrn_apply(struct derive *d, uint32_t ip);
 void lrn_redo_add(struct derive *d, uint32_t ip);
 void lrn_redo_apply(struct derive *d);
@@ -353,9 +394,36 @@ void lrn_apply_all(struct derive *d);
 void lrn_apply_prefix(struct derive *d, unsigned int tbl, uint32_t dst,
 		      unsigned int len);
 void lrn_neighs_flush_dev(struct derive *d, uint32_t ifindex);
-void lrn_cand6_ref(struct derive *d, const uint8_t dst[16], bool up);
+struct cand6 *lrn_cand6_ref(struct derive *d, const uint8_t dst[16], bool up,
+			    bool demand);
+void lrn_apply6(struct derive *d, struct cand6 *c);
 void lrn_dirty6_prefix(struct derive *d, const uint8_t p[16], unsigned int len,
 		       bool local);
 void lrn_neighs6_flush_dev(struct derive *d, uint32_t ifindex);
+
+/* demand.c */
+static inline struct dmd *lrn_dmd_get(const struct derive *d,
+				      const struct ip_addr *a)
+{
+	struct hmap_node *n = hmap_find(&d->dmds, ip_addr_hash(a, 0));
+
+	for (; n; n = hmap_next_same(n)) {
+		struct dmd *m = container_of(n, struct dmd, h);
+
+		if (ip_addr_eq(&m->dst, a))
+			return m;
+	}
+	return NULL;
+}
+
+void lrn_dmd_apply(struct derive *d, struct dmd *m);
+void lrn_dmd_neigh(struct derive *d, uint32_t ifindex, uint32_t ip);
+void lrn_dmd_all(struct derive *d);
+void lrn_dmd_prefix(struct derive *d, unsigned int tbl, uint32_t dst,
+		    unsigned int len);
+void lrn_dmd_flush(struct derive *d);
+void lrn_dmd_resync(struct derive *d);
+void lrn_dmd_clear(struct derive *d);
+bool lrn_dmd_uses(const struct derive *d, uint32_t ifindex, uint32_t ip);
 
 #endif /* LEARN_H */

@@ -2,9 +2,10 @@
 /*
  * loop.h - the daemon's one event loop (epoll), after redis' ae.c.
  *
- * One thread owns every file descriptor: rtnetlink sockets, the signalfd,
- * timerfds and the HTTP server's epoll fd. Callbacks run to completion; no
- * callback blocks. Hooks run once per iteration just before epoll_wait()
+ * One thread owns every file descriptor the daemon waits on: netlink
+ * sockets, the signalfd, timerfds and the HTTP server's epoll fd.
+ * Callbacks run to completion; no callback blocks (loop_get_stats()
+ * counts the slow ones). Hooks run once per iteration just before epoll_wait()
  * (the place for group commit and for re-arming the HTTP timeout).
  */
 #ifndef LOOP_H

@@ -233,6 +233,21 @@ static int apply(struct cli *c, int opt, const char *arg, bool from_file)
 	case OPT_NO_LEARN:
 		c->o.learn = false;
 		return 0;
+	case OPT_DEMAND_MAX:
+		if (parse_range(OPT_DEMAND_MAX, arg, &v))
+			return -EINVAL;
+		c->o.demand_max = v;
+		return 0;
+	case OPT_DEMAND_IDLE:
+		if (parse_range(OPT_DEMAND_IDLE, arg, &v))
+			return -EINVAL;
+		c->o.demand_idle = v;
+		return 0;
+	case OPT_DEMAND_RATE:
+		if (parse_range(OPT_DEMAND_RATE, arg, &v))
+			return -EINVAL;
+		c->o.demand_rate = v;
+		return 0;
 	case OPT_TOKEN_FILE:
 		err = api_load_token(arg, true, &token, &len, &why);
 		if (err) {
@@ -355,13 +370,16 @@ int main(int argc, char **argv)
 	struct cli c = {
 		.o =
 			{
-				.control = DAEMON_DEFAULT_CONTROL,
+				.control = OPT_DEFAULT_CONTROL,
 				.control_gid = -1,
-				.bpffs = DAEMON_DEFAULT_BPFFS,
-				.state = DAEMON_DEFAULT_STATE,
+				.bpffs = OPT_DEFAULT_BPFFS,
+				.state = OPT_DEFAULT_STATE,
 				.mode = XDP_MODE_AUTO,
 				.max_entries = FWD_DEFAULT_MAX_ENTRIES,
 				.learn = true,
+				.demand_max = -1,
+				.demand_idle = OPT_DEFAULT_DEMAND_IDLE,
+				.demand_rate = OPT_DEFAULT_DEMAND_RATE,
 			},
 	};
 	struct cfg_args file = {};
@@ -413,6 +431,15 @@ int main(int argc, char **argv)
 		       c.o.listen);
 		err = -EINVAL;
 	}
+	if (!err && c.o.demand_max > c.o.max_entries) {
+		pr_err("--demand-max %lld is more than --max-entries %u: the "
+		       "destinations learned on demand would crowd out the "
+		       "others",
+		       (long long)c.o.demand_max, c.o.max_entries);
+		err = -EINVAL;
+	}
+	if (c.o.demand_max < 0)
+		c.o.demand_max = c.o.max_entries / 2;
 	if (err) {
 		fprintf(stderr, "try 'fwd --help'\n");
 		err = EXIT_USAGE;

@@ -5,7 +5,6 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "daemon.h"
 #include "options.h"
 #include "xdp.h"
 
@@ -25,7 +24,7 @@
 	  OPT_ANYWHERE,                                                        \
 	  "serve the API on this Unix socket, mode 0660 in a 0750 directory "  \
 	  "(default %s)",                                                      \
-	  DAEMON_DEFAULT_CONTROL)                                              \
+	  OPT_DEFAULT_CONTROL)                                                 \
 	X("control-group", OPT_CONTROL_GROUP, required_argument, "GROUP", 0,   \
 	  0, OPT_ANYWHERE,                                                     \
 	  "the control socket's group, a name or a number (default: fwd's)",   \
@@ -42,10 +41,9 @@
 	X("insecure-listen", OPT_INSECURE_LISTEN, no_argument, NULL, 0, 0,     \
 	  OPT_ANYWHERE, "allow --listen without --token-file", NULL)           \
 	X("bpffs", OPT_BPFFS, required_argument, "DIR", 0, 0, OPT_ANYWHERE,    \
-	  "where the maps are pinned (default %s)", DAEMON_DEFAULT_BPFFS)      \
+	  "where the maps are pinned (default %s)", OPT_DEFAULT_BPFFS)         \
 	X("state", OPT_STATE, required_argument, "FILE", 0, 0, OPT_ANYWHERE,   \
-	  "the SQLite database of overrides (default %s)",                     \
-	  DAEMON_DEFAULT_STATE)                                                \
+	  "the SQLite database of overrides (default %s)", OPT_DEFAULT_STATE)  \
 	X("xdp-mode", OPT_XDP_MODE, required_argument, "MODE", 0, 0,           \
 	  OPT_ANYWHERE,                                                        \
 	  "auto (native, falling back to generic), native (driver mode only) " \
@@ -60,6 +58,22 @@
 	  "learn nothing from the kernel: overrides and the fib fallback "     \
 	  "only",                                                              \
 	  NULL)                                                                \
+	X("demand-max", OPT_DEMAND_MAX, required_argument, "N", 0,            \
+	  OPT_MAX_ENTRIES_LIMIT, OPT_ANYWHERE,                                 \
+	  "destinations learned on demand (the fib path forwarded them, "      \
+	  "their route is a prefix via a gateway) at most, both families; "  \
+	  "0: none (default: half of --max-entries)",                          \
+	  NULL)                                                                \
+	X("demand-idle", OPT_DEMAND_IDLE, required_argument, "SECONDS", 1,     \
+	  86400, OPT_ANYWHERE,                                                 \
+	  "a destination learned on demand is evicted this long after its "    \
+	  "last report; busy ones are learned again (default %s)",             \
+	  STR(OPT_DEFAULT_DEMAND_IDLE))                                     \
+	X("demand-rate", OPT_DEMAND_RATE, required_argument, "N", 0, 1000000,  \
+	  OPT_ANYWHERE,                                                        \
+	  "reports of new destinations a second per CPU at most; 0: none "     \
+	  "(default %s)",                                                      \
+	  STR(OPT_DEFAULT_DEMAND_RATE))                                     \
 	X("bpf-object", OPT_BPF_OBJECT, required_argument, "FILE", 0, 0,       \
 	  OPT_ANYWHERE,                                                        \
 	  "the XDP object to load (default: " XDP_OBJECT_NAME " next to the "  \

@@ -8,16 +8,19 @@
  * help text. From it come the getopt_long table (opt_long), the config
  * file's keys (config.c refuses what is command-line only), the range
  * checks, and --help; test_options.c fails when fwd(8) or the shipped
- * fwd.conf disagree with it. What an option does is main.c's apply().
+ * fwd.conf disagree with it. What an option does is main.c's apply(),
+ * which fills struct daemon_opts below, all that daemon_run() is told.
  */
 #ifndef OPTIONS_H
 #define OPTIONS_H
 
 #include <getopt.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "fwd.h"
+#include "xdp.h"
 
 /* getopt_long() values of the options that have no short form. */
 enum {
@@ -35,6 +38,9 @@ enum {
 	OPT_RCVBUF,
 	OPT_CONTROL,
 	OPT_CONTROL_GROUP,
+	OPT_DEMAND_MAX,
+	OPT_DEMAND_IDLE,
+	OPT_DEMAND_RATE,
 };
 
 /* fwd_opt.where */
@@ -53,6 +59,36 @@ struct fwd_opt {
 	int where;		/* OPT_ANYWHERE, OPT_CMDLINE, OPT_HIDDEN */
 	const char *help; /* one sentence or two; "%s": the default below */
 	const char *def;  /* the default, as text; NULL: none */
+};
+
+/* The defaults of the options that name a path. */
+#define OPT_DEFAULT_CONTROL "/run/fwd/fwd.sock"
+#define OPT_DEFAULT_BPFFS "/sys/fs/bpf"
+#define OPT_DEFAULT_STATE "/var/lib/fwd/fwd.db"
+#define OPT_DEFAULT_DEMAND_IDLE 60   /* seconds */
+#define OPT_DEFAULT_DEMAND_RATE 4096 /* reports a second per CPU */
+
+/* What the options say, as main() hands it to daemon_run() (daemon.h). */
+struct daemon_opts {
+	char **ifaces; /* --iface, at least one */
+	int n_ifaces;
+	const char *control;	/* --control PATH, the API's Unix socket */
+	long control_gid;	/* --control-group, -1: the daemon's */
+	const char *listen;	/* --listen ADDR:PORT, NULL: no TCP */
+	const char *bpffs;	/* --bpffs DIR */
+	const char *state;	/* --state FILE, the SQLite store */
+	enum xdp_mode mode;	/* --xdp-mode */
+	uint32_t max_entries;	/* --max-entries */
+	bool learn;		/* false: --no-learn */
+	int64_t demand_max;	/* --demand-max, -1: half of max_entries */
+	uint32_t demand_idle;	/* --demand-idle, seconds */
+	uint32_t demand_rate;	/* --demand-rate, a second per CPU */
+	const char *token_file; /* --token-file, NULL: none */
+	bool insecure_listen;	/* --insecure-listen */
+	const char *bpf_object; /* --bpf-object, NULL: search */
+	bool keep;		/* --keep: leave XDP and pins on exit */
+	bool bypass_netfilter;	/* --bypass-netfilter */
+	int rcvbuf;		/* hidden --rcvbuf, 0: rtnl's default */
 };
 
 /* Every option, ended by a row whose name is NULL. */

@@ -43,21 +43,21 @@ static bool neigh6_in_use(const struct derive *d, const struct neigh6 *n)
 /* Is @n the next hop of a learned entry? (Its own, or a /32's.) */
 static bool neigh_in_use(const struct derive *d, const struct neigh *n)
 {
-	uint32_t ifindex = n->h.key >> 32, ip = (uint32_t)n->h.key, nh;
+	uint32_t ifindex = n->h.key >> 32, ip = (uint32_t)n->h.key;
 	struct fwd_entry e;
 	struct hmap_node *g;
-
+	struct path p;
 	uint8_t blen;
 
-	if (lrn_derive4(d, ip, &e, &nh, &blen) && e.ifindex == ifindex &&
-	    nh == ip)
+	if (lrn_derive4(d, ip, &e, &p, &blen) && e.ifindex == ifindex &&
+	    p.gw.v4 == ip)
 		return true;
 	for (g = hmap_find(&d->gws, n->h.key); g; g = hmap_next_same(g))
 		if (lrn_derive4(d, container_of(g, struct route, g)->dst.v4, &e,
-				&nh, &blen) &&
-		    nh == ip)
+				&p, &blen) &&
+		    p.gw.v4 == ip)
 			return true;
-	return false;
+	return lrn_dmd_uses(d, ifindex, ip);
 }
 
 /* What a refresh pass hands its due neighbours to. */

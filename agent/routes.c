@@ -107,19 +107,18 @@ static bool route_path(const struct derive *d, const struct route *r,
 
 /*
  * The route main has for @ip, and its one way out, if the kernel would
- * forward @ip by it; *@blen: the prefix length of the route main matched
- * (0 if none, or if table local answered): a route change at a longer
- * prefix than *@blen cannot change the answer for @ip.
- * forward @ip by it (default rules; local and main tables): a unicast
- * (Default rules; local and main tables.) A unicast
- * route without an MTU metric (ip_forward() would check that MTU; the
- * entry leaves such packets to the fib path, which the agent bounds by
- * the same MTU) that is no prefix via a gateway unless it is a host
- * route. *@nh: the neighbour to send to.
+ * forward @ip by it under the default rules (local table first, then
+ * main): a unicast route without an MTU metric (ip_forward() would check
+ * that MTU; the entry leaves such packets to the fib path, which the
+ * agent bounds by the same MTU) with one path that is a connected route,
+ * a host route, or, for a @demand destination, any prefix via a gateway.
+ * *@nh: the neighbour to send to. *@blen: the prefix length of the route
+ * main matched (0 if none, or if table local answered): a route change at
+ * a longer prefix than *@blen cannot change the answer for @ip.
  */
 const struct route *lrn_route_of(const struct derive *d,
 				 const struct ip_addr *ip, struct path *out,
-				 struct ip_addr *nh, uint8_t *blen)
+				 struct ip_addr *nh, uint8_t *blen, bool demand)
 {
 	const struct route *r;
 	bool tos = false;
@@ -137,10 +136,10 @@ const struct route *lrn_route_of(const struct derive *d,
 		return NULL;
 	if (ip_addr_zero(&out->gw))
 		*nh = *ip;
-	else if (r->len == ip_addr_bits(ip->family))
+	else if (r->len == ip_addr_bits(ip->family) || demand)
 		*nh = out->gw;
 	else
-		return NULL; /* prefix via a gateway: fib fallback */
+		return NULL; /* prefix via a gateway: on demand only */
 	return r;
 }
 
@@ -253,7 +252,7 @@ void lrn_route_free(struct derive *d, struct route *r)
 	mtu_track(d, r, false);
 	d->plen[r->tbl][fam_idx(r->dst.family)][r->len]--;
 	if (route_host6(r))
-		lrn_cand6_ref(d, r->dst.v6, false);
+		lrn_cand6_ref(d, r->dst.v6, false, false);
 	free(r->sib);
 	free(r);
 }
@@ -454,7 +453,7 @@ static void route6_msg(struct derive *d, unsigned int tbl,
 			return;
 		route_fill(d, r, nr);
 		if (route_host6(r))
-			lrn_cand6_ref(d, r->dst.v6, true);
+			lrn_cand6_ref(d, r->dst.v6, true, false);
 		return;
 	}
 	route_fill(d, r, nr);

@@ -10,16 +10,12 @@
  * events follow it in order. If the event socket overruns (ENOBUFS) some
  * change is lost for good, so the only safe answer is a full resync.
  *
- * Liveness: traffic that XDP forwards never confirms a neighbour to the
- * kernel, which leaves it in STALE forever and would keep a host that
- * silently changed its MAC black-holed. Every refresh period we send
- * RTM_NEWNEIGH with NTF_USE for the STALE neighbours behind learned
- * entries, as if the kernel itself had used them: STALE -> DELAY -> PROBE,
- * unicast ARP to the known MAC; an answer makes it REACHABLE again, no
- * answer makes it FAILED and the entry goes (the kernel then resolves the
- * host afresh on the next packet). Cilium did the same before kernel-
- * managed neighbours (NTF_EXT_MANAGED); we do not create managed entries
- * because they would outlive fwd as kernel state nobody asked for.
+ * Liveness (docs/design.md, "Liveness of fast-pathed neighbours"): every
+ * refresh period the learning core names the STALE neighbours behind
+ * learned entries (refresh.c) and each gets an RTM_NEWNEIGH with NTF_USE
+ * on the request socket, as if the kernel itself had used it: an answer
+ * to the probe makes it REACHABLE again, none makes it FAILED and the
+ * entry goes.
  */
 #include <errno.h>
 #include <libmnl/libmnl.h>
@@ -44,6 +40,8 @@
 #define RTNL_REFRESH_MS_DEFAULT 1000
 /* NTF_USE requests per refresh period: bounds the ARP we cause. */
 #define RTNL_REFRESH_MAX 1000
+/* Idle demand destinations evicted per refresh period: map writes. */
+#define RTNL_EXPIRE_MAX 4096
 /*
  * Event buffers read per loop iteration before yielding to others, and
  * the time after which no further buffer is begun: a full-table burst
@@ -306,9 +304,8 @@ static int rtnl_full_sync(struct rtnl *r)
 		"candidates\n",
 		(unsigned long long)(loop_now_us() - t0),
 		(unsigned long long)ds.links, (unsigned long long)ds.routes,
-		(unsigned long long)ds.nexthops,
-		(unsigned long long)ds.neighs, (unsigned long long)ds.neighs6,
-		(unsigned long long)ds.cands6);
+		(unsigned long long)ds.nexthops, (unsigned long long)ds.neighs,
+		(unsigned long long)ds.neighs6, (unsigned long long)ds.cands6);
 	return err;
 }
 
@@ -423,6 +420,17 @@ static void rtnl_refresh_cb(struct loop *loop, int fd, uint32_t events,
 	(void)events;
 	derive_refresh(r->d, rtnl_send_use, r, RTNL_REFRESH_MAX);
 	derive_refresh6(r->d, rtnl_send_use6, r, RTNL_REFRESH_MAX);
+	derive_demand_expire(r->d, loop_now_us() / 1000, RTNL_EXPIRE_MAX);
+}
+
+void rtnl_demand(struct rtnl *r, const struct ip_addr *dst)
+{
+	derive_demand(r->d, dst, loop_now_us() / 1000);
+}
+
+void rtnl_demand_stats(const struct rtnl *r, struct derive_demand_stats *out)
+{
+	derive_demand_stats(r->d, out);
 }
 
 static struct mnl_socket *rtnl_socket(void)
@@ -509,6 +517,7 @@ int rtnl_open(struct rtnl **out, struct loop *loop, const struct rtnl_opts *o,
 		err = -errno;
 		goto err_free;
 	}
+	derive_demand_config(r->d, o->demand_max, o->demand_idle_ms);
 	r->ev = rtnl_socket();
 	if (!r->ev) {
 		err = -errno;

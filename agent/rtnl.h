@@ -2,11 +2,13 @@
 /*
  * rtnl.h - keeps the learned part of the table true to the kernel.
  *
- * Subscribes to rtnetlink (links, IPv4 addresses and routes, neighbours,
- * IPv4 netconf), dumps, then follows events; on ENOBUFS or SIGHUP it does a
- * full resync. It mirrors what it needs and derives learned entries by the
- * rule (docs/design.md); it tells the rest of the daemon through hooks, so
- * it never touches a BPF map itself and unit tests can drive it.
+ * Subscribes to rtnetlink (links, addresses, routes, rules and netconf of
+ * both families, neighbours, nexthop objects), dumps, then follows events;
+ * on ENOBUFS or SIGHUP it does a full resync. The messages go through the
+ * parsers (nl.h) to the learning core (derive.h), which keeps the mirror
+ * and derives the learned entries; what they are reaches the rest of the
+ * daemon through the hooks below, so nothing here touches a BPF map and
+ * unit tests can drive it.
  */
 #ifndef RTNL_H
 #define RTNL_H
@@ -72,6 +74,8 @@ struct rtnl_opts {
 	bool learn;	     /* false: --no-learn, interfaces only */
 	int rcvbuf;	     /* socket receive buffer, bytes (0: 8 MiB) */
 	unsigned refresh_ms; /* neighbour liveness period (0: default) */
+	uint32_t demand_max; /* demand destinations at most; 0: none */
+	uint32_t demand_idle_ms; /* ... evicted when not reported this long */
 };
 
 struct rtnl_stats {
@@ -91,6 +95,12 @@ int rtnl_open(struct rtnl **out, struct loop *loop, const struct rtnl_opts *o,
 /* Full resync now (SIGHUP). 0 or -errno. */
 int rtnl_resync(struct rtnl *r);
 void rtnl_stats(const struct rtnl *r, struct rtnl_stats *out);
+
+/* The program reported @dst: a demand destination (derive.h). */
+struct ip_addr;
+void rtnl_demand(struct rtnl *r, const struct ip_addr *dst);
+struct derive_demand_stats;
+void rtnl_demand_stats(const struct rtnl *r, struct derive_demand_stats *out);
 void rtnl_close(struct rtnl *r);
 
 #endif /* RTNL_H */

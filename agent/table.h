@@ -14,7 +14,7 @@
  * keys and writing the rest in batches. Overrides are made durable by the
  * store (store.h), one transaction per flush.
  *
- * Addresses are struct ip_addr (api/util.h), network byte order.
+ * Addresses are struct ip_addr (addr.h), network byte order.
  */
 #ifndef TABLE_H
 #define TABLE_H

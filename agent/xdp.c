@@ -51,6 +51,8 @@ enum xdp_map_id {
 	MAP_HFWD6,
 	MAP_OVR6,
 	MAP_IFSTATS,
+	MAP_DEMAND,
+	MAP_REPORT,
 	N_MAPS
 };
 
@@ -60,7 +62,27 @@ static const char *const map_names[N_MAPS] = {
 	[MAP_PORTS] = "fwd_ports",     [MAP_IFACES] = "fwd_ifaces",
 	[MAP_STATS] = "fwd_stats",     [MAP_LOCAL] = "fwd_local",
 	[MAP_HFWD6] = "hfwd6",	       [MAP_OVR6] = "fwd_ovr6",
-	[MAP_IFSTATS] = "fwd_ifstats",
+	[MAP_IFSTATS] = "fwd_ifstats", [MAP_DEMAND] = "fwd_demand",
+	[MAP_REPORT] = "fwd_report",
+};
+
+/*
+ * The value sizes this build reads and writes (kern/fwd.h): an object of
+ * another build (--bpf-object) whose layout differs is refused, never
+ * read past its values' ends.
+ */
+static const uint32_t map_values[N_MAPS] = {
+	[MAP_HFWD] = sizeof(struct fwd_entry),
+	[MAP_OVR] = sizeof(struct fwd_ovr),
+	[MAP_PORTS] = sizeof(__u32),
+	[MAP_IFACES] = sizeof(struct fwd_iface),
+	[MAP_STATS] = sizeof(struct fwd_count),
+	[MAP_LOCAL] = sizeof(struct fwd_local),
+	[MAP_HFWD6] = sizeof(struct fwd_entry),
+	[MAP_OVR6] = sizeof(struct fwd_ovr),
+	[MAP_IFSTATS] = sizeof(struct fwd_ifstat),
+	[MAP_DEMAND] = sizeof(struct fwd_demand),
+	[MAP_REPORT] = 0, /* a ring buffer has none */
 };
 
 #define PROG_PIN "fwd_prog"
@@ -282,6 +304,18 @@ static int load_object(struct xdp *x, const char *path)
 			pr_err("BPF object %s has no map %s", path,
 			       map_names[i]);
 			return -ENOENT;
+		}
+		if (bpf_map__value_size(map) != map_values[i] ||
+		    (i == MAP_STATS &&
+		     bpf_map__max_entries(map) != FWD_CNT_MAX)) {
+			pr_err("BPF object %s is of another build: its map %s "
+			       "has %u-byte values and %u entries, this fwd "
+			       "wants %u bytes%s",
+			       path, map_names[i], bpf_map__value_size(map),
+			       bpf_map__max_entries(map), map_values[i],
+			       i == MAP_STATS ? " and one entry per counter"
+					      : "");
+			return -EINVAL;
 		}
 		if (i == MAP_HFWD || i == MAP_OVR || i == MAP_HFWD6 ||
 		    i == MAP_OVR6) {

@@ -3,14 +3,13 @@
  * xdp.h - load the XDP object, pin its maps and program, attach it to the
  * managed interfaces, and adopt what a previous instance left behind.
  *
- * Maps are pinned under the bpffs directory (<bpffs>/hfwd, fwd_ovr,
- * fwd_ports, fwd_ifaces, fwd_stats, fwd_ifstats ...), the program at
- * <bpffs>/fwd_prog, and
- * it is attached through netlink, so all outlive the process: after a
- * crash or with --keep, the next instance reuses the pinned maps, finds
- * the attached program through its pin (no CAP_SYS_ADMIN needed) and swaps
- * its own in atomically (XDP_FLAGS_REPLACE), with no moment without
- * forwarding.
+ * Every map is pinned under the bpffs directory by its own name (the list
+ * is map_names[] in xdp.c; hfwd at <bpffs>/hfwd, the original's path), the
+ * program at <bpffs>/fwd_prog, and it is attached through netlink, so all
+ * outlive the process: after a crash or with --keep, the next instance
+ * reuses the pinned maps, finds the attached program through its pin (no
+ * CAP_SYS_ADMIN needed) and swaps its own in atomically
+ * (XDP_FLAGS_REPLACE), with no moment without forwarding.
  */
 #ifndef XDP_H
 #define XDP_H
@@ -35,7 +34,7 @@ enum xdp_mode {
 struct xdp_opts {
 	const char *bpf_object; /* NULL: search (see xdp_find_object()) */
 	const char *bpffs;	/* pin directory, on a bpf filesystem */
-	uint32_t max_entries;	/* hfwd and fwd_ovr size */
+	uint32_t max_entries;	/* hfwd, fwd_ovr, hfwd6, fwd_ovr6 size */
 	enum xdp_mode mode;
 	char **ifaces; /* interfaces to attach to, by name */
 	int n_ifaces;

@@ -524,6 +524,25 @@ static int ifstats_add(struct act *a, cJSON *obj, bool *ok)
 	return n < 0 ? n : 0;
 }
 
+/* QueryStats' "Demand": demand learning's figures (docs/api.md). */
+static bool demand_add(cJSON *obj, const struct api_stats *st)
+{
+	cJSON *o = cJSON_AddObjectToObject(obj, "Demand");
+
+	return o && cJSON_AddNumberToObject(o, "max", st->demand.max) &&
+	       cJSON_AddNumberToObject(o, "entries", st->demand.entries) &&
+	       cJSON_AddNumberToObject(o, "learned", st->demand.learned) &&
+	       cJSON_AddNumberToObject(o, "renewed", st->demand.renewed) &&
+	       cJSON_AddNumberToObject(o, "ignored", st->demand.ignored) &&
+	       cJSON_AddNumberToObject(o, "evictedIdle", st->demand.idle) &&
+	       cJSON_AddNumberToObject(o, "evictedBudget", st->demand.budget) &&
+	       cJSON_AddNumberToObject(o, "reports", st->demand.reports) &&
+	       cJSON_AddNumberToObject(o, "suppressed",
+				       st->demand.suppressed) &&
+	       cJSON_AddNumberToObject(o, "limited", st->demand.limited) &&
+	       cJSON_AddNumberToObject(o, "lost", st->demand.lost);
+}
+
 static int do_stats(struct act *a)
 {
 	struct api_stats st;
@@ -562,6 +581,7 @@ static int do_stats(struct act *a)
 	     cJSON_AddNumberToObject(ag, "loopMaxMicroseconds",
 				     st.loop_max_us) &&
 	     cJSON_AddNumberToObject(ag, "loopSlowCallbacks", st.loop_slow);
+	ok = ok && demand_add(obj, &st);
 	err = ifstats_add(a, obj, &ok);
 	if (err) {
 		cJSON_Delete(obj);

@@ -5,7 +5,7 @@
  *
  * The API never touches a map or the table directly: it calls api_ops,
  * which the daemon implements (and tests and the fuzzer fake). Addresses
- * are IPv4 in network byte order.
+ * are struct ip_addr (agent/addr.h), either family, network byte order.
  */
 #ifndef API_H
 #define API_H
@@ -43,6 +43,19 @@ struct api_stats {
 	uint64_t uptime_s;
 	uint64_t loop_max_us; /* the event loop's longest callback */
 	uint64_t loop_slow;   /* ... callbacks of 20 ms or more */
+	struct {
+		uint64_t max;	   /* the budget (--demand-max); 0: off */
+		uint64_t entries;  /* destinations held, both families */
+		uint64_t learned;  /* added */
+		uint64_t renewed;  /* reported again while held */
+		uint64_t ignored;  /* reports the rule does not help */
+		uint64_t idle;	   /* evicted: not reported for --demand-idle */
+		uint64_t budget;   /* evicted: the oldest, for a newer one */
+		uint64_t reports;  /* written by the program */
+		uint64_t suppressed; /* ... not: reported in the last second */
+		uint64_t limited;    /* ... not: over the per-CPU rate */
+		uint64_t lost;	     /* ... not: the ring was full */
+	} demand;
 	bool netfilter_hold;	 /* a chain holds the fast path */
 	bool netfilter_bypassed; /* --bypass-netfilter */
 };

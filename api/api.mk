@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # api/ build rules beyond the top Makefile's: the HTTP unit test is a
 # libcurl client.
-$(OUTPUT)/tests/unit/test_api_http: TEST_LDLIBS += -lcurl
+$(OUTPUT)/tests/unit/test_api_http: TEST_LDLIBS += $(CURL_LIBS)
 
 # fwd_build_info's commit: build/build_id.h is rewritten only when the
 # commit changes, so metrics.o is rebuilt exactly then.

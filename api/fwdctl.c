@@ -2,8 +2,9 @@
 /*
  * fwdctl.c - command-line client of fwd's HTTP JSON API.
  *
- * Each command is one POST / with the original's action; the reply is
- * shown as an aligned table, or as it came with --json. Any error (no
+ * Each command is a POST / with the original's action (top: one per
+ * interval; verify: one, then the kernel's answers, see verify.h); the
+ * reply is shown as an aligned table, or as it came with --json. Any error (no
  * connection, an error code from the server, no such entry) exits with
  * status 1 and the server's message; usage errors exit with 2.
  */
@@ -42,7 +43,7 @@ struct buf {
 	X("token-file", 't', "FILE", "send the bearer token in FILE")          \
 	X("json", 'j', NULL, "print the server's JSON reply as is")            \
 	X("bpffs", 'b', "DIR",                                                 \
-	  "verify: where fwd pins hfwd and hfwd6 (default /sys/fs/bpf)")      \
+	  "verify: where fwd pins hfwd and hfwd6 (default /sys/fs/bpf)")       \
 	X("count", 'n', "COUNT", "top: show COUNT views, then exit")           \
 	X("interval", 'i', "SEC", "top: seconds between views (default 1)")    \
 	X("help", 'h', NULL, "this text")
@@ -273,10 +274,23 @@ static int print_tables(const cJSON *reply)
 	return n;
 }
 
+/* QueryStats' Demand as fwdctl stats shows it: label, key. */
+static const char *const demand[][2] = {
+	{"demand learned", "learned"},
+	{"demand reports", "reports"},
+	{"  ignored", "ignored"},
+	{"  suppressed", "suppressed"},
+	{"  over the rate", "limited"},
+	{"  lost", "lost"},
+	{"demand evicted idle", "evictedIdle"},
+	{"demand evicted budget", "evictedBudget"},
+};
+
 static void print_stats(const cJSON *reply)
 {
 	const cJSON *c = cJSON_GetObjectItemCaseSensitive(reply, "Counters");
 	const cJSON *ag = cJSON_GetObjectItemCaseSensitive(reply, "Agent");
+	const cJSON *dm = cJSON_GetObjectItemCaseSensitive(reply, "Demand");
 	const cJSON *o;
 	unsigned long long up = num_of(ag, "uptimeSeconds");
 
@@ -294,6 +308,11 @@ static void print_stats(const cJSON *reply)
 	printf("%-24s %20.0f\n", "netlink events", num_of(ag, "netlinkEvents"));
 	printf("%-24s %11llud%02lluh%02llum%02llus\n", "uptime", up / 86400,
 	       up / 3600 % 24, up / 60 % 60, up % 60);
+	printf("\n%-24s %20.0f of %.0f\n", "demand entries",
+	       num_of(dm, "entries"), num_of(dm, "max"));
+	for (size_t i = 0; i < sizeof(demand) / sizeof(demand[0]); i++)
+		printf("%-24s %20.0f\n", demand[i][0],
+		       num_of(dm, demand[i][1]));
 }
 
 /* fwdctl verify: 0 when every learned entry agrees, else 1. */
@@ -309,8 +328,10 @@ static int verify(const cJSON *reply, const char *bpffs)
 		return 1;
 	}
 	if (!r.map_checked)
-		fprintf(stderr, "fwdctl: verify: %s/hfwd, hfwd6 not readable: "
-			"the maps not checked\n", bpffs);
+		fprintf(stderr,
+			"fwdctl: verify: %s/hfwd, hfwd6 not readable: "
+			"the maps not checked\n",
+			bpffs);
 	printf("%u learned entries checked, %u differ, %u not asked\n",
 	       r.checked, r.differ, r.unknown);
 	return r.differ || r.unknown ? 1 : 0;

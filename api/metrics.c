@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * metrics.c - see metrics.h. Counters end in _total, as Prometheus'
- * naming rules want; one label, outcome, whose values are
- * fwd_counter_names[], the same names QueryStats uses. IPv6 outcomes have
+ * naming rules want; the data path's are labelled by outcome, whose values
+ * are fwd_counter_names[], the same names QueryStats uses (per interface,
+ * also by interface and direction). IPv6 outcomes have
  * names of their own (fwd_fib6, pass6_*): several outcomes (pass_truncated,
  * pass_not_for_us, pass_netfilter ...) are counted for both families as
  * one, which a family label could not say, and the IPv4 series keep the
- * names and meaning they had.
+ * names and meaning they had, but pass_not_ipv4, mapped to two
+ * (docs/api.md).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -61,6 +63,49 @@ static void table_gauges(FILE *f, const char *sfx, const char *fam,
 	snprintf(help, sizeof(help), "Keys in the hfwd%s map.", sfx);
 	family(f, name, "gauge", help);
 	value(f, name, keys);
+}
+
+/* One family of @n series labelled @label="<names[i]>". */
+static void labelled(FILE *f, const char *name, const char *type,
+		     const char *help, const char *label,
+		     const char *const *names, const uint64_t *v, int n)
+{
+	family(f, name, type, help);
+	for (int i = 0; i < n; i++)
+		fprintf(f, "%s{%s=\"%s\"} %" PRIu64 "\n", name, label, names[i],
+			v[i]);
+}
+
+/* Demand learning: what is held, and the reports that brought it. */
+static void demand_metrics(FILE *f, const struct api_stats *st)
+{
+	static const char *const sup[] = {"duplicate", "rate", "ring_full"};
+	static const char *const ev[] = {"idle", "budget"};
+	const uint64_t s[] = {st->demand.suppressed, st->demand.limited,
+			      st->demand.lost};
+	const uint64_t e[] = {st->demand.idle, st->demand.budget};
+
+	metric(f, "fwd_demand_entries", "gauge",
+	       "Destinations learned on demand, both families.",
+	       st->demand.entries);
+	metric(f, "fwd_demand_max_entries", "gauge",
+	       "The budget of destinations learned on demand (0: off).",
+	       st->demand.max);
+	metric(f, "fwd_demand_reports_total", "counter",
+	       "Destinations the XDP program reported from the fib path.",
+	       st->demand.reports);
+	labelled(f, "fwd_demand_reports_suppressed_total", "counter",
+		 "Reports the XDP program did not send, by reason.", "reason",
+		 sup, s, 3);
+	metric(f, "fwd_demand_reports_ignored_total", "counter",
+	       "Reports for destinations the rule gives no entry to "
+	       "(ECMP, TOS, policy routing) or that need no demand entry.",
+	       st->demand.ignored);
+	metric(f, "fwd_demand_learned_total", "counter",
+	       "Destinations added by demand learning.", st->demand.learned);
+	labelled(f, "fwd_demand_evictions_total", "counter",
+		 "Destinations learned on demand and evicted, by reason.",
+		 "reason", ev, e, 2);
 }
 
 /* A label value, escaped as the exposition format wants (\\, \", \n). */
@@ -334,6 +379,7 @@ int api_metrics_render(const struct api_ops *ops, const struct api_counts *c,
 		st.loop_max_us / 1e6);
 	metric(f, "fwd_loop_slow_callbacks_total", "counter",
 	       "Event loop callbacks that ran 20 ms or longer.", st.loop_slow);
+	demand_metrics(f, &st);
 	metric(f, "fwd_netfilter_hold", "gauge",
 	       "1 while a netfilter chain that could see forwarded packets "
 	       "sends them all to the kernel.",

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * util.h - strict parsers and formatters shared by the API server and
- * fwdctl: IP and MAC addresses, UUIDs, UTF-8.
+ * util.h - strict parsers and formatters shared by the daemon and fwdctl:
+ * IP and MAC addresses, UUIDs, UTF-8.
  *
  * Everything here is pure (no I/O but getrandom) so that the action code
  * built on it can be unit-tested and fuzzed.

@@ -139,6 +139,25 @@ struct {
 	__type(value, struct fwd_ifstat);
 } fwd_ifstats SEC(".maps");
 
+/*
+ * Demand learning's report channel (see struct fwd_report): destinations
+ * the fib path forwarded, for the agent; fwd_demand bounds it per CPU.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, FWD_REPORT_BYTES);
+} fwd_report SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct fwd_demand);
+} fwd_demand SEC(".maps");
+
+/* The kernel's HZ, for jiffies; 0 where libbpf cannot read the config. */
+extern unsigned long CONFIG_HZ __kconfig __weak;
+
 /* Record why a packet ended as it did; returns @verdict for tail calls. */
 static __always_inline int verdict_of(__u32 *counter, __u32 which, int verdict)
 {
@@ -301,6 +320,58 @@ sent:
 	count_iface(bpf_map_lookup_elem(&fwd_ifaces, &ingress), out, which,
 		    *len);
 	return verdict_of(counter, which, verdict);
+}
+
+/*
+ * Tell the agent that the fib path found a way out (@egress) for the
+ * destination @addr (@tag: a 32-bit digest of it), unless this CPU
+ * reported it in the last second or has spent its tokens. bpf_jiffies64()
+ * is inlined by the verifier, the state an inlined per-CPU array read: a
+ * packet pays a few loads and compares, a report a ring buffer slot.
+ */
+static __always_inline void report(__u8 family, const void *addr, __u32 tag,
+				   __u32 egress)
+{
+	__u64 hz = CONFIG_HZ ? CONFIG_HZ : 1000, now = bpf_jiffies64();
+	struct fwd_demand *s = bpf_map_lookup_elem(&fwd_demand, &(__u32){0});
+	__u32 slot = (tag * 0x9e3779b1U) >> 24; /* FWD_DEMAND_SLOTS */
+	struct fwd_report *r;
+	__u64 cap;
+
+	if (!s || !s->rate)
+		return;
+	if (s->tag[slot] == tag && (__u32)now - s->when[slot] < hz) {
+		s->suppressed++;
+		return;
+	}
+	cap = (__u64)s->burst * hz;
+	s->tokens += (now - s->stamp) * s->rate;
+	s->stamp = now;
+	if (s->tokens > cap)
+		s->tokens = cap;
+	if (s->tokens < hz) {
+		s->limited++;
+		return;
+	}
+	r = bpf_ringbuf_reserve(&fwd_report, sizeof(*r), 0);
+	if (!r) {
+		s->lost++;
+		return;
+	}
+	r->family = family;
+	r->pad[0] = r->pad[1] = r->pad[2] = 0;
+	r->ifindex = egress;
+	if (family == AF_INET) {
+		__builtin_memcpy(r->addr, addr, 4);
+		__builtin_memset(r->addr + 4, 0, 12);
+	} else {
+		__builtin_memcpy(r->addr, addr, 16);
+	}
+	bpf_ringbuf_submit(r, 0);
+	s->tokens -= hz;
+	s->reports++;
+	s->tag[slot] = tag;
+	s->when[slot] = now;
 }
 
 /*
@@ -482,7 +553,7 @@ static __always_inline __u32 source_invalid(struct xdp_md *ctx,
 /*
  * The ingress's fwd_ifaces entry, when a frame arriving there may be
  * forwarded at all: the interface is managed (for IPv6, with FWD_IF_IPV6;
- * without it IPv6 counts as it always did, pass_not_ipv4), the frame is
+ * without it IPv6 is pass6_off), the frame is
  * sent to its MAC, and no netfilter chain of the family holds it. NULL,
  * with *counter set, otherwise.
  */
@@ -495,7 +566,7 @@ ingress(struct xdp_md *ctx, __u32 *counter, const struct ethhdr *eth, int v6)
 	if (!in || !(in->flags & FWD_IF_MANAGED) ||
 	    (v6 && !(in->flags & FWD_IF_IPV6))) {
 		pass(counter,
-		     v6 ? FWD_CNT_PASS_NOT_IPV4 : FWD_CNT_PASS_NOT_MANAGED);
+		     v6 ? FWD_CNT_PASS6_OFF : FWD_CNT_PASS_NOT_MANAGED);
 		return NULL;
 	}
 	if (!mac_eq(eth->h_dest, in->mac)) {
@@ -624,11 +695,22 @@ static __always_inline int fwd_packet6(struct xdp_md *ctx, __u32 *counter,
 	nh.ifindex = p.ifindex;
 	__builtin_memcpy(nh.smac, p.smac, ETH_ALEN);
 	__builtin_memcpy(nh.dmac, p.dmac, ETH_ALEN);
+	/* the packet's: the lookup leaves the gateway in p.ipv6_dst */
+	report(AF_INET6, &ip6->daddr,
+	       ip6->daddr.in6_u.u6_addr32[0] ^ ip6->daddr.in6_u.u6_addr32[1] ^
+		       ip6->daddr.in6_u.u6_addr32[2] ^
+		       ip6->daddr.in6_u.u6_addr32[3],
+	       nh.ifindex);
 	return forward(ctx, counter, &nh, plen, len, FWD_CNT_FWD_FIB6, 1);
 }
 
-static __always_inline int fwd_packet(struct xdp_md *ctx, __u32 *counter,
-				      __u32 *len)
+/*
+ * IPv4, the seed's rules (docs/design.md §3): the header as ip_rcv()
+ * checks it, what ip_forward() hands elsewhere to the kernel, hfwd first,
+ * then bpf_fib_lookup() with the kernel's source validation last.
+ */
+static __always_inline int fwd_packet4(struct xdp_md *ctx, __u32 *counter,
+				       __u32 *len)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
@@ -642,13 +724,6 @@ static __always_inline int fwd_packet(struct xdp_md *ctx, __u32 *counter,
 	__u16 tot_len;
 	long linear;
 	int rc;
-
-	if ((void *)(eth + 1) > data_end)
-		return pass(counter, FWD_CNT_PASS_TRUNCATED);
-	if (eth->h_proto == bpf_htons(ETH_P_IPV6))
-		return fwd_packet6(ctx, counter, len);
-	if (eth->h_proto != bpf_htons(ETH_P_IP))
-		return pass(counter, FWD_CNT_PASS_NOT_IPV4);
 
 	in = ingress(ctx, counter, eth, 0);
 	if (!in)
@@ -722,6 +797,9 @@ static __always_inline int fwd_packet(struct xdp_md *ctx, __u32 *counter,
 	which2 = SKIP(SKIP_SOURCE) ? 0 : source_invalid(ctx, in, iph);
 	if (which2)
 		return pass(counter, which2);
+	/* the packet's: the lookup leaves the gateway in p.ipv4_dst */
+	if (which == FWD_CNT_FWD_FIB)
+		report(AF_INET, &iph->daddr, iph->daddr, nh.ifindex);
 	return forward(ctx, counter, &nh, tot_len, len, which, 0);
 }
 
@@ -733,13 +811,24 @@ int xdp_handle_fwd(struct xdp_md *ctx)
 	/* The whole frame, a multi-buffer one's fragments too; as sent. */
 	__u32 len = SKIP(SKIP_LEN) ? ctx->data_end - ctx->data
 				   : bpf_xdp_get_buff_len(ctx);
-	__u32 counter = FWD_CNT_PASS_NOT_IPV4;
-	int verdict = fwd_packet(ctx, &counter, &len);
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct ethhdr *eth = data;
+	__u32 counter = FWD_CNT_PASS_NOT_IP;
 	__u32 ifindex = ctx->ingress_ifindex;
-	struct fwd_count *c =
-		SKIP(SKIP_COUNT) ? NULL
-				 : bpf_map_lookup_elem(&fwd_stats, &counter);
+	int verdict;
 
+	if ((void *)(eth + 1) > data_end)
+		verdict = pass(&counter, FWD_CNT_PASS_TRUNCATED);
+	else if (eth->h_proto == bpf_htons(ETH_P_IP))
+		verdict = fwd_packet4(ctx, &counter, &len);
+	else if (eth->h_proto == bpf_htons(ETH_P_IPV6))
+		verdict = fwd_packet6(ctx, &counter, &len);
+	else
+		verdict = pass(&counter, FWD_CNT_PASS_NOT_IP);
+	struct fwd_count *c;
+
+	c = SKIP(SKIP_COUNT) ? NULL : bpf_map_lookup_elem(&fwd_stats, &counter);
 	if (c) {
 		c->packets++;
 		c->bytes += len;

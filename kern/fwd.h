@@ -59,7 +59,7 @@ _Static_assert(sizeof(struct fwd_entry) == 16, "hfwd value must be 16 bytes");
 /*
  * IPv6 is on here: the interface holds an IPv6 address (disable_ipv6
  * removes them all), so IPv6 arriving here may be fast-pathed and IPv6
- * may leave by it. Without it IPv6 goes to the kernel as pass_not_ipv4.
+ * may leave by it. Without it IPv6 goes to the kernel as pass6_off.
  */
 #define FWD_IF_IPV6 (1U << 8)
 /* FWD_IF_NF_HOLD for IPv6: an ip6, inet or netdev chain could see it. */
@@ -134,7 +134,7 @@ static inline __u32 fwd_local_hash(__be32 addr)
 #define FWD_COUNTERS(X)                                                        \
 	X(FWD_TABLE, "fwd_table")	    /* forwarded by a hfwd hit */      \
 	X(FWD_FIB, "fwd_fib")		    /* forwarded by bpf_fib_lookup */  \
-	X(PASS_NOT_IPV4, "pass_not_ipv4")   /* ARP, IPv6, VLAN tagged ... */   \
+	X(PASS_NOT_IP, "pass_not_ip")	    /* ARP, VLAN tagged ...: not IP */ \
 	X(PASS_TRUNCATED, "pass_truncated") /* shorter than its headers */     \
 	X(PASS_NOT_MANAGED, "pass_not_managed") /* ingress not managed */      \
 	X(PASS_NOT_FOR_US, "pass_not_for_us")	/* dst MAC not ingress MAC */  \
@@ -169,7 +169,8 @@ static inline __u32 fwd_local_hash(__be32 addr)
 	X(PASS6_FIB_OTHER, "pass6_fib_other")                                  \
 	X(FWD_TABLE6, "fwd_table6")		 /* IPv6 by a hfwd6 hit */     \
 	X(PASS6_FWD_OFF, "pass6_forwarding_off") /* not FWD_IF_FORWARDING6 */  \
-	X(PASS6_NDP, "pass6_ndp") /* neighbour discovery, proxy_ndp's too */
+	X(PASS6_NDP, "pass6_ndp") /* neighbour discovery, proxy_ndp's too */   \
+	X(PASS6_OFF, "pass6_off") /* IPv6 off on the ingress, or unmanaged */
 
 #define FWD_COUNTER_ENUM(id, name) FWD_CNT_##id,
 enum fwd_counter { FWD_COUNTERS(FWD_COUNTER_ENUM) FWD_CNT_MAX };
@@ -210,5 +211,44 @@ struct fwd_ifstat {
 };
 _Static_assert(sizeof(struct fwd_ifstat) % 8 == 0, "fwd_ifstat padding");
 #define FWD_IFSTAT_BASE(n_slots) (n_slots)
+
+/*
+ * Demand learning's report channel. A destination the fib path forwarded
+ * is written to the ring buffer fwd_report as one struct fwd_report, so
+ * the agent can derive an hfwd (hfwd6) entry for it when its route allows
+ * one; the program still never writes hfwd. Bounded per CPU by the
+ * struct fwd_demand at index 0 of the per-CPU array fwd_demand: a
+ * destination reported in the last second is not reported again (a
+ * direct-mapped cache of FWD_DEMAND_SLOTS tags), and reports spend tokens
+ * of a bucket of @burst refilled at @rate a second, so a flood of new
+ * destinations costs each packet a lookup, a hash and a compare. @rate 0
+ * (a map never configured): no reports.
+ */
+#define FWD_DEMAND_SLOTS 256
+#define FWD_REPORT_BYTES (64 * 1024) /* the ring: 2048 reports */
+
+struct fwd_report {
+	__u8 family;   /* AF_INET or AF_INET6 */
+	__u8 pad[3];   /* zero */
+	__u32 ifindex; /* the egress the fib path chose */
+	__u8 addr[16]; /* the destination; IPv4 in the first 4 */
+};
+_Static_assert(sizeof(struct fwd_report) == 24, "fwd_report must be 24 bytes");
+
+struct fwd_demand {
+	/* set by the agent */
+	__u32 rate;  /* reports a second on this CPU; 0: none */
+	__u32 burst; /* tokens at most */
+	/* the program's own */
+	__u64 stamp;	  /* jiffies at the last refill */
+	__u64 tokens;	  /* in 1/HZ of a report: a report costs HZ */
+	__u64 reports;	  /* written to fwd_report */
+	__u64 suppressed; /* the same destination within a second */
+	__u64 limited;	  /* over the rate */
+	__u64 lost;	  /* fwd_report full: the agent is behind */
+	__u32 tag[FWD_DEMAND_SLOTS];  /* a reported destination's tag */
+	__u32 when[FWD_DEMAND_SLOTS]; /* jiffies (low 32 bits) it was */
+};
+_Static_assert(sizeof(struct fwd_demand) % 8 == 0, "fwd_demand padding");
 
 #endif /* FWD_H */

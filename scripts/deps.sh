@@ -5,41 +5,59 @@
 #
 #   scripts/deps.sh [GROUP...]   install what is missing of the groups
 #                                (default: build test); root only
-#   scripts/deps.sh --check      say which pkg-config module or tool the
-#                                build lacks; exit 1 if any (no root)
+#   scripts/deps.sh --check      say which library, tool or libbpf version
+#                                (the Makefile's LIBBPF_MIN) the build
+#                                lacks; exit 1 if any (no root)
 #
 # Groups: build, test, bench, lint, pkg. Idempotent and silent when all is
 # there: one dpkg query, apt-get only for what is absent.
 set -eu
 
-declare -A group=(
-	[build]="make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev
-		 zlib1g-dev libmnl-dev libcjson-dev libmicrohttpd-dev
-		 libcurl4-openssl-dev libsystemd-dev libsqlite3-dev"
-	[test]="libcmocka-dev libclang-rt-14-dev iproute2 iputils-ping tcpdump
-		ethtool curl jq procps psmisc util-linux kmod strace man-db
-		systemd scdoc nftables sqlite3 frr prometheus tmux"
-	[bench]="wrk gnuplot-nox"
-	[lint]="clang-format clang-tidy cppcheck shellcheck"
-	[pkg]="rpm scdoc systemd dpkg-dev"
-)
-
 # What the build links and runs, as it would be found: by pkg-config and
-# $PATH, whatever installed it.
+# $PATH, whatever installed it. A library without a .pc (the Makefile then
+# links it by its -l flag) counts if the compiler finds its header.
+declare -A header=(
+	[libbpf]=bpf/libbpf.h [zlib]=zlib.h [libmnl]=libmnl/libmnl.h
+	[libcjson]=cjson/cJSON.h [libmicrohttpd]=microhttpd.h
+	[libsystemd]=systemd/sd-daemon.h [libcurl]=curl/curl.h
+	[sqlite3]=sqlite3.h
+)
 check() {
-	local m t missing=()
+	local m t v='' min missing=()
 
+	min=$(sed -n 's/^LIBBPF_MIN := *//p' "$(dirname "$0")/../Makefile")
 	for t in make cc clang bpftool pkg-config; do
 		command -v "$t" >/dev/null || missing+=("tool $t")
 	done
-	if command -v pkg-config >/dev/null; then
-		for m in libbpf libelf zlib libmnl libcjson libmicrohttpd \
-			libsystemd libcurl sqlite3; do
-			pkg-config --exists "$m" || missing+=("pkg-config module $m")
+	command -v cc >/dev/null || { report "${missing[@]}"; return; }
+	pkg-config --exists "${!header[@]}" 2>/dev/null ||
+		for m in "${!header[@]}"; do
+			pkg-config --exists "$m" 2>/dev/null ||
+				printf '#include <%s>\n' "${header[$m]}" |
+				cc -E -x c - >/dev/null 2>&1 ||
+				missing+=("$m (no .pc, no ${header[$m]})")
 		done
+	if pkg-config --exists libbpf 2>/dev/null; then
+		pkg-config --atleast-version "$min" libbpf ||
+			v=$(pkg-config --modversion libbpf)
+	else
+		v=$(printf '#include <bpf/libbpf_version.h>\n%s\n' \
+			'LIBBPF_MAJOR_VERSION.LIBBPF_MINOR_VERSION' |
+			cc -E -P -x c - 2>/dev/null | tail -n1 | tr -d ' ') || v=
+		[ "$(printf '%s\n' "$min" "$v" | sort -V | head -n1)" = "$min" ] && v=
 	fi
-	[ ${#missing[@]} -eq 0 ] && return 0
-	printf -v m '%s, ' "${missing[@]}"
+	report "${missing[@]}" || return
+	[ -z "$v" ] && return
+	echo "deps: libbpf $v is older than $min, which fwd needs;" \
+		"install a newer libbpf-dev" >&2
+	return 1
+}
+
+report() {
+	local m
+
+	[ $# -eq 0 ] && return 0
+	printf -v m '%s, ' "$@"
 	echo "deps: missing ${m%, }; \`make deps\` installs them (as root)" >&2
 	return 1
 }
@@ -48,6 +66,28 @@ if [ "${1:-}" = --check ]; then
 	check
 	exit
 fi
+
+# The fuzzer's runtime (clang -fsanitize=fuzzer) is packaged per clang
+# major version: the installed clang's, or, before clang is installed, the
+# one Debian's clang package brings (libclang-rt-dev follows it).
+clang_rt() {
+	local v
+
+	v=$(${CLANG:-clang} -dumpversion 2>/dev/null) &&
+		echo "libclang-rt-${v%%.*}-dev" || echo libclang-rt-dev
+}
+
+declare -A group=(
+	[build]="make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev
+		 zlib1g-dev libmnl-dev libcjson-dev libmicrohttpd-dev
+		 libcurl4-openssl-dev libsystemd-dev libsqlite3-dev"
+	[test]="libcmocka-dev $(clang_rt) iproute2 iputils-ping tcpdump
+		ethtool curl jq procps psmisc util-linux kmod strace man-db
+		systemd scdoc nftables sqlite3 frr prometheus tmux"
+	[bench]="wrk gnuplot-nox"
+	[lint]="clang-format clang-tidy cppcheck shellcheck"
+	[pkg]="rpm scdoc systemd dpkg-dev"
+)
 
 [ $# -gt 0 ] || set -- build test
 pkgs=()
@@ -60,10 +100,13 @@ for g in "$@"; do
 	pkgs+=("${p[@]}")
 done
 
+declare -A have=()
+while read -r p st; do
+	[ "$st" = "install ok installed" ] && have[$p]=1
+done < <(dpkg-query -W -f='${Package} ${Status}\n' "${pkgs[@]}" 2>/dev/null || true)
 missing=()
 for p in "${pkgs[@]}"; do
-	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' ||
-		missing+=("$p")
+	[ -n "${have[$p]:-}" ] || missing+=("$p")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 

@@ -5,8 +5,9 @@
 #
 # Every suite speaks TAP ("ok N - name", "not ok N - name", "# SKIP" marks a
 # skip). cmocka suites get CMOCKA_MESSAGE_OUTPUT=TAP. Each suite runs under
-# isolate.sh: namespaces of its own, a private bpffs and /run/netns. A suite that exits non-zero
-# without reporting a failure, or times out, counts as one failure.
+# isolate.sh (namespaces of its own, a private bpffs and /run) and a
+# timeout (900 s, or -t). A suite that exits non-zero without reporting a
+# failure, or times out, counts as one failure.
 #
 # usage: tests/run.sh [-t SECONDS] SUITE...
 set -u

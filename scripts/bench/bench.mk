@@ -24,7 +24,7 @@ $(BENCH_OUT)/bench: $(BENCH_CSRCS) $(wildcard scripts/bench/*.h) \
 		$(BENCH_SKELS) kern/fwd.h
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) -I$(BENCH_OUT) -Iscripts/bench $(BENCH_CSRCS) \
-		-lbpf -lelf -lz -lmnl -lcjson -lm -o $@
+		$(BENCH_LIBS) -o $@
 
 run-bench: $(BENCH_OUT)/bench
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * pkt.h - build golden Ethernet/IPv4 frames for the XDP tests.
+ * pkt.h - build golden Ethernet/IPv4 and IPv6 frames for the XDP tests.
  *
  * The tests state every frame they feed the program and every frame they
  * expect back, so the builders here stay dumb: they lay bytes out in wire
@@ -198,7 +198,10 @@ static inline void pkt_ipv6(struct pkt *p, const uint8_t dst[ETH_ALEN],
 	p->len = ETH_HLEN + sizeof(*ip6) + payload;
 }
 
-/* What a router sends for @in: new MACs, hop limit one less. */
+/*
+ * What a router sends for @in: new MACs, hop limit one less, and nothing
+ * after the IPv6 payload length (ipv6_rcv() trims Ethernet padding).
+ */
 static inline void pkt_forwarded6(struct pkt *out, const struct pkt *in,
 				  const uint8_t dmac[ETH_ALEN],
 				  const uint8_t smac[ETH_ALEN])
@@ -207,6 +210,8 @@ static inline void pkt_forwarded6(struct pkt *out, const struct pkt *in,
 	memcpy(out->b, dmac, ETH_ALEN);
 	memcpy(out->b + ETH_ALEN, smac, ETH_ALEN);
 	pkt_ip6(out)->hop_limit--;
+	out->len = ETH_HLEN + sizeof(struct ipv6hdr) +
+		   ntohs(pkt_ip6(out)->payload_len);
 }
 
 #endif /* PKT_H */

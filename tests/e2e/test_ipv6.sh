@@ -109,8 +109,10 @@ if [ -n "$got" ] && [ ${#got} -eq ${#sent} ] &&
 else
 	not_ok "the forwarded frame's bytes" "sent $sent" "got  $got"
 fi
-TO=2001:db8:3::2 probe "a destination behind a gateway prefix: the fib path" \
-	2001:db8:1::2 10 fwd_fib6 10 10
+# the first request by the fib path, reported and learned on demand; the
+# other 9 and the 10 replies (to h1, a neighbour) by the table
+TO=2001:db8:3::2 probe "a destination behind a gateway prefix: the fib path, then on demand the table" \
+	2001:db8:1::2 10 fwd_table6 19 10
 
 # ip6_forward() has no martian source check: an own address is forwarded.
 probe "IPv6 from the router's own address is forwarded, as the kernel does" \
@@ -253,7 +255,7 @@ else
 	not_ok "disable_ipv6 followed" "flags $(iface m1 flags)"
 fi
 probe "IPv6 on m1 off: to the kernel, which drops" 2001:db8:1::2 5 \
-	pass_not_ipv4 5 0 min
+	pass6_off 5 0 min
 sysctl -qw net.ipv6.conf.m1.disable_ipv6=0
 ip addr add 2001:db8:1::1/64 dev m1 nodad
 ip neigh replace 2001:db8:1::2 lladdr $MAC_P1 dev m1 nud permanent

@@ -21,13 +21,13 @@ $(FUZZ_LEGACY_BIN): $(FUZZ_LEGACY_SRCS) agent/legacy.h agent/htab.h \
 		    agent/log.h api/util.h kern/fwd.h
 	$(call msg,FUZZ-CC,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(FUZZ_LEGACY_SRCS) -lcjson -lz -o $@
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(FUZZ_LEGACY_SRCS) $(CJSON_LIBS) $(ZLIB_LIBS) -o $@
 
 $(FUZZ_BIN): $(FUZZ_SRCS) api/actions.h api/util.h api/api.h kern/fwd.h \
 	     tests/unit/api_fake.h
 	$(call msg,FUZZ-CC,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(FUZZ_SRCS) -lcjson -o $@
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(FUZZ_SRCS) $(CJSON_LIBS) -o $@
 
 .PHONY: fuzz
 fuzz: $(FUZZ_BIN)

@@ -248,6 +248,26 @@ static void connected(struct derive *d, const char *net, uint8_t len,
 	route_msg(d, RT_TABLE_MAIN, net, len, NULL, oif, RTN_UNICAST, 0, del);
 }
 
+/* An IPv4 multipath route of main: @dst/@len via @gw1 out of ifindex 2
+ * and @gw2 out of @oif2. */
+static void multipath_msg(struct derive *d, const char *dst, uint8_t len,
+			  const char *gw1, uint32_t oif2, const char *gw2,
+			  bool del)
+{
+	struct nl_route mp = {.family = AF_INET,
+			      .table = RT_TABLE_MAIN,
+			      .type = RTN_UNICAST,
+			      .dst_len = len,
+			      .n_paths = 2,
+			      .paths = {{.oif = 2, .has_gw = true},
+					{.oif = oif2, .has_gw = true}}};
+
+	mp.dst = ip(dst);
+	memcpy(mp.paths[0].gw, &(uint32_t){ip(gw1)}, 4);
+	memcpy(mp.paths[1].gw, &(uint32_t){ip(gw2)}, 4);
+	derive_route(d, &mp, del);
+}
+
 static void neigh_msg(struct derive *d, uint32_t ifindex, const char *addr,
 		      uint16_t state, const uint8_t *mac, bool del)
 {
@@ -499,25 +519,15 @@ static void test_equal_metric_aliases_first_one_wins(void **state)
 static void test_blackhole_and_multipath_give_none(void **state)
 {
 	struct derive *d = *state;
-	struct nl_route mp = {.family = AF_INET,
-			      .table = RT_TABLE_MAIN,
-			      .type = RTN_UNICAST,
-			      .dst_len = 32,
-			      .n_paths = 2,
-			      .paths = {{.oif = 2}, {.oif = 2}}};
 
 	neigh_msg(d, 2, "10.1.0.50", NUD_REACHABLE, macA, false);
 	neigh_msg(d, 2, "10.1.0.51", NUD_REACHABLE, macA, false);
 	route_msg(d, RT_TABLE_MAIN, "10.1.0.50", 32, NULL, 0, RTN_BLACKHOLE, 0,
 		  false);
 	assert_no_entry("10.1.0.50");
-	mp.dst = ip("10.1.0.51");
-	memcpy(mp.paths[0].gw, &(uint32_t){ip("10.1.0.1")}, 4);
-	memcpy(mp.paths[1].gw, &(uint32_t){ip("10.1.0.2")}, 4);
-	mp.paths[0].has_gw = mp.paths[1].has_gw = true;
-	derive_route(d, &mp, false);
+	multipath_msg(d, "10.1.0.51", 32, "10.1.0.1", 2, "10.1.0.2", false);
 	assert_no_entry("10.1.0.51");
-	derive_route(d, &mp, true);
+	multipath_msg(d, "10.1.0.51", 32, "10.1.0.1", 2, "10.1.0.2", true);
 	assert_entry("10.1.0.51", 2, mac0, macA);
 }
 
@@ -1524,6 +1534,269 @@ static void test_redone_dump_is_one_resync_bracket(void **state)
 	assert_int_equal(fk.ends, 2);
 }
 
+/* ---- demand learning ------------------------------------------------ */
+
+static void demand4(struct derive *d, const char *dst, uint64_t now)
+{
+	struct ip_addr a = ip_addr4(ip(dst));
+
+	derive_demand(d, &a, now);
+}
+
+static void demand6(struct derive *d, const char *dst, uint64_t now)
+{
+	uint8_t v6[16];
+	struct ip_addr a;
+
+	a6(dst, v6);
+	a = ip_addr6(v6);
+	derive_demand(d, &a, now);
+}
+
+static struct derive_demand_stats dstats(const struct derive *d)
+{
+	struct derive_demand_stats st;
+
+	derive_demand_stats(d, &st);
+	return st;
+}
+
+/*
+ * A reported destination inside a prefix via a gateway gets the
+ * gateway's entry, and follows everything under it as any learned entry:
+ * the gateway's MAC, a more-specific route added and removed (at the
+ * batch's end), a drop route, ECMP, a route MTU, a nexthop object
+ * replaced and deleted, the link going down.
+ */
+static void test_demand_prefix_via_gateway_follows(void **state)
+{
+	struct derive *d = *state;
+
+	derive_demand_config(d, 100, 60000);
+	neigh_msg(d, 2, "10.1.0.254", NUD_REACHABLE, macA, false);
+	neigh_msg(d, 3, "10.2.0.254", NUD_REACHABLE, macB, false);
+	route_msg(d, RT_TABLE_MAIN, "198.51.0.0", 16, "10.1.0.254", 2,
+		  RTN_UNICAST, 0, false);
+	derive_flush(d);
+	assert_no_entry("198.51.0.9"); /* the rule alone: the fib path's */
+	demand4(d, "198.51.0.9", 0);
+	assert_entry("198.51.0.9", 2, mac0, macA);
+	assert_int_equal(dstats(d).learned, 1);
+	/* the gateway's MAC */
+	neigh_msg(d, 2, "10.1.0.254", NUD_STALE, macC, false);
+	assert_entry("198.51.0.9", 2, mac0, macC);
+	/* a more-specific route through the other gateway, and back */
+	route_msg(d, RT_TABLE_MAIN, "198.51.0.0", 24, "10.2.0.254", 3,
+		  RTN_UNICAST, 0, false);
+	derive_flush(d);
+	assert_entry("198.51.0.9", 3, mac1, macB);
+	route_msg(d, RT_TABLE_MAIN, "198.51.0.0", 24, "10.2.0.254", 3,
+		  RTN_UNICAST, 0, true);
+	derive_flush(d);
+	assert_entry("198.51.0.9", 2, mac0, macC);
+	/* drop routes */
+	route_msg(d, RT_TABLE_MAIN, "198.51.0.0", 24, NULL, 0, RTN_PROHIBIT, 0,
+		  false);
+	derive_flush(d);
+	assert_no_entry("198.51.0.9");
+	route_msg(d, RT_TABLE_MAIN, "198.51.0.0", 24, NULL, 0, RTN_PROHIBIT, 0,
+		  true);
+	derive_flush(d);
+	assert_entry("198.51.0.9", 2, mac0, macC);
+	/* ECMP: the fib path's, with the kernel's hash */
+	route_msg(d, RT_TABLE_MAIN, "198.51.0.0", 16, "10.1.0.254", 2,
+		  RTN_UNICAST, 0, true);
+	multipath_msg(d, "198.51.0.0", 16, "10.1.0.254", 3, "10.2.0.254",
+		      false);
+	derive_flush(d);
+	assert_no_entry("198.51.0.9");
+	multipath_msg(d, "198.51.0.0", 16, "10.1.0.254", 3, "10.2.0.254", true);
+	route_msg(d, RT_TABLE_MAIN, "198.51.0.0", 16, "10.1.0.254", 2,
+		  RTN_UNICAST, 0, false);
+	derive_flush(d);
+	assert_entry("198.51.0.9", 2, mac0, macC);
+	/* a route MTU */
+	route_mtu_msg(d, AF_INET, "198.51.0.0", 20, 2, 1400, false);
+	assert_no_entry("198.51.0.9");
+	route_mtu_msg(d, AF_INET, "198.51.0.0", 20, 2, 1400, true);
+	assert_entry("198.51.0.9", 2, mac0, macC);
+	/* the gateway fails, the link goes down */
+	neigh_msg(d, 2, "10.1.0.254", NUD_FAILED, NULL, false);
+	assert_no_entry("198.51.0.9");
+	neigh_msg(d, 2, "10.1.0.254", NUD_REACHABLE, macA, false);
+	assert_entry("198.51.0.9", 2, mac0, macA);
+	link_msg(d, 2, "eth0", mac0, IFF_UP, ARPHRD_ETHER);
+	assert_no_entry("198.51.0.9");
+	assert_int_equal(dstats(d).entries, 1); /* held, without an entry */
+}
+
+/* The same for IPv6, and a prefix through a nexthop object. */
+static void test_demand_ipv6_and_nexthop_objects(void **state)
+{
+	struct derive *d = *state;
+
+	derive_demand_config(d, 100, 60000);
+	neigh6_msg(d, 3, "fe80::1", NUD_REACHABLE, macA, false);
+	neigh6_msg(d, 3, "fe80::2", NUD_REACHABLE, macB, false);
+	route6_msg(d, "2001:db8:99::", 48, "fe80::1", 3, false);
+	demand6(d, "2001:db8:99::9", 0);
+	assert_entry6("2001:db8:99::9", 3, mac1, macA);
+	neigh6_msg(d, 3, "fe80::1", NUD_REACHABLE, macC, false);
+	assert_entry6("2001:db8:99::9", 3, mac1, macC);
+	route6_msg(d, "2001:db8:99::", 64, "fe80::2", 3, false);
+	assert_entry6("2001:db8:99::9", 3, mac1, macB);
+	route6_msg(d, "2001:db8:99::", 64, "fe80::2", 3, true);
+	assert_entry6("2001:db8:99::9", 3, mac1, macC);
+	route6_full(d, "2001:db8:99::", 56, RTN_BLACKHOLE, 0,
+		    (const char *[]){NULL}, 1, 0, false);
+	assert_null(entry6("2001:db8:99::9"));
+	route6_full(d, "2001:db8:99::", 56, RTN_BLACKHOLE, 0,
+		    (const char *[]){NULL}, 1, 0, true);
+	assert_entry6("2001:db8:99::9", 3, mac1, macC);
+	/* through nexthop objects: replaced, then deleted */
+	nh_msg(d, 7, AF_INET, 2, "10.1.0.254", 0, false, false);
+	neigh_msg(d, 2, "10.1.0.254", NUD_REACHABLE, macA, false);
+	neigh_msg(d, 2, "10.1.0.253", NUD_REACHABLE, macB, false);
+	route_nh_msg(d, AF_INET, "203.0.113.0", 24, 7, "10.1.0.254", false);
+	demand4(d, "203.0.113.5", 0);
+	assert_entry("203.0.113.5", 2, mac0, macA);
+	nh_msg(d, 7, AF_INET, 2, "10.1.0.253", 0, false, false);
+	assert_entry("203.0.113.5", 2, mac0, macB);
+	nh_msg(d, 7, AF_INET, 2, NULL, 0, false, true);
+	assert_no_entry("203.0.113.5");
+}
+
+/*
+ * What demand cannot help is ignored, held nowhere: connected and host
+ * route destinations (the rule's own candidates), ECMP, no route, local
+ * addresses, policy rules; and everything while the budget is 0.
+ */
+static void test_demand_ignores_what_it_cannot_help(void **state)
+{
+	struct derive *d = *state;
+
+	neigh_msg(d, 2, "10.1.0.254", NUD_REACHABLE, macA, false);
+	route_msg(d, RT_TABLE_MAIN, "198.51.0.0", 16, "10.1.0.254", 2,
+		  RTN_UNICAST, 0, false);
+	demand4(d, "198.51.0.9", 0); /* off: budget 0 */
+	assert_no_entry("198.51.0.9");
+	derive_demand_config(d, 100, 60000);
+	demand4(d, "10.1.0.7", 0);  /* connected */
+	demand4(d, "10.1.0.1", 0);  /* ours */
+	demand4(d, "192.0.2.1", 0); /* no route */
+	route_msg(d, RT_TABLE_MAIN, "192.0.2.9", 32, "10.1.0.254", 2,
+		  RTN_UNICAST, 0, false);
+	demand4(d, "192.0.2.9", 0); /* a host route: its own candidate */
+	multipath_msg(d, "198.52.0.0", 16, "10.1.0.254", 3, "10.2.0.254",
+		      false);
+	demand4(d, "198.52.0.9", 0); /* ECMP */
+	derive_rules(d, 1);
+	demand4(d, "198.51.0.9", 0); /* policy rules */
+	derive_rules(d, 0);
+	assert_int_equal(dstats(d).ignored, 7);
+	assert_int_equal(dstats(d).entries, 0);
+	assert_no_entry("198.52.0.9");
+	assert_no_entry("198.51.0.9");
+}
+
+/*
+ * The budget evicts the one reported longest ago, never a neighbour's or
+ * a host route's entry; a report renews; idle ones go after the idle
+ * time, and a destination that is also a neighbour keeps what the rule
+ * gives it without demand.
+ */
+static void test_demand_budget_and_idleness(void **state)
+{
+	struct derive *d = *state;
+
+	derive_demand_config(d, 2, 1000);
+	neigh_msg(d, 2, "10.1.0.254", NUD_REACHABLE, macA, false);
+	neigh_msg(d, 2, "10.1.0.7", NUD_REACHABLE, macB, false);
+	route_msg(d, RT_TABLE_MAIN, "198.51.0.0", 16, "10.1.0.254", 2,
+		  RTN_UNICAST, 0, false);
+	demand4(d, "198.51.0.1", 0);
+	demand4(d, "198.51.0.2", 10);
+	demand4(d, "198.51.0.1", 20); /* renewed: .2 is now the oldest */
+	demand4(d, "198.51.0.3", 30);
+	assert_int_equal(dstats(d).budget, 1);
+	assert_int_equal(dstats(d).renewed, 1);
+	assert_int_equal(dstats(d).entries, 2);
+	assert_no_entry("198.51.0.2");
+	assert_entry("198.51.0.1", 2, mac0, macA);
+	assert_entry("198.51.0.3", 2, mac0, macA);
+	assert_entry("10.1.0.7", 2, mac0, macB);
+	assert_entry("10.1.0.254", 2, mac0, macA);
+	derive_demand_expire(d, 1025, 100); /* .1 idle since 20 */
+	assert_no_entry("198.51.0.1");
+	assert_entry("198.51.0.3", 2, mac0, macA);
+	derive_demand_expire(d, 1030, 100);
+	assert_no_entry("198.51.0.3");
+	assert_int_equal(dstats(d).idle, 2);
+	assert_int_equal(dstats(d).entries, 0);
+	assert_entry("10.1.0.7", 2, mac0, macB); /* never for demand */
+	/* a budget lowered below what is held evicts at once */
+	demand4(d, "198.51.0.4", 2000);
+	demand4(d, "198.51.0.5", 2000);
+	derive_demand_config(d, 1, 1000);
+	assert_no_entry("198.51.0.4");
+	assert_entry("198.51.0.5", 2, mac0, macA);
+	/* at most @max evictions a call */
+	derive_demand_config(d, 10, 1000);
+	demand4(d, "198.51.0.6", 2000);
+	derive_demand_expire(d, 5000, 1);
+	assert_int_equal(dstats(d).entries, 1);
+}
+
+/*
+ * An IPv6 destination that is both a neighbour's address and reported
+ * (a prefix via a gateway covers it): evicted, it goes back to what the
+ * rule says without demand (the prefix: none); the neighbour's own
+ * reference stays. A resync keeps the demand destinations, both
+ * families, without taking their references twice.
+ */
+static void test_demand_ipv6_refs_and_resync(void **state)
+{
+	struct derive *d = *state;
+
+	derive_demand_config(d, 10, 1000);
+	neigh6_msg(d, 3, "fe80::1", NUD_REACHABLE, macA, false);
+	neigh6_msg(d, 2, "2001:db8:99::7", NUD_REACHABLE, macB, false);
+	route6_msg(d, "2001:db8:99::", 48, "fe80::1", 3, false);
+	assert_null(entry6("2001:db8:99::7"));
+	demand6(d, "2001:db8:99::7", 0);
+	assert_entry6("2001:db8:99::7", 3, mac1, macA);
+	neigh_msg(d, 2, "10.1.0.254", NUD_REACHABLE, macA, false);
+	route_msg(d, RT_TABLE_MAIN, "198.51.0.0", 16, "10.1.0.254", 2,
+		  RTN_UNICAST, 0, false);
+	demand4(d, "198.51.0.1", 0);
+	/* a resync: the dump shows the same state */
+	derive_resync_begin(d);
+	link_msg(d, 2, "eth0", mac0, UPRUN, ARPHRD_ETHER);
+	link_msg(d, 3, "eth1", mac1, UPRUN, ARPHRD_ETHER);
+	connected(d, "10.1.0.0", 24, 2, false);
+	neigh_msg(d, 2, "10.1.0.254", NUD_REACHABLE, macA, false);
+	route_msg(d, RT_TABLE_MAIN, "198.51.0.0", 16, "10.1.0.254", 2,
+		  RTN_UNICAST, 0, false);
+	route6_msg(d, "2001:db8:99::", 48, "fe80::1", 3, false);
+	neigh6_msg(d, 3, "fe80::1", NUD_REACHABLE, macA, false);
+	neigh6_msg(d, 2, "2001:db8:99::7", NUD_REACHABLE, macB, false);
+	demand6(d, "2001:db8:99::8", 5); /* reported during the dump */
+	derive_resync_end(d);
+	assert_entry6("2001:db8:99::7", 3, mac1, macA);
+	assert_entry6("2001:db8:99::8", 3, mac1, macA);
+	assert_entry("198.51.0.1", 2, mac0, macA);
+	assert_int_equal(dstats(d).entries, 3);
+	/* evicted: the neighbour's reference stays, the rule says none */
+	derive_demand_expire(d, 2000, 100);
+	assert_int_equal(dstats(d).entries, 0);
+	assert_null(entry6("2001:db8:99::7"));
+	assert_null(entry6("2001:db8:99::8"));
+	assert_no_entry("198.51.0.1");
+	/* the neighbour's candidate is still there: on-link, it has one */
+	route6_msg(d, "2001:db8:99::", 64, NULL, 2, false);
+	assert_entry6("2001:db8:99::7", 2, mac0, macB);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -1574,6 +1847,11 @@ int main(void)
 		T6(test_ipv6_ecmp_siblings),
 		T(test_route_change_derives_only_what_it_can_move),
 		T(test_redone_dump_is_one_resync_bracket),
+		T6(test_demand_prefix_via_gateway_follows),
+		T6(test_demand_ipv6_and_nexthop_objects),
+		T(test_demand_ignores_what_it_cannot_help),
+		T(test_demand_budget_and_idleness),
+		T6(test_demand_ipv6_refs_and_resync),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
