@@ -696,11 +696,13 @@ static __always_inline int fwd_packet6(struct xdp_md *ctx, __u32 *counter,
 	__builtin_memcpy(nh.smac, p.smac, ETH_ALEN);
 	__builtin_memcpy(nh.dmac, p.dmac, ETH_ALEN);
 	/* the packet's: the lookup leaves the gateway in p.ipv6_dst */
-	report(AF_INET6, &ip6->daddr,
-	       ip6->daddr.in6_u.u6_addr32[0] ^ ip6->daddr.in6_u.u6_addr32[1] ^
-		       ip6->daddr.in6_u.u6_addr32[2] ^
-		       ip6->daddr.in6_u.u6_addr32[3],
-	       nh.ifindex);
+	if (!SKIP(SKIP_REPORT))
+		report(AF_INET6, &ip6->daddr,
+		       ip6->daddr.in6_u.u6_addr32[0] ^
+			       ip6->daddr.in6_u.u6_addr32[1] ^
+			       ip6->daddr.in6_u.u6_addr32[2] ^
+			       ip6->daddr.in6_u.u6_addr32[3],
+		       nh.ifindex);
 	return forward(ctx, counter, &nh, plen, len, FWD_CNT_FWD_FIB6, 1);
 }
 
@@ -798,7 +800,7 @@ static __always_inline int fwd_packet4(struct xdp_md *ctx, __u32 *counter,
 	if (which2)
 		return pass(counter, which2);
 	/* the packet's: the lookup leaves the gateway in p.ipv4_dst */
-	if (which == FWD_CNT_FWD_FIB)
+	if (!SKIP(SKIP_REPORT) && which == FWD_CNT_FWD_FIB)
 		report(AF_INET, &iph->daddr, iph->daddr, nh.ifindex);
 	return forward(ctx, counter, &nh, tot_len, len, which, 0);
 }

@@ -12,16 +12,17 @@
 #ifndef FWD_PROFILE_SKIP
 #define FWD_PROFILE_SKIP 0
 #endif
-#define SKIP_CSUM 1    /* the header checksum check */
-#define SKIP_HFWD 2    /* hfwd: a one-slot array read instead */
-#define SKIP_REWRITE 4 /* MACs, TTL, checksum */
-#define SKIP_COUNT 8   /* fwd_stats */
-#define SKIP_LEN 16    /* bpf_xdp_get_buff_len(): the linear length */
-#define SKIP_SOURCE 32 /* the own-source check (fwd_local) */
-#define SKIP_IFC 64    /* fwd_ifstats: per-interface counters */
-#define SKIP_ICMP 128  /* fib path: the ICMP-error check */
-#define SKIP_PORTS 256 /* fib path: the ports for the flow dissector */
-#define SKIP_FIB 512   /* fib path: bpf_fib_lookup(), prof_nh instead */
+#define SKIP_CSUM 1	 /* the header checksum check */
+#define SKIP_HFWD 2	 /* hfwd: a one-slot array read instead */
+#define SKIP_REWRITE 4	 /* MACs, TTL, checksum */
+#define SKIP_COUNT 8	 /* fwd_stats */
+#define SKIP_LEN 16	 /* bpf_xdp_get_buff_len(): the linear length */
+#define SKIP_SOURCE 32	 /* the own-source check (fwd_local) */
+#define SKIP_IFC 64	 /* fwd_ifstats: per-interface counters */
+#define SKIP_ICMP 128	 /* fib path: the ICMP-error check */
+#define SKIP_PORTS 256	 /* fib path: the ports for the flow dissector */
+#define SKIP_FIB 512	 /* fib path: bpf_fib_lookup(), prof_nh instead */
+#define SKIP_REPORT 1024 /* fib path: demand learning's report */
 #define SKIP(step) (FWD_PROFILE_SKIP & (step))
 
 /* SKIP_HFWD's and SKIP_FIB's next hop: the bench writes its one entry. */

@@ -10,7 +10,7 @@
 # the machine spreads over all of them.
 #
 # table: the table path (case table). fib: the fib path, IPv4 and IPv6
-# (cases fib, fib6), and one variant that is not a step left out:
+# (cases fib, fib6; the report too), and one variant that is not a step left out:
 # direct6, IPv6's lookup in the main table alone (BPF_FIB_LOOKUP_DIRECT),
 # what skipping the local table's walk would save at most.
 #
@@ -30,7 +30,7 @@ table)
 	cases=table
 	;;
 fib)
-	steps="whole:0 icmp:128 ports:256 lookup:512 own_source:32 rewrite:4 counter:8 ifstats:64 buff_len:16 direct6:-DFWD_PROFILE_DIRECT6"
+	steps="whole:0 icmp:128 ports:256 lookup:512 report:1024 own_source:32 rewrite:4 counter:8 ifstats:64 buff_len:16 direct6:-DFWD_PROFILE_DIRECT6"
 	cases=fib,fib6
 	;;
 *)
