@@ -1231,6 +1231,21 @@ static const struct {
 	{"spray6/fib6", CASE_SPRAY6, CASE_FIB6, 0},
 };
 
+/* QueryStats' Demand, as the daemon named its fields. */
+static void json_demand(cJSON *d, const struct dpd_demand *dm)
+{
+	cJSON_AddNumberToObject(d, "max", dm->max);
+	cJSON_AddNumberToObject(d, "entries", dm->entries);
+	cJSON_AddNumberToObject(d, "learned", dm->learned);
+	cJSON_AddNumberToObject(d, "ignored", dm->ignored);
+	cJSON_AddNumberToObject(d, "evictedIdle", dm->evicted_idle);
+	cJSON_AddNumberToObject(d, "evictedBudget", dm->evicted_budget);
+	cJSON_AddNumberToObject(d, "reports", dm->reports);
+	cJSON_AddNumberToObject(d, "suppressed", dm->suppressed);
+	cJSON_AddNumberToObject(d, "limited", dm->limited);
+	cJSON_AddNumberToObject(d, "lost", dm->lost);
+}
+
 /* dp.json, for report.sh: the figures and the runs behind them. */
 static void write_json(const struct dp *dp, const struct summary *s,
 		       const struct prog_size *ps, int nps)
@@ -1272,13 +1287,7 @@ static void write_json(const struct dp *dp, const struct summary *s,
 							s[c].warm_ms);
 			}
 			cJSON_AddNumberToObject(d, "cpu_pct", s[c].cpu_pct);
-			cJSON_AddNumberToObject(d, "entries", s[c].dm.entries);
-			cJSON_AddNumberToObject(d, "reports", s[c].dm.reports);
-			cJSON_AddNumberToObject(d, "suppressed",
-						s[c].dm.suppressed);
-			cJSON_AddNumberToObject(d, "limited", s[c].dm.limited);
-			cJSON_AddNumberToObject(d, "evictions",
-						s[c].dm.evictions);
+			json_demand(d, &s[c].dm);
 		}
 		r = cJSON_AddArrayToObject(o, "pps");
 		for (int i = 0; i < dp->nres[c]; i++)
@@ -1390,10 +1399,13 @@ static void report(const struct dp *dp)
 			printf(" warm-up: the table path never took over "
 			       "(%.0f packets by fib);",
 			       s[c].warm_pkts);
-		printf(" daemon CPU %.1f%%; demand entries %lld reports %lld "
-		       "suppressed %lld limited %lld evictions %lld\n",
-		       s[c].cpu_pct, s[c].dm.entries, s[c].dm.reports,
-		       s[c].dm.suppressed, s[c].dm.limited, s[c].dm.evictions);
+		printf(" daemon CPU %.1f%%; demand entries %lld/%lld learned "
+		       "%lld evicted %lld+%lld; reports %lld suppressed %lld "
+		       "limited %lld lost %lld\n",
+		       s[c].cpu_pct, s[c].dm.entries, s[c].dm.max,
+		       s[c].dm.learned, s[c].dm.evicted_idle,
+		       s[c].dm.evicted_budget, s[c].dm.reports,
+		       s[c].dm.suppressed, s[c].dm.limited, s[c].dm.lost);
 	}
 	first = true;
 

@@ -235,8 +235,9 @@ int dpd_demand(const struct dpd *d, struct dpd_demand *dm)
 	cJSON *root;
 	int err;
 
-	dm->entries = dm->reports = dm->suppressed = dm->limited =
-		dm->evictions = -1;
+	dm->max = dm->entries = dm->learned = dm->ignored = -1;
+	dm->evicted_idle = dm->evicted_budget = -1;
+	dm->reports = dm->suppressed = dm->limited = dm->lost = -1;
 	if (!reply)
 		return -ENOMEM;
 	err = dpd_query(d, reply, 1 << 20);
@@ -246,11 +247,16 @@ int dpd_demand(const struct dpd *d, struct dpd_demand *dm)
 		return err ? err : -EINVAL;
 	o = cJSON_GetObjectItemCaseSensitive(root, "Demand");
 	if (cJSON_IsObject(o)) {
+		dm->max = json_ll(o, "max");
 		dm->entries = json_ll(o, "entries");
+		dm->learned = json_ll(o, "learned");
+		dm->ignored = json_ll(o, "ignored");
+		dm->evicted_idle = json_ll(o, "evictedIdle");
+		dm->evicted_budget = json_ll(o, "evictedBudget");
 		dm->reports = json_ll(o, "reports");
 		dm->suppressed = json_ll(o, "suppressed");
 		dm->limited = json_ll(o, "limited");
-		dm->evictions = json_ll(o, "evictions");
+		dm->lost = json_ll(o, "lost");
 	}
 	cJSON_Delete(root);
 	return 0;

@@ -20,9 +20,11 @@ struct dpd {
 	int prog_fd;	  /* pinned fwd_prog, -1 until open */
 };
 
-/* What QueryStats' "Demand" object says; all -1 where it has none. */
+/* What QueryStats' "Demand" object says (docs/api.md); -1: not there. */
 struct dpd_demand {
-	long long entries, reports, suppressed, limited, evictions;
+	long long max, entries, learned, ignored; /* the daemon's table */
+	long long evicted_idle, evicted_budget;
+	long long reports, suppressed, limited, lost; /* the program's */
 };
 
 /*

@@ -67,11 +67,11 @@ md=$dir/results.md
 			"$dir/results.json"
 		if jq -e '[.dataplane.cases[] | select(.daemon)] | length > 0' "$dir/results.json" >/dev/null; then
 			echo
-			echo "The daemon's cases (a fresh build/fwd per trial, medians over the trials): the warm-up is what went by the fib path before a batch of frames went 99% by the table path, and how long that took; the daemon's CPU is over the measured window; demand is QueryStats' Demand after the last trial (-1: the daemon has none)."
+			echo "The daemon's cases (a fresh build/fwd per trial, medians over the trials): the warm-up is what went by the fib path before a batch of frames went 99% by the table path, and how long that took; the daemon's CPU is over the measured window; demand is QueryStats' Demand after the last trial (-1: the daemon has none): the daemon's entries against its budget, what it learned and evicted, and the program's reports, duplicates suppressed, reports over the rate limit and reports lost to a full ring."
 			echo
-			echo "| case | warm-up packets by fib | warm-up ms | daemon CPU % | demand entries | reports | suppressed | limited | evictions |"
-			echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
-			jq -r '.dataplane.cases[] | select(.daemon) | .daemon as $d | "| \(.name) | \($d.warmup_packets // "-") | \(if $d.warmup_ms == null then "-" elif $d.warmup_ms < 0 then "never" else ($d.warmup_ms*10|round/10) end) | \($d.cpu_pct*10|round/10) | \($d.entries) | \($d.reports) | \($d.suppressed) | \($d.limited) | \($d.evictions) |"' \
+			echo "| case | warm-up packets by fib | warm-up ms | daemon CPU % | demand entries / max | learned | evicted idle+budget | reports | suppressed | limited | lost |"
+			echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+			jq -r '.dataplane.cases[] | select(.daemon) | .daemon as $d | "| \(.name) | \($d.warmup_packets // "-") | \(if $d.warmup_ms == null then "-" elif $d.warmup_ms < 0 then "never" else ($d.warmup_ms*10|round/10) end) | \($d.cpu_pct*10|round/10) | \($d.entries) / \($d.max) | \($d.learned) | \($d.evictedIdle)+\($d.evictedBudget) | \($d.reports) | \($d.suppressed) | \($d.limited) | \($d.lost) |"' \
 				"$dir/results.json"
 		fi
 		echo
@@ -104,7 +104,7 @@ md=$dir/results.md
 			def r(n; d): if $c[n] and $c[d] then "\($c[n].pps_median/$c[d].pps_median*100|round/100)x" else "-" end;
 			"| \(.dests) | \(.hfwd_entries) | \(.routes)\(if .routes > 1 then " \(.route_kind)" else "" end) | \(f("kernel")) | \(f("table")) | \(f("fib")) | \(f("routed")) | \(r("table"; "kernel")) | \(r("fib"; "kernel")) | \(r("routed"; "fib")) |"' \
 			"$dir/results.json"
-		jq -r '.scaling[] | .cases[] | select(.daemon and .daemon.warmup_ms != null) | "\nRouted at scale: warm-up \(.daemon.warmup_packets) packets by the fib path, \(if .daemon.warmup_ms < 0 then "the table path never took over (in one trial at least)" else "\(.daemon.warmup_ms*10|round/10) ms" end); after it \(.via_table) packets by the table path and \(.via_fib) by the fib path over the trials; daemon CPU \(.daemon.cpu_pct*10|round/10)%; demand entries \(.daemon.entries), evictions \(.daemon.evictions)."' \
+		jq -r '.scaling[] | .cases[] | select(.daemon and .daemon.warmup_ms != null) | "\nRouted at scale: warm-up \(.daemon.warmup_packets) packets by the fib path, \(if .daemon.warmup_ms < 0 then "the table path never took over (in one trial at least)" else "\(.daemon.warmup_ms*10|round/10) ms" end); after it \(.via_table) packets by the table path and \(.via_fib) by the fib path over the trials; daemon CPU \(.daemon.cpu_pct*10|round/10)%; demand entries \(.daemon.entries) of \(.daemon.max), learned \(.daemon.learned), evicted \(.daemon.evictedIdle) idle + \(.daemon.evictedBudget) for the budget; reports \(.daemon.reports), limited \(.daemon.limited)."' \
 			"$dir/results.json"
 	fi
 	echo
