@@ -1231,6 +1231,25 @@ static const struct {
 	{"spray6/fib6", CASE_SPRAY6, CASE_FIB6, 0},
 };
 
+/*
+ * The ratio of cases @num and @den round by round (trial r of each ran in
+ * round r, a few seconds apart), median and range: on a shared machine
+ * whose speed moves between rounds, steadier than the medians' ratio.
+ */
+static double paired(const struct dp *dp, int num, int den, double *lo,
+		     double *hi)
+{
+	int n = dp->nres[num] < dp->nres[den] ? dp->nres[num] : dp->nres[den];
+	double v[MAX_TRIALS], m;
+
+	for (int r = 0; r < n; r++)
+		v[r] = dp->res[num][r].pps / dp->res[den][r].pps;
+	m = median(v, n);
+	*lo = v[0];
+	*hi = v[n - 1];
+	return m;
+}
+
 /* QueryStats' Demand, as the daemon named its fields. */
 static void json_demand(cJSON *d, const struct dpd_demand *dm)
 {
@@ -1304,6 +1323,15 @@ static void write_json(const struct dp *dp, const struct summary *s,
 					s[ratios[i].num].med /
 						s[ratios[i].den].med);
 		cJSON_AddNumberToObject(r, "target", ratios[i].target);
+		{
+			double lo, hi,
+				m = paired(dp, ratios[i].num, ratios[i].den,
+					   &lo, &hi);
+
+			cJSON_AddNumberToObject(r, "paired", m);
+			cJSON_AddNumberToObject(r, "paired_min", lo);
+			cJSON_AddNumberToObject(r, "paired_max", hi);
+		}
 	}
 	arr = cJSON_AddArrayToObject(root, "programs");
 	for (int i = 0; i < nps; i++) {
@@ -1373,8 +1401,12 @@ static void report(const struct dp *dp)
 	for (size_t i = 0; i < sizeof(ratios) / sizeof(ratios[0]); i++) {
 		if (!dp->nres[ratios[i].num] || !dp->nres[ratios[i].den])
 			continue;
-		printf("%-15s %6.2fx", ratios[i].name,
-		       s[ratios[i].num].med / s[ratios[i].den].med);
+		double lo, hi,
+			m = paired(dp, ratios[i].num, ratios[i].den, &lo, &hi);
+
+		printf("%-15s %6.2fx  (paired by round %.2fx, %.2f-%.2f)",
+		       ratios[i].name,
+		       s[ratios[i].num].med / s[ratios[i].den].med, m, lo, hi);
 		if (ratios[i].target)
 			printf("  (target >= %.2fx: %s)", ratios[i].target,
 			       s[ratios[i].num].med / s[ratios[i].den].med >=

@@ -61,9 +61,9 @@ md=$dir/results.md
 		jq -r '.dataplane.cases[] | "| \(.name) | \(.what) | \(.frame_bytes) | \(.pps_median/1e6*1000|round/1000) | \(.pps_min/1e6*1000|round/1000) | \(.pps_max/1e6*1000|round/1000) | \(.gbps_median*100|round/100) |"' \
 			"$dir/results.json"
 		echo
-		echo "| ratio | value | target |"
-		echo "|---|---:|---|"
-		jq -r '.dataplane.ratios | to_entries[] | "| \(.key) | \(.value.value*100|round/100)x | \(if .value.target > 0 then (if .value.value >= .value.target then "met" else "missed" end) + " (>= \(.value.target)x)" else "-" end) |"' \
+		echo "| ratio | value | paired by round, median (min-max) | target |"
+		echo "|---|---:|---:|---|"
+		jq -r '.dataplane.ratios | to_entries[] | "| \(.key) | \(.value.value*100|round/100)x | \(if .value.paired then "\(.value.paired*100|round/100)x (\(.value.paired_min*100|round/100)-\(.value.paired_max*100|round/100))" else "-" end) | \(if .value.target > 0 then (if .value.value >= .value.target then "met" else "missed" end) + " (>= \(.value.target)x)" else "-" end) |"' \
 			"$dir/results.json"
 		if jq -e '[.dataplane.cases[] | select(.daemon)] | length > 0' "$dir/results.json" >/dev/null; then
 			echo
