@@ -827,7 +827,7 @@ static int run_trial_on(struct dp *dp, enum dp_case c, struct trial *t)
 	uint64_t t0, t1, now, s0, s1, tab0, fib0, pas0, sent = 0;
 	uint64_t pc0, pn0, pc1, pn1, gc0, gn0, gc1, gn1;
 	int gfd = bpf_program__fd(dp->gen->progs.xdp_gen);
-	long long cpu0 = -1, cpu1;
+	double cpu0 = -1, cpu1;
 	double left, secs;
 	uint32_t repeat;
 	int pfd, err;
@@ -846,7 +846,7 @@ static int run_trial_on(struct dp *dp, enum dp_case c, struct trial *t)
 		return err;
 	sent = 0;
 	if (is_daemon(c))
-		cpu0 = dpd_cpu_ticks(&dp->dpd);
+		cpu0 = bench_cpu_ms(dp->dpd.pid);
 
 	s0 = sink_count(dp);
 	tab0 = via_table(dp);
@@ -879,12 +879,10 @@ static int run_trial_on(struct dp *dp, enum dp_case c, struct trial *t)
 	}
 	s1 = sink_count(dp);
 	if (is_daemon(c)) {
-		cpu1 = dpd_cpu_ticks(&dp->dpd);
+		cpu1 = bench_cpu_ms(dp->dpd.pid);
 		t->cpu_pct = cpu0 < 0 || cpu1 < 0
 				     ? -1
-				     : (cpu1 - cpu0) * 100.0 /
-					       sysconf(_SC_CLK_TCK) /
-					       ((t1 - t0) / 1e9);
+				     : (cpu1 - cpu0) / 10 / ((t1 - t0) / 1e9);
 	}
 	prog_stats(pfd, &pc1, &pn1);
 	prog_stats(gfd, &gc1, &gn1);

@@ -183,42 +183,8 @@ void dpd_stop(struct dpd *d)
 	d->stats_fd = d->prog_fd = -1;
 	if (d->pid <= 0)
 		return;
-	kill(d->pid, SIGTERM);
-	for (int i = 0; i < 500; i++) {
-		if (waitpid(d->pid, NULL, WNOHANG) == d->pid)
-			goto reaped;
-		sleep_ms(10);
-	}
-	kill(d->pid, SIGKILL);
-	waitpid(d->pid, NULL, 0);
-reaped:
+	bench_stop_child(d->pid);
 	d->pid = 0;
-}
-
-long long dpd_cpu_ticks(const struct dpd *d)
-{
-	char path[64], buf[1024], *p;
-	unsigned long long ut, st;
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)d->pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
-	/* fields 14 and 15, counted after the command's closing paren */
-	p = strrchr(buf, ')');
-	if (!p || sscanf(p + 2,
-			 "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
-			 "%llu %llu",
-			 &ut, &st) != 2)
-		return -1;
-	return (long long)(ut + st);
 }
 
 static long long json_ll(const cJSON *o, const char *key)

@@ -40,8 +40,6 @@ int dpd_start(struct dpd *d, const char *bin, const char *obj, const char *dir,
 	      char *const *extra);
 /* SIGTERM, then SIGKILL after 5 s; the daemon detaches and unpins. */
 void dpd_stop(struct dpd *d);
-/* utime + stime of the daemon, in clock ticks; -1 if unreadable. */
-long long dpd_cpu_ticks(const struct dpd *d);
 /* QueryStats through fwdctl --json; 0 or -errno (no Demand: all -1). */
 int dpd_demand(const struct dpd *d, struct dpd_demand *dm);
 
