@@ -46,28 +46,13 @@
 
 /*
  * Profiling only: scripts/bench/steps.sh builds variants of this program
- * with one step left out (-DFWD_PROFILE_SKIP=step) to measure what each
- * costs. 0, every step in, in every real build and in the golden tests.
+ * with steps left out (scripts/bench/profile.h). Every real build and the
+ * golden tests have none: SKIP() is 0.
  */
-#ifndef FWD_PROFILE_SKIP
-#define FWD_PROFILE_SKIP 0
-#endif
-#define SKIP_CSUM 1    /* the header checksum check */
-#define SKIP_HFWD 2    /* hfwd: a one-slot array read instead */
-#define SKIP_REWRITE 4 /* MACs, TTL, checksum */
-#define SKIP_COUNT 8   /* fwd_stats */
-#define SKIP_LEN 16    /* bpf_xdp_get_buff_len(): the linear length */
-#define SKIP_SOURCE 32 /* the own-source check (fwd_local) */
-#define SKIP_IFC 64    /* fwd_ifstats: per-interface counters */
-#define SKIP(step) (FWD_PROFILE_SKIP & (step))
-
-#if SKIP(SKIP_HFWD)
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct fwd_entry);
-} prof_nh SEC(".maps");
+#ifdef FWD_PROFILE
+#include "profile.h"
+#else
+#define SKIP(step) 0
 #endif
 
 /* The forwarding table. The agent is its only writer and sizes it at load. */
@@ -402,6 +387,8 @@ static __always_inline int fib_set_ports(struct bpf_fib_lookup *p, __u8 proto,
 					 __be16 *ports, void *data_end,
 					 void *end, int v6)
 {
+	if (SKIP(SKIP_PORTS))
+		return 0;
 	switch (proto) {
 	case IPPROTO_TCP:
 	case IPPROTO_UDP:
@@ -441,6 +428,8 @@ static __always_inline int icmp_error(struct iphdr *iph, void *data_end)
 {
 	__u8 *type = (void *)(iph + 1);
 
+	if (SKIP(SKIP_ICMP))
+		return 0;
 	if (iph->protocol != IPPROTO_ICMP ||
 	    (iph->frag_off & bpf_htons(IP_OFFSET)) ||
 	    (void *)(type + 1) > data_end)
@@ -709,11 +698,13 @@ static __always_inline int fwd_packet6(struct xdp_md *ctx, __u32 *counter,
 	__builtin_memcpy(nh.smac, p.smac, ETH_ALEN);
 	__builtin_memcpy(nh.dmac, p.dmac, ETH_ALEN);
 	/* the packet's: the lookup leaves the gateway in p.ipv6_dst */
-	report(AF_INET6, &ip6->daddr,
-	       ip6->daddr.in6_u.u6_addr32[0] ^ ip6->daddr.in6_u.u6_addr32[1] ^
-		       ip6->daddr.in6_u.u6_addr32[2] ^
-		       ip6->daddr.in6_u.u6_addr32[3],
-	       nh.ifindex);
+	if (!SKIP(SKIP_REPORT))
+		report(AF_INET6, &ip6->daddr,
+		       ip6->daddr.in6_u.u6_addr32[0] ^
+			       ip6->daddr.in6_u.u6_addr32[1] ^
+			       ip6->daddr.in6_u.u6_addr32[2] ^
+			       ip6->daddr.in6_u.u6_addr32[3],
+		       nh.ifindex);
 	return forward(ctx, counter, &nh, plen, len, FWD_CNT_FWD_FIB6, 1);
 }
 
@@ -812,7 +803,7 @@ static __always_inline int fwd_packet4(struct xdp_md *ctx, __u32 *counter,
 	if (which2)
 		return pass(counter, which2);
 	/* the packet's: the lookup leaves the gateway in p.ipv4_dst */
-	if (which == FWD_CNT_FWD_FIB)
+	if (!SKIP(SKIP_REPORT) && which == FWD_CNT_FWD_FIB)
 		report(AF_INET, &iph->daddr, iph->daddr, nh.ifindex);
 	return forward(ctx, counter, &nh, tot_len, len, which, 0);
 }

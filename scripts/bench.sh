@@ -11,6 +11,10 @@
 #                         [--cases LIST] [--changes N] [--cold N,N]
 #                         [--no-dp] [--no-cp] [--no-profile]
 #                         [--fwd-obj FILE]   (a modified fwd.bpf.o to compare)
+#                         [--peer-obj FILE [--peer-prog NAME]] (another XDP
+#                                            forwarder: cases peer, peer6)
+#                         [--daemon-arg OPT] (one more option for the
+#                                            daemon of the routed cases)
 #                         [--record]         (prepend the results to docs/bench.md)
 #                         [--scale | --no-scale] (the scaling sweep: on but
 #                                            with --quick)
@@ -39,6 +43,12 @@ seconds=5
 trials=5
 cpu=1
 cases=kernel,table,fib,generic,bare,table-rpf,kernel-8000,table-8000,kernel6,table6,fib6
+# build/fwd itself: demand learning (routed*), ECMP, a new destination a packet
+daemon_cases=routed,routed6,routed-nh,ecmp,ecmp6,spray,spray6
+cases_given=
+peer_obj=
+peer_prog=xdp_fwd_fib_full
+daemon_args=()
 changes=2000
 cold=10000,100000
 api_seconds=5
@@ -61,7 +71,10 @@ while [ $# -gt 0 ]; do
 	--seconds) seconds=$2; shift ;;
 	--trials) trials=$2; shift ;;
 	--cpu) cpu=$2; shift ;;
-	--cases) cases=$2; shift ;;
+	--cases) cases=$2 cases_given=1; shift ;;
+	--peer-obj) peer_obj=$2; shift ;;
+	--peer-prog) peer_prog=$2; shift ;;
+	--daemon-arg) daemon_args+=(--daemon-arg "$2"); shift ;;
 	--changes) changes=$2; shift ;;
 	--cold) cold=$2; shift ;;
 	--quick) quick=1 ;;
@@ -109,6 +122,21 @@ fi
 if [ "$(nproc)" -le "$cpu" ]; then
 	cpu=0
 fi
+# The daemon of the routed cases on the other CPU: its work is not the
+# pipeline's, as on a real router's control-plane core.
+daemon_cpu=$((cpu == 0 && $(nproc) > 1 ? 1 : 0))
+if [ -z "$cases_given" ]; then
+	[ -z "$peer_obj" ] || cases=$cases,peer,peer6
+	[ ! -x "$top/build/fwd" ] || cases=$cases,$daemon_cases
+fi
+peer=()
+[ -z "$peer_obj" ] || peer=(--peer-obj "$peer_obj" --peer-prog "$peer_prog")
+# The routed cases' destinations (topology() routes them).
+daemon=(--fwd-bin "$top/build/fwd" --dir "$out" --daemon-cpu "$daemon_cpu"
+	--case-dst routed=10.96.0.1 --case-dst routed-nh=10.97.0.1
+	--case-dst ecmp=10.98.0.1 --case-dst spray=11.0.0.0
+	--case-dst routed6=2001:db8:300::1 --case-dst ecmp6=2001:db8:302::1
+	--case-dst spray6=2001:db8:310:: "${daemon_args[@]}")
 
 mkdir -p "$out"
 rm -f "$out"/dp.json "$out"/cp.json "$out"/pps.* "$out"/results.* "$out"/fwd-*.log \
@@ -170,6 +198,26 @@ topology() {
 		nud permanent
 	# the scaling cases' destinations, 10.64.0.0 + k and 10.80.0.0 + k
 	ns fwd ip route add 10.64.0.0/11 via 10.200.2.2 dev f1
+	# The routed cases': prefixes via a gateway (routed, routed6, and
+	# the spray's /8 and /64), through a nexthop object (routed-nh), over
+	# two paths (ecmp: a nexthop group, ecmp6: a multipath route). The
+	# second gateway has the sink's MAC: either path reaches it.
+	ns fwd ip neigh replace 10.200.2.3 lladdr 02:00:00:00:02:02 dev f1 \
+		nud permanent
+	ns fwd ip -6 neigh replace 2001:db8:200:2::3 lladdr 02:00:00:00:02:02 \
+		dev f1 nud permanent
+	ns fwd ip route add 10.96.0.0/16 via 10.200.2.2 dev f1
+	ns fwd ip nexthop add id 1 via 10.200.2.2 dev f1
+	ns fwd ip nexthop add id 2 via 10.200.2.3 dev f1
+	ns fwd ip nexthop add id 3 group 1/2
+	ns fwd ip route add 10.97.0.0/16 nhid 1
+	ns fwd ip route add 10.98.0.0/16 nhid 3
+	ns fwd ip route add 11.0.0.0/8 via 10.200.2.2 dev f1
+	ns fwd ip -6 route add 2001:db8:300::/48 via 2001:db8:200:2::2 dev f1
+	ns fwd ip -6 route add 2001:db8:302::/48 \
+		nexthop via 2001:db8:200:2::2 dev f1 \
+		nexthop via 2001:db8:200:2::3 dev f1
+	ns fwd ip -6 route add 2001:db8:310::/64 via 2001:db8:200:2::2 dev f1
 	# Frames redirected into g0 arrive on f0 only if f0 has NAPI: an XDP
 	# program or GRO. The kernel and generic cases have no native program.
 	ns fwd ethtool -K f0 gro on
@@ -194,7 +242,7 @@ if [ "$do_dp" = 1 ]; then
 		--src6 2001:db8:200:1::2 --dst6 2001:db8:200:2::2 \
 		--seconds "$seconds" --trials "$trials" --cpu "$cpu" \
 		--cases "$cases" --fwd-obj "$fwd_obj" --json "$out/dp.json" \
-		$profile; then
+		"${peer[@]}" "${daemon[@]}" $profile; then
 		echo '{"na":"data-path driver failed (its message is above)"}' \
 			>"$out/dp.json"
 	fi
@@ -223,6 +271,26 @@ if [ "$do_dp" = 1 ]; then
 			--json "$out/scale-routes.json" | grep -v '^round' || true
 		ns fwd ip route flush root 10.64.0.0/11
 		ns fwd ip route add 10.64.0.0/11 via 10.200.2.2 dev f1
+		if [ -x "$top/build/fwd" ]; then
+			# Demand learning at scale: 800k prefixes via a gateway
+			# (12.0.0.0/29 + 8k), 100k destinations, one in each of
+			# 100k of them at random; routed against fib.
+			echo "scaling: 800000 /29 routes (ip -batch), 100000 active destinations, routed"
+			awk 'BEGIN { for (k = 0; k < 800000; k++)
+				printf "route add 12.%d.%d.%d/29 via 10.200.2.2 dev f1\n",
+					int(k / 8192), int(k / 32) % 256, (k % 32) * 8 }' \
+				>"$out/routes.batch"
+			ns fwd ip -batch "$out/routes.batch"
+			"$drv" dp --ns /run/netns/gen,/run/netns/fwd,/run/netns/sink \
+				--ifs g0,f0,f1,s0 --src 10.200.1.2 --dst 10.200.2.2 \
+				--seconds "$seconds" --trials "$trials" --cpu "$cpu" \
+				--cases kernel,fib,routed --fwd-obj "$fwd_obj" \
+				--dests 100000 --dest-base 12.0.0.1 --dest-stride 8 \
+				--dest-span 800000 --warmup-max 30 "${daemon[@]}" \
+				--json "$out/scale-prefixes.json" | grep -v '^round' || true
+			ns fwd ip route flush root 12.0.0.0/8
+			rm -f "$out/routes.batch"
+		fi
 		rm -f "$out/routes.batch"
 	fi
 	# Leave the forwarder ingress clean for the control plane.

@@ -318,15 +318,7 @@ static void daemon_stop(struct cp *cp)
 {
 	if (cp->daemon <= 0)
 		return;
-	kill(cp->daemon, SIGTERM);
-	for (int i = 0; i < 500; i++) {
-		if (waitpid(cp->daemon, NULL, WNOHANG) == cp->daemon)
-			goto reaped;
-		sleep_us(10000);
-	}
-	kill(cp->daemon, SIGKILL);
-	waitpid(cp->daemon, NULL, 0);
-reaped:
+	bench_stop_child(cp->daemon);
 	cp->daemon = 0;
 	if (cp->hfwd >= 0)
 		close(cp->hfwd);
@@ -830,32 +822,6 @@ static void json_agg(cJSON *o, const char *key, const struct agg *a)
 	cJSON_AddNumberToObject(x, "min", a->min);
 	cJSON_AddNumberToObject(x, "max", a->max);
 	cJSON_AddNumberToObject(x, "n", a->n);
-}
-
-/* utime + stime of @pid in ms (clock-tick resolution), -1 if gone. */
-static double proc_cpu_ms(pid_t pid)
-{
-	char path[64], buf[1024], *p;
-	unsigned long ut, st;
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	/* the command may hold spaces and parentheses: skip past the last ) */
-	p = strrchr(buf, ')');
-	if (!p ||
-	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
-		   &ut, &st) != 2)
-		return -1;
-	return (ut + st) * 1000.0 / sysconf(_SC_CLK_TCK);
 }
 
 /*
@@ -1455,7 +1421,7 @@ static void scale_flap(struct cp *cp, int ifindex, int cands, int trials,
 	loop_max0 = st0.loop_max;
 	slow0 = st0.slow;
 	for (int t = 0; t < trials; t++) {
-		double cpu0 = proc_cpu_ms(cp->daemon), cpu1;
+		double cpu0 = bench_cpu_ms(cp->daemon), cpu1;
 		long nflaps;
 		pid_t fl;
 
@@ -1476,7 +1442,7 @@ static void scale_flap(struct cp *cp, int ifindex, int cands, int trials,
 		err = follow(cp, &h, &st1, &t_last);
 		if (err)
 			break;
-		cpu1 = proc_cpu_ms(cp->daemon);
+		cpu1 = bench_cpu_ms(cp->daemon);
 		nreq[t] = cnt;
 		if (cnt <= 0) {
 			err = cnt ? (int)cnt : -ENODATA;
@@ -1494,7 +1460,7 @@ static void scale_flap(struct cp *cp, int ifindex, int cands, int trials,
 	}
 	/* which family's change costs what: one run of each alone */
 	for (int fam = 1; done && fam <= 2; fam++) {
-		double cpu0 = proc_cpu_ms(cp->daemon);
+		double cpu0 = bench_cpu_ms(cp->daemon);
 		pid_t fl;
 
 		*flaps = 0;
@@ -1505,7 +1471,7 @@ static void scale_flap(struct cp *cp, int ifindex, int cands, int trials,
 			break;
 		if (*flaps)
 			fam_cpu[fam - 1] =
-				(proc_cpu_ms(cp->daemon) - cpu0) / *flaps;
+				(bench_cpu_ms(cp->daemon) - cpu0) / *flaps;
 	}
 	if (!done || agent_stats_get(&h, &st1)) {
 		add_row(cp, name, "<=5ms", "n/a (%s)",
@@ -1696,14 +1662,14 @@ static int burst_trial(struct cp *cp, const char *add, const char *del,
 		goto out;
 	f[B_RSS0] = proc_status_kb(cp->daemon, "VmRSS");
 	f[B_ANON0] = proc_status_kb(cp->daemon, "RssAnon");
-	cpu0 = proc_cpu_ms(cp->daemon);
+	cpu0 = bench_cpu_ms(cp->daemon);
 	err = ip_batch(cp, add, &c);
 	t_end = bench_now_ns();
 	if (!err)
 		err = follow(cp, &h, &s1, &t_last);
 	if (err)
 		goto out;
-	cpu1 = proc_cpu_ms(cp->daemon);
+	cpu1 = bench_cpu_ms(cp->daemon);
 	f[B_ADD_WALL] = c.wall_ms;
 	f[B_ADD_CPU] = c.cpu_ms;
 	f[B_ADD_SYS] = c.sys_ms;
@@ -1715,14 +1681,14 @@ static int burst_trial(struct cp *cp, const char *add, const char *del,
 	f[B_RSS1] = proc_status_kb(cp->daemon, "VmRSS");
 	f[B_ANON1] = proc_status_kb(cp->daemon, "RssAnon");
 
-	cpu1 = proc_cpu_ms(cp->daemon);
+	cpu1 = bench_cpu_ms(cp->daemon);
 	err = ip_batch(cp, del, &c);
 	t_end = bench_now_ns();
 	if (!err)
 		err = follow(cp, &h, &s2, &t_last);
 	if (err)
 		goto out;
-	cpu2 = proc_cpu_ms(cp->daemon);
+	cpu2 = bench_cpu_ms(cp->daemon);
 	f[B_DEL_WALL] = c.wall_ms;
 	f[B_DEL_CPU] = c.cpu_ms;
 	f[B_DEL_SYS] = c.sys_ms;

@@ -57,6 +57,7 @@
 #include "bench.h"
 #include "dp.h"
 #include "util.h"
+#include "dpd.h"
 #include "gen.skel.h"
 #include "sink.skel.h"
 #include "bare.skel.h"
@@ -81,6 +82,15 @@ enum dp_case {
 	CASE_KERNEL6,
 	CASE_TABLE6,
 	CASE_FIB6,
+	CASE_PEER, /* --peer-obj's program, the fib case's frames */
+	CASE_PEER6,
+	CASE_ROUTED, /* build/fwd itself from here on (is_daemon()) */
+	CASE_ROUTED6,
+	CASE_ROUTED_NH,
+	CASE_ECMP,
+	CASE_ECMP6,
+	CASE_SPRAY,
+	CASE_SPRAY6,
 	CASE_MAX
 };
 
@@ -103,11 +113,45 @@ static const struct {
 	[CASE_KERNEL6] = {"kernel6", "IPv6: kernel forwarding, no XDP"},
 	[CASE_TABLE6] = {"table6", "IPv6: fwd, destination in hfwd6"},
 	[CASE_FIB6] = {"fib6", "IPv6: fwd, hfwd6 empty, bpf_fib_lookup"},
+	[CASE_PEER] = {"peer", "--peer-obj's program, the fib case's frames"},
+	[CASE_PEER6] = {"peer6", "IPv6: --peer-obj's program, fib6's frames"},
+	[CASE_ROUTED] = {"routed",
+			 "build/fwd, a prefix via a gateway: demand learning"},
+	[CASE_ROUTED6] = {"routed6", "IPv6: build/fwd, a prefix via a gateway"},
+	[CASE_ROUTED_NH] = {"routed-nh",
+			    "build/fwd, a prefix through a nexthop object"},
+	[CASE_ECMP] = {"ecmp", "build/fwd, a two-way nexthop group: fib path"},
+	[CASE_ECMP6] = {"ecmp6",
+			"IPv6: build/fwd, a two-way multipath route: fib path"},
+	[CASE_SPRAY] = {"spray",
+			"build/fwd, every packet a new destination of a /8"},
+	[CASE_SPRAY6] = {"spray6",
+			 "IPv6: build/fwd, every packet a new destination of a "
+			 "/64"},
 };
 
 static bool is_v6(int c)
 {
-	return c == CASE_KERNEL6 || c == CASE_TABLE6 || c == CASE_FIB6;
+	return c == CASE_KERNEL6 || c == CASE_TABLE6 || c == CASE_FIB6 ||
+	       c == CASE_PEER6 || c == CASE_ROUTED6 || c == CASE_ECMP6 ||
+	       c == CASE_SPRAY6;
+}
+
+/* The cases the real daemon forwards (--fwd-bin), a fresh one per trial. */
+static bool is_daemon(int c)
+{
+	return c >= CASE_ROUTED && c <= CASE_SPRAY6;
+}
+
+/* The cases whose first packets teach the daemon: warm-up measured. */
+static bool is_learned(int c)
+{
+	return c == CASE_ROUTED || c == CASE_ROUTED6 || c == CASE_ROUTED_NH;
+}
+
+static bool is_kernel(int c)
+{
+	return c == CASE_KERNEL || c == CASE_KERNEL_JUMBO || c == CASE_KERNEL6;
 }
 
 static bool is_jumbo(int c)
@@ -137,6 +181,11 @@ struct trial {
 	uint64_t passed;
 	double prog_ns; /* ns per run of the ingress program (profile) */
 	double gen_ns;	/* ns per run of the generator program (profile) */
+	/* the daemon's cases */
+	double warm_pkts; /* fib-path packets before the table path took over */
+	double warm_ms;	  /* and the time it took; -1: it never did */
+	double cpu_pct;	  /* the daemon's CPU over the measured window */
+	struct dpd_demand dm; /* QueryStats' Demand after the trial */
 };
 
 struct iface {
@@ -151,7 +200,25 @@ struct dp {
 	const char *ns_gen, *ns_fwd, *ns_sink;
 	struct iface gen_if, fwd_in, fwd_out, sink_if;
 	struct in_addr src, dst;
-	struct in6_addr src6, dst6; /* the IPv6 cases' */
+	struct in6_addr src6, dst6;	 /* the IPv6 cases' */
+	struct in_addr cdst[CASE_MAX];	 /* per case (--case-dst), else dst */
+	struct in6_addr cdst6[CASE_MAX]; /* per case, else dst6 */
+	const char *peer_path;		 /* --peer-obj */
+	const char *peer_name;		 /* --peer-prog */
+	struct bpf_object *peer;
+	int peer_fd;
+	const char *fwd_bin;  /* --fwd-bin: the daemon's cases */
+	const char *dir;      /* --dir: the daemon's files */
+	int daemon_cpu;	      /* --daemon-cpu */
+	uint32_t daemon_max;  /* its --max-entries (0: default) */
+	bool fwd_obj_given;   /* pass --fwd-obj to it as --bpf-object */
+	struct dpd dpd;	      /* the running daemon, if any */
+	char *daemon_args[9]; /* --daemon-arg: more of its options */
+	int ndaemon_args;
+	double warm_max;     /* --warmup-max: seconds before giving up */
+	struct in_addr base; /* --dest-base: scaling destinations */
+	uint32_t stride;     /* base + stride * k, k < span */
+	uint32_t span;
 	double seconds;
 	int trials;
 	int cpu;
@@ -166,6 +233,7 @@ struct dp {
 	struct bpf_object *fwd;
 	struct bpf_program *fwd_prog;
 	int hfwd, hfwd6, fwd_ifaces, fwd_ports, fwd_stats; /* map fds */
+	int stats; /* fwd_stats of this trial's program: ours, the daemon's */
 	struct fwd_iface in_fi; /* the ingress's fwd_ifaces entry */
 	int pkt_fd;		/* AF_PACKET on the generator's veth: jumbo */
 	uint32_t ndst;		/* --dests: active destinations */
@@ -221,10 +289,10 @@ static uint16_t csum16(const void *p, size_t len)
 }
 
 /*
- * Ethernet + IPv4 + UDP to dst, addressed to the forwarder's ingress MAC,
- * @len bytes in all.
+ * Ethernet + IPv4 + UDP to case @k's destination, addressed to the
+ * forwarder's ingress MAC, @len bytes in all.
  */
-static void build_frame(const struct dp *dp, uint8_t *f, int len)
+static void build_frame(const struct dp *dp, int k, uint8_t *f, int len)
 {
 	uint8_t *ip = f + 14, *udp = ip + 20;
 	uint16_t tot = len - 14, ulen = tot - 20, c;
@@ -240,7 +308,7 @@ static void build_frame(const struct dp *dp, uint8_t *f, int len)
 	ip[8] = 64;   /* TTL */
 	ip[9] = 17;   /* UDP */
 	memcpy(ip + 12, &dp->src, 4);
-	memcpy(ip + 16, &dp->dst, 4);
+	memcpy(ip + 16, &dp->cdst[k], 4);
 	c = csum16(ip, 20);
 	memcpy(ip + 10, &c, 2);
 	udp[0] = 0x30; /* ports 12345 -> 9 (discard) */
@@ -266,8 +334,9 @@ static uint16_t udp6_csum(const uint8_t *ip6, const uint8_t *udp, int ulen)
 	return htons(sum ? sum : 0xffff);
 }
 
-/* Ethernet + IPv6 + UDP to dst6, no payload: BENCH_FRAME6_LEN bytes. */
-static void build_frame6(const struct dp *dp, uint8_t *f)
+/* Ethernet + IPv6 + UDP to case @k's destination, no payload:
+ * BENCH_FRAME6_LEN bytes. */
+static void build_frame6(const struct dp *dp, int k, uint8_t *f)
 {
 	uint8_t *ip6 = f + 14, *udp = ip6 + 40;
 	uint16_t c;
@@ -282,7 +351,7 @@ static void build_frame6(const struct dp *dp, uint8_t *f)
 	ip6[6] = 17; /* UDP */
 	ip6[7] = 64; /* hop limit */
 	memcpy(ip6 + 8, &dp->src6, 16);
-	memcpy(ip6 + 24, &dp->dst6, 16);
+	memcpy(ip6 + 24, &dp->cdst6[k], 16);
 	udp[0] = 0x30; /* ports 12345 -> 9 (discard) */
 	udp[1] = 0x39;
 	udp[3] = 9;
@@ -303,12 +372,13 @@ static uint64_t sink_count(const struct dp *dp)
 	return sum;
 }
 
+/* A counter of this trial's program: dp->stats, ours or the daemon's. */
 static uint64_t fwd_count(const struct dp *dp, uint32_t which)
 {
 	struct fwd_count v[dp->ncpus];
 	uint64_t sum = 0;
 
-	if (bpf_map_lookup_elem(dp->fwd_stats, &which, v))
+	if (dp->stats < 0 || bpf_map_lookup_elem(dp->stats, &which, v))
 		return 0;
 	for (int i = 0; i < dp->ncpus; i++)
 		sum += v[i].packets;
@@ -340,12 +410,17 @@ static void prog_stats(int fd, uint64_t *cnt, uint64_t *ns)
 	}
 }
 
+/* The program on the ingress in case @c, once setup_case() put it there. */
 static int ingress_prog(const struct dp *dp, enum dp_case c)
 {
-	if (c == CASE_KERNEL || c == CASE_KERNEL6)
+	if (is_kernel(c))
 		return -1;
 	if (c == CASE_BARE)
 		return bpf_program__fd(dp->bare->progs.xdp_bare);
+	if (c == CASE_PEER || c == CASE_PEER6)
+		return dp->peer_fd;
+	if (is_daemon(c))
+		return dp->dpd.prog_fd;
 	return bpf_program__fd(dp->fwd_prog);
 }
 
@@ -451,6 +526,9 @@ static int make_perm(struct dp *dp)
 	uint32_t n = dp->ndst > dp->nhfwd ? dp->ndst : dp->nhfwd;
 	uint64_t x = 0x9e3779b97f4a7c15ULL;
 
+	if (dp->span > n)
+		n = dp->span;
+
 	dp->perm = malloc(n * sizeof(*dp->perm));
 	if (!dp->perm)
 		return -ENOMEM;
@@ -496,24 +574,27 @@ static int fill_hfwd(struct dp *dp)
 
 /*
  * gen_dsts for case @c: N of the table's destinations in random order, or
- * as many the table lacks for the fib case. Rewritten only on a change.
+ * as many the table lacks for the fib case; with --dest-base, N of the
+ * span's (base + stride * k) for every case. Rewritten only on a change.
  */
 static int load_dsts(struct dp *dp, enum dp_case c)
 {
 	int fd = bpf_map__fd(dp->gen->maps.gen_dsts);
-	bool fib = c == CASE_FIB && dp->nhfwd > 1;
+	int set = dp->base.s_addr ? 2 : c == CASE_FIB && dp->nhfwd > 1;
 
-	if ((dp->ndst <= 1 && dp->nhfwd <= 1) || dp->dsts_for == fib)
+	if ((dp->ndst <= 1 && dp->nhfwd <= 1) || dp->dsts_for == set)
 		return 0;
 	for (uint32_t k = 0; k < dp->ndst; k++) {
-		uint32_t d = scale_dst(dp->perm[k], fib);
+		uint32_t d = set == 2 ? htonl(ntohl(dp->base.s_addr) +
+					      dp->stride * dp->perm[k])
+				      : scale_dst(dp->perm[k], set);
 
 		if (bpf_map_update_elem(fd, &k, &d, BPF_ANY))
 			return -errno;
 	}
 	dp->gen->bss->gen_ndst = dp->ndst;
 	dp->gen->bss->gen_next = 0;
-	dp->dsts_for = fib;
+	dp->dsts_for = set;
 	return 0;
 }
 
@@ -543,18 +624,38 @@ static int setup_case(struct dp *dp, enum dp_case c)
 		uint8_t f[BENCH_FRAME6_LEN];
 
 		if (is_v6(c))
-			build_frame6(dp, f);
+			build_frame6(dp, c, f);
 		else
-			build_frame(dp, f, BENCH_FRAME_LEN);
+			build_frame(dp, c, f, BENCH_FRAME_LEN);
 		memcpy(dp->gen->bss->gen_hdr, f,
 		       is_v6(c) ? BENCH_HDR6_LEN : BENCH_HDR_LEN);
 		dp->gen->bss->gen_v6 = is_v6(c);
+		/* spray: a /8's 24 bits, a /64's low 32 */
+		dp->gen->bss->gen_spray = c == CASE_SPRAY    ? 0x00ffffff
+					  : c == CASE_SPRAY6 ? 0xffffffff
+							     : 0;
+	}
+	dp->stats = dp->fwd_stats;
+	if (is_daemon(c)) {
+		/* fresh: hfwd lacks the case's destinations at the start */
+		char *const *extra = dp->daemon_args[0] ? dp->daemon_args
+							: NULL;
+
+		err = dpd_start(&dp->dpd, dp->fwd_bin, dp->fwd_path, dp->dir,
+				dp->fwd_in.name, dp->fwd_out.name,
+				dp->daemon_cpu, dp->daemon_max, extra);
+		dp->stats = dp->dpd.stats_fd;
+		return err;
 	}
 	switch (c) {
 	case CASE_KERNEL:
 	case CASE_KERNEL_JUMBO:
 	case CASE_KERNEL6:
 		return 0;
+	case CASE_PEER:
+	case CASE_PEER6:
+		prog = dp->peer_fd;
+		break;
 	case CASE_TABLE6:
 	case CASE_FIB6:
 		err = set_route6(dp, c == CASE_TABLE6);
@@ -607,9 +708,9 @@ static int gen_run(struct dp *dp, enum dp_case c, uint32_t repeat)
 	int err;
 
 	if (is_v6(c))
-		build_frame6(dp, frame);
+		build_frame6(dp, c, frame);
 	else
-		build_frame(dp, frame, BENCH_FRAME_LEN);
+		build_frame(dp, c, frame, BENCH_FRAME_LEN);
 	err = bpf_prog_test_run_opts(bpf_program__fd(dp->gen->progs.xdp_gen),
 				     &opts);
 	if (err) {
@@ -632,7 +733,7 @@ static int gen_pkt_run(struct dp *dp, double secs, uint64_t *sent)
 	struct iovec iov = {.iov_base = frame, .iov_len = sizeof(frame)};
 	uint64_t t0 = bench_now_ns(), n = 0;
 
-	build_frame(dp, frame, sizeof(frame));
+	build_frame(dp, CASE_TABLE_JUMBO, frame, sizeof(frame));
 	memset(msg, 0, sizeof(msg));
 	for (int i = 0; i < JUMBO_BATCH; i++) {
 		msg[i].msg_hdr.msg_iov = &iov;
@@ -678,30 +779,78 @@ static int pkt_open(struct dp *dp)
 	return 0;
 }
 
-static int run_trial(struct dp *dp, enum dp_case c, struct trial *t)
+static uint64_t via_table(const struct dp *dp)
+{
+	return fwd_count(dp, FWD_CNT_FWD_TABLE) +
+	       fwd_count(dp, FWD_CNT_FWD_TABLE6);
+}
+
+static uint64_t via_fib(const struct dp *dp)
+{
+	return fwd_count(dp, FWD_CNT_FWD_FIB) + fwd_count(dp, FWD_CNT_FWD_FIB6);
+}
+
+/*
+ * A learned case's warm-up: the generator in batches (4096 frames, or
+ * one round of the destinations) until a batch goes at least 99% by the
+ * table path, at most --warmup-max seconds. Into @t the packets that took
+ * the fib path meanwhile (exact: from fwd_stats) and the time until that
+ * batch ended (to within a batch, ~2 ms for one destination); -1 if the
+ * table path never took over.
+ */
+static int warm_up(struct dp *dp, enum dp_case c, struct trial *t)
+{
+	uint32_t batch = dp->ndst > 4096 ? dp->ndst : 4096;
+	uint64_t t0 = bench_now_ns(), fib0 = via_fib(dp), f, tb, df, dt;
+	int err;
+
+	t->warm_ms = -1;
+	while ((bench_now_ns() - t0) / 1e9 < dp->warm_max) {
+		f = via_fib(dp);
+		tb = via_table(dp);
+		err = gen_run(dp, c, batch);
+		if (err)
+			return err;
+		df = via_fib(dp) - f;
+		dt = via_table(dp) - tb;
+		if (dt > 0 && df * 100 <= df + dt) {
+			t->warm_ms = (bench_now_ns() - t0) / 1e6;
+			break;
+		}
+	}
+	t->warm_pkts = (double)(via_fib(dp) - fib0);
+	return 0;
+}
+
+static int run_trial_on(struct dp *dp, enum dp_case c, struct trial *t)
 {
 	uint64_t t0, t1, now, s0, s1, tab0, fib0, pas0, sent = 0;
 	uint64_t pc0, pn0, pc1, pn1, gc0, gn0, gc1, gn1;
-	int pfd = ingress_prog(dp, c);
 	int gfd = bpf_program__fd(dp->gen->progs.xdp_gen);
+	double cpu0 = -1, cpu1;
 	double left, secs;
 	uint32_t repeat;
-	int err;
+	int pfd, err;
 
 	err = setup_case(dp, c);
 	if (err)
 		return err;
+	pfd = ingress_prog(dp, c);
 	/* Warm-up: attach transients and cold caches out of the figure. */
-	err = is_jumbo(c) ? gen_pkt_run(dp, 0.05, &sent)
-			  : gen_run(dp, c, 100000);
+	if (is_learned(c))
+		err = warm_up(dp, c, t);
+	else
+		err = is_jumbo(c) ? gen_pkt_run(dp, 0.05, &sent)
+				  : gen_run(dp, c, 100000);
 	if (err)
 		return err;
 	sent = 0;
+	if (is_daemon(c))
+		cpu0 = bench_cpu_ms(dp->dpd.pid);
 
 	s0 = sink_count(dp);
-	tab0 = fwd_count(dp, FWD_CNT_FWD_TABLE) +
-	       fwd_count(dp, FWD_CNT_FWD_TABLE6);
-	fib0 = fwd_count(dp, FWD_CNT_FWD_FIB) + fwd_count(dp, FWD_CNT_FWD_FIB6);
+	tab0 = via_table(dp);
+	fib0 = via_fib(dp);
 	pas0 = fwd_passed(dp);
 	prog_stats(pfd, &pc0, &pn0);
 	prog_stats(gfd, &gc0, &gn0);
@@ -729,6 +878,12 @@ static int run_trial(struct dp *dp, enum dp_case c, struct trial *t)
 		now = t1;
 	}
 	s1 = sink_count(dp);
+	if (is_daemon(c)) {
+		cpu1 = bench_cpu_ms(dp->dpd.pid);
+		t->cpu_pct = cpu0 < 0 || cpu1 < 0
+				     ? -1
+				     : (cpu1 - cpu0) / 10 / ((t1 - t0) / 1e9);
+	}
 	prog_stats(pfd, &pc1, &pn1);
 	prog_stats(gfd, &gc1, &gn1);
 	t->prog_ns = pc1 > pc0 ? (double)(pn1 - pn0) / (pc1 - pc0) : 0;
@@ -737,12 +892,22 @@ static int run_trial(struct dp *dp, enum dp_case c, struct trial *t)
 	secs = (t1 - t0) / 1e9;
 	t->pps = (s1 - s0) / secs;
 	t->offered = sent / secs;
-	t->via_table = fwd_count(dp, FWD_CNT_FWD_TABLE) +
-		       fwd_count(dp, FWD_CNT_FWD_TABLE6) - tab0;
-	t->via_fib = fwd_count(dp, FWD_CNT_FWD_FIB) +
-		     fwd_count(dp, FWD_CNT_FWD_FIB6) - fib0;
+	t->via_table = via_table(dp) - tab0;
+	t->via_fib = via_fib(dp) - fib0;
 	t->passed = fwd_passed(dp) - pas0;
+	if (is_daemon(c))
+		dpd_demand(&dp->dpd, &t->dm);
 	return 0;
+}
+
+/* One trial of case @c; a daemon started for it stops with it. */
+static int run_trial(struct dp *dp, enum dp_case c, struct trial *t)
+{
+	int err = run_trial_on(dp, c, t);
+
+	if (is_daemon(c))
+		dpd_stop(&dp->dpd);
+	return err;
 }
 
 /*
@@ -802,6 +967,56 @@ static int fwd_load(struct dp *dp)
 	return 0;
 }
 
+/*
+ * --peer-obj: another XDP forwarder's object (xdp-tools' xdp-forward, say),
+ * loaded as its own loader would: every DEVMAP_HASH in it holds the
+ * pipeline's two interfaces, ifindex -> ifindex. Called in the
+ * forwarder's namespace: devmap entries resolve ifindexes there.
+ */
+static int peer_load(struct dp *dp)
+{
+	struct bpf_program *prog;
+	struct bpf_map *m;
+	int err, ndev = 0;
+
+	dp->peer = bpf_object__open_file(dp->peer_path, NULL);
+	if (!dp->peer) {
+		err = -errno;
+		fprintf(stderr, "bench: opening %s: %s\n", dp->peer_path,
+			strerror(-err));
+		return err;
+	}
+	prog = bpf_object__find_program_by_name(dp->peer, dp->peer_name);
+	if (!prog) {
+		fprintf(stderr, "bench: %s has no program %s\n", dp->peer_path,
+			dp->peer_name);
+		return -ENOENT;
+	}
+	err = bpf_object__load(dp->peer);
+	if (err) {
+		fprintf(stderr, "bench: loading %s: %s\n", dp->peer_path,
+			strerror(-err));
+		return err;
+	}
+	bpf_object__for_each_map(m, dp->peer)
+	{
+		uint32_t ifs[2] = {dp->fwd_in.ifindex, dp->fwd_out.ifindex};
+
+		if (bpf_map__type(m) != BPF_MAP_TYPE_DEVMAP_HASH)
+			continue;
+		for (int i = 0; i < 2; i++)
+			if (bpf_map_update_elem(bpf_map__fd(m), &ifs[i],
+						&ifs[i], BPF_ANY))
+				return -errno;
+		ndev++;
+	}
+	if (!ndev)
+		fprintf(stderr, "bench: %s has no DEVMAP_HASH to fill\n",
+			dp->peer_path);
+	dp->peer_fd = bpf_program__fd(prog);
+	return 0;
+}
+
 static int load_all(struct dp *dp)
 {
 	struct fwd_iface fi = {.flags = FWD_IF_MANAGED | FWD_IF_FORWARDING |
@@ -841,6 +1056,8 @@ static int load_all(struct dp *dp)
 	    (err = iface_resolve(&dp->fwd_out)))
 		return err;
 	err = fwd_load(dp);
+	if (!err && dp->peer_path)
+		err = peer_load(dp);
 	if (err)
 		return err;
 	/*
@@ -875,7 +1092,7 @@ static int load_all(struct dp *dp)
 				&oif, BPF_ANY))
 		return -errno;
 
-	build_frame(dp, frame, sizeof(frame));
+	build_frame(dp, CASE_TABLE, frame, sizeof(frame));
 	memcpy(dp->gen->bss->gen_hdr, frame, BENCH_HDR_LEN);
 	if ((dp->want[CASE_TABLE6] || dp->want[CASE_FIB6]) && dp->hfwd6 < 0) {
 		fprintf(stderr, "bench: %s has no hfwd6\n", dp->fwd_path);
@@ -905,13 +1122,20 @@ struct prog_size {
 	__u32 jited;	/* bytes of machine code */
 };
 
-static void prog_sizes(const struct dp *dp, struct prog_size ps[4])
-{
-	const struct bpf_program *p[4] = {
-		dp->fwd_prog, dp->bare->progs.xdp_bare, dp->gen->progs.xdp_gen,
-		dp->sink->progs.xdp_sink};
+#define NPROGS 5
 
-	for (int i = 0; i < 4; i++) {
+/* Sizes of fwd's, bare's, the generator's, the sink's and the peer's. */
+static int prog_sizes(const struct dp *dp, struct prog_size ps[NPROGS])
+{
+	const struct bpf_program *p[NPROGS] = {
+		dp->fwd_prog, dp->bare->progs.xdp_bare, dp->gen->progs.xdp_gen,
+		dp->sink->progs.xdp_sink,
+		dp->peer ? bpf_object__find_program_by_name(dp->peer,
+							    dp->peer_name)
+			 : NULL};
+	int n = p[NPROGS - 1] ? NPROGS : NPROGS - 1;
+
+	for (int i = 0; i < n; i++) {
 		struct bpf_prog_info info = {};
 		__u32 len = sizeof(info);
 
@@ -922,6 +1146,7 @@ static void prog_sizes(const struct dp *dp, struct prog_size ps[4])
 		ps[i].xlated = info.xlated_prog_len / 8;
 		ps[i].jited = info.jited_prog_len;
 	}
+	return n;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -934,27 +1159,47 @@ static int cmp_double(const void *a, const void *b)
 struct summary {
 	double med, min, max, offered;
 	uint64_t via_table, via_fib, passed;
+	/* the daemon's cases: medians over the trials */
+	double warm_pkts, warm_ms; /* warm_ms -1: a trial never warmed up */
+	double cpu_pct;
+	struct dpd_demand dm; /* the last trial's */
 };
+
+static double median(double *v, int n)
+{
+	qsort(v, n, sizeof(v[0]), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
 
 static void summarize(const struct dp *dp, enum dp_case c, struct summary *s)
 {
 	int n = dp->nres[c];
-	double v[MAX_TRIALS], o[MAX_TRIALS];
+	double v[MAX_TRIALS], o[MAX_TRIALS], w[MAX_TRIALS], m[MAX_TRIALS],
+		u[MAX_TRIALS];
+	bool never = false;
 
 	memset(s, 0, sizeof(*s));
 	for (int i = 0; i < n; i++) {
-		v[i] = dp->res[c][i].pps;
-		o[i] = dp->res[c][i].offered;
-		s->via_table += dp->res[c][i].via_table;
-		s->via_fib += dp->res[c][i].via_fib;
-		s->passed += dp->res[c][i].passed;
+		const struct trial *t = &dp->res[c][i];
+
+		v[i] = t->pps;
+		o[i] = t->offered;
+		w[i] = t->warm_pkts;
+		m[i] = t->warm_ms;
+		u[i] = t->cpu_pct;
+		never |= t->warm_ms < 0;
+		s->via_table += t->via_table;
+		s->via_fib += t->via_fib;
+		s->passed += t->passed;
 	}
-	qsort(v, n, sizeof(v[0]), cmp_double);
-	qsort(o, n, sizeof(o[0]), cmp_double);
+	s->med = median(v, n);
 	s->min = v[0];
 	s->max = v[n - 1];
-	s->med = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-	s->offered = n % 2 ? o[n / 2] : (o[n / 2 - 1] + o[n / 2]) / 2;
+	s->offered = median(o, n);
+	s->warm_pkts = median(w, n);
+	s->warm_ms = never ? -1 : median(m, n);
+	s->cpu_pct = median(u, n);
+	s->dm = dp->res[c][n - 1].dm;
 }
 
 static const struct {
@@ -971,11 +1216,56 @@ static const struct {
 	{"table6/kernel6", CASE_TABLE6, CASE_KERNEL6, 3.5},
 	{"fib6/kernel6", CASE_FIB6, CASE_KERNEL6, 2.6},
 	{"table6/table", CASE_TABLE6, CASE_TABLE, 0},
+	{"fib/peer", CASE_FIB, CASE_PEER, 0},
+	{"fib6/peer6", CASE_FIB6, CASE_PEER6, 0},
+	{"routed/table", CASE_ROUTED, CASE_TABLE, 0},
+	{"routed/fib", CASE_ROUTED, CASE_FIB, 0},
+	{"routed6/table6", CASE_ROUTED6, CASE_TABLE6, 0},
+	{"routed6/fib6", CASE_ROUTED6, CASE_FIB6, 0},
+	{"routed-nh/table", CASE_ROUTED_NH, CASE_TABLE, 0},
+	{"ecmp/fib", CASE_ECMP, CASE_FIB, 0},
+	{"ecmp6/fib6", CASE_ECMP6, CASE_FIB6, 0},
+	{"spray/fib", CASE_SPRAY, CASE_FIB, 0},
+	{"spray6/fib6", CASE_SPRAY6, CASE_FIB6, 0},
 };
+
+/*
+ * The ratio of cases @num and @den round by round (trial r of each ran in
+ * round r, a few seconds apart), median and range: on a shared machine
+ * whose speed moves between rounds, steadier than the medians' ratio.
+ */
+static double paired(const struct dp *dp, int num, int den, double *lo,
+		     double *hi)
+{
+	int n = dp->nres[num] < dp->nres[den] ? dp->nres[num] : dp->nres[den];
+	double v[MAX_TRIALS], m;
+
+	for (int r = 0; r < n; r++)
+		v[r] = dp->res[num][r].pps / dp->res[den][r].pps;
+	m = median(v, n);
+	*lo = v[0];
+	*hi = v[n - 1];
+	return m;
+}
+
+/* QueryStats' Demand, as the daemon named its fields. */
+static void json_demand(cJSON *d, const struct dpd_demand *dm)
+{
+	cJSON_AddNumberToObject(d, "max", dm->max);
+	cJSON_AddNumberToObject(d, "entries", dm->entries);
+	cJSON_AddNumberToObject(d, "learned", dm->learned);
+	cJSON_AddNumberToObject(d, "ignored", dm->ignored);
+	cJSON_AddNumberToObject(d, "evictedIdle", dm->evicted_idle);
+	cJSON_AddNumberToObject(d, "evictedBudget", dm->evicted_budget);
+	cJSON_AddNumberToObject(d, "reports", dm->reports);
+	cJSON_AddNumberToObject(d, "suppressed", dm->suppressed);
+	cJSON_AddNumberToObject(d, "limited", dm->limited);
+	cJSON_AddNumberToObject(d, "lost", dm->lost);
+}
 
 /* dp.json, for report.sh: the figures and the runs behind them. */
 static void write_json(const struct dp *dp, const struct summary *s,
-		       const struct prog_size *ps)
+		       const struct prog_size *ps, int nps)
 {
 	cJSON *root = cJSON_CreateObject(), *arr, *o, *r;
 	char *text;
@@ -1004,6 +1294,18 @@ static void write_json(const struct dp *dp, const struct summary *s,
 		cJSON_AddNumberToObject(o, "via_table", (double)s[c].via_table);
 		cJSON_AddNumberToObject(o, "via_fib", (double)s[c].via_fib);
 		cJSON_AddNumberToObject(o, "passed", (double)s[c].passed);
+		if (is_daemon(c)) {
+			cJSON *d = cJSON_AddObjectToObject(o, "daemon");
+
+			if (is_learned(c)) {
+				cJSON_AddNumberToObject(d, "warmup_packets",
+							s[c].warm_pkts);
+				cJSON_AddNumberToObject(d, "warmup_ms",
+							s[c].warm_ms);
+			}
+			cJSON_AddNumberToObject(d, "cpu_pct", s[c].cpu_pct);
+			json_demand(d, &s[c].dm);
+		}
 		r = cJSON_AddArrayToObject(o, "pps");
 		for (int i = 0; i < dp->nres[c]; i++)
 			cJSON_AddItemToArray(
@@ -1019,9 +1321,18 @@ static void write_json(const struct dp *dp, const struct summary *s,
 					s[ratios[i].num].med /
 						s[ratios[i].den].med);
 		cJSON_AddNumberToObject(r, "target", ratios[i].target);
+		{
+			double lo, hi,
+				m = paired(dp, ratios[i].num, ratios[i].den,
+					   &lo, &hi);
+
+			cJSON_AddNumberToObject(r, "paired", m);
+			cJSON_AddNumberToObject(r, "paired_min", lo);
+			cJSON_AddNumberToObject(r, "paired_max", hi);
+		}
 	}
 	arr = cJSON_AddArrayToObject(root, "programs");
-	for (int i = 0; i < 4; i++) {
+	for (int i = 0; i < nps; i++) {
 		o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "name",
 					ps[i].name ? ps[i].name : "");
@@ -1059,8 +1370,9 @@ static void write_json(const struct dp *dp, const struct summary *s,
 static void report(const struct dp *dp)
 {
 	struct summary s[CASE_MAX];
-	struct prog_size ps[4] = {};
+	struct prog_size ps[NPROGS] = {};
 	bool first = true;
+	int nps;
 
 	printf("\n%-11s %10s %10s %10s %10s  %s\n", "case", "Mpps", "min",
 	       "max", "offered", "path check (fwd_stats over all trials)");
@@ -1087,8 +1399,12 @@ static void report(const struct dp *dp)
 	for (size_t i = 0; i < sizeof(ratios) / sizeof(ratios[0]); i++) {
 		if (!dp->nres[ratios[i].num] || !dp->nres[ratios[i].den])
 			continue;
-		printf("%-15s %6.2fx", ratios[i].name,
-		       s[ratios[i].num].med / s[ratios[i].den].med);
+		double lo, hi,
+			m = paired(dp, ratios[i].num, ratios[i].den, &lo, &hi);
+
+		printf("%-15s %6.2fx  (paired by round %.2fx, %.2f-%.2f)",
+		       ratios[i].name,
+		       s[ratios[i].num].med / s[ratios[i].den].med, m, lo, hi);
 		if (ratios[i].target)
 			printf("  (target >= %.2fx: %s)", ratios[i].target,
 			       s[ratios[i].num].med / s[ratios[i].den].med >=
@@ -1098,11 +1414,36 @@ static void report(const struct dp *dp)
 		printf("\n");
 	}
 
-	prog_sizes(dp, ps);
-	printf("\n%-16s %9s %7s %7s\n", "program", "verified", "xlated",
+	for (int c = 0; c < CASE_MAX; c++) {
+		if (!dp->nres[c] || !is_daemon(c))
+			continue;
+		if (first)
+			printf("\nthe daemon's cases (medians over the trials; "
+			       "demand: the last trial's QueryStats):\n");
+		first = false;
+		printf("%-10s", cases[c].name);
+		if (is_learned(c) && s[c].warm_ms >= 0)
+			printf(" warm-up %.0f packets by fib, %.1f ms;",
+			       s[c].warm_pkts, s[c].warm_ms);
+		else if (is_learned(c))
+			printf(" warm-up: the table path never took over "
+			       "(%.0f packets by fib);",
+			       s[c].warm_pkts);
+		printf(" daemon CPU %.1f%%; demand entries %lld/%lld learned "
+		       "%lld evicted %lld+%lld; reports %lld suppressed %lld "
+		       "limited %lld lost %lld\n",
+		       s[c].cpu_pct, s[c].dm.entries, s[c].dm.max,
+		       s[c].dm.learned, s[c].dm.evicted_idle,
+		       s[c].dm.evicted_budget, s[c].dm.reports,
+		       s[c].dm.suppressed, s[c].dm.limited, s[c].dm.lost);
+	}
+	first = true;
+
+	nps = prog_sizes(dp, ps);
+	printf("\n%-18s %9s %7s %7s\n", "program", "verified", "xlated",
 	       "jited B");
-	for (int i = 0; i < 4; i++)
-		printf("%-16s %9u %7u %7u\n", ps[i].name, ps[i].verified,
+	for (int i = 0; i < nps; i++)
+		printf("%-18s %9u %7u %7u\n", ps[i].name, ps[i].verified,
 		       ps[i].xlated, ps[i].jited);
 	for (int c = 0; c < CASE_MAX; c++) {
 		if (!dp->have_prof[c])
@@ -1122,7 +1463,16 @@ static void report(const struct dp *dp)
 		printf("\n");
 	}
 	if (dp->json)
-		write_json(dp, s, ps);
+		write_json(dp, s, ps, nps);
+}
+
+static int case_of(const char *name)
+{
+	for (int c = 0; c < CASE_MAX; c++)
+		if (!strcmp(name, cases[c].name))
+			return c;
+	fprintf(stderr, "bench: unknown case %s\n", name);
+	return -EINVAL;
 }
 
 static int parse_cases(struct dp *dp, char *list)
@@ -1132,17 +1482,31 @@ static int parse_cases(struct dp *dp, char *list)
 	memset(dp->want, 0, sizeof(dp->want));
 	for (tok = strtok_r(list, ",", &save); tok;
 	     tok = strtok_r(NULL, ",", &save)) {
-		int c;
+		int c = case_of(tok);
 
-		for (c = 0; c < CASE_MAX; c++)
-			if (!strcmp(tok, cases[c].name))
-				break;
-		if (c == CASE_MAX) {
-			fprintf(stderr, "bench: unknown case %s\n", tok);
-			return -EINVAL;
-		}
+		if (c < 0)
+			return c;
 		dp->want[c] = true;
 	}
+	return 0;
+}
+
+/* --case-dst NAME=ADDR: case NAME's frames go to ADDR (its family's). */
+static int parse_case_dst(struct dp *dp, char *arg, bool *set)
+{
+	char *eq = strchr(arg, '=');
+	int c;
+
+	if (!eq)
+		return -EINVAL;
+	*eq = 0;
+	c = case_of(arg);
+	if (c < 0)
+		return c;
+	if ((is_v6(c) ? inet_pton(AF_INET6, eq + 1, &dp->cdst6[c])
+		      : inet_pton(AF_INET, eq + 1, &dp->cdst[c])) != 1)
+		return -EINVAL;
+	set[c] = true;
 	return 0;
 }
 
@@ -1161,8 +1525,7 @@ static int profile_pass(struct dp *dp)
 	if (fd < 0)
 		return -errno;
 	for (int c = 0; c < CASE_MAX && !err; c++) {
-		if (!dp->want[c] || c == CASE_KERNEL ||
-		    c == CASE_KERNEL_JUMBO || c == CASE_KERNEL6)
+		if (!dp->want[c] || is_kernel(c))
 			continue;
 		err = run_trial(dp, c, &dp->prof[c]);
 		dp->have_prof[c] = !err;
@@ -1179,11 +1542,13 @@ static void usage(void)
 		"       [--src6 IP6 --dst6 IP6] [--seconds S] [--trials N] "
 		"[--cpu N] "
 		"[--cases kernel,table,fib,generic,bare,table-rpf,"
-		"kernel-8000,table-8000,kernel6,table6,fib6] [--dests N] "
-		"[--hfwd-entries M] "
-		"[--json "
-		"FILE] "
-		"[--profile]\n");
+		"kernel-8000,table-8000,kernel6,table6,fib6,peer,peer6,routed,"
+		"routed6,routed-nh,ecmp,ecmp6,spray,spray6] [--dests N] "
+		"[--hfwd-entries M] [--dest-base IP --dest-stride S "
+		"--dest-span N] [--json FILE] [--profile]\n"
+		"       [--peer-obj FILE [--peer-prog NAME]] [--fwd-bin FILE "
+		"--dir DIR [--daemon-cpu N] [--daemon-arg OPT]... "
+		"[--warmup-max S]] [--case-dst NAME=IP]...\n");
 }
 
 int dp_main(int argc, char **argv)
@@ -1204,7 +1569,19 @@ int dp_main(int argc, char **argv)
 		{"fwd-obj", required_argument, NULL, 'o'},
 		{"dests", required_argument, NULL, 'D'},
 		{"hfwd-entries", required_argument, NULL, 'H'},
+		{"peer-obj", required_argument, NULL, 'p'},
+		{"peer-prog", required_argument, NULL, 'q'},
+		{"fwd-bin", required_argument, NULL, 'b'},
+		{"dir", required_argument, NULL, 'w'},
+		{"daemon-cpu", required_argument, NULL, 'u'},
+		{"daemon-arg", required_argument, NULL, 'a'},
+		{"warmup-max", required_argument, NULL, 'W'},
+		{"case-dst", required_argument, NULL, 'x'},
+		{"dest-base", required_argument, NULL, 'B'},
+		{"dest-stride", required_argument, NULL, 'S'},
+		{"dest-span", required_argument, NULL, 'Z'},
 		{}};
+	bool dst_set[CASE_MAX] = {}, cases_given = false;
 	static struct dp dp; /* results arrays: keep off the stack */
 	char *ns = NULL, *ifs = NULL, *save = NULL;
 	int opt, err, start = 0;
@@ -1216,6 +1593,15 @@ int dp_main(int argc, char **argv)
 	dp.seconds = 5;
 	dp.trials = 5;
 	dp.cpu = 1;
+	dp.peer_name = "xdp_fwd_fib_full";
+	dp.peer_fd = -1;
+	dp.stats = -1;
+	dp.dir = "build/bench";
+	dp.daemon_cpu = 0;
+	dp.warm_max = 5;
+	dp.stride = 1;
+	dp.dpd.pid = 0;
+	dp.dpd.stats_fd = dp.dpd.prog_fd = -1;
 	for (int c = 0; c < CASE_MAX; c++) {
 		dp.want[c] = true;
 		dp.est_pps[c] = 1e6;
@@ -1256,6 +1642,44 @@ int dp_main(int argc, char **argv)
 		case 'C':
 			if (parse_cases(&dp, optarg))
 				goto bad;
+			cases_given = true;
+			break;
+		case 'p':
+			dp.peer_path = optarg;
+			break;
+		case 'q':
+			dp.peer_name = optarg;
+			break;
+		case 'b':
+			dp.fwd_bin = optarg;
+			break;
+		case 'w':
+			dp.dir = optarg;
+			break;
+		case 'u':
+			dp.daemon_cpu = atoi(optarg);
+			break;
+		case 'a':
+			if (dp.ndaemon_args >= 8)
+				goto bad;
+			dp.daemon_args[dp.ndaemon_args++] = optarg;
+			break;
+		case 'W':
+			dp.warm_max = atof(optarg);
+			break;
+		case 'x':
+			if (parse_case_dst(&dp, optarg, dst_set))
+				goto bad;
+			break;
+		case 'B':
+			if (inet_pton(AF_INET, optarg, &dp.base) != 1)
+				goto bad;
+			break;
+		case 'S':
+			dp.stride = strtoul(optarg, NULL, 10);
+			break;
+		case 'Z':
+			dp.span = strtoul(optarg, NULL, 10);
 			break;
 		case 'j':
 			dp.json = optarg;
@@ -1276,14 +1700,40 @@ int dp_main(int argc, char **argv)
 			goto bad;
 		}
 	}
-	if ((dp.want[CASE_KERNEL6] || dp.want[CASE_TABLE6] ||
-	     dp.want[CASE_FIB6]) &&
-	    IN6_IS_ADDR_UNSPECIFIED(&dp.dst6)) {
-		fprintf(stderr, "bench: the IPv6 cases need --src6, --dst6\n");
-		goto bad;
+	for (int c = 0; c < CASE_MAX; c++) {
+		/* by default, only the cases their options make possible */
+		if (!cases_given &&
+		    ((is_daemon(c) && !dp.fwd_bin) ||
+		     ((c == CASE_PEER || c == CASE_PEER6) && !dp.peer_path)))
+			dp.want[c] = false;
+		if (!dp.want[c])
+			continue;
+		if (is_daemon(c) && !dp.fwd_bin) {
+			fprintf(stderr, "bench: %s needs --fwd-bin\n",
+				cases[c].name);
+			goto bad;
+		}
+		if ((c == CASE_PEER || c == CASE_PEER6) && !dp.peer_path) {
+			fprintf(stderr, "bench: %s needs --peer-obj\n",
+				cases[c].name);
+			goto bad;
+		}
+		if (is_v6(c) && IN6_IS_ADDR_UNSPECIFIED(&dp.dst6)) {
+			fprintf(stderr,
+				"bench: the IPv6 cases need --src6, --dst6\n");
+			goto bad;
+		}
+		if (!dst_set[c]) {
+			dp.cdst[c] = dp.dst;
+			dp.cdst6[c] = dp.dst6;
+		}
 	}
+	/* the demand budget (half of it by default) must hold them all */
+	if (dp.ndst * 4 > FWD_DEFAULT_MAX_ENTRIES)
+		dp.daemon_max = dp.ndst * 4;
 	if (!ns || !ifs || !dp.dst.s_addr || dp.seconds <= 0 || dp.trials < 1 ||
 	    dp.trials > MAX_TRIALS || dp.ndst > BENCH_MAX_DSTS ||
+	    (dp.base.s_addr && dp.span < dp.ndst) || !dp.stride ||
 	    dp.nhfwd > (1U << 24) || (dp.nhfwd > 1 && dp.ndst > dp.nhfwd))
 		goto bad;
 	dp.ns_gen = strtok_r(ns, ",", &save);

@@ -13,13 +13,19 @@ dp=$dir/dp.json
 cp=$dir/cp.json
 [ -s "$dp" ] || echo '{"na":"data path not run"}' >"$dp"
 [ -s "$cp" ] || echo '{"na":"control plane not run"}' >"$cp"
-# The scaling sweep's runs, one file per point (routes: 800k host routes).
+# The scaling sweep's runs, one file per point (routes: 800k host routes;
+# prefixes: 800k /29s via a gateway, the routed case's).
 scale=$dir/scaling.json
 if ls "$dir"/scale-*.json >/dev/null 2>&1; then
 	for f in "$dir"/scale-*.json; do
-		jq --arg r "$(case $f in *routes*) echo 800000 ;; *) echo 1 ;; esac)" \
-			'. + {routes: ($r | tonumber)}' "$f"
-	done | jq -s 'sort_by(.routes, .dests)' >"$scale"
+		case $f in
+		*routes*) r=800000 kind="host /32" ;;
+		*prefixes*) r=800000 kind=/29 ;;
+		*) r=1 kind=- ;;
+		esac
+		jq --arg r "$r" --arg k "$kind" \
+			'. + {routes: ($r | tonumber), route_kind: $k}' "$f"
+	done | jq -s 'sort_by(.routes, .route_kind, .dests)' >"$scale"
 else
 	echo '[]' >"$scale"
 fi
@@ -55,10 +61,19 @@ md=$dir/results.md
 		jq -r '.dataplane.cases[] | "| \(.name) | \(.what) | \(.frame_bytes) | \(.pps_median/1e6*1000|round/1000) | \(.pps_min/1e6*1000|round/1000) | \(.pps_max/1e6*1000|round/1000) | \(.gbps_median*100|round/100) |"' \
 			"$dir/results.json"
 		echo
-		echo "| ratio | value | target |"
-		echo "|---|---:|---|"
-		jq -r '.dataplane.ratios | to_entries[] | "| \(.key) | \(.value.value*100|round/100)x | \(if .value.target > 0 then (if .value.value >= .value.target then "met" else "missed" end) + " (>= \(.value.target)x)" else "-" end) |"' \
+		echo "| ratio | value | paired by round, median (min-max) | target |"
+		echo "|---|---:|---:|---|"
+		jq -r '.dataplane.ratios | to_entries[] | "| \(.key) | \(.value.value*100|round/100)x | \(if .value.paired then "\(.value.paired*100|round/100)x (\(.value.paired_min*100|round/100)-\(.value.paired_max*100|round/100))" else "-" end) | \(if .value.target > 0 then (if .value.value >= .value.target then "met" else "missed" end) + " (>= \(.value.target)x)" else "-" end) |"' \
 			"$dir/results.json"
+		if jq -e '[.dataplane.cases[] | select(.daemon)] | length > 0' "$dir/results.json" >/dev/null; then
+			echo
+			echo "The daemon's cases (a fresh build/fwd per trial, medians over the trials): the warm-up is what went by the fib path before a batch of frames went 99% by the table path, and how long that took; the daemon's CPU is over the measured window; demand is QueryStats' Demand after the last trial (-1: the daemon has none): the daemon's entries against its budget, what it learned and evicted, and the program's reports, duplicates suppressed, reports over the rate limit and reports lost to a full ring."
+			echo
+			echo "| case | warm-up packets by fib | warm-up ms | daemon CPU % | demand entries / max | learned | evicted idle+budget | reports | suppressed | limited | lost |"
+			echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+			jq -r '.dataplane.cases[] | select(.daemon) | .daemon as $d | "| \(.name) | \($d.warmup_packets // "-") | \(if $d.warmup_ms == null then "-" elif $d.warmup_ms < 0 then "never" else ($d.warmup_ms*10|round/10) end) | \($d.cpu_pct*10|round/10) | \($d.entries) / \($d.max) | \($d.learned) | \($d.evictedIdle)+\($d.evictedBudget) | \($d.reports) | \($d.suppressed) | \($d.limited) | \($d.lost) |"' \
+				"$dir/results.json"
+		fi
 		echo
 		echo "Per program (verifier's count of instructions walked, size after rewriting, machine code):"
 		echo
@@ -80,14 +95,16 @@ md=$dir/results.md
 		echo
 		echo "## Scaling: many destinations, big tables"
 		echo
-		echo "64-byte frames to N active destinations of hfwd, in a random order (the fib case to N destinations hfwd lacks); the last row has 800k host routes in the kernel's FIB. Mpps, median (min-max)."
+		echo "64-byte frames to N active destinations of hfwd, in a random order (the fib case to N destinations hfwd lacks); the last rows have 800k routes in the kernel's FIB: host routes, or /29 prefixes via a gateway with one destination in each of 100k of them (routed: build/fwd, learning them on demand; its Mpps after the warm-up). Mpps, median (min-max)."
 		echo
-		echo "| active destinations | hfwd entries | routes | kernel | table | fib | table/kernel | fib/kernel |"
-		echo "|---:|---:|---:|---:|---:|---:|---:|---:|"
+		echo "| active destinations | hfwd entries | routes | kernel | table | fib | routed | table/kernel | fib/kernel | routed/fib |"
+		echo "|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|"
 		jq -r '.scaling[] | (.cases | map({(.name): .}) | add) as $c |
 			def f(n): if $c[n] then "\($c[n].pps_median/1e4|round/100) (\($c[n].pps_min/1e4|round/100)-\($c[n].pps_max/1e4|round/100))" else "-" end;
-			def r(n): if $c[n] and $c.kernel then "\($c[n].pps_median/$c.kernel.pps_median*100|round/100)x" else "-" end;
-			"| \(.dests) | \(.hfwd_entries) | \(.routes) | \(f("kernel")) | \(f("table")) | \(f("fib")) | \(r("table")) | \(r("fib")) |"' \
+			def r(n; d): if $c[n] and $c[d] then "\($c[n].pps_median/$c[d].pps_median*100|round/100)x" else "-" end;
+			"| \(.dests) | \(.hfwd_entries) | \(.routes)\(if .routes > 1 then " \(.route_kind)" else "" end) | \(f("kernel")) | \(f("table")) | \(f("fib")) | \(f("routed")) | \(r("table"; "kernel")) | \(r("fib"; "kernel")) | \(r("routed"; "fib")) |"' \
+			"$dir/results.json"
+		jq -r '.scaling[] | .cases[] | select(.daemon and .daemon.warmup_ms != null) | "\nRouted at scale: warm-up \(.daemon.warmup_packets) packets by the fib path, \(if .daemon.warmup_ms < 0 then "the table path never took over (in one trial at least)" else "\(.daemon.warmup_ms*10|round/10) ms" end); after it \(.via_table) packets by the table path and \(.via_fib) by the fib path over the trials; daemon CPU \(.daemon.cpu_pct*10|round/10)%; demand entries \(.daemon.entries) of \(.daemon.max), learned \(.daemon.learned), evicted \(.daemon.evictedIdle) idle + \(.daemon.evictedBudget) for the budget; reports \(.daemon.reports), limited \(.daemon.limited)."' \
 			"$dir/results.json"
 	fi
 	echo

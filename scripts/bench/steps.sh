@@ -1,64 +1,116 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# steps.sh - where the table path's time goes: the profile pass's ns per
-# run of xdp_handle_fwd, built whole and with one step left out at a time
-# (kern/fwd.bpf.c's FWD_PROFILE_SKIP), each measured by scripts/bench.sh
-# --fwd-obj against bare in the same run; a step's cost is the whole
-# program's ns/run minus its variant's. Rounds alternate the builds, so
-# drift in the machine spreads over all of them.
+# steps.sh - where a path's time goes: the profile pass's ns per run of
+# xdp_handle_fwd, built whole and with one step left out at a time
+# (scripts/bench/profile.h's SKIP_* bits, built with -DFWD_PROFILE, which
+# only this script does), each measured by scripts/bench.sh --fwd-obj
+# against bare in the same run; a step's cost is the whole program's
+# ns/run minus its variant's. Rounds alternate the builds, so drift in
+# the machine spreads over all of them.
 #
-# usage: scripts/bench/steps.sh [ROUNDS]   (default 2; root)
+# table: the table path (case table). fib: the fib path, IPv4 and IPv6
+# (cases fib, fib6; the report too), and one variant that is not a step left out:
+# direct6, IPv6's lookup in the main table alone (BPF_FIB_LOOKUP_DIRECT),
+# what skipping the local table's walk would save at most.
+#
+# usage: scripts/bench/steps.sh [ROUNDS [table|fib]]   (default 2 table; root)
 set -eu
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 rounds=${1:-2}
-out=$top/build/bench/steps
+path=${2:-table}
+out=$top/build/bench/steps-$path
 mkdir -p "$out"
 
-# name:FWD_PROFILE_SKIP bit (0: the whole program)
-steps="whole:0 csum:1 hfwd:2 rewrite:4 counter:8 buff_len:16 own_source:32 ifstats:64"
+# name:FWD_PROFILE_SKIP bits (0: the whole program), or name:-DMACRO
+case $path in
+table)
+	steps="whole:0 csum:1 hfwd:2 rewrite:4 counter:8 buff_len:16 own_source:32 ifstats:64"
+	cases=table
+	;;
+fib)
+	steps="whole:0 icmp:128 ports:256 lookup:512 report:1024 own_source:32 rewrite:4 counter:8 ifstats:64 buff_len:16 direct6:-DFWD_PROFILE_DIRECT6"
+	cases=fib,fib6
+	;;
+*)
+	echo "steps: no path $path (table or fib)" >&2
+	exit 2
+	;;
+esac
 for s in $steps; do
+	v=${s#*:}
+	case $v in
+	-D*) def=$v ;;
+	*) def=-DFWD_PROFILE_SKIP=$v ;;
+	esac
 	clang -O2 -g -target bpf -Wall -Wextra -Werror \
 		-I"/usr/include/$(gcc -dumpmachine)" -I"$top/kern" \
-		-DFWD_PROFILE_SKIP="${s#*:}" -c "$top/kern/fwd.bpf.c" \
-		-o "$out/${s%:*}.bpf.o"
+		-I"$top/scripts/bench" -DFWD_PROFILE "$def" \
+		-c "$top/kern/fwd.bpf.c" -o "$out/${s%:*}.bpf.o"
 done
 
+# "table    ingress program  104.1 ns/run = bare  +48.7 ns": one line a
+# case, "<case> <build> ns" into runs
 : >"$out/runs"
+read -ra all <<<"$steps"
 for ((r = 1; r <= rounds; r++)); do
-	for s in $steps; do
-		"$top/scripts/bench.sh" --quick --no-cp --no-scale \
-			--cases table,bare --fwd-obj "$out/${s%:*}.bpf.o" \
+	# each round starts one build later: a round's first run (cold
+	# caches, the machine's other work) falls on every build in turn
+	for ((i = 0; i < ${#all[@]}; i++)); do
+		s=${all[(i + r - 1) % ${#all[@]}]}
+		"$top/scripts/bench.sh" --no-cp --no-scale --seconds 1 \
+			--trials 1 --cases "$cases,bare" \
+			--fwd-obj "$out/${s%:*}.bpf.o" \
 			>"$out/${s%:*}.log" 2>&1 || true
-		# "table    ingress program  104.1 ns/run = bare  +48.7 ns"
-		awk -v s="${s%:*}" '/^table +ingress program/ { print s, $4 }
-			/^bare +ingress program/ { print "bare", $4 }' \
+		awk -v s="${s%:*}" -v cases="$cases" '
+			BEGIN { n = split(cases, c, ","); for (i = 1; i <= n; i++) want[c[i]] = 1 }
+			$2 == "ingress" && $3 == "program" && ($1 in want) { print $1, s, $4 }
+			$1 == "bare" && $2 == "ingress" { print "bare", "bare", $4 }' \
 			"$out/${s%:*}.log" >>"$out/runs"
 	done
 done
 
 # Median over the rounds; each step's cost against the whole program.
-awk '{ v[$1] = v[$1] " " $2 }
+awk -v order="$steps" -v cases="$cases" '{ v[$1, $2] = v[$1, $2] " " $3 }
+function med(k,    a, n, i, j, t) {
+	n = split(v[k], a, " ")
+	if (!n)
+		return -1
+	for (i = 1; i <= n; i++)
+		for (j = i + 1; j <= n; j++)
+			if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+	lo = a[1]; hi = a[n]
+	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+}
 END {
-	for (k in v) {
-		n = split(v[k], a, " ")
-		for (i = 1; i <= n; i++)
-			for (j = i + 1; j <= n; j++)
-				if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
-		med[k] = n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-		lo[k] = a[1]; hi[k] = a[n]
+	nc = split(cases, c, ",")
+	ns = split(order, st, " ")
+	b = med("bare" SUBSEP "bare")
+	printf "%-12s", "build"
+	for (i = 1; i <= nc; i++)
+		printf " %10s %11s %8s", c[i] " ns/run", "min-max", "cost"
+	printf "\n%-12s", "bare"
+	for (i = 1; i <= nc; i++)
+		printf " %10.1f %5.1f-%-5.1f %8s", b, lo, hi, "-"
+	printf "\n"
+	for (s = 1; s <= ns; s++) {
+		name = st[s]; sub(/:.*/, "", name)
+		# direct6 is a variant, not a step: its cost is what it saves
+		printf "%-12s", name == "whole" || name ~ /^direct/ ? name : "no " name
+		for (i = 1; i <= nc; i++) {
+			w = med(c[i] SUBSEP "whole")
+			m = med(c[i] SUBSEP name)
+			if (m < 0) {
+				printf " %10s %11s %8s", "n/a", "", ""
+				continue
+			}
+			if (name == "whole")
+				printf " %10.1f %5.1f-%-5.1f %+7.1f", m, lo, hi, m - b
+			else
+				printf " %10.1f %5.1f-%-5.1f %7.1f", m, lo, hi, w - m
+		}
+		printf "\n"
 	}
-	printf "%-12s %10s %10s  %s\n", "build", "ns/run", "min-max", "cost of the step"
-	printf "%-12s %10.1f %4.1f-%-5.1f\n", "bare", med["bare"], lo["bare"], hi["bare"]
-	printf "%-12s %10.1f %4.1f-%-5.1f  bare + %.1f ns\n", "whole", med["whole"],
-		lo["whole"], hi["whole"], med["whole"] - med["bare"]
-	split("csum hfwd rewrite counter buff_len own_source ifstats", order, " ")
-	for (i = 1; i <= 7; i++) {
-		k = order[i]
-		if (!(k in med))
-			continue
-		printf "%-12s %10.1f %4.1f-%-5.1f  %.1f ns\n", "no " k, med[k],
-			lo[k], hi[k], med["whole"] - med[k]
-	}
+	printf "(whole: over bare; a step: the whole program less its variant, ns)\n"
 }' "$out/runs" | tee "$out/steps.txt"

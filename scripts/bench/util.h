@@ -7,6 +7,7 @@
 #define BENCH_UTIL_H
 
 #include <stdint.h>
+#include <sys/types.h>
 
 /* Monotonic clock in nanoseconds. */
 uint64_t bench_now_ns(void);
@@ -14,5 +15,9 @@ uint64_t bench_now_ns(void);
 int bench_enter_ns(const char *path);
 /* Pin the calling thread to @cpu (-1: leave it). 0 or -errno. */
 int bench_pin_cpu(int cpu);
+/* utime + stime of @pid in ms (clock-tick resolution), -1 if gone. */
+double bench_cpu_ms(pid_t pid);
+/* Stop child @pid: SIGTERM, SIGKILL after 5 s; reaped either way. */
+void bench_stop_child(pid_t pid);
 
 #endif /* BENCH_UTIL_H */
