@@ -18,7 +18,8 @@
 # pipeline's profile; every build there also leaves out the rewrite, so
 # that the frame stays as it was from one repetition to the next.
 #
-# usage: scripts/bench/steps.sh [ROUNDS [table|fib|loop]]  (default 2 table; root)
+# usage: scripts/bench/steps.sh [ROUNDS [table|fib|loop]]  (default 2 table; root;
+#        ROUNDS 0 prints the last call's figures again)
 set -eu
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -63,7 +64,8 @@ done
 
 # "table    ingress program  104.1 ns/run = bare  +48.7 ns": one line a
 # case, "<case> <build> ns" into runs
-: >"$out/runs"
+# ROUNDS 0: summarize the runs of the last call again
+[ "$rounds" = 0 ] || : >"$out/runs"
 read -ra all <<<"$steps"
 for ((r = 1; r <= rounds; r++)); do
 	# each round starts one build later: a round's first run (cold
@@ -115,7 +117,7 @@ END {
 		for (i = 1; i <= nc; i++)
 			printf " %10.1f %5.1f-%-5.1f %8s", b, lo, hi, "-"
 	} else {
-		b = 0 /* the loop: no bare, the whole build as it is */
+		b = 0 # the loop: no bare, the whole build as it is
 	}
 	printf "\n"
 	for (s = 1; s <= ns; s++) {
