@@ -1506,15 +1506,16 @@ static void report(const struct dp *dp)
 		printf("\n");
 	}
 	for (int c = 0; c < CASE_MAX; c++) {
-		double v[LOOP_RUNS];
+		double v[LOOP_RUNS], m;
 
 		if (!dp->loop || !dp->loop_ns[c][0])
 			continue;
 		memcpy(v, dp->loop_ns[c], sizeof(v));
+		m = median(v, LOOP_RUNS); /* sorts v: v[0] the least */
 		printf("loop %-8s %6.1f ns/run (min %.1f; %d calls of %u; "
 		       "verdict %d)\n",
-		       cases[c].name, median(v, LOOP_RUNS), v[0], LOOP_RUNS,
-		       dp->loop, dp->loop_ret[c]);
+		       cases[c].name, m, v[0], LOOP_RUNS, dp->loop,
+		       dp->loop_ret[c]);
 	}
 	if (dp->json)
 		write_json(dp, s, ps, nps);
