@@ -10,6 +10,8 @@
 # usage: scripts/bench.sh [--seconds S] [--trials N] [--quick] [--cpu N]
 #                         [--cases LIST] [--changes N] [--cold N,N]
 #                         [--no-dp] [--no-cp] [--no-profile]
+#                         [--loop N]         (fwd's program in the kernel's
+#                                            test loop, N repetitions)
 #                         [--fwd-obj FILE]   (a modified fwd.bpf.o to compare)
 #                         [--peer-obj FILE [--peer-prog NAME]] (another XDP
 #                                            forwarder: cases peer, peer6)
@@ -62,6 +64,7 @@ quick=0
 do_dp=1
 do_cp=1
 profile=--profile
+loop=()
 fwd_obj=$top/build/fwd.bpf.o
 record=0
 scale=
@@ -81,6 +84,7 @@ while [ $# -gt 0 ]; do
 	--no-dp) do_dp=0 ;;
 	--no-cp) do_cp=0 ;;
 	--no-profile) profile= ;;
+	--loop) loop=(--loop "$2"); shift ;;
 	--fwd-obj) fwd_obj=$2; shift ;;
 	--record) record=1 ;;
 	--scale) scale=1 ;;
@@ -242,7 +246,7 @@ if [ "$do_dp" = 1 ]; then
 		--src6 2001:db8:200:1::2 --dst6 2001:db8:200:2::2 \
 		--seconds "$seconds" --trials "$trials" --cpu "$cpu" \
 		--cases "$cases" --fwd-obj "$fwd_obj" --json "$out/dp.json" \
-		"${peer[@]}" "${daemon[@]}" $profile; then
+		"${peer[@]}" "${daemon[@]}" "${loop[@]}" $profile; then
 		echo '{"na":"data-path driver failed (its message is above)"}' \
 			>"$out/dp.json"
 	fi

@@ -63,6 +63,7 @@
 #include "bare.skel.h"
 
 #define MAX_TRIALS 100
+#define LOOP_RUNS 5 /* --loop: calls of BPF_PROG_TEST_RUN per case */
 /* The jumbo cases: 8000-byte IPv4 packets over veths of MTU 9000. */
 #define JUMBO_IP_LEN 8000
 #define JUMBO_FRAME_LEN (JUMBO_IP_LEN + 14)
@@ -224,6 +225,7 @@ struct dp {
 	int cpu;
 	bool want[CASE_MAX];
 	bool profile;
+	uint32_t loop; /* --loop: BPF_PROG_TEST_RUN repetitions, 0: none */
 	const char *json;
 	/* state */
 	struct gen_bpf *gen;
@@ -247,6 +249,8 @@ struct dp {
 	int nres[CASE_MAX];
 	struct trial prof[CASE_MAX]; /* the profile pass, not in the figures */
 	bool have_prof[CASE_MAX];
+	double loop_ns[CASE_MAX][LOOP_RUNS]; /* loop_pass(): ns a run */
+	int loop_ret[CASE_MAX];		     /* and the verdict it gave */
 };
 
 static int iface_resolve(struct iface *ifc)
@@ -939,6 +943,31 @@ static int fwd_load(struct dp *dp)
 			strerror(-err));
 		return err;
 	}
+	/*
+	 * Demand learning's reports, set as the daemon sets them by default
+	 * (--demand-rate 4096, a burst of an eighth): without a rate the
+	 * fib path's report() returns at once, cheaper than in production.
+	 * Nobody reads the ring here; one flow reports once a second.
+	 */
+	{
+		int dfd =
+			bpf_object__find_map_fd_by_name(dp->fwd, "fwd_demand");
+		struct fwd_demand *v = calloc(dp->ncpus, sizeof(*v));
+		uint32_t zero = 0;
+
+		if (!v)
+			return -ENOMEM;
+		for (int i = 0; i < dp->ncpus; i++) {
+			v[i].rate = 4096;
+			v[i].burst = 4096 / 8 + 1;
+		}
+		err = dfd >= 0 && bpf_map_update_elem(dfd, &zero, v, BPF_ANY)
+			      ? -errno
+			      : 0;
+		free(v);
+		if (err)
+			return err;
+	}
 	/* a steps.sh variant reads its next hop from here, not hfwd */
 	{
 		int pfd = bpf_object__find_map_fd_by_name(dp->fwd, "prof_nh");
@@ -1341,6 +1370,20 @@ static void write_json(const struct dp *dp, const struct summary *s,
 		cJSON_AddNumberToObject(o, "jited_bytes", ps[i].jited);
 		cJSON_AddItemToArray(arr, o);
 	}
+	arr = cJSON_AddArrayToObject(root, "loop");
+	for (int c = 0; c < CASE_MAX; c++) {
+		double v[LOOP_RUNS];
+
+		if (!dp->loop || !dp->loop_ns[c][0])
+			continue;
+		memcpy(v, dp->loop_ns[c], sizeof(v));
+		o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "name", cases[c].name);
+		cJSON_AddNumberToObject(o, "ns_median", median(v, LOOP_RUNS));
+		cJSON_AddNumberToObject(o, "ns_min", v[0]);
+		cJSON_AddNumberToObject(o, "verdict", dp->loop_ret[c]);
+		cJSON_AddItemToArray(arr, o);
+	}
 	arr = cJSON_AddArrayToObject(root, "profile");
 	for (int c = 0; c < CASE_MAX; c++) {
 		if (!dp->have_prof[c])
@@ -1462,6 +1505,18 @@ static void report(const struct dp *dp)
 				       dp->prof[CASE_BARE].prog_ns);
 		printf("\n");
 	}
+	for (int c = 0; c < CASE_MAX; c++) {
+		double v[LOOP_RUNS], m;
+
+		if (!dp->loop || !dp->loop_ns[c][0])
+			continue;
+		memcpy(v, dp->loop_ns[c], sizeof(v));
+		m = median(v, LOOP_RUNS); /* sorts v: v[0] the least */
+		printf("loop %-8s %6.1f ns/run (min %.1f; %d calls of %u; "
+		       "verdict %d)\n",
+		       cases[c].name, m, v[0], LOOP_RUNS, dp->loop,
+		       dp->loop_ret[c]);
+	}
 	if (dp->json)
 		write_json(dp, s, ps, nps);
 }
@@ -1517,6 +1572,55 @@ static int parse_case_dst(struct dp *dp, char *arg, bool *set)
  * so this pass is kept out of the figures; the stats go off when the fd
  * returned by BPF_ENABLE_STATS is closed, whatever happens.
  */
+/*
+ * --loop N: fwd's own program in the kernel's test loop, for the table
+ * and fib cases, LOOP_RUNS calls of N repetitions on one frame from the
+ * ingress (ctx ingress_ifindex: the lookups see the forwarder's
+ * namespace), duration per run as the kernel times it: no generator, no
+ * veth, no sink, no stats clock per run. Without live frames nothing is
+ * sent and the frame is not reset between repetitions, so the program
+ * must leave it as it was (a steps.sh build without the rewrite) or the
+ * TTL runs out after 63: the verdict of the last run is kept to show it.
+ */
+static int loop_pass(struct dp *dp)
+{
+	static const enum dp_case which[] = {CASE_TABLE, CASE_FIB, CASE_TABLE6,
+					     CASE_FIB6};
+
+	for (size_t i = 0; i < sizeof(which) / sizeof(which[0]); i++) {
+		enum dp_case c = which[i];
+		uint8_t f[BENCH_FRAME_LEN > BENCH_FRAME6_LEN
+				  ? BENCH_FRAME_LEN
+				  : BENCH_FRAME6_LEN];
+		/* ctx_in's data_end must say the frame's length */
+		struct xdp_md md = {.data_end = (__u32)frame_len(c),
+				    .ingress_ifindex = dp->fwd_in.ifindex};
+		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = f,
+			    .data_size_in = (__u32)frame_len(c), .ctx_in = &md,
+			    .ctx_size_in = sizeof(md), .repeat = dp->loop);
+		int err;
+
+		if (!dp->want[c])
+			continue;
+		err = setup_case(dp, c);
+		if (err)
+			return err;
+		for (int r = 0; r < LOOP_RUNS; r++) {
+			if (is_v6(c))
+				build_frame6(dp, c, f);
+			else
+				build_frame(dp, c, f, BENCH_FRAME_LEN);
+			if (bpf_prog_test_run_opts(
+				    bpf_program__fd(dp->fwd_prog), &o))
+				return -errno;
+			dp->loop_ns[c][r] = o.duration;
+
+			dp->loop_ret[c] = (int)o.retval;
+		}
+	}
+	return 0;
+}
+
 static int profile_pass(struct dp *dp)
 {
 	int fd, err = 0;
@@ -1566,6 +1670,7 @@ int dp_main(int argc, char **argv)
 		{"cases", required_argument, NULL, 'C'},
 		{"json", required_argument, NULL, 'j'},
 		{"profile", no_argument, NULL, 'P'},
+		{"loop", required_argument, NULL, 'L'},
 		{"fwd-obj", required_argument, NULL, 'o'},
 		{"dests", required_argument, NULL, 'D'},
 		{"hfwd-entries", required_argument, NULL, 'H'},
@@ -1687,6 +1792,9 @@ int dp_main(int argc, char **argv)
 		case 'P':
 			dp.profile = true;
 			break;
+		case 'L':
+			dp.loop = strtoul(optarg, NULL, 10);
+			break;
 		case 'o':
 			dp.fwd_path = optarg;
 			break;
@@ -1779,6 +1887,12 @@ int dp_main(int argc, char **argv)
 			       t->offered / 1e6);
 			fflush(stdout);
 		}
+	}
+	if (dp.loop) {
+		err = loop_pass(&dp);
+		if (err)
+			fprintf(stderr, "bench: loop pass: %s\n",
+				strerror(-err));
 	}
 	if (dp.profile) {
 		err = profile_pass(&dp);
