@@ -10,7 +10,8 @@
 # the machine spreads over all of them.
 #
 # table: the table path (case table). fib: the fib path, IPv4 and IPv6
-# (cases fib, fib6; the report too), and one variant that is not a step left out:
+# (cases fib, fib6; the report too), and two variants that are not steps left out:
+# miss, the fib path without hfwd's (hfwd6's) lookup before it, and
 # direct6, IPv6's lookup in the main table alone (BPF_FIB_LOOKUP_DIRECT),
 # what skipping the local table's walk would save at most.
 # loop: both paths' steps in the kernel's test loop (bench.sh --loop: one
@@ -35,11 +36,11 @@ table)
 	cases=table
 	;;
 fib)
-	steps="whole:0 icmp:128 ports:256 lookup:512 report:1024 own_source:32 rewrite:4 counter:8 ifstats:64 buff_len:16 direct6:-DFWD_PROFILE_DIRECT6"
+	steps="whole:0 icmp:128 ports:256 lookup:512 report:1024 own_source:32 rewrite:4 counter:8 ifstats:64 buff_len:16 miss:-DFWD_PROFILE_NOMISS direct6:-DFWD_PROFILE_DIRECT6"
 	cases=fib,fib6
 	;;
 loop)
-	steps="whole:0 csum:1 hfwd:2 counter:8 buff_len:16 own_source:32 ifstats:64 icmp:128 ports:256 lookup:512 report:1024 direct6:-DFWD_PROFILE_DIRECT6"
+	steps="whole:0 csum:1 hfwd:2 counter:8 buff_len:16 own_source:32 ifstats:64 icmp:128 ports:256 lookup:512 report:1024 miss:-DFWD_PROFILE_NOMISS direct6:-DFWD_PROFILE_DIRECT6"
 	cases=table,fib,table6,fib6
 	;;
 *)
