@@ -7,6 +7,7 @@
  * since the program does not wait for us (a full ring counts as lost).
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -66,8 +67,13 @@ static void on_ready(struct loop *loop, int fd, uint32_t events, void *arg)
 		pr_warn("report: reading fwd_report: %s", strerror(-n));
 }
 
-/* Every CPU's fwd_demand with @rate and @burst, its counters as they are. */
-static int configure(int fd, uint32_t rate, uint32_t burst)
+/*
+ * fwd_demand read on every CPU, its counters summed into @sum (if not
+ * NULL); with @set, every CPU's @rate and @burst written back first, the
+ * counters as they are.
+ */
+static int demand_rw(int fd, bool set, uint32_t rate, uint32_t burst,
+		     struct report_stats *sum)
 {
 	int ncpu = libbpf_num_possible_cpus(), c, err = 0;
 	struct fwd_demand *v;
@@ -83,10 +89,18 @@ static int configure(int fd, uint32_t rate, uint32_t burst)
 		goto out;
 	}
 	for (c = 0; c < ncpu; c++) {
-		v[c].rate = rate;
-		v[c].burst = burst;
+		if (set) {
+			v[c].rate = rate;
+			v[c].burst = burst;
+		}
+		if (!sum)
+			continue;
+		sum->reports += v[c].reports;
+		sum->suppressed += v[c].suppressed;
+		sum->limited += v[c].limited;
+		sum->lost += v[c].lost;
 	}
-	if (bpf_map_update_elem(fd, &key, v, BPF_ANY))
+	if (set && bpf_map_update_elem(fd, &key, v, BPF_ANY))
 		err = -errno;
 out:
 	free(v);
@@ -105,7 +119,7 @@ int report_open(struct report **out, struct loop *loop,
 	r->demand_fd = o->demand_fd;
 	r->fn = o->fn;
 	r->arg = o->arg;
-	err = configure(o->demand_fd, o->rate, o->burst);
+	err = demand_rw(o->demand_fd, true, o->rate, o->burst, NULL);
 	if (err) {
 		pr_err("report: cannot configure fwd_demand: %s",
 		       strerror(-err));
@@ -138,35 +152,14 @@ void report_close(struct report *r)
 	loop_del(r->loop, ring_buffer__epoll_fd(r->rb));
 	ring_buffer__free(r->rb);
 	/* the program stops reporting: nobody reads the ring any more */
-	configure(r->demand_fd, 0, 0);
+	demand_rw(r->demand_fd, true, 0, 0, NULL);
 	free(r);
 }
 
 int report_stats(const struct report *r, struct report_stats *out)
 {
-	int ncpu = libbpf_num_possible_cpus(), c, err = 0;
-	struct fwd_demand *v;
-	uint32_t key = 0;
-
 	memset(out, 0, sizeof(*out));
 	out->read = r->read;
 	out->bad = r->bad;
-	if (ncpu < 1)
-		return ncpu ? ncpu : -EINVAL;
-	v = calloc(ncpu, sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	if (bpf_map_lookup_elem(r->demand_fd, &key, v)) {
-		err = -errno;
-		goto out;
-	}
-	for (c = 0; c < ncpu; c++) {
-		out->reports += v[c].reports;
-		out->suppressed += v[c].suppressed;
-		out->limited += v[c].limited;
-		out->lost += v[c].lost;
-	}
-out:
-	free(v);
-	return err;
+	return demand_rw(r->demand_fd, false, 0, 0, out);
 }
