@@ -1647,14 +1647,45 @@ enum burst_fig {
 	B_N
 };
 
+/* burst_phase() fills five figures in this order, for either side. */
+_Static_assert(B_ADD_LAG - B_ADD_WALL == 4 && B_DEL_LAG - B_DEL_WALL == 4 &&
+		       B_ADD_CPU - B_ADD_WALL == B_DEL_CPU - B_DEL_WALL &&
+		       B_ADD_DCPU - B_ADD_WALL == B_DEL_DCPU - B_DEL_WALL,
+	       "the add and withdrawal figures share one layout");
+
+/*
+ * One side of a burst: @batch through `ip -batch`, followed to the
+ * daemon's last event (@s: its figures then). @out[0..4]: ip's wall, CPU
+ * and system ms, the daemon's CPU ms meanwhile, the lag from ip's exit to
+ * the daemon's last event.
+ */
+static int burst_phase(struct cp *cp, struct http *h, const char *batch,
+		       struct agent_stats *s, double *out)
+{
+	double cpu0 = bench_cpu_ms(cp->daemon);
+	uint64_t t_end, t_last;
+	struct ip_cost c;
+	int err;
+
+	err = ip_batch(cp, batch, &c);
+	t_end = bench_now_ns();
+	if (!err)
+		err = follow(cp, h, s, &t_last);
+	if (err)
+		return err;
+	out[0] = c.wall_ms;
+	out[1] = c.cpu_ms;
+	out[2] = c.sys_ms;
+	out[3] = bench_cpu_ms(cp->daemon) - cpu0;
+	out[4] = t_last > t_end ? (t_last - t_end) / 1e6 : 0;
+	return 0;
+}
+
 static int burst_trial(struct cp *cp, const char *add, const char *del,
 		       double *f)
 {
 	struct http h = {.fd = -1, .port = cp->port};
 	struct agent_stats s0, s1, s2;
-	struct ip_cost c;
-	uint64_t t_end, t_last;
-	double cpu0, cpu1, cpu2;
 	int err;
 
 	err = agent_stats_get(&h, &s0);
@@ -1662,38 +1693,18 @@ static int burst_trial(struct cp *cp, const char *add, const char *del,
 		goto out;
 	f[B_RSS0] = proc_status_kb(cp->daemon, "VmRSS");
 	f[B_ANON0] = proc_status_kb(cp->daemon, "RssAnon");
-	cpu0 = bench_cpu_ms(cp->daemon);
-	err = ip_batch(cp, add, &c);
-	t_end = bench_now_ns();
-	if (!err)
-		err = follow(cp, &h, &s1, &t_last);
+	err = burst_phase(cp, &h, add, &s1, &f[B_ADD_WALL]);
 	if (err)
 		goto out;
-	cpu1 = bench_cpu_ms(cp->daemon);
-	f[B_ADD_WALL] = c.wall_ms;
-	f[B_ADD_CPU] = c.cpu_ms;
-	f[B_ADD_SYS] = c.sys_ms;
-	f[B_ADD_DCPU] = cpu1 - cpu0;
-	f[B_ADD_LAG] = t_last > t_end ? (t_last - t_end) / 1e6 : 0;
 	f[B_EVENTS] = s1.events - s0.events;
 	f[B_ADD_LOOP] = s1.loop_max;
 	sleep_us(500000);
 	f[B_RSS1] = proc_status_kb(cp->daemon, "VmRSS");
 	f[B_ANON1] = proc_status_kb(cp->daemon, "RssAnon");
 
-	cpu1 = bench_cpu_ms(cp->daemon);
-	err = ip_batch(cp, del, &c);
-	t_end = bench_now_ns();
-	if (!err)
-		err = follow(cp, &h, &s2, &t_last);
+	err = burst_phase(cp, &h, del, &s2, &f[B_DEL_WALL]);
 	if (err)
 		goto out;
-	cpu2 = bench_cpu_ms(cp->daemon);
-	f[B_DEL_WALL] = c.wall_ms;
-	f[B_DEL_CPU] = c.cpu_ms;
-	f[B_DEL_SYS] = c.sys_ms;
-	f[B_DEL_DCPU] = cpu2 - cpu1;
-	f[B_DEL_LAG] = t_last > t_end ? (t_last - t_end) / 1e6 : 0;
 	f[B_RESYNCS] = s2.resyncs - s0.resyncs;
 	f[B_LOOP_MAX] = s2.loop_max;
 	f[B_SLOW] = s2.slow - s0.slow;
