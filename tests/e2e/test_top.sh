@@ -40,10 +40,17 @@ within() {
 }
 # pane: the visible screen, wrapped lines joined
 pane() { tm capture-pane -p -J -t t; }
-# wait_pane REGEX: until the pane shows a line matching it (5 s)
+# status_line TAG: a command line printing, on one line of its own, the
+# exit status of the command before it and the terminal's mode, each named
+# by TAG: a line no earlier test printed, so a wait for it cannot match a
+# stale screen
+status_line() {
+	echo "echo ${1}_rc=\$? ${1}_mode=\$(stty -a | grep -o -- '-\?icanon' | head -1)"
+}
+# wait_pane REGEX: until the pane shows a line matching it (10 s)
 wait_pane() {
 	local i
-	for ((i = 0; i < 100; i++)); do
+	for ((i = 0; i < 200; i++)); do
 		pane | grep -qE "$1" && return 0
 		sleep 0.05
 	done
@@ -110,11 +117,10 @@ test_q_quits_and_restores_the_terminal() {
 	local after
 	tm send-keys -t t q
 	sleep 0.5
-	tm send-keys -t t "echo rc=\$?; stty -a | grep -o -- '-\?icanon' | head -1" Enter
-	wait_pane '^-?icanon$' || true # the last line: rc= is on the pane too then
+	tm send-keys -t t "$(status_line q)" Enter
+	wait_pane '^q_rc=' || true
 	after=$(pane)
-	t_result "$(echo "$after" | grep -q '^rc=0$' &&
-			[ "$(echo "$after" | grep -E '^-?icanon$' | tail -1)" = "$(cat "$tmp/stty.before")" ] &&
+	t_result "$(echo "$after" | grep -qx "q_rc=0 q_mode=$(cat "$tmp/stty.before")" &&
 			! echo "$after" | grep -q '^OUTCOME'; echo $?)" \
 		"q quits (exit 0) and the terminal is back as it was" \
 		"$(echo "$after" | tail -5)"
@@ -136,20 +142,19 @@ test_narrow_pane_and_ctrl_c() {
 		"$(echo "$narrow" | head -12)"
 	tm send-keys -t t C-c
 	sleep 0.5
-	tm send-keys -t t clear Enter "echo rc=\$?; stty -a | grep -o -- '-\?icanon' | head -1" Enter
-	wait_pane '^-?icanon$' || true # the last line: rc= is on the pane too then
+	tm send-keys -t t "$(status_line cc)" Enter
+	wait_pane '^cc_rc=' || true
 	after=$(pane)
-	t_result "$(echo "$after" | grep -q '^rc=0$' &&
-			[ "$(echo "$after" | grep -E '^-?icanon$' | tail -1)" = "$(cat "$tmp/stty.before")" ]; echo $?)" \
+	t_result "$(echo "$after" | grep -qx "cc_rc=0 cc_mode=$(cat "$tmp/stty.before")"; echo $?)" \
 		"Ctrl-C quits and restores the terminal" \
 		"$(echo "$after" | tail -5)"
 }
 
 # -n: ends by itself after COUNT views
 test_count_ends_by_itself() {
-	tm send-keys -t t clear Enter "$fwdctl --socket $sock top -n 2 -i 0.3; echo rc=\$?" Enter
-	wait_pane '^rc=' || true
-	t_result "$(pane | grep -q '^rc=0$'; echo $?)" \
+	tm send-keys -t t "$fwdctl --socket $sock top -n 2 -i 0.3; echo n_rc=\$?" Enter
+	wait_pane '^n_rc=' || true
+	t_result "$(pane | grep -qx 'n_rc=0'; echo $?)" \
 		"-n 2 -i 0.3 ends by itself" "$(pane | tail -5)"
 }
 
