@@ -48,6 +48,7 @@ struct link {
 	bool reported;	   /* iface_update() called, @last valid */
 	uint32_t n_addrs;  /* IPv4 addresses on it */
 	uint32_t n_addrs6; /* IPv6 addresses on it: IPv6 is on */
+	bool veth;	   /* IFLA_INFO_KIND "veth": FWD_IF_PARTIAL_CSUM */
 	struct rtnl_iface last;
 };
 

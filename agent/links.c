@@ -89,13 +89,15 @@ void lrn_link_report(struct derive *d, struct link *l, bool again)
 		ri.flags |= FWD_IF_IPV6;
 	if (d->fwd6_all == 1)
 		ri.flags |= FWD_IF_FORWARDING6;
+	if (l->veth)
+		ri.flags |= FWD_IF_PARTIAL_CSUM;
 	same = l->reported && !memcmp(&ri, &l->last, sizeof(ri));
 	if (same && !again)
 		return;
 	l->last = ri;
 	l->reported = true;
 	if (!same)
-		pr_info("links: interface %s (%u)%s%s%s%s%s mtu %u/%u\n",
+		pr_info("links: interface %s (%u)%s%s%s%s%s mtu %u/%u%s\n",
 			ri.name, ri.ifindex,
 			ri.flags & FWD_IF_UP ? " up" : " down",
 			ri.flags & FWD_IF_FORWARDING ? " forwarding" : "",
@@ -104,7 +106,10 @@ void lrn_link_report(struct derive *d, struct link *l, bool again)
 						      : "",
 			ri.flags & FWD_IF_IPV6 ? " ipv6" : "",
 			ri.flags & FWD_IF_FORWARDING6 ? " ipv6-forwarding" : "",
-			ri.mtu, ri.mtu6);
+			ri.mtu, ri.mtu6,
+			l->veth ? ", veth: checksums left for offload go to "
+				  "the kernel"
+				: "");
 	d->hooks.iface_update(d->hooks.arg, &ri);
 }
 
@@ -192,6 +197,8 @@ void derive_link(struct derive *d, const struct nl_link *nl, bool del)
 	}
 	if (nl->mtu)
 		l->mtu = nl->mtu;
+	if (nl->kind[0]) /* a driver's own devices have none */
+		l->veth = !strcmp(nl->kind, "veth");
 	l->managed = iface_named(d, l->name);
 	if (was_managed && !l->managed && l->reported) {
 		/* Renamed away from a managed name. */

@@ -94,14 +94,31 @@ static uint32_t nl_in4(const struct nlattr *a)
 		MNL_TYPE_U32, 0 \
 	}
 
+/* IFLA_LINKINFO's IFLA_INFO_KIND, the driver's name, into @kind. */
+static int nl_link_kind(const struct nlattr *nest, char *kind, size_t size)
+{
+	const struct nlattr *a;
+
+	mnl_attr_for_each_nested (a, nest) {
+		if (mnl_attr_get_type(a) != IFLA_INFO_KIND)
+			continue;
+		if (mnl_attr_validate(a, MNL_TYPE_NUL_STRING) < 0 ||
+		    mnl_attr_get_payload_len(a) > size)
+			return -EBADMSG;
+		snprintf(kind, size, "%s", mnl_attr_get_str(a));
+	}
+	return 0;
+}
+
 int nl_parse_link(const void *buf, size_t len, struct nl_link *out)
 {
-	static const struct nl_policy pol[IFLA_MTU + 1] = {
+	static const struct nl_policy pol[IFLA_LINKINFO + 1] = {
 		[IFLA_ADDRESS] = {MNL_TYPE_BINARY, NL_LLADDR_MAX},
 		[IFLA_IFNAME] = {MNL_TYPE_NUL_STRING, IF_NAMESIZE},
 		[IFLA_MTU] = {MNL_TYPE_U32, 0},
+		[IFLA_LINKINFO] = {MNL_TYPE_NESTED, 0},
 	};
-	const struct nlattr *tb[IFLA_MTU + 1];
+	const struct nlattr *tb[IFLA_LINKINFO + 1];
 	const struct nlmsghdr *nlh;
 	const struct ifinfomsg *ifi;
 	int err;
@@ -113,7 +130,7 @@ int nl_parse_link(const void *buf, size_t len, struct nl_link *out)
 	/* AF_BRIDGE carries bridge port state, not the link itself. */
 	if (ifi->ifi_family != AF_UNSPEC)
 		return -EAFNOSUPPORT;
-	err = nl_attrs(nlh, sizeof(*ifi), pol, IFLA_MTU, tb);
+	err = nl_attrs(nlh, sizeof(*ifi), pol, IFLA_LINKINFO, tb);
 	if (err)
 		return err;
 	if (ifi->ifi_index <= 0)
@@ -131,7 +148,9 @@ int nl_parse_link(const void *buf, size_t len, struct nl_link *out)
 		       out->addr_len);
 	}
 	out->mtu = nl_u32(tb[IFLA_MTU], 0);
-	return 0;
+	return tb[IFLA_LINKINFO] ? nl_link_kind(tb[IFLA_LINKINFO], out->kind,
+						sizeof(out->kind))
+				 : 0;
 }
 
 /* IPv6 addresses: at most 16 bytes here, exactly 16 in nl_in6(). */

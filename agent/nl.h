@@ -31,6 +31,7 @@ struct nl_link {
 	uint8_t addr[NL_LLADDR_MAX]; /* IFLA_ADDRESS */
 	uint8_t addr_len;	     /* 0 if absent */
 	uint32_t mtu;		     /* 0 if absent */
+	char kind[16];		     /* IFLA_INFO_KIND; "" if absent */
 };
 
 /* RTM_NEWADDR / RTM_DELADDR (AF_INET, AF_INET6) */

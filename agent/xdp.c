@@ -1154,6 +1154,12 @@ int xdp_iface_set(struct xdp *x, uint32_t ifindex, const char *name,
 		x->n_att++;
 	}
 	v.slot = a->slot;
+	/*
+	 * Generic XDP redirects the skb itself: a checksum left for offload
+	 * travels with its CHECKSUM_PARTIAL and is completed at the egress.
+	 */
+	if (!(a->flags & XDP_FLAGS_DRV_MODE))
+		v.flags &= ~FWD_IF_PARTIAL_CSUM;
 	memcpy(v.mac, mac, 6);
 	if (bpf_map_update_elem(x->map_fd[MAP_IFACES], &ifindex, &v, BPF_ANY))
 		return -errno;

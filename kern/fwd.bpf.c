@@ -221,6 +221,59 @@ static __always_inline int ip_csum_ok(const struct iphdr *iph)
 	return sum == 0xffff;
 }
 
+/* The 16-bit words of @n bytes at @p, summed (n a multiple of 4). */
+static __always_inline __u32 sum16(const void *p, int n)
+{
+	const __u32 *w = p;
+	__u32 sum = 0;
+
+#pragma unroll
+	for (int i = 0; i < n / 4; i++)
+		sum += (w[i] & 0xffff) + (w[i] >> 16);
+	return sum;
+}
+
+/*
+ * A checksum left for offload, on an ingress with FWD_IF_PARTIAL_CSUM: the
+ * stack that sent a CHECKSUM_PARTIAL skb wrote into the TCP or UDP checksum
+ * only the pseudo-header's sum, folded and not inverted
+ * (__tcp_v4_send_check(), udp4_hwcsum(), their IPv6 twins), and SCTP left
+ * its CRC32c 0 (sctp_packet_pack()). The kernel completes it before it
+ * sends (skb_checksum_help() or the egress's offload); forwarded as it is,
+ * the receiver drops it. @addrs: the addresses' words summed (sum16());
+ * @len: the transport's length. A full checksum that equals the
+ * pseudo-header's sum (one in 65536) goes to the kernel too, which sends
+ * the same bytes, only later. Fragments carry none: the kernel completes a
+ * checksum before it fragments.
+ */
+static __always_inline int csum_left(__u8 proto, void *l4, void *data_end,
+				     __u32 addrs, __u32 len)
+{
+	__u16 *check;
+
+	switch (proto) {
+	case IPPROTO_TCP:
+		check = l4 + 16;
+		break;
+	case IPPROTO_UDP:
+		check = l4 + 6;
+		break;
+	case IPPROTO_SCTP:
+		check = l4 + 8;
+		if ((void *)(check + 2) > data_end)
+			return 0;
+		return !check[0] && !check[1];
+	default:
+		return 0;
+	}
+	if ((void *)(check + 1) > data_end)
+		return 0;
+	addrs += bpf_htons(proto) + bpf_htons(len);
+	addrs = (addrs & 0xffff) + (addrs >> 16);
+	addrs = (addrs & 0xffff) + (addrs >> 16);
+	return *check == addrs;
+}
+
 /*
  * Addresses the kernel never forwards as unicast: multicast (224/4) and
  * limited broadcast go to local delivery or multicast routing; 0/8 and
@@ -622,7 +675,8 @@ static __always_inline int icmp6_ndp(__u8 type)
  * forwarding off (FWD_IF_FORWARDING6); on the fib path ICMPv6 errors (ECMP
  * hashes their inner header) and whatever bpf_fib_lookup() does not answer
  * with a neighbour: local delivery, no route, beyond the egress MTU
- * (routers send Packet Too Big, never fragment). hfwd6 is read first, as
+ * (routers send Packet Too Big, never fragment); on a veth, a checksum
+ * left for offload (csum_left()). hfwd6 is read first, as
  * hfwd is for IPv4. Padding beyond the payload length is trimmed, as
  * ip6_rcv_core() does; the hop limit goes down by one.
  */
@@ -665,6 +719,10 @@ static __always_inline int fwd_packet6(struct xdp_md *ctx, __u32 *counter,
 		type = (void *)(ip6 + 1);
 	if (type && icmp6_ndp(*type))
 		return pass(counter, FWD_CNT_PASS6_NDP);
+	if ((in->flags & FWD_IF_PARTIAL_CSUM) &&
+	    csum_left(ip6->nexthdr, ip6 + 1, data_end, sum16(&ip6->saddr, 32),
+		      plen - sizeof(*ip6)))
+		return pass(counter, FWD_CNT_PASS_CSUM_PARTIAL);
 
 	e = bpf_map_lookup_elem(&hfwd6, &ip6->daddr);
 	if (e) {
@@ -710,8 +768,9 @@ static __always_inline int fwd_packet6(struct xdp_md *ctx, __u32 *counter,
 
 /*
  * IPv4, the seed's rules (docs/design.md §3): the header as ip_rcv()
- * checks it, what ip_forward() hands elsewhere to the kernel, hfwd first,
- * then bpf_fib_lookup() with the kernel's source validation last.
+ * checks it, what ip_forward() hands elsewhere to the kernel, on a veth a
+ * checksum left for offload (csum_left()), hfwd first, then
+ * bpf_fib_lookup() with the kernel's source validation last.
  */
 static __always_inline int fwd_packet4(struct xdp_md *ctx, __u32 *counter,
 				       __u32 *len)
@@ -756,6 +815,11 @@ static __always_inline int fwd_packet4(struct xdp_md *ctx, __u32 *counter,
 		return pass(counter, FWD_CNT_PASS_NOT_UNICAST);
 	if (iph->ttl <= 1)
 		return pass(counter, FWD_CNT_PASS_TTL);
+	if ((in->flags & FWD_IF_PARTIAL_CSUM) &&
+	    !(iph->frag_off & bpf_htons(IP_MF | IP_OFFSET)) &&
+	    csum_left(iph->protocol, iph + 1, data_end, sum16(&iph->saddr, 8),
+		      tot_len - sizeof(*iph)))
+		return pass(counter, FWD_CNT_PASS_CSUM_PARTIAL);
 
 #if SKIP(SKIP_HFWD)
 	e = bpf_map_lookup_elem(&prof_nh, &(__u32){0});

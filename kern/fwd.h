@@ -71,6 +71,13 @@ _Static_assert(sizeof(struct fwd_entry) == 16, "hfwd value must be 16 bytes");
  * does, so the fib path also needs that one).
  */
 #define FWD_IF_FORWARDING6 (1U << 10)
+/*
+ * Frames here may carry a checksum left for offload: a veth hands native
+ * XDP the bytes of its peer's CHECKSUM_PARTIAL skbs (a local socket's TCP
+ * and UDP, SCTP's CRC32c), whose checksum only the skb's metadata, lost in
+ * a redirect, says how to complete. fwd hands those to the kernel.
+ */
+#define FWD_IF_PARTIAL_CSUM (1U << 11)
 
 /*
  * fwd_ifaces value: per interface, at index ifindex. An all-zero entry
@@ -170,7 +177,8 @@ static inline __u32 fwd_local_hash(__be32 addr)
 	X(FWD_TABLE6, "fwd_table6")		 /* IPv6 by a hfwd6 hit */     \
 	X(PASS6_FWD_OFF, "pass6_forwarding_off") /* not FWD_IF_FORWARDING6 */  \
 	X(PASS6_NDP, "pass6_ndp") /* neighbour discovery, proxy_ndp's too */   \
-	X(PASS6_OFF, "pass6_off") /* IPv6 off on the ingress, or unmanaged */
+	X(PASS6_OFF, "pass6_off") /* IPv6 off on the ingress, or unmanaged */  \
+	X(PASS_CSUM_PARTIAL, "pass_csum_partial") /* left for offload */
 
 #define FWD_COUNTER_ENUM(id, name) FWD_CNT_##id,
 enum fwd_counter { FWD_COUNTERS(FWD_COUNTER_ENUM) FWD_CNT_MAX };

@@ -1048,9 +1048,11 @@ static int peer_load(struct dp *dp)
 
 static int load_all(struct dp *dp)
 {
+	/* as the daemon sets a veth's: checksums left for offload looked at */
 	struct fwd_iface fi = {.flags = FWD_IF_MANAGED | FWD_IF_FORWARDING |
 					FWD_IF_UP | FWD_IF_IPV6 |
-					FWD_IF_FORWARDING6};
+					FWD_IF_FORWARDING6 |
+					FWD_IF_PARTIAL_CSUM};
 	uint8_t frame[BENCH_FRAME_LEN];
 	uint32_t key = 0, oif;
 	int err;

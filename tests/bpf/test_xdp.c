@@ -1942,6 +1942,150 @@ static const struct golden policy_rows[] = {
 	 .iface = {IN6, FWD6 | FWD_IF_NF_HOLD}},
 };
 
+/* ---- checksums left for offload (a veth's peer's stack) --------------- */
+
+/*
+ * The transport of @p: its start, length and protocol, and the
+ * pseudo-header its checksum covers (RFC 768, RFC 8200 8.1) in @ph, whose
+ * length it returns.
+ */
+static size_t l4_pseudo(struct pkt *p, uint8_t **l4, uint16_t *len,
+			uint8_t *proto, uint8_t ph[40])
+{
+	if (pkt_eth(p)->h_proto == htons(ETH_P_IPV6)) {
+		struct ipv6hdr *ip6 = pkt_ip6(p);
+		uint32_t l;
+
+		*l4 = (uint8_t *)(ip6 + 1);
+		*len = ntohs(ip6->payload_len);
+		*proto = ip6->nexthdr;
+		l = htonl(*len);
+		memcpy(ph, &ip6->saddr, 32);
+		memcpy(ph + 32, &l, 4);
+		memset(ph + 36, 0, 3);
+		ph[39] = *proto;
+		return 40;
+	}
+	struct iphdr *iph = pkt_ip(p);
+	uint16_t l;
+
+	*l4 = (uint8_t *)iph + 20;
+	*len = (uint16_t)(ntohs(iph->tot_len) - 20);
+	*proto = iph->protocol;
+	l = htons(*len);
+	memcpy(ph, &iph->saddr, 8);
+	ph[8] = 0;
+	ph[9] = *proto;
+	memcpy(ph + 10, &l, 2);
+	return 12;
+}
+
+/* Where TCP's and UDP's checksum is; SCTP's CRC32c is 4 bytes at 8. */
+static size_t l4_check_at(uint8_t proto)
+{
+	return proto == IPPROTO_TCP ? 16 : proto == IPPROTO_SCTP ? 8 : 6;
+}
+
+/*
+ * What a CHECKSUM_PARTIAL skb's bytes carry: the pseudo-header's sum, not
+ * inverted, for the device to add the rest to; SCTP's CRC32c left 0.
+ */
+static void l4_csum_partial(struct pkt *p)
+{
+	uint8_t ph[40], *l4, proto;
+	uint16_t len, c;
+	size_t n = l4_pseudo(p, &l4, &len, &proto, ph);
+
+	if (proto == IPPROTO_SCTP) {
+		memset(l4 + 8, 0, 4);
+		return;
+	}
+	c = (uint16_t)~pkt_csum(ph, n);
+	memcpy(l4 + l4_check_at(proto), &c, 2);
+}
+
+/* The whole checksum, as a NIC or the stack computes it; any CRC32c. */
+static void l4_csum_full(struct pkt *p)
+{
+	uint8_t ph[40], *l4, proto, buf[40 + PKT_MAX + 1];
+	uint16_t len, c;
+	size_t n = l4_pseudo(p, &l4, &len, &proto, ph);
+
+	if (proto == IPPROTO_SCTP) {
+		memcpy(l4 + 8, "\x5c\x0e\x8a\x31", 4);
+		return;
+	}
+	memset(l4 + l4_check_at(proto), 0, 2);
+	memcpy(buf, ph, n);
+	memcpy(buf + n, l4, len);
+	buf[n + len] = 0; /* an odd length's last byte, padded */
+	c = pkt_csum(buf, n + len + 1);
+	if (!c && proto == IPPROTO_UDP)
+		c = 0xffff; /* 0 says "none" */
+	memcpy(l4 + l4_check_at(proto), &c, 2);
+}
+
+/* IPv4 UDP without a checksum (0: none computed). */
+static void l4_csum_none(struct pkt *p)
+{
+	memset((uint8_t *)pkt_ip(p) + 20 + 6, 0, 2);
+}
+
+/* in0 / in6 a veth: checksums left for offload go to the kernel */
+#define VETH4 IN0_WITH(FWD_IF_PARTIAL_CSUM)
+#define VETH6 .iface = {IN6, FWD6 | FWD_IF_PARTIAL_CSUM}
+#define TCP .proto = IPPROTO_TCP
+#define SCTP .proto = IPPROTO_SCTP
+
+static const struct golden csum_rows[] = {
+	{"partial_udp_csum_is_passed_on_table_path",
+	 {TBL_HIT, .edit = l4_csum_partial}, PASS(PASS_CSUM_PARTIAL), VETH4},
+	{"partial_tcp_csum_is_passed_on_table_path",
+	 {TBL_HIT, TCP, .edit = l4_csum_partial}, PASS(PASS_CSUM_PARTIAL),
+	 VETH4},
+	{"partial_udp_csum_is_passed_on_fib_path",
+	 {FIB_NEIGH, .edit = l4_csum_partial}, PASS(PASS_CSUM_PARTIAL), VETH4},
+	{"partial_sctp_crc_is_passed", {TBL_HIT, SCTP, .edit = l4_csum_partial},
+	 PASS(PASS_CSUM_PARTIAL), VETH4},
+	/* the pseudo-header's length is the total length's, not the frame's */
+	{"partial_udp_csum_padded_frame_is_passed",
+	 {TBL_HIT, .payload = 8, .len = 60, .edit = l4_csum_partial},
+	 PASS(PASS_CSUM_PARTIAL), VETH4},
+	{"full_udp_csum_is_forwarded", {TBL_HIT, .edit = l4_csum_full},
+	 FWD(FWD_TABLE, TBL), VETH4},
+	{"full_udp_csum_odd_length_is_forwarded",
+	 {FIB_NEIGH, .payload = 33, .edit = l4_csum_full}, FWD(FWD_FIB, GW),
+	 VETH4},
+	{"full_tcp_csum_is_forwarded", {TBL_HIT, TCP, .edit = l4_csum_full},
+	 FWD(FWD_TABLE, TBL), VETH4},
+	{"full_sctp_crc_is_forwarded", {TBL_HIT, SCTP, .edit = l4_csum_full},
+	 FWD(FWD_TABLE, TBL), VETH4},
+	{"no_udp_csum_is_forwarded", {TBL_HIT, .edit = l4_csum_none},
+	 FWD(FWD_TABLE, TBL), VETH4},
+	/* the kernel completes a checksum before it fragments */
+	{"partial_looking_first_fragment_is_forwarded",
+	 {TBL_HIT, .frag_off = 0x2000, .edit = l4_csum_partial},
+	 FWD(FWD_TABLE, TBL), VETH4},
+	/* a NIC's frames come from the wire, complete: not looked at */
+	{"partial_udp_csum_from_a_nic_is_forwarded",
+	 {TBL_HIT, .edit = l4_csum_partial}, FWD(FWD_TABLE, TBL)},
+	{"ipv6_partial_udp_csum_is_passed_on_fib_path",
+	 {FIB6_GW, .edit = l4_csum_partial}, PASS(PASS_CSUM_PARTIAL), VETH6},
+	{"ipv6_partial_tcp_csum_is_passed_on_table_path",
+	 {TBL6_HIT, TCP, .edit = l4_csum_partial}, PASS(PASS_CSUM_PARTIAL),
+	 VETH6},
+	{"ipv6_partial_sctp_crc_is_passed",
+	 {FIB6_GW, SCTP, .edit = l4_csum_partial}, PASS(PASS_CSUM_PARTIAL),
+	 VETH6},
+	{"ipv6_full_udp_csum_is_forwarded", {FIB6_GW, .edit = l4_csum_full},
+	 FWD(FWD_FIB6, GW6), VETH6},
+	{"ipv6_full_tcp_csum_is_forwarded_on_table_path",
+	 {TBL6_HIT, TCP, .payload = 41, .edit = l4_csum_full},
+	 FWD(FWD_TABLE6, TBL), VETH6},
+	{"ipv6_partial_udp_csum_from_a_nic_is_forwarded",
+	 {FIB6_GW, .edit = l4_csum_partial}, FWD(FWD_FIB6, GW6)},
+};
+
 /* ---- on the wire: live frames ---------------------------------------- */
 
 static const struct golden wire_rows[] = {
@@ -2434,6 +2578,7 @@ static const struct {
 	TABLE(addr_rows),	TABLE(fib_rows),     TABLE(policy_rows),
 	TABLE(wire_rows),	TABLE(frags_rows),   TABLE(ipv6_rows),
 	TABLE(ipv6_table_rows), TABLE(ifstats_rows), TABLE(report_rows),
+	TABLE(csum_rows),
 };
 
 static const struct CMUnitTest specials[] = {

@@ -58,7 +58,9 @@ router_veth() {
 	ip -n "$3" link set "$4" up
 	ip -n "$3" link set lo up
 	# A veth takes XDP-redirected frames only with NAPI (GRO) on its peer.
-	ip netns exec "$3" ethtool -K "$4" gro on >/dev/null
+	# tx off: the host's stack computes every checksum in full, as a
+	# wire's senders do (test_offload.sh turns it on)
+	ip netns exec "$3" ethtool -K "$4" gro on tx off >/dev/null
 }
 
 # router_topology [MTU]: the picture above, every neighbour permanent.

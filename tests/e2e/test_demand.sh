@@ -31,7 +31,6 @@ router_tools="tcpdump ethtool perl"
 
 router_topology 1500
 router_ipv6
-ip netns exec h1 ethtool -K p1 tx off >/dev/null
 ip -n h2 addr add 198.51.100.9/32 dev lo
 ip -n h2 addr add 2001:db8:99::9/128 dev lo
 MAC_X=02:00:00:00:02:33 MAC_Y=02:00:00:00:02:44

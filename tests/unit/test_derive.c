@@ -838,6 +838,38 @@ static void netconf6_msg(struct derive *d, int32_t ifindex, int32_t fwd)
 	derive_netconf(d, &c);
 }
 
+/*
+ * A veth's frames may carry checksums left for offload (its peer's stack):
+ * the ingress says so; a device of its own driver (no kind) does not, and a
+ * message without the kind changes nothing.
+ */
+static void test_veth_is_told_checksums_may_be_left_for_offload(void **state)
+{
+	struct derive *d = *state;
+	struct nl_link l = {.ifindex = 2,
+			    .type = ARPHRD_ETHER,
+			    .flags = UPRUN,
+			    .mtu = 1500,
+			    .addr_len = 6,
+			    .name = "eth0",
+			    .kind = "veth"};
+	int u = fk.updates;
+
+	assert_false(fk.last_iface.flags & FWD_IF_PARTIAL_CSUM);
+	memcpy(l.addr, mac0, 6);
+	derive_link(d, &l, false);
+	assert_int_equal(fk.updates, u + 1);
+	assert_int_equal(fk.last_iface.ifindex, 2);
+	assert_true(fk.last_iface.flags & FWD_IF_PARTIAL_CSUM);
+	l.kind[0] = 0;
+	derive_link(d, &l, false);
+	assert_int_equal(fk.updates, u + 1);
+	snprintf(l.kind, sizeof(l.kind), "%s", "macvlan");
+	derive_link(d, &l, false);
+	assert_int_equal(fk.updates, u + 2);
+	assert_false(fk.last_iface.flags & FWD_IF_PARTIAL_CSUM);
+}
+
 static void test_ipv6_is_on_while_a_link_has_an_ipv6_address(void **state)
 {
 	struct derive *d = *state;
@@ -1810,6 +1842,7 @@ int main(void)
 		T6(test_ipv6_resync_derives_once_at_the_end),
 		T6(test_ipv6_refresh_only_stale_next_hops),
 		T6(test_ipv6_route_change_derives_only_inside_its_prefix),
+		T(test_veth_is_told_checksums_may_be_left_for_offload),
 		T(test_ipv6_is_on_while_a_link_has_an_ipv6_address),
 		T(test_ipv6_forwarding_is_the_global_switch),
 		T(test_resync_does_not_flap_ipv6),

@@ -42,7 +42,7 @@ static uint32_t fx_ifindex(void)
 	return l.ifindex;
 }
 
-static void test_link_new_gives_name_type_flags_mac_mtu(void **state)
+static void test_link_new_gives_name_type_flags_mac_mtu_kind(void **state)
 {
 	struct nl_link l;
 
@@ -57,6 +57,7 @@ static void test_link_new_gives_name_type_flags_mac_mtu(void **state)
 	assert_int_equal(l.addr_len, 6);
 	assert_memory_equal(l.addr, mac_fxa, 6);
 	assert_int_equal(l.mtu, 1400);
+	assert_string_equal(l.kind, "veth");
 }
 
 static void test_link_del_gives_ifindex(void **state)
@@ -378,6 +379,22 @@ static void test_nlmsg_len_shorter_than_family_header_is_rejected(void **s)
 	assert_int_equal(nl_parse_route(mbuf, len, &r), -EBADMSG);
 }
 
+/* IFLA_LINKINFO's kind must be a NUL-terminated string. */
+static void test_link_kind_unterminated_is_rejected(void **state)
+{
+	size_t len = copy_fx(fx_link_new, sizeof(fx_link_new));
+	struct nlattr *info =
+		find_attr(sizeof(struct ifinfomsg), IFLA_LINKINFO);
+	struct nlattr *kind = (void *)((char *)info + NLA_HDRLEN);
+	struct nl_link l;
+
+	(void)state;
+	assert_int_equal(kind->nla_type & NLA_TYPE_MASK, IFLA_INFO_KIND);
+	assert_int_equal(kind->nla_len, NLA_HDRLEN + sizeof("veth"));
+	((char *)kind + NLA_HDRLEN)[4] = 'x';
+	assert_int_equal(nl_parse_link(mbuf, len, &l), -EBADMSG);
+}
+
 static void test_truncated_attribute_is_rejected(void **state)
 {
 	struct nlmsghdr *nlh = (void *)mbuf;
@@ -606,7 +623,9 @@ static void test_route6_and_neigh6_give_the_16_bytes(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_link_new_gives_name_type_flags_mac_mtu),
+		cmocka_unit_test(
+			test_link_new_gives_name_type_flags_mac_mtu_kind),
+		cmocka_unit_test(test_link_kind_unterminated_is_rejected),
 		cmocka_unit_test(test_link_del_gives_ifindex),
 		cmocka_unit_test(test_addr6_gives_the_16_bytes),
 		cmocka_unit_test(test_route6_and_neigh6_give_the_16_bytes),
