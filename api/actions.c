@@ -58,6 +58,8 @@ void api_reply_free(struct api_reply *r)
 	free(r->body);
 	r->body = NULL;
 	r->len = 0;
+	api_stream_free(r->stream);
+	r->stream = NULL;
 }
 
 static void set_trace(struct api_reply *r, const char *trace_id)
@@ -405,46 +407,216 @@ static int do_delete(struct act *a)
 	return 0;
 }
 
-static int add_row(const struct api_row *row, void *ctx)
+/* A row of QueryForward's Tables; NULL on no memory. */
+static cJSON *row_json(const struct api_row *row)
 {
-	cJSON *tables = ctx, *o = cJSON_CreateObject();
+	cJSON *o = cJSON_CreateObject();
 	char ip[API_IP_STRLEN], smac[API_MAC_STRLEN], dmac[API_MAC_STRLEN];
+	const char *status = NULL;
 
 	if (!o)
-		return -ENOMEM;
-	/* before adding, so that a half-built row is freed with @o */
-	if (!cJSON_AddItemToArray(tables, o)) {
-		cJSON_Delete(o);
-		return -ENOMEM;
-	}
+		return NULL;
 	api_format_ip(&row->ip, ip);
 	api_format_mac(row->entry.smac, smac);
 	api_format_mac(row->entry.dmac, dmac);
+	/* only when it is so: the original's rows have five fields */
+	if (row->override && row->iface_gone)
+		status = "interface gone: no interface fwd manages has this "
+			 "index now";
+	else if (row->absent)
+		status = "not installed: the map is full (raise --max-entries)";
 	if (!cJSON_AddStringToObject(o, "Ip", ip) ||
 	    !cJSON_AddNumberToObject(o, "Iface", row->entry.ifindex) ||
 	    !cJSON_AddStringToObject(o, "SrcMac", smac) ||
 	    !cJSON_AddStringToObject(o, "DstMac", dmac) ||
 	    !cJSON_AddStringToObject(o, "Source",
-				     row->override ? "override" : "learned"))
+				     row->override ? "override" : "learned") ||
+	    (status && !cJSON_AddStringToObject(o, "Status", status))) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
+/*
+ * A streamed QueryForward: its rows, copied when asked, and the bytes
+ * still to send: @head (the reply up to Tables' "["), each row in turn,
+ * then "]}". @pend holds the piece being sent, from @off.
+ */
+struct api_stream {
+	struct api_row *rows;
+	size_t n, cap, next; /* rows held, room, the next to format */
+	char *head;
+	char *pend;
+	size_t pend_len, off;
+	bool tail_done;
+};
+
+void api_stream_free(struct api_stream *s)
+{
+	if (!s)
+		return;
+	free(s->rows);
+	free(s->head);
+	free(s->pend);
+	free(s);
+}
+
+/* The next piece of @s into s->pend; false at the end. -ENOMEM in @err. */
+static bool stream_next(struct api_stream *s, int *err)
+{
+	cJSON *o;
+	char *text;
+
+	free(s->pend);
+	s->pend = NULL;
+	s->pend_len = s->off = 0;
+	if (s->head) {
+		s->pend = s->head;
+		s->head = NULL;
+	} else if (s->next < s->n) {
+		o = row_json(&s->rows[s->next]);
+		text = o ? cJSON_PrintUnformatted(o) : NULL;
+		cJSON_Delete(o);
+		if (!text) {
+			*err = -ENOMEM;
+			return false;
+		}
+		/* every row but the first after a comma */
+		if (s->next++) {
+			size_t len = strlen(text);
+
+			s->pend = malloc(len + 2);
+			if (s->pend) {
+				s->pend[0] = ',';
+				memcpy(s->pend + 1, text, len + 1);
+			}
+			free(text);
+			if (!s->pend) {
+				*err = -ENOMEM;
+				return false;
+			}
+		} else {
+			s->pend = text;
+		}
+	} else if (!s->tail_done) {
+		s->tail_done = true;
+		s->pend = strdup("]}");
+		if (!s->pend) {
+			*err = -ENOMEM;
+			return false;
+		}
+	} else {
+		return false;
+	}
+	s->pend_len = strlen(s->pend);
+	return true;
+}
+
+long api_stream_read(struct api_stream *s, char *buf, size_t max)
+{
+	size_t done = 0, k;
+	int err = 0;
+
+	while (done < max) {
+		if (s->off == s->pend_len && !stream_next(s, &err))
+			break;
+		k = s->pend_len - s->off;
+		if (k > max - done)
+			k = max - done;
+		memcpy(buf + done, s->pend + s->off, k);
+		s->off += k;
+		done += k;
+	}
+	return err && !done ? err : (long)done;
+}
+
+static int copy_row(const struct api_row *row, void *ctx)
+{
+	struct api_stream *s = ctx;
+
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 1024;
+		struct api_row *rows = realloc(s->rows, cap * sizeof(*rows));
+
+		if (!rows)
+			return -ENOMEM;
+		s->rows = rows;
+		s->cap = cap;
+	}
+	s->rows[s->n++] = *row;
+	return 0;
+}
+
+/*
+ * Every row as @obj's Tables: copied first, then, up to API_QUERY_INLINE
+ * of them, formatted into @r's body at once; more are left to @r's
+ * stream. @obj is consumed.
+ */
+static int query_all(struct act *a, cJSON *obj)
+{
+	struct api_stream *s = calloc(1, sizeof(*s));
+	char *text, *all = NULL;
+	size_t len;
+	long got;
+	int err;
+
+	err = s ? a->ops->walk(a->ops->arg, copy_row, s) : -ENOMEM;
+	if (err) {
+		api_stream_free(s);
+		cJSON_Delete(obj);
+		return err;
+	}
+	/* {"code":200,"traceId":"...","Tables":[]} less its "]}" */
+	text = cJSON_PrintUnformatted(obj);
+	cJSON_Delete(obj);
+	len = text ? strlen(text) : 0;
+	if (!text || len < 2 || strcmp(text + len - 2, "]}")) {
+		free(text);
+		api_stream_free(s);
 		return -ENOMEM;
-	/* only when it is so: the original's rows have five fields */
-	if (row->override && row->iface_gone &&
-	    !cJSON_AddStringToObject(o, "Status",
-				     "interface gone: no interface fwd "
-				     "manages has this index now"))
-		return -ENOMEM;
-	if (!(row->override && row->iface_gone) && row->absent &&
-	    !cJSON_AddStringToObject(o, "Status",
-				     "not installed: the map is full "
-				     "(raise --max-entries)"))
-		return -ENOMEM;
+	}
+	text[len - 2] = '\0';
+	s->head = text;
+	api_reply_free(a->r);
+	a->r->code = API_OK;
+	a->r->status = api_code_status(API_OK);
+	if (s->n > API_QUERY_INLINE) {
+		a->r->stream = s;
+		return 0;
+	}
+	/* small: the whole body now, as any other reply */
+	len = 64 * (s->n + 1) + strlen(text) + 8;
+	for (;;) {
+		char *grown = realloc(all, len + 1);
+
+		if (!grown) {
+			free(all);
+			api_stream_free(s);
+			return -ENOMEM;
+		}
+		all = grown;
+		got = api_stream_read(s, all + a->r->len, len - a->r->len);
+		if (got < 0) {
+			free(all);
+			api_stream_free(s);
+			return (int)got;
+		}
+		a->r->len += (size_t)got;
+		if (a->r->len < len)
+			break;
+		len *= 2;
+	}
+	all[a->r->len] = '\0';
+	a->r->body = all;
+	api_stream_free(s);
 	return 0;
 }
 
 static int do_query(struct act *a)
 {
 	struct api_row row;
-	cJSON *obj, *tables;
+	cJSON *obj, *tables, *o = NULL;
 	struct ip_addr ip;
 	bool present, ok;
 	int err;
@@ -458,14 +630,20 @@ static int do_query(struct act *a)
 		a->err = -ENOMEM;
 		return -1;
 	}
-	if (present) {
-		err = a->ops->lookup(a->ops->arg, &ip, &row);
-		if (err == 0)
-			err = add_row(&row, tables);
-		else if (err == -ENOENT)
-			err = 0; /* a filter that matches nothing */
+	if (!present) {
+		err = query_all(a, obj);
+		obj = NULL;
 	} else {
-		err = a->ops->walk(a->ops->arg, add_row, tables);
+		err = a->ops->lookup(a->ops->arg, &ip, &row);
+		if (err == 0) {
+			o = row_json(&row);
+			err = o && cJSON_AddItemToArray(tables, o) ? 0
+								   : -ENOMEM;
+			if (err)
+				cJSON_Delete(o);
+		} else if (err == -ENOENT) {
+			err = 0; /* a filter that matches nothing */
+		}
 	}
 	if (err == -ENOMEM) {
 		cJSON_Delete(obj);
@@ -477,7 +655,8 @@ static int do_query(struct act *a)
 		return fail(a, API_ERR_QUERY, "query error: %s",
 			    strerror(-err));
 	}
-	a->err = reply_set(a->r, obj, true, API_OK);
+	if (obj)
+		a->err = reply_set(a->r, obj, true, API_OK);
 	return 0;
 }
 
@@ -678,7 +857,7 @@ int api_action(const struct api_ops *ops, const char *body, size_t len,
 		r->flush = false;
 		return a.err;
 	}
-	if (!r->body) {
+	if (!r->body && !r->stream) {
 		/* an action that succeeded without a payload of its own */
 		cJSON *obj = reply_new(r, API_OK, &ok);
 

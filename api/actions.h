@@ -38,11 +38,23 @@ enum api_code {
 	API_ERR_NO_OVERRIDE = 1202,  /* DeleteForward: no such override (404) */
 };
 
+/*
+ * QueryForward of more rows than this is not built at once: the rows are
+ * copied (one pass, a few ms at 100k) and formatted as the connection
+ * takes them, a block at a time, so the loop never spends a whole table's
+ * JSON in one callback. Up to it, the reply is built whole, as before.
+ */
+#define API_QUERY_INLINE 1024
+
+/* A reply's body formatted as it is read (see API_QUERY_INLINE). */
+struct api_stream;
+
 struct api_reply {
-	unsigned int status; /* HTTP status, mirrors the class of @code */
-	int code;	     /* enum api_code */
-	char *body;	     /* malloc'ed JSON text, NUL-terminated */
-	size_t len;	     /* strlen(body) */
+	unsigned int status;	   /* HTTP status, mirrors the class of @code */
+	int code;		   /* enum api_code */
+	char *body;		   /* malloc'ed JSON text, NUL-terminated */
+	size_t len;		   /* strlen(body) */
+	struct api_stream *stream; /* instead of @body: read as it is sent */
 	bool flush; /* acknowledges a change: ops->flush must succeed first */
 	char trace_id[API_TRACE_MAX + 1]; /* as echoed in @body */
 };
@@ -68,5 +80,13 @@ __attribute__((format(printf, 4, 5))) int api_error_reply(struct api_reply *r,
 							  const char *fmt, ...);
 
 void api_reply_free(struct api_reply *r);
+
+/*
+ * Up to @max bytes more of a streamed reply's body into @buf: their count,
+ * 0 once it is all read, -ENOMEM if a row could not be formatted (the
+ * body is then cut short: close the connection). Frees nothing.
+ */
+long api_stream_read(struct api_stream *s, char *buf, size_t max);
+void api_stream_free(struct api_stream *s);
 
 #endif /* API_ACTIONS_H */

@@ -71,6 +71,8 @@
  */
 #define API_REQUEST_S 10
 #define API_CONN_MEMORY 16384 /* per connection: request line + headers */
+/* A streamed reply is formatted this much at a time (~150 rows). */
+#define API_STREAM_BLOCK 16384
 /* Flushes one hook may do back to back before yielding to other fds. */
 #define API_COMMIT_ROUNDS 4
 /*
@@ -216,18 +218,58 @@ static enum MHD_Result send_buf(struct api_req *req, unsigned int status,
 	return ret;
 }
 
-/* Queue req->reply; the body goes to MHD. */
+/* MHD's reader of a streamed reply: a block each time the peer takes one. */
+static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	long got = api_stream_read(cls, buf, max);
+
+	(void)pos;
+	if (got < 0) {
+		pr_warn("http: a reply cut short: %s", strerror((int)-got));
+		return MHD_CONTENT_READER_END_WITH_ERROR;
+	}
+	return got ? got : MHD_CONTENT_READER_END_OF_STREAM;
+}
+
+static void stream_free(void *cls)
+{
+	api_stream_free(cls);
+}
+
+/*
+ * Queue req->reply; the body, or the stream that formats it, goes to MHD
+ * (chunked: its length is not known before the last row).
+ */
 static enum MHD_Result send_reply(struct api_req *req, const char *allow)
 {
 	struct api_reply *r = &req->reply;
+	struct MHD_Response *resp;
+	struct api_stream *st = r->stream;
 	char *body = r->body;
+	enum MHD_Result ret;
 
 	req->api->counts.requests++;
 	if (r->code != API_OK)
 		req->api->counts.errors++;
 	r->body = NULL;
-	return send_buf(req, r->status, "application/json", body, r->len,
-			allow);
+	r->stream = NULL;
+	if (!st)
+		return send_buf(req, r->status, "application/json", body,
+				r->len, allow);
+	api_latency_observe(&req->api->counts, loop_now_us() - req->t0);
+	resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN,
+						 API_STREAM_BLOCK, stream_read,
+						 st, stream_free);
+	if (!resp) {
+		api_stream_free(st);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+				"application/json");
+	ret = MHD_queue_response(req->conn, r->status, resp);
+	MHD_destroy_response(resp);
+	req->queued = true;
+	return ret;
 }
 
 /* Error before or instead of an action; @trace_id may be NULL. */
@@ -629,7 +671,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 	if (req->queued)
 		return MHD_YES;
 	if (req->done)
-		return req->reply.body ? send_reply(req, NULL) : MHD_NO;
+		return req->reply.body || req->reply.stream
+			       ? send_reply(req, NULL)
+			       : MHD_NO;
 	if (req->route != ROUTE_ACTION)
 		return on_metrics(req);
 	return on_body(req);

@@ -137,6 +137,37 @@ test_seed_query_lists_every_entry() {
 			"$tmp/reply"
 }
 
+# agent FIELD...: QueryStats' Agent figures, summed
+agent() {
+	"$fwdctl" --json stats | jq "[.Agent | $(printf '.%s,' "$@" | sed 's/,$//')] | add"
+}
+learned_at_least() { [ "$(agent learned)" -ge "$1" ]; }
+
+# More rows than API_QUERY_INLINE (1024): the reply is streamed, chunked,
+# formatted as the connection takes it; every row arrives, and fwdctl
+# reads it whole (verify compares each with the kernel)
+test_query_of_2000_entries_is_streamed_whole() {
+	local i n0 rows
+	n0=$(agent learned)
+	ip addr add 10.77.0.1/20 dev enp0s8
+	for ((i = 0; i < 2000; i++)); do
+		printf 'neigh replace 10.77.%d.%d lladdr 02:00:00:00:%02x:%02x dev enp0s8 nud permanent\n' \
+			$((i / 250)) $((i % 250 + 2)) $((i / 250)) $((i % 250 + 2))
+	done >"$tmp/neigh.batch"
+	ip -batch "$tmp/neigh.batch"
+	wait_until 10 learned_at_least $((n0 + 2000)) || true
+	post '{"action":"QueryForward","traceId":"all"}' -D "$tmp/headers"
+	rows=$(jq '[.Tables[] | select(.Ip | startswith("10.77."))] | length' "$tmp/reply")
+	"$fwdctl" verify >"$tmp/verify" 2>&1 || { tail -5 "$tmp/verify"; return 1; }
+	ip addr del 10.77.0.1/20 dev enp0s8
+	if [ "$status" != 200 ] || [ "$rows" != 2000 ] ||
+		! grep -qi '^transfer-encoding: chunked' "$tmp/headers"; then
+		echo "HTTP $status, $rows rows of 10.77.0.0/20"
+		head -4 "$tmp/headers"
+		return 1
+	fi
+}
+
 test_delete_brings_back_the_learned_entry() {
 	post '{"action":"DeleteForward","traceId":"d","ip":"10.10.3.5"}'
 	reply_is '{"code":200,"traceId":"d"}' &&

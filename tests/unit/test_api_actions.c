@@ -755,6 +755,163 @@ static void test_iface_by_name_or_index_and_gone(void **s)
 	api_reply_free(&r);
 }
 
+/* ---- QueryForward of a large table: streamed ------------------------- */
+
+/* @big_n rows 10.0.x.y, one in 7 an override, one in 11 absent */
+static int big_n;
+
+static void big_row(int i, struct api_row *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->ip.family = AF_INET;
+	r->ip.v4 = htonl(0x0a000000U | (uint32_t)i);
+	r->entry.ifindex = 2 + i % 3;
+	memcpy(r->entry.smac, "\x08\x00\x27\x00\x00\x01", 6);
+	memcpy(r->entry.dmac, "\x02\x00\x00\x00\x00\x00", 6);
+	r->entry.dmac[4] = (uint8_t)(i >> 8);
+	r->entry.dmac[5] = (uint8_t)i;
+	r->override = i % 7 == 0;
+	r->absent = i % 11 == 0;
+}
+
+static int big_walk(void *arg, int (*fn)(const struct api_row *row, void *ctx),
+		    void *ctx)
+{
+	struct api_row r;
+	int i, err;
+
+	(void)arg;
+	for (i = 0; i < big_n; i++) {
+		big_row(i, &r);
+		err = fn(&r, ctx);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* The reply as the whole-at-once builder wrote it, by cJSON's own hand. */
+static char *big_expected(const char *trace)
+{
+	cJSON *o = cJSON_CreateObject(), *t;
+	char ip[API_IP_STRLEN], smac[API_MAC_STRLEN], dmac[API_MAC_STRLEN];
+	struct api_row r;
+	char *text;
+
+	cJSON_AddNumberToObject(o, "code", 200);
+	cJSON_AddStringToObject(o, "traceId", trace);
+	t = cJSON_AddArrayToObject(o, "Tables");
+	for (int i = 0; i < big_n; i++) {
+		cJSON *row = cJSON_CreateObject();
+
+		big_row(i, &r);
+		api_format_ip(&r.ip, ip);
+		api_format_mac(r.entry.smac, smac);
+		api_format_mac(r.entry.dmac, dmac);
+		cJSON_AddStringToObject(row, "Ip", ip);
+		cJSON_AddNumberToObject(row, "Iface", r.entry.ifindex);
+		cJSON_AddStringToObject(row, "SrcMac", smac);
+		cJSON_AddStringToObject(row, "DstMac", dmac);
+		cJSON_AddStringToObject(row, "Source",
+					r.override ? "override" : "learned");
+		if (r.absent)
+			cJSON_AddStringToObject(row, "Status",
+						"not installed: the map is "
+						"full (raise --max-entries)");
+		cJSON_AddItemToArray(t, row);
+	}
+	text = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	assert_non_null(text);
+	return text;
+}
+
+/* Drain @r's stream @step bytes at a time. */
+static char *drain(struct api_reply *r, size_t step)
+{
+	size_t len = 0, cap = 1 << 16;
+	char *all = malloc(cap);
+	long got;
+
+	assert_non_null(all);
+	do {
+		if (cap - len < step + 1) {
+			char *grown = realloc(all, cap *= 2);
+
+			assert_non_null(grown);
+			all = grown;
+		}
+		got = api_stream_read(r->stream, all + len, step);
+		assert_true(got >= 0 && (size_t)got <= step);
+		len += (size_t)got;
+	} while (got);
+	all[len] = '\0';
+	/* the end stays the end */
+	assert_int_equal(api_stream_read(r->stream, all + len, step), 0);
+	return all;
+}
+
+static void test_query_of_many_rows_is_streamed_with_the_same_bytes(void **s)
+{
+	static const size_t steps[] = {1, 7, 100, 16384};
+	char *want, *got;
+	struct api_reply r;
+
+	(void)s;
+	ops.walk = big_walk;
+	big_n = 3 * API_QUERY_INLINE + 5;
+	want = big_expected("big");
+	for (size_t k = 0; k < sizeof(steps) / sizeof(steps[0]); k++) {
+		assert_int_equal(
+			api_action(&ops,
+				   "{\"action\":\"QueryForward\","
+				   "\"traceId\":\"big\"}",
+				   strlen("{\"action\":\"QueryForward\","
+					  "\"traceId\":\"big\"}"),
+				   &r),
+			0);
+		assert_int_equal(r.status, 200);
+		assert_null(r.body);
+		assert_non_null(r.stream);
+		got = drain(&r, steps[k]);
+		assert_string_equal(got, want);
+		free(got);
+		api_reply_free(&r);
+		assert_null(r.stream);
+	}
+	free(want);
+}
+
+/* Up to API_QUERY_INLINE rows: one body, built at once, as ever. */
+static void test_query_up_to_the_inline_bound_is_one_body(void **s)
+{
+	char *want;
+	struct api_reply r;
+
+	(void)s;
+	ops.walk = big_walk;
+	big_n = API_QUERY_INLINE;
+	want = big_expected("t");
+	REQ("{\"action\":\"QueryForward\",\"traceId\":\"t\"}", &r);
+	assert_null(r.stream);
+	assert_string_equal(r.body, want);
+	api_reply_free(&r);
+	free(want);
+	big_n = API_QUERY_INLINE + 1;
+	assert_int_equal(api_action(&ops, "{\"action\":\"QueryForward\"}",
+				    strlen("{\"action\":\"QueryForward\"}"),
+				    &r),
+			 0);
+	assert_non_null(r.stream);
+	api_reply_free(&r);
+	/* none at all: an empty Tables, one body */
+	big_n = 0;
+	REQ("{\"action\":\"QueryForward\",\"traceId\":\"t\"}", &r);
+	assert_string_equal(r.body,
+			    "{\"code\":200,\"traceId\":\"t\",\"Tables\":[]}");
+	api_reply_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -798,6 +955,11 @@ int main(void)
 		cmocka_unit_test_setup(
 			test_leading_zeros_are_refused_in_iface_as_in_ip,
 			setup),
+		cmocka_unit_test_setup(
+			test_query_of_many_rows_is_streamed_with_the_same_bytes,
+			setup),
+		cmocka_unit_test_setup(
+			test_query_up_to_the_inline_bound_is_one_body, setup),
 		cmocka_unit_test_setup(test_iface_by_name_or_index_and_gone,
 				       setup),
 	};

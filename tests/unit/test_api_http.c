@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
 #include <cmocka.h>
 #include <curl/curl.h>
 #include <sys/epoll.h>
@@ -80,12 +81,19 @@ static void *serve(void *arg)
 	return NULL;
 }
 
+/* A walk the next start() gives its server instead of the fake's. */
+static int (*walk_instead)(void *arg,
+			   int (*fn)(const struct api_row *row, void *ctx),
+			   void *ctx);
+
 static int start(struct server *s, const struct api_opts *o)
 {
 	int err;
 
 	memset(&s->fk, 0, sizeof(s->fk));
 	s->ops = fake_ops(&s->fk);
+	if (walk_instead)
+		s->ops.walk = walk_instead;
 	fake_learn(&s->fk, "10.10.3.10", 4, "08:00:27:f2:cb:f9");
 	s->loop = loop_new();
 	if (!s->loop || pipe(s->stop))
@@ -1380,12 +1388,128 @@ static void test_trickling_client_is_cut_at_the_deadline(void **st)
 	close(fd);
 }
 
+/* ---- a QueryForward too long to build at once ------------------------- */
+
+#define MANY_ROWS (2 * API_QUERY_INLINE + 3)
+
+/* 10.0.x.y, MANY_ROWS of them, learned */
+static int many_walk(void *arg, int (*fn)(const struct api_row *row, void *ctx),
+		     void *ctx)
+{
+	struct api_row r = {.ip = {.family = AF_INET},
+			    .entry = {.ifindex = 4,
+				      .smac = {8, 0, 0x27, 0x13, 0xdf, 0xb6},
+				      .dmac = {8, 0, 0x27, 0xf2, 0xcb, 0xf9}}};
+	int err;
+
+	(void)arg;
+	for (uint32_t i = 0; i < MANY_ROWS; i++) {
+		r.ip.v4 = htonl(0x0a000000U | i);
+		err = fn(&r, ctx);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int setup_many(void **state)
+{
+	walk_instead = many_walk;
+	return setup(state);
+}
+
+static int teardown_many(void **state)
+{
+	walk_instead = NULL;
+	return teardown(state);
+}
+
+struct big {
+	char *body;
+	size_t len;
+	bool chunked;
+};
+
+static size_t big_body(char *p, size_t sz, size_t n, void *arg)
+{
+	struct big *b = arg;
+	char *grown = realloc(b->body, b->len + sz * n + 1);
+
+	if (!grown)
+		return 0;
+	b->body = grown;
+	memcpy(b->body + b->len, p, sz * n);
+	b->len += sz * n;
+	b->body[b->len] = '\0';
+	return sz * n;
+}
+
+static size_t big_header(char *p, size_t sz, size_t n, void *arg)
+{
+	struct big *b = arg;
+
+	if (!strncasecmp(p, "Transfer-Encoding: chunked", 26))
+		b->chunked = true;
+	return sz * n;
+}
+
+/*
+ * Streamed (chunked, formatted as the connection takes it) and whole:
+ * every row, in order, in one JSON reply.
+ */
+static void test_query_of_many_rows_arrives_whole_and_chunked(void **st)
+{
+	static const char q[] =
+		"{\"action\":\"QueryForward\",\"traceId\":\"m\"}";
+	struct big b = {0};
+	CURL *c = curl_easy_init();
+	cJSON *root, *t;
+	long status = 0;
+
+	(void)st;
+	curl_easy_setopt(c, CURLOPT_URL, URL "/");
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, q);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, big_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, big_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, &b);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
+	assert_int_equal(curl_easy_perform(c), CURLE_OK);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_cleanup(c);
+	assert_int_equal(status, 200);
+	assert_true(b.chunked);
+	root = cJSON_Parse(b.body);
+	assert_non_null(root);
+	assert_int_equal(cJSON_GetObjectItem(root, "code")->valueint, 200);
+	assert_string_equal(cJSON_GetObjectItem(root, "traceId")->valuestring,
+			    "m");
+	t = cJSON_GetObjectItem(root, "Tables");
+	assert_int_equal(cJSON_GetArraySize(t), MANY_ROWS);
+	assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(t, 0), "Ip")
+				    ->valuestring,
+			    "10.0.0.0");
+	assert_string_equal(
+		cJSON_GetObjectItem(cJSON_GetArrayItem(t, 0x123), "Ip")
+			->valuestring,
+		"10.0.1.35");
+	assert_string_equal(
+		cJSON_GetObjectItem(cJSON_GetArrayItem(t, MANY_ROWS - 1), "Ip")
+			->valuestring,
+		"10.0.8.2");
+	cJSON_Delete(root);
+	free(b.body);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(
 			test_seed_update_is_acknowledged_only_once_durable,
 			setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_query_of_many_rows_arrives_whole_and_chunked,
+			setup_many, teardown_many),
 		cmocka_unit_test_setup_teardown(
 			test_failed_flush_is_reported_as_1200, setup, teardown),
 		cmocka_unit_test_setup_teardown(
