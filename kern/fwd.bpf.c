@@ -304,13 +304,15 @@ static __always_inline int addr_special(__be32 addr)
  * sent) is dropped, as ip_rcv() trims it, so the bytes sent are the bytes
  * the kernel would send. @v6: an IPv6 frame (hop limit, no checksum).
  * Inlined at each path's end; @v6 is a constant there. Counted here, in
- * the ingress's block: rx as @which, tx by egress.
+ * the block of @in (the ingress's fwd_ifaces entry, as the path found
+ * it): rx as @which, tx by egress.
  */
 static __always_inline int forward(struct xdp_md *ctx, __u32 *counter,
+				   const struct fwd_iface *in,
 				   const struct fwd_entry *nh, __u32 tot_len,
 				   __u32 *len, __u32 which, int v6)
 {
-	__u32 egress = nh->ifindex, ingress = ctx->ingress_ifindex;
+	__u32 egress = nh->ifindex;
 	const struct fwd_iface *out = NULL;
 	void *data, *data_end;
 	struct ipv6hdr *ip6;
@@ -371,8 +373,7 @@ static __always_inline int forward(struct xdp_md *ctx, __u32 *counter,
 	iph->ttl--;
 sent:
 	/* rx and tx in one; xdp_handle_fwd() counts the rest, the passes */
-	count_iface(bpf_map_lookup_elem(&fwd_ifaces, &ingress), out, which,
-		    *len);
+	count_iface(in, out, which, *len);
 	return verdict_of(counter, which, verdict);
 }
 
@@ -730,8 +731,8 @@ static __always_inline int fwd_packet6(struct xdp_md *ctx, __u32 *counter,
 		if (!(in->flags & FWD_IF_FORWARDING6) &&
 		    !bpf_map_lookup_elem(&fwd_ovr6, &ip6->daddr))
 			return pass(counter, FWD_CNT_PASS6_FWD_OFF);
-		return forward(ctx, counter, e, plen, len, FWD_CNT_FWD_TABLE6,
-			       1);
+		return forward(ctx, counter, in, e, plen, len,
+			       FWD_CNT_FWD_TABLE6, 1);
 	}
 	if (!(in->flags & FWD_IF_FORWARDING6))
 		return pass(counter, FWD_CNT_PASS6_FWD_OFF);
@@ -763,7 +764,7 @@ static __always_inline int fwd_packet6(struct xdp_md *ctx, __u32 *counter,
 			       ip6->daddr.in6_u.u6_addr32[2] ^
 			       ip6->daddr.in6_u.u6_addr32[3],
 		       nh.ifindex);
-	return forward(ctx, counter, &nh, plen, len, FWD_CNT_FWD_FIB6, 1);
+	return forward(ctx, counter, in, &nh, plen, len, FWD_CNT_FWD_FIB6, 1);
 }
 
 /*
@@ -869,7 +870,7 @@ static __always_inline int fwd_packet4(struct xdp_md *ctx, __u32 *counter,
 	/* the packet's: the lookup leaves the gateway in p.ipv4_dst */
 	if (!SKIP(SKIP_REPORT) && which == FWD_CNT_FWD_FIB)
 		report(AF_INET, &iph->daddr, iph->daddr, nh.ifindex);
-	return forward(ctx, counter, &nh, tot_len, len, which, 0);
+	return forward(ctx, counter, in, &nh, tot_len, len, which, 0);
 }
 
 /* cppcheck cannot see libbpf's SEC() without the BPF include path. */
