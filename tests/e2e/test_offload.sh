@@ -41,6 +41,9 @@ fast() {
 		select(.Name == \"m1\") | .Rx.fwd_table$([ "$1" = 6 ] && echo 6).packets"
 }
 to() { if [ "$1" = 6 ]; then echo 2001:db8:2::2; else echo 10.2.0.2; fi; }
+# noports_reach FAMILY N: h2 has counted N (5 s at most)
+noports_at() { [ "$(noports "$1")" -ge "$2" ]; }
+noports_reach() { wait_until 5 noports_at "$1" "$2" || true; }
 
 test_fwd_starts_and_knows_its_veths() {
 	FWD_READY="ready in" start_fwd "$tmp/fwd.log" ||
@@ -58,7 +61,7 @@ udp_partial() {
 	p0=$(cnt pass_csum_partial) e0=$(csum_errors "$fam") n0=$(noports "$fam")
 	t0=$(fast "$fam")
 	send_udp h1 "$(to "$fam")" 5
-	sleep 0.5
+	noports_reach "$fam" $((n0 + 5))
 	t_result "$([ "$(($(noports "$fam") - n0))" -eq 5 ] &&
 			[ "$(csum_errors "$fam")" -eq "$e0" ] &&
 			[ "$(($(cnt pass_csum_partial) - p0))" -eq 5 ] &&
@@ -94,7 +97,7 @@ udp_complete() {
 	offload off
 	p0=$(cnt pass_csum_partial) n0=$(noports "$fam") t0=$(fast "$fam")
 	send_udp h1 "$(to "$fam")" 5
-	sleep 0.5
+	noports_reach "$fam" $((n0 + 5))
 	t_result "$([ "$(($(noports "$fam") - n0))" -eq 5 ] &&
 			[ "$(cnt pass_csum_partial)" -eq "$p0" ] &&
 			[ "$(($(fast "$fam") - t0))" -ge 5 ]; echo $?)" \
@@ -117,7 +120,7 @@ test_generic_mode_forwards_checksums_left_for_offload() {
 		p0=$(cnt pass_csum_partial) e0=$(csum_errors "$fam")
 		n0=$(noports "$fam") t0=$(fast "$fam")
 		send_udp h1 "$(to "$fam")" 5
-		sleep 0.5
+		noports_reach "$fam" $((n0 + 5))
 		[ "$(($(noports "$fam") - n0))" -eq 5 ] &&
 			[ "$(csum_errors "$fam")" -eq "$e0" ] &&
 			[ "$(cnt pass_csum_partial)" -eq "$p0" ] &&
