@@ -42,6 +42,7 @@
 #include "table.h"
 #include "util.h"
 #include "xdp.h"
+#include "xfrm.h"
 
 /*
  * How often the settings below are read: netconf does not announce them
@@ -64,6 +65,7 @@ struct daemon {
 	int n_ifaces;
 	struct iface_host host; /* what holds on every interface */
 	struct nft *nft;
+	struct xfrm *xfrm;
 	int poll_fd;	    /* CONF_POLL_MS timer, -1 if none */
 	uint32_t local_gen; /* fwd_local sync generation */
 	struct localset locals;
@@ -150,6 +152,21 @@ static void on_nft_hold(void *arg, unsigned int hold, const char *why)
 			"path on");
 	d->host.nf_hold = hold & NFT_HOLD_IPV4;
 	d->host.nf_hold6 = hold & NFT_HOLD_IPV6;
+	push_all(d);
+}
+
+static void on_xfrm_hold(void *arg, bool hold, const char *why)
+{
+	struct daemon *d = arg;
+
+	if (hold)
+		pr_warn("ipsec: %s could apply to forwarded packets: every "
+			"packet goes to the kernel until they are gone",
+			why);
+	else if (d->host.xfrm_hold)
+		pr_info("ipsec: no policy applies to forwarded packets: fast "
+			"path on");
+	d->host.xfrm_hold = hold;
 	push_all(d);
 }
 
@@ -514,6 +531,7 @@ static int op_stats(void *arg, struct api_stats *out)
 	}
 	out->netfilter_hold = d->host.nf_hold || d->host.nf_hold6;
 	out->netfilter_bypassed = d->o->bypass_netfilter;
+	out->xfrm_hold = d->host.xfrm_hold;
 	return demand_stats(d, out);
 }
 
@@ -747,6 +765,9 @@ int daemon_run(const struct daemon_opts *o)
 	err = nft_open(&d->nft, d->loop, on_nft_hold, d);
 	if (err)
 		goto err_xdp;
+	err = xfrm_open(&d->xfrm, d->loop, on_xfrm_hold, d);
+	if (err)
+		goto err_nft;
 	d->host.accept_all = iface_read_accept_all();
 	d->poll_fd = loop_timer_add(d->loop, CONF_POLL_MS, CONF_POLL_MS,
 				    conf_poll, d);
@@ -773,6 +794,7 @@ int daemon_run(const struct daemon_opts *o)
 	api_stop(d);
 	report_close(d->report);
 	rtnl_close(d->rtnl);
+	xfrm_close(d->xfrm);
 	nft_close(d->nft);
 	table_flush(d->table); /* what the API applied but did not commit */
 	xdp_close(d->xdp, o->keep);
@@ -782,6 +804,7 @@ err_rtnl:
 	report_close(d->report);
 	rtnl_close(d->rtnl);
 err_nft:
+	xfrm_close(d->xfrm);
 	nft_close(d->nft);
 err_xdp:
 	/* A failed start leaves an adopted data path as it found it. */

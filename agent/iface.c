@@ -82,6 +82,8 @@ void iface_value(const struct iface *i, const struct iface_host *h,
 		*flags |= FWD_IF_NF_HOLD;
 	if (h->nf_hold6 && !h->bypass_netfilter)
 		*flags |= FWD_IF_NF_HOLD6;
+	if (h->xfrm_hold)
+		*flags |= FWD_IF_XFRM_HOLD;
 	/* A source of ours could be taken for another's. */
 	if (h->local_unknown)
 		*flags |= FWD_IF_LOCAL_UNKNOWN;

@@ -42,6 +42,7 @@ struct iface_host {
 	bool accept_all;	/* net.ipv4.conf.all.accept_local */
 	bool nf_hold, nf_hold6; /* a netfilter chain could see IPv4, IPv6 */
 	bool bypass_netfilter;	/* --bypass-netfilter */
+	bool xfrm_hold;		/* an IPsec policy could apply (xfrm.h) */
 	bool local_unknown;	/* fwd_local lacks an address of ours */
 };
 

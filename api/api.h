@@ -58,6 +58,7 @@ struct api_stats {
 	} demand;
 	bool netfilter_hold;	 /* a chain holds the fast path */
 	bool netfilter_bypassed; /* --bypass-netfilter */
+	bool xfrm_hold;		 /* an IPsec policy holds the fast path */
 };
 
 /* One managed interface's data-path counters, summed over CPUs. */

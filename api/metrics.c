@@ -388,6 +388,10 @@ int api_metrics_render(const struct api_ops *ops, const struct api_counts *c,
 	       "1 if --bypass-netfilter skips such chains for fast-pathed "
 	       "packets.",
 	       st.netfilter_bypassed);
+	metric(f, "fwd_xfrm_hold", "gauge",
+	       "1 while an IPsec policy that could apply to forwarded packets "
+	       "sends them all to the kernel.",
+	       st.xfrm_hold);
 
 	metric(f, "fwd_api_requests_total", "counter",
 	       "HTTP requests answered.", c->requests);

@@ -609,7 +609,8 @@ static __always_inline __u32 source_invalid(struct xdp_md *ctx,
  * The ingress's fwd_ifaces entry, when a frame arriving there may be
  * forwarded at all: the interface is managed (for IPv6, with FWD_IF_IPV6;
  * without it IPv6 is pass6_off), the frame is
- * sent to its MAC, and no netfilter chain of the family holds it. NULL,
+ * sent to its MAC, and no netfilter chain of the family nor an IPsec
+ * policy holds it. NULL,
  * with *counter set, otherwise.
  */
 static __always_inline struct fwd_iface *
@@ -617,6 +618,7 @@ ingress(struct xdp_md *ctx, __u32 *counter, const struct ethhdr *eth, int v6)
 {
 	__u32 ifindex = ctx->ingress_ifindex;
 	struct fwd_iface *in = bpf_map_lookup_elem(&fwd_ifaces, &ifindex);
+	__u16 nf;
 
 	if (!in || !(in->flags & FWD_IF_MANAGED) ||
 	    (v6 && !(in->flags & FWD_IF_IPV6))) {
@@ -628,8 +630,10 @@ ingress(struct xdp_md *ctx, __u32 *counter, const struct ethhdr *eth, int v6)
 		pass(counter, FWD_CNT_PASS_NOT_FOR_US);
 		return NULL;
 	}
-	if (in->flags & (v6 ? FWD_IF_NF_HOLD6 : FWD_IF_NF_HOLD)) {
-		pass(counter, FWD_CNT_PASS_NETFILTER);
+	nf = v6 ? FWD_IF_NF_HOLD6 : FWD_IF_NF_HOLD;
+	if (in->flags & (nf | FWD_IF_XFRM_HOLD)) {
+		pass(counter, in->flags & nf ? FWD_CNT_PASS_NETFILTER
+					     : FWD_CNT_PASS_XFRM);
 		return NULL;
 	}
 	return in;

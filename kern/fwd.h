@@ -78,6 +78,12 @@ _Static_assert(sizeof(struct fwd_entry) == 16, "hfwd value must be 16 bytes");
  * a redirect, says how to complete. fwd hands those to the kernel.
  */
 #define FWD_IF_PARTIAL_CSUM (1U << 11)
+/*
+ * An IPsec policy could apply to forwarded packets (agent/xfrm.h: a fwd
+ * or out policy, or a blocking default): the kernel takes every packet of
+ * both families.
+ */
+#define FWD_IF_XFRM_HOLD (1U << 12)
 
 /*
  * fwd_ifaces value: per interface, at index ifindex. An all-zero entry
@@ -178,7 +184,8 @@ static inline __u32 fwd_local_hash(__be32 addr)
 	X(PASS6_FWD_OFF, "pass6_forwarding_off") /* not FWD_IF_FORWARDING6 */  \
 	X(PASS6_NDP, "pass6_ndp") /* neighbour discovery, proxy_ndp's too */   \
 	X(PASS6_OFF, "pass6_off") /* IPv6 off on the ingress, or unmanaged */  \
-	X(PASS_CSUM_PARTIAL, "pass_csum_partial") /* left for offload */
+	X(PASS_CSUM_PARTIAL, "pass_csum_partial") /* left for offload */       \
+	X(PASS_XFRM, "pass_xfrm") /* an IPsec policy could apply */
 
 #define FWD_COUNTER_ENUM(id, name) FWD_CNT_##id,
 enum fwd_counter { FWD_COUNTERS(FWD_COUNTER_ENUM) FWD_CNT_MAX };

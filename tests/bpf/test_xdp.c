@@ -1940,6 +1940,23 @@ static const struct golden policy_rows[] = {
 	 IN0_WITH(FWD_IF_NF_HOLD6)},
 	{"netfilter_ip_chain_lets_ipv6_go", {FIB6_GW}, FWD(FWD_FIB6, GW6),
 	 .iface = {IN6, FWD6 | FWD_IF_NF_HOLD}},
+	/* an IPsec policy holds both families, overrides too */
+	{"xfrm_hold_passes_table_hit", {TBL_HIT}, PASS(PASS_XFRM),
+	 IN0_WITH(FWD_IF_XFRM_HOLD)},
+	{"xfrm_hold_passes_fib", {FIB_NEIGH}, PASS(PASS_XFRM),
+	 IN0_WITH(FWD_IF_XFRM_HOLD)},
+	{"xfrm_hold_passes_override", {TBL_OVERRIDE}, PASS(PASS_XFRM),
+	 IN0_WITH(FWD_IF_XFRM_HOLD)},
+	{"xfrm_hold_passes_ipv6_fib", {FIB6_GW}, PASS(PASS_XFRM),
+	 .iface = {IN6, FWD6 | FWD_IF_XFRM_HOLD}},
+	{"xfrm_hold_passes_ipv6_table_hit", {TBL6_HIT}, PASS(PASS_XFRM),
+	 .iface = {IN6, FWD6 | FWD_IF_XFRM_HOLD}},
+	/* both: one counter, netfilter's (checked first) */
+	{"netfilter_and_xfrm_hold_count_netfilter", {TBL_HIT},
+	 PASS(PASS_NETFILTER), IN0_WITH(FWD_IF_NF_HOLD | FWD_IF_XFRM_HOLD)},
+	{"ipv4_netfilter_and_xfrm_hold_ipv6_counts_xfrm", {FIB6_GW},
+	 PASS(PASS_XFRM),
+	 .iface = {IN6, FWD6 | FWD_IF_NF_HOLD | FWD_IF_XFRM_HOLD}},
 };
 
 /* ---- checksums left for offload (a veth's peer's stack) --------------- */

@@ -3,8 +3,9 @@
 #
 # test_policy.sh - turning fwd on keeps the kernel's policy: a packet the
 # kernel would drop for an own source address, for rp_filter (strict and
-# loose, followed live) or for a netfilter chain reaches the kernel, which
-# drops it as without fwd; --bypass-netfilter opts out, loudly.
+# loose, followed live), for a netfilter chain or for an IPsec policy
+# reaches the kernel, which drops it as without fwd; --bypass-netfilter
+# opts out of netfilter's, loudly.
 #
 # Topology (run under tests/isolate.sh; this shell's namespace is the
 # router running build/fwd):
@@ -31,7 +32,7 @@ ip -n h1 addr add 10.9.9.9/32 dev p1
 # flags IF: fwd_ifaces flags of interface IF.
 flags() { iface "$1" flags; }
 RPF_STRICT=8 RPF_LOOSE=16 ACCEPT_LOCAL=32 NF_HOLD=64 LOCAL_UNKNOWN=128
-NF_HOLD6=512
+NF_HOLD6=512 XFRM_HOLD=4096
 # lbucket A.B.C.D: the fwd_local bucket of an address, fwd_local_hash() of
 # kern/fwd.h (its network-order bytes read as a little-endian u32).
 lbucket() {
@@ -175,6 +176,54 @@ test_a_netfilter_chain_holds_its_family() {
 	fi
 	nft delete table ip f4
 	wait_flags m1 $NF_HOLD 0 || true
+	stop_fwd
+}
+
+# --- IPsec ----------------------------------------------------------------
+xfrm_metric() {
+	curl -s --unix-socket /run/fwd/fwd.sock http://localhost/metrics |
+		grep '^fwd_xfrm_hold ' || true
+}
+
+test_an_ipsec_policy_holds_the_fast_path() {
+	start_fwd "$tmp/xfrm.log" || tap_bail "fwd starts"
+	wait_flags m1 $XFRM_HOLD 0 || true
+	probe "no IPsec policy: the fast path" 10.1.0.2 10 fwd_table 20 10
+	ip xfrm policy add src 10.1.0.0/24 dst 10.2.0.0/24 dir fwd action block
+	wait_flags m1 $XFRM_HOLD $XFRM_HOLD || true
+	probe "a fwd policy that blocks: the kernel sees every packet and drops" \
+		10.1.0.2 5 pass_xfrm 5 0
+	if grep -q "ipsec: 1 fwd policy could apply to forwarded packets" \
+		"$tmp/xfrm.log" && [ "$(xfrm_metric)" = "fwd_xfrm_hold 1" ]; then
+		ok "the policy is named in the log, fwd_xfrm_hold 1"
+	else
+		not_ok "the policy is logged and counted" \
+			"$(grep ipsec "$tmp/xfrm.log")" "metric '$(xfrm_metric)'"
+	fi
+	ip xfrm policy flush
+	wait_flags m1 $XFRM_HOLD 0 || true
+	probe "the policy gone, the fast path is back" 10.1.0.2 10 fwd_table 20 10
+	# an out policy: a gateway's, what the kernel encrypts on the way out
+	ip xfrm policy add src 10.1.0.0/24 dst 10.2.0.0/24 dir out \
+		tmpl src 10.2.0.1 dst 10.2.0.2 proto esp mode tunnel
+	if wait_flags m1 $XFRM_HOLD $XFRM_HOLD; then
+		ok "an out policy holds the fast path too"
+	else
+		not_ok "an out policy holds the fast path" "flags $(flags m1)"
+	fi
+	ip xfrm policy flush
+	wait_flags m1 $XFRM_HOLD 0 || true
+	# a default that blocks what no policy allows
+	ip xfrm policy setdefault fwd block
+	wait_flags m1 $XFRM_HOLD $XFRM_HOLD || true
+	probe "default fwd block: the kernel sees every packet and drops" \
+		10.1.0.2 5 pass_xfrm 5 0
+	ip xfrm policy setdefault fwd accept
+	if wait_flags m1 $XFRM_HOLD 0 && [ "$(xfrm_metric)" = "fwd_xfrm_hold 0" ]; then
+		ok "default fwd accept again: the hold is lifted, fwd_xfrm_hold 0"
+	else
+		not_ok "the hold is lifted" "flags $(flags m1), metric '$(xfrm_metric)'"
+	fi
 	stop_fwd
 }
 
