@@ -519,13 +519,18 @@ test_static_routes_through_nexthop_objects_take_the_table_path() {
 # (redirected to m2 as it closed; perhaps because XDP's redirects leave
 # at the end of the NAPI poll, a wider window than the kernel's transmit:
 # not measured). So: no more than the kernel's loss plus that one
-# datagram; more is fwd's.
+# datagram; more is fwd's. Every datagram S got crossed by XDP: forwarded,
+# or handed to the kernel (pass_egress_unmanaged) in the moment between
+# the agent taking m2 out of fwd_ports and taking out the entries through
+# it (the kernel then sends them by U2). A loaded run counted 6 of those
+# and the check, which left them out, failed.
 test_a_path_failure_with_fwd() {
 	cnt_all >"$tmp/fo.0"
 	read -r f_lost4 f_lost6 f_at f_u1 < <(failover)
 	cnt_all >"$tmp/fo.1"
 	f0=$(paste -d' ' "$tmp/fo.0" "$tmp/fo.1" |
-		awk '$1 ~ /^fwd_(fib|table)6?$/ { n += $4 - $2 } END { print n }')
+		awk '$1 ~ /^(fwd_(fib|table)6?|pass_egress_unmanaged)$/ { n += $4 - $2 }
+			END { print n }')
 	if [ "$f_lost4" -ge 0 ] && [ "$f_lost6" -ge 0 ] &&
 		[ $((f_lost4 + f_lost6)) -le $((k_lost4 + k_lost6 + 1)) ] &&
 		midstream "$f_at" "$f_u1" && [ "$f0" -ge $((FO_N - f_lost4 - f_lost6)) ]; then
