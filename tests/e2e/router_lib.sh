@@ -125,8 +125,14 @@ start_fwd() {
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.02
 	done
-	kill "$pid" 2>/dev/null || true # not ready in time: not left running
-	wait "$pid" 2>/dev/null || true
+	# not ready in time: not left running. The log (a failure's
+	# diagnostics) says which, and how fwd ended.
+	if kill "$pid" 2>/dev/null; then
+		echo "start_fwd: not '${FWD_READY:-synced}' in 30 s, stopped" >>"$log"
+	fi
+	local rc=0
+	wait "$pid" 2>/dev/null || rc=$?
+	echo "start_fwd: fwd exited with status $rc" >>"$log"
 	pid=
 	return 1
 }
