@@ -125,7 +125,9 @@ test_learned_after_the_first_packet() {
 		sleep 0.1
 		t1=$(in1 $t) f1=$(in1 $f)
 		send 20 $d
-		sleep 0.2
+		# until the 20 are counted (softirqs run late on a loaded
+		# machine), then none of them may have taken the fib path
+		wait_is $((t1 + 20)) in1 $t || true
 		t2=$(in1 $t) f2=$(in1 $f)
 		if [ "$(map_value $m $d)" = "$L2" ] && [ $((f1 - f0)) -ge 1 ] &&
 			[ $((t2 - t1)) -eq 20 ] && [ "$f2" -eq "$f1" ] && verify_clean; then
