@@ -116,6 +116,11 @@ start_fwd() {
 	shift
 	tap_log=$log
 	for ifc in ${FWD_IFACES:-m1 m2}; do ifaces+=(--iface "$ifc"); done
+	# emptied here, not only by the background job's redirection: the job
+	# may run after the first look below, which then found an earlier
+	# daemon's "ready in" in a log a suite starts fwd on again (test_api,
+	# loaded: its checks ran before the new daemon had pinned its maps)
+	: >"$log"
 	"$fwd" "${ifaces[@]}" --bpffs $bpffs \
 		--state "${FWD_STATE:-$tmp/fwd.db}" -v "$@" >"$log" 2>&1 &
 	pid=$!
@@ -127,8 +132,14 @@ start_fwd() {
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.02
 	done
-	kill "$pid" 2>/dev/null || true # not ready in time: not left running
-	wait "$pid" 2>/dev/null || true
+	# not ready in time: not left running. The log (a failure's
+	# diagnostics) says which, and how fwd ended.
+	if kill "$pid" 2>/dev/null; then
+		echo "start_fwd: not '${FWD_READY:-synced}' in 30 s, stopped" >>"$log"
+	fi
+	local rc=0
+	wait "$pid" 2>/dev/null || rc=$?
+	echo "start_fwd: fwd exited with status $rc" >>"$log"
 	pid=
 	return 1
 }
@@ -219,6 +230,8 @@ capture_start() {
 	local -a run=()
 	shift 3
 	[ "$ns" = r ] || run=(ip netns exec "$ns")
+	# an earlier capture's "listening" must not end the wait (as start_fwd)
+	: >"$tmp/$name.err"
 	# not through nsx: $! must be tcpdump itself (ip netns exec execs), the
 	# one to take capture_stop's SIGINT (a subshell would ignore it)
 	"${run[@]}" tcpdump --immediate-mode -nn -U -i "$dev" \
