@@ -530,7 +530,9 @@ test_static_routes_through_nexthop_objects_take_the_table_path() {
 # (redirected to m2 as it closed; perhaps because XDP's redirects leave
 # at the end of the NAPI poll, a wider window than the kernel's transmit:
 # not measured). So: no more than the kernel's loss plus that one
-# datagram; more is fwd's. Every datagram S got crossed by XDP: forwarded,
+# datagram, plus what fwd handed to the kernel as m2 closed (below: the
+# kernel's own verdict on those; loaded runs saw it drop some); more is
+# fwd's. Every datagram S got crossed by XDP: forwarded,
 # or handed to the kernel (pass_egress_unmanaged) in the moment between
 # the agent taking m2 out of fwd_ports and taking out the entries through
 # it (the kernel then sends them by U2). A loaded run counted 6 of those
@@ -539,7 +541,7 @@ test_static_routes_through_nexthop_objects_take_the_table_path() {
 # dropped (a redirect into a device that is down fails so), all queues.
 xdp_drops() { ethtool -S "$1" | awk '/_xdp_drops:/ { n += $2 } END { print n + 0 }'; }
 test_a_path_failure_with_fwd() {
-	local x0
+	local x0 ke
 	cnt_all >"$tmp/fo.0"
 	x0=$(xdp_drops m1)
 	read -r f_lost4 f_lost6 f_at f_u1 < <(failover)
@@ -548,13 +550,17 @@ test_a_path_failure_with_fwd() {
 	f0=$(paste -d' ' "$tmp/fo.0" "$tmp/fo.1" |
 		awk '$1 ~ /^(fwd_(fib|table)6?|pass_egress_unmanaged)$/ { n += $4 - $2 }
 			END { print n }')
+	# handed to the kernel as m2 closed: the kernel's to deliver or drop
+	# (loaded runs lost 2-6 IPv4 datagrams, never more than these)
+	ke=$(paste -d' ' "$tmp/fo.0" "$tmp/fo.1" |
+		awk '$1 == "pass_egress_unmanaged" { print $4 - $2 }')
 	if [ "$f_lost4" -ge 0 ] && [ "$f_lost6" -ge 0 ] &&
-		[ $((f_lost4 + f_lost6)) -le $((k_lost4 + k_lost6 + 1)) ] &&
+		[ $((f_lost4 + f_lost6)) -le $((k_lost4 + k_lost6 + 1 + ke)) ] &&
 		midstream "$f_at" "$f_u1" && [ "$f0" -ge $((FO_N - f_lost4 - f_lost6)) ]; then
 		ok "link to U1 down after $f_at of $FO_N datagrams ($f_u1 by U1): fwd lost $f_lost4 IPv4 and $f_lost6 IPv6 (the kernel alone: $k_lost4 and $k_lost6); $(cnt_delta "$tmp/fo.0" "$tmp/fo.1"); m1 xdp_drops +$x0"
 	else
 		not_ok "link to U1 down mid-stream: fwd loses no more than the kernel" \
-			"fwd lost $f_lost4 IPv4, $f_lost6 IPv6; the kernel $k_lost4, $k_lost6" \
+			"fwd lost $f_lost4 IPv4, $f_lost6 IPv6; the kernel $k_lost4, $k_lost6; handed to the kernel with m2 closing: $ke" \
 			"down after $f_at, $f_u1 by U1; $(cnt_delta "$tmp/fo.0" "$tmp/fo.1")" \
 			"redirected by XDP on m1, then dropped (m1's xdp_drops): $x0"
 	fi
