@@ -25,6 +25,7 @@
 #include "log.h"
 #include "loop.h"
 #include "nft.h"
+#include "nlsock.h"
 
 /* After an event, wait this long for the rest of its transaction. */
 #define NFT_SETTLE_MS 20
@@ -345,32 +346,11 @@ static void nft_timer_cb(struct loop *loop, int fd, uint32_t events, void *arg)
 static void nft_ev_cb(struct loop *loop, int fd, uint32_t events, void *arg)
 {
 	struct nft *n = arg;
-	char buf[4096];
-	ssize_t len;
 
 	(void)loop;
-	(void)fd;
 	(void)events;
-	/* What changed does not matter, nor does an overrun (ENOBUFS). */
-	do
-		len = recv(mnl_socket_get_fd(n->ev), buf, sizeof(buf),
-			   MSG_DONTWAIT);
-	while (len > 0 || (len < 0 && errno == ENOBUFS));
+	nlsock_drain(fd);
 	loop_timer_set(n->timer_fd, NFT_SETTLE_MS, 0);
-}
-
-static struct mnl_socket *nft_socket(int flags)
-{
-	struct mnl_socket *s = mnl_socket_open2(NETLINK_NETFILTER, flags);
-
-	if (s && mnl_socket_bind(s, 0, MNL_SOCKET_AUTOPID) < 0) {
-		int err = errno;
-
-		mnl_socket_close(s);
-		errno = err;
-		return NULL;
-	}
-	return s;
 }
 
 int nft_open(struct nft **out, struct loop *loop, nft_hold_fn fn, void *arg)
@@ -385,8 +365,8 @@ int nft_open(struct nft **out, struct loop *loop, nft_hold_fn fn, void *arg)
 	n->fn = fn;
 	n->arg = arg;
 	n->timer_fd = -1;
-	n->ev = nft_socket(SOCK_CLOEXEC | SOCK_NONBLOCK);
-	n->dump = nft_socket(SOCK_CLOEXEC);
+	n->ev = nlsock_open(NETLINK_NETFILTER, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	n->dump = nlsock_open(NETLINK_NETFILTER, SOCK_CLOEXEC);
 	if (!n->ev || !n->dump) {
 		err = -errno;
 		pr_err("netfilter: opening netlink socket: %s", strerror(-err));

@@ -20,6 +20,7 @@
 
 #include "log.h"
 #include "loop.h"
+#include "nlsock.h"
 #include "xfrm.h"
 
 #define XFRM_WHY_LEN 256
@@ -153,31 +154,10 @@ static void xfrm_sync(struct xfrm *x)
 
 static void xfrm_ev_cb(struct loop *loop, int fd, uint32_t events, void *arg)
 {
-	struct xfrm *x = arg;
-	char buf[4096];
-	ssize_t len;
-
 	(void)loop;
 	(void)events;
-	/* What changed does not matter, nor does an overrun (ENOBUFS). */
-	do
-		len = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
-	while (len > 0 || (len < 0 && errno == ENOBUFS));
-	xfrm_sync(x);
-}
-
-static struct mnl_socket *xfrm_socket(int flags)
-{
-	struct mnl_socket *s = mnl_socket_open2(NETLINK_XFRM, flags);
-
-	if (s && mnl_socket_bind(s, 0, MNL_SOCKET_AUTOPID) < 0) {
-		int err = errno;
-
-		mnl_socket_close(s);
-		errno = err;
-		return NULL;
-	}
-	return s;
+	nlsock_drain(fd);
+	xfrm_sync(arg);
 }
 
 int xfrm_open(struct xfrm **out, struct loop *loop, xfrm_hold_fn fn, void *arg)
@@ -192,8 +172,8 @@ int xfrm_open(struct xfrm **out, struct loop *loop, xfrm_hold_fn fn, void *arg)
 	x->loop = loop;
 	x->fn = fn;
 	x->arg = arg;
-	x->ev = xfrm_socket(SOCK_CLOEXEC | SOCK_NONBLOCK);
-	x->q = x->ev ? xfrm_socket(SOCK_CLOEXEC) : NULL;
+	x->ev = nlsock_open(NETLINK_XFRM, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	x->q = x->ev ? nlsock_open(NETLINK_XFRM, SOCK_CLOEXEC) : NULL;
 	if (!x->ev || !x->q) {
 		err = -errno;
 		if (x->ev)
