@@ -48,7 +48,8 @@ struct link {
 	bool reported;	   /* iface_update() called, @last valid */
 	uint32_t n_addrs;  /* IPv4 addresses on it */
 	uint32_t n_addrs6; /* IPv6 addresses on it: IPv6 is on */
-	bool veth;	   /* IFLA_INFO_KIND "veth": FWD_IF_PARTIAL_CSUM */
+	char kind[16];	   /* IFLA_INFO_KIND: "veth" ...; "" none */
+	bool partial_csum; /* veth, tun: FWD_IF_PARTIAL_CSUM */
 	struct rtnl_iface last;
 };
 

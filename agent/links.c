@@ -89,7 +89,7 @@ void lrn_link_report(struct derive *d, struct link *l, bool again)
 		ri.flags |= FWD_IF_IPV6;
 	if (d->fwd6_all == 1)
 		ri.flags |= FWD_IF_FORWARDING6;
-	if (l->veth)
+	if (l->partial_csum)
 		ri.flags |= FWD_IF_PARTIAL_CSUM;
 	same = l->reported && !memcmp(&ri, &l->last, sizeof(ri));
 	if (same && !again)
@@ -97,7 +97,7 @@ void lrn_link_report(struct derive *d, struct link *l, bool again)
 	l->last = ri;
 	l->reported = true;
 	if (!same)
-		pr_info("links: interface %s (%u)%s%s%s%s%s mtu %u/%u%s\n",
+		pr_info("links: interface %s (%u)%s%s%s%s%s mtu %u/%u%s%s%s\n",
 			ri.name, ri.ifindex,
 			ri.flags & FWD_IF_UP ? " up" : " down",
 			ri.flags & FWD_IF_FORWARDING ? " forwarding" : "",
@@ -106,10 +106,11 @@ void lrn_link_report(struct derive *d, struct link *l, bool again)
 						      : "",
 			ri.flags & FWD_IF_IPV6 ? " ipv6" : "",
 			ri.flags & FWD_IF_FORWARDING6 ? " ipv6-forwarding" : "",
-			ri.mtu, ri.mtu6,
-			l->veth ? ", veth: checksums left for offload go to "
-				  "the kernel"
-				: "");
+			ri.mtu, ri.mtu6, l->partial_csum ? ", " : "",
+			l->partial_csum ? l->kind : "",
+			l->partial_csum ? ": checksums left for offload go to "
+					  "the kernel"
+					: "");
 	d->hooks.iface_update(d->hooks.arg, &ri);
 }
 
@@ -197,8 +198,16 @@ void derive_link(struct derive *d, const struct nl_link *nl, bool del)
 	}
 	if (nl->mtu)
 		l->mtu = nl->mtu;
-	if (nl->kind[0]) /* a driver's own devices have none */
-		l->veth = !strcmp(nl->kind, "veth");
+	/*
+	 * A driver's own devices have no kind. A veth hands native XDP its
+	 * peer's CHECKSUM_PARTIAL skbs as bytes; a tap its user's frames
+	 * with VIRTIO_NET_HDR_F_NEEDS_CSUM (tun_xdp_one(), tun_build_skb()).
+	 */
+	if (nl->kind[0]) {
+		memcpy(l->kind, nl->kind, sizeof(l->kind));
+		l->partial_csum = !strcmp(l->kind, "veth") ||
+				  !strcmp(l->kind, "tun");
+	}
 	l->managed = iface_named(d, l->name);
 	if (was_managed && !l->managed && l->reported) {
 		/* Renamed away from a managed name. */

@@ -74,8 +74,9 @@ _Static_assert(sizeof(struct fwd_entry) == 16, "hfwd value must be 16 bytes");
 /*
  * Frames here may carry a checksum left for offload: a veth hands native
  * XDP the bytes of its peer's CHECKSUM_PARTIAL skbs (a local socket's TCP
- * and UDP, SCTP's CRC32c), whose checksum only the skb's metadata, lost in
- * a redirect, says how to complete. fwd hands those to the kernel.
+ * and UDP, SCTP's CRC32c), a tap those its user marked NEEDS_CSUM, whose
+ * checksum only the metadata, lost in a redirect, says how to complete.
+ * fwd hands those to the kernel.
  */
 #define FWD_IF_PARTIAL_CSUM (1U << 11)
 /*

@@ -839,9 +839,10 @@ static void netconf6_msg(struct derive *d, int32_t ifindex, int32_t fwd)
 }
 
 /*
- * A veth's frames may carry checksums left for offload (its peer's stack):
- * the ingress says so; a device of its own driver (no kind) does not, and a
- * message without the kind changes nothing.
+ * A veth's frames may carry checksums left for offload (its peer's stack),
+ * and a tap's (its user's virtio-net header): the ingress says so; a
+ * device of its own driver (no kind) does not, and a message without the
+ * kind changes nothing.
  */
 static void test_veth_is_told_checksums_may_be_left_for_offload(void **state)
 {
@@ -868,6 +869,10 @@ static void test_veth_is_told_checksums_may_be_left_for_offload(void **state)
 	derive_link(d, &l, false);
 	assert_int_equal(fk.updates, u + 2);
 	assert_false(fk.last_iface.flags & FWD_IF_PARTIAL_CSUM);
+	snprintf(l.kind, sizeof(l.kind), "%s", "tun");
+	derive_link(d, &l, false);
+	assert_int_equal(fk.updates, u + 3);
+	assert_true(fk.last_iface.flags & FWD_IF_PARTIAL_CSUM);
 }
 
 static void test_ipv6_is_on_while_a_link_has_an_ipv6_address(void **state)
