@@ -20,6 +20,7 @@
 #include "log.h"
 #include "loop.h"
 #include "report.h"
+#include "xdp.h"
 
 struct report {
 	struct loop *loop;
@@ -75,15 +76,13 @@ static void on_ready(struct loop *loop, int fd, uint32_t events, void *arg)
 static int demand_rw(int fd, bool set, uint32_t rate, uint32_t burst,
 		     struct report_stats *sum)
 {
-	int ncpu = libbpf_num_possible_cpus(), c, err = 0;
 	struct fwd_demand *v;
+	int ncpu, c, err = 0;
 	uint32_t key = 0;
 
-	if (ncpu < 1)
-		return ncpu ? ncpu : -EINVAL;
-	v = calloc(ncpu, sizeof(*v));
+	v = xdp_percpu_alloc(sizeof(*v), &ncpu);
 	if (!v)
-		return -ENOMEM;
+		return ncpu;
 	if (bpf_map_lookup_elem(fd, &key, v)) {
 		err = -errno;
 		goto out;

@@ -837,6 +837,20 @@ static int block_put(struct xdp *x, uint32_t idx, const struct fwd_ifstat *v)
 		       : 0;
 }
 
+void *xdp_percpu_alloc(size_t size, int *ncpu)
+{
+	int n = libbpf_num_possible_cpus();
+	void *v;
+
+	if (n < 1) {
+		*ncpu = n ? n : -EINVAL;
+		return NULL;
+	}
+	v = calloc(n, size);
+	*ncpu = v ? n : -ENOMEM;
+	return v;
+}
+
 /*
  * Make slot @slot count from zero for a new interface: its own block
  * zeroed (no packet arrives on an interface not yet in fwd_ifaces, so
@@ -846,16 +860,14 @@ static int block_put(struct xdp *x, uint32_t idx, const struct fwd_ifstat *v)
  */
 static int slot_zero(struct xdp *x, uint32_t slot)
 {
-	int ncpu = libbpf_num_possible_cpus(), c, err;
 	uint32_t b, base = FWD_IFSTAT_BASE(x->n_slots);
 	struct fwd_count sum = {};
 	struct fwd_ifstat *v;
+	int ncpu, c, err;
 
-	if (ncpu < 1)
-		return ncpu ? ncpu : -EINVAL;
-	v = calloc(ncpu, sizeof(*v));
+	v = xdp_percpu_alloc(sizeof(*v), &ncpu);
 	if (!v)
-		return -ENOMEM;
+		return ncpu;
 	err = block_put(x, slot, v);
 	for (b = 0; !err && b < x->n_slots; b++) {
 		err = block_get(x, b, v);
@@ -1216,16 +1228,13 @@ int xdp_local_write(struct xdp *x, uint32_t idx, const struct fwd_local *b)
 
 int xdp_stats(const struct xdp *x, struct fwd_count out[FWD_CNT_MAX])
 {
-	int ncpu = libbpf_num_possible_cpus(), c;
 	struct fwd_count *v;
+	int ncpu, c, err = 0;
 	uint32_t i;
-	int err = 0;
 
-	if (ncpu < 1)
-		return ncpu ? ncpu : -EINVAL;
-	v = calloc(ncpu, sizeof(*v));
+	v = xdp_percpu_alloc(sizeof(*v), &ncpu);
 	if (!v)
-		return -ENOMEM;
+		return ncpu;
 	memset(out, 0, FWD_CNT_MAX * sizeof(*out));
 	for (i = 0; i < FWD_CNT_MAX; i++) {
 		if (bpf_map_lookup_elem(x->map_fd[MAP_STATS], &i, v)) {
@@ -1243,16 +1252,16 @@ int xdp_stats(const struct xdp *x, struct fwd_count out[FWD_CNT_MAX])
 
 int xdp_ifstats(const struct xdp *x, struct xdp_ifstat *out, int max)
 {
-	int ncpu = libbpf_num_possible_cpus(), c, i, k, n = 0, err = 0;
+	int ncpu, c, i, k, n = 0, err = 0;
 	struct fwd_count *tx = NULL;
 	struct fwd_ifstat *v;
 	uint32_t b, s;
 
-	if (ncpu < 1)
-		return ncpu ? ncpu : -EINVAL;
-	v = calloc(ncpu, sizeof(*v));
+	v = xdp_percpu_alloc(sizeof(*v), &ncpu);
+	if (!v)
+		return ncpu;
 	tx = calloc(FWD_MAX_IFACES, sizeof(*tx));
-	if (!v || !tx) {
+	if (!tx) {
 		err = -ENOMEM;
 		goto out;
 	}

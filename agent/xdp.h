@@ -64,6 +64,12 @@ bool xdp_adopted(const struct xdp *x);
 /* The fd of map @name ("hfwd", "fwd_ovr6" ...), -ENOENT if none is. */
 int xdp_map_fd(const struct xdp *x, const char *name);
 uint32_t xdp_max_entries(const struct xdp *x);
+/*
+ * Room for one value of @size bytes per possible CPU, zeroed, as a
+ * per-CPU map's lookup fills it; *@ncpu their number. NULL, and -errno
+ * in *@ncpu, on failure.
+ */
+void *xdp_percpu_alloc(size_t size, int *ncpu);
 
 /*
  * A managed interface appeared or changed: fill fwd_ifaces (MAC, flags |
