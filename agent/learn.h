@@ -49,7 +49,6 @@ struct link {
 	uint32_t n_addrs;  /* IPv4 addresses on it */
 	uint32_t n_addrs6; /* IPv6 addresses on it: IPv6 is on */
 	char kind[16];	   /* IFLA_INFO_KIND: "veth" ...; "" none */
-	bool partial_csum; /* veth, tun: FWD_IF_PARTIAL_CSUM */
 	struct rtnl_iface last;
 };
 

@@ -63,6 +63,17 @@ void lrn_mtus_report(struct derive *d)
 }
 
 /*
+ * Frames arriving on @l may carry a checksum left for offload: a veth
+ * hands native XDP its peer's CHECKSUM_PARTIAL skbs as bytes, a tap its
+ * user's frames marked VIRTIO_NET_HDR_F_NEEDS_CSUM (tun_xdp_one(),
+ * tun_build_skb()).
+ */
+static bool partial_csum(const struct link *l)
+{
+	return !strcmp(l->kind, "veth") || !strcmp(l->kind, "tun");
+}
+
+/*
  * Tell the daemon what @l is now, if it changed or @again (the daemon
  * then reads again what only /proc says). Not during a resync's dump,
  * whose end reports every link once it has seen their addresses.
@@ -89,7 +100,7 @@ void lrn_link_report(struct derive *d, struct link *l, bool again)
 		ri.flags |= FWD_IF_IPV6;
 	if (d->fwd6_all == 1)
 		ri.flags |= FWD_IF_FORWARDING6;
-	if (l->partial_csum)
+	if (partial_csum(l))
 		ri.flags |= FWD_IF_PARTIAL_CSUM;
 	same = l->reported && !memcmp(&ri, &l->last, sizeof(ri));
 	if (same && !again)
@@ -106,11 +117,13 @@ void lrn_link_report(struct derive *d, struct link *l, bool again)
 						      : "",
 			ri.flags & FWD_IF_IPV6 ? " ipv6" : "",
 			ri.flags & FWD_IF_FORWARDING6 ? " ipv6-forwarding" : "",
-			ri.mtu, ri.mtu6, l->partial_csum ? ", " : "",
-			l->partial_csum ? l->kind : "",
-			l->partial_csum ? ": checksums left for offload go to "
-					  "the kernel"
-					: "");
+			ri.mtu, ri.mtu6,
+			ri.flags & FWD_IF_PARTIAL_CSUM ? ", " : "",
+			ri.flags & FWD_IF_PARTIAL_CSUM ? l->kind : "",
+			ri.flags & FWD_IF_PARTIAL_CSUM
+				? ": checksums left for offload go to the "
+				  "kernel"
+				: "");
 	d->hooks.iface_update(d->hooks.arg, &ri);
 }
 
@@ -198,16 +211,8 @@ void derive_link(struct derive *d, const struct nl_link *nl, bool del)
 	}
 	if (nl->mtu)
 		l->mtu = nl->mtu;
-	/*
-	 * A driver's own devices have no kind. A veth hands native XDP its
-	 * peer's CHECKSUM_PARTIAL skbs as bytes; a tap its user's frames
-	 * with VIRTIO_NET_HDR_F_NEEDS_CSUM (tun_xdp_one(), tun_build_skb()).
-	 */
-	if (nl->kind[0]) {
+	if (nl->kind[0]) /* a driver's own devices have none */
 		memcpy(l->kind, nl->kind, sizeof(l->kind));
-		l->partial_csum = !strcmp(l->kind, "veth") ||
-				  !strcmp(l->kind, "tun");
-	}
 	l->managed = iface_named(d, l->name);
 	if (was_managed && !l->managed && l->reported) {
 		/* Renamed away from a managed name. */
